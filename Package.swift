@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// mailform: tenant mail configuration as code.
+///
+/// Modules follow the pipeline (load → validate → resolve → diff → plan → apply);
+/// `MailformCore` links no network or database code, so most tests need neither.
+let package = Package(
+    name: "mailform",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mailform", targets: ["mailform"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "JSONSchema"),
+        .target(
+            name: "MailformCore",
+            dependencies: ["CYAML", "JSONSchema"],
+            resources: [
+                .embedInCode("Schemas/company.schema.json"),
+                .embedInCode("Schemas/workspace.schema.json"),
+            ]
+        ),
+        .target(
+            name: "MailformStore",
+            dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "mailform",
+            dependencies: [
+                "MailformCore", "MailformStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
+        .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore"]),
+        .testTarget(name: "MailformCLITests", dependencies: ["MailformCore"], exclude: ["Fixtures"]),
+    ]
+)
