@@ -1,15 +1,21 @@
 /// A position in a source text, 1-based, columns counted in Unicode scalars.
+///
+/// `source` is an index the caller assigns to the file the mark belongs to, so
+/// a tree merged from several files (a company and its profile) still knows
+/// where each node came from.
 public struct Mark: Hashable, Sendable, Comparable {
-    public var line: Int
-    public var column: Int
+    public var line: Int32
+    public var column: Int32
+    public var source: Int32
 
-    public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
+    public init(line: Int, column: Int, source: Int = 0) {
+        self.line = Int32(truncatingIfNeeded: line)
+        self.column = Int32(truncatingIfNeeded: column)
+        self.source = Int32(truncatingIfNeeded: source)
     }
 
     public static func < (lhs: Mark, rhs: Mark) -> Bool {
-        (lhs.line, lhs.column) < (rhs.line, rhs.column)
+        (lhs.source, lhs.line, lhs.column) < (rhs.source, rhs.line, rhs.column)
     }
 }
 

@@ -2,7 +2,7 @@
 /// schema dump ("port 70000 is above the maximum 65535").
 extension Violation {
     /// The user's name for the place: the last key of the path, or `document`.
-    var subject: String {
+    public var subject: String {
         for element in path.reversed() {
             if case .key(let k) = element { return k }
         }

@@ -1,0 +1,177 @@
+import Foundation
+import JSONSchema
+
+/// A company file that passed loading, the schema and the policy.
+public struct LoadedCompany: Sendable {
+    public var company: Company<SecretReference>
+    /// The merged tree (company over profile) with positions, for later stages' messages.
+    public var tree: JSONNode
+    /// Absolute path of the company file.
+    public var path: String
+    public var source: Int
+}
+
+/// The result of loading a set of paths: the workspace, the companies that are
+/// valid, and every diagnostic of every file.
+public struct LoadResult: Sendable {
+    public var workspace: Workspace
+    public var companies: [LoadedCompany]
+    public var diagnostics: DiagnosticCollector
+    public var fileCount: Int
+    public let files: SourceFiles
+}
+
+/// load → validate: reads company files (in parallel), merges profiles, checks
+/// schema and policy, and reports every problem of every file at once.
+public enum CompanyLoader {
+    public static func load(paths: [String], workspaceOverride: String? = nil) -> LoadResult {
+        let files = SourceFiles()
+        var diagnostics = DiagnosticCollector()
+        let workspaceFile = WorkspaceLoader.find(paths: paths, override: workspaceOverride)
+        let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics)
+
+        let companyPaths = expand(paths.isEmpty ? ["."] : paths, workspace: workspace, diagnostics: &diagnostics)
+        let profiles = ProfileSet.load(workspace: workspace, files: files)
+        let sources = companyPaths.map { files.add(absolutePath: $0) }
+
+        let slots = OutcomeSlots(count: companyPaths.count)
+        DispatchQueue.concurrentPerform(iterations: companyPaths.count) { i in
+            slots.set(i, loadOne(path: companyPaths[i], source: sources[i], workspace: workspace, profiles: profiles, files: files))
+        }
+        let outcomes = slots.values
+
+        var companies: [LoadedCompany] = []
+        var firstByID: [String: Mark] = [:]
+        var seen = Set<String>()
+        for outcome in outcomes {
+            for diagnostic in outcome.diagnostics {
+                // A bad profile would otherwise be reported once per company using it.
+                let key = "\(diagnostic.location?.description ?? "")|\(diagnostic.message)"
+                if seen.insert(key).inserted { diagnostics.report(diagnostic) }
+            }
+            // Duplicate ids are found among all files that name one, valid or not.
+            guard let (id, mark) = outcome.id else { continue }
+            if let first = firstByID[id] {
+                var diagnostic = Diagnostic.error("company id '\(id)' is already used by \(files.location(first)?.file ?? "another file")",
+                                                  at: files.location(mark), hint: "give each company a unique 'company:' id")
+                if let location = files.location(first) {
+                    diagnostic.related.append(.init(location: location, message: "first use of '\(id)'"))
+                }
+                diagnostics.report(diagnostic)
+                continue
+            }
+            firstByID[id] = mark
+            if let loaded = outcome.company { companies.append(loaded) }
+        }
+        companies.sort { $0.company.id < $1.company.id }
+        return LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
+                          fileCount: companyPaths.count, files: files)
+    }
+
+    /// One slot per file, each written by exactly one worker of `concurrentPerform`.
+    final class OutcomeSlots: @unchecked Sendable {
+        private let buffer: UnsafeMutableBufferPointer<FileOutcome>
+        init(count: Int) {
+            buffer = .allocate(capacity: count)
+            buffer.initialize(repeating: FileOutcome())
+        }
+        deinit {
+            buffer.deinitialize()
+            buffer.deallocate()
+        }
+        func set(_ index: Int, _ outcome: FileOutcome) { buffer[index] = outcome }
+        var values: [FileOutcome] { Array(buffer) }
+    }
+
+    struct FileOutcome {
+        var company: LoadedCompany?
+        /// The `company:` id and its position, when the file names one.
+        var id: (String, Mark)?
+        var diagnostics: [Diagnostic] = []
+    }
+
+    static func loadOne(path: String, source: Int, workspace: Workspace, profiles: ProfileSet, files: SourceFiles) -> FileOutcome {
+        var outcome = FileOutcome()
+        var tree: JSONNode
+        switch YAMLFile.read(path, source: source, files: files) {
+        case .failure(let diagnostic):
+            outcome.diagnostics.append(diagnostic)
+            return outcome
+        case .success(let node):
+            tree = node
+        }
+        if let idNode = tree["company"], let id = idNode.value.stringValue, let mark = idNode.mark { outcome.id = (id, mark) }
+        if let extendsNode = tree["extends"], let name = extendsNode.value.stringValue {
+            switch profiles.profile(named: name) {
+            case .found(let profile):
+                tree = ProfileSet.merge(base: profile, over: tree)
+            case .failed(let diagnostic):
+                outcome.diagnostics.append(diagnostic)
+                return outcome
+            case .missing:
+                let known = profiles.names
+                var hint = "create \(Paths.display((workspace.profilesDirectory as NSString).appendingPathComponent(name + ".yaml")))"
+                if let best = DidYouMean.closest(to: name, among: known) { hint = "did you mean '\(best)'?" }
+                outcome.diagnostics.append(.error("profile '\(name)' does not exist", at: files.location(extendsNode.mark), hint: hint))
+                return outcome
+            }
+        }
+        let violations = SchemaCatalog.company.validate(tree)
+        let companyID = tree["company"]?.value.stringValue
+        if !violations.isEmpty {
+            outcome.diagnostics = SchemaDiagnostics(files: files, schema: SchemaCatalog.companyJSON)
+                .diagnostics(for: violations, companyID: companyID)
+            return outcome
+        }
+        guard var company = CompanyDecoder.decode(tree) else { return outcome }
+        let context = PolicyContext(company: company, tree: tree, workspace: workspace, filePath: path, files: files)
+        outcome.diagnostics = Policy.check(context)
+        if case .image(let image)? = company.logo,
+           case .success(let loaded) = LogoLoader.load(image.fileName, from: files.absolutePath(of: tree["sender"]?["logo"]?.mark) ?? path,
+                                                       workspaceRoot: workspace.root) {
+            company.logo = .image(loaded)
+        }
+        if !outcome.diagnostics.contains(where: { $0.severity == .error }) {
+            outcome.company = LoadedCompany(company: company, tree: tree, path: path, source: source)
+        }
+        return outcome
+    }
+
+    /// Expands folders into the company files below them: `*.yaml` and `*.yml`,
+    /// except workspace files, the profiles folder, hidden folders and nested
+    /// workspaces (folders with a `mailform.yaml` of their own).
+    static func expand(_ paths: [String], workspace: Workspace, diagnostics: inout DiagnosticCollector) -> [String] {
+        var result: [String] = []
+        var seen = Set<String>()
+        let profiles = workspace.profilesDirectory
+        for path in paths {
+            let absolute = Paths.absolute(path)
+            guard Paths.exists(absolute) else {
+                diagnostics.report(.error("path '\(path)' does not exist", at: nil, hint: "pass company files or folders that hold them"))
+                continue
+            }
+            if !Paths.isDirectory(absolute) {
+                if seen.insert(absolute).inserted { result.append(absolute) }
+                continue
+            }
+            guard let enumerator = FileManager.default.enumerator(atPath: absolute) else { continue }
+            var found: [String] = []
+            while let relative = enumerator.nextObject() as? String {
+                let full = (absolute as NSString).appendingPathComponent(relative)
+                let name = (relative as NSString).lastPathComponent
+                if Paths.isDirectory(full) {
+                    if name.hasPrefix(".") || full == profiles
+                        || WorkspaceLoader.fileNames.contains(where: { Paths.exists((full as NSString).appendingPathComponent($0)) }) {
+                        enumerator.skipDescendants()
+                    }
+                    continue
+                }
+                guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !WorkspaceLoader.fileNames.contains(name),
+                      !name.hasPrefix(".") else { continue }
+                found.append(full)
+            }
+            for file in found.sorted() where seen.insert(file).inserted { result.append(file) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,183 @@
+import JSONSchema
+
+/// The kinds of mail a pool can be used for.
+public enum MailPurpose: String, CaseIterable, Sendable, Codable {
+    case loginCodes = "login_codes"
+    case consentProofs = "consent_proofs"
+    case requestProtocols = "request_protocols"
+    case dsar
+    case notifications
+}
+
+public enum Provider: String, Sendable, Codable {
+    case smtp, mailgun, platform
+}
+
+public enum StartTLS: String, Sendable, Codable {
+    case required, optional, off
+}
+
+public enum MailgunRegion: String, Sendable, Codable {
+    case us, eu
+}
+
+public enum PoolStrategy: String, Sendable, Codable {
+    case failover
+    case roundRobin = "round_robin"
+}
+
+/// A sender identity: address, display name and (for the main sender) a logo.
+public struct Identity: Sendable, Equatable {
+    public var email: String
+    public var name: String?
+    public init(email: String, name: String?) {
+        self.email = email
+        self.name = name
+    }
+
+    /// The part after '@', lowercased.
+    public var domain: String { email.split(separator: "@").last.map { $0.lowercased() } ?? "" }
+}
+
+/// One SMTP endpoint with credentials and TLS settings, as Jakarta Mail sees it.
+///
+/// `Secret` is the type parameter so the same shape holds references (files),
+/// resolved secrets (desired) and decrypted store values (current).
+public struct SMTPServer<SecretValue: Sendable>: Sendable {
+    public var host: String
+    public var port: Int
+    public var username: String?
+    public var password: SecretValue?
+    public var starttls: StartTLS
+    public var ssl: Bool
+    /// Hosts whose certificate is not verified; `["*"]` means all.
+    public var sslTrust: [String]
+    public var sslCheckIdentity: Bool
+    public var sslProtocols: [String]
+
+    public init(host: String, port: Int, username: String?, password: SecretValue?, starttls: StartTLS, ssl: Bool,
+                sslTrust: [String], sslCheckIdentity: Bool, sslProtocols: [String]) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.starttls = starttls
+        self.ssl = ssl
+        self.sslTrust = sslTrust
+        self.sslCheckIdentity = sslCheckIdentity
+        self.sslProtocols = sslProtocols
+    }
+
+    public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> SMTPServer<T> {
+        SMTPServer<T>(host: host, port: port, username: username, password: try password.map(transform),
+                      starttls: starttls, ssl: ssl, sslTrust: sslTrust, sslCheckIdentity: sslCheckIdentity,
+                      sslProtocols: sslProtocols)
+    }
+
+    /// Whether certificate verification is skipped for this server's host.
+    public var trustsWithoutVerification: Bool { sslTrust.contains("*") || sslTrust.contains(host) }
+}
+
+public struct MailgunSettings<SecretValue: Sendable>: Sendable {
+    public var domain: String
+    public var apiKey: SecretValue
+    public var region: MailgunRegion
+
+    public init(domain: String, apiKey: SecretValue, region: MailgunRegion) {
+        self.domain = domain
+        self.apiKey = apiKey
+        self.region = region
+    }
+
+    public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> MailgunSettings<T> {
+        MailgunSettings<T>(domain: domain, apiKey: try transform(apiKey), region: region)
+    }
+}
+
+public struct SMTPPool<SecretValue: Sendable>: Sendable {
+    public var name: String
+    public var useFor: [MailPurpose]
+    public var strategy: PoolStrategy
+    public var servers: [SMTPServer<SecretValue>]
+
+    public init(name: String, useFor: [MailPurpose], strategy: PoolStrategy, servers: [SMTPServer<SecretValue>]) {
+        self.name = name
+        self.useFor = useFor
+        self.strategy = strategy
+        self.servers = servers
+    }
+
+    public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> SMTPPool<T> {
+        SMTPPool<T>(name: name, useFor: useFor, strategy: strategy, servers: try servers.map { try $0.map(transform) })
+    }
+}
+
+/// The logo as configured: a URL, or an image file read from beside the company file.
+public enum Logo: Sendable, Equatable {
+    case url(String)
+    case image(LogoImage)
+}
+
+public struct LogoImage: Sendable, Equatable {
+    /// The file name as written in the company file (kept for export).
+    public var fileName: String
+    public var mediaType: String
+    public var bytes: [UInt8]
+    /// Hex SHA-256 of the bytes, used to compare logos without printing them.
+    public var sha256: String
+
+    public init(fileName: String, mediaType: String, bytes: [UInt8], sha256: String) {
+        self.fileName = fileName
+        self.mediaType = mediaType
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
+/// All settings of one company. The same type describes the desired settings
+/// (from files) and the current ones (from the store), so the diff compares
+/// like with like.
+public struct Company<SecretValue: Sendable>: Sendable {
+    public var id: String
+    public var name: String?
+    public var sender: Identity
+    public var logo: Logo?
+    public var dsarSender: Identity?
+    public var provider: Provider
+    public var smtp: SMTPServer<SecretValue>?
+    public var mailgun: MailgunSettings<SecretValue>?
+    public var pools: [SMTPPool<SecretValue>]
+    /// `nil` when probing is on; the reason when the file says `probe: false`.
+    public var probeDisabledReason: String?
+
+    public init(id: String, name: String?, sender: Identity, logo: Logo?, dsarSender: Identity?, provider: Provider,
+                smtp: SMTPServer<SecretValue>?, mailgun: MailgunSettings<SecretValue>?, pools: [SMTPPool<SecretValue>],
+                probeDisabledReason: String?) {
+        self.id = id
+        self.name = name
+        self.sender = sender
+        self.logo = logo
+        self.dsarSender = dsarSender
+        self.provider = provider
+        self.smtp = smtp
+        self.mailgun = mailgun
+        self.pools = pools
+        self.probeDisabledReason = probeDisabledReason
+    }
+
+    public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> Company<T> {
+        Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
+                   smtp: try smtp.map { try $0.map(transform) }, mailgun: try mailgun.map { try $0.map(transform) },
+                   pools: try pools.map { try $0.map(transform) }, probeDisabledReason: probeDisabledReason)
+    }
+
+    /// Every SMTP endpoint of the company: the main account, then pool servers.
+    public var smtpServers: [(path: String, server: SMTPServer<SecretValue>)] {
+        var all: [(String, SMTPServer<SecretValue>)] = []
+        if provider == .smtp, let smtp { all.append(("smtp", smtp)) }
+        for pool in pools {
+            for (i, server) in pool.servers.enumerated() { all.append(("smtp_pools.\(pool.name).servers[\(i)]", server)) }
+        }
+        return all
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import JSONSchema
+
+/// Reads secret values behind references, inside the workspace's fences.
+///
+/// Company files may come from an untrusted pull request: `${env:}` reads only
+/// variables matching `secrets.env`, and `${file:}` only files inside the
+/// workspace or `secrets.dirs`, after resolving symbolic links. Otherwise a
+/// pull request could make the probe send the CI's credentials to its own host.
+public struct SecretResolver: Sendable {
+    public let workspace: Workspace
+    public let environment: [String: String]
+
+    public init(workspace: Workspace, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.workspace = workspace
+        self.environment = environment
+    }
+
+    public enum Problem: Error, Sendable {
+        case envNotAllowed(String)
+        case envNotSet(String)
+        case fileOutsideFence(String)
+        case fileUnreadable(String)
+        case empty(String)
+
+        public var message: String {
+            switch self {
+            case .envNotAllowed(let name): "secret reference ${env:\(name)} reads a variable outside the secrets.env fence"
+            case .envNotSet(let name): "environment variable '\(name)' is not set"
+            case .fileOutsideFence(let path): "secret file '\(path)' is outside the workspace and secrets.dirs"
+            case .fileUnreadable(let path): "secret file '\(path)' cannot be read"
+            case .empty(let reference): "secret \(reference) is empty"
+            }
+        }
+
+        public var rule: String {
+            switch self {
+            case .envNotAllowed: "secret-env-fence"
+            case .fileOutsideFence: "secret-file-fence"
+            default: "secret-unresolved"
+            }
+        }
+
+        public func hint(workspace: Workspace) -> String {
+            switch self {
+            case .envNotAllowed:
+                "use a variable matching \(workspace.secretEnvPatterns.joined(separator: ", ")), or add its pattern to secrets.env in mailform.yaml"
+            case .envNotSet(let name): "export \(name) before running mailform"
+            case .fileOutsideFence: "keep secret files inside the workspace, or add their folder to secrets.dirs in mailform.yaml"
+            case .fileUnreadable: "check that the file exists and is readable"
+            case .empty: "put the secret value in it"
+            }
+        }
+    }
+
+    /// The absolute path a `${file:}` reference points to, relative to the
+    /// file that holds the reference.
+    public func filePath(_ path: String, referencedFrom file: String) -> String {
+        Paths.absolute(path, relativeTo: (file as NSString).deletingLastPathComponent)
+    }
+
+    /// Checks the fence without reading anything (used by `validate`).
+    public func checkFence(_ reference: SecretReference, referencedFrom file: String) -> Problem? {
+        switch reference.kind {
+        case .env(let name):
+            return workspace.allowsEnv(name) ? nil : .envNotAllowed(name)
+        case .file(let path):
+            let absolute = filePath(path, referencedFrom: file)
+            let real = Paths.real(absolute)
+            let allowed = ([workspace.root] + workspace.secretDirectories).map(Paths.real)
+            return allowed.contains(where: { Paths.isInside(real, $0) }) ? nil : .fileOutsideFence(path)
+        }
+    }
+
+    /// Reads the value. A trailing newline of a secret file is dropped.
+    public func resolve(_ reference: SecretReference, referencedFrom file: String) -> Result<Secret, Problem> {
+        if let problem = checkFence(reference, referencedFrom: file) { return .failure(problem) }
+        switch reference.kind {
+        case .env(let name):
+            guard let value = environment[name] else { return .failure(.envNotSet(name)) }
+            guard !value.isEmpty else { return .failure(.empty(reference.description)) }
+            return .success(Secret(value))
+        case .file(let path):
+            let absolute = filePath(path, referencedFrom: file)
+            guard !Paths.isDirectory(absolute), var bytes = try? Paths.readBytes(absolute) else {
+                return .failure(.fileUnreadable(path))
+            }
+            if bytes.last == 0x0A { bytes.removeLast() }
+            if bytes.last == 0x0D { bytes.removeLast() }
+            guard !bytes.isEmpty else { return .failure(.empty(reference.description)) }
+            return .success(Secret(bytes: bytes))
+        }
+    }
+}

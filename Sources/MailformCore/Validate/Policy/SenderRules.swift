@@ -1,0 +1,67 @@
+/// The DSAR sender is the company's identity on the sender's domain.
+struct DSARDomainRule: PolicyRule {
+    let id = "dsar-sender-domain"
+
+    func check(_ context: PolicyContext) -> [Diagnostic] {
+        guard let dsar = context.company.dsarSender, dsar.domain != context.company.sender.domain else { return [] }
+        return [error("dsar_sender.email '\(dsar.email)' is not on the sender's domain '\(context.company.sender.domain)'",
+                      at: context.location("dsar_sender.email"),
+                      hint: "use an address @\(context.company.sender.domain) in dsar_sender.email")]
+    }
+}
+
+/// Mailgun signs for its domain; a sender elsewhere fails DMARC alignment.
+struct MailgunSenderDomainRule: PolicyRule {
+    let id = "mailgun-sender-domain"
+
+    func check(_ context: PolicyContext) -> [Diagnostic] {
+        guard context.company.provider == .mailgun, let mailgun = context.company.mailgun else { return [] }
+        let senderDomain = context.company.sender.domain
+        let domain = mailgun.domain
+        if senderDomain == domain || domain.hasSuffix("." + senderDomain) { return [] }
+        return [warning("sender.email '\(context.company.sender.email)' is not on the Mailgun domain '\(domain)' or its parent",
+                        at: context.location("sender.email"),
+                        hint: "send from an address @\(domain) or @\(domain.split(separator: ".").dropFirst().joined(separator: ".")), or change mailgun.domain")]
+    }
+}
+
+/// Settings for a provider that is not selected are ignored by the platform.
+struct UnusedProviderSettingsRule: PolicyRule {
+    let id = "unused-provider-settings"
+
+    func check(_ context: PolicyContext) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let provider = context.company.provider
+        if provider != .smtp, context.tree["smtp"] != nil {
+            out.append(warning("smtp settings are ignored because provider is '\(provider.rawValue)'", at: context.location("smtp"),
+                               hint: "remove the smtp: section, or set provider: smtp"))
+        }
+        if provider != .mailgun, context.tree["mailgun"] != nil {
+            out.append(warning("mailgun settings are ignored because provider is '\(provider.rawValue)'", at: context.location("mailgun"),
+                               hint: "remove the mailgun: section, or set provider: mailgun"))
+        }
+        return out
+    }
+}
+
+/// Each kind of mail goes through at most one pool.
+struct PoolPurposeRule: PolicyRule {
+    let id = "pool-purpose-unique"
+
+    func check(_ context: PolicyContext) -> [Diagnostic] {
+        var owner: [MailPurpose: String] = [:]
+        var out: [Diagnostic] = []
+        for pool in context.company.pools {
+            for (index, purpose) in pool.useFor.enumerated() {
+                if let first = owner[purpose] {
+                    out.append(error("'\(purpose.rawValue)' is used by pools '\(first)' and '\(pool.name)'",
+                                     at: context.location("smtp_pools.\(pool.name).use_for[\(index)]"),
+                                     hint: "keep '\(purpose.rawValue)' in the use_for of one pool only"))
+                } else {
+                    owner[purpose] = pool.name
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import MailformCore
+
+/// Flags every command that reads company files shares.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Company files or folders holding them (default: the current folder).")
+    var paths: [String] = []
+
+    @Option(help: "The workspace file (mailform.yaml) or its folder; found by walking up from the paths otherwise.")
+    var workspace: String?
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, github, markdown
+}
+
+/// Writes to standard output and standard error without buffering surprises.
+enum Console {
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

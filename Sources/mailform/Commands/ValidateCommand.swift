@@ -1,0 +1,50 @@
+import ArgumentParser
+import MailformCore
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check company files against the schema and the policy rules.",
+        discussion: "Reports every problem of every file at once as path:line:column. Exit 0 when clean, 1 on errors (or warnings with --strict)."
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Output format: text, json or github (workflow annotations).")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Treat warnings as errors.")
+    var strict = false
+
+    @Flag(name: .shortAndLong, help: "Print only problems, not the summary line.")
+    var quiet = false
+
+    func validate() throws {
+        if format == .markdown { throw ValidationError("validate supports --format text, json or github") }
+    }
+
+    func run() throws {
+        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace)
+        let diagnostics = result.diagnostics.sorted
+        let errors = result.diagnostics.errorCount
+        let warnings = result.diagnostics.warningCount
+        switch format {
+        case .json:
+            Console.out(JSONOutput.string([
+                "files": result.fileCount,
+                "companies": result.companies.count,
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": diagnostics.map(DiagnosticRenderer.jsonObject),
+            ] as [String: Any]))
+        case .github:
+            Console.out(DiagnosticRenderer.github(diagnostics))
+            if !quiet { Console.out(DiagnosticRenderer.summary(files: result.fileCount, errors: errors, warnings: warnings) + "\n") }
+        default:
+            let style = Style.forStream(1)
+            Console.out(DiagnosticRenderer.text(diagnostics, style: style))
+            if !quiet { Console.out(DiagnosticRenderer.summary(files: result.fileCount, errors: errors, warnings: warnings) + "\n") }
+        }
+        if errors > 0 || (strict && warnings > 0) { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import MailformCore
+
+@main
+struct MailformCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mailform",
+        abstract: "Tenant mail settings as code: validate, plan and apply company e-mail configuration.",
+        version: BuildInfo.versionString,
+        subcommands: [ValidateCommand.self, SchemaCommand.self]
+    )
+}
