@@ -15,18 +15,25 @@ public struct PolicyContext {
     public func location(_ path: [PathElement]) -> SourceLocation? {
         var node = tree
         var best = tree.mark
+        var keyMark: Mark?
         for element in path {
             switch element {
             case .key(let key):
-                guard let next = node[key] else { return files.location(best) }
-                node = next
+                guard let member = node.value.members?.first(where: { $0.key == key }) else { return files.location(best) }
+                node = member.value
+                keyMark = member.keyMark
             case .index(let i):
                 guard let items = node.value.elements, i < items.count else { return files.location(best) }
                 node = items[i]
+                keyMark = nil
             }
             best = node.mark ?? best
         }
-        return files.location(best)
+        // A section (mapping or list) is shown at its key, a value at the value.
+        switch node.value {
+        case .object, .array: return files.location(keyMark ?? best)
+        default: return files.location(best)
+        }
     }
 
     public func location(_ dotted: String) -> SourceLocation? { location(PolicyContext.parse(dotted)) }

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import MailformCore
+
+/// One case per policy rule: the rule id, severity and position.
+struct PolicyTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var rule: String
+        var severity: Severity
+        var mode: String
+        var yaml: String
+        var description: String { rule }
+    }
+
+    static let cases: [Case] = [
+        Case(rule: "saas-smtp-port", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "port: 587", with: "port: 1️⃣25")),
+        Case(rule: "saas-smtp-auth", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "  username: mailer@acme.example.com\n  password: ${env:MAILFORM_ACME}\n", with: "").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
+        Case(rule: "saas-smtp-tls", severity: .error, mode: "saas", yaml: validCompany + "  starttls: 1️⃣optional\n"),
+        Case(rule: "saas-tls-protocols", severity: .error, mode: "saas", yaml: validCompany + "  ssl_protocols: [1️⃣TLSv1.1, TLSv1.2]\n"),
+        Case(rule: "tls-legacy-protocol", severity: .warning, mode: "on-premise", yaml: validCompany + "  ssl_protocols: [TLSv1.2, 1️⃣TLSv1]\n"),
+        Case(rule: "tls-exclusive", severity: .error, mode: "on-premise", yaml: validCompany + "  ssl: true\n  starttls: 1️⃣required\n"),
+        Case(rule: "ssl-trust-all", severity: .warning, mode: "saas", yaml: validCompany + "  ssl_trust: 1️⃣\"*\"\n"),
+        Case(rule: "smtp-credentials-pair", severity: .error, mode: "on-premise", yaml: validCompany.replacingOccurrences(of: "  password: ${env:MAILFORM_ACME}\n", with: "").replacingOccurrences(of: "  username:", with: "  username: 1️⃣").replacingOccurrences(of: "1️⃣ ", with: "1️⃣")),
+        Case(rule: "dsar-sender-domain", severity: .error, mode: "saas", yaml: validCompany + "dsar_sender:\n  email: 1️⃣dpo@elsewhere.example.org\n"),
+        Case(rule: "mailgun-sender-domain", severity: .warning, mode: "saas", yaml: "company: m\nsender:\n  email: 1️⃣a@other.example.com\nprovider: mailgun\nmailgun:\n  domain: mg.m.example.com\n  api_key: ${env:MAILFORM_M}\n"),
+        Case(rule: "pool-purpose-unique", severity: .error, mode: "saas", yaml: validCompany + "smtp_pools:\n  a:\n    use_for: [dsar]\n    servers: [{host: a.example.com, username: u, password: \"${env:MAILFORM_P}\"}]\n  b:\n    use_for: [1️⃣dsar]\n    servers: [{host: b.example.com, username: u, password: \"${env:MAILFORM_P}\"}]\n"),
+        Case(rule: "unused-provider-settings", severity: .warning, mode: "saas", yaml: validCompany.replacingOccurrences(of: "provider: smtp", with: "provider: platform").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
+        Case(rule: "secret-env-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME}", with: "password: 1️⃣${env:GITHUB_TOKEN}")),
+        Case(rule: "secret-file-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME}", with: "password: 1️⃣${file:../../../../etc/passwd}")),
+        Case(rule: "logo-file", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "  email: no-reply@acme.example.com\n", with: "  email: no-reply@acme.example.com\n  logo: 1️⃣../../outside.png\n")),
+    ]
+
+    @Test(arguments: cases)
+    func ruleFires(_ c: Case) throws {
+        let ws = try TemporaryWorkspace(["mailform.yaml": "mode: \(c.mode)\n", "companies/a.yaml": c.yaml])
+        let result = ws.load()
+        let matching = result.diagnostics.diagnostics.filter { $0.rule == c.rule }
+        try #require(matching.count == 1, "\(result.diagnostics.diagnostics.map { "\($0.rule ?? "-"): \($0.message)" })")
+        #expect(matching[0].severity == c.severity)
+        #expect(matching[0].hint?.isEmpty == false)
+        #expect(matching[0].location == ws.location("companies/a.yaml", "1️⃣"))
+        #expect(result.diagnostics.diagnostics.count == 1, "\(result.diagnostics.diagnostics.map(\.message))")
+    }
+
+    @Test func onPremiseAllowsAnonymousRelayOnPort25() throws {
+        let yaml = "company: relay\nsender:\n  email: a@corp.example.com\nprovider: smtp\nsmtp:\n  host: relay.corp.example.com\n  port: 25\n  starttls: optional\n"
+        let ws = try TemporaryWorkspace(["mailform.yaml": "mode: on-premise\n", "companies/a.yaml": yaml])
+        #expect(ws.load().diagnostics.diagnostics.isEmpty)
+        let saas = try TemporaryWorkspace(["mailform.yaml": "mode: saas\n", "companies/a.yaml": yaml])
+        #expect(Set(saas.load().diagnostics.diagnostics.compactMap(\.rule)) == ["saas-smtp-port", "saas-smtp-auth", "saas-smtp-tls"])
+    }
+
+    @Test func logoImagesAreCheckedByContent() throws {
+        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "  email: no-reply@acme.example.com\n", with: "  email: no-reply@acme.example.com\n  logo: logo.png\n")])
+        try ws.writeBytes("companies/logo.png", Array("not really a png".utf8))
+        #expect(ws.load().diagnostics.diagnostics.first?.message == "logo file is not a PNG, JPEG or SVG image: 'logo.png'")
+        try ws.writeBytes("companies/logo.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0])
+        let result = ws.load()
+        #expect(result.diagnostics.diagnostics.isEmpty)
+        guard case .image(let image)? = result.companies.first?.company.logo else { Issue.record("logo not loaded"); return }
+        #expect(image.mediaType == "image/png")
+        #expect(image.sha256 == Digest.sha256Hex([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]))
+    }
+
+    @Test func sha256MatchesKnownVector() {
+        #expect(Digest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digest.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+}

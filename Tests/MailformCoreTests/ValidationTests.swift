@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import MailformCore
+
+/// Schema and policy diagnostics, each checked against a marker in the YAML.
+struct ValidationTests {
+    func single(_ result: LoadResult) throws -> Diagnostic {
+        let errors = result.diagnostics.sorted
+        try #require(errors.count == 1, "expected one diagnostic, got \(errors.map(\.message))")
+        return errors[0]
+    }
+
+    @Test func unknownKeySuggestsTheClosest() throws {
+        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "  password:", with: "  1️⃣pasword:")])
+        let d = try single(ws.load())
+        #expect(d.message == "unknown key 'pasword' in smtp")
+        #expect(d.hint == "did you mean 'password'?")
+        #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
+    }
+
+    @Test func portAboveMaximumSpeaksPlainly() throws {
+        let ws = try TemporaryWorkspace([
+            "mailform.yaml": "mode: on-premise\n",
+            "companies/a.yaml": validCompany.replacingOccurrences(of: "port: 587", with: "port: 1️⃣70000"),
+        ])
+        let d = try single(ws.load())
+        #expect(d.message == "port 70000 is above the maximum 65535")
+        #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
+    }
+
+    @Test func providerSMTPRequiresTheSection() throws {
+        let ws = try TemporaryWorkspace(["companies/a.yaml": "1️⃣company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\n"])
+        let d = try single(ws.load())
+        #expect(d.message == "missing required key 'smtp'")
+        #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
+    }
+
+    @Test func literalSecretShowsTheReference() throws {
+        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME}", with: "password: 1️⃣hunter22")])
+        let d = try single(ws.load())
+        #expect(d.message.hasPrefix("secret must be a reference"))
+        #expect(d.hint?.contains("${env:MAILFORM_ACME_SMTP_PASSWORD}") == true)
+        #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
+        #expect(!DiagnosticRenderer.text([d], style: .plain).contains("hunter22"))
+    }
+
+    @Test func yesIsTextInYAML12() throws {
+        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany + "  ssl_check_identity: 1️⃣yes\n"])
+        let d = try single(ws.load())
+        #expect(d.message == "ssl_check_identity must be a boolean, not a string ('yes')")
+        #expect(d.hint?.contains("true or false") == true)
+        #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
+    }
+
+    @Test func everyErrorOfEveryFileAtOnce() throws {
+        let ws = try TemporaryWorkspace([
+            "companies/a.yaml": validCompany.replacingOccurrences(of: "port: 587", with: "port: 25"),
+            "companies/b.yaml": "company: b\nprovider: mail\n",
+            "companies/c.yaml": "company: [\n",
+        ])
+        let result = ws.load()
+        let files = Set(result.diagnostics.diagnostics.compactMap { $0.location?.file.split(separator: "/").last.map(String.init) })
+        #expect(files == ["a.yaml", "b.yaml", "c.yaml"])
+        #expect(result.diagnostics.errorCount >= 4)
+        #expect(result.companies.isEmpty)
+    }
+
+    @Test func profileValuesReportTheProfilesLocation() throws {
+        let ws = try TemporaryWorkspace([
+            "mailform.yaml": "mode: saas\n",
+            "profiles/relay.yaml": "provider: smtp\nsmtp:\n  host: relay.example.net\n  port: 1️⃣25\n",
+            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  username: u\n  password: ${env:MAILFORM_A}\n",
+        ])
+        let d = try single(ws.load())
+        #expect(d.rule == "saas-smtp-port")
+        #expect(d.location == ws.location("profiles/relay.yaml", "1️⃣"))
+    }
+
+    @Test func profileMergeKeepsCompanyValues() throws {
+        let ws = try TemporaryWorkspace([
+            "profiles/relay.yaml": "provider: smtp\nsmtp:\n  host: relay.example.net\n  port: 587\n  starttls: required\n",
+            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  host: own.example.net\n  username: u\n  password: ${env:MAILFORM_A}\n",
+        ])
+        let result = ws.load()
+        #expect(!result.diagnostics.hasErrors)
+        let company = try #require(result.companies.first?.company)
+        #expect(company.smtp?.host == "own.example.net")
+        #expect(company.smtp?.port == 587)
+        #expect(company.smtp?.username == "u")
+    }
+
+    @Test func unknownProfileSuggests() throws {
+        let ws = try TemporaryWorkspace([
+            "profiles/relay.yaml": "provider: platform\n",
+            "companies/a.yaml": "company: a\nextends: 1️⃣rely\nsender:\n  email: a@a.example.com\n",
+        ])
+        let d = try single(ws.load())
+        #expect(d.message == "profile 'rely' does not exist")
+        #expect(d.hint == "did you mean 'relay'?")
+        #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
+    }
+
+    @Test func duplicateCompanyIDNamesBothFiles() throws {
+        let ws = try TemporaryWorkspace([
+            "companies/a.yaml": "company: 1️⃣same\nsender:\n  email: a@a.example.com\nprovider: platform\n",
+            "companies/b.yaml": "company: 1️⃣same\nsender:\n  email: b@b.example.com\nprovider: platform\n",
+        ])
+        let d = try single(ws.load())
+        #expect(d.message.hasPrefix("company id 'same' is already used by"))
+        #expect(d.location == ws.location("companies/b.yaml", "1️⃣"))
+        #expect(d.related.first?.location == ws.location("companies/a.yaml", "1️⃣"))
+    }
+
+    @Test func folderExpansionSkipsProfilesAndNestedWorkspaces() throws {
+        let ws = try TemporaryWorkspace([
+            "mailform.yaml": "mode: saas\n",
+            "profiles/p.yaml": "provider: platform\n",
+            "companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\nprovider: platform\n",
+            "companies/deep/b.yml": "company: b\nsender:\n  email: b@b.example.com\nprovider: platform\n",
+            "nested/mailform.yaml": "mode: saas\n",
+            "nested/x.yaml": "not: a company\n",
+            ".hidden/y.yaml": "not: a company\n",
+        ])
+        let result = CompanyLoader.load(paths: [ws.root.path])
+        #expect(result.fileCount == 2)
+        #expect(result.companies.map(\.company.id) == ["a", "b"])
+    }
+
+    @Test func workspaceFileIsValidatedToo() throws {
+        let ws = try TemporaryWorkspace([
+            "mailform.yaml": "mode: sass\n",
+            "companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\nprovider: platform\n",
+        ])
+        let d = try single(ws.load())
+        #expect(d.message == "'sass' is not a valid mode; expected one of 'saas', 'on-premise'")
+        #expect(d.hint == "did you mean 'saas'?")
+    }
+}
