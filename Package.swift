@@ -39,8 +39,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
-        .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
         .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore"]),
-        .testTarget(name: "MailformCLITests", dependencies: ["MailformCore"], exclude: ["Fixtures"]),
+        // Depends on the executable so `swift test` builds the binary it runs.
+        .testTarget(name: "MailformCLITests", dependencies: ["mailform"], exclude: ["Fixtures"]),
     ]
 )

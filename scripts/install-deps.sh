@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mailform needs, only those that are missing.
+#   scripts/install-deps.sh          build and run (libyaml, libcurl, OpenSSL, SQLite)
+#   scripts/install-deps.sh --test   also the test servers (aiosmtpd)
+set -euo pipefail
+
+packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config)
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-aiosmtpd)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-yaml swaks)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing missing packages: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}" >/dev/null
