@@ -17,13 +17,13 @@ public enum WorkspaceLoader {
             return absolute
         }
         var dir = Paths.absolute(paths.first ?? ".")
-        if !Paths.isDirectory(dir) { dir = (dir as NSString).deletingLastPathComponent }
+        if !Paths.isDirectory(dir) { dir = Paths.directory(of: dir) }
         while true {
             for name in fileNames {
                 let candidate = (dir as NSString).appendingPathComponent(name)
                 if Paths.exists(candidate) { return candidate }
             }
-            let parent = (dir as NSString).deletingLastPathComponent
+            let parent = Paths.directory(of: dir)
             if parent == dir || parent.isEmpty { return nil }
             dir = parent
         }
@@ -32,7 +32,7 @@ public enum WorkspaceLoader {
     /// Reads and checks the workspace file; problems go to `diagnostics`.
     public static func load(file: String?, files: SourceFiles, diagnostics: inout DiagnosticCollector) -> Workspace {
         guard let file else { return Workspace(root: Paths.currentDirectory) }
-        let root = (file as NSString).deletingLastPathComponent
+        let root = Paths.directory(of: file)
         var workspace = Workspace(root: root)
         let source = files.add(absolutePath: file)
         workspace.file = files.paths[source]

@@ -32,6 +32,9 @@ public struct Workspace: Sendable {
         self.profilesDirectory = (root as NSString).appendingPathComponent("profiles")
     }
 
+    /// The real (symlink-resolved) folders `${file:}` may read: the workspace and `secrets.dirs`.
+    public var fenceFolders: [String] { ([root] + secretDirectories).map(Paths.real) }
+
     /// Whether `${env:name}` is inside the fence.
     public func allowsEnv(_ name: String) -> Bool {
         secretEnvPatterns.contains { Glob.matches(pattern: $0, name) }

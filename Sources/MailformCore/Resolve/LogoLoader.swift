@@ -19,7 +19,7 @@ public enum LogoLoader {
 
     /// Loads and checks the image; `file` is the absolute path of the company file.
     public static func load(_ relativePath: String, from file: String, workspaceRoot: String) -> Result<LogoImage, Problem> {
-        let absolute = Paths.absolute(relativePath, relativeTo: (file as NSString).deletingLastPathComponent)
+        let absolute = Paths.absolute(relativePath, relativeTo: Paths.directory(of: file))
         guard Paths.exists(absolute), !Paths.isDirectory(absolute) else { return .failure(.missing) }
         guard Paths.isInside(Paths.real(absolute), Paths.real(workspaceRoot)) else { return .failure(.outsideWorkspace) }
         let size = (try? FileManager.default.attributesOfItem(atPath: absolute)[.size] as? Int) ?? 0

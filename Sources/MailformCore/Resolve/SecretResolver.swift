@@ -56,7 +56,7 @@ public struct SecretResolver: Sendable {
     /// The absolute path a `${file:}` reference points to, relative to the
     /// file that holds the reference.
     public func filePath(_ path: String, referencedFrom file: String) -> String {
-        Paths.absolute(path, relativeTo: (file as NSString).deletingLastPathComponent)
+        Paths.absolute(path, relativeTo: Paths.directory(of: file))
     }
 
     /// Checks the fence without reading anything (used by `validate`).
@@ -67,8 +67,7 @@ public struct SecretResolver: Sendable {
         case .file(let path):
             let absolute = filePath(path, referencedFrom: file)
             let real = Paths.real(absolute)
-            let allowed = ([workspace.root] + workspace.secretDirectories).map(Paths.real)
-            return allowed.contains(where: { Paths.isInside(real, $0) }) ? nil : .fileOutsideFence(path)
+            return workspace.fenceFolders.contains(where: { Paths.isInside(real, $0) }) ? nil : .fileOutsideFence(path)
         }
     }
 

@@ -4,9 +4,22 @@ import Foundation
 public enum Paths {
     public static var currentDirectory: String { FileManager.default.currentDirectoryPath }
 
+    /// Joins and normalises lexically (`.`, `..`, `//`), without touching the
+    /// file system: symbolic links are resolved only where fences need it (`real`).
     public static func absolute(_ path: String, relativeTo base: String = currentDirectory) -> String {
-        let joined = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
-        return (joined as NSString).standardizingPath
+        let joined = path.hasPrefix("/") ? path : base + "/" + path
+        var parts: [Substring] = []
+        for part in joined.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// The path relative to the current folder when it lies below it, else absolute.
@@ -17,12 +30,23 @@ public enum Paths {
         return absolutePath.hasPrefix(prefix) ? String(absolutePath.dropFirst(prefix.count)) : absolutePath
     }
 
-    /// Resolves symbolic links, so fences compare real locations.
+    /// Resolves symbolic links, so fences compare real locations. A path that
+    /// does not exist resolves through its nearest existing parent.
     public static func real(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return (path as NSString).standardizingPath }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        if let cached = realCache.get(path) { return cached }
+        let result: String
+        if let resolved = realpath(path, nil) {
+            result = String(cString: resolved)
+            free(resolved)
+        } else {
+            let parent = directory(of: path)
+            result = parent == path ? path : real(parent) + "/" + (path as NSString).lastPathComponent
+        }
+        realCache.set(path, result)
+        return result
     }
+
+    private static let realCache = LockedCache()
 
     /// Whether `path` is `folder` or lies below it (both absolute and resolved).
     public static func isInside(_ path: String, _ folder: String) -> Bool {
@@ -42,5 +66,23 @@ public enum Paths {
             throw CocoaError(.fileReadNoSuchFile)
         }
         return [UInt8](data)
+    }
+}
+
+/// A small thread-safe memo for `realpath`, shared by the parallel loaders.
+final class LockedCache: @unchecked Sendable {
+    private var values: [String: String] = [:]
+    private let lock = NSLock()
+
+    func get(_ key: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[key]
+    }
+
+    func set(_ key: String, _ value: String) {
+        lock.lock()
+        values[key] = value
+        lock.unlock()
     }
 }
