@@ -181,3 +181,29 @@ public struct Company<SecretValue: Sendable>: Sendable {
         return all
     }
 }
+
+extension Company {
+    /// Where each secret of a company lives, by field path: `smtp.password`,
+    /// `mailgun.api_key`, `smtp_pools.NAME.servers[I].password`. The store keys
+    /// secrets by these paths, and binds each ciphertext to its path.
+    public static func passwordPath(pool: String?, position: Int) -> String {
+        guard let pool else { return "smtp.password" }
+        return "smtp_pools.\(pool).servers[\(position)].password"
+    }
+
+    public static var mailgunKeyPath: String { "mailgun.api_key" }
+
+    /// Like `map`, with each secret's field path.
+    public func mapSecrets<T>(_ transform: (String, SecretValue) throws -> T) rethrows -> Company<T> {
+        let smtpMapped = try smtp.map { s in try s.map { try transform(Self.passwordPath(pool: nil, position: 0), $0) } }
+        let mailgunMapped = try mailgun.map { m in try m.map { try transform(Self.mailgunKeyPath, $0) } }
+        let poolsMapped = try pools.map { pool in
+            SMTPPool<T>(name: pool.name, useFor: pool.useFor, strategy: pool.strategy,
+                        servers: try pool.servers.enumerated().map { i, s in
+                            try s.map { try transform(Self.passwordPath(pool: pool.name, position: i), $0) }
+                        })
+        }
+        return Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
+                          smtp: smtpMapped, mailgun: mailgunMapped, pools: poolsMapped, probeDisabledReason: probeDisabledReason)
+    }
+}

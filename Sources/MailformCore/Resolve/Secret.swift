@@ -73,9 +73,12 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
 public struct ResolvedSecret: Sendable {
     public var reference: SecretReference
     public var secret: Secret
+    /// The absolute path of the file that holds the reference (`${file:}` is relative to it).
+    public var origin: String
 
-    public init(reference: SecretReference, secret: Secret) {
+    public init(reference: SecretReference, secret: Secret, origin: String) {
         self.reference = reference
         self.secret = secret
+        self.origin = origin
     }
 }

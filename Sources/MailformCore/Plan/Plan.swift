@@ -1,0 +1,123 @@
+/// What a plan does to one company.
+public enum Action: String, Sendable, Codable, Comparable {
+    case add, change, delete
+
+    /// `+`, `~`, `-`, as Terraform shows them.
+    public var symbol: String {
+        switch self {
+        case .add: "+"
+        case .change: "~"
+        case .delete: "-"
+        }
+    }
+
+    var order: Int { self == .delete ? 0 : self == .add ? 1 : 2 }
+    public static func < (lhs: Action, rhs: Action) -> Bool { lhs.order < rhs.order }
+}
+
+/// One field's change: `smtp.port: 25 -> 587`. `nil` means absent on that side.
+public struct FieldChange: Sendable, Equatable {
+    public var path: String
+    public var current: FieldValue?
+    public var desired: FieldValue?
+
+    public var sensitive: Bool { current?.sensitive == true || desired?.sensitive == true }
+}
+
+/// The change to one company.
+public struct CompanyChange: Sendable {
+    public var id: String
+    public var name: String?
+    public var action: Action
+    public var fields: [FieldChange]
+    /// The store revision of the company when planned; 0 when it did not exist.
+    public var baseRevision: Int
+}
+
+/// The difference between the files and the store: the canonical value that
+/// the text, markdown and JSON renderings show.
+public struct Plan: Sendable {
+    public var changes: [CompanyChange]
+    public var unchangedCount: Int
+    /// Companies in the store that no file describes (left alone without `--prune`).
+    public var unmanaged: [String]
+    /// The revision of every company the plan read (0 = absent), for stale-plan checks.
+    public var baseRevisions: [String: Int]
+    /// The number of companies in the store when planned (for the safety share).
+    public var storeCompanyCount: Int
+
+    public var isEmpty: Bool { changes.isEmpty }
+    public func count(_ action: Action) -> Int { changes.count { $0.action == action } }
+
+    /// `Plan: 1 to add, 2 to change, 0 to delete; 37 unchanged.`
+    public var summary: String {
+        "Plan: \(count(.add)) to add, \(count(.change)) to change, \(count(.delete)) to delete; \(unchangedCount) unchanged."
+    }
+}
+
+/// Compares desired settings (files) with current ones (store), field by field.
+public enum Differ {
+    public struct Current: Sendable {
+        public var company: Company<SecretFingerprint>
+        public var revision: Int
+        public init(company: Company<SecretFingerprint>, revision: Int) {
+            self.company = company
+            self.revision = revision
+        }
+    }
+
+    /// - Parameters:
+    ///   - scope: when set, only these company ids are planned (others are neither changed nor unmanaged).
+    ///   - prune: plan deletion of store companies no file describes.
+    public static func diff(desired: [Company<SecretFingerprint>], current: [String: Current],
+                            scope: ((String) -> Bool)? = nil, prune: Bool = false) -> Plan {
+        var changes: [CompanyChange] = []
+        var unchanged = 0
+        var base: [String: Int] = [:]
+        let desiredIDs = Set(desired.map(\.id))
+        for company in desired.sorted(by: { $0.id < $1.id }) where scope?(company.id) ?? true {
+            let existing = current[company.id]
+            base[company.id] = existing?.revision ?? 0
+            let fields = diffFields(current: existing.map { FieldFlattener.flatten($0.company) } ?? [],
+                                    desired: FieldFlattener.flatten(company))
+            if existing == nil {
+                changes.append(CompanyChange(id: company.id, name: company.name, action: .add, fields: fields, baseRevision: 0))
+            } else if !fields.isEmpty {
+                changes.append(CompanyChange(id: company.id, name: company.name, action: .change, fields: fields, baseRevision: existing!.revision))
+            } else {
+                unchanged += 1
+            }
+        }
+        var unmanaged: [String] = []
+        for (id, existing) in current.sorted(by: { $0.key < $1.key }) where !desiredIDs.contains(id) && (scope?(id) ?? true) {
+            if prune {
+                base[id] = existing.revision
+                changes.append(CompanyChange(id: id, name: existing.company.name, action: .delete,
+                                             fields: diffFields(current: FieldFlattener.flatten(existing.company), desired: []),
+                                             baseRevision: existing.revision))
+            } else {
+                unmanaged.append(id)
+            }
+        }
+        changes.sort { $0.id < $1.id }
+        return Plan(changes: changes, unchangedCount: unchanged, unmanaged: unmanaged, baseRevisions: base,
+                    storeCompanyCount: current.count)
+    }
+
+    /// Field changes in the desired order, with fields only the current side has at their place.
+    static func diffFields(current: [(path: String, value: FieldValue)], desired: [(path: String, value: FieldValue)]) -> [FieldChange] {
+        var currentByPath: [String: FieldValue] = [:]
+        for (path, value) in current { currentByPath[path] = value }
+        var changes: [FieldChange] = []
+        var seen = Set<String>()
+        for (path, value) in desired {
+            seen.insert(path)
+            let old = currentByPath[path]
+            if old != value { changes.append(FieldChange(path: path, current: old, desired: value)) }
+        }
+        for (path, value) in current where !seen.contains(path) {
+            changes.append(FieldChange(path: path, current: value, desired: nil))
+        }
+        return changes
+    }
+}

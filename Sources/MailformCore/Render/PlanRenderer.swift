@@ -1,0 +1,139 @@
+import Foundation
+
+/// Views of a ``Plan``: text for people, markdown for a pull-request comment,
+/// JSON for machines. None of them computes anything the plan does not hold,
+/// and none can show a secret: sensitive fields carry no value to show.
+public enum PlanRenderer {
+    // MARK: Text
+
+    public static func text(_ plan: Plan, style: Style) -> String {
+        var out = ""
+        if plan.isEmpty {
+            out += style.green("No changes.") + " The store matches the files.\n"
+        } else {
+            out += "mailform will perform these actions:\n\n"
+            for change in plan.changes {
+                out += companyHeader(change, style: style) + "\n"
+                if change.action != .delete {
+                    for field in change.fields { out += "      " + fieldLine(field, style: style) + "\n" }
+                }
+                out += "\n"
+            }
+        }
+        if !plan.unmanaged.isEmpty {
+            out += style.dim("Unmanaged (in the store, in no file; left alone without --prune): ")
+                + plan.unmanaged.joined(separator: ", ") + "\n\n"
+        }
+        out += style.bold(plan.summary) + "\n"
+        return out
+    }
+
+    static func companyHeader(_ change: CompanyChange, style: Style) -> String {
+        let name = change.name.map { " (\($0))" } ?? ""
+        let text = "  \(change.action.symbol) \(change.id)\(name)"
+        switch change.action {
+        case .add: return style.green(text)
+        case .change: return style.yellow(text)
+        case .delete: return style.red(text)
+        }
+    }
+
+    /// `~ smtp.port: 25 -> 587`, with secrets as `(sensitive value changed)`.
+    public static func fieldLine(_ field: FieldChange, style: Style = .plain) -> String {
+        switch (field.current, field.desired) {
+        case (nil, let desired?):
+            return style.green("+") + " \(field.path): \(desired.display)"
+        case (let current?, nil):
+            return style.red("-") + " \(field.path): \(current.display)"
+        case (let current?, let desired?):
+            if field.sensitive { return style.yellow("~") + " \(field.path): (sensitive value changed)" }
+            return style.yellow("~") + " \(field.path): \(current.display) -> \(desired.display)"
+        case (nil, nil):
+            return "  \(field.path)"
+        }
+    }
+
+    // MARK: Markdown
+
+    /// GitHub's limit for one comment.
+    public static let commentLimit = 65_535
+
+    /// One pull-request comment: summary, a table, and per-company details
+    /// folded; cut to `limit` characters with a note of what was left out.
+    public static func markdown(_ plan: Plan, limit: Int = commentLimit) -> String {
+        var head = "### mailform plan\n\n**\(plan.summary)**\n\n"
+        if !plan.unmanaged.isEmpty {
+            let shown = plan.unmanaged.prefix(50).map { "`\($0)`" }.joined(separator: ", ")
+            let more = plan.unmanaged.count > 50 ? " and \(plan.unmanaged.count - 50) more" : ""
+            head += "Unmanaged (in the store, in no file; left alone without `--prune`): \(shown)\(more)\n\n"
+        }
+        if plan.isEmpty { return head + "No changes. The store matches the files.\n" }
+        let reserve = 400
+        var budget = limit - head.utf8.count - reserve
+        var table = "| company | action | fields |\n| --- | --- | --- |\n"
+        var rowsShown = 0
+        for change in plan.changes {
+            let row = "| `\(change.id)` | \(change.action.symbol) \(change.action.rawValue) | \(change.fields.count) |\n"
+            if table.utf8.count + row.utf8.count > budget / 2 { break }
+            table += row
+            rowsShown += 1
+        }
+        budget -= table.utf8.count
+        var details = ""
+        var detailsShown = 0
+        for change in plan.changes {
+            var block = "<details><summary><code>\(change.action.symbol) \(change.id)</code>"
+            block += change.name.map { " \(escapeHTML($0))" } ?? ""
+            block += " (\(change.fields.count) field\(change.fields.count == 1 ? "" : "s"))</summary>\n\n```\n"
+            for field in change.fields where change.action != .delete { block += fieldLine(field) + "\n" }
+            if change.action == .delete { block += "- \(change.id): all settings\n" }
+            block += "```\n</details>\n"
+            if details.utf8.count + block.utf8.count > budget { break }
+            details += block
+            detailsShown += 1
+        }
+        var out = head + table + "\n" + details
+        let rowsLeft = plan.changes.count - rowsShown
+        let detailsLeft = plan.changes.count - detailsShown
+        if rowsLeft > 0 || detailsLeft > 0 {
+            out += "\n> **Cut to fit one comment:** \(rowsLeft) table row\(rowsLeft == 1 ? "" : "s") and \(detailsLeft) compan\(detailsLeft == 1 ? "y's" : "ies'") details left out. Run `mailform plan` locally, or see the plan artifact, for the whole plan.\n"
+        }
+        return out
+    }
+
+    static func escapeHTML(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    // MARK: JSON
+
+    /// The machine form, documented by `schemas/plan.schema.json`.
+    public static func jsonObject(_ plan: Plan) -> [String: Any] {
+        [
+            "format_version": 1,
+            "summary": [
+                "add": plan.count(.add), "change": plan.count(.change), "delete": plan.count(.delete),
+                "unchanged": plan.unchangedCount,
+            ],
+            "changes": plan.changes.map { change -> [String: Any] in
+                var object: [String: Any] = [
+                    "company": change.id, "action": change.action.rawValue, "base_revision": change.baseRevision,
+                    "fields": change.fields.map(fieldObject),
+                ]
+                if let name = change.name { object["name"] = name }
+                return object
+            },
+            "unmanaged": plan.unmanaged,
+        ]
+    }
+
+    static func fieldObject(_ field: FieldChange) -> [String: Any] {
+        let action = field.current == nil ? "add" : field.desired == nil ? "delete" : "change"
+        var object: [String: Any] = ["path": field.path, "action": action, "sensitive": field.sensitive]
+        if !field.sensitive {
+            if let current = field.current { object["current"] = current.display }
+            if let desired = field.desired { object["desired"] = desired.display }
+        }
+        return object
+    }
+}

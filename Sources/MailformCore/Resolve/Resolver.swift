@@ -1,0 +1,34 @@
+import JSONSchema
+
+/// resolve: reads the secret values behind every reference of the loaded
+/// companies. Each reference that cannot be read is a diagnostic at the
+/// reference's position; the company is then left out.
+public struct Resolver: Sendable {
+    public let secrets: SecretResolver
+    let files: SourceFiles
+
+    public init(workspace: Workspace, files: SourceFiles, environment: [String: String]) {
+        self.secrets = SecretResolver(workspace: workspace, environment: environment)
+        self.files = files
+    }
+
+    public func resolve(_ loaded: [LoadedCompany], diagnostics: inout DiagnosticCollector) -> [Company<ResolvedSecret>] {
+        var result: [Company<ResolvedSecret>] = []
+        for entry in loaded {
+            var problems: [Diagnostic] = []
+            let resolved = entry.company.map { reference -> ResolvedSecret in
+                let origin = files.absolutePath(of: reference.mark) ?? entry.path
+                switch secrets.resolve(reference, referencedFrom: origin) {
+                case .success(let secret):
+                    return ResolvedSecret(reference: reference, secret: secret, origin: origin)
+                case .failure(let problem):
+                    problems.append(.error(problem.message, at: files.location(reference.mark),
+                                           hint: problem.hint(workspace: secrets.workspace), rule: problem.rule))
+                    return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin)
+                }
+            }
+            if problems.isEmpty { result.append(resolved) } else { diagnostics.report(contentsOf: problems) }
+        }
+        return result
+    }
+}

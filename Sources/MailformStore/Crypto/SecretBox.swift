@@ -1,0 +1,73 @@
+import Foundation
+import COpenSSL
+import MailformCore
+
+/// A secret encrypted at rest: AES-256-GCM with a random 96-bit nonce per value.
+public struct SealedSecret: Sendable {
+    public var keyID: String
+    public var nonce: [UInt8]
+    public var ciphertext: [UInt8]
+    public var tag: [UInt8]
+}
+
+/// Encrypts, decrypts and fingerprints secrets with the store key.
+///
+/// The associated data binds each ciphertext to its company and field, so a
+/// ciphertext copied to another row does not decrypt. Fingerprints use a key
+/// derived for that purpose only, so they reveal nothing about the encryption.
+public struct SecretBox: Sendable {
+    let key: StoreKey
+    private let fingerprintKey: [UInt8]
+
+    public init(key: StoreKey) {
+        self.key = key
+        self.fingerprintKey = SecretBox.hmac(key: key.bytes, Array("mailform fingerprint v1".utf8))
+    }
+
+    public var keyID: String { key.id }
+
+    /// The associated data of a secret: its company and field path.
+    public static func context(company: String, path: String) -> String { "mailform:\(company):\(path)" }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public func seal(_ secret: Secret, context: String) throws -> SealedSecret {
+        var nonce = [UInt8](repeating: 0, count: 12)
+        guard RAND_bytes(&nonce, 12) == 1 else { throw Failure(description: "cannot generate a nonce") }
+        let aad = Array(context.utf8)
+        var tag = [UInt8](repeating: 0, count: 16)
+        let ciphertext = try secret.withRevealedBytes { plain -> [UInt8] in
+            var out = [UInt8](repeating: 0, count: max(plain.count, 1))
+            let ok = mailform_aes256gcm_seal(key.bytes, nonce, aad, Int32(aad.count), plain, Int32(plain.count), &out, &tag)
+            guard ok == 1 else { throw Failure(description: "encryption failed") }
+            return Array(out.prefix(plain.count))
+        }
+        return SealedSecret(keyID: key.id, nonce: nonce, ciphertext: ciphertext, tag: tag)
+    }
+
+    public func open(_ sealed: SealedSecret, context: String) throws -> Secret {
+        guard sealed.keyID == key.id else {
+            throw Failure(description: "the store key does not match the store (secrets were encrypted with key \(sealed.keyID), the key given is \(key.id)); set MAILFORM_STORE_KEY or the key file to the store's key")
+        }
+        let aad = Array(context.utf8)
+        var out = [UInt8](repeating: 0, count: max(sealed.ciphertext.count, 1))
+        let ok = mailform_aes256gcm_open(key.bytes, sealed.nonce, aad, Int32(aad.count), sealed.ciphertext,
+                                         Int32(sealed.ciphertext.count), sealed.tag, &out)
+        guard ok == 1 else { throw Failure(description: "a stored secret failed authentication (wrong key or tampered store) at \(context)") }
+        return Secret(bytes: Array(out.prefix(sealed.ciphertext.count)))
+    }
+
+    /// HMAC-SHA256 of the value under the fingerprint key, in hex.
+    public func fingerprint(_ secret: Secret) -> SecretFingerprint {
+        let mac = secret.withRevealedBytes { SecretBox.hmac(key: fingerprintKey, $0) }
+        return SecretFingerprint(hex: mac.map { String(format: "%02x", $0) }.joined())
+    }
+
+    static func hmac(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        _ = mailform_hmac_sha256(key, Int32(key.count), data, data.count, &out)
+        return out
+    }
+}

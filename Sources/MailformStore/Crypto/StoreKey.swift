@@ -1,0 +1,62 @@
+import COpenSSL
+import Foundation
+import MailformCore
+
+/// The 32-byte key that encrypts secrets at rest and keys their fingerprints.
+///
+/// From `MAILFORM_STORE_KEY` (base64 of 32 bytes), else from the key file
+/// beside the store (`<store>.key`). On first use, when neither exists, a key
+/// file is created with mode 0600 and the caller is told so.
+public struct StoreKey: Sendable {
+    let bytes: [UInt8]
+    /// A short public id of the key (SHA-256 prefix), stored with each secret
+    /// so a wrong key is named as such instead of failing obscurely.
+    public let id: String
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        self.id = String(Digest.sha256Hex(bytes).prefix(16))
+    }
+
+    public static func keyFilePath(forStore store: String) -> String { store + ".key" }
+
+    public enum Source: Sendable, Equatable {
+        case environment
+        case file(String)
+        case created(String)
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Loads the key; creates the key file when `create` is true and no key exists.
+    public static func load(storePath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            create: Bool) throws -> (StoreKey, Source)? {
+        if let text = environment["MAILFORM_STORE_KEY"] {
+            guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+                throw Failure(description: "MAILFORM_STORE_KEY is not the base64 of 32 bytes; generate one with 'openssl rand -base64 32'")
+            }
+            return (StoreKey(bytes: [UInt8](data)), .environment)
+        }
+        let path = keyFilePath(forStore: storePath)
+        if FileManager.default.fileExists(atPath: path) {
+            guard let raw = FileManager.default.contents(atPath: path),
+                  let data = Data(base64Encoded: String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                  data.count == 32 else {
+                throw Failure(description: "store key file \(Paths.display(path)) does not hold the base64 of 32 bytes")
+            }
+            return (StoreKey(bytes: [UInt8](data)), .file(path))
+        }
+        guard create else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        guard RAND_bytes(&bytes, 32) == 1 else { throw Failure(description: "cannot generate a random store key") }
+        let text = Data(bytes).base64EncodedString() + "\n"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw Failure(description: "cannot create store key file \(Paths.display(path)): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        guard written == text.utf8.count else { throw Failure(description: "cannot write store key file \(Paths.display(path))") }
+        return (StoreKey(bytes: bytes), .created(path))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import MailformCore
+
+/// A secret as stored: encrypted, with its keyed fingerprint.
+public struct StoredSecret: Sendable {
+    public var sealed: SealedSecret
+    public var fingerprint: SecretFingerprint
+}
+
+/// A company as the store holds it, with its revision.
+public struct StoredCompany: Sendable {
+    public var company: Company<StoredSecret>
+    public var revision: Int
+}
+
+/// Maps companies to rows and back. One place knows the table layout.
+enum CompanyRows {
+    static func passwordPath(pool: String?, position: Int) -> String {
+        Company<StoredSecret>.passwordPath(pool: pool, position: position)
+    }
+
+    static let mailgunKeyPath = Company<StoredSecret>.mailgunKeyPath
+
+    // MARK: Reading
+
+    static func readAll(_ db: Database) throws -> [String: StoredCompany] {
+        var secrets: [String: [String: StoredSecret]] = [:]
+        let rows1 = try Row.fetchCursor(db, sql: "SELECT company_id, path, key_id, nonce, ciphertext, tag, fingerprint FROM secrets")
+        while let row = try rows1.next() {
+            let sealed = SealedSecret(keyID: row["key_id"], nonce: [UInt8](row["nonce"] as Data),
+                                      ciphertext: [UInt8](row["ciphertext"] as Data), tag: [UInt8](row["tag"] as Data))
+            secrets[row["company_id"], default: [:]][row["path"]] = StoredSecret(sealed: sealed, fingerprint: SecretFingerprint(hex: row["fingerprint"]))
+        }
+        var servers: [String: [String: [SMTPServer<StoredSecret>]]] = [:]
+        let rows2 = try Row.fetchCursor(db, sql: "SELECT * FROM smtp_servers ORDER BY company_id, pool_name, position")
+        while let row = try rows2.next() {
+            let company: String = row["company_id"]
+            let pool: String = row["pool_name"]
+            let secretPath: String? = row["password_secret"]
+            let trust: String = row["ssl_trust"]
+            let protocols: String = row["ssl_protocols"]
+            let server = SMTPServer<StoredSecret>(
+                host: row["host"], port: row["port"], username: row["username"],
+                password: secretPath.flatMap { secrets[company]?[$0] },
+                starttls: StartTLS(rawValue: row["starttls"]) ?? .required, ssl: row["ssl"],
+                sslTrust: trust.split(separator: " ").map(String.init), sslCheckIdentity: row["ssl_check_identity"],
+                sslProtocols: protocols.split(separator: " ").map(String.init))
+            servers[company, default: [:]][pool, default: []].append(server)
+        }
+        var pools: [String: [SMTPPool<StoredSecret>]] = [:]
+        let rows3 = try Row.fetchCursor(db, sql: "SELECT * FROM smtp_pools ORDER BY company_id, name")
+        while let row = try rows3.next() {
+            let company: String = row["company_id"]
+            let name: String = row["name"]
+            let useFor: String = row["use_for"]
+            pools[company, default: []].append(SMTPPool(
+                name: name, useFor: useFor.split(separator: " ").compactMap { MailPurpose(rawValue: String($0)) },
+                strategy: PoolStrategy(rawValue: row["strategy"]) ?? .failover, servers: servers[company]?[name] ?? []))
+        }
+        var mailgun: [String: MailgunSettings<StoredSecret>] = [:]
+        let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM mailgun_settings")
+        while let row = try rows4.next() {
+            let company: String = row["company_id"]
+            guard let key = secrets[company]?[row["api_key_secret"] as String] else { continue }
+            mailgun[company] = MailgunSettings(domain: row["domain"], apiKey: key, region: MailgunRegion(rawValue: row["region"]) ?? .us)
+        }
+        var result: [String: StoredCompany] = [:]
+        let rows5 = try Row.fetchCursor(db, sql: "SELECT * FROM companies")
+        while let row = try rows5.next() {
+            let id: String = row["id"]
+            var logo: Logo?
+            if let url: String = row["logo_url"] {
+                logo = .url(url)
+            } else if let data: Data = row["logo_data"] {
+                logo = .image(LogoImage(fileName: row["logo_file_name"] ?? "logo", mediaType: row["logo_media_type"] ?? "",
+                                        bytes: [UInt8](data), sha256: row["logo_sha256"] ?? ""))
+            }
+            let dsarEmail: String? = row["dsar_email"]
+            let company = Company<StoredSecret>(
+                id: id, name: row["name"], sender: Identity(email: row["sender_email"], name: row["sender_name"]), logo: logo,
+                dsarSender: dsarEmail.map { Identity(email: $0, name: row["dsar_name"]) },
+                provider: Provider(rawValue: row["provider"]) ?? .platform,
+                smtp: servers[id]?[""]?.first, mailgun: mailgun[id], pools: pools[id] ?? [],
+                probeDisabledReason: row["probe_disabled_reason"])
+            result[id] = StoredCompany(company: company, revision: row["revision"])
+        }
+        return result
+    }
+
+    // MARK: Writing
+
+    /// Replaces every row of a company. `revision` is the company's new revision.
+    static func write(_ company: Company<StoredSecret>, revision: Int, storeRevision: Int64, at time: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [company.id])
+        var logoURL: String?, logoName: String?, logoType: String?, logoData: Data?, logoSHA: String?
+        switch company.logo {
+        case .url(let url)?: logoURL = url
+        case .image(let image)?:
+            logoName = image.fileName; logoType = image.mediaType; logoData = Data(image.bytes); logoSHA = image.sha256
+        case nil: break
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO companies (id, name, revision, provider, sender_email, sender_name, logo_url, logo_file_name,
+              logo_media_type, logo_data, logo_sha256, dsar_email, dsar_name, probe_disabled_reason, updated_at, updated_by_revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                company.id, company.name, revision, company.provider.rawValue, company.sender.email, company.sender.name,
+                logoURL, logoName, logoType, logoData, logoSHA, company.dsarSender?.email, company.dsarSender?.name,
+                company.probeDisabledReason, time, storeRevision,
+            ])
+        if let smtp = company.smtp { try writeServer(smtp, company: company.id, pool: nil, position: 0, db) }
+        for pool in company.pools {
+            try db.cachedStatement(sql: "INSERT INTO smtp_pools (company_id, name, use_for, strategy) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [company.id, pool.name, pool.useFor.map(\.rawValue).joined(separator: " "), pool.strategy.rawValue])
+            for (i, server) in pool.servers.enumerated() { try writeServer(server, company: company.id, pool: pool.name, position: i, db) }
+        }
+        if let mailgun = company.mailgun {
+            try writeSecret(mailgun.apiKey, company: company.id, path: mailgunKeyPath, db)
+            try db.cachedStatement(sql: "INSERT INTO mailgun_settings (company_id, domain, api_key_secret, region) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [company.id, mailgun.domain, mailgunKeyPath, mailgun.region.rawValue])
+        }
+    }
+
+    static func delete(_ id: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [id])
+    }
+
+    private static func writeServer(_ server: SMTPServer<StoredSecret>, company: String, pool: String?, position: Int, _ db: Database) throws {
+        var secretPath: String?
+        if let password = server.password {
+            let path = passwordPath(pool: pool, position: position)
+            try writeSecret(password, company: company, path: path, db)
+            secretPath = path
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO smtp_servers (company_id, pool_name, position, host, port, username, password_secret, starttls, ssl,
+              ssl_trust, ssl_check_identity, ssl_protocols) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                company, pool ?? "", position, server.host, server.port, server.username, secretPath, server.starttls.rawValue,
+                server.ssl, server.sslTrust.joined(separator: " "), server.sslCheckIdentity, server.sslProtocols.joined(separator: " "),
+            ])
+    }
+
+    private static func writeSecret(_ secret: StoredSecret, company: String, path: String, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO secrets (company_id, path, key_id, nonce, ciphertext, tag, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                company, path, secret.sealed.keyID, Data(secret.sealed.nonce), Data(secret.sealed.ciphertext),
+                Data(secret.sealed.tag), secret.fingerprint.hex,
+            ])
+    }
+}
+
+extension Company where SecretValue == StoredSecret {
+    /// The view the diff compares.
+    public var fingerprinted: Company<SecretFingerprint> { map(\.fingerprint) }
+}

@@ -1,0 +1,93 @@
+import GRDB
+
+/// The store's schema, versioned by GRDB's migrator (table `grdb_migrations`
+/// holds the applied versions). `docs/store.md` documents every column.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE store_meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE companies (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT,
+                    revision INTEGER NOT NULL CHECK (revision >= 1),
+                    provider TEXT NOT NULL CHECK (provider IN ('smtp', 'mailgun', 'platform')),
+                    sender_email TEXT NOT NULL,
+                    sender_name TEXT,
+                    logo_url TEXT,
+                    logo_file_name TEXT,
+                    logo_media_type TEXT,
+                    logo_data BLOB,
+                    logo_sha256 TEXT,
+                    dsar_email TEXT,
+                    dsar_name TEXT,
+                    probe_disabled_reason TEXT,
+                    updated_at TEXT NOT NULL,
+                    updated_by_revision INTEGER NOT NULL
+                );
+                CREATE TABLE smtp_pools (
+                    company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    use_for TEXT NOT NULL,
+                    strategy TEXT NOT NULL CHECK (strategy IN ('failover', 'round_robin')),
+                    PRIMARY KEY (company_id, name)
+                );
+                CREATE TABLE smtp_servers (
+                    company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                    pool_name TEXT NOT NULL DEFAULT '',
+                    position INTEGER NOT NULL,
+                    host TEXT NOT NULL,
+                    port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+                    username TEXT,
+                    password_secret TEXT,
+                    starttls TEXT NOT NULL CHECK (starttls IN ('required', 'optional', 'off')),
+                    ssl INTEGER NOT NULL,
+                    ssl_trust TEXT NOT NULL DEFAULT '',
+                    ssl_check_identity INTEGER NOT NULL,
+                    ssl_protocols TEXT NOT NULL,
+                    PRIMARY KEY (company_id, pool_name, position)
+                );
+                CREATE TABLE mailgun_settings (
+                    company_id TEXT PRIMARY KEY NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                    domain TEXT NOT NULL,
+                    api_key_secret TEXT NOT NULL,
+                    region TEXT NOT NULL CHECK (region IN ('us', 'eu'))
+                );
+                CREATE TABLE secrets (
+                    company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                    path TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    nonce BLOB NOT NULL,
+                    ciphertext BLOB NOT NULL,
+                    tag BLOB NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    PRIMARY KEY (company_id, path)
+                );
+                CREATE TABLE revisions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    applied_at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    source_commit TEXT,
+                    plan_digest TEXT NOT NULL,
+                    summary TEXT NOT NULL
+                );
+                CREATE TABLE revision_changes (
+                    revision_id INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
+                    company_id TEXT NOT NULL,
+                    action TEXT NOT NULL CHECK (action IN ('add', 'change', 'delete')),
+                    fields TEXT NOT NULL,
+                    PRIMARY KEY (revision_id, company_id)
+                );
+                CREATE INDEX revision_changes_company ON revision_changes(company_id, revision_id);
+                """)
+            try db.execute(sql: "INSERT INTO store_meta (key, value) VALUES ('store_id', ?)", arguments: [UUID().uuidString.lowercased()])
+        }
+        return migrator
+    }
+}
+
+import Foundation

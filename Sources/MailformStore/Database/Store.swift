@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import MailformCore
+
+/// The platform's SQLite store of company mail settings.
+///
+/// WAL journal, foreign keys on, and a bounded busy timeout: a second apply
+/// waits for the first, then fails with "store is locked by another apply".
+/// Every write happens in one `BEGIN IMMEDIATE` transaction.
+public final class Store: @unchecked Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Opens (and migrates) the store. With `create: false`, a missing file
+    /// yields `nil`, so a plan against a new store writes nothing.
+    public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10) throws -> Store? {
+        if !create && !FileManager.default.fileExists(atPath: path) { return nil }
+        let directory = Paths.directory(of: path)
+        if !Paths.isDirectory(directory) {
+            throw Failure("the store's folder \(Paths.display(directory)) does not exist")
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(lockTimeout)
+        config.label = "mailform-store"
+        do {
+            let existed = FileManager.default.fileExists(atPath: path)
+            let pool = try DatabasePool(path: path, configuration: config)
+            if !existed { chmod(path, 0o600) }
+            let store = Store(path: path, pool: pool)
+            try store.migrate()
+            return store
+        } catch let error as DatabaseError {
+            throw Failure(Store.describe(error, path: path))
+        }
+    }
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    private func migrate() throws {
+        let migrator = Migrations.migrator
+        // Avoid taking the write lock when the schema is already current.
+        let pending = try pool.read { db in try !migrator.hasCompletedMigrations(db) }
+        if pending { try migrator.migrate(pool) }
+    }
+
+    static func describe(_ error: DatabaseError, path: String) -> String {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "store is locked by another apply (\(Paths.display(path)))"
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return "\(Paths.display(path)) is not a mailform store (not an SQLite database, or damaged)"
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: return "cannot open the store \(Paths.display(path)) for writing: \(error.message ?? "permission denied")"
+        default: return "store error at \(Paths.display(path)): \(error.message ?? "\(error.resultCode)")"
+        }
+    }
+
+    /// The store's identity, created with it; saved plans record it.
+    public func identity() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") ?? "" }
+    }
+
+    /// The key id the store's secrets are encrypted with, if it has any.
+    public func storedKeyIDs() throws -> Set<String> {
+        try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT key_id FROM secrets")) }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError { throw Failure(Store.describe(error, path: path)) }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError { throw Failure(Store.describe(error, path: path)) }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import MailformCore
+
+/// apply: writes a plan's changes to the store in one transaction, after
+/// checking that nothing changed since the plan; records a revision.
+public enum Applier {
+    public struct Request: Sendable {
+        public var plan: Plan
+        /// The settings to write for every added or changed company.
+        public var desired: [String: Company<ResolvedSecret>]
+        /// The store the plan was made against (`nil`: it did not exist).
+        public var expectedStoreID: String?
+        public var planDigest: String
+        public var actor: String
+        public var sourceCommit: String?
+
+        public init(plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, planDigest: String,
+                    actor: String, sourceCommit: String?) {
+            self.plan = plan
+            self.desired = desired
+            self.expectedStoreID = expectedStoreID
+            self.planDigest = planDigest
+            self.actor = actor
+            self.sourceCommit = sourceCommit
+        }
+    }
+
+    public struct StalePlan: Error, CustomStringConvertible {
+        public var reasons: [String]
+        public var description: String {
+            "stale plan: " + reasons.joined(separator: "; ") + "; run plan again"
+        }
+    }
+
+    /// Applies the request; returns the new store revision id.
+    /// - throws: ``StalePlan`` when the store changed since the plan, ``Store/Failure``
+    ///   when the store is locked or cannot be written. Nothing is written then.
+    public static func apply(_ request: Request, store: Store, box: SecretBox) throws -> Int64 {
+        // Encrypt before taking the write lock: the lock is held only for the writes.
+        var sealed: [String: Company<StoredSecret>] = [:]
+        for change in request.plan.changes where change.action != .delete {
+            guard let desired = request.desired[change.id] else { continue }
+            sealed[change.id] = try desired.mapSecrets { path, resolved -> StoredSecret in
+                let seal = try box.seal(resolved.secret, context: SecretBox.context(company: change.id, path: path))
+                return StoredSecret(sealed: seal, fingerprint: box.fingerprint(resolved.secret))
+            }
+        }
+        let now = ISO8601DateFormatter().string(from: Date())
+        return try store.write { db -> Int64 in
+            try checkFresh(request, db)
+            try db.execute(sql: """
+                INSERT INTO revisions (applied_at, actor, source_commit, plan_digest, summary) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [now, request.actor, request.sourceCommit, request.planDigest, request.plan.summary])
+            let revision = db.lastInsertedRowID
+            for change in request.plan.changes {
+                switch change.action {
+                case .delete:
+                    try CompanyRows.delete(change.id, db)
+                case .add, .change:
+                    guard let company = sealed[change.id] else { throw Store.Failure("plan has no settings for \(change.id)") }
+                    try CompanyRows.write(company, revision: change.baseRevision + 1, storeRevision: revision, at: now, db)
+                }
+                try db.cachedStatement(sql: "INSERT INTO revision_changes (revision_id, company_id, action, fields) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [revision, change.id, change.action.rawValue, change.fields.map(\.path).joined(separator: " ")])
+            }
+            return revision
+        }
+    }
+
+    /// Compares the store with what the plan read, inside the write transaction.
+    static func checkFresh(_ request: Request, _ db: Database) throws {
+        var reasons: [String] = []
+        let storeID = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'")
+        if let expected = request.expectedStoreID, expected != storeID {
+            throw StalePlan(reasons: ["the plan was made against another store (\(expected)), this store is \(storeID ?? "new")"])
+        }
+        var revisions: [String: Int] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, revision FROM companies")
+        while let row = try rows.next() { revisions[row["id"]] = row["revision"] }
+        for (id, base) in request.plan.baseRevisions.sorted(by: { $0.key < $1.key }) {
+            let now = revisions[id] ?? 0
+            guard now != base else { continue }
+            if base == 0 {
+                reasons.append("company \(id) was added to the store since the plan (revision \(now))")
+            } else if now == 0 {
+                reasons.append("company \(id) was deleted from the store since the plan (revision \(base))")
+            } else {
+                reasons.append("company \(id) changed since the plan (revision \(base) -> \(now))")
+            }
+        }
+        if !reasons.isEmpty { throw StalePlan(reasons: reasons) }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import MailformCore
+import MailformStore
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List the applied revisions, newest first: when, who, source commit, what changed."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "The workspace file or folder (for the store location).")
+    var workspace: String?
+
+    @Option(name: .customLong("company"), help: "Only revisions that touched this company.")
+    var company: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Show at most this many revisions.")
+    var limit: Int?
+
+    func run() throws {
+        var diagnostics = DiagnosticCollector()
+        let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
+        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1) }
+        let path = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
+        let revisions: [Revision]
+        do {
+            guard let store = try Store.open(path: path, create: false, lockTimeout: storeOptions.lockTimeout) else {
+                Pipeline.fatal("no store at \(Paths.display(path))", hint: "apply first, or name the store with --store")
+            }
+            revisions = try store.history(company: company, limit: limit)
+        } catch let failure as Store.Failure {
+            Pipeline.fatal(failure.description)
+        }
+        if format == .json {
+            Console.out(JSONOutput.string(["revisions": revisions.map(\.jsonObject)]))
+            return
+        }
+        if revisions.isEmpty { Console.out("No revisions\(company.map { " for company \($0)" } ?? "").\n"); return }
+        let style = Style.forStream(1)
+        for revision in revisions {
+            let commit = revision.sourceCommit.map { " commit \($0.prefix(12))" } ?? ""
+            Console.out(style.bold("revision \(revision.id)") + "  \(revision.appliedAt)  by \(revision.actor)\(commit)\n")
+            Console.out("  \(revision.summary)\n")
+            for change in revision.changes {
+                let detail: String
+                switch change.action {
+                case .change: detail = ": " + change.fields.joined(separator: ", ")
+                case .add: detail = " (\(change.fields.count) settings)"
+                case .delete: detail = ""
+                }
+                Console.out("  \(change.action.symbol) \(change.company)\(detail)\n")
+            }
+            Console.out("\n")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import MailformCore
+import MailformStore
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what apply would change in the store, field by field.",
+        discussion: "Exit 0 on success; with --detailed-exitcode, 0 when there are no changes and 2 when there are; 1 on errors."
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Output format: text, json or markdown (one pull-request comment).")
+    var format: OutputFormat = .text
+
+    @Option(help: "Save the plan to this file, for 'mailform apply FILE'.")
+    var out: String?
+
+    @Option(name: .customLong("company"), help: "Plan only this company id (repeatable; '*' wildcards).")
+    var companies: [String] = []
+
+    @Flag(help: "Plan deletion of companies in the store that no file describes.")
+    var prune = false
+
+    @Flag(help: "Exit 2 when the plan has changes, 0 when it has none.")
+    var detailedExitcode = false
+
+    func validate() throws {
+        if format == .github { throw ValidationError("plan supports --format text, json or markdown") }
+    }
+
+    func run() throws {
+        let loaded = try Pipeline.loadAndResolve(input)
+        let workspace = loaded.result.workspace
+        let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
+        let opened = Pipeline.openStore(path: path, create: false, lockTimeout: storeOptions.lockTimeout)
+        let plan = Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune)
+        if let out {
+            let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map {
+                ($0.id, Reconciler.planned($0, box: opened.box, workspaceRoot: workspace.root))
+            })
+            let saved = SavedPlan(plan: plan, desired: desired, storeID: opened.storeID, mode: workspace.mode,
+                                  version: BuildInfo.version, createdAt: Date())
+            do {
+                try saved.encoded().write(to: URL(fileURLWithPath: Paths.absolute(out)))
+            } catch {
+                Pipeline.fatal("cannot write the plan file \(out): \(error.localizedDescription)")
+            }
+        }
+        switch format {
+        case .json: Console.out(JSONOutput.string(PlanRenderer.jsonObject(plan)))
+        case .markdown: Console.out(PlanRenderer.markdown(plan))
+        default:
+            Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
+            if let out, !plan.isEmpty { Console.out("\nSaved the plan to \(out); apply exactly it with: mailform apply \(out)\n") }
+        }
+        if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
+    }
+}
