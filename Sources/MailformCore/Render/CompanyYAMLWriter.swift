@@ -1,0 +1,90 @@
+/// Writes a company as a company file, for `export`. Secrets are written as
+/// the references the caller chose; values never pass through here.
+public enum CompanyYAMLWriter {
+    /// - Parameters:
+    ///   - logoPath: the path to write for an image logo (relative to the file).
+    ///   - schemaPath: the `$schema` path for the editor comment.
+    public static func yaml(_ c: Company<SecretReference>, logoPath: String?, schemaPath: String) -> String {
+        var out = "# yaml-language-server: $schema=\(schemaPath)\n"
+        out += "company: \(scalar(c.id))\n"
+        if let name = c.name { out += "name: \(scalar(name))\n" }
+        out += "sender:\n  email: \(scalar(c.sender.email))\n"
+        if let name = c.sender.name { out += "  name: \(scalar(name))\n" }
+        switch c.logo {
+        case .url(let url)?: out += "  logo: \(scalar(url))\n"
+        case .image?: if let logoPath { out += "  logo: \(scalar(logoPath))\n" }
+        case nil: break
+        }
+        if let dsar = c.dsarSender {
+            out += "dsar_sender:\n  email: \(scalar(dsar.email))\n"
+            if let name = dsar.name { out += "  name: \(scalar(name))\n" }
+        }
+        out += "provider: \(c.provider.rawValue)\n"
+        if let smtp = c.smtp { out += "smtp:\n" + server(smtp, indent: "  ", first: "  ") }
+        if let mailgun = c.mailgun {
+            out += "mailgun:\n  domain: \(scalar(mailgun.domain))\n  api_key: \(scalar(mailgun.apiKey.description))\n  region: \(mailgun.region.rawValue)\n"
+        }
+        if !c.pools.isEmpty {
+            out += "smtp_pools:\n"
+            for pool in c.pools {
+                out += "  \(scalar(pool.name)):\n"
+                out += "    use_for: [\(pool.useFor.map(\.rawValue).joined(separator: ", "))]\n"
+                out += "    strategy: \(pool.strategy.rawValue)\n"
+                out += "    servers:\n"
+                for s in pool.servers { out += server(s, indent: "        ", first: "      - ") }
+            }
+        }
+        if let reason = c.probeDisabledReason {
+            out += reason == "probe: false" ? "probe: false\n" : "probe:\n  enabled: false\n  reason: \(scalar(reason))\n"
+        }
+        return out
+    }
+
+    static func server(_ s: SMTPServer<SecretReference>, indent: String, first: String) -> String {
+        var lines = ["host: \(scalar(s.host))", "port: \(s.port)"]
+        if let username = s.username { lines.append("username: \(scalar(username))") }
+        if let password = s.password { lines.append("password: \(scalar(password.description))") }
+        lines.append("starttls: \(s.starttls.rawValue)")
+        lines.append("ssl: \(s.ssl)")
+        if s.sslTrust == ["*"] {
+            lines.append("ssl_trust: \"*\"")
+        } else if !s.sslTrust.isEmpty {
+            lines.append("ssl_trust: [\(s.sslTrust.map(scalar).joined(separator: ", "))]")
+        }
+        lines.append("ssl_check_identity: \(s.sslCheckIdentity)")
+        lines.append("ssl_protocols: [\(s.sslProtocols.joined(separator: ", "))]")
+        return lines.enumerated().map { (i, line) in (i == 0 ? first : indent) + line + "\n" }.joined()
+    }
+
+    /// A YAML scalar that reads back as the same string: plain when safe,
+    /// double-quoted (JSON escapes) otherwise.
+    public static func scalar(_ s: String) -> String {
+        let plainSafe = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
+            (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5A) || (c.value >= 0x61 && c.value <= 0x7A)
+                || "@._/-+".unicodeScalars.contains(c)
+        }
+        let first = s.unicodeScalars.first
+        let resolvesToString: Bool = {
+            if case .string = ScalarResolution.resolvePlain(s) { return !ScalarResolution.hasLeadingZero(s) }
+            return false
+        }()
+        if plainSafe, let first, !"-.+".unicodeScalars.contains(first), resolvesToString { return s }
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if c.value < 0x20 || c.value == 0x7F {
+                    out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

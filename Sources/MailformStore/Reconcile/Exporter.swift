@@ -1,0 +1,87 @@
+import Foundation
+import MailformCore
+
+/// export: writes one company file per company in the store, secrets as
+/// `${env:MAILFORM_…}` references, and — only when asked — their values to a
+/// mode-0600 dotenv file, so `plan` of the result shows no change.
+public enum Exporter {
+    public struct Result: Sendable {
+        public var companies: Int
+        public var secrets: Int
+        public var files: [String]
+    }
+
+    /// The environment variable an exported secret reference reads.
+    public static func envName(company: String, path: String) -> String {
+        var suffix: String
+        if path == Company<SecretReference>.mailgunKeyPath {
+            suffix = "MAILGUN_API_KEY"
+        } else if path == "smtp.password" {
+            suffix = "SMTP_PASSWORD"
+        } else {
+            // smtp_pools.NAME.servers[I].password -> POOL_NAME_I_PASSWORD
+            let parts = path.split(separator: ".")
+            let pool = parts.count > 1 ? String(parts[1]) : "POOL"
+            let index = path.split(separator: "[").last?.split(separator: "]").first.map(String.init) ?? "0"
+            suffix = "POOL_\(pool)_\(index)_PASSWORD"
+        }
+        return "MAILFORM_\(sanitize(company))_\(sanitize(suffix))"
+    }
+
+    static func sanitize(_ s: String) -> String {
+        String(s.uppercased().unicodeScalars.map { c in
+            (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5A) ? Character(c) : "_"
+        })
+    }
+
+    /// Writes `directory/companies/<id>.yaml` (and logos beside them). Secret
+    /// values are decrypted only when `secretsOut` is given.
+    public static func export(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String) throws -> Result {
+        let companiesDir = directory + "/companies"
+        try FileManager.default.createDirectory(atPath: companiesDir, withIntermediateDirectories: true)
+        var dotenv: [(String, Secret)] = []
+        var files: [String] = []
+        for id in opened.current.keys.sorted() {
+            let stored = opened.current[id]!
+            let company = stored.company
+            let references = try company.mapSecrets { path, secret -> SecretReference in
+                let name = envName(company: id, path: path)
+                if secretsOut != nil {
+                    dotenv.append((name, try opened.box.open(secret.sealed, context: SecretBox.context(company: id, path: path))))
+                }
+                return SecretReference(kind: .env(name))
+            }
+            var logoPath: String?
+            if case .image(let image)? = company.logo {
+                let ext = image.mediaType == "image/png" ? "png" : image.mediaType == "image/jpeg" ? "jpg" : "svg"
+                logoPath = "logos/\(id).\(ext)"
+                try FileManager.default.createDirectory(atPath: companiesDir + "/logos", withIntermediateDirectories: true)
+                try Data(image.bytes).write(to: URL(fileURLWithPath: companiesDir + "/" + logoPath!))
+            }
+            let file = companiesDir + "/\(id).yaml"
+            try CompanyYAMLWriter.yaml(references, logoPath: logoPath, schemaPath: schemaPath)
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        if let secretsOut { try writeDotenv(dotenv, to: secretsOut) }
+        return Result(companies: opened.current.count, secrets: dotenv.count, files: files)
+    }
+
+    /// `NAME='value'` lines, single-quoted, in a file created with mode 0600.
+    static func writeDotenv(_ entries: [(String, Secret)], to path: String) throws {
+        var bytes: [UInt8] = Array("# mailform export: secret values. Keep this file out of Git and delete it after use.\n".utf8)
+        for (name, secret) in entries {
+            bytes += Array("\(name)='".utf8)
+            secret.withRevealedBytes { value in
+                for b in value { if b == UInt8(ascii: "'") { bytes += Array("'\\''".utf8) } else { bytes.append(b) } }
+            }
+            bytes += Array("'\n".utf8)
+        }
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw Reconciler.Failure("cannot create \(Paths.display(path)): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw Reconciler.Failure("cannot write \(Paths.display(path))") }
+    }
+}
