@@ -40,8 +40,12 @@ let package = Package(
         ),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
-        .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore"]),
+        .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore", "COpenSSL"]),
         // Depends on the executable so `swift test` builds the binary it runs.
-        .testTarget(name: "MailformCLITests", dependencies: ["mailform"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MailformCLITests",
+            dependencies: ["mailform", "MailformStore", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"]
+        ),
     ]
 )

@@ -5,6 +5,8 @@ public struct SecretFingerprint: Hashable, Sendable, Codable {
     public init(hex: String) { self.hex = hex }
 }
 
+import JSONSchema
+
 /// One flattened setting: how it is shown, and what it is compared by.
 public struct FieldValue: Sendable, Equatable {
     /// What a plan shows: `587`, `"smtp.acme.com.br"`, `[TLSv1.2, TLSv1.3]`.
@@ -13,14 +15,26 @@ public struct FieldValue: Sendable, Equatable {
     /// What the diff compares (the fingerprint for secrets, the digest for logo images).
     public var key: String
     public var sensitive: Bool
+    /// The typed value for JSON output (`nil` for secrets).
+    public var json: JSONValue?
+
+    public init(display: String, key: String, sensitive: Bool, json: JSONValue? = nil) {
+        self.display = display
+        self.key = key
+        self.sensitive = sensitive
+        self.json = json
+    }
 
     public static func == (lhs: FieldValue, rhs: FieldValue) -> Bool { lhs.key == rhs.key && lhs.sensitive == rhs.sensitive }
 
-    static func text(_ s: String) -> FieldValue { FieldValue(display: quote(s), key: "s:" + s, sensitive: false) }
-    static func int(_ i: Int) -> FieldValue { FieldValue(display: String(i), key: "i:\(i)", sensitive: false) }
-    static func bool(_ b: Bool) -> FieldValue { FieldValue(display: b ? "true" : "false", key: b ? "b:1" : "b:0", sensitive: false) }
+    static func text(_ s: String) -> FieldValue { FieldValue(display: quote(s), key: "s:" + s, sensitive: false, json: .string(s)) }
+    static func int(_ i: Int) -> FieldValue { FieldValue(display: String(i), key: "i:\(i)", sensitive: false, json: .integer(i)) }
+    static func bool(_ b: Bool) -> FieldValue {
+        FieldValue(display: b ? "true" : "false", key: b ? "b:1" : "b:0", sensitive: false, json: .bool(b))
+    }
     static func list(_ items: [String]) -> FieldValue {
-        FieldValue(display: "[" + items.joined(separator: ", ") + "]", key: "l:" + items.joined(separator: "\u{1F}"), sensitive: false)
+        FieldValue(display: "[" + items.joined(separator: ", ") + "]", key: "l:" + items.joined(separator: "\u{1F}"), sensitive: false,
+                   json: .array(items.map { JSONNode(.string($0)) }))
     }
     static func secret(_ fingerprint: SecretFingerprint) -> FieldValue {
         FieldValue(display: "(sensitive value)", key: "f:" + fingerprint.hex, sensitive: true)
@@ -45,8 +59,9 @@ public enum FieldFlattener {
         case .url(let url)?: add("sender.logo", .text(url))
         case .image(let image)?:
             let size = image.bytes.count < 1024 ? "\(image.bytes.count) B" : String(format: "%.1f KiB", Double(image.bytes.count) / 1024)
-            add("sender.logo", FieldValue(display: "file \(image.fileName) (\(image.mediaType), \(size), sha256 \(image.sha256.prefix(12)))",
-                                          key: "img:\(image.mediaType):\(image.sha256)", sensitive: false))
+            let display = "file \(image.fileName) (\(image.mediaType), \(size), sha256 \(image.sha256.prefix(12)))"
+            add("sender.logo", FieldValue(display: display, key: "img:\(image.mediaType):\(image.sha256)", sensitive: false,
+                                          json: .string(display)))
         case nil: break
         }
         add("dsar_sender.email", c.dsarSender.map { .text($0.email) })

@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchema
 
 /// Views of a ``Plan``: text for people, markdown for a pull-request comment,
 /// JSON for machines. None of them computes anything the plan does not hold,
@@ -131,9 +132,24 @@ public enum PlanRenderer {
         let action = field.current == nil ? "add" : field.desired == nil ? "delete" : "change"
         var object: [String: Any] = ["path": field.path, "action": action, "sensitive": field.sensitive]
         if !field.sensitive {
-            if let current = field.current { object["current"] = current.display }
-            if let desired = field.desired { object["desired"] = desired.display }
+            if let current = field.current { object["current"] = foundation(current.json) ?? current.display }
+            if let desired = field.desired { object["desired"] = foundation(desired.json) ?? desired.display }
         }
         return object
+    }
+
+    /// A JSON value as JSONSerialization takes it.
+    static func foundation(_ value: JSONValue?) -> Any? {
+        switch value {
+        case nil: return nil
+        case .null?: return NSNull()
+        case .bool(let b)?: return b
+        case .integer(let i)?: return i
+        case .number(let d)?: return d
+        case .string(let s)?: return s
+        case .array(let items)?: return items.map { foundation($0.value) ?? NSNull() }
+        case .object(let members)?:
+            return Dictionary(members.map { ($0.key, foundation($0.value.value) ?? NSNull()) }, uniquingKeysWith: { a, _ in a })
+        }
     }
 }

@@ -1,0 +1,231 @@
+import Foundation
+import GRDB
+import Testing
+
+/// plan / apply / saved plans / history, run as the binary on real SQLite files.
+@Suite(.serialized)
+struct ReconcileTests {
+    @Test func planApplyPlanAgainIsEmpty() throws {
+        let ws = try ExampleWorkspace()
+        let first = try ws.run(["plan", "companies", "--detailed-exitcode"])
+        #expect(first.exitCode == 2)
+        #expect(first.stdout.contains("Plan: 6 to add, 0 to change, 0 to delete; 0 unchanged."))
+        #expect(first.stderr.contains("created the store key"))
+        let apply = try ws.run(["apply", "companies", "--auto-approve", "--actor", "ci-bot"])
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("Apply complete: 6 added, 0 changed, 0 deleted (revision 1)."))
+        #expect(try ws.companyCount() == 6)
+        let again = try ws.run(["plan", "companies", "--detailed-exitcode"])
+        #expect(again.exitCode == 0)
+        #expect(again.stdout.contains("No changes."))
+        #expect(again.stdout.contains("Plan: 0 to add, 0 to change, 0 to delete; 6 unchanged."))
+        let history = try ws.run(["history", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as! [String: Any]
+        let revisions = object["revisions"] as! [[String: Any]]
+        #expect(revisions.count == 1)
+        #expect(revisions[0]["actor"] as? String == "ci-bot")
+        #expect((revisions[0]["changes"] as? [[String: Any]])?.count == 6)
+        let keyMode = try FileManager.default.attributesOfItem(atPath: ws.storePath + ".key")[.posixPermissions] as? Int
+        #expect(keyMode == 0o600)
+        let storeMode = try FileManager.default.attributesOfItem(atPath: ws.storePath)[.posixPermissions] as? Int
+        #expect((storeMode ?? 0o777) & 0o007 == 0, "store is world-readable")
+    }
+
+    /// Golden plans in the three formats, for edits, a rotated secret, a new
+    /// company and a company removed from the files (unmanaged, then --prune).
+    @Test(arguments: ["text", "json", "markdown"])
+    func goldenPlan(_ format: String) throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Privacidade")
+        try ws.edit("companies/acme.yaml", "ssl_protocols: [TLSv1.2, TLSv1.3]\nsmtp_pools", "ssl_protocols: [TLSv1.3]\nsmtp_pools")
+        try ws.write("secrets/globex-smtp.txt", "FAKE-rotated-globex\n")
+        try ws.edit("companies/initech.yaml", "region: us", "region: eu")
+        try ws.remove("companies/latam/hooli.yaml")
+        try ws.write("companies/wayne.yaml", """
+            company: wayne
+            name: Wayne Enterprises
+            sender:
+              email: no-reply@wayne.example.com
+            provider: platform
+
+            """)
+        for prune in [false, true] {
+            var arguments = ["plan", "companies", "--format", format]
+            if prune { arguments.append("--prune") }
+            let result = try ws.run(arguments)
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            let name = "plan-\(prune ? "prune" : "changes").\(format == "markdown" ? "md" : format == "json" ? "json" : "txt")"
+            Snapshot.assertMatches(result.stdout, file: CommandRunner.packageRoot.appendingPathComponent("Tests/MailformCLITests/Fixtures/plan/golden/\(name)"))
+        }
+    }
+
+    @Test func savedPlanAppliesExactlyOrRefusesWhenStale() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Reviewed")
+        let plan = try ws.run(["plan", "companies", "--out", "reviewed.json"])
+        #expect(plan.exitCode == 0)
+        // Someone else changes acme before the reviewed plan is applied.
+        try ws.edit("companies/acme.yaml", "name: ACME Reviewed", "name: ACME Hotfix")
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        let before = try ws.storeDump()
+        let stale = try ws.run(["apply", "reviewed.json"])
+        #expect(stale.exitCode == 1)
+        #expect(stale.stderr.contains("stale plan: company acme changed since the plan (revision 1 -> 2); run plan again"))
+        #expect(try ws.storeDump() == before)
+
+        // A fresh reviewed plan applies exactly what it says.
+        try ws.edit("companies/acme.yaml", "name: ACME Hotfix", "name: ACME Reviewed")
+        try #require(try ws.run(["plan", "companies", "--out", "reviewed.json"]).exitCode == 0)
+        try ws.edit("companies/acme.yaml", "name: ACME Reviewed", "name: ACME Not Reviewed")
+        let applied = try ws.run(["apply", "reviewed.json"])
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        let name = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT sender_name FROM companies WHERE id = 'acme'") }
+        #expect(name == "ACME Reviewed")
+    }
+
+    @Test func savedPlanRefusesChangedSecretAndTampering() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try ws.write("secrets/acme-smtp.txt", "FAKE-rotated-acme\n")
+        try #require(try ws.run(["plan", "companies", "--out", "p.json"]).exitCode == 0)
+        let planText = try ws.read("p.json")
+        #expect(!planText.contains("FAKE-rotated-acme"))
+        let before = try ws.storeDump()
+
+        try ws.write("tampered.json", planText.replacingOccurrences(of: "smtp.acme.com.br", with: "smtp.evil.example.net"))
+        let tampered = try ws.run(["apply", "tampered.json"])
+        #expect(tampered.exitCode == 1)
+        #expect(tampered.stderr.contains("was modified after it was saved"))
+
+        try ws.write("secrets/acme-smtp.txt", "FAKE-rotated-again\n")
+        let stale = try ws.run(["apply", "p.json"])
+        #expect(stale.exitCode == 1)
+        #expect(stale.stderr.contains("stale plan: secret smtp.password of company acme changed since the plan"))
+        #expect(try ws.storeDump() == before)
+        #expect(!stale.stderr.contains("FAKE-rotated"))
+    }
+
+    @Test func wrongStoreKeyWritesNothing() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: Other")
+        let before = try ws.storeDump()
+        let wrong = Data(repeating: 1, count: 32).base64EncodedString()
+        let result = try ws.run(["apply", "companies", "--auto-approve"], environment: ["MAILFORM_STORE_KEY": wrong])
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("wrong store key"))
+        #expect(try ws.storeDump() == before)
+        try FileManager.default.removeItem(atPath: ws.storePath + ".key")
+        let missing = try ws.run(["plan", "companies"])
+        #expect(missing.exitCode == 1)
+        #expect(missing.stderr.contains("no store key"))
+    }
+
+    @Test func applyNeedsApprovalOffTerminal() throws {
+        let ws = try ExampleWorkspace()
+        let result = try ws.run(["apply", "companies"])
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("apply needs --auto-approve when it is not run on a terminal"))
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath))
+    }
+
+    @Test func invalidFilesWriteNothing() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        let before = try ws.storeDump()
+        try ws.edit("companies/acme.yaml", "port: 587\n  username: mailer", "port: 25\n  username: mailer")
+        try ws.edit("companies/globex.yaml", "name: Globex Corporation", "name: Globex Changed")
+        let result = try ws.run(["apply", "companies", "--auto-approve"])
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("companies/acme.yaml:14:9: error: port 25 is not accepted in saas mode"))
+        #expect(result.stderr.contains("nothing was written"))
+        #expect(try ws.storeDump() == before)
+    }
+
+    @Test func safetyLimitsStopOversizedChanges() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try ws.edit("mailform.yaml", "max_deletes: 5", "max_deletes: 1")
+        try ws.remove("companies/latam/hooli.yaml")
+        try ws.remove("companies/initech.yaml")
+        let before = try ws.storeDump()
+        let refused = try ws.run(["apply", "companies", "--auto-approve", "--prune"])
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("apply would delete 2 companies, over safety.max_deletes 1"))
+        #expect(try ws.storeDump() == before)
+        let forced = try ws.run(["apply", "companies", "--auto-approve", "--prune", "--force"])
+        #expect(forced.exitCode == 0)
+        #expect(try ws.companyCount() == 4)
+
+        // Changing 3 of 4 companies is over the default 30% share.
+        try ws.edit("mailform.yaml", "max_changed_percent: 30", "max_changed_percent: 50")
+        for file in ["companies/acme.yaml", "companies/globex.yaml", "companies/stark.yaml"] {
+            let text = try ws.read(file)
+            try ws.write(file, text.replacingOccurrences(of: "\nname: ", with: "\nname: New "))
+        }
+        let share = try ws.run(["apply", "companies", "--auto-approve"])
+        #expect(share.exitCode == 1)
+        #expect(share.stderr.contains("apply would change 75.0% of the companies in the store (3/4), over safety.max_changed_percent 50%"))
+        let batch = try ws.run(["apply", "companies", "--auto-approve", "--company", "acme", "--company", "glob*"])
+        #expect(batch.exitCode == 0, "\(batch.stderr)")
+        #expect(batch.stdout.contains("Apply complete: 0 added, 2 changed, 0 deleted"))
+    }
+
+    @Test func secondApplyReportsTheLock() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: Locked Out")
+        let before = try ws.storeDump()
+        // Another apply holds the write lock.
+        let holder = try DatabaseQueue(path: ws.storePath)
+        let started = Date()
+        let result: CommandResult = try holder.inDatabase { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            return try ws.run(["apply", "companies", "--auto-approve", "--lock-timeout", "1"])
+        }
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("store is locked by another apply"))
+        #expect(Date().timeIntervalSince(started) >= 1)
+        #expect(try ws.storeDump() == before)
+    }
+
+    /// Two applies at once, each from its own process and files: exactly the
+    /// successful ones are recorded, and the store matches one of them whole.
+    @Test func concurrentAppliesLoseNoUpdate() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        let other = try ExampleWorkspace()
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: From A")
+        try other.edit("companies/acme.yaml", "name: ACME Privacy", "name: From B")
+        try other.edit("companies/globex.yaml", "name: Globex Privacy Team", "name: From B")
+        let env = ["MAILFORM_STORE": ws.storePath]
+        let results = LockedResults()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let target = i == 0 ? ws : other
+            let r = try? target.run(["apply", "companies", "--auto-approve", "--force", "--store", ws.storePath], environment: env)
+            results.append(r)
+        }
+        let codes = results.all.compactMap { $0?.exitCode }
+        #expect(codes.count == 2)
+        let succeeded = codes.filter { $0 == 0 }.count
+        #expect(succeeded >= 1)
+        for r in results.all.compactMap({ $0 }) where r.exitCode != 0 {
+            #expect(r.stderr.contains("stale plan") || r.stderr.contains("locked"), "\(r.stderr)")
+        }
+        #expect(try ws.revisionCount() == 1 + succeeded)
+        let names = try ws.database().read { db in
+            try Row.fetchAll(db, sql: "SELECT id, sender_name FROM companies WHERE id IN ('acme', 'globex') ORDER BY id").map { "\($0["sender_name"] as String)" }
+        }
+        #expect(names == ["From A", "Globex Privacy Team"] || names == ["From B", "From B"], "\(names)")
+    }
+}
+
+final class LockedResults: @unchecked Sendable {
+    private var values: [CommandResult?] = []
+    private let lock = NSLock()
+    func append(_ r: CommandResult?) { lock.lock(); values.append(r); lock.unlock() }
+    var all: [CommandResult?] { lock.lock(); defer { lock.unlock() }; return values }
+}

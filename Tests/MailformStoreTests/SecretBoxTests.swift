@@ -1,0 +1,91 @@
+import COpenSSL
+import Foundation
+import Testing
+@testable import MailformCore
+@testable import MailformStore
+
+struct SecretBoxTests {
+    let key = StoreKey(bytes: Array(repeating: 7, count: 32))
+
+    @Test func sealsAndOpensWithItsContext() throws {
+        let box = SecretBox(key: key)
+        let sealed = try box.seal(Secret("s3cret-value"), context: "mailform:acme:smtp.password")
+        #expect(sealed.ciphertext.count == 12)
+        #expect(sealed.ciphertext != Array("s3cret-value".utf8))
+        let opened = try box.open(sealed, context: "mailform:acme:smtp.password")
+        #expect(opened == Secret("s3cret-value"))
+        // The same ciphertext moved to another company or field does not decrypt.
+        #expect(throws: SecretBox.Failure.self) { try box.open(sealed, context: "mailform:globex:smtp.password") }
+    }
+
+    @Test func noncesAreFreshPerValue() throws {
+        let box = SecretBox(key: key)
+        let a = try box.seal(Secret("same"), context: "c")
+        let b = try box.seal(Secret("same"), context: "c")
+        #expect(a.nonce != b.nonce)
+        #expect(a.ciphertext != b.ciphertext)
+    }
+
+    @Test func tamperedTagOrWrongKeyFails() throws {
+        let box = SecretBox(key: key)
+        var sealed = try box.seal(Secret("value"), context: "c")
+        sealed.tag[0] ^= 1
+        #expect(throws: SecretBox.Failure.self) { try box.open(sealed, context: "c") }
+        let other = SecretBox(key: StoreKey(bytes: Array(repeating: 8, count: 32)))
+        let good = try box.seal(Secret("value"), context: "c")
+        let error = #expect(throws: SecretBox.Failure.self) { try other.open(good, context: "c") }
+        #expect(error?.description.contains("does not match the store") == true)
+    }
+
+    /// NIST GCM test case 16 (AES-256, 96-bit IV, with AAD).
+    @Test func matchesNISTTestCase16() throws {
+        func hex(_ s: String) -> [UInt8] {
+            var out: [UInt8] = []
+            var i = s.startIndex
+            while i < s.endIndex { let j = s.index(i, offsetBy: 2); out.append(UInt8(s[i..<j], radix: 16)!); i = j }
+            return out
+        }
+        let key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        let iv = hex("cafebabefacedbaddecaf888")
+        let plain = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+        let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+        var out = [UInt8](repeating: 0, count: plain.count)
+        var tag = [UInt8](repeating: 0, count: 16)
+        #expect(mailform_aes256gcm_seal(key, iv, aad, Int32(aad.count), plain, Int32(plain.count), &out, &tag) == 1)
+        #expect(out == hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"))
+        #expect(tag == hex("76fc6ece0f4e1768cddf8853bb2d551b"))
+    }
+
+    @Test func fingerprintsAreKeyedAndStable() {
+        let box = SecretBox(key: key)
+        #expect(box.fingerprint(Secret("a")) == box.fingerprint(Secret("a")))
+        #expect(box.fingerprint(Secret("a")) != box.fingerprint(Secret("b")))
+        let other = SecretBox(key: StoreKey(bytes: Array(repeating: 9, count: 32)))
+        #expect(box.fingerprint(Secret("a")) != other.fingerprint(Secret("a")))
+    }
+
+    @Test func secretNeverPrints() {
+        let secret = Secret("hunter2-value")
+        #expect("\(secret)" == "(sensitive)")
+        #expect(String(describing: secret) == "(sensitive)")
+        #expect(String(reflecting: secret) == "(sensitive)")
+        var dumped = ""
+        dump(secret, to: &dumped)
+        #expect(!dumped.contains("hunter2"))
+    }
+
+    @Test func keyFileIsCreatedOnceWithMode0600() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-key-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = dir + "/s.db"
+        let (created, source) = try #require(try StoreKey.load(storePath: store, environment: [:], create: true))
+        #expect(source == .created(store + ".key"))
+        let mode = try FileManager.default.attributesOfItem(atPath: store + ".key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let (again, source2) = try #require(try StoreKey.load(storePath: store, environment: [:], create: true))
+        #expect(source2 == .file(store + ".key"))
+        #expect(again.id == created.id)
+        #expect(throws: StoreKey.Failure.self) { try StoreKey.load(storePath: store, environment: ["MAILFORM_STORE_KEY": "short"], create: true) }
+    }
+}
