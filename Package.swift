@@ -25,6 +25,7 @@ let package = Package(
             resources: [
                 .embedInCode("Schemas/company.schema.json"),
                 .embedInCode("Schemas/workspace.schema.json"),
+                .embedInCode("Schemas/plan.schema.json"),
             ]
         ),
         .target(
@@ -44,7 +45,7 @@ let package = Package(
         // Depends on the executable so `swift test` builds the binary it runs.
         .testTarget(
             name: "MailformCLITests",
-            dependencies: ["mailform", "MailformStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["mailform", "MailformStore", "JSONSchema", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONSchema
 import Testing
 
 /// plan / apply / saved plans / history, run as the binary on real SQLite files.
@@ -228,4 +229,33 @@ final class LockedResults: @unchecked Sendable {
     private let lock = NSLock()
     func append(_ r: CommandResult?) { lock.lock(); values.append(r); lock.unlock() }
     var all: [CommandResult?] { lock.lock(); defer { lock.unlock() }; return values }
+}
+
+/// The JSON plan output conforms to the published plan schema, checked with
+/// mailform's own validator; the markdown comment fits GitHub's limit.
+struct PlanFormatTests {
+    @Test func jsonPlanMatchesItsSchema() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try ws.write("secrets/acme-smtp.txt", "FAKE-changed\n")
+        try ws.remove("companies/latam/hooli.yaml")
+        let plan = try ws.run(["plan", "companies", "--format", "json", "--prune"])
+        let schema = try CommandRunner.run(["schema", "plan"]).stdout
+        let validator = try Validator(schemaJSON: schema)
+        let violations = validator.validate(try JSONParser.parse(plan.stdout))
+        #expect(violations.isEmpty, "\(violations.map(\.message))")
+        // A sensitive value in the output would break the schema.
+        let leaked = plan.stdout.replacingOccurrences(of: "\"sensitive\" : true", with: "\"sensitive\" : true, \"current\" : \"x\"")
+        #expect(!validator.validate(try JSONParser.parse(leaked)).isEmpty)
+    }
+
+    @Test func markdownOfTenThousandCompaniesFitsOneComment() throws {
+        let ws = try ExampleWorkspace(generated: 10_000)
+        let plan = try ws.run(["plan", "companies", "--format", "markdown"])
+        #expect(plan.exitCode == 0)
+        #expect(plan.stdout.utf8.count <= 65_535)
+        #expect(plan.stdout.contains("**Plan: 10000 to add, 0 to change, 0 to delete; 0 unchanged.**"))
+        #expect(plan.stdout.contains("Cut to fit one comment:"))
+        #expect(plan.stdout.contains("<details>"))
+    }
 }

@@ -49,7 +49,7 @@ struct ValidateCommandTests {
     }
 
     @Test func schemaCommandPrintsTheShippedFiles() throws {
-        for which in ["company", "workspace"] {
+        for which in ["company", "workspace", "plan"] {
             let result = try CommandRunner.run(["schema", which])
             let file = try String(contentsOf: CommandRunner.packageRoot.appendingPathComponent("schemas/\(which).schema.json"), encoding: .utf8)
             #expect(result.exitCode == 0)

@@ -5,6 +5,7 @@ import JSONSchema
 public enum SchemaCatalog {
     public static let companyText = String(decoding: PackageResources.company_schema_json, as: UTF8.self)
     public static let workspaceText = String(decoding: PackageResources.workspace_schema_json, as: UTF8.self)
+    public static let planText = String(decoding: PackageResources.plan_schema_json, as: UTF8.self)
 
     static let companyJSON: JSONNode = try! JSONParser.parse(companyText)
     static let workspaceJSON: JSONNode = try! JSONParser.parse(workspaceText)

@@ -7,12 +7,16 @@ struct SchemaCommand: ParsableCommand {
         abstract: "Print the published JSON Schemas (the very files the binary validates with)."
     )
 
-    enum Which: String, ExpressibleByArgument, CaseIterable { case company, workspace }
+    enum Which: String, ExpressibleByArgument, CaseIterable { case company, workspace, plan }
 
-    @Argument(help: "company or workspace (default: company).")
+    @Argument(help: "company, workspace or plan (the JSON output of plan; default: company).")
     var which: Which = .company
 
     func run() throws {
-        Console.out(which == .company ? SchemaCatalog.companyText : SchemaCatalog.workspaceText)
+        switch which {
+        case .company: Console.out(SchemaCatalog.companyText)
+        case .workspace: Console.out(SchemaCatalog.workspaceText)
+        case .plan: Console.out(SchemaCatalog.planText)
+        }
     }
 }
