@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # mailform benchmarks. Prints wall time and peak memory beside peers measured
 # in the same run, and the ratios the issues set as targets.
-#   bench/run.sh [N]      (default N=10000)
+#   bench/run.sh [N] [validate|reconcile|all]     (default: 10000 all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 N=${1:-10000}
+WHAT=${2:-all}
 OUT=bench/out
 mkdir -p "$OUT"
 
@@ -23,15 +24,55 @@ W="$OUT/w$N"
 rm -rf "$W"
 /usr/bin/python3 bench/generate.py "$N" "$W"
 FILES=$(find "$W/companies" -name '*.yaml' | sort)
+best_of 3 "bare parse: PyYAML CSafeLoader (libyaml)" /usr/bin/python3 bench/bare_parse.py "$W/companies" >/dev/null
+P=$LAST_SECONDS
+
+if [ "$WHAT" = all ] || [ "$WHAT" = validate ]; then
 echo
 echo "== validate: $N company files"
 best_of 3 "mailform validate (release)" "$MAILFORM" validate "$W/companies"
 V=$LAST_SECONDS; VKB=$LAST_KB
-best_of 3 "bare parse: PyYAML CSafeLoader (libyaml)" /usr/bin/python3 bench/bare_parse.py "$W/companies"
-P=$LAST_SECONDS
+echo "  bare parse: PyYAML CSafeLoader (libyaml)     $(printf '%8.2f' "$P") s"
 # shellcheck disable=SC2086
-measure "check-jsonschema $(\"$VENV/bin/check-jsonschema\" --version | awk '{print $NF}')" "$VENV/bin/check-jsonschema" --schemafile schemas/company.schema.json $FILES
+measure "check-jsonschema" "$VENV/bin/check-jsonschema" --schemafile schemas/company.schema.json $FILES
 C=$LAST_SECONDS
 echo "  check-jsonschema / mailform = $(ratio "$C" "$V")x   (target >= 20x)"
 echo "  mailform / bare parse       = $(ratio "$V" "$P")x   (target <= 2.5x)"
 echo "  mailform peak memory        = $(echo "$VKB / 1024" | bc) MB"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = reconcile ]; then
+echo
+echo "== reconcile: apply $N new companies, then plan $N files with 1% changed"
+CHANGED="$OUT/w$N-changed"
+rm -rf "$CHANGED"
+/usr/bin/python3 bench/generate.py "$N" "$CHANGED" --changed 1 --seed 7
+export MAILFORM_STORE_KEY
+MAILFORM_STORE_KEY=$(head -c 32 /dev/urandom | base64)
+STORE="$OUT/bench-$N.db"
+rm -f "$STORE" "$STORE-wal" "$STORE-shm"
+measure "mailform apply ($N new companies)" "$MAILFORM" apply "$W/companies" --store "$STORE" --auto-approve --no-probe
+A=$LAST_SECONDS; AKB=$LAST_KB
+best_of 3 "mailform plan ($N files, 1% changed)" "$MAILFORM" plan "$CHANGED/companies" --store "$STORE"
+PL=$LAST_SECONDS; PLKB=$LAST_KB
+best_of 3 "mailform plan of the applied files (no change)" "$MAILFORM" plan "$W/companies" --store "$STORE"
+echo "  plan / bare parse            = $(ratio "$PL" "$P")x   (target <= 2.5x)"
+echo "  apply / plan of same files   = $(ratio "$A" "$LAST_SECONDS")x   (target <= 2x)"
+echo "  peak memory: plan $(echo "$PLKB / 1024" | bc) MB, apply $(echo "$AKB / 1024" | bc) MB   (target <= 300 MB)"
+
+if [ "${SCALE:-1}" = 1 ]; then
+  BIG=$((N * 10))
+  echo
+  echo "== scaling: plan of $BIG files against a store of $BIG companies, 1% changed"
+  WB="$OUT/w$BIG"; WBC="$OUT/w$BIG-changed"
+  rm -rf "$WB" "$WBC"
+  /usr/bin/python3 bench/generate.py "$BIG" "$WB"
+  /usr/bin/python3 bench/generate.py "$BIG" "$WBC" --changed 1 --seed 7
+  SB="$OUT/bench-$BIG.db"
+  rm -f "$SB" "$SB-wal" "$SB-shm"
+  measure "mailform apply ($BIG new companies)" "$MAILFORM" apply "$WB/companies" --store "$SB" --auto-approve --no-probe
+  measure "mailform plan ($BIG files, 1% changed)" "$MAILFORM" plan "$WBC/companies" --store "$SB"
+  echo "  plan $BIG / plan $N         = $(ratio "$LAST_SECONDS" "$PL")x   (target <= 12x)"
+  rm -rf "$WB" "$WBC" "$SB" "$SB-wal" "$SB-shm"
+fi
+fi

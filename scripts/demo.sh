@@ -1,19 +1,47 @@
 #!/usr/bin/env bash
-# The main job on the bundled examples: validate every workspace, then show
-# that the invalid examples are caught.
+# The main job on the bundled examples, with a fresh embedded store in a
+# temporary folder: validate, plan, apply, plan again (no change), history,
+# a reviewed plan file, export; then show that examples/invalid is rejected.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-mailform=.build/debug/mailform
+mailform=${MAILFORM:-.build/debug/mailform}
+store_dir=$(mktemp -d /tmp/mailform-demo.XXXXXX)
+store="$store_dir/mailform.db"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { echo "\$ mailform $*"; $mailform "$@"; }
 
-echo "== mailform validate examples/"
-$mailform validate examples/ || exit 1
+step "validate the saas and on-premise examples"
+run validate examples/ || exit 1
+run validate examples/on-premise || exit 1
+
+step "plan against a new, empty store ($store)"
+run plan examples/ --store "$store" --format markdown | head -20 || exit 1
+
+step "apply"
+run apply examples/ --store "$store" --auto-approve | tail -3 || exit 1
+
+step "plan again: nothing to change"
+run plan examples/ --store "$store" --detailed-exitcode || exit 1
+
+step "a reviewed plan file: change one company, save the plan, apply exactly it"
+work=$(mktemp -d /tmp/mailform-demo-ws.XXXXXX)
+cp -r examples/mailform.yaml examples/profiles examples/companies examples/secrets examples/logos "$work/"
+sed -i 's/name: ACME Privacy/name: ACME Privacidade/' "$work/companies/acme.yaml"
+run plan "$work/companies" --store "$store" --out "$work/plan.json" || exit 1
+run apply "$work/plan.json" --store "$store" || exit 1
+
+step "history"
+run history --store "$store" --limit 2 || exit 1
+
+step "export the store back to files (secret values to a 0600 dotenv file)"
+run export --store "$store" --out "$work/exported" --secrets-out "$work/exported.env" || exit 1
+set -a; . "$work/exported.env"; set +a
+run plan "$work/exported" --store "$store" --detailed-exitcode || exit 1
+
+step "the invalid examples are rejected (exit 1), every file with file:line:column and a hint"
+run validate examples/invalid | tail -12
+[ "${PIPESTATUS[0]}" -eq 1 ] || { echo "expected exit 1 from the invalid examples"; exit 1; }
+
+rm -rf "$work"
 echo
-echo "== mailform validate examples/on-premise"
-$mailform validate examples/on-premise || exit 1
-echo
-echo "== mailform validate examples/invalid   (expected to fail: every file shows a mistake)"
-$mailform validate examples/invalid
-status=$?
-[ $status -eq 1 ] || { echo "expected exit 1 from the invalid examples, got $status"; exit 1; }
-echo
-echo "demo finished: examples/ is clean, examples/invalid/ is rejected with exit 1"
+echo "demo finished: store in $store"

@@ -4,8 +4,10 @@ import JSONSchema
 /// A company file that passed loading, the schema and the policy.
 public struct LoadedCompany: Sendable {
     public var company: Company<SecretReference>
-    /// The merged tree (company over profile) with positions, for later stages' messages.
-    public var tree: JSONNode
+    /// Positions later stages point at: `company`, and each endpoint's host
+    /// (`smtp.host`, `smtp_pools.NAME.servers[I].host`, `mailgun.domain`).
+    /// The whole tree is not kept: at 100,000 companies it would dominate memory.
+    public var marks: [String: Mark]
     /// Absolute path of the company file.
     public var path: String
     public var source: Int
@@ -132,9 +134,25 @@ public enum CompanyLoader {
             company.logo = .image(loaded)
         }
         if !outcome.diagnostics.contains(where: { $0.severity == .error }) {
-            outcome.company = LoadedCompany(company: company, tree: tree, path: path, source: source)
+            outcome.company = LoadedCompany(company: company, marks: endpointMarks(tree, company), path: path, source: source)
         }
         return outcome
+    }
+
+    static func endpointMarks(_ tree: JSONNode, _ company: Company<SecretReference>) -> [String: Mark] {
+        var marks: [String: Mark] = [:]
+        marks["company"] = tree["company"]?.mark
+        marks["smtp.host"] = tree["smtp"]?["host"]?.mark
+        marks["smtp.port"] = tree["smtp"]?["port"]?.mark ?? tree["smtp"]?.mark
+        marks["mailgun.domain"] = tree["mailgun"]?["domain"]?.mark
+        marks["mailgun.api_key"] = tree["mailgun"]?["api_key"]?.mark
+        for pool in company.pools {
+            for (i, server) in (tree["smtp_pools"]?[pool.name]?["servers"]?.value.elements ?? []).enumerated() {
+                marks["smtp_pools.\(pool.name).servers[\(i)].host"] = server["host"]?.mark
+                marks["smtp_pools.\(pool.name).servers[\(i)].port"] = server["port"]?.mark ?? server.mark
+            }
+        }
+        return marks
     }
 
     /// Expands folders into the company files below them: `*.yaml` and `*.yml`,

@@ -40,9 +40,20 @@ public struct FieldValue: Sendable, Equatable {
         FieldValue(display: "(sensitive value)", key: "f:" + fingerprint.hex, sensitive: true)
     }
 
+    /// `"text"` with `\`, `"` and newlines escaped. Plans of 100,000 companies
+    /// quote millions of values, so this avoids Foundation's string search.
     static func quote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return "\"" + s + "\"" }
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
     }
 }
 

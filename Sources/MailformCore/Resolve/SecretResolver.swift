@@ -10,10 +10,14 @@ import JSONSchema
 public struct SecretResolver: Sendable {
     public let workspace: Workspace
     public let environment: [String: String]
+    /// Secret files read in this run: ten thousand companies often share a few.
+    private let fileCache = SecretFileCache()
+    private let fenceFolders: [String]
 
     public init(workspace: Workspace, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.workspace = workspace
         self.environment = environment
+        self.fenceFolders = workspace.fenceFolders
     }
 
     public enum Problem: Error, Sendable {
@@ -67,7 +71,7 @@ public struct SecretResolver: Sendable {
         case .file(let path):
             let absolute = filePath(path, referencedFrom: file)
             let real = Paths.real(absolute)
-            return workspace.fenceFolders.contains(where: { Paths.isInside(real, $0) }) ? nil : .fileOutsideFence(path)
+            return fenceFolders.contains(where: { Paths.isInside(real, $0) }) ? nil : .fileOutsideFence(path)
         }
     }
 
@@ -81,13 +85,30 @@ public struct SecretResolver: Sendable {
             return .success(Secret(value))
         case .file(let path):
             let absolute = filePath(path, referencedFrom: file)
-            guard !Paths.isDirectory(absolute), var bytes = try? Paths.readBytes(absolute) else {
-                return .failure(.fileUnreadable(path))
+            let read = fileCache.value(for: absolute) {
+                guard !Paths.isDirectory(absolute), var bytes = try? Paths.readBytes(absolute) else { return nil }
+                if bytes.last == 0x0A { bytes.removeLast() }
+                if bytes.last == 0x0D { bytes.removeLast() }
+                return Secret(bytes: bytes)
             }
-            if bytes.last == 0x0A { bytes.removeLast() }
-            if bytes.last == 0x0D { bytes.removeLast() }
-            guard !bytes.isEmpty else { return .failure(.empty(reference.description)) }
-            return .success(Secret(bytes: bytes))
+            guard let secret = read else { return .failure(.fileUnreadable(path)) }
+            guard !secret.isEmpty else { return .failure(.empty(reference.description)) }
+            return .success(secret)
         }
+    }
+}
+
+/// Secret file contents read once per run and path.
+final class SecretFileCache: @unchecked Sendable {
+    private var values: [String: Secret?] = [:]
+    private let lock = NSLock()
+
+    func value(for path: String, read: () -> Secret?) -> Secret? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let hit = values[path] { return hit }
+        let value = read()
+        values[path] = value
+        return value
     }
 }

@@ -62,12 +62,27 @@ public struct SecretBox: Sendable {
     /// HMAC-SHA256 of the value under the fingerprint key, in hex.
     public func fingerprint(_ secret: Secret) -> SecretFingerprint {
         let mac = secret.withRevealedBytes { SecretBox.hmac(key: fingerprintKey, $0) }
-        return SecretFingerprint(hex: mac.map { String(format: "%02x", $0) }.joined())
+        return SecretFingerprint(hex: Hex.encode(mac))
     }
 
     static func hmac(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         _ = mailform_hmac_sha256(key, Int32(key.count), data, data.count, &out)
         return out
+    }
+}
+
+/// Lowercase hex without `String(format:)`, which is slow on Linux.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
