@@ -18,6 +18,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "JSONSchema"),
         .target(
             name: "MailformCore",
@@ -32,14 +33,16 @@ let package = Package(
             name: "MailformStore",
             dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "MailformProbe", dependencies: ["MailformCore", "CCurl"]),
         .executableTarget(
             name: "mailform",
             dependencies: [
-                "MailformCore", "MailformStore",
+                "MailformCore", "MailformStore", "MailformProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
+        .testTarget(name: "MailformProbeTests", dependencies: ["MailformProbe", "MailformCore"]),
         .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
         .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore", "COpenSSL"]),
         // Depends on the executable so `swift test` builds the binary it runs.

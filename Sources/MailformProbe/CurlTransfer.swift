@@ -1,0 +1,144 @@
+import CCurl
+import Foundation
+
+/// One libcurl easy handle and everything its callbacks collect.
+///
+/// The debug callback sees the SMTP dialogue line by line: server replies are
+/// kept (they explain failures), client commands only by their verb, because
+/// the AUTH line carries the credentials.
+final class CurlTransfer {
+    let handle: UnsafeMutableRawPointer
+    private(set) var events: [(time: Double, kind: Event)] = []
+    private(set) var body: [UInt8] = []
+    var bodyLimit = 1 << 20
+    private(set) var bodyOverflow = false
+    let started = Date()
+    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// Secret forms to blank out of anything the server sends back.
+    var redactions: [String] = []
+    private var stringStorage: [UnsafeMutablePointer<CChar>] = []
+
+    enum Event {
+        case text(String)
+        case serverLine(String)
+        case clientVerb(String)
+    }
+
+    init?() {
+        guard let h = curl_easy_init() else { return nil }
+        handle = h
+        _ = errorBuffer.withUnsafeMutableBufferPointer { mf_setopt_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = mf_setopt_long(handle, CURLOPT_VERBOSE, 1)
+        _ = mf_setopt_debug_function(handle, curlDebugCallback)
+        _ = mf_setopt_pointer(handle, CURLOPT_DEBUGDATA, me)
+        _ = mf_setopt_write_function(handle, curlWriteCallback)
+        _ = mf_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
+        _ = mf_setopt_pointer(handle, CURLOPT_PRIVATE, me)
+        _ = mf_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = mf_setopt_long(handle, CURLOPT_FORBID_REUSE, 1)
+        _ = mf_setopt_long(handle, CURLOPT_FRESH_CONNECT, 1)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        for p in stringStorage { free(p) }
+    }
+
+    /// Sets a string option; the copy lives as long as the transfer (libcurl
+    /// copies most strings, but not all, so we keep ours).
+    func set(_ option: CURLoption, _ value: String) {
+        let copy = strdup(value)!
+        stringStorage.append(copy)
+        _ = mf_setopt_string(handle, option, copy)
+    }
+
+    func set(_ option: CURLoption, _ value: Int) { _ = mf_setopt_long(handle, option, value) }
+
+    /// Sets a secret option from bytes, and remembers its forms for redaction.
+    func setSecret(_ option: CURLoption, _ bytes: [UInt8]) {
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+        for (i, b) in bytes.enumerated() { copy[i] = CChar(bitPattern: b) }
+        copy[bytes.count] = 0
+        stringStorage.append(copy)
+        _ = mf_setopt_string(handle, option, copy)
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.count >= 3 { redactions += [text, Data(bytes).base64EncodedString()] }
+    }
+
+    var errorMessage: String {
+        errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    var elapsedMilliseconds: Int { Int(Date().timeIntervalSince(started) * 1000) }
+
+    func long(_ info: CURLINFO) -> Int {
+        var value = 0
+        _ = mf_getinfo_long(handle, info, &value)
+        return value
+    }
+
+    func redact(_ text: String) -> String {
+        var out = text
+        for secret in redactions where out.contains(secret) { out = out.replacingOccurrences(of: secret, with: "(redacted)") }
+        return out
+    }
+
+    fileprivate func record(_ type: curl_infotype, _ data: UnsafeMutablePointer<CChar>, _ size: Int) {
+        let now = Date().timeIntervalSince(started)
+        switch type {
+        case CURLINFO_TEXT:
+            let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+            events.append((now, .text(text.trimmingCharacters(in: .whitespacesAndNewlines))))
+        case CURLINFO_HEADER_IN:
+            let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 4096)), as: UTF8.self)
+            // "\r\n" is one Character in Swift: split on newlines, whatever their form.
+            for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
+                events.append((now, .serverLine(redact(String(line.prefix(512))))))
+            }
+        case CURLINFO_HEADER_OUT:
+            // Only a known verb: "AUTH PLAIN <base64>" and the answers to a 334
+            // challenge carry credentials, so nothing else of a client line is kept.
+            let raw = UnsafeRawBufferPointer(start: data, count: min(size, 16))
+            let word = String(decoding: raw, as: UTF8.self).split(whereSeparator: { $0 == " " || $0.isNewline }).first.map { String($0).uppercased() }
+            let verb = word.flatMap { Self.knownVerbs.contains($0) ? $0 : nil } ?? "(credentials)"
+            events.append((now, .clientVerb(verb)))
+        default:
+            break
+        }
+    }
+
+    fileprivate func append(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
+        if body.count + count > bodyLimit {
+            bodyOverflow = true
+            return 0
+        }
+        body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
+        return count
+    }
+
+    static let knownVerbs: Set<String> = ["EHLO", "HELO", "STARTTLS", "AUTH", "NOOP", "QUIT", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP",
+                                          "GET", "POST", "HEAD"]
+
+    static func from(_ pointer: UnsafeMutableRawPointer) -> CurlTransfer {
+        Unmanaged<CurlTransfer>.fromOpaque(pointer).takeUnretainedValue()
+    }
+}
+
+private func curlDebugCallback(_ handle: UnsafeMutableRawPointer?, _ type: curl_infotype, _ data: UnsafeMutablePointer<CChar>?,
+                               _ size: Int, _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guard let data, let user else { return 0 }
+    CurlTransfer.from(user).record(type, data, size)
+    return 0
+}
+
+private func curlWriteCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                               _ user: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let user else { return 0 }
+    return CurlTransfer.from(user).append(data, size * count)
+}
+
+/// `curl_global_init`, once per process.
+enum CurlGlobal {
+    static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+}

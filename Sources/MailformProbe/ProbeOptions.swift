@@ -1,0 +1,36 @@
+/// How probes run: bounds per endpoint and for the whole run.
+public struct ProbeOptions: Sendable {
+    public var timeoutMilliseconds: Int
+    public var concurrency: Int
+    public var proxy: String?
+    public var caFile: String?
+    public var mailgunUSBase: String
+    public var mailgunEUBase: String
+
+    public init(timeoutMilliseconds: Int = 10_000, concurrency: Int = 64, proxy: String? = nil, caFile: String? = nil,
+                mailgunUSBase: String = "https://api.mailgun.net", mailgunEUBase: String = "https://api.eu.mailgun.net") {
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.concurrency = concurrency
+        self.proxy = proxy
+        self.caFile = caFile
+        self.mailgunUSBase = mailgunUSBase
+        self.mailgunEUBase = mailgunEUBase
+    }
+
+    public struct InvalidBase: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads `MAILFORM_MAILGUN_US_URL` / `MAILFORM_MAILGUN_EU_URL` (for tests):
+    /// https anywhere, plain http only to the loopback address.
+    public mutating func applyMailgunOverrides(_ environment: [String: String]) throws {
+        for (name, keyPath) in [("MAILFORM_MAILGUN_US_URL", \ProbeOptions.mailgunUSBase), ("MAILFORM_MAILGUN_EU_URL", \ProbeOptions.mailgunEUBase)] {
+            guard let value = environment[name], !value.isEmpty else { continue }
+            let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
+            guard value.hasPrefix("https://") || loopback.contains(where: { value.hasPrefix($0) }) else {
+                throw InvalidBase(description: "\(name) must be an https URL (plain http is allowed only to 127.0.0.1)")
+            }
+            self[keyPath: keyPath] = value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
+    }
+}

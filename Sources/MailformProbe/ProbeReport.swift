@@ -1,0 +1,116 @@
+import Foundation
+import MailformCore
+
+/// Text and JSON views of probe results.
+public enum ProbeReport {
+    static let dateFormatter: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        return f
+    }()
+
+    /// One line per endpoint, a detail line, and the failure's hint with its place.
+    public static func text(_ results: [ProbeResult], skipped: [(company: String, reason: String)], style: Style, trace: Bool = false) -> String {
+        var out = ""
+        for r in results {
+            out += line(r, style: style)
+            if trace { for entry in r.transcript { out += "      " + style.dim(entry) + "\n" } }
+        }
+        for (company, reason) in skipped {
+            out += "\(style.bold(company))  \(style.dim("skipped: \(reason)"))\n"
+        }
+        out += "\n" + summary(results, skipped: skipped.count) + "\n"
+        return out
+    }
+
+    public static func line(_ r: ProbeResult, style: Style, indent: String = "") -> String {
+        var out = indent
+        let status = r.ok ? style.green("ok") : style.red("FAILED")
+        out += "\(style.bold(r.company))  \(r.endpointPath)  \(r.endpoint)  \(status)"
+        if let failure = r.failure {
+            out += "  \(failure.message)\n"
+            let place = r.location.map { "\($0): " } ?? ""
+            out += "\(indent)    \(place)\(style.dim("hint:")) \(failure.hint)\n"
+        } else {
+            let stages = r.stages.map { s -> String in
+                s.stage == .tls ? "tls \(r.tlsVersion ?? "") \(s.milliseconds)ms" : "\(s.stage.rawValue) \(s.milliseconds)ms"
+            }
+            out += "  " + stages.joined(separator: ", ") + "\n"
+            var details: [String] = []
+            if let expiry = r.certificateExpiry, let days = r.certificateDaysLeft {
+                let text = "certificate valid until \(dateFormatter.string(from: expiry)) (\(days) day\(days == 1 ? "" : "s"))"
+                details.append(days < 14 ? style.yellow(text) : text)
+            }
+            if !r.capabilities.isEmpty { details.append("capabilities: " + r.capabilities.joined(separator: ", ")) }
+            if let state = r.domainState { details.append("domain state: \(state)") }
+            if !details.isEmpty { out += "\(indent)    " + details.joined(separator: "; ") + "\n" }
+        }
+        for note in r.notes { out += "\(indent)    \(style.yellow("note:")) \(note)\n" }
+        return out
+    }
+
+    public static func summary(_ results: [ProbeResult], skipped: Int) -> String {
+        let failed = results.count { !$0.ok }
+        var text = "Probe: \(results.count) endpoint\(results.count == 1 ? "" : "s"): \(results.count - failed) ok, \(failed) failed"
+        if skipped > 0 { text += "; \(skipped) compan\(skipped == 1 ? "y" : "ies") skipped" }
+        return text + "."
+    }
+
+    public static func jsonObject(_ r: ProbeResult) -> [String: Any] {
+        var object: [String: Any] = [
+            "company": r.company, "endpoint_path": r.endpointPath, "endpoint": r.endpoint, "ok": r.ok,
+            "stages": r.stages.map { ["stage": $0.stage.rawValue, "ms": $0.milliseconds] as [String: Any] },
+            "capabilities": r.capabilities, "notes": r.notes,
+        ]
+        if let v = r.tlsVersion { object["tls_version"] = v }
+        if let e = r.certificateExpiry {
+            object["certificate_expiry"] = ISO8601DateFormatter().string(from: e)
+            object["certificate_days_left"] = r.certificateDaysLeft
+        }
+        if let s = r.domainState { object["domain_state"] = s }
+        if let l = r.location { object["file"] = l.file; object["line"] = l.line; object["column"] = l.column }
+        if let f = r.failure {
+            var failure: [String: Any] = ["kind": f.kind.rawValue, "message": f.message, "hint": f.hint]
+            if let stage = f.stage { failure["stage"] = stage.rawValue }
+            object["failure"] = failure
+        }
+        return object
+    }
+
+    public static func json(_ results: [ProbeResult], skipped: [(company: String, reason: String)]) -> [String: Any] {
+        [
+            "results": results.map(jsonObject),
+            "skipped": skipped.map { ["company": $0.company, "reason": $0.reason] },
+            "summary": ["endpoints": results.count, "ok": results.count { $0.ok }, "failed": results.count { !$0.ok }, "skipped": skipped.count],
+        ]
+    }
+}
+
+/// A one-line progress counter on a terminal (stderr), for runs over a second.
+public final class ProgressLine: @unchecked Sendable {
+    private let enabled: Bool
+    private let started = Date()
+    private var shown = false
+    private let lock = NSLock()
+
+    public init(enabled: Bool) { self.enabled = enabled }
+
+    public func update(_ done: Int, _ total: Int) {
+        guard enabled, Date().timeIntervalSince(started) > 1 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let width = 30
+        let filled = total == 0 ? width : width * done / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\rprobing [\(bar)] \(done)/\(total)".utf8))
+        shown = true
+    }
+
+    public func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

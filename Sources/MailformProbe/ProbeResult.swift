@@ -1,0 +1,75 @@
+import Foundation
+import MailformCore
+
+/// The stages of an SMTP probe, in the order a session reaches them.
+public enum ProbeStage: String, Sendable, Codable, CaseIterable {
+    case connect, banner, ehlo, tls, auth, quit
+    /// Mailgun: the domain API answered.
+    case api
+}
+
+/// Why an endpoint failed, classified so a user knows what to change.
+public enum ProbeFailureKind: String, Sendable, Codable {
+    case dns
+    case refused
+    case timeout
+    case notSMTP = "not-smtp"
+    case starttlsNotOffered = "starttls-not-offered"
+    case tlsVersionMismatch = "tls-version-mismatch"
+    case tlsHandshake = "tls-handshake"
+    case wrongPortKind = "wrong-port-kind"
+    case certificateUntrusted = "certificate-untrusted"
+    case certificateExpired = "certificate-expired"
+    case certificateHostMismatch = "certificate-host-mismatch"
+    case authNotOffered = "auth-not-offered"
+    case credentialsRejected = "credentials-rejected"
+    case mailgunKeyRejected = "mailgun-key-rejected"
+    case mailgunDomainUnknown = "mailgun-domain-unknown"
+    case mailgunOtherRegion = "mailgun-other-region"
+    case mailgunResponse = "mailgun-response"
+    case other
+}
+
+public struct ProbeFailure: Sendable {
+    public var kind: ProbeFailureKind
+    /// The stage that failed (for timeouts: the stage that never completed).
+    public var stage: ProbeStage?
+    public var message: String
+    /// What to change, naming the YAML field.
+    public var hint: String
+}
+
+/// The outcome of probing one endpoint.
+public struct ProbeResult: Sendable {
+    public var company: String
+    /// `smtp`, `smtp_pools.NAME.servers[I]` or `mailgun`.
+    public var endpointPath: String
+    /// `host:port`, or the Mailgun domain and region.
+    public var endpoint: String
+    /// Where the endpoint is written, for the hint.
+    public var location: SourceLocation?
+    public var stages: [(stage: ProbeStage, milliseconds: Int)] = []
+    public var capabilities: [String] = []
+    public var tlsVersion: String?
+    public var certificateExpiry: Date?
+    public var failure: ProbeFailure?
+    public var notes: [String] = []
+    /// The dialogue as the probe saw it: server replies, and client commands by
+    /// their verb only (the AUTH line carries credentials). For `--trace`.
+    public var transcript: [String] = []
+    /// Mailgun: the domain's state (`active`, `unverified`, ...).
+    public var domainState: String?
+
+    public var ok: Bool { failure == nil }
+
+    public var certificateDaysLeft: Int? {
+        certificateExpiry.map { Int(($0.timeIntervalSinceNow / 86_400).rounded(.down)) }
+    }
+
+    public init(company: String, endpointPath: String, endpoint: String, location: SourceLocation?) {
+        self.company = company
+        self.endpointPath = endpointPath
+        self.endpoint = endpoint
+        self.location = location
+    }
+}

@@ -1,0 +1,56 @@
+import MailformCore
+
+/// Which endpoints to probe for a set of companies, and which companies are skipped.
+public struct ProbeTargets: Sendable {
+    public var smtp: [SMTPTarget] = []
+    public var mailgun: [MailgunTarget] = []
+    /// Companies with `probe: false`, and why.
+    public var skipped: [(company: String, reason: String)] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { smtp.isEmpty && mailgun.isEmpty }
+
+    /// Every endpoint of the companies (`paths` limits a company to some endpoints:
+    /// `smtp`, `mailgun`, `smtp_pools.NAME.servers[I]`).
+    /// - Parameter location: where an endpoint path of a company is written.
+    /// - Parameter trusted: whether credentials may go to a host (see docs/security.md).
+    public static func build(_ companies: [Company<ResolvedSecret>], only paths: [String: Set<String>]? = nil,
+                             location: (String, String) -> SourceLocation?,
+                             trusted: (String, String, String) -> Bool = { _, _, _ in true }) -> ProbeTargets {
+        var targets = ProbeTargets()
+        for company in companies.sorted(by: { $0.id < $1.id }) {
+            let wanted = paths?[company.id]
+            if paths != nil && (wanted ?? []).isEmpty { continue }
+            if let reason = company.probeDisabledReason {
+                targets.skipped.append((company.id, reason))
+                continue
+            }
+            let plain = company.map(\.secret)
+            for (path, server) in plain.smtpServers where wanted?.contains(path) ?? true {
+                targets.smtp.append(SMTPTarget(company: company.id, path: path, server: server,
+                                               location: location(company.id, path + ".host"),
+                                               sendCredentials: trusted(company.id, path, server.host)))
+            }
+            if company.provider == .mailgun, let mailgun = plain.mailgun, wanted?.contains("mailgun") ?? true {
+                targets.mailgun.append(MailgunTarget(company: company.id, domain: mailgun.domain, region: mailgun.region,
+                                                     apiKey: mailgun.apiKey, location: location(company.id, "mailgun.domain")))
+            }
+        }
+        return targets
+    }
+
+    /// The endpoints a change touches: `smtp.*` → `smtp`, `smtp_pools.P.servers[I].*`
+    /// → that server, `mailgun.*` → `mailgun`; a changed provider probes its endpoint.
+    public static func changedEndpoints(_ change: CompanyChange) -> Set<String> {
+        var paths = Set<String>()
+        for field in change.fields {
+            let p = field.path
+            if p.hasPrefix("smtp.") { paths.insert("smtp") }
+            if p.hasPrefix("mailgun.") { paths.insert("mailgun") }
+            if p.hasPrefix("smtp_pools."), let end = p.range(of: "].") { paths.insert(String(p[..<end.lowerBound]) + "]") }
+            if p == "provider" { paths.formUnion(["smtp", "mailgun"]) }
+        }
+        return paths
+    }
+}

@@ -1,0 +1,93 @@
+import CCurl
+import Foundation
+import MailformCore
+
+/// probe: checks every endpoint concurrently on one curl multi handle and
+/// returns one result per endpoint, in the order given.
+public struct Prober: Sendable {
+    public var options: ProbeOptions
+
+    public init(options: ProbeOptions) { self.options = options }
+
+    public func probe(smtp: [SMTPTarget], mailgun: [MailgunTarget],
+                      progress: (@Sendable (Int, Int) -> Void)? = nil) -> [ProbeResult] {
+        var smtpResults = [ProbeResult?](repeating: nil, count: smtp.count)
+        var jobs: [MultiDriver.Job] = []
+        for (i, target) in smtp.enumerated() {
+            guard let transfer = CurlTransfer() else { continue }
+            SMTPProbe.configure(transfer, target, options)
+            jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in
+                smtpResults[i] = SMTPProbe.classify(t, code, target)
+            })
+        }
+
+        // Targets that share a key, domain and region share one request; one key's
+        // requests never run at the same time (Mailgun rate-limits per account).
+        struct Query: Hashable { var key: String; var domain: String; var region: MailgunRegion }
+        func keyID(_ secret: Secret) -> String { secret.withRevealedBytes { Digest.sha256Hex($0) } }
+        var answers: [Query: MailgunProbe.Answer] = [:]
+        var elapsed: [Query: Int] = [:]
+        let queries = Array(Set(mailgun.map { Query(key: keyID($0.apiKey), domain: $0.domain, region: $0.region) }))
+            .sorted { ($0.domain, $0.region.rawValue) < ($1.domain, $1.region.rawValue) }
+        let keys = Dictionary(mailgun.map { (keyID($0.apiKey), $0.apiKey) }, uniquingKeysWith: { a, _ in a })
+        func base(_ region: MailgunRegion) -> String { region == .us ? options.mailgunUSBase : options.mailgunEUBase }
+        for query in queries {
+            guard let transfer = CurlTransfer(), let key = keys[query.key] else { continue }
+            MailgunProbe.configure(transfer, base: base(query.region), domain: query.domain, key: key, options: options)
+            jobs.append(MultiDriver.Job(transfer: transfer, group: query.key) { t, code in
+                answers[query] = MailgunProbe.answer(t, code)
+                elapsed[query] = t.elapsedMilliseconds
+            })
+        }
+        let driver = MultiDriver(concurrency: options.concurrency)
+        let total = jobs.count
+        driver.onProgress = { done, _ in progress?(done, total) }
+        driver.run(jobs)
+
+        // Second pass: a domain not found in its region is looked up in the other one.
+        var otherAnswers: [Query: MailgunProbe.Answer] = [:]
+        var retries: [MultiDriver.Job] = []
+        for query in queries where answers[query]?.code == CURLE_OK && answers[query]?.status == 404 {
+            let other = Query(key: query.key, domain: query.domain, region: query.region == .us ? .eu : .us)
+            guard let transfer = CurlTransfer(), let key = keys[query.key] else { continue }
+            MailgunProbe.configure(transfer, base: base(other.region), domain: query.domain, key: key, options: options)
+            retries.append(MultiDriver.Job(transfer: transfer, group: query.key) { t, code in
+                otherAnswers[query] = MailgunProbe.answer(t, code)
+            })
+        }
+        MultiDriver(concurrency: options.concurrency).run(retries)
+
+        // A failed handshake with a narrowed ssl_protocols: find out what the server
+        // does speak (without credentials), to say which version to allow.
+        var diagnoses: [MultiDriver.Job] = []
+        for (i, result) in smtpResults.enumerated() {
+            guard let failure = result?.failure, failure.kind == .tlsHandshake, smtp[i].server.sslProtocols.count < 4 else { continue }
+            var open = smtp[i]
+            open.server.sslProtocols = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+            open.sendCredentials = false
+            guard let transfer = CurlTransfer() else { continue }
+            SMTPProbe.configure(transfer, open, options)
+            diagnoses.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in
+                let probe = SMTPProbe.classify(t, code, open)
+                guard let version = probe.tlsVersion, !smtp[i].server.sslProtocols.contains(version) else { return }
+                let allowed = smtp[i].server.sslProtocols.joined(separator: ", ")
+                smtpResults[i]?.failure = ProbeFailure(
+                    kind: .tlsVersionMismatch, stage: .tls,
+                    message: "TLS version mismatch: the server negotiates \(version), but ssl_protocols allows only [\(allowed)]",
+                    hint: "add \(version) to \(smtp[i].path).ssl_protocols, or upgrade the server")
+            })
+        }
+        MultiDriver(concurrency: options.concurrency).run(diagnoses)
+
+        var results = smtpResults.enumerated().map { i, result in
+            result ?? ProbeResult(company: smtp[i].company, endpointPath: smtp[i].path, endpoint: "\(smtp[i].server.host):\(smtp[i].server.port)",
+                                  location: smtp[i].location)
+        }
+        for target in mailgun {
+            let query = Query(key: keyID(target.apiKey), domain: target.domain, region: target.region)
+            guard let answer = answers[query] else { continue }
+            results.append(MailgunProbe.result(target, primary: answer, other: otherAnswers[query], elapsed: elapsed[query] ?? 0))
+        }
+        return results
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import MailformCore
+import MailformProbe
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Check that every SMTP and Mailgun endpoint in the files connects and authenticates, without sending mail.",
+        discussion: "SMTP: connect, banner, EHLO, STARTTLS or implicit TLS, AUTH, NOOP, QUIT (never MAIL, RCPT or DATA). Mailgun: the domains API. Exit 0 when all pass, 3 when any fails, 1 on invalid input."
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var probeFlags: ProbeFlags
+
+    @Option(name: .customLong("company"), help: "Probe only this company id (repeatable; '*' wildcards).")
+    var companies: [String] = []
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Show each SMTP dialogue: server replies and command verbs (credentials are never shown).")
+    var trace = false
+
+    func validate() throws {
+        if format != .text && format != .json { throw ValidationError("probe supports --format text or json") }
+    }
+
+    func run() throws {
+        let loaded = try Pipeline.loadAndResolve(input)
+        let workspace = loaded.result.workspace
+        let selected = loaded.desired.filter { c in companies.isEmpty || companies.contains { Glob.matches(pattern: $0, c.id) } }
+        if selected.isEmpty && !companies.isEmpty {
+            Pipeline.fatal("no company matches \(companies.joined(separator: ", "))")
+        }
+        let (results, targets) = ProbeRunner.run(selected, only: nil, loaded: loaded.result, options: probeFlags.options(for: workspace),
+                                                 trusted: { _, _, _ in true })
+        if format == .json {
+            Console.out(JSONOutput.string(ProbeReport.json(results, skipped: targets.skipped)))
+        } else {
+            Console.out(ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1), trace: trace))
+        }
+        if results.contains(where: { !$0.ok }) { throw ExitCode(3) }
+    }
+}

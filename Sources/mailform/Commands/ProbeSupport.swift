@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import MailformCore
+import MailformProbe
+import MailformStore
+
+/// Flags of the commands that probe.
+struct ProbeFlags: ParsableArguments {
+    @Option(name: [.customShort("j"), .customLong("concurrency")], help: "Endpoints probed at once (default: probe.concurrency, 64).")
+    var concurrency: Int?
+
+    @Option(help: "Per-endpoint timeout, e.g. 10s or 1500ms (default: probe.timeout, 10s).")
+    var timeout: String?
+
+    @Option(help: "A PEM file of extra certificate authorities (default: probe.ca_file).")
+    var caFile: String?
+
+    func options(for workspace: Workspace) -> ProbeOptions {
+        var options = ProbeOptions(
+            timeoutMilliseconds: timeout.flatMap(Duration.milliseconds) ?? workspace.probeTimeoutMilliseconds,
+            concurrency: concurrency ?? workspace.probeConcurrency,
+            proxy: workspace.probeProxy,
+            caFile: caFile.map { Paths.absolute($0) } ?? workspace.probeCAFile)
+        do {
+            try options.applyMailgunOverrides(ProcessInfo.processInfo.environment)
+        } catch {
+            Pipeline.fatal("\(error)")
+        }
+        return options
+    }
+
+    func validate() throws {
+        if let timeout, Duration.milliseconds(timeout) == nil {
+            throw ValidationError("--timeout takes a duration like 10s or 1500ms")
+        }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+    }
+}
+
+enum ProbeRunner {
+    /// Probes the given endpoints of the companies, with a progress line on a terminal.
+    static func run(_ companies: [Company<ResolvedSecret>], only: [String: Set<String>]?, loaded: LoadResult,
+                    options: ProbeOptions, trusted: @escaping (String, String, String) -> Bool) -> (results: [ProbeResult], targets: ProbeTargets) {
+        let marks = Dictionary(loaded.companies.map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
+        let targets = ProbeTargets.build(companies, only: only, location: { id, path in
+            loaded.files.location(marks[id]?[path])
+        }, trusted: trusted)
+        let progress = ProgressLine(enabled: isatty(2) == 1)
+        let results = Prober(options: options).probe(smtp: targets.smtp, mailgun: targets.mailgun) { done, total in
+            progress.update(done, total)
+        }
+        progress.finish()
+        return (results, targets)
+    }
+
+    /// Hosts the store already has for each company: credentials may go there
+    /// from a plan; a host a change introduces gets them only from apply.
+    static func knownHosts(_ opened: OpenedStore?) -> [String: Set<String>] {
+        guard let opened else { return [:] }
+        return opened.current.mapValues { stored in Set(stored.company.smtpServers.map(\.server.host)) }
+    }
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""Real SMTP servers on 127.0.0.1 for mailform's probe tests (aiosmtpd).
+
+usage: smtp_server.py STATE_DIR
+
+Starts one listener per behaviour on free ports, writes a test CA and the
+certificates it needs into STATE_DIR, prints one JSON line
+{"ports": {...}, "ca_file": ...} on stdout, and runs until stdin closes (so a
+test that dies leaves no server behind). Every MAIL, RCPT and DATA a client
+sends is appended to STATE_DIR/forbidden.log: the probe must never send them.
+"""
+import asyncio
+import datetime
+import json
+import os
+import socket
+import ssl
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+USER = "probe@example.test"
+PASSWORD = "correct-horse-battery"
+STATE = sys.argv[1]
+FORBIDDEN = os.path.join(STATE, "forbidden.log")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def make_key():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def write_pem(name, cert, key=None):
+    path = os.path.join(STATE, name)
+    with open(path + ".crt", "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    if key is not None:
+        with open(path + ".key", "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    return path + ".crt", path + ".key"
+
+
+def make_ca():
+    key = make_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailform test CA")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now() - datetime.timedelta(days=1))
+            .not_valid_after(now() + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert, key
+
+
+def make_leaf(ca_cert, ca_key, hostname, not_before, not_after, self_signed=False):
+    key = make_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    builder = (x509.CertificateBuilder().subject_name(name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
+               .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False))
+    if self_signed:
+        return builder.issuer_name(name).sign(key, hashes.SHA256()), key
+    return builder.issuer_name(ca_cert.subject).sign(ca_key, hashes.SHA256()), key
+
+
+def context(cert_path, key_path, max_version=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_path, key_path)
+    if max_version is not None:
+        ctx.maximum_version = max_version
+    return ctx
+
+
+class Recorder:
+    """Records what a probe must never send."""
+
+    def _log(self, what):
+        with open(FORBIDDEN, "a") as f:
+            f.write(what + "\n")
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        self._log("MAIL " + address)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        self._log("RCPT " + address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self._log("DATA")
+        return "250 OK"
+
+
+class NoAuthRecorder(Recorder):
+    """Advertises no AUTH capability at all."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [r for r in responses if not r.startswith("250-AUTH") and not r.startswith("250 AUTH")]
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD
+    return AuthResult(success=ok, handled=False)
+
+
+class PlainController(Controller):
+    """A controller whose server may use implicit TLS or offer no AUTH."""
+
+    def __init__(self, handler, port, tls_context=None, require_starttls=False, auth=True, implicit=None):
+        self._tls = tls_context
+        self._require = require_starttls
+        self._auth = auth
+        super().__init__(handler, hostname="127.0.0.1", port=port, ssl_context=implicit,
+                         server_hostname="localhost")
+
+    def factory(self):
+        kwargs = dict(hostname="localhost", tls_context=self._tls, require_starttls=self._require)
+        if self._auth:
+            kwargs.update(authenticator=authenticator, auth_require_tls=self._tls is not None and self._require)
+        return SMTP(self.handler, **kwargs)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def raw_server(port, behaviour):
+    """Servers that are not SMTP: silent, or garbage instead of a banner."""
+    loop = asyncio.new_event_loop()
+
+    async def handle(reader, writer):
+        if behaviour == "garbage":
+            writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+        await asyncio.sleep(120)
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True).start()
+
+
+def main():
+    os.makedirs(STATE, exist_ok=True)
+    ca_cert, ca_key = make_ca()
+    ca_file, _ = write_pem("ca", ca_cert)
+    good = write_pem("good", *make_leaf(ca_cert, ca_key, "localhost", now() - datetime.timedelta(days=1), now() + datetime.timedelta(days=10)))
+    expired = write_pem("expired", *make_leaf(ca_cert, ca_key, "localhost", now() - datetime.timedelta(days=30), now() - datetime.timedelta(days=1)))
+    wrong = write_pem("wrong-host", *make_leaf(ca_cert, ca_key, "wrong.example", now() - datetime.timedelta(days=1), now() + datetime.timedelta(days=10)))
+    selfsigned = write_pem("self-signed", *make_leaf(None, None, "localhost", now() - datetime.timedelta(days=1), now() + datetime.timedelta(days=10), self_signed=True))
+
+    handler = Recorder()
+    specs = {
+        "starttls_auth": dict(tls_context=context(*good), require_starttls=True),
+        "implicit_tls_auth": dict(implicit=context(*good)),
+        "plain_auth": dict(),
+        "no_auth": dict(tls_context=context(*good), require_starttls=True, auth=False),
+        "self_signed": dict(tls_context=context(*selfsigned), require_starttls=True),
+        "expired": dict(tls_context=context(*expired), require_starttls=True),
+        "wrong_host": dict(tls_context=context(*wrong), require_starttls=True),
+        "tls12_only": dict(tls_context=context(*good, max_version=ssl.TLSVersion.TLSv1_2), require_starttls=True),
+    }
+    ports = {}
+    controllers = []
+    for name, spec in specs.items():
+        port = free_port()
+        controller = PlainController(NoAuthRecorder() if spec.get("auth") is False else handler, port, **spec)
+        controller.start()
+        controllers.append(controller)
+        ports[name] = port
+    for name in ("silent", "garbage"):
+        port = free_port()
+        raw_server(port, name)
+        ports[name] = port
+    ports["refused"] = free_port()  # nothing listens there
+    print(json.dumps({"ports": ports, "ca_file": ca_file, "user": USER, "password": PASSWORD}), flush=True)
+    sys.stdin.read()
+    for controller in controllers:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
