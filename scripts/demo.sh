@@ -18,7 +18,7 @@ step "plan against a new, empty store ($store)"
 run plan examples/ --store "$store" --format markdown | head -20 || exit 1
 
 step "apply"
-run apply examples/ --store "$store" --auto-approve | tail -3 || exit 1
+run apply examples/ --store "$store" --auto-approve --no-probe | tail -3 || exit 1
 
 step "plan again: nothing to change"
 run plan examples/ --store "$store" --detailed-exitcode || exit 1
@@ -28,7 +28,7 @@ work=$(mktemp -d /tmp/mailform-demo-ws.XXXXXX)
 cp -r examples/mailform.yaml examples/profiles examples/companies examples/secrets examples/logos "$work/"
 sed -i 's/name: ACME Privacy/name: ACME Privacidade/' "$work/companies/acme.yaml"
 run plan "$work/companies" --store "$store" --out "$work/plan.json" || exit 1
-run apply "$work/plan.json" --store "$store" || exit 1
+run apply "$work/plan.json" --store "$store" --no-probe || exit 1
 
 step "history"
 run history --store "$store" --limit 2 || exit 1

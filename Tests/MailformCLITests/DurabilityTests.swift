@@ -19,7 +19,7 @@ struct DurabilityTests {
         for moment in moments {
             let process = Process()
             process.executableURL = CommandRunner.binary
-            process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
+            process.arguments = ["apply", "companies", "--auto-approve", "--no-probe", "--no-probe"]
             process.currentDirectoryURL = ws.root
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -48,7 +48,7 @@ struct DurabilityTests {
             if count == Self.companies { break }
         }
         print("kill trials: \(outcomes.joined(separator: " "))")
-        let finish = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
+        let finish = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--no-probe"])
         #expect(finish.exitCode == 0, "\(finish.stderr)")
         #expect(try ws.companyCount() == Self.companies)
         #expect(try ws.run(["plan", "companies", "--detailed-exitcode"]).exitCode == 0)
@@ -72,7 +72,7 @@ enum KillMoment: CustomStringConvertible {
 struct ExportTests {
     @Test func examplesRoundTrip() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         let export = try ws.run(["export", "--out", "exported", "--secrets-out", "exported.env"])
         #expect(export.exitCode == 0, "\(export.stderr)")
         #expect(export.stdout.contains("Exported 6 companies"))
@@ -90,7 +90,7 @@ struct ExportTests {
 
     @Test func thousandGeneratedCompaniesRoundTrip() throws {
         let ws = try ExampleWorkspace(generated: 1000)
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         let export = try ws.run(["export", "--out", "exported", "--secrets-out", "exported.env"])
         #expect(export.exitCode == 0)
         let plan = try ws.run(["plan", "exported", "--detailed-exitcode"], environment: try Self.dotenv(ws.path("exported.env")))
@@ -100,7 +100,7 @@ struct ExportTests {
 
     @Test func exportWithoutSecretsOutWritesNoValues() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         #expect(try ws.run(["export", "--out", "exported"]).exitCode == 0)
         let files = FileManager.default.enumerator(atPath: ws.path("exported"))!.allObjects.compactMap { $0 as? String }
         let secrets = try SecretScan.exampleSecrets(in: ws)

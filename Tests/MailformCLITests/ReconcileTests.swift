@@ -12,7 +12,7 @@ struct ReconcileTests {
         #expect(first.exitCode == 2)
         #expect(first.stdout.contains("Plan: 6 to add, 0 to change, 0 to delete; 0 unchanged."))
         #expect(first.stderr.contains("created the store key"))
-        let apply = try ws.run(["apply", "companies", "--auto-approve", "--actor", "ci-bot"])
+        let apply = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--actor", "ci-bot"])
         #expect(apply.exitCode == 0, "\(apply.stderr)")
         #expect(apply.stdout.contains("Apply complete: 6 added, 0 changed, 0 deleted (revision 1)."))
         #expect(try ws.companyCount() == 6)
@@ -37,7 +37,7 @@ struct ReconcileTests {
     @Test(arguments: ["text", "json", "markdown"])
     func goldenPlan(_ format: String) throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Privacidade")
         try ws.edit("companies/acme.yaml", "ssl_protocols: [TLSv1.2, TLSv1.3]\nsmtp_pools", "ssl_protocols: [TLSv1.3]\nsmtp_pools")
         try ws.write("secrets/globex-smtp.txt", "FAKE-rotated-globex\n")
@@ -63,15 +63,15 @@ struct ReconcileTests {
 
     @Test func savedPlanAppliesExactlyOrRefusesWhenStale() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Reviewed")
         let plan = try ws.run(["plan", "companies", "--out", "reviewed.json"])
         #expect(plan.exitCode == 0)
         // Someone else changes acme before the reviewed plan is applied.
         try ws.edit("companies/acme.yaml", "name: ACME Reviewed", "name: ACME Hotfix")
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         let before = try ws.storeDump()
-        let stale = try ws.run(["apply", "reviewed.json"])
+        let stale = try ws.run(["apply", "reviewed.json", "--no-probe"])
         #expect(stale.exitCode == 1)
         #expect(stale.stderr.contains("stale plan: company acme changed since the plan (revision 1 -> 2); run plan again"))
         #expect(try ws.storeDump() == before)
@@ -80,7 +80,7 @@ struct ReconcileTests {
         try ws.edit("companies/acme.yaml", "name: ACME Hotfix", "name: ACME Reviewed")
         try #require(try ws.run(["plan", "companies", "--out", "reviewed.json"]).exitCode == 0)
         try ws.edit("companies/acme.yaml", "name: ACME Reviewed", "name: ACME Not Reviewed")
-        let applied = try ws.run(["apply", "reviewed.json"])
+        let applied = try ws.run(["apply", "reviewed.json", "--no-probe"])
         #expect(applied.exitCode == 0, "\(applied.stderr)")
         let name = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT sender_name FROM companies WHERE id = 'acme'") }
         #expect(name == "ACME Reviewed")
@@ -88,7 +88,7 @@ struct ReconcileTests {
 
     @Test func savedPlanRefusesChangedSecretAndTampering() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         try ws.write("secrets/acme-smtp.txt", "FAKE-rotated-acme\n")
         try #require(try ws.run(["plan", "companies", "--out", "p.json"]).exitCode == 0)
         let planText = try ws.read("p.json")
@@ -96,12 +96,12 @@ struct ReconcileTests {
         let before = try ws.storeDump()
 
         try ws.write("tampered.json", planText.replacingOccurrences(of: "smtp.acme.com.br", with: "smtp.evil.example.net"))
-        let tampered = try ws.run(["apply", "tampered.json"])
+        let tampered = try ws.run(["apply", "tampered.json", "--no-probe"])
         #expect(tampered.exitCode == 1)
         #expect(tampered.stderr.contains("was modified after it was saved"))
 
         try ws.write("secrets/acme-smtp.txt", "FAKE-rotated-again\n")
-        let stale = try ws.run(["apply", "p.json"])
+        let stale = try ws.run(["apply", "p.json", "--no-probe"])
         #expect(stale.exitCode == 1)
         #expect(stale.stderr.contains("stale plan: secret smtp.password of company acme changed since the plan"))
         #expect(try ws.storeDump() == before)
@@ -110,11 +110,11 @@ struct ReconcileTests {
 
     @Test func wrongStoreKeyWritesNothing() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: Other")
         let before = try ws.storeDump()
         let wrong = Data(repeating: 1, count: 32).base64EncodedString()
-        let result = try ws.run(["apply", "companies", "--auto-approve"], environment: ["MAILFORM_STORE_KEY": wrong])
+        let result = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"], environment: ["MAILFORM_STORE_KEY": wrong])
         #expect(result.exitCode == 1)
         #expect(result.stderr.contains("wrong store key"))
         #expect(try ws.storeDump() == before)
@@ -126,7 +126,7 @@ struct ReconcileTests {
 
     @Test func applyNeedsApprovalOffTerminal() throws {
         let ws = try ExampleWorkspace()
-        let result = try ws.run(["apply", "companies"])
+        let result = try ws.run(["apply", "companies", "--no-probe"])
         #expect(result.exitCode == 1)
         #expect(result.stderr.contains("apply needs --auto-approve when it is not run on a terminal"))
         #expect(!FileManager.default.fileExists(atPath: ws.storePath))
@@ -134,11 +134,11 @@ struct ReconcileTests {
 
     @Test func invalidFilesWriteNothing() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         let before = try ws.storeDump()
         try ws.edit("companies/acme.yaml", "port: 587\n  username: mailer", "port: 25\n  username: mailer")
         try ws.edit("companies/globex.yaml", "name: Globex Corporation", "name: Globex Changed")
-        let result = try ws.run(["apply", "companies", "--auto-approve"])
+        let result = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
         #expect(result.exitCode == 1)
         #expect(result.stderr.contains("companies/acme.yaml:14:9: error: port 25 is not accepted in saas mode"))
         #expect(result.stderr.contains("nothing was written"))
@@ -147,16 +147,16 @@ struct ReconcileTests {
 
     @Test func safetyLimitsStopOversizedChanges() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         try ws.edit("mailform.yaml", "max_deletes: 5", "max_deletes: 1")
         try ws.remove("companies/latam/hooli.yaml")
         try ws.remove("companies/initech.yaml")
         let before = try ws.storeDump()
-        let refused = try ws.run(["apply", "companies", "--auto-approve", "--prune"])
+        let refused = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--prune"])
         #expect(refused.exitCode == 1)
         #expect(refused.stderr.contains("apply would delete 2 companies, over safety.max_deletes 1"))
         #expect(try ws.storeDump() == before)
-        let forced = try ws.run(["apply", "companies", "--auto-approve", "--prune", "--force"])
+        let forced = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--prune", "--force"])
         #expect(forced.exitCode == 0)
         #expect(try ws.companyCount() == 4)
 
@@ -166,17 +166,17 @@ struct ReconcileTests {
             let text = try ws.read(file)
             try ws.write(file, text.replacingOccurrences(of: "\nname: ", with: "\nname: New "))
         }
-        let share = try ws.run(["apply", "companies", "--auto-approve"])
+        let share = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
         #expect(share.exitCode == 1)
         #expect(share.stderr.contains("apply would change 75.0% of the companies in the store (3/4), over safety.max_changed_percent 50%"))
-        let batch = try ws.run(["apply", "companies", "--auto-approve", "--company", "acme", "--company", "glob*"])
+        let batch = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--company", "acme", "--company", "glob*"])
         #expect(batch.exitCode == 0, "\(batch.stderr)")
         #expect(batch.stdout.contains("Apply complete: 0 added, 2 changed, 0 deleted"))
     }
 
     @Test func secondApplyReportsTheLock() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: Locked Out")
         let before = try ws.storeDump()
         // Another apply holds the write lock.
@@ -185,7 +185,7 @@ struct ReconcileTests {
         let result: CommandResult = try holder.inDatabase { db in
             try db.execute(sql: "BEGIN IMMEDIATE")
             defer { try? db.execute(sql: "ROLLBACK") }
-            return try ws.run(["apply", "companies", "--auto-approve", "--lock-timeout", "1"])
+            return try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--lock-timeout", "1"])
         }
         #expect(result.exitCode == 1)
         #expect(result.stderr.contains("store is locked by another apply"))
@@ -197,7 +197,7 @@ struct ReconcileTests {
     /// successful ones are recorded, and the store matches one of them whole.
     @Test func concurrentAppliesLoseNoUpdate() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         let other = try ExampleWorkspace()
         try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: From A")
         try other.edit("companies/acme.yaml", "name: ACME Privacy", "name: From B")
@@ -206,7 +206,7 @@ struct ReconcileTests {
         let results = LockedResults()
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             let target = i == 0 ? ws : other
-            let r = try? target.run(["apply", "companies", "--auto-approve", "--force", "--store", ws.storePath], environment: env)
+            let r = try? target.run(["apply", "companies", "--auto-approve", "--no-probe", "--force", "--store", ws.storePath], environment: env)
             results.append(r)
         }
         let codes = results.all.compactMap { $0?.exitCode }
@@ -236,7 +236,7 @@ final class LockedResults: @unchecked Sendable {
 struct PlanFormatTests {
     @Test func jsonPlanMatchesItsSchema() throws {
         let ws = try ExampleWorkspace()
-        try #require(try ws.run(["apply", "companies", "--auto-approve"]).exitCode == 0)
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         try ws.write("secrets/acme-smtp.txt", "FAKE-changed\n")
         try ws.remove("companies/latam/hooli.yaml")
         let plan = try ws.run(["plan", "companies", "--format", "json", "--prune"])

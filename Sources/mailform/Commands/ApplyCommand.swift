@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailformCore
+import MailformProbe
 import MailformStore
 
 struct ApplyCommand: ParsableCommand {
@@ -25,6 +26,11 @@ struct ApplyCommand: ParsableCommand {
 
     @Flag(help: "Do not probe the changed endpoints before writing.")
     var noProbe = false
+
+    @Flag(help: "Write the companies whose endpoints passed the probe, and leave out those that failed.")
+    var skipFailed = false
+
+    @OptionGroup var probeFlags: ProbeFlags
 
     @Option(name: .customLong("company"), help: "Apply only this company id (repeatable; '*' wildcards).")
     var companies: [String] = []
@@ -58,7 +64,8 @@ struct ApplyCommand: ParsableCommand {
             Pipeline.fatal("apply needs --auto-approve when it is not run on a terminal",
                            hint: "review with 'mailform plan --out plan.json', then 'mailform apply plan.json', or pass --auto-approve")
         }
-        let opened = Pipeline.openStore(path: path, create: true, lockTimeout: storeOptions.lockTimeout)
+        // The store is created only when there is something to write.
+        let opened = Pipeline.openStore(path: path, create: false, lockTimeout: storeOptions.lockTimeout)
         let plan = Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune)
         Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
         if plan.isEmpty { return }
@@ -71,7 +78,8 @@ struct ApplyCommand: ParsableCommand {
         }
         let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map { ($0.id, $0) })
         let digest = "sha256:" + Digest.sha256Hex(PlanRenderer.text(plan, style: .plain))
-        write(plan, desired: desired, expectedStoreID: opened.storeID, digest: digest, opened: opened, workspace: workspace)
+        let probed = probeBeforeWriting(plan, desired: desired, loaded: loaded.result, workspace: workspace)
+        write(probed, desired: desired, expectedStoreID: opened.storeID, digest: digest, opened: opened, workspace: workspace)
     }
 
     // MARK: Saved plan
@@ -94,7 +102,7 @@ struct ApplyCommand: ParsableCommand {
         if saved.store_id != nil && !Paths.exists(path) {
             Pipeline.fatal("stale plan: the plan was made against a store that is not at \(Paths.display(path)); run plan again")
         }
-        let opened = Pipeline.openStore(path: path, create: true, lockTimeout: storeOptions.lockTimeout)
+        let opened = Pipeline.openStore(path: path, create: false, lockTimeout: storeOptions.lockTimeout)
         let resolver = SecretResolver(workspace: workspace)
         var desired: [String: Company<ResolvedSecret>] = [:]
         var stale: [String] = []
@@ -127,7 +135,8 @@ struct ApplyCommand: ParsableCommand {
         Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
         if plan.isEmpty { return }
         checkSafety(plan, workspace: workspace)
-        write(plan, desired: desired, expectedStoreID: saved.store_id, digest: saved.digest, opened: opened, workspace: workspace)
+        let probed = probeBeforeWriting(plan, desired: desired, loaded: nil, workspace: workspace)
+        write(probed, desired: desired, expectedStoreID: saved.store_id, digest: saved.digest, opened: opened, workspace: workspace)
     }
 
     // MARK: Shared
@@ -150,13 +159,37 @@ struct ApplyCommand: ParsableCommand {
         }
     }
 
-    func write(_ plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, digest: String,
-               opened: OpenedStore, workspace: Workspace) {
+    /// Probes every changed endpoint, like the settings page's Save. A failure
+    /// stops the apply (exit 3, nothing written), unless --skip-failed leaves
+    /// the failing companies out.
+    func probeBeforeWriting(_ plan: Plan, desired: [String: Company<ResolvedSecret>], loaded: LoadResult?, workspace: Workspace) -> Plan {
         if noProbe {
             Pipeline.notice("connectivity was not checked (--no-probe)")
-        } else {
-            Pipeline.notice("connectivity was not checked: this build has no probe; the settings are written as planned")
+            return plan
         }
+        let endpoints = ProbeRunner.changedEndpoints(plan)
+        guard !endpoints.isEmpty else { return plan }
+        let companies = plan.changes.compactMap { desired[$0.id] }
+        let (results, targets) = ProbeRunner.run(companies, only: endpoints, loaded: loaded, options: probeFlags.options(for: workspace),
+                                                 trusted: { _, _, _ in true })
+        Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1)))
+        let failed = Set(results.filter { !$0.ok }.map(\.company))
+        guard !failed.isEmpty else { return plan }
+        if !skipFailed {
+            Pipeline.fatal("\(failed.count) compan\(failed.count == 1 ? "y's" : "ies'") endpoints failed the probe (\(failed.sorted().joined(separator: ", "))); nothing was written",
+                           hint: "fix the settings named above, or pass --skip-failed to write the others, or --no-probe to skip the check",
+                           code: 3)
+        }
+        var kept = plan
+        kept.changes.removeAll { failed.contains($0.id) }
+        Pipeline.notice("left out because their probe failed: \(failed.sorted().joined(separator: ", "))")
+        if kept.changes.isEmpty { Pipeline.fatal("every changed company failed the probe; nothing was written", code: 3) }
+        return kept
+    }
+
+    func write(_ plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, digest: String,
+               opened: OpenedStore, workspace: Workspace) {
+        let opened = opened.store == nil ? Pipeline.openStore(path: opened.path, create: true, lockTimeout: storeOptions.lockTimeout) : opened
         guard let store = opened.store else { Pipeline.fatal("the store is not open") }
         let request = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, planDigest: digest,
                                       actor: actor ?? Actor.current, sourceCommit: GitInfo.head(of: workspace.root))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailformCore
+import MailformProbe
 import MailformStore
 
 struct PlanCommand: ParsableCommand {
@@ -28,6 +29,14 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Exit 2 when the plan has changes, 0 when it has none.")
     var detailedExitcode = false
 
+    @Flag(help: "Probe the endpoints the plan changes (exit 3 when one fails).")
+    var probe = false
+
+    @Flag(help: "With --probe, also send credentials to hosts the store does not already have for that company.")
+    var sendCredentials = false
+
+    @OptionGroup var probeFlags: ProbeFlags
+
     func validate() throws {
         if format == .github { throw ValidationError("plan supports --format text, json or markdown") }
     }
@@ -50,13 +59,37 @@ struct PlanCommand: ParsableCommand {
                 Pipeline.fatal("cannot write the plan file \(out): \(error.localizedDescription)")
             }
         }
+        var probeResults: [ProbeResult] = []
+        var skipped: [(company: String, reason: String)] = []
+        if probe {
+            // Credentials go only to hosts the store already has for the company:
+            // a pull request must not make the probe hand them to a new host.
+            let known = ProbeRunner.knownHosts(opened)
+            let send = sendCredentials
+            let endpoints = ProbeRunner.changedEndpoints(plan)
+            let companies = loaded.desired.filter { endpoints[$0.id] != nil }
+            (probeResults, skipped) = {
+                let run = ProbeRunner.run(companies, only: endpoints, loaded: loaded.result, options: probeFlags.options(for: workspace),
+                                          trusted: { company, _, host in send || known[company]?.contains(host) == true })
+                return (run.results, run.targets.skipped)
+            }()
+        }
         switch format {
-        case .json: Console.out(JSONOutput.string(PlanRenderer.jsonObject(plan)))
-        case .markdown: Console.out(PlanRenderer.markdown(plan))
+        case .json:
+            var object = PlanRenderer.jsonObject(plan)
+            if probe { object["probe"] = ProbeReport.json(probeResults, skipped: skipped) }
+            Console.out(JSONOutput.string(object))
+        case .markdown:
+            Console.out(PlanRenderer.markdown(plan))
+            if probe { Console.out("\n```\n" + ProbeReport.text(probeResults, skipped: skipped, style: .plain) + "```\n") }
         default:
             Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
+            if probe {
+                Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(probeResults, skipped: skipped, style: Style.forStream(1)))
+            }
             if let out, !plan.isEmpty { Console.out("\nSaved the plan to \(out); apply exactly it with: mailform apply \(out)\n") }
         }
+        if probeResults.contains(where: { !$0.ok }) { throw ExitCode(3) }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
 }

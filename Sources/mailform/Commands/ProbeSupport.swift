@@ -39,11 +39,11 @@ struct ProbeFlags: ParsableArguments {
 
 enum ProbeRunner {
     /// Probes the given endpoints of the companies, with a progress line on a terminal.
-    static func run(_ companies: [Company<ResolvedSecret>], only: [String: Set<String>]?, loaded: LoadResult,
+    static func run(_ companies: [Company<ResolvedSecret>], only: [String: Set<String>]?, loaded: LoadResult?,
                     options: ProbeOptions, trusted: @escaping (String, String, String) -> Bool) -> (results: [ProbeResult], targets: ProbeTargets) {
-        let marks = Dictionary(loaded.companies.map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
+        let marks = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
         let targets = ProbeTargets.build(companies, only: only, location: { id, path in
-            loaded.files.location(marks[id]?[path])
+            loaded?.files.location(marks[id]?[path])
         }, trusted: trusted)
         let progress = ProgressLine(enabled: isatty(2) == 1)
         let results = Prober(options: options).probe(smtp: targets.smtp, mailgun: targets.mailgun) { done, total in
@@ -58,5 +58,17 @@ enum ProbeRunner {
     static func knownHosts(_ opened: OpenedStore?) -> [String: Set<String>] {
         guard let opened else { return [:] }
         return opened.current.mapValues { stored in Set(stored.company.smtpServers.map(\.server.host)) }
+    }
+}
+
+extension ProbeRunner {
+    /// The endpoints each change of a plan touches, by company.
+    static func changedEndpoints(_ plan: Plan) -> [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for change in plan.changes where change.action != .delete {
+            let paths = ProbeTargets.changedEndpoints(change)
+            if !paths.isEmpty { result[change.id] = paths }
+        }
+        return result
     }
 }

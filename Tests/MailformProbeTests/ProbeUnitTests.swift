@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import MailformCore
+@testable import MailformProbe
+
+struct ProbeUnitTests {
+    @Test func changedEndpointsFollowTheChangedFields() {
+        func change(_ paths: [String]) -> CompanyChange {
+            CompanyChange(id: "a", name: nil, action: .change,
+                          fields: paths.map { FieldChange(path: $0, current: nil, desired: FieldValue(display: "", key: "", sensitive: false)) },
+                          baseRevision: 1)
+        }
+        #expect(ProbeTargets.changedEndpoints(change(["sender.name"])).isEmpty)
+        #expect(ProbeTargets.changedEndpoints(change(["smtp.port"])) == ["smtp"])
+        #expect(ProbeTargets.changedEndpoints(change(["smtp_pools.p.servers[1].password", "smtp_pools.p.use_for"])) == ["smtp_pools.p.servers[1]"])
+        #expect(ProbeTargets.changedEndpoints(change(["mailgun.api_key"])) == ["mailgun"])
+        #expect(ProbeTargets.changedEndpoints(change(["provider"])) == ["smtp", "mailgun"])
+    }
+
+    @Test func mailgunOverridesAllowPlainHTTPOnlyToLoopback() throws {
+        var options = ProbeOptions()
+        try options.applyMailgunOverrides(["MAILFORM_MAILGUN_US_URL": "http://127.0.0.1:8080/"])
+        #expect(options.mailgunUSBase == "http://127.0.0.1:8080")
+        #expect(throws: ProbeOptions.InvalidBase.self) {
+            try options.applyMailgunOverrides(["MAILFORM_MAILGUN_EU_URL": "http://evil.example.net"])
+        }
+        try options.applyMailgunOverrides(["MAILFORM_MAILGUN_EU_URL": "https://mailgun-proxy.example.net"])
+        #expect(options.mailgunEUBase == "https://mailgun-proxy.example.net")
+    }
+
+    @Test func certificateDatesParseOpenSSLFormat() {
+        let date = SMTPProbe.parseCertDate("Dec  9 18:00:00 2026 GMT")
+        #expect(date != nil)
+        #expect(ProbeReport.dateFormatter.string(from: date!) == "2026-12-09")
+    }
+
+    @Test func tlsVersionsMapToCurlConstants() {
+        #expect(SMTPProbe.curlVersion("TLSv1.2") == 6)
+        #expect(SMTPProbe.curlVersion("TLSv1.3") == 7)
+        #expect(SMTPProbe.curlVersion("SSLv3") == nil)
+    }
+
+    @Test func refusedPortIsClassifiedWithoutNetwork() throws {
+        // A port nobody listens on, on the loopback address.
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(socket, $0, length) } }
+        withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socket, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        close(socket)
+        let server = SMTPServer<Secret>(host: "127.0.0.1", port: port, username: nil, password: nil, starttls: .required, ssl: false,
+                                        sslTrust: [], sslCheckIdentity: true, sslProtocols: ["TLSv1.2", "TLSv1.3"])
+        let results = Prober(options: ProbeOptions(timeoutMilliseconds: 2000)).probe(
+            smtp: [SMTPTarget(company: "a", path: "smtp", server: server, location: nil)], mailgun: [])
+        #expect(results.first?.failure?.kind == .refused)
+        #expect(results.first?.failure?.hint.contains("smtp.port") == true)
+    }
+}
