@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mailform benchmarks. Prints wall time and peak memory beside peers measured
 # in the same run, and the ratios the issues set as targets.
-#   bench/run.sh [N] [validate|reconcile|all]     (default: 10000 all)
+#   bench/run.sh [N] [validate|reconcile|probe|all]     (default: 10000 all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -75,4 +75,8 @@ if [ "${SCALE:-1}" = 1 ]; then
   echo "  plan $BIG / plan $N         = $(ratio "$LAST_SECONDS" "$PL")x   (target <= 12x)"
   rm -rf "$WB" "$WBC" "$SB" "$SB-wal" "$SB-shm"
 fi
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = probe ]; then
+  MAILFORM="$MAILFORM" bench/probe.sh 1000
 fi
