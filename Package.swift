@@ -33,11 +33,11 @@ let package = Package(
             name: "MailformStore",
             dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "MailformProbe", dependencies: ["MailformCore", "CCurl"]),
+        .target(name: "MailformProbe", dependencies: ["MailformCore", "JSONSchema", "CCurl"]),
         .executableTarget(
             name: "mailform",
             dependencies: [
-                "MailformCore", "MailformStore", "MailformProbe",
+                "MailformCore", "MailformStore", "MailformProbe", "JSONSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,6 +15,9 @@ static inline CURLcode mf_setopt_debug_function(CURL *h, mf_debug_callback f) { 
 typedef size_t (*mf_write_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
 static inline CURLcode mf_setopt_write_function(CURL *h, mf_write_callback f) { return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, f); }
 
+typedef size_t (*mf_read_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
+static inline CURLcode mf_setopt_read_function(CURL *h, mf_read_callback f) { return curl_easy_setopt(h, CURLOPT_READFUNCTION, f); }
+
 static inline CURLcode mf_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode mf_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode mf_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return curl_easy_getinfo(h, CURLINFO_CERTINFO, v); }

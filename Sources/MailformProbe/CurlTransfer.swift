@@ -17,6 +17,10 @@ final class CurlTransfer {
     /// Secret forms to blank out of anything the server sends back.
     var redactions: [String] = []
     private var stringStorage: [UnsafeMutablePointer<CChar>] = []
+    private var lists: [UnsafeMutablePointer<curl_slist>] = []
+    /// What an upload sends (the test message of `--send-test`).
+    private var upload: [UInt8] = []
+    private var uploadOffset = 0
 
     enum Event {
         case text(String)
@@ -43,6 +47,36 @@ final class CurlTransfer {
     deinit {
         curl_easy_cleanup(handle)
         for p in stringStorage { free(p) }
+        for l in lists { curl_slist_free_all(l) }
+    }
+
+    /// Sets a string-list option (mail recipients).
+    func set(_ option: CURLoption, list: [String]) {
+        var head: UnsafeMutablePointer<curl_slist>?
+        for item in list { head = curl_slist_append(head, item) }
+        guard let head else { return }
+        lists.append(head)
+        _ = mf_setopt_pointer(handle, option, head)
+    }
+
+    /// Uploads `bytes` as the request body (the SMTP DATA of a test message).
+    func setUpload(_ bytes: [UInt8]) {
+        upload = bytes
+        uploadOffset = 0
+        _ = mf_setopt_read_function(handle, curlReadCallback)
+        _ = mf_setopt_pointer(handle, CURLOPT_READDATA, Unmanaged.passUnretained(self).toOpaque())
+        _ = mf_setopt_long(handle, CURLOPT_UPLOAD, 1)
+        _ = mf_setopt_long(handle, CURLOPT_INFILESIZE, bytes.count)
+    }
+
+    fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
+        let count = min(capacity, upload.count - uploadOffset)
+        guard count > 0 else { return 0 }
+        upload.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + uploadOffset, byteCount: count)
+        }
+        uploadOffset += count
+        return count
     }
 
     /// Sets a string option; the copy lives as long as the transfer (libcurl
@@ -136,6 +170,12 @@ private func curlWriteCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int
                                _ user: UnsafeMutableRawPointer?) -> Int {
     guard let data, let user else { return 0 }
     return CurlTransfer.from(user).append(data, size * count)
+}
+
+private func curlReadCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                              _ user: UnsafeMutableRawPointer?) -> Int {
+    guard let buffer, let user else { return 0 }
+    return CurlTransfer.from(user).read(into: buffer, size * count)
 }
 
 /// `curl_global_init`, once per process.

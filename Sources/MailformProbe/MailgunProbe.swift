@@ -10,6 +10,8 @@ public struct MailgunTarget: Sendable {
     public var region: MailgunRegion
     public var apiKey: Secret
     public var location: SourceLocation?
+    /// The sender of a `--send-test` message.
+    public var sender: String = ""
 
     public init(company: String, domain: String, region: MailgunRegion, apiKey: Secret, location: SourceLocation?) {
         self.company = company
@@ -42,6 +44,29 @@ enum MailgunProbe {
         t.set(CURLOPT_CONNECTTIMEOUT_MS, options.timeoutMilliseconds)
         t.set(CURLOPT_FOLLOWLOCATION, 0)
         t.bodyLimit = 1 << 20
+    }
+
+    /// `POST /v3/DOMAIN/messages` in test mode (`o:testmode=yes`): Mailgun
+    /// accepts the message without delivering it (and still counts it).
+    static func configureTestSend(_ t: CurlTransfer, base: String, target: MailgunTarget, to recipient: String, options: ProbeOptions) {
+        let escaped = target.domain.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? target.domain
+        t.set(CURLOPT_URL, "\(base)/v3/\(escaped)/messages")
+        t.set(CURLOPT_HTTPAUTH, 1)
+        t.set(CURLOPT_USERNAME, "api")
+        target.apiKey.withRevealedBytes { t.setSecret(CURLOPT_PASSWORD, $0) }
+        func field(_ name: String, _ value: String) -> String {
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+            let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
+            return "\(encode(name))=\(encode(value))"
+        }
+        let body = [
+            field("from", target.sender), field("to", recipient), field("subject", "mailform test message for \(target.company)"),
+            field("text", "This is a test message sent by 'mailform probe --send-test' in Mailgun's test mode."),
+            field("o:testmode", "yes"),
+        ].joined(separator: "&")
+        t.set(CURLOPT_COPYPOSTFIELDS, body)
+        t.set(CURLOPT_TIMEOUT_MS, options.timeoutMilliseconds)
+        t.set(CURLOPT_CONNECTTIMEOUT_MS, options.timeoutMilliseconds)
     }
 
     static func answer(_ t: CurlTransfer, _ code: CURLcode) -> Answer {

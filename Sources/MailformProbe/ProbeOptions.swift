@@ -6,6 +6,9 @@ public struct ProbeOptions: Sendable {
     public var caFile: String?
     public var mailgunUSBase: String
     public var mailgunEUBase: String
+    /// `--send-test ADDRESS`: send one test message there (SMTP, or Mailgun's
+    /// test mode) instead of stopping after AUTH. The only path that sends mail.
+    public var sendTestTo: String?
 
     public init(timeoutMilliseconds: Int = 10_000, concurrency: Int = 64, proxy: String? = nil, caFile: String? = nil,
                 mailgunUSBase: String = "https://api.mailgun.net", mailgunEUBase: String = "https://api.eu.mailgun.net") {

@@ -4,6 +4,8 @@ import MailformCore
 /// The stages of an SMTP probe, in the order a session reaches them.
 public enum ProbeStage: String, Sendable, Codable, CaseIterable {
     case connect, banner, ehlo, tls, auth, quit
+    /// `--send-test`: the test message was accepted.
+    case send
     /// Mailgun: the domain API answered.
     case api
 }

@@ -28,13 +28,16 @@ public struct ProbeTargets: Sendable {
             }
             let plain = company.map(\.secret)
             for (path, server) in plain.smtpServers where wanted?.contains(path) ?? true {
-                targets.smtp.append(SMTPTarget(company: company.id, path: path, server: server,
-                                               location: location(company.id, path + ".host"),
-                                               sendCredentials: trusted(company.id, path, server.host)))
+                var target = SMTPTarget(company: company.id, path: path, server: server, location: location(company.id, path + ".host"),
+                                        sendCredentials: trusted(company.id, path, server.host))
+                target.sender = company.sender.email
+                targets.smtp.append(target)
             }
             if company.provider == .mailgun, let mailgun = plain.mailgun, wanted?.contains("mailgun") ?? true {
-                targets.mailgun.append(MailgunTarget(company: company.id, domain: mailgun.domain, region: mailgun.region,
-                                                     apiKey: mailgun.apiKey, location: location(company.id, "mailgun.domain")))
+                var target = MailgunTarget(company: company.id, domain: mailgun.domain, region: mailgun.region,
+                                           apiKey: mailgun.apiKey, location: location(company.id, "mailgun.domain"))
+                target.sender = company.sender.email
+                targets.mailgun.append(target)
             }
         }
         return targets

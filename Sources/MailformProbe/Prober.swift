@@ -83,11 +83,32 @@ public struct Prober: Sendable {
             result ?? ProbeResult(company: smtp[i].company, endpointPath: smtp[i].path, endpoint: "\(smtp[i].server.host):\(smtp[i].server.port)",
                                   location: smtp[i].location)
         }
+        var mailgunResults: [ProbeResult] = []
         for target in mailgun {
             let query = Query(key: keyID(target.apiKey), domain: target.domain, region: target.region)
             guard let answer = answers[query] else { continue }
-            results.append(MailgunProbe.result(target, primary: answer, other: otherAnswers[query], elapsed: elapsed[query] ?? 0))
+            mailgunResults.append(MailgunProbe.result(target, primary: answer, other: otherAnswers[query], elapsed: elapsed[query] ?? 0))
         }
-        return results
+        // --send-test: one message in Mailgun's test mode per domain that passed.
+        if let recipient = options.sendTestTo {
+            var sends: [MultiDriver.Job] = []
+            for (i, target) in mailgun.enumerated() where mailgunResults.indices.contains(i) && mailgunResults[i].ok {
+                guard let transfer = CurlTransfer() else { continue }
+                MailgunProbe.configureTestSend(transfer, base: base(target.region), target: target, to: recipient, options: options)
+                sends.append(MultiDriver.Job(transfer: transfer, group: keyID(target.apiKey)) { t, code in
+                    let status = t.long(CURLINFO_RESPONSE_CODE)
+                    if code == CURLE_OK && status == 200 {
+                        mailgunResults[i].stages.append((.send, t.elapsedMilliseconds))
+                        mailgunResults[i].notes.append("test message accepted in Mailgun's test mode (not delivered)")
+                    } else {
+                        mailgunResults[i].failure = ProbeFailure(kind: .mailgunResponse, stage: .send,
+                                                                 message: "Mailgun refused the test message (HTTP \(status))",
+                                                                 hint: "check mailgun.domain and that sender.email is on it")
+                    }
+                })
+            }
+            MultiDriver(concurrency: options.concurrency).run(sends)
+        }
+        return results + mailgunResults
     }
 }

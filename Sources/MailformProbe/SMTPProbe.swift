@@ -10,6 +10,8 @@ public struct SMTPTarget: Sendable {
     public var location: SourceLocation?
     /// False when credentials must not be sent (a host the change introduces).
     public var sendCredentials: Bool
+    /// The sender of a `--send-test` message.
+    public var sender: String = ""
 
     public init(company: String, path: String, server: SMTPServer<Secret>, location: SourceLocation?, sendCredentials: Bool = true) {
         self.company = company
@@ -28,9 +30,16 @@ enum SMTPProbe {
         let s = target.server
         let scheme = s.ssl ? "smtps" : "smtp"
         t.set(CURLOPT_URL, "\(scheme)://\(s.host):\(s.port)/")
-        // A command without MAIL FROM or RCPT: EHLO, STARTTLS, AUTH, NOOP, QUIT.
-        t.set(CURLOPT_CUSTOMREQUEST, "NOOP")
-        t.set(CURLOPT_NOBODY, 0)
+        if let recipient = options.sendTestTo {
+            // Asked for explicitly: one real message.
+            t.set(CURLOPT_MAIL_FROM, "<\(target.sender)>")
+            t.set(CURLOPT_MAIL_RCPT, list: ["<\(recipient)>"])
+            t.setUpload(Array(TestMessage.text(from: target.sender, to: recipient, company: target.company, endpoint: "\(s.host):\(s.port)").utf8))
+        } else {
+            // A command without MAIL FROM or RCPT: EHLO, STARTTLS, AUTH, NOOP, QUIT.
+            t.set(CURLOPT_CUSTOMREQUEST, "NOOP")
+            t.set(CURLOPT_NOBODY, 0)
+        }
         if !s.ssl {
             switch s.starttls {
             case .required: t.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
@@ -120,6 +129,7 @@ enum SMTPProbe {
                 }
                 if sentAuth && code == "235" { authOK = true; reach(.auth, time) }
                 if lastVerb == "QUIT" && code == "221" { reach(.quit, time) }
+                if lastVerb == "DATA" && code == "250" { reach(.send, time); result.notes.append("test message accepted: \(line)") }
             }
         }
         if let expiry = certificateExpiry(t) { result.certificateExpiry = expiry }
@@ -258,5 +268,26 @@ enum SMTPProbe {
             if let date = formatter.date(from: cleaned) { return date }
         }
         return nil
+    }
+}
+
+/// The message `--send-test` sends.
+enum TestMessage {
+    static func text(from: String, to: String, company: String, endpoint: String) -> String {
+        let date = ISO8601DateFormatter().string(from: Date())
+        return [
+            "From: <\(from)>", "To: <\(to)>", "Subject: mailform test message for \(company)", "Date: \(rfc2822Now())",
+            "Message-ID: <\(UUID().uuidString.lowercased())@mailform>", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "",
+            "This is a test message sent by 'mailform probe --send-test' at \(date)",
+            "through \(endpoint) for company \(company). No action is needed.", "",
+        ].joined(separator: "\r\n")
+    }
+
+    static func rfc2822Now() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return f.string(from: Date())
     }
 }

@@ -216,6 +216,28 @@ struct ProbeTests {
         #expect(result.stdout.contains("vpn  skipped: behind the VPN"))
     }
 
+    /// --send-test is the only path that sends: one message over SMTP, one
+    /// test-mode message to Mailgun.
+    @Test func sendTestSendsExactlyOneMessage() throws {
+        let servers = try TestServers.get()
+        let smtpCompany = Self.smtpCompany("sender", port: servers.port("starttls_auth"), settings: "starttls: required")
+            .replacingOccurrences(of: "no-reply@sender.example.test", with: "sender@sendtest.example.test")
+        let ws = try workspace(servers, companies: [
+            "sender": smtpCompany,
+            "mg": Self.mailgunCompany("mg", domain: "mg.us.example.test", region: "us"),
+        ])
+        let before = servers.sentCommands.count
+        let result = try ws.run(["probe", "companies", "--send-test", TestServers.sendTestAddress, "--format", "json"], environment: servers.environment)
+        #expect(result.exitCode == 0, "\(result.stdout)")
+        let sent = Array(servers.sentCommands.dropFirst(before))
+        #expect(sent == ["MAIL sender@sendtest.example.test", "RCPT \(TestServers.sendTestAddress)", "DATA to \(TestServers.sendTestAddress)"])
+        let posts = servers.mailgunRequests.filter { $0.contains("POST /v3/mg.us.example.test/messages") }
+        #expect(posts.count == 1)
+        #expect(posts.first?.contains("o%3Atestmode=yes") == true)
+        let entries = try results(result)
+        #expect(entries.allSatisfy { ($0["stages"] as? [[String: Any]])?.contains { $0["stage"] as? String == "send" } == true })
+    }
+
     /// apply probes the changed endpoints first: a failure writes nothing (exit 3),
     /// --skip-failed writes the others, --no-probe skips the check.
     @Test func applyIsGatedByTheProbe() throws {

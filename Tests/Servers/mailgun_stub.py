@@ -61,6 +61,18 @@ def handler_for(region):
                 return self.send(404, json.dumps({"message": f"Domain not found: {name}"}))
             return self.send(200, json.dumps({"domain": {"name": name, "state": state}, "receiving_dns_records": [], "sending_dns_records": []}))
 
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length).decode()
+            with open(os.path.join(STATE, "requests.log"), "a") as f:
+                f.write(f"{region} POST {self.path} {body}\n")
+            expected = "Basic " + base64.b64encode(f"api:{KEY}".encode()).decode()
+            if self.headers.get("Authorization", "") != expected:
+                return self.send(401, "Forbidden", "text/plain")
+            if not self.path.startswith("/v3/") or not self.path.endswith("/messages"):
+                return self.send(404, json.dumps({"message": "Not found"}))
+            return self.send(200, json.dumps({"id": "<test@mailform>", "message": "Queued. Thank you."}))
+
     return Handler
 
 

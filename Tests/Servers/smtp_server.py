@@ -89,14 +89,18 @@ class Recorder:
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         self._log("MAIL " + address)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         self._log("RCPT " + address)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self._log("DATA")
+        self._log("DATA to " + ",".join(envelope.rcpt_tos))
         return "250 OK"
 
 

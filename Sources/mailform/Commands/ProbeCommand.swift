@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailformCore
+import JSONSchema
 import MailformProbe
 
 struct ProbeCommand: ParsableCommand {
@@ -19,6 +20,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Option(help: "Send one test message to this address (SMTP: a real message; Mailgun: test mode). Only with this flag does probe send mail.")
+    var sendTest: String?
+
     @Flag(help: "Show each SMTP dialogue: server replies and command verbs (credentials are never shown).")
     var trace = false
 
@@ -33,7 +37,12 @@ struct ProbeCommand: ParsableCommand {
         if selected.isEmpty && !companies.isEmpty {
             Pipeline.fatal("no company matches \(companies.joined(separator: ", "))")
         }
-        let (results, targets) = ProbeRunner.run(selected, only: nil, loaded: loaded.result, options: probeFlags.options(for: workspace),
+        var options = probeFlags.options(for: workspace)
+        if let sendTest {
+            guard Formats.isEmail(sendTest) else { Pipeline.fatal("--send-test needs an e-mail address, not '\(sendTest)'") }
+            options.sendTestTo = sendTest
+        }
+        let (results, targets) = ProbeRunner.run(selected, only: nil, loaded: loaded.result, options: options,
                                                  trusted: { _, _, _ in true })
         if format == .json {
             Console.out(JSONOutput.string(ProbeReport.json(results, skipped: targets.skipped)))

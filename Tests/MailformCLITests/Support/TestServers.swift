@@ -62,9 +62,20 @@ final class TestServers: @unchecked Sendable {
 
     func port(_ name: String) -> Int { smtp.ports[name]! }
 
-    /// MAIL, RCPT and DATA commands any server received: must stay empty.
+    /// The address `--send-test` tests write to; the only mail a probe may send.
+    static let sendTestAddress = "sendtest@example.test"
+
+    /// MAIL, RCPT and DATA commands any server received, except those of the
+    /// explicit `--send-test` test: must stay empty.
     var forbiddenCommands: String {
-        (try? String(contentsOf: state.appendingPathComponent("smtp/forbidden.log"), encoding: .utf8)) ?? ""
+        let log = (try? String(contentsOf: state.appendingPathComponent("smtp/forbidden.log"), encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").filter { !$0.contains(Self.sendTestAddress) && !$0.contains("sender@sendtest.example.test") }
+            .joined(separator: "\n")
+    }
+
+    var sentCommands: [String] {
+        ((try? String(contentsOf: state.appendingPathComponent("smtp/forbidden.log"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
     }
 
     var mailgunRequests: [String] {
