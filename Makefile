@@ -17,7 +17,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-demo: build
+demo:
+	@scripts/install-deps.sh --demo
+	$(SWIFT) build
 	@scripts/demo.sh
 
 test:

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config)
-if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--demo" ]; then
   packages+=(python3-aiosmtpd python3-cryptography)
 fi
 if [ "${1:-}" = "--bench" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A local HTTP server that answers like Mailgun's domains API, for probe tests.
 
-usage: mailgun_stub.py STATE_DIR
+usage: mailgun_stub.py STATE_DIR [BASE_PORT]
 
 Serves a US and an EU "region" on two free ports of 127.0.0.1 and prints
 {"us": URL, "eu": URL, "key": KEY} on one line. GET /v4/domains/NAME with
@@ -79,8 +79,9 @@ def handler_for(region):
 def main():
     os.makedirs(STATE, exist_ok=True)
     urls = {}
-    for region in ("us", "eu"):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(region))
+    base = int(sys.argv[2]) if len(sys.argv) > 2 else None
+    for i, region in enumerate(("us", "eu")):
+        server = ThreadingHTTPServer(("127.0.0.1", base + i if base else 0), handler_for(region))
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         urls[region] = f"http://127.0.0.1:{server.server_address[1]}"

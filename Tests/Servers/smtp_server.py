@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Real SMTP servers on 127.0.0.1 for mailform's probe tests (aiosmtpd).
 
-usage: smtp_server.py STATE_DIR
+usage: smtp_server.py STATE_DIR [BASE_PORT]
 
 Starts one listener per behaviour on free ports, writes a test CA and the
 certificates it needs into STATE_DIR, prints one JSON line
@@ -28,6 +28,9 @@ from cryptography.x509.oid import NameOID
 USER = "probe@example.test"
 PASSWORD = "correct-horse-battery"
 STATE = sys.argv[1]
+# With a base port, listeners take consecutive fixed ports (for examples/probe-lab).
+BASE_PORT = int(sys.argv[2]) if len(sys.argv) > 2 else None
+_next_fixed = [BASE_PORT]
 FORBIDDEN = os.path.join(STATE, "forbidden.log")
 
 
@@ -135,6 +138,10 @@ class PlainController(Controller):
 
 
 def free_port():
+    if BASE_PORT is not None:
+        port = _next_fixed[0]
+        _next_fixed[0] += 1
+        return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
