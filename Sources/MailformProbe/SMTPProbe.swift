@@ -67,7 +67,11 @@ enum SMTPProbe {
         t.set(CURLOPT_CERTINFO, 1)
         t.set(CURLOPT_TIMEOUT_MS, options.timeoutMilliseconds)
         t.set(CURLOPT_CONNECTTIMEOUT_MS, options.timeoutMilliseconds)
-        if let proxy = options.proxy { t.set(CURLOPT_PROXY, proxy) }
+        if let proxy = options.proxy {
+            t.set(CURLOPT_PROXY, proxy)
+            // Through an HTTP proxy, SMTP needs a CONNECT tunnel.
+            if proxy.hasPrefix("http://") { t.set(CURLOPT_HTTPPROXYTUNNEL, 1) }
+        }
     }
 
     /// CURL_SSLVERSION_TLSv1_0 ... TLSv1_3.

@@ -216,6 +216,18 @@ struct ProbeTests {
         #expect(result.stdout.contains("vpn  skipped: behind the VPN"))
     }
 
+    /// probe.proxy: SMTP probes go through a SOCKS5 proxy (socks5h: the proxy
+    /// resolves the name, as for hosts only known inside a network).
+    @Test func probeGoesThroughTheProxy() throws {
+        let servers = try TestServers.get()
+        let ws = try workspace(servers, companies: ["proxied": Self.smtpCompany("proxied", port: servers.port("starttls_auth"), settings: "starttls: required")])
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 2s\n  ca_file: \(servers.smtp.ca_file)\n  proxy: socks5h://127.0.0.1:\(servers.proxyPort)\n")
+        let before = servers.proxyConnects.count
+        let result = try ws.run(["probe", "companies"], environment: servers.environment)
+        #expect(result.exitCode == 0, "\(result.stdout)")
+        #expect(Array(servers.proxyConnects.dropFirst(before)) == ["CONNECT localhost:\(servers.port("starttls_auth"))"])
+    }
+
     /// --send-test is the only path that sends: one message over SMTP, one
     /// test-mode message to Mailgun.
     @Test func sendTestSendsExactlyOneMessage() throws {

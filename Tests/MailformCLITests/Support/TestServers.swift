@@ -19,6 +19,7 @@ final class TestServers: @unchecked Sendable {
 
     let smtp: SMTPInfo
     let mailgun: MailgunInfo
+    let proxyPort: Int
     let state: URL
     private let processes: [Process]
     private let stdins: [Pipe]
@@ -52,6 +53,9 @@ final class TestServers: @unchecked Sendable {
         }
         let smtpLine = try start("smtp_server.py", "smtp")
         let mailgunLine = try start("mailgun_stub.py", "mailgun")
+        let proxyLine = try start("socks5_proxy.py", "proxy")
+        struct ProxyInfo: Decodable { var port: Int }
+        proxyPort = try JSONDecoder().decode(ProxyInfo.self, from: proxyLine).port
         smtp = try JSONDecoder().decode(SMTPInfo.self, from: smtpLine)
         mailgun = try JSONDecoder().decode(MailgunInfo.self, from: mailgunLine)
         self.processes = processes
@@ -80,6 +84,11 @@ final class TestServers: @unchecked Sendable {
 
     var mailgunRequests: [String] {
         ((try? String(contentsOf: state.appendingPathComponent("mailgun/requests.log"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
+    }
+
+    var proxyConnects: [String] {
+        ((try? String(contentsOf: state.appendingPathComponent("proxy/proxy.log"), encoding: .utf8)) ?? "")
             .split(separator: "\n").map(String.init)
     }
 
