@@ -48,7 +48,7 @@ let package = Package(
         // Depends on the executable so `swift test` builds the binary it runs.
         .testTarget(
             name: "MailformCLITests",
-            dependencies: ["mailform", "MailformStore", "JSONSchema", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["mailform", "MailformStore", "MailformCore", "JSONSchema", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
     ]

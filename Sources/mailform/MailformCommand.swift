@@ -7,6 +7,6 @@ struct MailformCommand: ParsableCommand {
         commandName: "mailform",
         abstract: "Tenant mail settings as code: validate, plan and apply company e-mail configuration.",
         version: BuildInfo.versionString,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ProbeCommand.self, ExportCommand.self, HistoryCommand.self, SchemaCommand.self]
+        subcommands: [InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ProbeCommand.self, ExportCommand.self, HistoryCommand.self, SchemaCommand.self]
     )
 }

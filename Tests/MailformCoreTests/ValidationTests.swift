@@ -136,3 +136,18 @@ struct ValidationTests {
         #expect(d.hint == "did you mean 'saas'?")
     }
 }
+
+struct IgnoreFileTests {
+    @Test func mailformignoreSkipsFoldersAndFiles() throws {
+        let ws = try TemporaryWorkspace([
+            ".mailformignore": "# not company files\nci/\nk8s/*.yaml\ndraft-*.yml\n",
+            "companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\nprovider: platform\n",
+            "ci/github-actions.yml": "on: [push]\njobs: {}\n",
+            "k8s/deploy.yaml": "kind: Deployment\n",
+            "companies/draft-b.yml": "company: [\n",
+        ])
+        let result = CompanyLoader.load(paths: [ws.root.path])
+        #expect(result.fileCount == 1)
+        #expect(result.diagnostics.diagnostics.isEmpty, "\(result.diagnostics.diagnostics.map(\.message))")
+    }
+}

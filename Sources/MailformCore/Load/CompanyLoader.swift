@@ -156,12 +156,14 @@ public enum CompanyLoader {
     }
 
     /// Expands folders into the company files below them: `*.yaml` and `*.yml`,
-    /// except workspace files, the profiles folder, hidden folders and nested
-    /// workspaces (folders with a `mailform.yaml` of their own).
+    /// except workspace files, the profiles folder, hidden folders, nested
+    /// workspaces (folders with a `mailform.yaml` of their own) and what the
+    /// workspace's `.mailformignore` names.
     static func expand(_ paths: [String], workspace: Workspace, diagnostics: inout DiagnosticCollector) -> [String] {
         var result: [String] = []
         var seen = Set<String>()
         let profiles = workspace.profilesDirectory
+        let ignore = IgnoreFile(root: workspace.root)
         for path in paths {
             let absolute = Paths.absolute(path)
             guard Paths.exists(absolute) else {
@@ -178,14 +180,14 @@ public enum CompanyLoader {
                 let full = (absolute as NSString).appendingPathComponent(relative)
                 let name = (relative as NSString).lastPathComponent
                 if Paths.isDirectory(full) {
-                    if name.hasPrefix(".") || full == profiles
+                    if name.hasPrefix(".") || full == profiles || ignore.ignores(full, isDirectory: true)
                         || WorkspaceLoader.fileNames.contains(where: { Paths.exists((full as NSString).appendingPathComponent($0)) }) {
                         enumerator.skipDescendants()
                     }
                     continue
                 }
                 guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !WorkspaceLoader.fileNames.contains(name),
-                      !name.hasPrefix(".") else { continue }
+                      !name.hasPrefix("."), !ignore.ignores(full, isDirectory: false) else { continue }
                 found.append(full)
             }
             for file in found.sorted() where seen.insert(file).inserted { result.append(file) }

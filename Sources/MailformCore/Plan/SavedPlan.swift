@@ -31,6 +31,10 @@ public struct SavedPlan: Codable, Sendable {
     /// The store the plan was made against; `nil` when it did not exist yet.
     public var store_id: String?
     public var workspace_mode: String
+    /// The workspace file the plan was made with, relative to the folder
+    /// `plan` ran in (CI runs plan and apply from the same checkout root);
+    /// `nil` when there was none.
+    public var workspace_file: String?
     public var base_revisions: [String: Int]
     public var store_company_count: Int
     public var unchanged_count: Int
@@ -39,7 +43,9 @@ public struct SavedPlan: Codable, Sendable {
     /// `sha256:` of the canonical encoding of everything above.
     public var digest: String
 
-    public init(plan: Plan, desired: [String: Company<PlannedSecret>], storeID: String?, mode: Mode, version: String, createdAt: Date) {
+    public init(plan: Plan, desired: [String: Company<PlannedSecret>], storeID: String?, mode: Mode, workspaceFile: String?,
+                version: String, createdAt: Date) {
+        workspace_file = workspaceFile
         format_version = Self.currentFormat
         mailform_version = version
         created_at = ISO8601DateFormatter().string(from: createdAt)

@@ -94,8 +94,15 @@ struct ApplyCommand: ParsableCommand {
         }
         var diagnostics = DiagnosticCollector()
         let files = SourceFiles()
-        let workspaceFile = WorkspaceLoader.find(paths: [Paths.directory(of: file)], override: input.workspace)
-            ?? WorkspaceLoader.find(paths: ["."], override: nil)
+        // The workspace: --workspace, else the one the plan was made with (relative
+        // to the current folder, as plan ran), else one above the plan file.
+        let recorded = saved.workspace_file.map { Paths.absolute($0) }.flatMap { Paths.exists($0) ? $0 : nil }
+        let workspaceFile = input.workspace.map { _ in WorkspaceLoader.find(paths: [], override: input.workspace) } ?? recorded
+            ?? WorkspaceLoader.find(paths: [Paths.directory(of: file)], override: nil)
+        if saved.workspace_file != nil && workspaceFile == nil {
+            Pipeline.fatal("the plan was made with the workspace \(saved.workspace_file!), which is not here",
+                           hint: "run apply from the folder plan ran in, or name the workspace with --workspace")
+        }
         let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics)
         if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1) }
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)

@@ -51,8 +51,9 @@ struct PlanCommand: ParsableCommand {
             let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map {
                 ($0.id, Reconciler.planned($0, box: opened.box, workspaceRoot: workspace.root))
             })
+            let workspaceFile = WorkspaceLoader.find(paths: input.paths, override: input.workspace).map(Paths.display)
             let saved = SavedPlan(plan: plan, desired: desired, storeID: opened.storeID, mode: workspace.mode,
-                                  version: BuildInfo.version, createdAt: Date())
+                                  workspaceFile: workspaceFile, version: BuildInfo.version, createdAt: Date())
             do {
                 try saved.encoded().write(to: URL(fileURLWithPath: Paths.absolute(out)))
             } catch {
