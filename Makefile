@@ -4,9 +4,12 @@
 
 SWIFT ?= swift
 PREFIX ?= /usr/local
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+RELEASE_FLAGS := -c release -Xcc -DMAILFORM_COMMIT='"$(COMMIT)"'
+
 DEMO_DIR := $(shell mktemp -d -u /tmp/mailform-demo.XXXXXX)
 
-.PHONY: demo test build release bench deps clean
+.PHONY: demo test build release install bench deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,7 +18,20 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+# Installs the release binary, bash/zsh/fish completions and the man page.
+install: release
+	$(eval BIN := $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path))
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BIN)/mailform $(DESTDIR)$(PREFIX)/bin/mailform
+	$(BIN)/mailform --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mailform
+	$(BIN)/mailform --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_mailform
+	$(BIN)/mailform --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/mailform.fish
+	$(SWIFT) package generate-manual >/dev/null
+	install -m 0644 .build/plugins/GenerateManual/outputs/mailform/mailform.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailform.1
 
 demo:
 	@scripts/install-deps.sh --demo

@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "JSONSchema"),
+        .target(name: "CBuildInfo"),
         .target(
             name: "MailformCore",
             dependencies: ["CYAML", "JSONSchema"],
@@ -37,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "mailform",
             dependencies: [
-                "MailformCore", "MailformStore", "MailformProbe", "JSONSchema",
+                "MailformCore", "MailformStore", "MailformProbe", "JSONSchema", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchema
 import Testing
 
 /// The documented walkthroughs run as written.
@@ -52,5 +53,45 @@ struct DocsTests {
         #expect(output.contains("refused"))
         #expect(output.contains("Apply complete: 0 added, 50 changed, 0 deleted (revision 2)."))
         #expect(output.contains("revision 11 "), Comment(rawValue: output))
+    }
+
+    /// Every property of the published schemas has a description, and the
+    /// file reference shows it (regenerate with scripts/gen-reference.py).
+    @Test(arguments: ["company", "workspace"])
+    func fileReferenceCoversEverySchemaProperty(_ which: String) throws {
+        let schemaText = try String(contentsOf: CommandRunner.packageRoot.appendingPathComponent("schemas/\(which).schema.json"), encoding: .utf8)
+        let schema = try JSONParser.parse(schemaText)
+        let reference = try String(contentsOf: CommandRunner.packageRoot.appendingPathComponent("docs/reference.md"), encoding: .utf8)
+        var rows: [(String, String)] = []
+        func resolve(_ node: JSONNode) -> JSONNode {
+            guard let ref = node["$ref"]?.value.stringValue, ref.hasPrefix("#/") else { return node }
+            var target = schema
+            for part in ref.dropFirst(2).split(separator: "/") { target = target[String(part)] ?? target }
+            return target
+        }
+        func walk(_ node: JSONNode, _ path: String) {
+            let node = resolve(node)
+            for member in node["properties"]?.value.members ?? [] {
+                let child = resolve(member.value)
+                let description = member.value["description"]?.value.stringValue ?? child["description"]?.value.stringValue ?? ""
+                rows.append((path + member.key, description))
+                walk(child, path + member.key + ".")
+                if let items = child["items"], case .object = items.value { walk(items, path + member.key + "[].") }
+                if let additional = child["additionalProperties"], case .object = additional.value { walk(additional, path + member.key + ".NAME.") }
+            }
+            for branch in node["anyOf"]?.value.elements ?? [] where branch["type"]?.value.stringValue == "object" { walk(branch, path) }
+        }
+        walk(schema, "")
+        #expect(rows.count > 10)
+        for (path, description) in rows {
+            #expect(!description.isEmpty, "\(which) schema: '\(path)' has no description")
+            #expect(reference.contains("| `\(path)` |") && reference.contains(description.replacingOccurrences(of: "|", with: "\\|")),
+                    "docs/reference.md does not document '\(path)'; run scripts/gen-reference.py > docs/reference.md")
+        }
+    }
+
+    @Test func versionNamesTheCommit() throws {
+        let result = try CommandRunner.run(["--version"])
+        #expect(result.stdout.hasPrefix("0.1.0 (commit "))
     }
 }
