@@ -259,3 +259,49 @@ struct PlanFormatTests {
         #expect(plan.stdout.contains("<details>"))
     }
 }
+
+/// Every command answers --format json with JSON, and init scaffolds a
+/// workspace that validates, without overwriting anything.
+struct OutputFormatTests {
+    @Test func everyCommandHonoursFormatJSON() throws {
+        let ws = try ExampleWorkspace()
+        let commands: [[String]] = [
+            ["init", "fresh", "--format", "json"],
+            ["validate", "companies", "--format", "json"],
+            ["plan", "companies", "--format", "json"],
+            ["apply", "companies", "--auto-approve", "--no-probe", "--format", "json"],
+            ["probe", "companies/latam/hooli.yaml", "--format", "json"],
+            ["history", "--format", "json"],
+            ["export", "--out", "exported", "--format", "json"],
+        ]
+        for command in commands {
+            let result = try ws.run(command)
+            #expect(result.exitCode == 0, "\(command): \(result.stderr)")
+            #expect((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) is [String: Any], "\(command) printed: \(result.stdout.prefix(200))")
+        }
+    }
+
+    @Test func initScaffoldsAndNeverOverwrites() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        let first = try ws.run(["init", "tenants"])
+        #expect(first.exitCode == 0)
+        for file in ["tenants/mailform.yaml", "tenants/companies/example.yaml", "tenants/.gitignore", "tenants/.mailformignore"] {
+            #expect(FileManager.default.fileExists(atPath: ws.path(file)), "\(file)")
+        }
+        #expect(try ws.read("tenants/.gitignore").contains("secrets/"))
+        #expect(try ws.run(["validate", "tenants"]).exitCode == 0)
+        try ws.write("tenants/companies/example.yaml", "company: mine\n")
+        let second = try ws.run(["init", "tenants"])
+        #expect(second.exitCode == 1)
+        #expect(second.stderr.contains("already exist"))
+        #expect(try ws.read("tenants/companies/example.yaml") == "company: mine\n")
+    }
+
+    @Test func completionScriptsAreGenerated() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let result = try CommandRunner.run(["--generate-completion-script", shell])
+            #expect(result.exitCode == 0)
+            #expect(result.stdout.contains("validate") && result.stdout.contains("apply"))
+        }
+    }
+}

@@ -41,6 +41,30 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "Who applies, for the revision log (default: $MAILFORM_ACTOR or the user name).")
     var actor: String?
 
+    @Option(help: "Output format: text, or json (the plan, the probe results and the revision; needs --auto-approve or a plan file).")
+    var format: OutputFormat = .text
+
+    @Flag(name: .shortAndLong, help: "Print only the result line (and errors).")
+    var quiet = false
+
+    func validate() throws {
+        if format != .text && format != .json { throw ValidationError("apply supports --format text or json") }
+    }
+
+    /// The parts of a JSON answer, gathered as apply goes.
+    final class Report: @unchecked Sendable {
+        var plan: [String: Any] = [:]
+        var probe: [String: Any]?
+    }
+    /// One command runs per process, so one report.
+    static let report = Report()
+
+    func show(_ plan: Plan) {
+        Self.report.plan = PlanRenderer.jsonObject(plan)
+        if format == .text && !quiet { Console.out(PlanRenderer.text(plan, style: Style.forStream(1))) }
+        if format == .json && plan.isEmpty { Console.out(JSONOutput.string(["plan": Self.report.plan, "revision": NSNull()])) }
+    }
+
     func run() throws {
         if input.paths.count == 1, let only = input.paths.first, Self.isPlanFile(only) {
             try applySaved(Paths.absolute(only), displayName: only)
@@ -60,14 +84,14 @@ struct ApplyCommand: ParsableCommand {
         let loaded = try Pipeline.loadAndResolve(input)
         let workspace = loaded.result.workspace
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
-        if !autoApprove && isatty(0) != 1 {
+        if !autoApprove && (isatty(0) != 1 || format == .json) {
             Pipeline.fatal("apply needs --auto-approve when it is not run on a terminal",
                            hint: "review with 'mailform plan --out plan.json', then 'mailform apply plan.json', or pass --auto-approve")
         }
         // The store is created only when there is something to write.
         let opened = Pipeline.openStore(path: path, create: false, lockTimeout: storeOptions.lockTimeout)
         let plan = Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune)
-        Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
+        show(plan)
         if plan.isEmpty { return }
         checkSafety(plan, workspace: workspace)
         if !autoApprove {
@@ -139,7 +163,7 @@ struct ApplyCommand: ParsableCommand {
         }
         if !stale.isEmpty { Pipeline.fatal("stale plan: " + stale.joined(separator: "; ") + "; run plan again") }
         let plan = saved.plan
-        Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
+        show(plan)
         if plan.isEmpty { return }
         checkSafety(plan, workspace: workspace)
         let probed = probeBeforeWriting(plan, desired: desired, loaded: nil, workspace: workspace)
@@ -179,7 +203,12 @@ struct ApplyCommand: ParsableCommand {
         let companies = plan.changes.compactMap { desired[$0.id] }
         let (results, targets) = ProbeRunner.run(companies, only: endpoints, loaded: loaded, options: probeFlags.options(for: workspace),
                                                  trusted: { _, _, _ in true })
-        Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1)))
+        Self.report.probe = ProbeReport.json(results, skipped: targets.skipped)
+        if format == .text && !quiet {
+            Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1)))
+        } else if format == .text {
+            for r in results where !r.ok { Console.err(ProbeReport.line(r, style: Style.forStream(2))) }
+        }
         let failed = Set(results.filter { !$0.ok }.map(\.company))
         guard !failed.isEmpty else { return plan }
         if !skipFailed {
@@ -202,7 +231,14 @@ struct ApplyCommand: ParsableCommand {
                                       actor: actor ?? Actor.current, sourceCommit: GitInfo.head(of: workspace.root))
         do {
             let revision = try Applier.apply(request, store: store, box: opened.box)
-            Console.out("\nApply complete: \(plan.count(.add)) added, \(plan.count(.change)) changed, \(plan.count(.delete)) deleted (revision \(revision)).\n")
+            if format == .json {
+                var object: [String: Any] = ["plan": PlanRenderer.jsonObject(plan), "revision": revision,
+                                             "added": plan.count(.add), "changed": plan.count(.change), "deleted": plan.count(.delete)]
+                if let probe = Self.report.probe { object["probe"] = probe }
+                Console.out(JSONOutput.string(object))
+            } else {
+                Console.out("\(quiet ? "" : "\n")Apply complete: \(plan.count(.add)) added, \(plan.count(.change)) changed, \(plan.count(.delete)) deleted (revision \(revision)).\n")
+            }
         } catch let stale as Applier.StalePlan {
             Pipeline.fatal(stale.description)
         } catch let failure as Store.Failure {

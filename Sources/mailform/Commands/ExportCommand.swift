@@ -21,6 +21,12 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Write the secret values to this dotenv file (mode 0600).")
     var secretsOut: String?
 
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(name: .shortAndLong, help: "Print nothing on success.")
+    var quiet = false
+
     func run() throws {
         var diagnostics = DiagnosticCollector()
         let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
@@ -44,6 +50,13 @@ struct ExportCommand: ParsableCommand {
             }
             let result = try Exporter.export(opened: opened, to: directory, secretsOut: secretsOut.map { Paths.absolute($0) },
                                              schemaPath: "https://mailform.dev/schemas/company.schema.json")
+            if format == .json {
+                var object: [String: Any] = ["companies": result.companies, "files": result.files.map(Paths.display), "secrets": result.secrets]
+                object["secrets_out"] = secretsOut ?? NSNull()
+                Console.out(JSONOutput.string(object))
+                return
+            }
+            if quiet { return }
             Console.out("Exported \(result.companies) compan\(result.companies == 1 ? "y" : "ies") to \(Paths.display(directory))/companies")
             if let secretsOut {
                 Console.out("; \(result.secrets) secret value\(result.secrets == 1 ? "" : "s") to \(secretsOut) (mode 0600)")

@@ -15,6 +15,12 @@ struct InitCommand: ParsableCommand {
     @Option(help: "The policy mode: saas or on-premise.")
     var mode: String = "saas"
 
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(name: .shortAndLong, help: "Print nothing on success.")
+    var quiet = false
+
     func validate() throws {
         guard Mode(rawValue: mode) != nil else { throw ValidationError("--mode takes saas or on-premise") }
     }
@@ -41,6 +47,11 @@ struct InitCommand: ParsableCommand {
                 Pipeline.fatal("cannot write \(Paths.display(full))")
             }
         }
+        if format == .json {
+            Console.out(JSONOutput.string(["created": files.map { Paths.display((root as NSString).appendingPathComponent($0.0)) }, "mode": mode]))
+            return
+        }
+        if quiet { return }
         Console.out("""
             Created a \(mode) workspace in \(Paths.display(root)):
               mailform.yaml             workspace settings (every setting explained)

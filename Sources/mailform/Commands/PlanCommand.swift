@@ -29,6 +29,9 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Exit 2 when the plan has changes, 0 when it has none.")
     var detailedExitcode = false
 
+    @Flag(name: .shortAndLong, help: "Text format: print only the summary line (and probe failures).")
+    var quiet = false
+
     @Flag(help: "Probe the endpoints the plan changes (exit 3 when one fails).")
     var probe = false
 
@@ -84,6 +87,11 @@ struct PlanCommand: ParsableCommand {
             Console.out(PlanRenderer.markdown(plan))
             if probe { Console.out("\n```\n" + ProbeReport.text(probeResults, skipped: skipped, style: .plain) + "```\n") }
         default:
+            if quiet {
+                Console.out(plan.summary + "\n")
+                for r in probeResults where !r.ok { Console.out(ProbeReport.line(r, style: Style.forStream(1))) }
+                break
+            }
             Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
             if probe {
                 Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(probeResults, skipped: skipped, style: Style.forStream(1)))

@@ -23,6 +23,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Send one test message to this address (SMTP: a real message; Mailgun: test mode). Only with this flag does probe send mail.")
     var sendTest: String?
 
+    @Flag(name: .shortAndLong, help: "Print only failed endpoints and the summary line.")
+    var quiet = false
+
     @Flag(help: "Show each SMTP dialogue: server replies and command verbs (credentials are never shown).")
     var trace = false
 
@@ -47,7 +50,12 @@ struct ProbeCommand: ParsableCommand {
         if format == .json {
             Console.out(JSONOutput.string(ProbeReport.json(results, skipped: targets.skipped)))
         } else {
-            Console.out(ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1), trace: trace))
+            if quiet {
+                for r in results where !r.ok { Console.out(ProbeReport.line(r, style: Style.forStream(1))) }
+                Console.out(ProbeReport.summary(results, skipped: targets.skipped.count) + "\n")
+            } else {
+                Console.out(ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1), trace: trace))
+            }
         }
         if results.contains(where: { !$0.ok }) { throw ExitCode(3) }
     }
