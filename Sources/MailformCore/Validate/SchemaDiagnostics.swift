@@ -50,8 +50,14 @@ struct SchemaDiagnostics {
         }
     }
 
+    /// The schema's description of the field, or of the nearest parent that
+    /// has one (a list item is described by its list).
     private func describe(_ path: [PathElement]) -> String? {
-        guard let text = SchemaCatalog.description(in: schema, at: path) else { return nil }
-        return "\(path.dotted): \(text)"
+        var current = path
+        while !current.isEmpty {
+            if let text = SchemaCatalog.description(in: schema, at: current) { return "\(current.dotted): \(text)" }
+            current.removeLast()
+        }
+        return nil
     }
 }
