@@ -118,8 +118,13 @@ final class CurlTransfer {
         return out
     }
 
+    /// A server that answers EHLO with megabytes must not make the probe keep
+    /// them: past this many events, only the last one is kept.
+    static let maxEvents = 2_000
+
     fileprivate func record(_ type: curl_infotype, _ data: UnsafeMutablePointer<CChar>, _ size: Int) {
         let now = Date().timeIntervalSince(started)
+        if events.count >= Self.maxEvents { events.removeLast() }
         switch type {
         case CURLINFO_TEXT:
             let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)

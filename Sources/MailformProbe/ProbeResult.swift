@@ -16,6 +16,10 @@ public enum ProbeFailureKind: String, Sendable, Codable {
     case refused
     case timeout
     case notSMTP = "not-smtp"
+    /// The server broke the protocol: an invalid or oversized reply.
+    case protocolViolation = "protocol-violation"
+    /// The server closed the connection in the middle of a stage.
+    case connectionClosed = "connection-closed"
     case starttlsNotOffered = "starttls-not-offered"
     case tlsVersionMismatch = "tls-version-mismatch"
     case tlsHandshake = "tls-handshake"

@@ -138,7 +138,10 @@ enum SMTPProbe {
         }
         if let expiry = certificateExpiry(t) { result.certificateExpiry = expiry }
         let message = t.redact(t.errorMessage)
-        let next = nextStage(after: result.stages.last?.stage, implicitTLS: s.ssl, reached: reached)
+        // TLS is a stage only when it is configured (or offered, for optional).
+        let offersTLS = result.capabilities.contains { $0.uppercased().hasPrefix("STARTTLS") }
+        let skipsTLS = !s.ssl && (s.starttls == .off || (s.starttls == .optional && reached.contains(.ehlo) && !offersTLS))
+        let next = nextStage(after: result.stages.last?.stage, implicitTLS: s.ssl, reached: skipsTLS ? reached.union([.tls]) : reached)
         let field = target.path
 
         // Something answered, but not with an SMTP banner (an HTTP server, say).
@@ -206,9 +209,24 @@ enum SMTPProbe {
                                 hint: next == .banner && !s.ssl
                                     ? "if \(s.host):\(s.port) is an SMTPS port, set \(f).ssl: true; else check \(f).port"
                                     : "check \(f).host and \(f).port, or raise probe.timeout")
-        case CURLE_WEIRD_SERVER_REPLY, CURLE_RECV_ERROR where !reached.contains(.banner):
+        case _ where lower.contains("too large"):
+            return ProbeFailure(kind: .protocolViolation, stage: next, message: "the server's reply at \(next.rawValue) is too large (\(message))",
+                                hint: "check that \(s.host):\(s.port) is a mail server; a probe keeps at most 300 KB of replies")
+        case CURLE_WEIRD_SERVER_REPLY where !reached.contains(.banner):
             return ProbeFailure(kind: .notSMTP, stage: .banner, message: "the server at \(s.host):\(s.port) does not speak SMTP\(lastReply.isEmpty ? "" : " (it sent '\(lastReply.prefix(60))')")",
                                 hint: "check \(f).port: 587 for STARTTLS, 465 for implicit TLS")
+        case CURLE_WEIRD_SERVER_REPLY:
+            return ProbeFailure(kind: .protocolViolation, stage: next,
+                                message: "the server broke the SMTP protocol at \(next.rawValue)\(lastReply.isEmpty ? "" : " (last reply: '\(lastReply.prefix(60))')")",
+                                hint: "check that \(s.host):\(s.port) is the mail server meant in \(f).host; ask its operator otherwise")
+        case CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_SEND_ERROR:
+            return ProbeFailure(kind: .connectionClosed, stage: next,
+                                message: reached.contains(.banner)
+                                    ? "the server closed the connection during \(next.rawValue)"
+                                    : "the server closed the connection before its banner",
+                                hint: next == .auth
+                                    ? "check \(f).username and password; some servers drop the connection on bad credentials or too many attempts"
+                                    : "check \(f).host and \(f).port, and whether the server limits connections")
         case CURLE_USE_SSL_FAILED:
             return ProbeFailure(kind: .starttlsNotOffered, stage: .tls, message: "the server does not offer STARTTLS",
                                 hint: "set \(f).starttls: optional only if plain text is acceptable (on-premise), else fix the server or \(f).port")

@@ -122,6 +122,39 @@ struct ProbeTests {
         #expect(!result.stdout.contains(servers.smtp.password))
     }
 
+    /// Hostile servers: each probe ends within the timeout + 1 s, classified,
+    /// with bounded memory (peak RSS measured with /usr/bin/time).
+    @Test(arguments: [
+        ("drip", "starttls: required", "timeout"),
+        ("huge_ehlo", "starttls: off", "protocol-violation"),
+        ("close_mid_auth", "starttls: off", "connection-closed"),
+        ("tls_garbage", "starttls: required", "protocol-violation"),
+        ("silent", "starttls: required", "timeout"),
+    ])
+    func hostileServer(_ server: String, _ settings: String, _ kind: String) throws {
+        let servers = try TestServers.get()
+        let ws = try workspace(servers, companies: ["hostile": Self.smtpCompany("hostile", port: servers.port(server), settings: settings)])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+        process.arguments = ["-f", "__RSS_KB %M", CommandRunner.binary.path, "probe", "companies", "--format", "json", "--timeout", "2s"]
+        process.currentDirectoryURL = ws.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let started = Date()
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed < 2 + 1.5, "\(server) took \(elapsed) s")
+        let entry = try #require(try results(CommandResult(exitCode: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr)).first)
+        #expect((entry["failure"] as? [String: Any])?["kind"] as? String == kind, "\(entry)")
+        let rss = stderr.split(separator: "\n").last { $0.hasPrefix("__RSS_KB ") }.flatMap { Int($0.dropFirst(9)) }
+        #expect((rss ?? Int.max) < 150_000, "peak memory \(rss ?? -1) KB")
+        #expect(servers.forbiddenCommands.isEmpty)
+    }
+
     @Test func passingProbeReportsTLSCertificateAndCapabilities() throws {
         let servers = try TestServers.get()
         let ws = try workspace(servers, companies: ["ok": Self.smtpCompany("ok", port: servers.port("starttls_auth"), settings: "starttls: required")])

@@ -148,14 +148,56 @@ def free_port():
 
 
 def raw_server(port, behaviour):
-    """Servers that are not SMTP: silent, or garbage instead of a banner."""
+    """Hostile or broken servers: silent, garbage instead of a banner, a banner
+    dripped one byte a second, megabytes of EHLO, a close in the middle of
+    AUTH, and a STARTTLS answered with bytes that are not TLS."""
     loop = asyncio.new_event_loop()
 
     async def handle(reader, writer):
-        if behaviour == "garbage":
-            writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-            await writer.drain()
-        await asyncio.sleep(120)
+        try:
+            if behaviour == "garbage":
+                writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+            elif behaviour == "drip":
+                for byte in b"220 drip.example ESMTP\r\n":
+                    writer.write(bytes([byte]))
+                    await writer.drain()
+                    await asyncio.sleep(1)
+            elif behaviour in ("huge_ehlo", "close_mid_auth", "tls_garbage"):
+                writer.write(b"220 hostile ESMTP\r\n")
+                await writer.drain()
+                while True:
+                    line = await reader.readline()
+                    if not line:
+                        break
+                    verb = line.split(b" ", 1)[0].strip().upper()
+                    if verb == b"EHLO" and behaviour == "huge_ehlo":
+                        chunk = b"".join(b"250-X-PADDING-%07d %s\r\n" % (i, b"x" * 100) for i in range(1000))
+                        for _ in range(40):  # about 4 MB
+                            writer.write(chunk)
+                            await writer.drain()
+                        writer.write(b"250 HELP\r\n")
+                    elif verb == b"EHLO" and behaviour == "close_mid_auth":
+                        writer.write(b"250-hostile\r\n250 AUTH PLAIN LOGIN\r\n")
+                    elif verb == b"EHLO":
+                        writer.write(b"250-hostile\r\n250 STARTTLS\r\n")
+                    elif verb == b"AUTH":
+                        writer.close()
+                        return
+                    elif verb == b"STARTTLS":
+                        writer.write(b"220 go ahead\r\n")
+                        await writer.drain()
+                        writer.write(b"\x15\x03\x03\x00\x02\x02\x28" + b"not tls at all" * 100)
+                    elif verb == b"QUIT":
+                        writer.write(b"221 bye\r\n")
+                        await writer.drain()
+                        break
+                    else:
+                        writer.write(b"250 OK\r\n")
+                    await writer.drain()
+            await asyncio.sleep(120)
+        except ConnectionError:
+            pass
         writer.close()
 
     async def main():
@@ -194,7 +236,7 @@ def main():
         controller.start()
         controllers.append(controller)
         ports[name] = port
-    for name in ("silent", "garbage"):
+    for name in ("silent", "garbage", "drip", "huge_ehlo", "close_mid_auth", "tls_garbage"):
         port = free_port()
         raw_server(port, name)
         ports[name] = port
