@@ -9,7 +9,7 @@ RELEASE_FLAGS := -c release -Xcc -DMAILFORM_COMMIT='"$(COMMIT)"'
 
 DEMO_DIR := $(shell mktemp -d -u /tmp/mailform-demo.XXXXXX)
 
-.PHONY: demo test build release install bench deps clean
+.PHONY: demo test build release install bench trials deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -45,6 +45,10 @@ test:
 bench:
 	@scripts/install-deps.sh --bench
 	bench/run.sh
+
+# Crash and concurrency trials (100 killed applies of 10,000 companies, 50 races).
+trials: release
+	/usr/bin/python3 bench/trials.py $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/mailform
 
 clean:
 	rm -rf .build
