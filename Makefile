@@ -9,7 +9,7 @@ RELEASE_FLAGS := -c release -Xcc -DMAILFORM_COMMIT='"$(COMMIT)"'
 
 DEMO_DIR := $(shell mktemp -d -u /tmp/mailform-demo.XXXXXX)
 
-.PHONY: demo test build release install bench trials deps clean
+.PHONY: demo test build release install bench trials fuzz deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -52,3 +52,16 @@ trials: release
 
 clean:
 	rm -rf .build
+
+# libFuzzer (with AddressSanitizer) over the YAML loader + schema + policy, and
+# over saved-plan parsing; FUZZ_SECONDS each (default 600). Findings land in
+# Fuzz/findings/ and become regression tests (Tests/MailformCoreTests/FuzzRegressionTests.swift).
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS := -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -gnone
+fuzz: deps
+	cd Fuzz && $(SWIFT) build $(FUZZ_FLAGS) --product FuzzLoader && $(SWIFT) build $(FUZZ_FLAGS) --product FuzzPlan
+	mkdir -p Fuzz/findings Fuzz/.work/loader Fuzz/.work/plan
+	cd Fuzz && $$($(SWIFT) build $(FUZZ_FLAGS) --show-bin-path)/FuzzLoader \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=findings/loader- .work/loader corpus/loader
+	cd Fuzz && $$($(SWIFT) build $(FUZZ_FLAGS) --show-bin-path)/FuzzPlan \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=findings/plan- .work/plan corpus/plan

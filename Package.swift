@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mailform", targets: ["mailform"]),
+        // For the fuzzers in Fuzz/ (a package of their own, built with -sanitize=fuzzer).
+        .library(name: "MailformCore", targets: ["MailformCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
