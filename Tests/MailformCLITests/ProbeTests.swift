@@ -147,7 +147,8 @@ struct ProbeTests {
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let elapsed = Date().timeIntervalSince(started)
-        #expect(elapsed < 2 + 1.5, "\(server) took \(elapsed) s")
+        // The probe ends at the 2 s timeout; the rest is the process starting, under a parallel suite.
+        #expect(elapsed < 2 + 2, "\(server) took \(elapsed) s")
         let entry = try #require(try results(CommandResult(exitCode: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr)).first)
         #expect((entry["failure"] as? [String: Any])?["kind"] as? String == kind, "\(entry)")
         let rss = stderr.split(separator: "\n").last { $0.hasPrefix("__RSS_KB ") }.flatMap { Int($0.dropFirst(9)) }
