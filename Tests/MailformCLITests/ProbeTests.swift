@@ -128,7 +128,8 @@ struct ProbeTests {
         ("drip", "starttls: required", "timeout"),
         ("huge_ehlo", "starttls: off", "protocol-violation"),
         ("close_mid_auth", "starttls: off", "connection-closed"),
-        ("tls_garbage", "starttls: required", "protocol-violation"),
+        // The alert arrives with the 220 or during the handshake, as the reads fall.
+        ("tls_garbage", "starttls: required", "protocol-violation|tls-handshake"),
         ("silent", "starttls: required", "timeout"),
     ])
     func hostileServer(_ server: String, _ settings: String, _ kind: String) throws {
@@ -150,7 +151,8 @@ struct ProbeTests {
         // The probe ends at the 2 s timeout; the rest is the process starting, under a parallel suite.
         #expect(elapsed < 2 + 2, "\(server) took \(elapsed) s")
         let entry = try #require(try results(CommandResult(exitCode: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr)).first)
-        #expect((entry["failure"] as? [String: Any])?["kind"] as? String == kind, "\(entry)")
+        let actual = (entry["failure"] as? [String: Any])?["kind"] as? String ?? "none"
+        #expect(kind.split(separator: "|").contains(Substring(actual)), "\(entry)")
         let rss = stderr.split(separator: "\n").last { $0.hasPrefix("__RSS_KB ") }.flatMap { Int($0.dropFirst(9)) }
         #expect((rss ?? Int.max) < 150_000, "peak memory \(rss ?? -1) KB")
         #expect(servers.forbiddenCommands.isEmpty)
