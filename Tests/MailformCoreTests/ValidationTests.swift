@@ -38,7 +38,7 @@ struct ValidationTests {
     @Test func literalSecretShowsTheReference() throws {
         let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME}", with: "password: 1️⃣hunter22")])
         let d = try single(ws.load())
-        #expect(d.message.hasPrefix("secret must be a reference"))
+        #expect(d.message == "password must be a secret reference like ${env:NAME} or ${file:PATH}, never a literal value")
         #expect(d.hint?.contains("${env:MAILFORM_ACME_SMTP_PASSWORD}") == true)
         #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
         #expect(!DiagnosticRenderer.text([d], style: .plain).contains("hunter22"))
@@ -149,5 +149,28 @@ struct IgnoreFileTests {
         let result = CompanyLoader.load(paths: [ws.root.path])
         #expect(result.fileCount == 1)
         #expect(result.diagnostics.diagnostics.isEmpty, "\(result.diagnostics.diagnostics.map(\.message))")
+    }
+}
+
+/// A literal secret written in a file is never repeated in a message,
+/// whatever form the mistake takes.
+struct LiteralSecretMessageTests {
+    @Test(arguments: [
+        "password: 98765432",
+        "password: 0987654",
+        "password: !!int 98765x43",
+        "password: [98765432]",
+        "password: \"98765432\"",
+        "password: {value: 98765432}",
+    ])
+    func secretValueIsNeverQuoted(_ line: String) throws {
+        let yaml = validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME}", with: line)
+        let ws = try TemporaryWorkspace(["companies/a.yaml": yaml])
+        let result = ws.load()
+        #expect(result.diagnostics.hasErrors)
+        let text = DiagnosticRenderer.text(result.diagnostics.sorted, style: .plain)
+        for fragment in ["98765432", "0987654", "98765x43"] {
+            #expect(!text.contains(fragment), "\(text)")
+        }
     }
 }

@@ -82,3 +82,9 @@ public struct ResolvedSecret: Sendable {
         self.origin = origin
     }
 }
+
+/// The keys whose values are secrets. A value written there is never quoted
+/// back in any message, even when it is a literal or malformed.
+public enum SecretFields {
+    public static let keys: Set<String> = ["password", "api_key"]
+}

@@ -93,8 +93,11 @@ public struct YAMLLoader {
                 if scalar.anchor != nil { return .failure(anchorFailure(start)) }
                 let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
                 let tag = scalar.tag.map { String(cString: $0) }
+                // A value under a secret key is never quoted back in a message.
+                var secret = false
+                if case .mapping(_, _, let pending?)? = stack.last { secret = SecretFields.keys.contains(pending.0) }
                 let value: JSONValue
-                switch resolve(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE, tag: tag, at: start) {
+                switch resolve(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE, tag: tag, at: start, secret: secret) {
                 case .success(let v): value = v
                 case .failure(let f): return .failure(f)
                 }
@@ -195,14 +198,16 @@ public struct YAMLLoader {
 
     // MARK: - YAML 1.2 core schema
 
-    private func resolve(_ text: String, plain: Bool, tag: String?, at: Mark) -> Result<JSONValue, Failure> {
+    private func resolve(_ text: String, plain: Bool, tag: String?, at: Mark, secret: Bool) -> Result<JSONValue, Failure> {
+        let shown = secret ? "the secret value" : "'\(text)'"
         if let tag, tag != "!" {
             switch tag {
             case "tag:yaml.org,2002:str": return .success(.string(text))
             case "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null":
                 let resolved = ScalarResolution.resolvePlain(text)
                 if case .string = resolved {
-                    return .failure(Failure(message: "'\(text)' is not a valid \(tag.split(separator: ":").last!)", mark: at))
+                    return .failure(Failure(message: "\(shown) is not a valid \(tag.split(separator: ":").last!)", mark: at,
+                                            hint: "remove the '!!' tag, or write a value of that type"))
                 }
                 return .success(resolved)
             default:
@@ -211,6 +216,10 @@ public struct YAMLLoader {
         }
         guard plain else { return .success(.string(text)) }
         if ScalarResolution.hasLeadingZero(text) {
+            if secret {
+                return .failure(Failure(message: "the secret value is written in the file", mark: at,
+                                        hint: "write a reference instead: ${env:MAILFORM_...} or ${file:PATH}, and keep the value out of Git"))
+            }
             return .failure(Failure(message: "number '\(text)' has a leading zero", mark: at,
                                     hint: "write it without the leading zero, or quote it if it is text; YAML 1.1 tools read it as octal"))
         }

@@ -8,12 +8,35 @@ struct SchemaDiagnostics {
 
     func diagnostics(for violations: [Violation], companyID: String?) -> [Diagnostic] {
         violations.map { violation in
-            Diagnostic.error(violation.message, at: files.location(violation.mark), hint: hint(for: violation, companyID: companyID))
+            Diagnostic.error(message(for: violation), at: files.location(violation.mark), hint: hint(for: violation, companyID: companyID))
         }
+    }
+
+    /// The validator's message, except at a secret field, where the value
+    /// (a literal, a number, a list) is never repeated.
+    func message(for violation: Violation) -> String {
+        guard isSecretField(violation), !isUnknownKey(violation) else { return violation.message }
+        return "\(violation.subject) must be a secret reference like ${env:NAME} or ${file:PATH}, never a literal value"
+    }
+
+    func isSecretField(_ violation: Violation) -> Bool {
+        if case .key(let last)? = violation.path.last { return SecretFields.keys.contains(last) }
+        return false
+    }
+
+    func isUnknownKey(_ violation: Violation) -> Bool {
+        if case .unknownProperty = violation.kind { return true }
+        return false
     }
 
     func hint(for violation: Violation, companyID: String?) -> String? {
         let field = violation.path.dotted
+        if isSecretField(violation) && !isUnknownKey(violation) {
+            let key = violation.subject
+            let id = (companyID ?? "company").uppercased().replacingOccurrences(of: "-", with: "_")
+            let kind = key == "api_key" ? "MAILGUN_KEY" : "SMTP_PASSWORD"
+            return "write \(key): ${env:MAILFORM_\(id)_\(kind)} or \(key): ${file:secrets/\(companyID ?? "company")-\(key == "api_key" ? "mailgun" : "smtp").txt}, and keep the value out of Git"
+        }
         switch violation.kind {
         case let .unknownProperty(name, allowed):
             if let suggestion = violation.suggestion { return suggestion }
@@ -34,11 +57,6 @@ struct SchemaDiagnostics {
                 return "write \(field): \(s) without quotes"
             }
             return describe(violation.path)
-        case let .patternMismatch(_, _, custom) where custom?.hasPrefix("secret") == true:
-            let key = violation.subject
-            let id = (companyID ?? "company").uppercased().replacingOccurrences(of: "-", with: "_")
-            let kind = key == "api_key" ? "MAILGUN_KEY" : "SMTP_PASSWORD"
-            return "write \(key): ${env:MAILFORM_\(id)_\(kind)} or \(key): ${file:secrets/\(companyID ?? "company")-\(key == "api_key" ? "mailgun" : "smtp").txt}, and keep the value out of Git"
         case let .notInEnum(allowed, actual):
             let names = allowed.compactMap(\.stringValue)
             if let text = actual.stringValue, let best = DidYouMean.closest(to: text, among: names) {
