@@ -113,14 +113,19 @@ final class SchemaCompiler {
         return schema
     }
 
+    /// `pattern` and `patternProperties` regexes are ECMA-262; ``ECMARegex``
+    /// translates them to ICU with the same meaning, or refuses them.
     private func regex(_ pattern: String) throws -> NSRegularExpression {
         if let cached = regexCache[pattern] { return cached }
         do {
-            let regex = try NSRegularExpression(pattern: pattern, options: [])
+            let regex = try ECMARegex.compile(pattern)
             regexCache[pattern] = regex
             return regex
         } catch {
-            throw SchemaError("invalid regular expression '\(pattern)'")
+            switch error.kind {
+            case .syntax: throw SchemaError("invalid regular expression '\(pattern)': \(error)")
+            case .unsupported: throw SchemaError("unsupported regular expression '\(pattern)': \(error)")
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import MailformCore
 
 /// One libcurl easy handle and everything its callbacks collect.
 ///
@@ -13,7 +14,14 @@ final class CurlTransfer {
     var bodyLimit = 1 << 20
     private(set) var bodyOverflow = false
     let started = Date()
-    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl writes its error text here for the handle's whole life, so the
+    /// buffer is owned memory (an array's pointer is valid only inside the
+    /// closure that lends it).
+    private let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        return buffer
+    }()
     /// Secret forms to blank out of anything the server sends back.
     var redactions: [String] = []
     private var stringStorage: [UnsafeMutablePointer<CChar>] = []
@@ -31,7 +39,7 @@ final class CurlTransfer {
     init?() {
         guard let h = curl_easy_init() else { return nil }
         handle = h
-        _ = errorBuffer.withUnsafeMutableBufferPointer { mf_setopt_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        _ = mf_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = mf_setopt_long(handle, CURLOPT_VERBOSE, 1)
         _ = mf_setopt_debug_function(handle, curlDebugCallback)
@@ -46,6 +54,7 @@ final class CurlTransfer {
 
     deinit {
         curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
         for p in stringStorage { free(p) }
         for l in lists { curl_slist_free_all(l) }
     }
@@ -100,9 +109,8 @@ final class CurlTransfer {
         if text.count >= 3 { redactions += [text, Data(bytes).base64EncodedString()] }
     }
 
-    var errorMessage: String {
-        errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
+    /// libcurl's error text, escaped: it may quote what the server sent.
+    var errorMessage: String { SafeText.escape(String(cString: errorBuffer)) }
 
     var elapsedMilliseconds: Int { Int(Date().timeIntervalSince(started) * 1000) }
 
@@ -128,12 +136,13 @@ final class CurlTransfer {
         switch type {
         case CURLINFO_TEXT:
             let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
-            events.append((now, .text(text.trimmingCharacters(in: .whitespacesAndNewlines))))
+            events.append((now, .text(SafeText.escape(text.trimmingCharacters(in: .whitespacesAndNewlines)))))
         case CURLINFO_HEADER_IN:
             let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 4096)), as: UTF8.self)
             // "\r\n" is one Character in Swift: split on newlines, whatever their form.
             for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
-                events.append((now, .serverLine(redact(String(line.prefix(512))))))
+                // Escaped: a server's reply must not drive the terminal or the CI log.
+                events.append((now, .serverLine(SafeText.escape(redact(String(line.prefix(512)))))))
             }
         case CURLINFO_HEADER_OUT:
             // Only a known verb: "AUTH PLAIN <base64>" and the answers to a 334

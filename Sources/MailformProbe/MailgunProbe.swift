@@ -12,6 +12,8 @@ public struct MailgunTarget: Sendable {
     public var location: SourceLocation?
     /// The sender of a `--send-test` message.
     public var sender: String = ""
+    /// False when the key must not be sent (see `CredentialGate`).
+    public var sendCredentials = true
 
     public init(company: String, domain: String, region: MailgunRegion, apiKey: Secret, location: SourceLocation?) {
         self.company = company

@@ -19,7 +19,12 @@ final class MultiDriver {
 
     func run(_ jobs: [Job]) {
         _ = CurlGlobal.initialized
-        guard !jobs.isEmpty, let multi = curl_multi_init() else { return }
+        guard !jobs.isEmpty else { return }
+        guard let multi = curl_multi_init() else {
+            // Fail closed: every job learns that it never ran.
+            for job in jobs { job.done(job.transfer, CURLE_FAILED_INIT) }
+            return
+        }
         defer { curl_multi_cleanup(multi) }
         var queue = jobs
         var running: [UnsafeMutableRawPointer: Job] = [:]

@@ -66,6 +66,9 @@ public struct ProbeResult: Sendable {
     /// Mailgun: the domain's state (`active`, `unverified`, ...).
     public var domainState: String?
 
+    /// Credentials were withheld (an endpoint that does not hold them yet): AUTH, or the Mailgun API call, did not run.
+    public var credentialsWithheld = false
+
     public var ok: Bool { failure == nil }
 
     public var certificateDaysLeft: Int? {

@@ -14,10 +14,12 @@ public struct ProbeTargets: Sendable {
     /// Every endpoint of the companies (`paths` limits a company to some endpoints:
     /// `smtp`, `mailgun`, `smtp_pools.NAME.servers[I]`).
     /// - Parameter location: where an endpoint path of a company is written.
-    /// - Parameter trusted: whether credentials may go to a host (see docs/security.md).
+    /// - Parameter trustedSMTP: whether a server's password may be sent to it (see `CredentialGate`, docs/security.md).
+    /// - Parameter trustedMailgun: whether a Mailgun key may be sent for that domain.
     public static func build(_ companies: [Company<ResolvedSecret>], only paths: [String: Set<String>]? = nil,
                              location: (String, String) -> SourceLocation?,
-                             trusted: (String, String, String) -> Bool = { _, _, _ in true }) -> ProbeTargets {
+                             trustedSMTP: (String, SMTPServer<ResolvedSecret>) -> Bool,
+                             trustedMailgun: (String, MailgunSettings<ResolvedSecret>) -> Bool) -> ProbeTargets {
         var targets = ProbeTargets()
         for company in companies.sorted(by: { $0.id < $1.id }) {
             let wanted = paths?[company.id]
@@ -27,9 +29,9 @@ public struct ProbeTargets: Sendable {
                 continue
             }
             let plain = company.map(\.secret)
-            for (path, server) in plain.smtpServers where wanted?.contains(path) ?? true {
+            for ((path, server), (_, resolvedServer)) in zip(plain.smtpServers, company.smtpServers) where wanted?.contains(path) ?? true {
                 var target = SMTPTarget(company: company.id, path: path, server: server, location: location(company.id, path + ".host"),
-                                        sendCredentials: trusted(company.id, path, server.host))
+                                        sendCredentials: trustedSMTP(company.id, resolvedServer))
                 target.sender = company.sender.email
                 targets.smtp.append(target)
             }
@@ -37,6 +39,7 @@ public struct ProbeTargets: Sendable {
                 var target = MailgunTarget(company: company.id, domain: mailgun.domain, region: mailgun.region,
                                            apiKey: mailgun.apiKey, location: location(company.id, "mailgun.domain"))
                 target.sender = company.sender.email
+                target.sendCredentials = company.mailgun.map { trustedMailgun(company.id, $0) } ?? false
                 targets.mailgun.append(target)
             }
         }

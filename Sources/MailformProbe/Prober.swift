@@ -14,7 +14,10 @@ public struct Prober: Sendable {
         var smtpResults = [ProbeResult?](repeating: nil, count: smtp.count)
         var jobs: [MultiDriver.Job] = []
         for (i, target) in smtp.enumerated() {
-            guard let transfer = CurlTransfer() else { continue }
+            guard let transfer = CurlTransfer() else {
+                smtpResults[i] = Self.internalFailure(target.company, target.path, "\(target.server.host):\(target.server.port)", target.location)
+                continue
+            }
             SMTPProbe.configure(transfer, target, options)
             jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in
                 smtpResults[i] = SMTPProbe.classify(t, code, target)
@@ -27,7 +30,7 @@ public struct Prober: Sendable {
         func keyID(_ secret: Secret) -> String { secret.withRevealedBytes { Digest.sha256Hex($0) } }
         var answers: [Query: MailgunProbe.Answer] = [:]
         var elapsed: [Query: Int] = [:]
-        let queries = Array(Set(mailgun.map { Query(key: keyID($0.apiKey), domain: $0.domain, region: $0.region) }))
+        let queries = Array(Set(mailgun.filter(\.sendCredentials).map { Query(key: keyID($0.apiKey), domain: $0.domain, region: $0.region) }))
             .sorted { ($0.domain, $0.region.rawValue) < ($1.domain, $1.region.rawValue) }
         let keys = Dictionary(mailgun.map { (keyID($0.apiKey), $0.apiKey) }, uniquingKeysWith: { a, _ in a })
         func base(_ region: MailgunRegion) -> String { region == .us ? options.mailgunUSBase : options.mailgunEUBase }
@@ -79,14 +82,25 @@ public struct Prober: Sendable {
         }
         MultiDriver(concurrency: options.concurrency).run(diagnoses)
 
-        var results = smtpResults.enumerated().map { i, result in
-            result ?? ProbeResult(company: smtp[i].company, endpointPath: smtp[i].path, endpoint: "\(smtp[i].server.host):\(smtp[i].server.port)",
-                                  location: smtp[i].location)
+        // Fail closed: an endpoint without a result failed, it did not pass.
+        let results = smtpResults.enumerated().map { i, result in
+            result ?? Self.internalFailure(smtp[i].company, smtp[i].path, "\(smtp[i].server.host):\(smtp[i].server.port)", smtp[i].location)
         }
         var mailgunResults: [ProbeResult] = []
         for target in mailgun {
+            if !target.sendCredentials {
+                var result = ProbeResult(company: target.company, endpointPath: "mailgun", endpoint: "\(target.domain) (\(target.region.rawValue))",
+                                         location: target.location)
+                result.notes.append("API key not sent: the store does not hold this key for this domain and company (pass --send-credentials to trust it)")
+                result.credentialsWithheld = true
+                mailgunResults.append(result)
+                continue
+            }
             let query = Query(key: keyID(target.apiKey), domain: target.domain, region: target.region)
-            guard let answer = answers[query] else { continue }
+            guard let answer = answers[query] else {
+                mailgunResults.append(Self.internalFailure(target.company, "mailgun", "\(target.domain) (\(target.region.rawValue))", target.location))
+                continue
+            }
             mailgunResults.append(MailgunProbe.result(target, primary: answer, other: otherAnswers[query], elapsed: elapsed[query] ?? 0))
         }
         // --send-test: one message in Mailgun's test mode per domain that passed.
@@ -110,5 +124,14 @@ public struct Prober: Sendable {
             MultiDriver(concurrency: options.concurrency).run(sends)
         }
         return results + mailgunResults
+    }
+
+    /// The result of an endpoint the probe could not run (no curl handle, no
+    /// multi handle, no answer): a failure, never a silent pass.
+    static func internalFailure(_ company: String, _ path: String, _ endpoint: String, _ location: SourceLocation?) -> ProbeResult {
+        var result = ProbeResult(company: company, endpointPath: path, endpoint: endpoint, location: location)
+        result.failure = ProbeFailure(kind: .other, stage: .connect, message: "the probe could not run for this endpoint (libcurl could not start it)",
+                                      hint: "run the probe again; if it persists, check memory and file-descriptor limits")
+        return result
     }
 }

@@ -172,7 +172,8 @@ enum SMTPProbe {
             return result
         }
         if !target.sendCredentials && s.username != nil {
-            result.notes.append("AUTH not attempted: \(s.host) is new for this company, and credentials go only to hosts the store already has (pass --send-credentials to trust it)")
+            result.credentialsWithheld = true
+            result.notes.append("AUTH not attempted: the store does not hold this password for \(s.host):\(s.port) with this TLS mode, and credentials go only to endpoints that already have them (pass --send-credentials to trust it)")
         }
         if s.starttls == .optional && !s.ssl && !reached.contains(.tls) {
             result.notes.append("STARTTLS not offered: mail to this server goes in plain text")

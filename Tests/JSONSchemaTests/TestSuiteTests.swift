@@ -6,10 +6,16 @@ import Testing
 /// the validator supports.
 ///
 /// The suite lives in `../shared/testdata/json-schema-test-suite/` beside the
-/// project (CI has it). A group whose schema uses a keyword outside the
-/// supported set (for example `$dynamicRef` or `unevaluatedProperties`), or a
-/// reference to a remote document, is counted as out of scope and listed.
+/// project, or where `JSON_SCHEMA_TEST_SUITE` points (see ``SuiteLocation``):
+/// without it the tests are reported as skipped, and on CI (`CI=true`) they fail.
+/// A group whose schema uses a keyword outside the supported set (for example
+/// `$dynamicRef` or `unevaluatedProperties`), or a reference to a remote
+/// document, is counted as out of scope and listed.
 struct TestSuiteTests {
+    static let suite = SuiteLocation(
+        name: "JSON Schema Test Suite", folder: "json-schema-test-suite",
+        layouts: ["draft2020-12", "tests/draft2020-12"], environmentVariable: "JSON_SCHEMA_TEST_SUITE")
+
     /// The files of the keywords mailform's validator implements.
     static let supportedFiles = [
         "additionalProperties", "allOf", "anchor", "anyOf", "boolean_schema", "const", "contains",
@@ -21,30 +27,23 @@ struct TestSuiteTests {
         "uniqueItems",
     ]
 
+    /// Optional files whose every case must pass: ECMA-262 regex semantics of
+    /// `pattern` / `patternProperties` (see `ECMARegex`).
+    static let optionalFiles = ["optional/ecmascript-regex", "optional/non-bmp-regex"]
+
+    /// `format: "regex"` files: mailform does not assert that format, so their
+    /// data are checked against `ECMARegex`'s syntax verdict instead.
+    static let regexFormatFiles = ["optional/format/ecmascript-regex", "optional/format/regex"]
+
     /// Keywords the validator does not implement; groups using them are out of scope.
     static let unsupportedKeywords: Set<String> = [
         "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "unevaluatedItems", "unevaluatedProperties",
         "$vocabulary",
     ]
 
-    static var suiteDirectory: URL? {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<6 {
-            dir.deleteLastPathComponent()
-            let candidate = dir.appendingPathComponent("shared/testdata/json-schema-test-suite/tests/draft2020-12")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            let flat = dir.appendingPathComponent("shared/testdata/json-schema-test-suite/draft2020-12")
-            if FileManager.default.fileExists(atPath: flat.path) { return flat }
-        }
-        return nil
-    }
-
-    @Test(arguments: supportedFiles)
+    @Test(.enabled(if: suite.shouldRun, suite.skipComment), arguments: supportedFiles + optionalFiles)
     func keywordFile(_ name: String) throws {
-        guard let dir = Self.suiteDirectory else {
-            print("JSON Schema Test Suite not found beside the project; skipping \(name)")
-            return
-        }
+        let dir = try Self.suite.require()
         let text = try String(contentsOf: dir.appendingPathComponent("\(name).json"), encoding: .utf8)
         let groups = try JSONParser.parse(text)
         var failures: [String] = []
@@ -74,6 +73,31 @@ struct TestSuiteTests {
         if !outOfScope.isEmpty {
             print("\(name).json: \(outOfScope.count) group(s) out of scope: \(outOfScope.joined(separator: "; "))")
         }
+        #expect(failures.isEmpty, Comment(rawValue: "\(name).json:\n" + failures.joined(separator: "\n")))
+    }
+
+    /// Each string datum is a pattern; `valid` says whether it is ECMA-262.
+    /// Valid patterns `ECMARegex` refuses to run (backreferences, unbounded
+    /// lookbehind) still count as valid syntax here.
+    @Test(.enabled(if: suite.shouldRun, suite.skipComment), arguments: regexFormatFiles)
+    func regexFormatFile(_ name: String) throws {
+        let dir = try Self.suite.require()
+        let text = try String(contentsOf: dir.appendingPathComponent("\(name).json"), encoding: .utf8)
+        var failures: [String] = []
+        var checked = 0
+        for group in try JSONParser.parse(text).value.elements ?? [] {
+            for test in group["tests"]?.value.elements ?? [] {
+                guard case .string(let pattern)? = test["data"]?.value, case .bool(let expected)? = test["valid"]?.value
+                else { continue }
+                checked += 1
+                var valid = true
+                do { _ = try ECMARegex.translate(pattern) } catch { valid = error.kind != .syntax }
+                if valid != expected {
+                    failures.append("\(pattern): expected \(expected ? "valid" : "invalid")")
+                }
+            }
+        }
+        #expect(checked > 0)
         #expect(failures.isEmpty, Comment(rawValue: "\(name).json:\n" + failures.joined(separator: "\n")))
     }
 

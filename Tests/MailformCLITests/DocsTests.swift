@@ -51,7 +51,7 @@ struct DocsTests {
         #expect(output.contains("Plan: 0 to add, 500 to change, 0 to delete; 500 unchanged."), Comment(rawValue: output))
         #expect(output.contains("over safety.max_changed_percent 30%"))
         #expect(output.contains("refused"))
-        #expect(output.contains("Apply complete: 0 added, 50 changed, 0 deleted (revision 2)."))
+        #expect(output.contains("Apply complete: 0 added, 50 changed, 0 deleted (store revision 2)."))
         #expect(output.contains("revision 11 "), Comment(rawValue: output))
     }
 

@@ -100,7 +100,7 @@ struct ProbeTests {
         let servers = try TestServers.get()
         let ws = try workspace(servers, companies: [c.name: Self.smtpCompany(c.name, port: servers.port(c.server), settings: c.settings, password: c.password)])
         let started = Date()
-        let result = try ws.run(["probe", "companies", "--format", "json"], environment: servers.environment)
+        let result = try ws.run(["probe", "--send-credentials", "companies", "--format", "json"], environment: servers.environment)
         let elapsed = Date().timeIntervalSince(started)
         let entry = try #require(try results(result).first)
         let failure = entry["failure"] as? [String: Any]
@@ -137,7 +137,7 @@ struct ProbeTests {
         let ws = try workspace(servers, companies: ["hostile": Self.smtpCompany("hostile", port: servers.port(server), settings: settings)])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "__RSS_KB %M", CommandRunner.binary.path, "probe", "companies", "--format", "json", "--timeout", "2s"]
+        process.arguments = ["-f", "__RSS_KB %M", CommandRunner.binary.path, "probe", "--send-credentials", "companies", "--format", "json", "--timeout", "2s"]
         process.currentDirectoryURL = ws.root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -161,13 +161,13 @@ struct ProbeTests {
     @Test func passingProbeReportsTLSCertificateAndCapabilities() throws {
         let servers = try TestServers.get()
         let ws = try workspace(servers, companies: ["ok": Self.smtpCompany("ok", port: servers.port("starttls_auth"), settings: "starttls: required")])
-        let entry = try #require(try results(try ws.run(["probe", "companies", "--format", "json"], environment: servers.environment)).first)
+        let entry = try #require(try results(try ws.run(["probe", "--send-credentials", "companies", "--format", "json"], environment: servers.environment)).first)
         #expect(entry["tls_version"] as? String == "TLSv1.3")
         #expect((entry["certificate_days_left"] as? Int).map { (8...10).contains($0) } == true, "\(entry)")
         #expect((entry["capabilities"] as? [String])?.contains("AUTH LOGIN PLAIN") == true)
         // Under 14 days left is worth a warning.
         #expect((entry["notes"] as? [String])?.contains { $0.contains("certificate expires in") } == true)
-        let text = try ws.run(["probe", "companies", "--trace"], environment: servers.environment)
+        let text = try ws.run(["probe", "--send-credentials", "companies", "--trace"], environment: servers.environment)
         #expect(text.stdout.contains("> AUTH"))
         #expect(text.stdout.contains("> (credentials)"))
         #expect(!text.stdout.contains(servers.smtp.password))
@@ -178,9 +178,9 @@ struct ProbeTests {
         let servers = try TestServers.get()
         let ws = try workspace(servers, companies: ["ca": Self.smtpCompany("ca", port: servers.port("starttls_auth"), settings: "starttls: required")],
                                caFile: false)
-        let without = try results(try ws.run(["probe", "companies", "--format", "json"], environment: servers.environment))
+        let without = try results(try ws.run(["probe", "--send-credentials", "companies", "--format", "json"], environment: servers.environment))
         #expect((without.first?["failure"] as? [String: Any])?["kind"] as? String == "certificate-untrusted")
-        let with = try ws.run(["probe", "companies", "--ca-file", servers.smtp.ca_file], environment: servers.environment)
+        let with = try ws.run(["probe", "--send-credentials", "companies", "--ca-file", servers.smtp.ca_file], environment: servers.environment)
         #expect(with.exitCode == 0, "\(with.stdout)")
     }
 
@@ -213,7 +213,7 @@ struct ProbeTests {
         let servers = try TestServers.get()
         let ws = try workspace(servers, companies: [c.name: Self.mailgunCompany(c.name, domain: c.domain, region: c.region, key: c.key)])
         let started = Date()
-        let result = try ws.run(["probe", "companies", "--format", "json"], environment: servers.environment)
+        let result = try ws.run(["probe", "--send-credentials", "companies", "--format", "json"], environment: servers.environment)
         #expect(Date().timeIntervalSince(started) < 3 + 1.5)
         let entry = try #require(try results(result).first)
         let failure = entry["failure"] as? [String: Any]
@@ -234,7 +234,7 @@ struct ProbeTests {
         for i in 0..<5 { companies["shared\(i)"] = Self.mailgunCompany("shared\(i)", domain: "mg.unverified.example.test", region: "us") }
         let ws = try workspace(servers, companies: companies)
         let before = servers.mailgunRequests.filter { $0.contains("mg.unverified.example.test") }.count
-        let result = try ws.run(["probe", "companies", "--format", "json"], environment: servers.environment)
+        let result = try ws.run(["probe", "--send-credentials", "companies", "--format", "json"], environment: servers.environment)
         let entries = try results(result)
         #expect(entries.count == 5)
         #expect(entries.allSatisfy { ($0["notes"] as? [String])?.first?.contains("unverified") == true })
@@ -247,7 +247,7 @@ struct ProbeTests {
         let company = Self.smtpCompany("vpn", port: servers.port("silent"), settings: "starttls: required")
             + "probe:\n  enabled: false\n  reason: behind the VPN\n"
         let ws = try workspace(servers, companies: ["vpn": company])
-        let result = try ws.run(["probe", "companies"], environment: servers.environment)
+        let result = try ws.run(["probe", "--send-credentials", "companies"], environment: servers.environment)
         #expect(result.exitCode == 0)
         #expect(result.stdout.contains("vpn  skipped: behind the VPN"))
     }
@@ -259,7 +259,7 @@ struct ProbeTests {
         let ws = try workspace(servers, companies: ["proxied": Self.smtpCompany("proxied", port: servers.port("starttls_auth"), settings: "starttls: required")])
         try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 2s\n  ca_file: \(servers.smtp.ca_file)\n  proxy: socks5h://127.0.0.1:\(servers.proxyPort)\n")
         let before = servers.proxyConnects.count
-        let result = try ws.run(["probe", "companies"], environment: servers.environment)
+        let result = try ws.run(["probe", "--send-credentials", "companies"], environment: servers.environment)
         #expect(result.exitCode == 0, "\(result.stdout)")
         #expect(Array(servers.proxyConnects.dropFirst(before)) == ["CONNECT localhost:\(servers.port("starttls_auth"))"])
     }
@@ -275,7 +275,7 @@ struct ProbeTests {
             "mg": Self.mailgunCompany("mg", domain: "mg.us.example.test", region: "us"),
         ])
         let before = servers.sentCommands.count
-        let result = try ws.run(["probe", "companies", "--send-test", TestServers.sendTestAddress, "--format", "json"], environment: servers.environment)
+        let result = try ws.run(["probe", "--send-credentials", "companies", "--send-test", TestServers.sendTestAddress, "--format", "json"], environment: servers.environment)
         #expect(result.exitCode == 0, "\(result.stdout)")
         let sent = Array(servers.sentCommands.dropFirst(before))
         #expect(sent == ["MAIL sender@sendtest.example.test", "RCPT \(TestServers.sendTestAddress)", "DATA to \(TestServers.sendTestAddress)"])
@@ -299,9 +299,13 @@ struct ProbeTests {
         #expect(refused.stderr.contains("endpoints failed the probe (bad); nothing was written"))
         #expect(!FileManager.default.fileExists(atPath: ws.storePath))
         let partial = try ws.run(["apply", "companies", "--auto-approve", "--skip-failed"], environment: servers.environment)
-        #expect(partial.exitCode == 0, "\(partial.stderr)")
+        // A partial apply is not a success: exit 3, and the revision names what was left out.
+        #expect(partial.exitCode == 3, "\(partial.stderr)")
         #expect(partial.stdout.contains("Apply complete: 1 added"))
+        #expect(partial.stdout.contains("left out after a failed probe: bad"))
         #expect(try ws.companyCount() == 1)
+        let history = try ws.run(["history"], environment: servers.environment)
+        #expect(history.stdout.contains("Left out after a failed probe: bad."), "\(history.stdout)")
         let forced = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"], environment: servers.environment)
         #expect(forced.exitCode == 0)
         #expect(try ws.companyCount() == 2)
@@ -313,22 +317,28 @@ struct ProbeTests {
         #expect(servers.forbiddenCommands.isEmpty)
     }
 
-    /// plan --probe sends credentials only to hosts the store already has for
-    /// the company; a host the change introduces gets them only when asked.
-    @Test func planProbeKeepsCredentialsFromNewHosts() throws {
+    /// plan --probe sends a secret only to an endpoint that already holds that
+    /// same secret in the store (same host, port, TLS mode, fingerprint).
+    @Test func planProbeKeepsCredentialsFromNewEndpoints() throws {
         let servers = try TestServers.get()
         let ws = try workspace(servers, companies: ["acme": Self.smtpCompany("acme", port: servers.port("starttls_auth"), settings: "starttls: required")])
         try #require(try ws.run(["apply", "companies", "--auto-approve"], environment: servers.environment).exitCode == 0)
-        // Same host, new port: known host, credentials are used.
-        try ws.edit("companies/acme.yaml", "port: \(servers.port("starttls_auth"))", "port: \(servers.port("wrong_host"))\n  ssl_check_identity: false")
+        // The same endpoint and secret, another setting changed: credentials are used.
+        try ws.edit("companies/acme.yaml", "starttls: required", "starttls: required\n  ssl_protocols: [TLSv1.3, TLSv1.2]")
         let known = try ws.run(["plan", "companies", "--probe"], environment: servers.environment)
         #expect(known.exitCode == 0, "\(known.stdout)")
-        #expect(known.stdout.contains("auth"))
+        #expect(known.stdout.contains(", auth "), "\(known.stdout)")
+        // Same host, another port: the endpoint does not hold the secret; AUTH is not attempted.
+        try ws.edit("companies/acme.yaml", "port: \(servers.port("starttls_auth"))", "port: \(servers.port("wrong_host"))\n  ssl_check_identity: false")
+        let moved = try ws.run(["plan", "companies", "--probe"], environment: servers.environment)
+        #expect(moved.exitCode == 0, "\(moved.stdout)")
+        #expect(moved.stdout.contains("AUTH not attempted"), "\(moved.stdout)")
+        #expect(!moved.stdout.contains(", auth "))
         // A new host: TLS is checked, AUTH is not attempted.
         try ws.edit("companies/acme.yaml", "host: localhost", "host: 127.0.0.1")
         let fresh = try ws.run(["plan", "companies", "--probe"], environment: servers.environment)
         #expect(fresh.exitCode == 0, "\(fresh.stdout)")
-        #expect(fresh.stdout.contains("AUTH not attempted: 127.0.0.1 is new for this company"))
+        #expect(fresh.stdout.contains("AUTH not attempted"))
         let trusted = try ws.run(["plan", "companies", "--probe", "--send-credentials"], environment: servers.environment)
         #expect(trusted.stdout.contains(", auth "), "\(trusted.stdout)")
     }

@@ -23,6 +23,7 @@ struct FuzzRegressionTests {
         for file in inputs {
             let bytes = try [UInt8](Data(contentsOf: file))
             if FuzzHarness.validateCompany(bytes) == 0 { valid += 1 }
+            _ = FuzzHarness.validateWorkspace(bytes)
         }
         #expect(valid > 0 && valid < inputs.count)
     }
@@ -32,13 +33,11 @@ struct FuzzRegressionTests {
         #expect(inputs.count >= 2)
         for file in inputs {
             let data = try Data(contentsOf: file)
-            if let plan = try? SavedPlan.read(data, path: file.lastPathComponent) {
-                for change in plan.changes { _ = try? change.desired?.settings() }
-            }
+            _ = FuzzHarness.savedPlan([UInt8](data), authenticate: { Digest.sha256Hex($0) })
             // A flipped byte is always refused cleanly.
             var tampered = data
             tampered[tampered.count / 2] ^= 0x01
-            #expect(throws: SavedPlan.Refusal.self) { try SavedPlan.read(tampered, path: "tampered.json") }
+            #expect(throws: SavedPlan.Refusal.self) { try SavedPlan.read(tampered, path: "tampered.json", authenticate: { Digest.sha256Hex($0) }) }
         }
     }
 }

@@ -36,7 +36,7 @@ struct ValidationTests {
     }
 
     @Test func literalSecretShowsTheReference() throws {
-        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME}", with: "password: 1️⃣hunter22")])
+        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: "password: 1️⃣hunter22")])
         let d = try single(ws.load())
         #expect(d.message == "password must be a secret reference like ${env:NAME} or ${file:PATH}, never a literal value")
         #expect(d.hint?.contains("${env:MAILFORM_ACME_SMTP_PASSWORD}") == true)
@@ -69,7 +69,7 @@ struct ValidationTests {
         let ws = try TemporaryWorkspace([
             "mailform.yaml": "mode: saas\n",
             "profiles/relay.yaml": "provider: smtp\nsmtp:\n  host: relay.example.net\n  port: 1️⃣25\n",
-            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  username: u\n  password: ${env:MAILFORM_A}\n",
+            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  username: u\n  password: ${env:MAILFORM_A_SECRET}\n",
         ])
         let d = try single(ws.load())
         #expect(d.rule == "saas-smtp-port")
@@ -79,7 +79,7 @@ struct ValidationTests {
     @Test func profileMergeKeepsCompanyValues() throws {
         let ws = try TemporaryWorkspace([
             "profiles/relay.yaml": "provider: smtp\nsmtp:\n  host: relay.example.net\n  port: 587\n  starttls: required\n",
-            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  host: own.example.net\n  username: u\n  password: ${env:MAILFORM_A}\n",
+            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  host: own.example.net\n  username: u\n  password: ${env:MAILFORM_A_SECRET}\n",
         ])
         let result = ws.load()
         #expect(!result.diagnostics.hasErrors)
@@ -164,7 +164,7 @@ struct LiteralSecretMessageTests {
         "password: {value: 98765432}",
     ])
     func secretValueIsNeverQuoted(_ line: String) throws {
-        let yaml = validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME}", with: line)
+        let yaml = validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: line)
         let ws = try TemporaryWorkspace(["companies/a.yaml": yaml])
         let result = ws.load()
         #expect(result.diagnostics.hasErrors)

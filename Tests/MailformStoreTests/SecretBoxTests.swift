@@ -8,7 +8,7 @@ struct SecretBoxTests {
     let key = StoreKey(bytes: Array(repeating: 7, count: 32))
 
     @Test func sealsAndOpensWithItsContext() throws {
-        let box = SecretBox(key: key)
+        let box = try SecretBox(key: key)
         let sealed = try box.seal(Secret("s3cret-value"), context: "mailform:acme:smtp.password")
         #expect(sealed.ciphertext.count == 12)
         #expect(sealed.ciphertext != Array("s3cret-value".utf8))
@@ -19,7 +19,7 @@ struct SecretBoxTests {
     }
 
     @Test func noncesAreFreshPerValue() throws {
-        let box = SecretBox(key: key)
+        let box = try SecretBox(key: key)
         let a = try box.seal(Secret("same"), context: "c")
         let b = try box.seal(Secret("same"), context: "c")
         #expect(a.nonce != b.nonce)
@@ -27,11 +27,11 @@ struct SecretBoxTests {
     }
 
     @Test func tamperedTagOrWrongKeyFails() throws {
-        let box = SecretBox(key: key)
+        let box = try SecretBox(key: key)
         var sealed = try box.seal(Secret("value"), context: "c")
         sealed.tag[0] ^= 1
         #expect(throws: SecretBox.Failure.self) { try box.open(sealed, context: "c") }
-        let other = SecretBox(key: StoreKey(bytes: Array(repeating: 8, count: 32)))
+        let other = try SecretBox(key: StoreKey(bytes: Array(repeating: 8, count: 32)))
         let good = try box.seal(Secret("value"), context: "c")
         let error = #expect(throws: SecretBox.Failure.self) { try other.open(good, context: "c") }
         #expect(error?.description.contains("does not match the store") == true)
@@ -56,12 +56,12 @@ struct SecretBoxTests {
         #expect(tag == hex("76fc6ece0f4e1768cddf8853bb2d551b"))
     }
 
-    @Test func fingerprintsAreKeyedAndStable() {
-        let box = SecretBox(key: key)
-        #expect(box.fingerprint(Secret("a")) == box.fingerprint(Secret("a")))
-        #expect(box.fingerprint(Secret("a")) != box.fingerprint(Secret("b")))
-        let other = SecretBox(key: StoreKey(bytes: Array(repeating: 9, count: 32)))
-        #expect(box.fingerprint(Secret("a")) != other.fingerprint(Secret("a")))
+    @Test func fingerprintsAreKeyedAndStable() throws {
+        let box = try SecretBox(key: key)
+        #expect(try box.fingerprint(Secret("a")) == box.fingerprint(Secret("a")))
+        #expect(try box.fingerprint(Secret("a")) != box.fingerprint(Secret("b")))
+        let other = try SecretBox(key: StoreKey(bytes: Array(repeating: 9, count: 32)))
+        #expect(try box.fingerprint(Secret("a")) != other.fingerprint(Secret("a")))
     }
 
     @Test func secretNeverPrints() {

@@ -6,6 +6,8 @@ import MailformCore
 public func fuzzLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     _ = FuzzHarness.validateCompany(bytes)
+    // The same bytes as a workspace file (mailform.yaml is PR-controlled too).
+    _ = FuzzHarness.validateWorkspace(bytes)
     return 0
 }
 

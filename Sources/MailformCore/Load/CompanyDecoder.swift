@@ -4,79 +4,144 @@ import JSONSchema
 ///
 /// Runs only after the schema check passed, so shapes are known; defaults of
 /// the schema (`starttls: required`, `region: us`, ...) are applied here.
+/// It fails closed: a value that is present but cannot be decoded is a
+/// located error, never a dropped section (a mailgun block whose key did not
+/// parse once vanished silently, and `--prune` would then have acted on it).
 enum CompanyDecoder {
-    static func decode(_ root: JSONNode) -> Company<SecretReference>? {
-        guard let id = root["company"]?.value.stringValue,
-              let senderNode = root["sender"], let sender = identity(senderNode),
-              let providerText = root["provider"]?.value.stringValue, let provider = Provider(rawValue: providerText)
-        else { return nil }
+    struct Failure: Error {
+        var message: String
+        var mark: Mark?
+    }
+
+    static func decode(_ root: JSONNode) throws -> Company<SecretReference> {
+        let id = try required(root, "company")
+        guard let senderNode = root["sender"] else { throw Failure(message: "sender is missing", mark: root.mark) }
+        let sender = try identity(senderNode, "sender")
+        let providerText = try required(root, "provider")
+        let provider = try enumValue(Provider.self, providerText, root["provider"], "provider")
         var logo: Logo?
-        if let text = senderNode["logo"]?.value.stringValue {
+        if let text = try optional(senderNode, "logo", "sender.logo") {
             logo = text.hasPrefix("https://") ? .url(text) : .image(LogoImage(fileName: text, mediaType: "", bytes: [], sha256: ""))
         }
-        let pools: [SMTPPool<SecretReference>] = (root["smtp_pools"]?.value.members ?? []).compactMap { member in
-            let node = member.value
-            let useFor = (node["use_for"]?.value.elements ?? []).compactMap { $0.value.stringValue.flatMap(MailPurpose.init(rawValue:)) }
-            let strategy = node["strategy"]?.value.stringValue.flatMap(PoolStrategy.init(rawValue:)) ?? .failover
-            let servers = (node["servers"]?.value.elements ?? []).compactMap(smtpServer)
-            return SMTPPool(name: member.key, useFor: useFor, strategy: strategy, servers: servers)
+        var pools: [SMTPPool<SecretReference>] = []
+        if let poolsNode = root["smtp_pools"] {
+            guard let members = poolsNode.value.members else { throw Failure(message: "smtp_pools is not a mapping", mark: poolsNode.mark) }
+            for member in members {
+                let node = member.value
+                let base = "smtp_pools.\(member.key)"
+                let useFor = try (node["use_for"]?.value.elements ?? []).map { item -> MailPurpose in
+                    try enumValue(MailPurpose.self, item.value.stringValue ?? "", item, "\(base).use_for")
+                }
+                let strategy = try optional(node, "strategy", "\(base).strategy")
+                    .map { try enumValue(PoolStrategy.self, $0, node["strategy"], "\(base).strategy") } ?? .failover
+                let servers = try (node["servers"]?.value.elements ?? []).enumerated().map { i, server in
+                    try smtpServer(server, "\(base).servers[\(i)]")
+                }
+                pools.append(SMTPPool(name: member.key, useFor: useFor, strategy: strategy, servers: servers))
+            }
         }
         var mailgun: MailgunSettings<SecretReference>?
-        if let node = root["mailgun"], let domain = node["domain"]?.value.stringValue,
-           let keyNode = node["api_key"], let key = reference(keyNode) {
-            let region = node["region"]?.value.stringValue.flatMap(MailgunRegion.init(rawValue:)) ?? .us
+        if let node = root["mailgun"] {
+            let domain = try required(node, "domain", "mailgun.domain")
+            guard let keyNode = node["api_key"] else { throw Failure(message: "mailgun.api_key is missing", mark: node.mark) }
+            let key = try reference(keyNode, "mailgun.api_key")
+            let region = try optional(node, "region", "mailgun.region")
+                .map { try enumValue(MailgunRegion.self, $0, node["region"], "mailgun.region") } ?? .us
             mailgun = MailgunSettings(domain: domain.lowercased(), apiKey: key, region: region)
         }
         var probeDisabledReason: String?
         if case .bool(false)? = root["probe"]?.value {
             probeDisabledReason = "probe: false"
-        } else if let reason = root["probe"]?["reason"]?.value.stringValue {
-            probeDisabledReason = reason
+        } else if let probe = root["probe"], case .object = probe.value,
+                  case .bool(false)? = probe["enabled"]?.value {
+            probeDisabledReason = try optional(probe, "reason", "probe.reason") ?? "probe: false"
         }
         return Company(
             id: id,
-            name: root["name"]?.value.stringValue,
+            name: try optional(root, "name", "name"),
             sender: sender,
             logo: logo,
-            dsarSender: root["dsar_sender"].flatMap(identity),
+            dsarSender: try root["dsar_sender"].map { try identity($0, "dsar_sender") },
             provider: provider,
-            smtp: root["smtp"].flatMap(smtpServer),
+            smtp: try root["smtp"].map { try smtpServer($0, "smtp") },
             mailgun: mailgun,
             pools: pools,
             probeDisabledReason: probeDisabledReason
         )
     }
 
-    static func identity(_ node: JSONNode) -> Identity? {
-        guard let email = node["email"]?.value.stringValue else { return nil }
-        return Identity(email: email, name: node["name"]?.value.stringValue)
+    static func identity(_ node: JSONNode, _ path: String) throws -> Identity {
+        Identity(email: try required(node, "email", "\(path).email"), name: try optional(node, "name", "\(path).name"))
     }
 
-    static func reference(_ node: JSONNode) -> SecretReference? {
-        node.value.stringValue.flatMap { SecretReference(parsing: $0, mark: node.mark) }
+    static func required(_ node: JSONNode, _ key: String, _ path: String? = nil) throws -> String {
+        guard let value = try optional(node, key, path ?? key) else {
+            throw Failure(message: "\(path ?? key) is missing", mark: node.mark)
+        }
+        return value
     }
 
-    static func smtpServer(_ node: JSONNode) -> SMTPServer<SecretReference>? {
-        guard let host = node["host"]?.value.stringValue else { return nil }
-        let ssl = node["ssl"].flatMap { if case .bool(let b) = $0.value { b } else { nil } } ?? false
+    /// The string at `key`; `nil` when absent; an error when present but not a string.
+    static func optional(_ node: JSONNode, _ key: String, _ path: String) throws -> String? {
+        guard let child = node[key] else { return nil }
+        guard let text = child.value.stringValue else { throw Failure(message: "\(path) is not a string", mark: child.mark) }
+        return text
+    }
+
+    static func enumValue<E: RawRepresentable>(_ type: E.Type, _ text: String, _ node: JSONNode?, _ path: String) throws -> E
+    where E.RawValue == String {
+        guard let value = E(rawValue: text) else { throw Failure(message: "\(path) has an unknown value", mark: node?.mark) }
+        return value
+    }
+
+    static func bool(_ node: JSONNode, _ key: String, _ path: String) throws -> Bool? {
+        guard let child = node[key] else { return nil }
+        guard case .bool(let b) = child.value else { throw Failure(message: "\(path) is not true or false", mark: child.mark) }
+        return b
+    }
+
+    static func reference(_ node: JSONNode, _ path: String) throws -> SecretReference {
+        guard let text = node.value.stringValue, let reference = SecretReference(parsing: text, mark: node.mark) else {
+            throw Failure(message: "\(path) is not a secret reference like ${env:NAME} or ${file:PATH}", mark: node.mark)
+        }
+        return reference
+    }
+
+    static func smtpServer(_ node: JSONNode, _ path: String) throws -> SMTPServer<SecretReference> {
+        let host = try required(node, "host", "\(path).host")
+        let ssl = try bool(node, "ssl", "\(path).ssl") ?? false
         // With implicit TLS, STARTTLS makes no sense: its default becomes off.
-        let starttls = node["starttls"]?.value.stringValue.flatMap(StartTLS.init(rawValue:)) ?? (ssl ? .off : .required)
+        let starttls = try optional(node, "starttls", "\(path).starttls")
+            .map { try enumValue(StartTLS.self, $0, node["starttls"], "\(path).starttls") } ?? (ssl ? .off : .required)
         let port: Int
         switch node["port"]?.value {
         case .integer(let p)?: port = p
-        case .number(let d)?: port = Int(d)
-        default: port = ssl ? 465 : 587
+        case .number(let d)? where d.rounded() == d && abs(d) < 1e9: port = Int(d)
+        case nil: port = ssl ? 465 : 587
+        default: throw Failure(message: "\(path).port is not a whole number", mark: node["port"]?.mark)
         }
         var trust: [String] = []
         switch node["ssl_trust"]?.value {
         case .string("*")?: trust = ["*"]
-        case .array(let items)?: trust = items.compactMap { $0.value.stringValue }
-        default: break
+        case .array(let items)?:
+            trust = try items.map { item in
+                guard let text = item.value.stringValue else { throw Failure(message: "\(path).ssl_trust holds a non-string", mark: item.mark) }
+                return text
+            }
+        case nil: break
+        default: throw Failure(message: "\(path).ssl_trust is not a list of host names or \"*\"", mark: node["ssl_trust"]?.mark)
         }
-        let checkIdentity = node["ssl_check_identity"].flatMap { if case .bool(let b) = $0.value { b } else { nil } } ?? true
-        let protocols = node["ssl_protocols"]?.value.elements?.compactMap { $0.value.stringValue } ?? ["TLSv1.2", "TLSv1.3"]
-        return SMTPServer(host: host.lowercased(), port: port, username: node["username"]?.value.stringValue,
-                          password: node["password"].flatMap(reference), starttls: starttls, ssl: ssl,
+        let checkIdentity = try bool(node, "ssl_check_identity", "\(path).ssl_check_identity") ?? true
+        var protocols = ["TLSv1.2", "TLSv1.3"]
+        if let list = node["ssl_protocols"] {
+            guard let items = list.value.elements else { throw Failure(message: "\(path).ssl_protocols is not a list", mark: list.mark) }
+            protocols = try items.map { item in
+                guard let text = item.value.stringValue else { throw Failure(message: "\(path).ssl_protocols holds a non-string", mark: item.mark) }
+                return text
+            }
+        }
+        return SMTPServer(host: host.lowercased(), port: port, username: try optional(node, "username", "\(path).username"),
+                          password: try node["password"].map { try reference($0, "\(path).password") }, starttls: starttls, ssl: ssl,
                           sslTrust: trust, sslCheckIdentity: checkIdentity, sslProtocols: protocols)
     }
 }

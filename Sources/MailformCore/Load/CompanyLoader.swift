@@ -21,19 +21,27 @@ public struct LoadResult: Sendable {
     public var diagnostics: DiagnosticCollector
     public var fileCount: Int
     public let files: SourceFiles
+    /// The env forms of every company id and profile name the run saw, for
+    /// the `{company}` fence.
+    public var owners: Set<String> = []
 }
 
 /// load → validate: reads company files (in parallel), merges profiles, checks
 /// schema and policy, and reports every problem of every file at once.
 public enum CompanyLoader {
-    public static func load(paths: [String], workspaceOverride: String? = nil) -> LoadResult {
+    /// - Parameters:
+    ///   - options: the trusted workspace file, `--store` and the environment.
+    public static func load(paths: [String], workspaceOverride: String? = nil,
+                            options: WorkspaceLoader.Options = WorkspaceLoader.Options()) -> LoadResult {
         let files = SourceFiles()
         var diagnostics = DiagnosticCollector()
         let workspaceFile = WorkspaceLoader.find(paths: paths, override: workspaceOverride)
-        let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics)
+        var workspaceOptions = options
+        workspaceOptions.paths = paths.isEmpty ? ["."] : paths
+        let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics, options: workspaceOptions)
 
         let companyPaths = expand(paths.isEmpty ? ["."] : paths, workspace: workspace, diagnostics: &diagnostics)
-        let profiles = ProfileSet.load(workspace: workspace, files: files)
+        let profiles = ProfileSet(workspace: workspace, files: files)
         let sources = companyPaths.map { files.add(absolutePath: $0) }
 
         let slots = OutcomeSlots(count: companyPaths.count)
@@ -66,8 +74,17 @@ public enum CompanyLoader {
             if let loaded = outcome.company { companies.append(loaded) }
         }
         companies.sort { $0.company.id < $1.company.id }
+        // The env fence needs every owner of the run: a company may not read a
+        // variable that a longer company id (or a profile) claims.
+        let owners = Set(firstByID.keys.map(SecretOwner.envForm)).union(profiles.names.map(SecretOwner.envForm))
+        let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners)
+        companies.removeAll { loaded in
+            let problems = fence.fenceDiagnostics(loaded.company, companyFile: loaded.path, files: files)
+            diagnostics.report(contentsOf: problems)
+            return problems.contains { $0.severity == .error }
+        }
         return LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
-                          fileCount: companyPaths.count, files: files)
+                          fileCount: companyPaths.count, files: files, owners: owners)
     }
 
     /// One slot per file, each written by exactly one worker of `concurrentPerform`.
@@ -95,7 +112,7 @@ public enum CompanyLoader {
     static func loadOne(path: String, source: Int, workspace: Workspace, profiles: ProfileSet, files: SourceFiles) -> FileOutcome {
         var outcome = FileOutcome()
         var tree: JSONNode
-        switch YAMLFile.read(path, source: source, files: files) {
+        switch YAMLFile.read(path, source: source, files: files, fence: workspace.fence) {
         case .failure(let diagnostic):
             outcome.diagnostics.append(diagnostic)
             return outcome
@@ -104,6 +121,14 @@ public enum CompanyLoader {
         }
         if let idNode = tree["company"], let id = idNode.value.stringValue, let mark = idNode.mark { outcome.id = (id, mark) }
         if let extendsNode = tree["extends"], let name = extendsNode.value.stringValue {
+            // Checked before the name becomes a path (the schema runs after the merge).
+            guard !name.isEmpty, name.utf8.allSatisfy({ b in
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
+            }) else {
+                outcome.diagnostics.append(.error("profile name may use only letters, digits, '-' and '_'", at: files.location(extendsNode.mark),
+                                                  hint: "set extends: to the name of a file in the profiles folder, without .yaml"))
+                return outcome
+            }
             switch profiles.profile(named: name) {
             case .found(let profile):
                 tree = ProfileSet.merge(base: profile, over: tree)
@@ -125,12 +150,29 @@ public enum CompanyLoader {
                 .diagnostics(for: violations, companyID: companyID)
             return outcome
         }
-        guard var company = CompanyDecoder.decode(tree) else { return outcome }
+        var company: Company<SecretReference>
+        do {
+            company = try CompanyDecoder.decode(tree)
+        } catch let failure as CompanyDecoder.Failure {
+            outcome.diagnostics.append(.error(failure.message, at: files.location(failure.mark ?? tree.mark),
+                                              hint: "correct the value; mailform could not read it", rule: "decode"))
+            return outcome
+        } catch {
+            outcome.diagnostics.append(.error("cannot read the settings: \(error)", at: files.location(tree.mark), hint: "correct the file"))
+            return outcome
+        }
         let context = PolicyContext(company: company, tree: tree, workspace: workspace, filePath: path, files: files)
         outcome.diagnostics = Policy.check(context)
-        if case .image(let image)? = company.logo,
-           case .success(let loaded) = LogoLoader.load(image.fileName, from: files.absolutePath(of: tree["sender"]?["logo"]?.mark) ?? path,
-                                                       workspaceRoot: workspace.root) {
+        if case .image(let image)? = company.logo {
+            // The logo rule reported a failure already; a company never goes on without its logo.
+            guard case .success(let loaded) = LogoLoader.load(image.fileName, from: files.absolutePath(of: tree["sender"]?["logo"]?.mark) ?? path,
+                                                              fence: workspace.fence) else {
+                if !outcome.diagnostics.contains(where: { $0.severity == .error }) {
+                    outcome.diagnostics.append(.error("logo file cannot be read", at: files.location(tree["sender"]?["logo"]?.mark),
+                                                      hint: "set sender.logo to an https URL or to an image beside the file", rule: "logo-file"))
+                }
+                return outcome
+            }
             company.logo = .image(loaded)
         }
         if !outcome.diagnostics.contains(where: { $0.severity == .error }) {
@@ -158,15 +200,15 @@ public enum CompanyLoader {
     /// Expands folders into the company files below them: `*.yaml` and `*.yml`,
     /// except workspace files, the profiles folder, hidden folders, nested
     /// workspaces (folders with a `mailform.yaml` of their own) and what the
-    /// workspace's `.mailformignore` names.
+    /// workspace's `.mailformignore` names. A folder that cannot be listed, a
+    /// path too long to open and a linked folder are errors, never a silent skip.
     static func expand(_ paths: [String], workspace: Workspace, diagnostics: inout DiagnosticCollector) -> [String] {
         var result: [String] = []
         var seen = Set<String>()
-        let profiles = workspace.profilesDirectory
         let ignore = IgnoreFile(root: workspace.root)
         for path in paths {
             let absolute = Paths.absolute(path)
-            guard Paths.exists(absolute) else {
+            guard Paths.exists(absolute) || WorkspaceLoader.isLink(absolute) else {
                 diagnostics.report(.error("path '\(path)' does not exist", at: nil, hint: "pass company files or folders that hold them"))
                 continue
             }
@@ -174,24 +216,56 @@ public enum CompanyLoader {
                 if seen.insert(absolute).inserted { result.append(absolute) }
                 continue
             }
-            guard let enumerator = FileManager.default.enumerator(atPath: absolute) else { continue }
             var found: [String] = []
-            while let relative = enumerator.nextObject() as? String {
-                let full = (absolute as NSString).appendingPathComponent(relative)
-                let name = (relative as NSString).lastPathComponent
-                if Paths.isDirectory(full) {
-                    if name.hasPrefix(".") || full == profiles || ignore.ignores(full, isDirectory: true)
-                        || WorkspaceLoader.fileNames.contains(where: { Paths.exists((full as NSString).appendingPathComponent($0)) }) {
-                        enumerator.skipDescendants()
-                    }
-                    continue
-                }
-                guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !WorkspaceLoader.fileNames.contains(name),
-                      !name.hasPrefix("."), !ignore.ignores(full, isDirectory: false) else { continue }
-                found.append(full)
-            }
+            walk(absolute, workspace: workspace, ignore: ignore, into: &found, diagnostics: &diagnostics)
             for file in found.sorted() where seen.insert(file).inserted { result.append(file) }
         }
         return result
+    }
+
+    private static func walk(_ folder: String, workspace: Workspace, ignore: IgnoreFile, into found: inout [String],
+                             diagnostics: inout DiagnosticCollector) {
+        if folder.utf8.count >= Int(PATH_MAX) {
+            diagnostics.report(.error("path '\(Paths.display(folder))' is longer than the system allows (\(Int(PATH_MAX)) bytes)", at: nil,
+                                      hint: "shorten the folder names", rule: "workspace-files"))
+            return
+        }
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            diagnostics.report(.error("folder '\(Paths.display(folder))' cannot be listed", at: nil,
+                                      hint: "check its permissions", rule: "workspace-files"))
+            return
+        }
+        for name in entries.sorted() {
+            let full = (folder as NSString).appendingPathComponent(name)
+            var info = stat()
+            guard lstat(full, &info) == 0 else {
+                if name.hasSuffix(".yaml") || name.hasSuffix(".yml") || full.utf8.count >= Int(PATH_MAX) {
+                    diagnostics.report(.error("'\(Paths.display(full))' cannot be read (\(String(cString: strerror(errno))))", at: nil,
+                                              hint: "shorten the path or check its permissions", rule: "workspace-files"))
+                }
+                continue
+            }
+            let kind = info.st_mode & S_IFMT
+            let isFolder = kind == S_IFDIR || (kind == S_IFLNK && Paths.isDirectory(full))
+            if isFolder {
+                if name.hasPrefix(".") || full == workspace.profilesDirectory || ignore.ignores(full, isDirectory: true)
+                    || WorkspaceLoader.fileNames.contains(where: { Paths.exists((full as NSString).appendingPathComponent($0)) }) {
+                    continue
+                }
+                if kind == S_IFLNK {
+                    diagnostics.report(.error("folder '\(Paths.display(full))' is a symbolic link; mailform does not follow linked folders",
+                                              at: nil, hint: "replace the link with the folder, or list it in .mailformignore", rule: "workspace-files"))
+                    continue
+                }
+                walk(full, workspace: workspace, ignore: ignore, into: &found, diagnostics: &diagnostics)
+                continue
+            }
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), !WorkspaceLoader.fileNames.contains(name),
+                  !name.hasPrefix("."), !ignore.ignores(full, isDirectory: false) else { continue }
+            found.append(full)
+        }
     }
 }

@@ -2,6 +2,10 @@ import Foundation
 import JSONSchema
 
 /// The profiles of a workspace: partial company settings that `extends:` starts from.
+///
+/// A profile is read only when a company extends it, once, under a lock
+/// (companies load in parallel): an unused profile costs nothing, and an
+/// oversized one is refused by the same limits as company files.
 final class ProfileSet: @unchecked Sendable {
     enum Lookup {
         case found(JSONNode)
@@ -9,40 +13,47 @@ final class ProfileSet: @unchecked Sendable {
         case missing
     }
 
-    private var byName: [String: Result<JSONNode, Diagnostic>] = [:]
-    var names: [String] { byName.keys.sorted() }
+    private let workspace: Workspace
+    private let files: SourceFiles
+    private let lock = NSLock()
+    private var byName: [String: Lookup] = [:]
 
-    func profile(named name: String) -> Lookup {
-        switch byName[name] {
-        case .success(let node)?: .found(node)
-        case .failure(let diagnostic)?: .failed(diagnostic)
-        case nil: .missing
-        }
+    init(workspace: Workspace, files: SourceFiles) {
+        self.workspace = workspace
+        self.files = files
     }
 
-    /// Reads every `*.yaml` / `*.yml` of the profiles folder, before companies
-    /// are loaded in parallel.
-    static func load(workspace: Workspace, files: SourceFiles) -> ProfileSet {
-        let set = ProfileSet()
+    /// The profile names in the folder (listing only, for "did you mean").
+    var names: [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: workspace.profilesDirectory)) ?? []
+        return entries.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.map { ($0 as NSString).deletingPathExtension }.sorted()
+    }
+
+    func profile(named name: String) -> Lookup {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = byName[name] { return known }
+        let lookup = read(name)
+        byName[name] = lookup
+        return lookup
+    }
+
+    private func read(_ name: String) -> Lookup {
         let dir = workspace.profilesDirectory
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return set }
-        for entry in entries.sorted() where entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") {
-            let name = (entry as NSString).deletingPathExtension
-            let path = (dir as NSString).appendingPathComponent(entry)
-            let source = files.add(absolutePath: path)
-            switch YAMLFile.read(path, source: source, files: files) {
-            case .failure(let diagnostic):
-                set.byName[name] = .failure(diagnostic)
-            case .success(let node):
-                if let bad = node.value.members?.first(where: { $0.key == "company" || $0.key == "extends" }) {
-                    set.byName[name] = .failure(.error("a profile cannot set '\(bad.key)'", at: files.location(bad.keyMark),
-                                                       hint: bad.key == "company" ? "set company: in each company file" : "profiles do not chain; copy the settings into this profile"))
-                } else {
-                    set.byName[name] = .success(node)
-                }
+        guard let path = ["yaml", "yml"].map({ (dir as NSString).appendingPathComponent("\(name).\($0)") }).first(where: {
+            Paths.exists($0) || WorkspaceLoader.isLink($0)
+        }) else { return .missing }
+        let source = files.add(absolutePath: path)
+        switch YAMLFile.read(path, source: source, files: files, fence: workspace.fence) {
+        case .failure(let diagnostic):
+            return .failed(diagnostic)
+        case .success(let node):
+            if let bad = node.value.members?.first(where: { $0.key == "company" || $0.key == "extends" }) {
+                return .failed(.error("a profile cannot set '\(bad.key)'", at: files.location(bad.keyMark),
+                                      hint: bad.key == "company" ? "set company: in each company file" : "profiles do not chain; copy the settings into this profile"))
             }
+            return .found(node)
         }
-        return set
     }
 
     /// Deep merge: mappings merge key by key, the company's value wins; lists

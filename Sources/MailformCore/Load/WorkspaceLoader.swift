@@ -2,6 +2,14 @@ import Foundation
 import JSONSchema
 
 /// Finds and reads `mailform.yaml`.
+///
+/// On a pull request the workspace file is the PR author's to edit, and it
+/// holds trust settings: where the store is, the probe's proxy and CA file,
+/// the secret fences, the policy mode, the safety limits. With a *trusted*
+/// workspace file (`--trusted-workspace`, `MAILFORM_TRUSTED_WORKSPACE`: the
+/// base branch's copy, or one the CI provides), every setting comes from that
+/// file; the workspace's own file is still validated, and where it differs a
+/// warning says its settings were ignored.
 public enum WorkspaceLoader {
     public static let fileNames = ["mailform.yaml", "mailform.yml"]
 
@@ -29,38 +37,109 @@ public enum WorkspaceLoader {
         }
     }
 
+    /// What decides the workspace besides its file.
+    public struct Options: Sendable {
+        /// A trusted workspace file whose settings replace the workspace's own.
+        public var trusted: String?
+        /// `--store`, which overrides the store location (and so the protected files).
+        public var storeFlag: String?
+        public var environment: [String: String]
+        /// Path arguments: with no workspace file, files may come from below them.
+        public var paths: [String]
+
+        public init(trusted: String? = nil, storeFlag: String? = nil, paths: [String] = [],
+                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+            self.trusted = trusted ?? environment["MAILFORM_TRUSTED_WORKSPACE"].flatMap { $0.isEmpty ? nil : $0 }
+            self.storeFlag = storeFlag
+            self.environment = environment
+            self.paths = paths
+        }
+    }
+
     /// Reads and checks the workspace file; problems go to `diagnostics`.
-    public static func load(file: String?, files: SourceFiles, diagnostics: inout DiagnosticCollector) -> Workspace {
-        guard let file else { return Workspace(root: Paths.currentDirectory) }
-        let root = Paths.directory(of: file)
+    public static func load(file: String?, files: SourceFiles, diagnostics: inout DiagnosticCollector,
+                            options: Options = Options()) -> Workspace {
+        let root = file.map(Paths.directory(of:)) ?? Paths.currentDirectory
         var workspace = Workspace(root: root)
-        let source = files.add(absolutePath: file)
-        workspace.file = files.paths[source]
-        guard Paths.exists(file) else {
+        var ownTree: JSONNode?
+        if let file {
+            let source = files.add(absolutePath: file)
+            workspace.file = files.path(source)
+            ownTree = readChecked(file, source: source, files: files, root: root, fenced: true, diagnostics: &diagnostics)
+            if let ownTree { apply(ownTree, to: &workspace, files: files, diagnostics: &diagnostics) }
+        } else {
+            // No workspace file: files may come from the current folder and from
+            // below the folders named on the command line.
+            workspace.extraRoots = options.paths.map { path in
+                let absolute = Paths.absolute(path)
+                return Paths.isDirectory(absolute) ? absolute : Paths.directory(of: absolute)
+            }
+        }
+        if let trusted = options.trusted {
+            let path = Paths.absolute(trusted)
+            let source = files.add(absolutePath: path)
+            if let trustedTree = readChecked(path, source: source, files: files, root: root, fenced: false, diagnostics: &diagnostics) {
+                var fromTrusted = Workspace(root: root)
+                fromTrusted.file = workspace.file
+                fromTrusted.trustedFile = files.path(source)
+                fromTrusted.extraRoots = workspace.extraRoots
+                apply(trustedTree, to: &fromTrusted, files: files, diagnostics: &diagnostics)
+                if let ownTree, !(ownTree.value == trustedTree.value) {
+                    diagnostics.report(.warning(
+                        "this workspace file differs from the trusted workspace file \(files.path(source)); its settings are ignored in this run",
+                        at: files.location(ownTree.mark), hint: "changes to mailform.yaml take effect once merged", rule: "trusted-workspace"))
+                }
+                workspace = fromTrusted
+            }
+        }
+        let store = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
+        workspace.protectedFiles = StoreLocation.protectedFiles(forStore: store)
+        return workspace
+    }
+
+    /// Reads a workspace file and checks it against the schema.
+    static func readChecked(_ file: String, source: Int, files: SourceFiles, root: String, fenced: Bool,
+                            diagnostics: inout DiagnosticCollector) -> JSONNode? {
+        guard Paths.exists(file) || isLink(file) else {
             diagnostics.report(.error("workspace file '\(Paths.display(file))' does not exist", at: nil,
                                       hint: "create it with 'mode: saas', or drop --workspace"))
-            return workspace
+            return nil
         }
-        let tree: JSONNode
-        switch YAMLFile.read(file, source: source, files: files) {
+        // The workspace file itself must be a regular file in its own folder.
+        let fence = fenced ? WorkspaceFence(roots: [root], protectedFiles: [], secretFolders: []) : nil
+        switch YAMLFile.read(file, source: source, files: files, fence: fence, requireYAML: false) {
         case .failure(let diagnostic):
             diagnostics.report(diagnostic)
-            return workspace
-        case .success(let node):
-            tree = node
+            return nil
+        case .success(let tree):
+            let violations = SchemaCatalog.workspace.validate(tree)
+            if !violations.isEmpty {
+                diagnostics.report(contentsOf: SchemaDiagnostics(files: files, schema: SchemaCatalog.workspaceJSON)
+                    .diagnostics(for: violations, companyID: nil))
+                return nil
+            }
+            return tree
         }
-        let violations = SchemaCatalog.workspace.validate(tree)
-        if !violations.isEmpty {
-            diagnostics.report(contentsOf: SchemaDiagnostics(files: files, schema: SchemaCatalog.workspaceJSON)
-                .diagnostics(for: violations, companyID: nil))
-            return workspace
-        }
+    }
+
+    static func isLink(_ path: String) -> Bool {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+    }
+
+    /// Copies the settings of a schema-valid tree into `workspace`; relative
+    /// paths are taken from the workspace root.
+    static func apply(_ tree: JSONNode, to workspace: inout Workspace, files: SourceFiles, diagnostics: inout DiagnosticCollector) {
+        let root = workspace.root
         if let mode = tree["mode"]?.value.stringValue.flatMap(Mode.init(rawValue:)) { workspace.mode = mode }
         if let store = tree["store"]?.value.stringValue { workspace.storePath = Paths.absolute(store, relativeTo: root) }
         if let profiles = tree["profiles"]?.value.stringValue { workspace.profilesDirectory = Paths.absolute(profiles, relativeTo: root) }
         if let probe = tree["probe"] {
-            if let timeout = probe["timeout"]?.value.stringValue, let ms = Duration.milliseconds(timeout) {
-                workspace.probeTimeoutMilliseconds = ms
+            if let node = probe["timeout"], let timeout = node.value.stringValue {
+                switch Duration.parse(timeout) {
+                case .success(let ms): workspace.probeTimeoutMilliseconds = ms
+                case .failure(let problem):
+                    diagnostics.report(.error("probe.timeout \(problem.message)", at: files.location(node.mark), hint: problem.hint))
+                }
             }
             if case .integer(let c)? = probe["concurrency"]?.value { workspace.probeConcurrency = c }
             workspace.probeProxy = probe["proxy"]?.value.stringValue
@@ -76,30 +155,33 @@ public enum WorkspaceLoader {
             if case .integer(let n)? = safety["max_deletes"]?.value { workspace.maxDeletes = n }
             if let p = safety["max_changed_percent"]?.value.doubleValue { workspace.maxChangedPercent = p }
         }
-        return workspace
-    }
-}
-
-/// `10s`, `1500ms`, `2m` as milliseconds.
-public enum Duration {
-    public static func milliseconds(_ text: String) -> Int? {
-        if text.hasSuffix("ms") { return Int(text.dropLast(2)) }
-        if text.hasSuffix("s") { return Int(text.dropLast()).map { $0 * 1000 } }
-        if text.hasSuffix("m") { return Int(text.dropLast()).map { $0 * 60_000 } }
-        return Int(text).map { $0 * 1000 }
     }
 }
 
 /// Reads a YAML file from disk into a located tree, or one diagnostic.
 enum YAMLFile {
-    static func read(_ path: String, source: Int, files: SourceFiles) -> Result<JSONNode, Diagnostic> {
+    /// - Parameters:
+    ///   - fence: when set, the file must be admitted by it (company, profile
+    ///     and workspace files); `nil` for files the operator named (a trusted
+    ///     workspace file).
+    static func read(_ path: String, source: Int, files: SourceFiles, fence: WorkspaceFence?,
+                     requireYAML: Bool = true) -> Result<JSONNode, Diagnostic> {
         let start = files.start(of: source)
-        if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > YAMLLoader.maxFileSize {
+        var real = Paths.real(path)
+        if let fence {
+            switch fence.admit(path, requireYAML: requireYAML) {
+            case .success(let admitted): real = admitted
+            case .failure(let refusal): return .failure(.error(refusal.message, at: start, hint: refusal.hint, rule: "workspace-files"))
+            }
+        }
+        let bytes: [UInt8]
+        switch SafeFile.read(real, limit: YAMLLoader.maxFileSize) {
+        case .success(let read): bytes = read
+        case .failure(.tooLarge(let size, _)):
             return .failure(.error("file is \(size) bytes, over the 1 MiB limit", at: start,
                                    hint: "company files are a few hundred bytes; check that this is the right file"))
-        }
-        guard let bytes = try? Paths.readBytes(path) else {
-            return .failure(.error("cannot read file", at: start, hint: "check that the file exists and is readable"))
+        case .failure(let problem):
+            return .failure(.error("file \(problem.message)", at: start, hint: "company, profile and workspace files must be regular, readable files"))
         }
         switch YAMLLoader(source: source).load(bytes) {
         case .success(let node):

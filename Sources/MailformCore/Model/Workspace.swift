@@ -12,6 +12,8 @@ public struct Workspace: Sendable {
     public var root: String
     /// The workspace file as the user should see it, when there is one.
     public var file: String?
+    /// The trusted workspace file the settings came from, when one was given.
+    public var trustedFile: String?
     public var mode: Mode = .saas
     /// The store path from `store:`, absolute; `nil` when the file does not set it.
     public var storePath: String?
@@ -20,8 +22,16 @@ public struct Workspace: Sendable {
     public var probeConcurrency = 64
     public var probeProxy: String?
     public var probeCAFile: String?
-    /// Glob patterns of the environment variables `${env:}` may read.
-    public var secretEnvPatterns = ["MAILFORM_*"]
+    /// Glob patterns of the environment variables `${env:}` may read;
+    /// `{company}` and `{profile}` stand for the referencing file's owner.
+    public var secretEnvPatterns = Workspace.defaultSecretEnvPatterns
+    public static let defaultSecretEnvPatterns = ["MAILFORM_{company}_*", "MAILFORM_{profile}_*"]
+    /// The store, its side files and key (absolute): never readable as a
+    /// company file or through a reference.
+    public var protectedFiles: [String] = []
+    /// The folders company files were named from when there is no workspace
+    /// file (the current folder, and each path argument).
+    public var extraRoots: [String] = []
     /// Folders outside the workspace that `${file:}` may read, absolute.
     public var secretDirectories: [String] = []
     public var maxDeletes = 5
@@ -35,9 +45,56 @@ public struct Workspace: Sendable {
     /// The real (symlink-resolved) folders `${file:}` may read: the workspace and `secrets.dirs`.
     public var fenceFolders: [String] { ([root] + secretDirectories).map(Paths.real) }
 
-    /// Whether `${env:name}` is inside the fence.
-    public func allowsEnv(_ name: String) -> Bool {
-        secretEnvPatterns.contains { Glob.matches(pattern: $0, name) }
+    /// Which files may be read as company, profile or workspace files.
+    public var fence: WorkspaceFence {
+        WorkspaceFence(roots: [root] + extraRoots, protectedFiles: protectedFiles, secretFolders: secretDirectories)
+    }
+
+    /// Whether `${env:name}`, written in a file of `owner`, is inside the fence.
+    /// A pattern with `{company}` applies to company files only, one with
+    /// `{profile}` to profile files only. A name that a longer id among
+    /// `owners` (every company and profile known to the run) claims belongs to
+    /// that owner: `MAILFORM_{company}_*` for company `a` does not reach
+    /// `MAILFORM_A_B_SMTP_PASSWORD` when company `a-b` exists.
+    public func allowsEnv(_ name: String, owner: SecretOwner, owners: Set<String> = []) -> Bool {
+        if StoreLocation.protectedVariables.contains(name) { return false }
+        for pattern in secretEnvPatterns {
+            var expanded = pattern
+            var ownerForm: String?
+            if pattern.contains("{company}") {
+                guard case .company(let id) = owner else { continue }
+                ownerForm = SecretOwner.envForm(id)
+                expanded = expanded.replacingOccurrences(of: "{company}", with: ownerForm!)
+            }
+            if pattern.contains("{profile}") {
+                guard case .profile(let profile) = owner else { continue }
+                ownerForm = SecretOwner.envForm(profile)
+                expanded = expanded.replacingOccurrences(of: "{profile}", with: ownerForm!)
+            }
+            guard Glob.matches(pattern: expanded, name) else { continue }
+            if let ownerForm, let prefixEnd = pattern.range(of: "{")?.lowerBound {
+                // The text before the placeholder, then the owner: another
+                // owner whose longer form also fits here claims the name.
+                let lead = String(pattern[..<prefixEnd])
+                let claimed = owners.contains { other in
+                    other.count > ownerForm.count && other.hasPrefix(ownerForm + "_") && name.hasPrefix(lead + other + "_")
+                }
+                if claimed { continue }
+            }
+            return true
+        }
+        return false
+    }
+}
+
+/// The file a secret reference is written in: a company file or a profile.
+public enum SecretOwner: Sendable, Equatable {
+    case company(String)
+    case profile(String)
+
+    /// `acme-eu` → `ACME_EU`, the form ids take in variable names.
+    public static func envForm(_ id: String) -> String {
+        String(id.uppercased().map { $0 == "-" ? "_" : $0 })
     }
 }
 

@@ -2,7 +2,15 @@
 /// store key), never the value. Equal fingerprints mean equal secrets.
 public struct SecretFingerprint: Hashable, Sendable, Codable {
     public var hex: String
-    public init(hex: String) { self.hex = hex }
+    /// The reference the desired value was read through (`${env:NAME}`), shown
+    /// in plans; not part of the comparison. `nil` for values from the store.
+    public var reference: String?
+    public init(hex: String, reference: String? = nil) {
+        self.hex = hex
+        self.reference = reference
+    }
+    public static func == (lhs: SecretFingerprint, rhs: SecretFingerprint) -> Bool { lhs.hex == rhs.hex }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hex) }
 }
 
 import JSONSchema
@@ -17,6 +25,8 @@ public struct FieldValue: Sendable, Equatable {
     public var sensitive: Bool
     /// The typed value for JSON output (`nil` for secrets).
     public var json: JSONValue?
+    /// For a desired secret: the reference it is read through.
+    public var reference: String?
 
     public init(display: String, key: String, sensitive: Bool, json: JSONValue? = nil) {
         self.display = display
@@ -37,7 +47,9 @@ public struct FieldValue: Sendable, Equatable {
                    json: .array(items.map { JSONNode(.string($0)) }))
     }
     static func secret(_ fingerprint: SecretFingerprint) -> FieldValue {
-        FieldValue(display: "(sensitive value)", key: "f:" + fingerprint.hex, sensitive: true)
+        var value = FieldValue(display: "(sensitive value)", key: "f:" + fingerprint.hex, sensitive: true)
+        value.reference = fingerprint.reference
+        return value
     }
 
     /// `"text"` with `\`, `"` and newlines escaped. Plans of 100,000 companies

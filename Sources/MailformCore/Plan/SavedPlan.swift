@@ -2,10 +2,17 @@ import Foundation
 
 /// A plan saved with `plan --out`: versioned JSON that holds the desired
 /// settings with secret references and keyed fingerprints (never values), the
-/// store revision of every company it read, the store's identity, and a
-/// digest of itself. `apply FILE` applies exactly this, or refuses.
+/// store revision of every company it read, the store's identity, a digest of
+/// itself and a MAC under a key derived from the store key.
+///
+/// The file travels through CI artifacts that a pull request's author may be
+/// able to replace: an unkeyed digest can simply be recomputed. Only the
+/// store-key holder can make a MAC that `apply FILE` accepts; and apply does
+/// not trust even a signed file's shown changes, it re-validates the desired
+/// settings and recomputes the diff (see `SavedPlanCheck`).
 public struct SavedPlan: Codable, Sendable {
-    public static let currentFormat = 1
+    /// 2: the MAC; plans of format 1 (digest only) are refused.
+    public static let currentFormat = 2
 
     public struct Field: Codable, Sendable {
         public var path: String
@@ -13,6 +20,8 @@ public struct SavedPlan: Codable, Sendable {
         public var sensitive: Bool
         public var current: String?
         public var desired: String?
+        /// For a sensitive field: the reference of the desired value.
+        public var desired_reference: String?
     }
 
     public struct Change: Codable, Sendable {
@@ -40,8 +49,11 @@ public struct SavedPlan: Codable, Sendable {
     public var unchanged_count: Int
     public var unmanaged: [String]
     public var changes: [Change]
-    /// `sha256:` of the canonical encoding of everything above.
+    /// `sha256:` of the canonical encoding of everything above: names the
+    /// plan in the revision log. It authenticates nothing.
     public var digest: String
+    /// `hmac-sha256:` of the same canonical encoding under the plan key.
+    public var mac: String
 
     public init(plan: Plan, desired: [String: Company<PlannedSecret>], storeID: String?, mode: Mode, workspaceFile: String?,
                 version: String, createdAt: Date) {
@@ -60,22 +72,30 @@ public struct SavedPlan: Codable, Sendable {
                    fields: change.fields.map { f in
                        Field(path: f.path, action: f.current == nil ? "add" : f.desired == nil ? "delete" : "change",
                              sensitive: f.sensitive, current: f.sensitive ? nil : f.current?.display,
-                             desired: f.sensitive ? nil : f.desired?.display)
+                             desired: f.sensitive ? nil : f.desired?.display,
+                             desired_reference: f.sensitive ? f.desired?.reference : nil)
                    },
                    desired: desired[change.id].map(CompanyDocument.init))
         }
         digest = ""
-        digest = computeDigest()
+        mac = ""
+        digest = "sha256:" + Digest.sha256Hex(canonicalBytes())
     }
 
-    /// The digest over the canonical (sorted-key) encoding with `digest` empty.
-    public func computeDigest() -> String {
+    /// The canonical (sorted-key) encoding with `digest` and `mac` empty: what
+    /// the digest and the MAC cover.
+    public func canonicalBytes() -> [UInt8] {
         var copy = self
         copy.digest = ""
+        copy.mac = ""
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(copy)) ?? Data()
-        return "sha256:" + Digest.sha256Hex([UInt8](data))
+        return [UInt8]((try? encoder.encode(copy)) ?? Data())
+    }
+
+    /// Signs the plan: `mac` is `authenticate(canonicalBytes())`.
+    public mutating func sign(_ authenticate: ([UInt8]) -> String) {
+        mac = "hmac-sha256:" + authenticate(canonicalBytes())
     }
 
     public func encoded() throws -> Data {
@@ -92,11 +112,14 @@ public struct SavedPlan: Codable, Sendable {
                 CompanyChange(
                     id: change.company, name: change.name, action: change.action,
                     fields: change.fields.map { field in
-                        func value(_ display: String?) -> FieldValue {
-                            FieldValue(display: field.sensitive ? "(sensitive value)" : display ?? "", key: display ?? "", sensitive: field.sensitive)
+                        func value(_ display: String?, reference: String? = nil) -> FieldValue {
+                            var value = FieldValue(display: field.sensitive ? "(sensitive value)" : display ?? "", key: display ?? "",
+                                                   sensitive: field.sensitive)
+                            value.reference = reference
+                            return value
                         }
                         return FieldChange(path: field.path, current: field.action == "add" ? nil : value(field.current),
-                                           desired: field.action == "delete" ? nil : value(field.desired))
+                                           desired: field.action == "delete" ? nil : value(field.desired, reference: field.desired_reference))
                     },
                     baseRevision: change.base_revision)
             },
@@ -108,22 +131,40 @@ public struct SavedPlan: Codable, Sendable {
         public var description: String
     }
 
-    /// Reads and checks a saved plan: format version and digest.
-    public static func read(_ data: Data, path: String) throws -> SavedPlan {
+    /// Reads a saved plan and checks its format version and MAC.
+    ///
+    /// - Parameter authenticate: the MAC function of the store key at hand.
+    /// - Throws: ``Refusal`` for an unreadable file, another format, or a MAC
+    ///   that does not verify; the message never shows the expected value.
+    public static func read(_ data: Data, path: String, authenticate: ([UInt8]) -> String) throws -> SavedPlan {
+        let plan = try decode(data, path: path)
+        let expected = "hmac-sha256:" + authenticate(plan.canonicalBytes())
+        guard constantTimeEqual(Array(expected.utf8), Array(plan.mac.utf8)) else {
+            throw Refusal(description: "\(path) was modified after it was saved, or saved with another store key: its signature does not verify; nothing was written; run plan again")
+        }
+        return plan
+    }
+
+    /// Decodes without checking the MAC (to find the workspace and store the
+    /// MAC is checked against).
+    public static func decode(_ data: Data, path: String) throws -> SavedPlan {
         let plan: SavedPlan
         do {
             plan = try JSONDecoder().decode(SavedPlan.self, from: data)
         } catch {
-            throw Refusal(description: "\(path) is not a mailform plan file (\(Self.describe(error)))")
+            throw Refusal(description: "\(path) is not a mailform plan file of format \(currentFormat) (\(Self.describe(error))); run plan again")
         }
         guard plan.format_version == currentFormat else {
-            throw Refusal(description: "\(path) has plan format \(plan.format_version); this mailform reads format \(currentFormat)")
-        }
-        let computed = plan.computeDigest()
-        guard computed == plan.digest else {
-            throw Refusal(description: "\(path) was modified after it was saved: digest \(plan.digest) does not match computed \(computed); run plan again")
+            throw Refusal(description: "\(path) has plan format \(plan.format_version); this mailform reads format \(currentFormat); run plan again")
         }
         return plan
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<a.count { difference |= a[i] ^ b[i] }
+        return difference == 0
     }
 
     static func describe(_ error: Error) -> String {

@@ -12,12 +12,14 @@ public enum DiagnosticRenderer {
             case .warning: severity = style.yellow(style.bold("warning"))
             case .note: severity = style.cyan("note")
             }
-            let place = d.location.map { style.bold($0.description) + ": " } ?? "mailform: "
-            let rule = d.rule.map { " [\($0)]" } ?? ""
-            out += "\(place)\(severity): \(d.message)\(rule)\n"
-            if let hint = d.hint { out += "  \(style.dim("hint:")) \(hint)\n" }
+            // File names and messages (which quote values) are escaped:
+            // nothing from a file can move the cursor or start a new log line.
+            let place = d.location.map { style.bold(SafeText.escape($0.description)) + ": " } ?? "mailform: "
+            let rule = d.rule.map { " [\(SafeText.escape($0))]" } ?? ""
+            out += "\(place)\(severity): \(SafeText.escape(d.message))\(rule)\n"
+            if let hint = d.hint { out += "  \(style.dim("hint:")) \(SafeText.escape(hint))\n" }
             for related in d.related {
-                out += "  \(related.location): \(style.cyan("note")): \(related.message)\n"
+                out += "  \(SafeText.escape(related.location.description)): \(style.cyan("note")): \(SafeText.escape(related.message))\n"
             }
         }
         return out
@@ -52,17 +54,18 @@ public enum DiagnosticRenderer {
             let command = d.severity == .error ? "error" : d.severity == .warning ? "warning" : "notice"
             var properties: [String] = []
             if let location = d.location {
-                properties.append("file=\(escapeProperty(location.file))")
+                properties.append("file=\(escapeProperty(SafeText.escape(location.file)))")
                 properties.append("line=\(location.line)")
                 properties.append("col=\(location.column)")
             }
             properties.append("title=\(escapeProperty("mailform" + (d.rule.map { " [\($0)]" } ?? "")))")
-            var message = d.message
-            if let hint = d.hint { message += "\nhint: \(hint)" }
+            var message = SafeText.escape(d.message)
+            if let hint = d.hint { message += "\nhint: \(SafeText.escape(hint))" }
             return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))\n"
         }.joined()
     }
 
+    /// GitHub's escaping of workflow command data (`%`, CR, LF).
     static func escapeData(_ s: String) -> String {
         s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
     }

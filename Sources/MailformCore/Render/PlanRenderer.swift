@@ -23,15 +23,15 @@ public enum PlanRenderer {
         }
         if !plan.unmanaged.isEmpty {
             out += style.dim("Unmanaged (in the store, in no file; left alone without --prune): ")
-                + plan.unmanaged.joined(separator: ", ") + "\n\n"
+                + plan.unmanaged.map(SafeText.escape).joined(separator: ", ") + "\n\n"
         }
         out += style.bold(plan.summary) + "\n"
         return out
     }
 
     static func companyHeader(_ change: CompanyChange, style: Style) -> String {
-        let name = change.name.map { " (\($0))" } ?? ""
-        let text = "  \(change.action.symbol) \(change.id)\(name)"
+        let name = change.name.map { " (\(SafeText.escape($0)))" } ?? ""
+        let text = "  \(change.action.symbol) \(SafeText.escape(change.id))\(name)"
         switch change.action {
         case .add: return style.green(text)
         case .change: return style.yellow(text)
@@ -39,18 +39,24 @@ public enum PlanRenderer {
         }
     }
 
-    /// `~ smtp.port: 25 -> 587`, with secrets as `(sensitive value changed)`.
+    /// `~ smtp.port: 25 -> 587`, with secrets as `(sensitive value changed;
+    /// now ${env:NAME})`: the value never shows, the reference always does, so
+    /// a reviewer sees a company switch to another variable or file.
     public static func fieldLine(_ field: FieldChange, style: Style = .plain) -> String {
+        let path = SafeText.escape(field.path)
+        func shown(_ value: FieldValue) -> String { SafeText.escape(value.display) }
+        let reference = field.desired?.reference.map { "; now \(SafeText.escape($0))" } ?? ""
         switch (field.current, field.desired) {
         case (nil, let desired?):
-            return style.green("+") + " \(field.path): \(desired.display)"
+            if field.sensitive { return style.green("+") + " \(path): (sensitive value\(reference))" }
+            return style.green("+") + " \(path): \(shown(desired))"
         case (let current?, nil):
-            return style.red("-") + " \(field.path): \(current.display)"
+            return style.red("-") + " \(path): \(shown(current))"
         case (let current?, let desired?):
-            if field.sensitive { return style.yellow("~") + " \(field.path): (sensitive value changed)" }
-            return style.yellow("~") + " \(field.path): \(current.display) -> \(desired.display)"
+            if field.sensitive { return style.yellow("~") + " \(path): (sensitive value changed\(reference))" }
+            return style.yellow("~") + " \(path): \(shown(current)) -> \(shown(desired))"
         case (nil, nil):
-            return "  \(field.path)"
+            return "  \(path)"
         }
     }
 
@@ -64,7 +70,7 @@ public enum PlanRenderer {
     public static func markdown(_ plan: Plan, limit: Int = commentLimit) -> String {
         var head = "### mailform plan\n\n**\(plan.summary)**\n\n"
         if !plan.unmanaged.isEmpty {
-            let shown = plan.unmanaged.prefix(50).map { "`\($0)`" }.joined(separator: ", ")
+            let shown = plan.unmanaged.prefix(50).map(SafeText.markdownCodeSpan).joined(separator: ", ")
             let more = plan.unmanaged.count > 50 ? " and \(plan.unmanaged.count - 50) more" : ""
             head += "Unmanaged (in the store, in no file; left alone without `--prune`): \(shown)\(more)\n\n"
         }
@@ -74,7 +80,7 @@ public enum PlanRenderer {
         var table = "| company | action | fields |\n| --- | --- | --- |\n"
         var rowsShown = 0
         for change in plan.changes {
-            let row = "| `\(change.id)` | \(change.action.symbol) \(change.action.rawValue) | \(change.fields.count) |\n"
+            let row = "| \(SafeText.markdownCodeSpan(change.id)) | \(change.action.symbol) \(change.action.rawValue) | \(change.fields.count) |\n"
             if table.utf8.count + row.utf8.count > budget / 2 { break }
             table += row
             rowsShown += 1
@@ -83,12 +89,16 @@ public enum PlanRenderer {
         var details = ""
         var detailsShown = 0
         for change in plan.changes {
-            var block = "<details><summary><code>\(change.action.symbol) \(change.id)</code>"
-            block += change.name.map { " \(escapeHTML($0))" } ?? ""
-            block += " (\(change.fields.count) field\(change.fields.count == 1 ? "" : "s"))</summary>\n\n```\n"
-            for field in change.fields where change.action != .delete { block += fieldLine(field) + "\n" }
-            if change.action == .delete { block += "- \(change.id): all settings\n" }
-            block += "```\n</details>\n"
+            // Values appear only inside <code> (HTML-escaped) and a code block
+            // whose fence no value can close; nothing from a file becomes HTML,
+            // a link or a mention.
+            var block = "<details><summary><code>\(change.action.symbol) \(SafeText.html(change.id))</code>"
+            block += change.name.map { " <code>\(SafeText.html($0))</code>" } ?? ""
+            block += " (\(change.fields.count) field\(change.fields.count == 1 ? "" : "s"))</summary>\n\n"
+            var lines = ""
+            for field in change.fields where change.action != .delete { lines += fieldLine(field) + "\n" }
+            if change.action == .delete { lines += "- \(SafeText.escape(change.id)): all settings\n" }
+            block += SafeText.markdownCodeBlock(lines) + "</details>\n"
             if details.utf8.count + block.utf8.count > budget { break }
             details += block
             detailsShown += 1
@@ -100,10 +110,6 @@ public enum PlanRenderer {
             out += "\n> **Cut to fit one comment:** \(rowsLeft) table row\(rowsLeft == 1 ? "" : "s") and \(detailsLeft) compan\(detailsLeft == 1 ? "y's" : "ies'") details left out. Run `mailform plan` locally, or see the plan artifact, for the whole plan.\n"
         }
         return out
-    }
-
-    static func escapeHTML(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     // MARK: JSON
@@ -131,6 +137,7 @@ public enum PlanRenderer {
     static func fieldObject(_ field: FieldChange) -> [String: Any] {
         let action = field.current == nil ? "add" : field.desired == nil ? "delete" : "change"
         var object: [String: Any] = ["path": field.path, "action": action, "sensitive": field.sensitive]
+        if field.sensitive, let reference = field.desired?.reference { object["desired_reference"] = reference }
         if !field.sensitive {
             if let current = field.current { object["current"] = foundation(current.json) ?? current.display }
             if let desired = field.desired { object["desired"] = foundation(desired.json) ?? desired.display }

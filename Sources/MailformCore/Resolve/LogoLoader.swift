@@ -9,7 +9,7 @@ public enum LogoLoader {
 
         public var message: String {
             switch self {
-            case .outsideWorkspace: "logo path leaves the workspace"
+            case .outsideWorkspace: "logo path leaves the workspace, or is hidden, or is the store or its key"
             case .missing: "logo file does not exist"
             case .tooLarge(let size): "logo file is \(size) bytes, over the 1 MiB limit"
             case .notAnImage: "logo file is not a PNG, JPEG or SVG image"
@@ -18,13 +18,18 @@ public enum LogoLoader {
     }
 
     /// Loads and checks the image; `file` is the absolute path of the company file.
-    public static func load(_ relativePath: String, from file: String, workspaceRoot: String) -> Result<LogoImage, Problem> {
+    /// The same fence as company files (inside the workspace, not hidden, not
+    /// the store or its key), and the size checked on the opened file.
+    public static func load(_ relativePath: String, from file: String, fence: WorkspaceFence) -> Result<LogoImage, Problem> {
         let absolute = Paths.absolute(relativePath, relativeTo: Paths.directory(of: file))
         guard Paths.exists(absolute), !Paths.isDirectory(absolute) else { return .failure(.missing) }
-        guard Paths.isInside(Paths.real(absolute), Paths.real(workspaceRoot)) else { return .failure(.outsideWorkspace) }
-        let size = (try? FileManager.default.attributesOfItem(atPath: absolute)[.size] as? Int) ?? 0
-        guard size <= maxSize else { return .failure(.tooLarge(size)) }
-        guard let bytes = try? Paths.readBytes(absolute) else { return .failure(.missing) }
+        guard case .success(let real) = fence.admit(absolute, requireYAML: false) else { return .failure(.outsideWorkspace) }
+        let bytes: [UInt8]
+        switch SafeFile.read(real, limit: maxSize) {
+        case .success(let read): bytes = read
+        case .failure(.tooLarge(let size, _)): return .failure(.tooLarge(size))
+        case .failure: return .failure(.missing)
+        }
         guard let mediaType = mediaType(of: bytes) else { return .failure(.notAnImage) }
         return .success(LogoImage(fileName: relativePath, mediaType: mediaType, bytes: bytes, sha256: Digest.sha256Hex(bytes)))
     }

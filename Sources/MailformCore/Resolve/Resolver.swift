@@ -7,8 +7,10 @@ public struct Resolver: Sendable {
     public let secrets: SecretResolver
     let files: SourceFiles
 
-    public init(workspace: Workspace, files: SourceFiles, environment: [String: String]) {
-        self.secrets = SecretResolver(workspace: workspace, environment: environment)
+    /// - Parameter owners: env forms of every company and profile the run
+    ///   knows (files and store), for the `{company}` fence.
+    public init(workspace: Workspace, files: SourceFiles, environment: [String: String], owners: Set<String> = []) {
+        self.secrets = SecretResolver(workspace: workspace, environment: environment, owners: owners)
         self.files = files
     }
 
@@ -18,12 +20,13 @@ public struct Resolver: Sendable {
             var problems: [Diagnostic] = []
             let resolved = entry.company.map { reference -> ResolvedSecret in
                 let origin = files.absolutePath(of: reference.mark) ?? entry.path
-                switch secrets.resolve(reference, referencedFrom: origin) {
+                let owner = secrets.owner(ofFile: origin, company: entry.company.id)
+                switch secrets.resolve(reference, referencedFrom: origin, owner: owner) {
                 case .success(let secret):
                     return ResolvedSecret(reference: reference, secret: secret, origin: origin)
                 case .failure(let problem):
                     problems.append(.error(problem.message, at: files.location(reference.mark),
-                                           hint: problem.hint(workspace: secrets.workspace), rule: problem.rule))
+                                           hint: problem.hint(workspace: secrets.workspace, owner: owner), rule: problem.rule))
                     return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin)
                 }
             }

@@ -4,55 +4,77 @@ import JSONSchema
 /// Reads secret values behind references, inside the workspace's fences.
 ///
 /// Company files may come from an untrusted pull request: `${env:}` reads only
-/// variables matching `secrets.env`, and `${file:}` only files inside the
-/// workspace or `secrets.dirs`, after resolving symbolic links. Otherwise a
-/// pull request could make the probe send the CI's credentials to its own host.
+/// variables matching `secrets.env` (with `{company}` / `{profile}` standing
+/// for the file's owner, so one tenant cannot borrow another's variables),
+/// and `${file:}` only files inside the workspace or `secrets.dirs`, after
+/// resolving symbolic links. Whatever the fences say, no reference reads the
+/// store key (`MAILFORM_STORE_KEY`, the key file) or the store and its side
+/// files. Secret files are regular files of at most 64 KiB, checked on the
+/// opened file.
 public struct SecretResolver: Sendable {
+    public static let maxFileSize = 64 << 10
+
     public let workspace: Workspace
     public let environment: [String: String]
+    /// The env forms of every company id and profile name known to the run.
+    public let owners: Set<String>
     /// Secret files read in this run: ten thousand companies often share a few.
     private let fileCache = SecretFileCache()
     private let fenceFolders: [String]
+    private let protectedFiles: Set<String>
 
-    public init(workspace: Workspace, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(workspace: Workspace, environment: [String: String] = ProcessInfo.processInfo.environment,
+                owners: Set<String> = []) {
         self.workspace = workspace
         self.environment = environment
+        self.owners = owners
         self.fenceFolders = workspace.fenceFolders
+        self.protectedFiles = Set(workspace.protectedFiles.map(Paths.real))
     }
 
     public enum Problem: Error, Sendable {
         case envNotAllowed(String)
+        case envProtected(String)
         case envNotSet(String)
         case fileOutsideFence(String)
-        case fileUnreadable(String)
+        case fileProtected(String)
+        case fileUnreadable(String, tried: String, reason: String)
         case empty(String)
 
         public var message: String {
             switch self {
             case .envNotAllowed(let name): "secret reference ${env:\(name)} reads a variable outside the secrets.env fence"
+            case .envProtected(let name): "secret reference ${env:\(name)} reads the store's key or location, which no reference may read"
             case .envNotSet(let name): "environment variable '\(name)' is not set"
             case .fileOutsideFence(let path): "secret file '\(path)' is outside the workspace and secrets.dirs"
-            case .fileUnreadable(let path): "secret file '\(path)' cannot be read"
+            case .fileProtected(let path): "secret file '\(path)' is the store or its key, which no reference may read"
+            case let .fileUnreadable(path, tried, reason): "secret file '\(path)' cannot be read: \(tried) \(reason)"
             case .empty(let reference): "secret \(reference) is empty"
             }
         }
 
         public var rule: String {
             switch self {
-            case .envNotAllowed: "secret-env-fence"
-            case .fileOutsideFence: "secret-file-fence"
+            case .envNotAllowed, .envProtected: "secret-env-fence"
+            case .fileOutsideFence, .fileProtected: "secret-file-fence"
             default: "secret-unresolved"
             }
         }
 
-        public func hint(workspace: Workspace) -> String {
+        public func hint(workspace: Workspace, owner: SecretOwner? = nil) -> String {
             switch self {
             case .envNotAllowed:
-                "use a variable matching \(workspace.secretEnvPatterns.joined(separator: ", ")), or add its pattern to secrets.env in mailform.yaml"
-            case .envNotSet(let name): "export \(name) before running mailform"
-            case .fileOutsideFence: "keep secret files inside the workspace, or add their folder to secrets.dirs in mailform.yaml"
-            case .fileUnreadable: "check that the file exists and is readable"
-            case .empty: "put the secret value in it"
+                let example: String = switch owner {
+                case .company(let id)?: " (for this company: MAILFORM_\(SecretOwner.envForm(id))_...)"
+                case .profile(let name)?: " (for this profile: MAILFORM_\(SecretOwner.envForm(name))_...)"
+                case nil: ""
+                }
+                return "use a variable matching \(workspace.secretEnvPatterns.joined(separator: ", "))\(example); a company may not read another company's variables"
+            case .envProtected, .fileProtected: return "reference the secret itself, in a variable or file of its own"
+            case .envNotSet(let name): return "export \(name) before running mailform"
+            case .fileOutsideFence: return "keep secret files inside the workspace, or add their folder to secrets.dirs in mailform.yaml"
+            case .fileUnreadable: return "the path is relative to the file that holds the reference; check that it exists, is readable and under 64 KiB"
+            case .empty: return "put the secret value in it"
             }
         }
     }
@@ -63,21 +85,48 @@ public struct SecretResolver: Sendable {
         Paths.absolute(path, relativeTo: Paths.directory(of: file))
     }
 
-    /// Checks the fence without reading anything (used by `validate`).
-    public func checkFence(_ reference: SecretReference, referencedFrom file: String) -> Problem? {
+    /// Who wrote a reference held in `file`: a profile when the file lies in
+    /// the profiles folder, else the company.
+    public func owner(ofFile file: String, company: String) -> SecretOwner {
+        if Paths.directory(of: file) == workspace.profilesDirectory {
+            return .profile(((file as NSString).lastPathComponent as NSString).deletingPathExtension)
+        }
+        return .company(company)
+    }
+
+    /// Checks the fence without reading anything (used by `validate` too).
+    public func checkFence(_ reference: SecretReference, referencedFrom file: String, owner: SecretOwner) -> Problem? {
         switch reference.kind {
         case .env(let name):
-            return workspace.allowsEnv(name) ? nil : .envNotAllowed(name)
+            if StoreLocation.protectedVariables.contains(name) { return .envProtected(name) }
+            return workspace.allowsEnv(name, owner: owner, owners: owners) ? nil : .envNotAllowed(name)
         case .file(let path):
-            let absolute = filePath(path, referencedFrom: file)
-            let real = Paths.real(absolute)
+            let real = Paths.real(filePath(path, referencedFrom: file))
+            if protectedFiles.contains(real) { return .fileProtected(path) }
             return fenceFolders.contains(where: { Paths.isInside(real, $0) }) ? nil : .fileOutsideFence(path)
         }
     }
 
+    /// Every fence problem of a company's references, located. The same
+    /// walk (`mapSecrets`) as resolution, so validate reports everything plan
+    /// would refuse, whichever provider is active.
+    public func fenceDiagnostics(_ company: Company<SecretReference>, companyFile: String, files: SourceFiles) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        _ = company.mapSecrets { _, reference -> Int in
+            let origin = files.absolutePath(of: reference.mark) ?? companyFile
+            let owner = owner(ofFile: origin, company: company.id)
+            if let problem = checkFence(reference, referencedFrom: origin, owner: owner) {
+                out.append(.error(problem.message, at: files.location(reference.mark), hint: problem.hint(workspace: workspace, owner: owner),
+                                  rule: problem.rule))
+            }
+            return 0
+        }
+        return out
+    }
+
     /// Reads the value. A trailing newline of a secret file is dropped.
-    public func resolve(_ reference: SecretReference, referencedFrom file: String) -> Result<Secret, Problem> {
-        if let problem = checkFence(reference, referencedFrom: file) { return .failure(problem) }
+    public func resolve(_ reference: SecretReference, referencedFrom file: String, owner: SecretOwner) -> Result<Secret, Problem> {
+        if let problem = checkFence(reference, referencedFrom: file, owner: owner) { return .failure(problem) }
         switch reference.kind {
         case .env(let name):
             guard let value = environment[name] else { return .failure(.envNotSet(name)) }
@@ -85,13 +134,18 @@ public struct SecretResolver: Sendable {
             return .success(Secret(value))
         case .file(let path):
             let absolute = filePath(path, referencedFrom: file)
-            let read = fileCache.value(for: absolute) {
-                guard !Paths.isDirectory(absolute), var bytes = try? Paths.readBytes(absolute) else { return nil }
-                if bytes.last == 0x0A { bytes.removeLast() }
-                if bytes.last == 0x0D { bytes.removeLast() }
-                return Secret(bytes: bytes)
+            let read = fileCache.value(for: absolute) { () -> Result<Secret, Problem> in
+                switch SafeFile.read(Paths.real(absolute), limit: Self.maxFileSize) {
+                case .success(var bytes):
+                    if bytes.last == 0x0A { bytes.removeLast() }
+                    if bytes.last == 0x0D { bytes.removeLast() }
+                    return .success(Secret(bytes: bytes))
+                case .failure(let problem):
+                    let reason = Paths.exists(absolute) ? problem.message : "does not exist"
+                    return .failure(.fileUnreadable(path, tried: Paths.display(absolute), reason: reason))
+                }
             }
-            guard let secret = read else { return .failure(.fileUnreadable(path)) }
+            guard case .success(let secret) = read else { return read }
             guard !secret.isEmpty else { return .failure(.empty(reference.description)) }
             return .success(secret)
         }
@@ -100,10 +154,10 @@ public struct SecretResolver: Sendable {
 
 /// Secret file contents read once per run and path.
 final class SecretFileCache: @unchecked Sendable {
-    private var values: [String: Secret?] = [:]
+    private var values: [String: Result<Secret, SecretResolver.Problem>] = [:]
     private let lock = NSLock()
 
-    func value(for path: String, read: () -> Secret?) -> Secret? {
+    func value(for path: String, read: () -> Result<Secret, SecretResolver.Problem>) -> Result<Secret, SecretResolver.Problem> {
         lock.lock()
         defer { lock.unlock() }
         if let hit = values[path] { return hit }

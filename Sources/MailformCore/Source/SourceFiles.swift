@@ -1,35 +1,49 @@
+import Foundation
 import JSONSchema
 
 /// The files a run has read, indexed by the `source` number in every ``Mark``.
 ///
 /// Paths are kept as the user should see them: relative to the current
-/// directory when the file lies below it.
+/// directory when the file lies below it. Thread-safe: profiles are added
+/// while companies load in parallel.
 public final class SourceFiles: @unchecked Sendable {
-    public private(set) var paths: [String] = []
-    public private(set) var absolutePaths: [String] = []
+    private var storedPaths: [String] = []
+    private var storedAbsolutePaths: [String] = []
+    private let lock = NSLock()
 
     public init() {}
 
+    public var paths: [String] { lock.withLock { storedPaths } }
+    public var absolutePaths: [String] { lock.withLock { storedAbsolutePaths } }
+
     /// Registers a file by absolute path and returns its source index.
-    public func add(absolutePath: String) -> Int {
-        paths.append(Paths.display(absolutePath))
-        absolutePaths.append(absolutePath)
-        return paths.count - 1
+    public func add(absolutePath: String, display: String? = nil) -> Int {
+        lock.withLock {
+            storedPaths.append(display ?? Paths.display(absolutePath))
+            storedAbsolutePaths.append(absolutePath)
+            return storedPaths.count - 1
+        }
     }
+
+    /// The path shown for a source index.
+    public func path(_ source: Int) -> String { lock.withLock { storedPaths[source] } }
 
     /// The absolute path of the file a mark belongs to.
     public func absolutePath(of mark: Mark?) -> String? {
-        guard let mark, Int(mark.source) < absolutePaths.count else { return nil }
-        return absolutePaths[Int(mark.source)]
+        guard let mark else { return nil }
+        return lock.withLock { Int(mark.source) < storedAbsolutePaths.count ? storedAbsolutePaths[Int(mark.source)] : nil }
     }
 
     public func location(_ mark: Mark?) -> SourceLocation? {
-        guard let mark, Int(mark.source) < paths.count else { return nil }
-        return SourceLocation(file: paths[Int(mark.source)], line: Int(mark.line), column: Int(mark.column))
+        guard let mark else { return nil }
+        return lock.withLock {
+            Int(mark.source) < storedPaths.count
+                ? SourceLocation(file: storedPaths[Int(mark.source)], line: Int(mark.line), column: Int(mark.column)) : nil
+        }
     }
 
     /// The location of the first line of a file, for whole-file problems.
     public func start(of source: Int) -> SourceLocation {
-        SourceLocation(file: paths[source], line: 1, column: 1)
+        SourceLocation(file: path(source), line: 1, column: 1)
     }
 }

@@ -18,10 +18,13 @@ public struct SealedSecret: Sendable {
 public struct SecretBox: Sendable {
     let key: StoreKey
     private let fingerprintKey: [UInt8]
+    private let planKey: [UInt8]
 
-    public init(key: StoreKey) {
+    /// - Throws: ``Failure`` when OpenSSL's HMAC does not work.
+    public init(key: StoreKey) throws {
         self.key = key
-        self.fingerprintKey = SecretBox.hmac(key: key.bytes, Array("mailform fingerprint v1".utf8))
+        self.fingerprintKey = try SecretBox.hmac(key: key.bytes, Array("mailform fingerprint v1".utf8))
+        self.planKey = try SecretBox.hmac(key: key.bytes, Array("mailform saved plan v1".utf8))
     }
 
     public var keyID: String { key.id }
@@ -60,14 +63,26 @@ public struct SecretBox: Sendable {
     }
 
     /// HMAC-SHA256 of the value under the fingerprint key, in hex.
-    public func fingerprint(_ secret: Secret) -> SecretFingerprint {
-        let mac = secret.withRevealedBytes { SecretBox.hmac(key: fingerprintKey, $0) }
+    public func fingerprint(_ secret: Secret) throws -> SecretFingerprint {
+        let mac = try secret.withRevealedBytes { try SecretBox.hmac(key: fingerprintKey, $0) }
         return SecretFingerprint(hex: Hex.encode(mac))
     }
 
-    static func hmac(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+    /// The MAC of a saved plan's canonical bytes, in hex, under a key derived
+    /// from the store key for that purpose only.
+    public func planMAC(_ bytes: [UInt8]) -> String {
+        // HMAC was proven to work in `init`; should it fail now, the value is
+        // one no plan carries, so verification fails closed.
+        (try? SecretBox.hmac(key: planKey, bytes)).map(Hex.encode) ?? "unavailable"
+    }
+
+    /// HMAC-SHA256; throws when OpenSSL reports a failure (a zeroed MAC would
+    /// make every fingerprint equal).
+    static func hmac(key: [UInt8], _ data: [UInt8]) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        _ = mailform_hmac_sha256(key, Int32(key.count), data, data.count, &out)
+        guard mailform_hmac_sha256(key, Int32(key.count), data, data.count, &out) == 1 else {
+            throw Failure(description: "HMAC-SHA256 failed in OpenSSL")
+        }
         return out
     }
 }

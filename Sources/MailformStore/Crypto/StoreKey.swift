@@ -18,12 +18,21 @@ public struct StoreKey: Sendable {
         self.id = String(Digest.sha256Hex(bytes).prefix(16))
     }
 
-    public static func keyFilePath(forStore store: String) -> String { store + ".key" }
+    public static func keyFilePath(forStore store: String) -> String { StoreLocation.keyFile(forStore: store) }
 
     public enum Source: Sendable, Equatable {
         case environment
         case file(String)
         case created(String)
+        /// Made for this run only (nothing encrypted needs a lasting key).
+        case ephemeral
+    }
+
+    /// A random key for one run, never written anywhere.
+    static func ephemeral() -> StoreKey {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        if RAND_bytes(&bytes, 32) != 1 { bytes = Array(Digest.sha256(Array("\(ProcessInfo.processInfo.processIdentifier) \(Date())".utf8))) }
+        return StoreKey(bytes: bytes)
     }
 
     public struct Failure: Error, CustomStringConvertible {

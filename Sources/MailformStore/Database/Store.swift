@@ -29,6 +29,10 @@ public final class Store: @unchecked Sendable {
         config.busyMode = .timeout(lockTimeout)
         config.label = "mailform-store"
         do {
+            // 0600 from creation: the store and its -wal, -shm and -journal files
+            // are created under this umask (chmod afterwards left a window).
+            let previous = umask(0o077)
+            defer { umask(previous) }
             let existed = FileManager.default.fileExists(atPath: path)
             let pool = try DatabasePool(path: path, configuration: config)
             if !existed { chmod(path, 0o600) }

@@ -14,9 +14,13 @@ public enum Applier {
         public var planDigest: String
         public var actor: String
         public var sourceCommit: String?
+        /// Companies left out of this apply because their probe failed (`--skip-failed`):
+        /// recorded in the revision, so a partial apply is never mistaken for a whole one.
+        public var leftOut: [String] = []
 
         public init(plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, planDigest: String,
-                    actor: String, sourceCommit: String?) {
+                    actor: String, sourceCommit: String?, leftOut: [String] = []) {
+            self.leftOut = leftOut
             self.plan = plan
             self.desired = desired
             self.expectedStoreID = expectedStoreID
@@ -40,10 +44,12 @@ public enum Applier {
         // Encrypt before taking the write lock: the lock is held only for the writes.
         var sealed: [String: Company<StoredSecret>] = [:]
         for change in request.plan.changes where change.action != .delete {
-            guard let desired = request.desired[change.id] else { continue }
+            guard let desired = request.desired[change.id] else {
+                throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written")
+            }
             sealed[change.id] = try desired.mapSecrets { path, resolved -> StoredSecret in
                 let seal = try box.seal(resolved.secret, context: SecretBox.context(company: change.id, path: path))
-                return StoredSecret(sealed: seal, fingerprint: box.fingerprint(resolved.secret))
+                return StoredSecret(sealed: seal, fingerprint: try box.fingerprint(resolved.secret))
             }
         }
         let now = ISO8601DateFormatter().string(from: Date())
@@ -51,7 +57,8 @@ public enum Applier {
             try checkFresh(request, db)
             try db.execute(sql: """
                 INSERT INTO revisions (applied_at, actor, source_commit, plan_digest, summary) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [now, request.actor, request.sourceCommit, request.planDigest, request.plan.summary])
+                """, arguments: [now, request.actor, request.sourceCommit, request.planDigest,
+                                 request.plan.summary + (request.leftOut.isEmpty ? "" : " Left out after a failed probe: \(request.leftOut.joined(separator: ", ")).")])
             let revision = db.lastInsertedRowID
             for change in request.plan.changes {
                 switch change.action {

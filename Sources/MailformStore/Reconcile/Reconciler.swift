@@ -1,18 +1,6 @@
 import Foundation
 import MailformCore
 
-/// Where the store is: `--store`, then `MAILFORM_STORE`, then the workspace's
-/// `store:`, then `mailform.db` in the workspace folder.
-public enum StoreLocation {
-    public static func resolve(flag: String?, workspace: Workspace,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let flag { return Paths.absolute(flag) }
-        if let env = environment["MAILFORM_STORE"], !env.isEmpty { return Paths.absolute(env) }
-        if let path = workspace.storePath { return path }
-        return Paths.absolute("mailform.db", relativeTo: workspace.root)
-    }
-}
-
 /// The store, its key and its contents, opened for planning or applying.
 public struct OpenedStore: Sendable {
     public var store: Store?
@@ -31,9 +19,13 @@ public enum Reconciler {
         public init(_ description: String) { self.description = description }
     }
 
-    /// Opens the store (without creating it) and its key (creating the key file
-    /// on first use, when the store holds no secrets yet).
-    public static func openStore(path: String, createStore: Bool, lockTimeout: TimeInterval = 10,
+    /// Opens the store (without creating it) and its key.
+    ///
+    /// - Parameter createKey: whether a missing key file is created (apply,
+    ///   and `plan --out`, which signs with it). Otherwise, when the store
+    ///   holds no secrets, a key for this run only is used: read-only
+    ///   commands create no files.
+    public static func openStore(path: String, createStore: Bool, createKey: Bool? = nil, lockTimeout: TimeInterval = 10,
                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedStore {
         let store: Store?
         do {
@@ -44,7 +36,8 @@ public enum Reconciler {
         let storedKeys = try store?.storedKeyIDs() ?? []
         let loaded: (StoreKey, StoreKey.Source)?
         do {
-            loaded = try StoreKey.load(storePath: path, environment: environment, create: storedKeys.isEmpty)
+            loaded = try StoreKey.load(storePath: path, environment: environment, create: storedKeys.isEmpty && (createKey ?? createStore))
+                ?? (storedKeys.isEmpty ? (StoreKey.ephemeral(), .ephemeral) : nil)
         } catch let failure as StoreKey.Failure {
             throw Failure(failure.description)
         }
@@ -59,23 +52,36 @@ public enum Reconciler {
             notice = "created the store key \(Paths.display(file)) (mode 0600); keep it safe: without it the store's secrets cannot be read"
         }
         let current = try store.map { s in try s.read { db in try CompanyRows.readAll(db) } } ?? [:]
-        return OpenedStore(store: store, path: path, box: SecretBox(key: key), current: current,
+        let box: SecretBox
+        do { box = try SecretBox(key: key) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
+        return OpenedStore(store: store, path: path, box: box, current: current,
                            storeID: try store?.identity(), keyNotice: notice)
     }
 
     /// The plan of `desired` against the opened store.
-    public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, scope: [String], prune: Bool) -> Plan {
-        let fingerprinted = desired.map { $0.map { opened.box.fingerprint($0.secret) } }
-        let current = opened.current.mapValues { Differ.Current(company: $0.company.fingerprinted, revision: $0.revision) }
+    public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, scope: [String], prune: Bool) throws -> Plan {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
+        return try plan(desired: desired, opened: opened, filter: filter, prune: prune)
+    }
+
+    /// The plan of `desired` against the opened store, limited to the ids `filter` accepts.
+    public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, filter: ((String) -> Bool)?, prune: Bool) throws -> Plan {
+        let fingerprinted = try desired.map { company in
+            try company.map { resolved in
+                var fingerprint = try opened.box.fingerprint(resolved.secret)
+                fingerprint.reference = resolved.reference.description
+                return fingerprint
+            }
+        }
+        let current = opened.current.mapValues { Differ.Current(company: $0.company.fingerprinted, revision: $0.revision) }
         return Differ.diff(desired: fingerprinted, current: current, scope: filter, prune: prune)
     }
 
     /// The saved-plan form of a desired company: references relative to the workspace, fingerprints.
-    public static func planned(_ company: Company<ResolvedSecret>, box: SecretBox, workspaceRoot: String) -> Company<PlannedSecret> {
-        company.map { secret in
+    public static func planned(_ company: Company<ResolvedSecret>, box: SecretBox, workspaceRoot: String) throws -> Company<PlannedSecret> {
+        try company.map { secret in
             PlannedSecret(reference: secret.reference.description, origin: relative(secret.origin, to: workspaceRoot),
-                          fingerprint: box.fingerprint(secret.secret).hex)
+                          fingerprint: try box.fingerprint(secret.secret).hex)
         }
     }
 

@@ -81,16 +81,21 @@ struct ApplyCommand: ParsableCommand {
     // MARK: Fresh plan
 
     func applyFresh() throws {
-        let loaded = try Pipeline.loadAndResolve(input)
-        let workspace = loaded.result.workspace
+        let result = Pipeline.load(input, storeFlag: storeOptions.store)
+        let workspace = result.workspace
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
         if !autoApprove && (isatty(0) != 1 || format == .json) {
             Pipeline.fatal("apply needs --auto-approve when it is not run on a terminal",
                            hint: "review with 'mailform plan --out plan.json', then 'mailform apply plan.json', or pass --auto-approve")
         }
         // The store is created only when there is something to write.
-        let opened = Pipeline.openStore(path: path, create: false, lockTimeout: storeOptions.lockTimeout)
-        let plan = Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune)
+        let opened = Pipeline.openStore(path: path, create: false, createKey: true, lockTimeout: storeOptions.lockTimeout)
+        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys, quiet: quiet)
+        let plan = Pipeline.attempt { try Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune) }
+        if !companies.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
+            Pipeline.fatal("no company matches \(companies.map(SafeText.escape).joined(separator: ", ")); nothing was written",
+                           hint: "--company takes company ids, with '*' wildcards")
+        }
         show(plan)
         if plan.isEmpty { return }
         checkSafety(plan, workspace: workspace)
@@ -102,72 +107,38 @@ struct ApplyCommand: ParsableCommand {
         }
         let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map { ($0.id, $0) })
         let digest = "sha256:" + Digest.sha256Hex(PlanRenderer.text(plan, style: .plain))
-        let probed = probeBeforeWriting(plan, desired: desired, loaded: loaded.result, workspace: workspace)
-        write(probed, desired: desired, expectedStoreID: opened.storeID, digest: digest, opened: opened, workspace: workspace)
+        let (probed, leftOut) = probeBeforeWriting(plan, desired: desired, loaded: loaded.result, workspace: workspace, box: opened.box)
+        write(probed, desired: desired, expectedStoreID: opened.storeID, digest: digest, opened: opened, workspace: workspace, leftOut: leftOut)
     }
 
     // MARK: Saved plan
 
+    /// Applies a saved plan: verified, re-validated and recomputed by
+    /// `SavedPlanCheck`; what is shown, probed and written is the recomputed plan.
     func applySaved(_ file: String, displayName: String) throws {
-        guard let data = FileManager.default.contents(atPath: file) else { Pipeline.fatal("cannot read \(displayName)") }
-        let saved: SavedPlan
+        let prepared: SavedPlanCheck.Prepared
         do {
-            saved = try SavedPlan.read(data, path: displayName)
-        } catch let refusal as SavedPlan.Refusal {
-            Pipeline.fatal(refusal.description)
-        }
-        var diagnostics = DiagnosticCollector()
-        let files = SourceFiles()
-        // The workspace: --workspace, else the one the plan was made with (relative
-        // to the current folder, as plan ran), else one above the plan file.
-        let recorded = saved.workspace_file.map { Paths.absolute($0) }.flatMap { Paths.exists($0) ? $0 : nil }
-        let workspaceFile = input.workspace.map { _ in WorkspaceLoader.find(paths: [], override: input.workspace) } ?? recorded
-            ?? WorkspaceLoader.find(paths: [Paths.directory(of: file)], override: nil)
-        if saved.workspace_file != nil && workspaceFile == nil {
-            Pipeline.fatal("the plan was made with the workspace \(saved.workspace_file!), which is not here",
-                           hint: "run apply from the folder plan ran in, or name the workspace with --workspace")
-        }
-        let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics)
-        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1) }
-        let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
-        if saved.store_id != nil && !Paths.exists(path) {
-            Pipeline.fatal("stale plan: the plan was made against a store that is not at \(Paths.display(path)); run plan again")
-        }
-        let opened = Pipeline.openStore(path: path, create: false, lockTimeout: storeOptions.lockTimeout)
-        let resolver = SecretResolver(workspace: workspace)
-        var desired: [String: Company<ResolvedSecret>] = [:]
-        var stale: [String] = []
-        for change in saved.changes {
-            guard let document = change.desired else { continue }
-            guard let settings = try? document.settings() else { Pipeline.fatal("\(displayName) holds invalid settings for \(change.company)") }
-            var problems: [String] = []
-            let resolved = settings.mapSecrets { fieldPath, planned -> ResolvedSecret in
-                let origin = Paths.absolute(planned.origin, relativeTo: workspace.root)
-                guard let reference = SecretReference(parsing: planned.reference) else {
-                    problems.append("\(change.company) \(fieldPath): invalid reference")
-                    return ResolvedSecret(reference: SecretReference(kind: .env("")), secret: Secret(""), origin: origin)
-                }
-                switch resolver.resolve(reference, referencedFrom: origin) {
-                case .success(let secret):
-                    if opened.box.fingerprint(secret).hex != planned.fingerprint {
-                        stale.append("secret \(fieldPath) of company \(change.company) changed since the plan")
-                    }
-                    return ResolvedSecret(reference: reference, secret: secret, origin: origin)
-                case .failure(let problem):
-                    problems.append("\(change.company) \(fieldPath): \(problem.message)")
-                    return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin)
-                }
+            prepared = try SavedPlanCheck.prepare(file: file, label: displayName, workspaceOverride: input.workspace,
+                                                  options: Pipeline.workspaceOptions(input, storeFlag: storeOptions.store),
+                                                  lockTimeout: storeOptions.lockTimeout)
+        } catch let refusal as SavedPlanCheck.Refusal {
+            switch refusal {
+            case .invalid(let diagnostics):
+                var collector = DiagnosticCollector()
+                collector.report(contentsOf: diagnostics)
+                Pipeline.fail(collector, files: 1)
+            case .refused(let message, let hint): Pipeline.fatal(message, hint: hint)
+            case .stale(let message): Pipeline.fatal(message)
             }
-            if !problems.isEmpty { Pipeline.fatal("cannot resolve the plan's secrets: " + problems.joined(separator: "; ")) }
-            desired[change.company] = resolved
         }
-        if !stale.isEmpty { Pipeline.fatal("stale plan: " + stale.joined(separator: "; ") + "; run plan again") }
-        let plan = saved.plan
+        let plan = prepared.plan
         show(plan)
         if plan.isEmpty { return }
-        checkSafety(plan, workspace: workspace)
-        let probed = probeBeforeWriting(plan, desired: desired, loaded: nil, workspace: workspace)
-        write(probed, desired: desired, expectedStoreID: saved.store_id, digest: saved.digest, opened: opened, workspace: workspace)
+        checkSafety(plan, workspace: prepared.workspace)
+        let (probed, leftOut) = probeBeforeWriting(plan, desired: prepared.desired, loaded: nil, workspace: prepared.workspace,
+                                                   box: prepared.opened.box)
+        write(probed, desired: prepared.desired, expectedStoreID: prepared.saved.store_id, digest: prepared.saved.digest,
+              opened: prepared.opened, workspace: prepared.workspace, leftOut: leftOut)
     }
 
     // MARK: Shared
@@ -193,16 +164,18 @@ struct ApplyCommand: ParsableCommand {
     /// Probes every changed endpoint, like the settings page's Save. A failure
     /// stops the apply (exit 3, nothing written), unless --skip-failed leaves
     /// the failing companies out.
-    func probeBeforeWriting(_ plan: Plan, desired: [String: Company<ResolvedSecret>], loaded: LoadResult?, workspace: Workspace) -> Plan {
+    func probeBeforeWriting(_ plan: Plan, desired: [String: Company<ResolvedSecret>], loaded: LoadResult?, workspace: Workspace,
+                            box: SecretBox) -> (Plan, leftOut: [String]) {
         if noProbe {
-            Pipeline.notice("connectivity was not checked (--no-probe)")
-            return plan
+            if !quiet { Pipeline.notice("connectivity was not checked (--no-probe)") }
+            return (plan, [])
         }
         let endpoints = ProbeRunner.changedEndpoints(plan)
-        guard !endpoints.isEmpty else { return plan }
+        guard !endpoints.isEmpty else { return (plan, []) }
         let companies = plan.changes.compactMap { desired[$0.id] }
+        // apply runs after review: the changed endpoints get their credentials.
         let (results, targets) = ProbeRunner.run(companies, only: endpoints, loaded: loaded, options: probeFlags.options(for: workspace),
-                                                 trusted: { _, _, _ in true })
+                                                 gate: .everywhere, box: box)
         Self.report.probe = ProbeReport.json(results, skipped: targets.skipped)
         if format == .text && !quiet {
             Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1)))
@@ -210,7 +183,7 @@ struct ApplyCommand: ParsableCommand {
             for r in results where !r.ok { Console.err(ProbeReport.line(r, style: Style.forStream(2))) }
         }
         let failed = Set(results.filter { !$0.ok }.map(\.company))
-        guard !failed.isEmpty else { return plan }
+        guard !failed.isEmpty else { return (plan, []) }
         if !skipFailed {
             Pipeline.fatal("\(failed.count) compan\(failed.count == 1 ? "y's" : "ies'") endpoints failed the probe (\(failed.sorted().joined(separator: ", "))); nothing was written",
                            hint: "fix the settings named above, or pass --skip-failed to write the others, or --no-probe to skip the check",
@@ -220,25 +193,30 @@ struct ApplyCommand: ParsableCommand {
         kept.changes.removeAll { failed.contains($0.id) }
         Pipeline.notice("left out because their probe failed: \(failed.sorted().joined(separator: ", "))")
         if kept.changes.isEmpty { Pipeline.fatal("every changed company failed the probe; nothing was written", code: 3) }
-        return kept
+        return (kept, failed.sorted())
     }
 
+    /// Writes in one transaction. A partial apply (`--skip-failed` left
+    /// companies out) exits 3 after writing, and its revision names them.
     func write(_ plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, digest: String,
-               opened: OpenedStore, workspace: Workspace) {
+               opened: OpenedStore, workspace: Workspace, leftOut: [String]) {
         let opened = opened.store == nil ? Pipeline.openStore(path: opened.path, create: true, lockTimeout: storeOptions.lockTimeout) : opened
         guard let store = opened.store else { Pipeline.fatal("the store is not open") }
         let request = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, planDigest: digest,
-                                      actor: actor ?? Actor.current, sourceCommit: GitInfo.head(of: workspace.root))
+                                      actor: actor ?? Actor.current, sourceCommit: GitInfo.head(of: workspace.root), leftOut: leftOut)
         do {
             let revision = try Applier.apply(request, store: store, box: opened.box)
             if format == .json {
                 var object: [String: Any] = ["plan": PlanRenderer.jsonObject(plan), "revision": revision,
                                              "added": plan.count(.add), "changed": plan.count(.change), "deleted": plan.count(.delete)]
                 if let probe = Self.report.probe { object["probe"] = probe }
+                object["left_out"] = leftOut
                 Console.out(JSONOutput.string(object))
             } else {
-                Console.out("\(quiet ? "" : "\n")Apply complete: \(plan.count(.add)) added, \(plan.count(.change)) changed, \(plan.count(.delete)) deleted (revision \(revision)).\n")
+                let partial = leftOut.isEmpty ? "" : "; left out after a failed probe: \(leftOut.joined(separator: ", "))"
+                Console.out("\(quiet ? "" : "\n")Apply complete: \(plan.count(.add)) added, \(plan.count(.change)) changed, \(plan.count(.delete)) deleted (store revision \(revision))\(partial).\n")
             }
+            if !leftOut.isEmpty { Foundation.exit(3) }
         } catch let stale as Applier.StalePlan {
             Pipeline.fatal(stale.description)
         } catch let failure as Store.Failure {

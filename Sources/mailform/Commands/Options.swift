@@ -9,6 +9,11 @@ struct InputOptions: ParsableArguments {
 
     @Option(help: "The workspace file (mailform.yaml) or its folder; found by walking up from the paths otherwise.")
     var workspace: String?
+
+    @Option(help: ArgumentHelp(
+        "A trusted workspace file whose settings (store, proxy, CA file, secret fences, mode, safety) replace the workspace's own (default: $MAILFORM_TRUSTED_WORKSPACE).",
+        discussion: "On pull requests, pass the base branch's mailform.yaml: nothing the pull request sets in its own copy then widens what is read or where traffic goes."))
+    var trustedWorkspace: String?
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

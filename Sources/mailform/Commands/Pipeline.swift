@@ -12,17 +12,35 @@ enum Pipeline {
         var desired: [Company<ResolvedSecret>]
     }
 
-    static func loadAndResolve(_ input: InputOptions, quiet: Bool = false) throws -> Loaded {
-        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace)
+    static func workspaceOptions(_ input: InputOptions, storeFlag: String? = nil) -> WorkspaceLoader.Options {
+        WorkspaceLoader.Options(trusted: input.trustedWorkspace, storeFlag: storeFlag, paths: input.paths)
+    }
+
+    /// load → validate: every file, with diagnostics printed and exit 1 on errors.
+    static func load(_ input: InputOptions, storeFlag: String? = nil) -> LoadResult {
+        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace,
+                                        options: workspaceOptions(input, storeFlag: storeFlag))
+        if result.diagnostics.hasErrors { fail(result.diagnostics, files: result.fileCount) }
+        return result
+    }
+
+    /// resolve: reads the secrets. `storeIDs` are the company ids the store
+    /// holds, so the env fence also keeps their variables from other companies.
+    static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [], quiet: Bool = false) -> Loaded {
         var diagnostics = result.diagnostics
-        if diagnostics.hasErrors { fail(diagnostics, files: result.fileCount) }
-        let resolver = Resolver(workspace: result.workspace, files: result.files, environment: ProcessInfo.processInfo.environment)
+        let owners = result.owners.union(storeIDs.map(SecretOwner.envForm))
+        let resolver = Resolver(workspace: result.workspace, files: result.files, environment: ProcessInfo.processInfo.environment,
+                                owners: owners)
         let desired = resolver.resolve(result.companies, diagnostics: &diagnostics)
         if diagnostics.hasErrors { fail(diagnostics, files: result.fileCount) }
         if !quiet, diagnostics.warningCount > 0 {
             Console.err(DiagnosticRenderer.text(diagnostics.sorted, style: Style.forStream(2)))
         }
         return Loaded(result: result, desired: desired)
+    }
+
+    static func loadAndResolve(_ input: InputOptions, quiet: Bool = false) -> Loaded {
+        resolve(load(input), quiet: quiet)
     }
 
     static func fail(_ diagnostics: DiagnosticCollector, files: Int) -> Never {
@@ -44,9 +62,14 @@ enum Pipeline {
         Console.err("mailform: \(message)\n")
     }
 
-    static func openStore(path: String, create: Bool, lockTimeout: Double) -> OpenedStore {
+    /// Runs a library call; its error ends the command with exit 1.
+    static func attempt<T>(_ body: () throws -> T) -> T {
+        do { return try body() } catch { fatal("\(error)") }
+    }
+
+    static func openStore(path: String, create: Bool, createKey: Bool? = nil, lockTimeout: Double) -> OpenedStore {
         do {
-            let opened = try Reconciler.openStore(path: path, createStore: create, lockTimeout: lockTimeout)
+            let opened = try Reconciler.openStore(path: path, createStore: create, createKey: createKey, lockTimeout: lockTimeout)
             if let notice = opened.keyNotice { Pipeline.notice(notice) }
             return opened
         } catch let failure as Reconciler.Failure {

@@ -45,18 +45,25 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try Pipeline.loadAndResolve(input)
-        let workspace = loaded.result.workspace
+        let result = Pipeline.load(input, storeFlag: storeOptions.store)
+        let workspace = result.workspace
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
-        let opened = Pipeline.openStore(path: path, create: false, lockTimeout: storeOptions.lockTimeout)
-        let plan = Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune)
+        // Only a saved plan needs a lasting key (it is signed with it).
+        let opened = Pipeline.openStore(path: path, create: false, createKey: out != nil, lockTimeout: storeOptions.lockTimeout)
+        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys)
+        let plan = Pipeline.attempt { try Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune) }
+        if !companies.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
+            Pipeline.fatal("no company matches \(companies.map(SafeText.escape).joined(separator: ", "))",
+                           hint: "--company takes company ids, with '*' wildcards")
+        }
         if let out {
-            let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map {
-                ($0.id, Reconciler.planned($0, box: opened.box, workspaceRoot: workspace.root))
+            let desired = Dictionary(uniqueKeysWithValues: Pipeline.attempt {
+                try loaded.desired.map { ($0.id, try Reconciler.planned($0, box: opened.box, workspaceRoot: workspace.root)) }
             })
             let workspaceFile = WorkspaceLoader.find(paths: input.paths, override: input.workspace).map(Paths.display)
-            let saved = SavedPlan(plan: plan, desired: desired, storeID: opened.storeID, mode: workspace.mode,
+            var saved = SavedPlan(plan: plan, desired: desired, storeID: opened.storeID, mode: workspace.mode,
                                   workspaceFile: workspaceFile, version: BuildInfo.version, createdAt: Date())
+            saved.sign(opened.box.planMAC)
             do {
                 try saved.encoded().write(to: URL(fileURLWithPath: Paths.absolute(out)))
             } catch {
@@ -66,17 +73,15 @@ struct PlanCommand: ParsableCommand {
         var probeResults: [ProbeResult] = []
         var skipped: [(company: String, reason: String)] = []
         if probe {
-            // Credentials go only to hosts the store already has for the company:
-            // a pull request must not make the probe hand them to a new host.
-            let known = ProbeRunner.knownHosts(opened)
-            let send = sendCredentials
+            // Credentials go only to endpoints that already hold that same
+            // secret in the store (docs/security.md): a pull request cannot
+            // make the probe hand a secret to a new host, port or TLS mode.
+            let gate = sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
             let endpoints = ProbeRunner.changedEndpoints(plan)
-            let companies = loaded.desired.filter { endpoints[$0.id] != nil }
-            (probeResults, skipped) = {
-                let run = ProbeRunner.run(companies, only: endpoints, loaded: loaded.result, options: probeFlags.options(for: workspace),
-                                          trusted: { company, _, host in send || known[company]?.contains(host) == true })
-                return (run.results, run.targets.skipped)
-            }()
+            let changed = loaded.desired.filter { endpoints[$0.id] != nil }
+            let run = ProbeRunner.run(changed, only: endpoints, loaded: loaded.result, options: probeFlags.options(for: workspace),
+                                      gate: gate, box: opened.box)
+            (probeResults, skipped) = (run.results, run.targets.skipped)
         }
         switch format {
         case .json:
@@ -85,7 +90,7 @@ struct PlanCommand: ParsableCommand {
             Console.out(JSONOutput.string(object))
         case .markdown:
             Console.out(PlanRenderer.markdown(plan))
-            if probe { Console.out("\n```\n" + ProbeReport.text(probeResults, skipped: skipped, style: .plain) + "```\n") }
+            if probe { Console.out("\n" + SafeText.markdownCodeBlock(ProbeReport.text(probeResults, skipped: skipped, style: .plain))) }
         default:
             if quiet {
                 Console.out(plan.summary + "\n")

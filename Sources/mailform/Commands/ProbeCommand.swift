@@ -3,6 +3,7 @@ import Foundation
 import MailformCore
 import JSONSchema
 import MailformProbe
+import MailformStore
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,13 +30,25 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Show each SMTP dialogue: server replies and command verbs (credentials are never shown).")
     var trace = false
 
+    @Flag(help: "Send credentials to every endpoint, also those the store does not already hold them for (never on pull requests).")
+    var sendCredentials = false
+
+    @Option(help: "The SQLite store whose endpoints may receive credentials (default: MAILFORM_STORE, the workspace's store:, or mailform.db beside mailform.yaml).")
+    var store: String?
+
     func validate() throws {
         if format != .text && format != .json { throw ValidationError("probe supports --format text or json") }
     }
 
     func run() throws {
-        let loaded = try Pipeline.loadAndResolve(input)
-        let workspace = loaded.result.workspace
+        let result = Pipeline.load(input, storeFlag: store)
+        let workspace = result.workspace
+        // Credentials go only where the store already holds them, unless the
+        // operator passes --send-credentials (docs/security.md). The store is
+        // read, never created, and no key file is made.
+        let path = StoreLocation.resolve(flag: store, workspace: workspace)
+        let opened = Pipeline.openStore(path: path, create: false, createKey: false, lockTimeout: 10)
+        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys)
         let selected = loaded.desired.filter { c in companies.isEmpty || companies.contains { Glob.matches(pattern: $0, c.id) } }
         if selected.isEmpty && !companies.isEmpty {
             Pipeline.fatal("no company matches \(companies.joined(separator: ", "))")
@@ -45,8 +58,8 @@ struct ProbeCommand: ParsableCommand {
             guard Formats.isEmail(sendTest) else { Pipeline.fatal("--send-test needs an e-mail address, not '\(sendTest)'") }
             options.sendTestTo = sendTest
         }
-        let (results, targets) = ProbeRunner.run(selected, only: nil, loaded: loaded.result, options: options,
-                                                 trusted: { _, _, _ in true })
+        let gate = sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
+        let (results, targets) = ProbeRunner.run(selected, only: nil, loaded: loaded.result, options: options, gate: gate, box: opened.box)
         if format == .json {
             Console.out(JSONOutput.string(ProbeReport.json(results, skipped: targets.skipped)))
         } else {

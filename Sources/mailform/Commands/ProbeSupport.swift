@@ -17,7 +17,7 @@ struct ProbeFlags: ParsableArguments {
 
     func options(for workspace: Workspace) -> ProbeOptions {
         var options = ProbeOptions(
-            timeoutMilliseconds: timeout.flatMap(Duration.milliseconds) ?? workspace.probeTimeoutMilliseconds,
+            timeoutMilliseconds: timeout.flatMap(MailformCore.Duration.milliseconds) ?? workspace.probeTimeoutMilliseconds,
             concurrency: concurrency ?? workspace.probeConcurrency,
             proxy: workspace.probeProxy,
             caFile: caFile.map { Paths.absolute($0) } ?? workspace.probeCAFile)
@@ -30,8 +30,8 @@ struct ProbeFlags: ParsableArguments {
     }
 
     func validate() throws {
-        if let timeout, Duration.milliseconds(timeout) == nil {
-            throw ValidationError("--timeout takes a duration like 10s or 1500ms")
+        if let timeout, case .failure(let problem) = MailformCore.Duration.parse(timeout) {
+            throw ValidationError("--timeout \(problem.message): \(problem.hint)")
         }
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
     }
@@ -39,12 +39,18 @@ struct ProbeFlags: ParsableArguments {
 
 enum ProbeRunner {
     /// Probes the given endpoints of the companies, with a progress line on a terminal.
+    /// - Parameters:
+    ///   - gate: which endpoints may receive credentials; `box` fingerprints them.
     static func run(_ companies: [Company<ResolvedSecret>], only: [String: Set<String>]?, loaded: LoadResult?,
-                    options: ProbeOptions, trusted: @escaping (String, String, String) -> Bool) -> (results: [ProbeResult], targets: ProbeTargets) {
+                    options: ProbeOptions, gate: CredentialGate, box: SecretBox?) -> (results: [ProbeResult], targets: ProbeTargets) {
         let marks = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
         let targets = ProbeTargets.build(companies, only: only, location: { id, path in
             loaded?.files.location(marks[id]?[path])
-        }, trusted: trusted)
+        }, trustedSMTP: { company, server in
+            gate.sendsEverywhere || (box.map { gate.allowsSMTP(company: company, server: server, box: $0) } ?? false)
+        }, trustedMailgun: { company, settings in
+            gate.sendsEverywhere || (box.map { gate.allowsMailgun(company: company, settings: settings, box: $0) } ?? false)
+        })
         let progress = ProgressLine(enabled: isatty(2) == 1)
         let results = Prober(options: options).probe(smtp: targets.smtp, mailgun: targets.mailgun) { done, total in
             progress.update(done, total)
@@ -53,12 +59,6 @@ enum ProbeRunner {
         return (results, targets)
     }
 
-    /// Hosts the store already has for each company: credentials may go there
-    /// from a plan; a host a change introduces gets them only from apply.
-    static func knownHosts(_ opened: OpenedStore?) -> [String: Set<String>] {
-        guard let opened else { return [:] }
-        return opened.current.mapValues { stored in Set(stored.company.smtpServers.map(\.server.host)) }
-    }
 }
 
 extension ProbeRunner {

@@ -82,7 +82,7 @@ public enum Policy {
         SaaSPortRule(), SaaSAuthRule(), SaaSTLSRule(), SaaSProtocolsRule(),
         CredentialsPairRule(), TLSExclusiveRule(), LegacyTLSRule(), TrustAllRule(),
         DSARDomainRule(), MailgunSenderDomainRule(), PoolPurposeRule(), UnusedProviderSettingsRule(),
-        SecretFenceRule(), LogoRule(),
+        LogoRule(),
     ]
 
     public static func check(_ context: PolicyContext) -> [Diagnostic] {

@@ -1,0 +1,80 @@
+/// Makes text from files, stores and servers safe to print.
+///
+/// Values, file names and server replies are hostile: a carriage return or an
+/// escape sequence in a sender name can erase a plan line on a terminal, a
+/// newline in a file name can start a GitHub workflow command in a CI log, a
+/// backtick run can close a Markdown code block. Every renderer passes such
+/// text through here.
+public enum SafeText {
+    /// Control characters (C0, DEL, C1), line and paragraph separators and
+    /// bidirectional controls, shown escaped: `\r`, `\n`, `\t`, `\x1b`, `\u{202e}`.
+    public static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = ""
+        for c in text.unicodeScalars {
+            guard needsEscape(c) else { out.unicodeScalars.append(c); continue }
+            switch c {
+            case "\r": out += "\\r"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                let hex = String(c.value, radix: 16)
+                out += c.value <= 0xFF ? "\\x" + (hex.count == 1 ? "0" : "") + hex : "\\u{\(hex)}"
+            }
+        }
+        return out
+    }
+
+    static func needsEscape(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
+        default: false
+        }
+    }
+
+    /// The longest run of backticks in `text`.
+    static func longestBacktickRun(_ text: String) -> Int {
+        var longest = 0, current = 0
+        for b in text.utf8 {
+            if b == 0x60 { current += 1; longest = max(longest, current) } else { current = 0 }
+        }
+        return longest
+    }
+
+    /// A Markdown fenced code block holding `text` (escaped line by line),
+    /// fenced by more backticks than any run inside it, so nothing in it can
+    /// close the block or become HTML.
+    public static func markdownCodeBlock(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }
+        var body = lines.joined(separator: "\n")
+        if !body.hasSuffix("\n") { body += "\n" }
+        let fence = String(repeating: "`", count: max(3, longestBacktickRun(body) + 1))
+        return fence + "\n" + body + fence + "\n"
+    }
+
+    /// A Markdown code span for a table cell: escaped, fenced by more
+    /// backticks than any run inside, `|` escaped so it cannot split the cell.
+    public static func markdownCodeSpan(_ text: String) -> String {
+        let escaped = escape(text).replacingOccurrences(of: "|", with: "\\|")
+        let fence = String(repeating: "`", count: longestBacktickRun(escaped) + 1)
+        let pad = escaped.hasPrefix("`") || escaped.hasSuffix("`") ? " " : ""
+        return fence + pad + escaped + pad + fence
+    }
+
+    /// Text for an HTML element (`<summary>`): escaped, then `&`, `<`, `>`,
+    /// `"` and `@` (no mentions) as entities.
+    public static func html(_ text: String) -> String {
+        var out = ""
+        for c in escape(text) {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "@": out += "&#64;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
