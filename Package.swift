@@ -22,6 +22,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "JSONSchema"),
+        // RFC 7208 check_host(), behind a small resolver protocol (the c-ares
+        // resolver and the deliverability checks come with issue 13).
+        .target(name: "SPF"),
         .target(name: "CBuildInfo"),
         .target(
             name: "MailformCore",
@@ -45,6 +48,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
+        .testTarget(name: "SPFTests", dependencies: ["SPF"]),
         .testTarget(name: "MailformProbeTests", dependencies: ["MailformProbe", "MailformCore"]),
         .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
         .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore", "COpenSSL"]),

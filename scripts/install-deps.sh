@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config)
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--demo" ]; then
-  packages+=(python3-aiosmtpd python3-cryptography)
+  packages+=(python3-aiosmtpd python3-cryptography python3-yaml)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-yaml swaks)

@@ -23,9 +23,18 @@ public enum Exporter {
             let parts = path.split(separator: ".")
             let pool = parts.count > 1 ? String(parts[1]) : "POOL"
             let index = path.split(separator: "[").last?.split(separator: "]").first.map(String.init) ?? "0"
-            suffix = "POOL_\(pool)_\(index)_PASSWORD"
+            // '_' doubles, so pools 'relay-a' and 'relay_a' get different names.
+            suffix = "POOL_\(sanitize(pool.replacingOccurrences(of: "_", with: "__")))_\(sanitize(index))_PASSWORD"
+            return "MAILFORM_\(sanitize(company))_\(suffix)"
         }
         return "MAILFORM_\(sanitize(company))_\(sanitize(suffix))"
+    }
+
+    /// Company ids as a company file allows them: a store written by another
+    /// tool (or tampered with) must not make export write outside its folder.
+    static func isValidID(_ id: String) -> Bool {
+        guard let first = id.utf8.first, id.utf8.count <= 63, first != UInt8(ascii: "-") else { return false }
+        return id.utf8.allSatisfy { b in (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D }
     }
 
     static func sanitize(_ s: String) -> String {
@@ -37,7 +46,24 @@ public enum Exporter {
     /// Writes `directory/companies/<id>.yaml` (and logos beside them). Secret
     /// values are decrypted only when `secretsOut` is given.
     public static func export(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String) throws -> Result {
+        var collision: String?
         let companiesDir = directory + "/companies"
+        // Check everything before writing anything.
+        if let bad = opened.current.keys.sorted().first(where: { !isValidID($0) }) {
+            throw Reconciler.Failure("the store holds the company id '\(SafeText.escape(bad))', which is not a valid id (lowercase letters, digits and '-'); nothing was exported")
+        }
+        var owners: [String: String] = [:]
+        for id in opened.current.keys.sorted() {
+            _ = opened.current[id]!.company.mapSecrets { path, _ -> Int in
+                let name = envName(company: id, path: path)
+                if let other = owners[name] {
+                    collision = "\(other) and \(id) \(path) would both read \(name)"
+                }
+                owners[name] = "\(id) \(path)"
+                return 0
+            }
+        }
+        if let collision { throw Reconciler.Failure("export cannot name the secrets apart: \(collision); nothing was exported") }
         try FileManager.default.createDirectory(atPath: companiesDir, withIntermediateDirectories: true)
         var dotenv: [(String, Secret)] = []
         var files: [String] = []
