@@ -4,65 +4,88 @@ import Testing
 
 /// A child `mailform apply` of 10,000 companies killed with SIGKILL at several
 /// moments leaves the store whole: before or after, never between.
+///
+/// Each kill records where it landed, from the markers apply prints with
+/// `MAILFORM_PROGRESS_MARKERS=1` (`transaction-begin` once the write
+/// transaction holds the lock, `transaction-end` after the last write, before
+/// the commit). The test fails unless at least one kill landed inside the
+/// transaction: a trial that only ever hits loading proves nothing.
 @Suite(.serialized)
 struct DurabilityTests {
     static let companies = 10_000
 
     @Test func killedApplyLeavesStoreBeforeOrAfter() throws {
         let ws = try ExampleWorkspace(generated: Self.companies)
-        // The key must exist up front, so "before" is an empty store with the same key.
-        try #require(try ws.run(["plan", "companies/batch/000"]).exitCode == 0)
         var outcomes: [String] = []
-        // Timed kills, then kills while the write transaction is under way
-        // (the WAL file grows only inside it), at growing depths.
-        let moments: [KillMoment] = [.after(0.3), .after(1.0), .walBytes(1 << 16), .walBytes(1 << 20), .walBytes(4 << 20), .after(2.0)]
+        var landedInside = 0
+        // One kill before the transaction, then kills at growing delays after it began.
+        let moments: [KillMoment] = [.after(0.2), .inTransaction(0), .inTransaction(0.05), .inTransaction(0.2), .inTransaction(0.5)]
         for moment in moments {
             let process = Process()
             process.executableURL = CommandRunner.binary
-            process.arguments = ["apply", "companies", "--auto-approve", "--no-probe", "--no-probe"]
+            process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
             process.currentDirectoryURL = ws.root
+            var env = ProcessInfo.processInfo.environment
+            env["MAILFORM_PROGRESS_MARKERS"] = "1"
+            env.removeValue(forKey: "MAILFORM_STORE_KEY")
+            process.environment = env
+            let markers = MarkerReader()
+            let pipe = Pipe()
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            process.standardError = pipe
+            pipe.fileHandleForReading.readabilityHandler = { handle in markers.append(handle.availableData) }
             try process.run()
             switch moment {
             case .after(let seconds):
                 Thread.sleep(forTimeInterval: seconds)
-            case .walBytes(let bytes):
-                let deadline = Date().addingTimeInterval(60)
-                while process.isRunning, Date() < deadline {
-                    let size = (try? FileManager.default.attributesOfItem(atPath: ws.storePath + "-wal")[.size] as? Int) ?? 0
-                    if size >= bytes { break }
-                    usleep(2_000)
-                }
+            case .inTransaction(let delay):
+                let deadline = Date().addingTimeInterval(120)
+                while process.isRunning, Date() < deadline, !markers.contains("transaction-begin") { usleep(1_000) }
+                if delay > 0 { Thread.sleep(forTimeInterval: delay) }
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            pipe.fileHandleForReading.readabilityHandler = nil
             let killed = process.terminationReason == .uncaughtSignal
+            let landing = !killed ? "finished" : !markers.contains("transaction-begin") ? "before-transaction"
+                : markers.contains("transaction-end") ? "before-commit" : "inside-transaction"
+            if landing == "inside-transaction" { landedInside += 1 }
             let count = try ws.companyCount()
             if FileManager.default.fileExists(atPath: ws.storePath) {
                 let check = try ws.database().read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
                 #expect(check == "ok")
             }
-            #expect(count == 0 || count == Self.companies, "store half-written: \(count) companies after a kill at \(moment)")
-            outcomes.append("\(moment):\(killed ? "killed" : "finished"):\(count)")
+            #expect(count == 0 || count == Self.companies, "store half-written: \(count) companies after a kill at \(moment) (\(landing))")
+            // A kill inside the transaction must leave the store as it was.
+            if landing == "inside-transaction" || landing == "before-transaction" { #expect(count == 0) }
+            outcomes.append("\(moment):\(landing):\(count)")
             if count == Self.companies { break }
         }
         print("kill trials: \(outcomes.joined(separator: " "))")
-        let finish = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--no-probe"])
+        #expect(landedInside >= 1, "no kill landed inside the write transaction: \(outcomes)")
+        let finish = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
         #expect(finish.exitCode == 0, "\(finish.stderr)")
         #expect(try ws.companyCount() == Self.companies)
         #expect(try ws.run(["plan", "companies", "--detailed-exitcode"]).exitCode == 0)
     }
 }
 
+/// Collects a child's stderr from the pipe's handler thread.
+final class MarkerReader: @unchecked Sendable {
+    private var text = ""
+    private let lock = NSLock()
+    func append(_ data: Data) { lock.withLock { text += String(decoding: data, as: UTF8.self) } }
+    func contains(_ marker: String) -> Bool { lock.withLock { text.contains("mailform: progress: \(marker)") } }
+}
+
 enum KillMoment: CustomStringConvertible {
     case after(Double)
-    case walBytes(Int)
+    case inTransaction(Double)
 
     var description: String {
         switch self {
         case .after(let s): "after \(s)s"
-        case .walBytes(let b): "wal>=\(b / 1024)KiB"
+        case .inTransaction(let s): "transaction+\(s)s"
         }
     }
 }

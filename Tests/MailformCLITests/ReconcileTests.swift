@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import JSONSchema
 import Testing
+import MailformCore
+@testable import MailformStore
 
 /// plan / apply / saved plans / history, run as the binary on real SQLite files.
 @Suite(.serialized)
@@ -102,6 +104,17 @@ struct ReconcileTests {
         let tampered = try ws.run(["apply", "tampered.json", "--no-probe"])
         #expect(tampered.exitCode == 1)
         #expect(tampered.stderr.contains("was modified after it was saved"))
+        #expect(!tampered.stderr.contains("hmac-sha256:"), "the refusal must not print the expected MAC")
+
+        // Tampered and re-signed with another key (all an attacker without the store key can do).
+        var forged = try JSONDecoder().decode(SavedPlan.self, from: Data(planText.replacingOccurrences(of: "smtp.acme.com.br", with: "smtp.evil.example.net").utf8))
+        let attackerBox = try SecretBox(key: StoreKey(bytes: Array(repeating: 7, count: 32)))
+        forged.sign(attackerBox.planMAC)
+        try ws.write("forged.json", String(decoding: try forged.encoded(), as: UTF8.self))
+        let resigned = try ws.run(["apply", "forged.json", "--no-probe"])
+        #expect(resigned.exitCode == 1)
+        #expect(resigned.stderr.contains("signature does not verify"), "\(resigned.stderr)")
+        #expect(try ws.storeDump() == before)
 
         try ws.write("secrets/acme-smtp.txt", "FAKE-rotated-again\n")
         let stale = try ws.run(["apply", "p.json", "--no-probe"])
@@ -216,6 +229,16 @@ struct ReconcileTests {
         #expect(codes.count == 2)
         let succeeded = codes.filter { $0 == 0 }.count
         #expect(succeeded >= 1)
+        // Both changed acme. Both may succeed only one after the other, the
+        // second having planned against the first's result (its plan shows
+        // "From A" -> "From B" or the reverse); two applies that both planned
+        // against the original store and both wrote would be a lost update.
+        if succeeded == 2 {
+            let sawTheOther = results.all.compactMap { $0 }.contains {
+                $0.stdout.contains("\"From A\" -> \"From B\"") || $0.stdout.contains("\"From B\" -> \"From A\"")
+            }
+            #expect(sawTheOther, "both applies wrote acme, neither planned against the other's result: a lost update")
+        }
         for r in results.all.compactMap({ $0 }) where r.exitCode != 0 {
             #expect(r.stderr.contains("stale plan") || r.stderr.contains("locked"), "\(r.stderr)")
         }
@@ -223,7 +246,37 @@ struct ReconcileTests {
         let names = try ws.database().read { db in
             try Row.fetchAll(db, sql: "SELECT id, sender_name FROM companies WHERE id IN ('acme', 'globex') ORDER BY id").map { "\($0["sender_name"] as String)" }
         }
-        #expect(names == ["From A", "Globex Privacy Team"] || names == ["From B", "From B"], "\(names)")
+        #expect(names == ["From A", "Globex Privacy Team"] || names == ["From B", "From B"] || names == ["From A", "From B"] && succeeded == 2,
+                "\(names)")
+    }
+
+    /// Two applies that change different companies at once: both may write,
+    /// and neither change may be lost.
+    @Test func concurrentAppliesOfDifferentCompaniesKeepBoth() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let other = try ExampleWorkspace()
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: From A")
+        try other.edit("companies/globex.yaml", "name: Globex Privacy Team", "name: From B")
+        let results = LockedResults()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let target = i == 0 ? ws : other
+            // Each applies only its own company (the other's file is the old state).
+            results.append(try? target.run(["apply", "companies", "--company", i == 0 ? "acme" : "globex", "--auto-approve", "--no-probe",
+                                            "--force", "--store", ws.storePath]))
+        }
+        let all = results.all.compactMap { $0 }
+        #expect(all.count == 2)
+        let succeeded = all.filter { $0.exitCode == 0 }.count
+        for r in all where r.exitCode != 0 { #expect(r.stderr.contains("stale plan") || r.stderr.contains("locked"), "\(r.stderr)") }
+        let names = try ws.database().read { db in
+            try Row.fetchAll(db, sql: "SELECT id, sender_name FROM companies WHERE id IN ('acme', 'globex') ORDER BY id").map { "\($0["sender_name"] as String)" }
+        }
+        // Every apply that reported success is in the store.
+        let expected = [all.first { $0.stdout.contains("From A") && $0.exitCode == 0 } != nil ? "From A" : "ACME Privacy",
+                        all.first { $0.stdout.contains("From B") && $0.exitCode == 0 } != nil ? "From B" : "Globex Privacy Team"]
+        #expect(names == expected, "\(names) after \(succeeded) successful applies")
+        #expect(try ws.revisionCount() == 1 + succeeded)
     }
 }
 
@@ -268,19 +321,22 @@ struct PlanFormatTests {
 struct OutputFormatTests {
     @Test func everyCommandHonoursFormatJSON() throws {
         let ws = try ExampleWorkspace()
-        let commands: [[String]] = [
-            ["init", "fresh", "--format", "json"],
-            ["validate", "companies", "--format", "json"],
-            ["plan", "companies", "--format", "json"],
-            ["apply", "companies", "--auto-approve", "--no-probe", "--format", "json"],
-            ["probe", "companies/latam/hooli.yaml", "--format", "json"],
-            ["history", "--format", "json"],
-            ["export", "--out", "exported", "--format", "json"],
+        // Each command's documented top-level keys: `{}` (what a failed
+        // serialisation once printed) or any other shape fails.
+        let commands: [([String], Set<String>)] = [
+            (["init", "fresh", "--format", "json"], ["created", "mode"]),
+            (["validate", "companies", "--format", "json"], ["companies", "diagnostics", "errors", "files", "warnings"]),
+            (["plan", "companies", "--format", "json"], ["changes", "format_version", "summary", "unmanaged"]),
+            (["apply", "companies", "--auto-approve", "--no-probe", "--format", "json"], ["added", "changed", "deleted", "left_out", "plan", "revision"]),
+            (["probe", "companies/latam/hooli.yaml", "--format", "json"], ["results", "skipped", "summary"]),
+            (["history", "--format", "json"], ["revisions"]),
+            (["export", "--out", "exported", "--format", "json"], ["companies", "files", "secrets", "secrets_out"]),
         ]
-        for command in commands {
+        for (command, keys) in commands {
             let result = try ws.run(command)
             #expect(result.exitCode == 0, "\(command): \(result.stderr)")
-            #expect((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) is [String: Any], "\(command) printed: \(result.stdout.prefix(200))")
+            let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            #expect(object.map { Set($0.keys) } == keys, "\(command) printed: \(result.stdout.prefix(200))")
         }
     }
 

@@ -23,8 +23,11 @@ struct SecretLeakTests {
     @Test func noOutputPlanFileOrStoreColumnHoldsASecret() throws {
         let ws = try ExampleWorkspace()
         var transcript = ""
-        func run(_ args: [String]) throws {
+        /// Every command must end as expected: one that fails early leaves
+        /// nothing to scan and would make the scan pass for nothing.
+        func run(_ args: [String], expect code: Int32 = 0) throws {
             let r = try ws.run(args)
+            #expect(r.exitCode == code, "\(args) exited \(r.exitCode): \(r.stderr.prefix(300))")
             transcript += r.stdout + r.stderr
         }
         for format in ["text", "json", "github"] { try run(["validate", "companies", "--format", format]) }
@@ -35,15 +38,15 @@ struct SecretLeakTests {
             try ws.write("secrets/" + name, "FAKE-rotated-\(name)\n")
         }
         for format in ["text", "json", "markdown"] { try run(["plan", "companies", "--format", format, "--out", "rotated-\(format).json"]) }
-        try run(["apply", "rotated-text.json", "--no-probe"])
+        try run(["apply", "rotated-text.json", "--no-probe", "--force"])
         try run(["history"])
         try run(["history", "--format", "json"])
         try run(["export", "--out", "exported"])
         // Errors that involve secrets: a broken reference and a stale plan.
         try ws.write("secrets/acme-smtp.txt", "FAKE-rotated-once-more\n")
-        try run(["apply", "rotated-json.json", "--no-probe"])
+        try run(["apply", "rotated-json.json", "--no-probe", "--force"], expect: 1)
         try ws.edit("companies/acme.yaml", "${file:../secrets/acme-smtp.txt}", "${file:../secrets/missing.txt}")
-        try run(["plan", "companies"])
+        try run(["plan", "companies"], expect: 1)
 
         var haystack = transcript
         for file in FileManager.default.enumerator(atPath: ws.root.path)!.allObjects.compactMap({ $0 as? String })

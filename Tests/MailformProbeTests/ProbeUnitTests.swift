@@ -28,10 +28,9 @@ struct ProbeUnitTests {
         #expect(options.mailgunEUBase == "https://mailgun-proxy.example.net")
     }
 
-    @Test func certificateDatesParseOpenSSLFormat() {
-        let date = SMTPProbe.parseCertDate("Dec  9 18:00:00 2026 GMT")
-        #expect(date != nil)
-        #expect(ProbeReport.dateFormatter.string(from: date!) == "2026-12-09")
+    @Test func certificateDatesParseOpenSSLFormat() throws {
+        let date = try #require(SMTPProbe.parseCertDate("Dec  9 18:00:00 2026 GMT"))
+        #expect(ProbeReport.dateFormatter.string(from: date) == "2026-12-09")
     }
 
     @Test func tlsVersionsMapToCurlConstants() {

@@ -79,7 +79,8 @@ public enum DiagnosticRenderer {
 public enum JSONOutput {
     public static func string(_ object: Any) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
-            return "{}"
+            // Never an empty object that reads as "nothing to report".
+            return "{\"error\": \"mailform could not encode its JSON output\"}\n"
         }
         return String(decoding: data, as: UTF8.self) + "\n"
     }

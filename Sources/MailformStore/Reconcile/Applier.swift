@@ -17,6 +17,10 @@ public enum Applier {
         /// Companies left out of this apply because their probe failed (`--skip-failed`):
         /// recorded in the revision, so a partial apply is never mistaken for a whole one.
         public var leftOut: [String] = []
+        /// Called with `transaction-begin` once the write transaction holds the
+        /// lock and `transaction-end` after the last write, before the commit:
+        /// crash trials use these to know where a kill landed.
+        public var progress: (@Sendable (String) -> Void)?
 
         public init(plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, planDigest: String,
                     actor: String, sourceCommit: String?, leftOut: [String] = []) {
@@ -55,6 +59,7 @@ public enum Applier {
         let now = ISO8601DateFormatter().string(from: Date())
         return try store.write { db -> Int64 in
             try checkFresh(request, db)
+            request.progress?("transaction-begin")
             try db.execute(sql: """
                 INSERT INTO revisions (applied_at, actor, source_commit, plan_digest, summary) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [now, request.actor, request.sourceCommit, request.planDigest,
@@ -71,6 +76,7 @@ public enum Applier {
                 try db.cachedStatement(sql: "INSERT INTO revision_changes (revision_id, company_id, action, fields) VALUES (?, ?, ?, ?)")
                     .execute(arguments: [revision, change.id, change.action.rawValue, change.fields.map(\.path).joined(separator: " ")])
             }
+            request.progress?("transaction-end")
             return revision
         }
     }

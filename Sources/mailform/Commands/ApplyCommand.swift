@@ -202,8 +202,12 @@ struct ApplyCommand: ParsableCommand {
                opened: OpenedStore, workspace: Workspace, leftOut: [String]) {
         let opened = opened.store == nil ? Pipeline.openStore(path: opened.path, create: true, lockTimeout: storeOptions.lockTimeout) : opened
         guard let store = opened.store else { Pipeline.fatal("the store is not open") }
-        let request = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, planDigest: digest,
+        var request = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, planDigest: digest,
                                       actor: actor ?? Actor.current, sourceCommit: GitInfo.head(of: workspace.root), leftOut: leftOut)
+        // Markers for crash trials (tests, bench/trials.py): where a kill lands.
+        if ProcessInfo.processInfo.environment["MAILFORM_PROGRESS_MARKERS"] == "1" {
+            request.progress = { phase in Console.err("mailform: progress: \(phase)\n") }
+        }
         do {
             let revision = try Applier.apply(request, store: store, box: opened.box)
             if format == .json {
