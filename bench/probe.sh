@@ -2,7 +2,8 @@
 # Probe benchmark: N SMTP endpoints on loopback (several listeners, each
 # delaying its banner by 100 ms), probed at the default concurrency; printed
 # beside the concurrency bound ceil(N / c) x per-endpoint latency and beside
-# swaks --quit-after AUTH run sequentially on a sample of 20 (scaled).
+# swaks --quit-after AUTH run sequentially on a sample of 20 (scaled). Each
+# measurement is the median of BENCH_RUNS runs; a failed run stops the bench.
 #   bench/probe.sh [N]   (default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,12 +39,12 @@ PY
 C=64  # the default probe.concurrency
 echo
 echo "== probe: $N SMTP endpoints, $LISTENERS listeners, banner delayed ${DELAY_MS} ms, concurrency $C"
-# The per-endpoint latency: one endpoint probed alone, best of 5.
-best_of 5 "mailform probe (1 endpoint alone)" "$MAILFORM" probe "$W/companies/p00000.yaml"
+# The per-endpoint latency: one endpoint probed alone.
+measure "mailform probe (1 endpoint alone)" "$MAILFORM" probe "$W/companies/p00000.yaml"
 SINGLE=$LAST_SECONDS
 measure "mailform probe (release)" "$MAILFORM" probe "$W/companies" --format json
 P=$LAST_SECONDS; PKB=$LAST_KB
-"$MAILFORM" probe "$W/companies" --format json > "$OUT/probe.json" || true
+checked "$MAILFORM" probe "$W/companies" --format json > "$OUT/probe.json"
 OKCOUNT=$(/usr/bin/python3 -c "
 import json
 print(sum(1 for x in json.load(open('$OUT/probe.json'))['results'] if x['ok']))")
@@ -55,12 +56,12 @@ echo "  concurrency bound ceil($N/$C) x latency     ${BOUND} s"
 echo "  mailform / bound = $(ratio "$P" "$BOUND")x   (target <= 1.3x); peak memory $(echo "$PKB / 1024" | bc) MB (target < 150 MB)"
 if command -v swaks >/dev/null; then
   PORT=$(/usr/bin/python3 -c "import json; print(json.load(open('$OUT/ports.json'))[0])")
-  start=$(date +%s.%N)
-  for i in $(seq 20); do
-    swaks -s "127.0.0.1:$PORT" -a PLAIN -au "u$i" -ap bench-password --quit-after AUTH >/dev/null 2>&1 || true
-  done
-  end=$(date +%s.%N)
-  S=$(echo "($end - $start) * $N / 20" | bc -l)
-  printf "  %-44s %8.2f s   (20 sequential, scaled to %d)\n" "swaks --quit-after AUTH" "$S" "$N"
+  # One measured run = 20 sequential swaks sessions; the first that fails fails the run.
+  sample "$BENCH_RUNS" bash -c 'for i in $(seq 20); do
+      swaks -s "127.0.0.1:$1" -a PLAIN -au "u$i" -ap bench-password --quit-after AUTH >/dev/null \
+        || { echo "swaks session $i of 20 failed (exit $?)" >&2; exit 1; }
+    done' swaks-sample "$PORT"
+  S=$(echo "$LAST_SECONDS * $N / 20" | bc -l)
+  printf "  %-44s %8.2f s   (20 sequential, scaled to %d; median of %d)\n" "swaks --quit-after AUTH" "$S" "$N" "$BENCH_RUNS"
   echo "  swaks (scaled) / mailform = $(ratio "$S" "$P")x"
 fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # mailform benchmarks. Prints wall time and peak memory beside peers measured
-# in the same run, and the ratios the issues set as targets.
+# in the same run, and the ratios the issues set as targets. Every measured
+# command, mailform's and the peers', runs BENCH_RUNS times (default 3) and the
+# median is reported; a measured command that fails stops the bench (bench/lib.sh).
 #   bench/run.sh [N] [validate|reconcile|probe|all]     (default: 10000 all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,13 +26,13 @@ W="$OUT/w$N"
 rm -rf "$W"
 /usr/bin/python3 bench/generate.py "$N" "$W"
 FILES=$(find "$W/companies" -name '*.yaml' | sort)
-best_of 3 "bare parse: PyYAML CSafeLoader (libyaml)" /usr/bin/python3 bench/bare_parse.py "$W/companies" >/dev/null
+measure "bare parse: PyYAML CSafeLoader (libyaml)" /usr/bin/python3 bench/bare_parse.py "$W/companies" >/dev/null
 P=$LAST_SECONDS
 
 if [ "$WHAT" = all ] || [ "$WHAT" = validate ]; then
 echo
 echo "== validate: $N company files"
-best_of 3 "mailform validate (release)" "$MAILFORM" validate "$W/companies"
+measure "mailform validate (release)" "$MAILFORM" validate "$W/companies"
 V=$LAST_SECONDS; VKB=$LAST_KB
 echo "  bare parse: PyYAML CSafeLoader (libyaml)     $(printf '%8.2f' "$P") s"
 # shellcheck disable=SC2086
@@ -51,11 +53,13 @@ export MAILFORM_STORE_KEY
 MAILFORM_STORE_KEY=$(head -c 32 /dev/urandom | base64)
 STORE="$OUT/bench-$N.db"
 rm -f "$STORE" "$STORE-wal" "$STORE-shm"
-measure "mailform apply ($N new companies)" "$MAILFORM" apply "$W/companies" --store "$STORE" --auto-approve --no-probe
+fresh_store() { rm -f "$STORE" "$STORE-wal" "$STORE-shm"; }
+# Each run applies to an empty store; the last run leaves it applied for the plans.
+BENCH_BEFORE_EACH=fresh_store measure "mailform apply ($N new companies)" "$MAILFORM" apply "$W/companies" --store "$STORE" --auto-approve --no-probe
 A=$LAST_SECONDS; AKB=$LAST_KB
-best_of 3 "mailform plan ($N files, 1% changed)" "$MAILFORM" plan "$CHANGED/companies" --store "$STORE"
+measure "mailform plan ($N files, 1% changed)" "$MAILFORM" plan "$CHANGED/companies" --store "$STORE"
 PL=$LAST_SECONDS; PLKB=$LAST_KB
-best_of 3 "mailform plan of the applied files (no change)" "$MAILFORM" plan "$W/companies" --store "$STORE"
+measure "mailform plan of the applied files (no change)" "$MAILFORM" plan "$W/companies" --store "$STORE"
 echo "  plan / bare parse            = $(ratio "$PL" "$P")x   (target <= 2.5x)"
 echo "  apply / plan of same files   = $(ratio "$A" "$LAST_SECONDS")x   (target <= 2x)"
 echo "  peak memory: plan $(echo "$PLKB / 1024" | bc) MB, apply $(echo "$AKB / 1024" | bc) MB   (target <= 300 MB)"
@@ -70,7 +74,8 @@ if [ "${SCALE:-1}" = 1 ]; then
   /usr/bin/python3 bench/generate.py "$BIG" "$WBC" --changed 1 --seed 7
   SB="$OUT/bench-$BIG.db"
   rm -f "$SB" "$SB-wal" "$SB-shm"
-  measure "mailform apply ($BIG new companies)" "$MAILFORM" apply "$WB/companies" --store "$SB" --auto-approve --no-probe
+  fresh_big_store() { rm -f "$SB" "$SB-wal" "$SB-shm"; }
+  BENCH_BEFORE_EACH=fresh_big_store measure "mailform apply ($BIG new companies)" "$MAILFORM" apply "$WB/companies" --store "$SB" --auto-approve --no-probe
   measure "mailform plan ($BIG files, 1% changed)" "$MAILFORM" plan "$WBC/companies" --store "$SB"
   echo "  plan $BIG / plan $N         = $(ratio "$LAST_SECONDS" "$PL")x   (target <= 12x)"
   rm -rf "$WB" "$WBC" "$SB" "$SB-wal" "$SB-shm"

@@ -25,9 +25,18 @@ import Foundation
 /// - every literal character other than `A-Z a-z 0-9` → `\x{…}`, so nothing
 ///   reaches ICU that ICU would read as syntax (`[:`, `&&`, `--`, `#`, `\Q`...);
 /// - `\t \n \v \f \r \cX \0 \xHH \uHHHH \u{H…}` → `\x{…}`; `\uD83D\uDC32` is one code point;
-/// - `\p{…}` / `\P{…}` are kept (ICU reads the same Unicode property names);
-/// - groups, `(?:…)`, `(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`, greedy and lazy
-///   quantifiers are the same in both; `(?<name>…)` becomes a plain group.
+/// - `\p{…}` / `\P{…}` are kept once they fit ECMA's grammar (`Value`, or `Name=Value`
+///   with General_Category, Script or Script_Extensions): ICU knows the same
+///   Unicode names (and accepts a few spellings ECMA does not, like `\p{letter}`);
+/// - groups, `(?:…)`, `(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)` and greedy
+///   quantifiers are the same in both; `(?<name>…)` becomes a plain group;
+/// - lazy quantifiers (`*?`, `+?`, `{n,m}?`...) become greedy. JSON Schema only
+///   asks whether a match exists, and without backreferences that does not
+///   depend on the order repetitions are tried in; ICU gets lazy repetition of
+///   a group that can match empty wrong (`^(?:|a)+?$` does not match "aa").
+///
+/// The translation is therefore for "is there a match" (all ``Validator`` asks),
+/// not for match positions or captures.
 ///
 /// Patterns are read in ECMA-262 *Unicode mode* (the `u` flag), as the JSON
 /// Schema Test Suite expects: `\p{Letter}` is a property, `.` and quantifiers
@@ -40,8 +49,9 @@ import Foundation
 /// What cannot be translated faithfully is refused (``Failure/Kind/unsupported``),
 /// never approximated: backreferences (`\1`, `\k<n>` — ECMA lets a reference to
 /// a group that has not matched match the empty string, ICU fails it), inline
-/// modifiers `(?i:…)`, and lookbehind of unbounded length (ICU's own limit,
-/// reported when ICU compiles the translation). Escapes that are not ECMA-262,
+/// modifiers `(?i:…)`, and what ICU itself cannot compile: a lookbehind of
+/// unbounded length (`(?<=a+)`), a repetition count above ICU's limit, a
+/// property name ICU does not know. Escapes that are not ECMA-262,
 /// such as `\a`, `\z`, `\Q`, or octal `\012`, are syntax errors, as in Unicode mode.
 enum ECMARegex {
     struct Failure: Error, CustomStringConvertible {
@@ -53,9 +63,9 @@ enum ECMARegex {
         }
         var kind: Kind
         var message: String
-        /// Offset in Unicode scalars from the start of the pattern.
-        var offset: Int
-        var description: String { "\(message) (at character \(offset + 1))" }
+        /// Offset in Unicode scalars from the start of the pattern, when known.
+        var offset: Int?
+        var description: String { offset.map { "\(message) (at character \($0 + 1))" } ?? message }
     }
 
     /// ECMA-262 `\s`: WhiteSpace (TAB, VT, FF, ZWNBSP U+FEFF and every Space_Separator)
@@ -90,8 +100,8 @@ enum ECMARegex {
             return try NSRegularExpression(pattern: icu, options: [])
         } catch {
             throw Failure(kind: .unsupported,
-                          message: "the regex engine (ICU) cannot run its translation '\(icu)' (for example a lookbehind of unbounded length, an unknown \\p{} property or a repetition count too large)",
-                          offset: 0)
+                          message: "the regex engine (ICU) cannot compile it: a lookbehind must have a bounded length, a repetition count must be below ICU's limit, a \\p{} name must be one ICU knows",
+                          offset: nil)
         }
     }
 
@@ -202,32 +212,31 @@ enum ECMARegex {
         }
 
         private mutating func term() throws(Failure) -> String {
-            let start = i
             guard let c = peek() else { throw syntax("unexpected end of pattern") }
             var atom: String
             switch c {
             case "^":
                 i += 1
-                return try assertion("\\A", start)
+                return try assertion("\\A")
             case "$":
                 i += 1
-                return try assertion("\\z", start)
+                return try assertion("\\z")
             case "\\" where peekIs("b", 1):
                 i += 2
-                return try assertion(ECMARegex.wordBoundary, start)
+                return try assertion(ECMARegex.wordBoundary)
             case "\\" where peekIs("B", 1):
                 i += 2
-                return try assertion(ECMARegex.notWordBoundary, start)
+                return try assertion(ECMARegex.notWordBoundary)
             case "(":
                 if peekIs("?", 1) && (peekIs("=", 2) || peekIs("!", 2)) {
                     let kind = String(s[i + 2])
                     i += 3
-                    return try assertion("(?" + kind + (try groupBody()) + ")", start)
+                    return try assertion("(?" + kind + (try groupBody()) + ")")
                 }
                 if peekIs("?", 1) && peekIs("<", 2) && (peekIs("=", 3) || peekIs("!", 3)) {
                     let kind = String(s[i + 3])
                     i += 4
-                    return try assertion("(?<" + kind + (try groupBody()) + ")", start)
+                    return try assertion("(?<" + kind + (try groupBody()) + ")")
                 }
                 atom = try group()
             case ".":
@@ -253,7 +262,7 @@ enum ECMARegex {
         }
 
         /// An assertion: written as is, and never quantified (a syntax error in Unicode mode).
-        private mutating func assertion(_ icu: String, _ start: Int) throws(Failure) -> String {
+        private mutating func assertion(_ icu: String) throws(Failure) -> String {
             if let c = peek(), c == "*" || c == "+" || c == "?" || (c == "{" && quantifierLength() != nil) {
                 throw syntax("an assertion cannot be repeated", at: i)
             }
@@ -329,7 +338,8 @@ enum ECMARegex {
 
         // MARK: Quantifiers
 
-        /// `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, each optionally lazy (`?`), or "".
+        /// `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, or "". A lazy `?` after one is
+        /// read and dropped (see the type's notes: existence of a match is the same).
         private mutating func quantifier() throws(Failure) -> String {
             guard let c = peek() else { return "" }
             var out: String
@@ -353,10 +363,7 @@ enum ECMARegex {
             default:
                 return ""
             }
-            if peekIs("?") {
-                i += 1
-                out += "?"
-            }
+            if peekIs("?") { i += 1 }
             return out
         }
 
