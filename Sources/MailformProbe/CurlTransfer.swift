@@ -120,6 +120,12 @@ final class CurlTransfer {
         return value
     }
 
+    /// A secret that must never show in what the server sends back.
+    func addRedaction(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.count >= 3 { redactions += [text, Data(bytes).base64EncodedString()] }
+    }
+
     func redact(_ text: String) -> String {
         var out = text
         for secret in redactions where out.contains(secret) { out = out.replacingOccurrences(of: secret, with: "(redacted)") }
@@ -163,6 +169,30 @@ final class CurlTransfer {
         }
         body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
         return count
+    }
+
+    /// A command mailform sent itself on the connection (after CONNECT_ONLY): its verb only.
+    func noteClient(_ verb: String) {
+        if events.count >= Self.maxEvents { events.removeLast() }
+        events.append((Date().timeIntervalSince(started), .clientVerb(verb)))
+    }
+
+    /// A reply line read by mailform itself: redacted and escaped like libcurl's.
+    func noteServer(_ line: String) {
+        if events.count >= Self.maxEvents { events.removeLast() }
+        events.append((Date().timeIntervalSince(started), .serverLine(SafeText.escape(redact(String(line.prefix(512)))))))
+    }
+
+    /// The dialogue's outcome when mailform finished the session itself.
+    var dialogueFailure: ProbeFailure?
+    /// The password went over a connection without TLS.
+    var plainTextAuth = false
+
+    /// The connected socket (CONNECT_ONLY), or nil.
+    var activeSocket: Int32? {
+        var socket: curl_socket_t = -1
+        guard mf_getinfo_socket(handle, &socket) == CURLE_OK, socket >= 0 else { return nil }
+        return Int32(socket)
     }
 
     static let knownVerbs: Set<String> = ["EHLO", "HELO", "STARTTLS", "AUTH", "NOOP", "QUIT", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP",

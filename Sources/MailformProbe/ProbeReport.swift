@@ -16,10 +16,10 @@ public enum ProbeReport {
         var out = ""
         for r in results {
             out += line(r, style: style)
-            if trace { for entry in r.transcript { out += "      " + style.dim(entry) + "\n" } }
+            if trace { for entry in r.transcript { out += "      " + style.dim(SafeText.escape(entry)) + "\n" } }
         }
         for (company, reason) in skipped {
-            out += "\(style.bold(company))  \(style.dim("skipped: \(reason)"))\n"
+            out += "\(style.bold(SafeText.escape(company)))  \(style.dim("skipped: \(SafeText.escape(reason))"))\n"
         }
         out += "\n" + summary(results, skipped: skipped.count) + "\n"
         return out
@@ -28,11 +28,13 @@ public enum ProbeReport {
     public static func line(_ r: ProbeResult, style: Style, indent: String = "") -> String {
         var out = indent
         let status = r.ok ? style.green("ok") : style.red("FAILED")
-        out += "\(style.bold(r.company))  \(r.endpointPath)  \(r.endpoint)  \(status)"
+        // Everything here may come from a file or a server: escaped.
+        let e = SafeText.escape
+        out += "\(style.bold(e(r.company)))  \(e(r.endpointPath))  \(e(r.endpoint))  \(status)"
         if let failure = r.failure {
-            out += "  \(failure.message)\n"
-            let place = r.location.map { "\($0): " } ?? ""
-            out += "\(indent)    \(place)\(style.dim("hint:")) \(failure.hint)\n"
+            out += "  \(e(failure.message))\n"
+            let place = r.location.map { "\(e($0.description)): " } ?? ""
+            out += "\(indent)    \(place)\(style.dim("hint:")) \(e(failure.hint))\n"
         } else {
             let stages = r.stages.map { s -> String in
                 s.stage == .tls ? "tls \(r.tlsVersion ?? "") \(s.milliseconds)ms" : "\(s.stage.rawValue) \(s.milliseconds)ms"
@@ -40,20 +42,29 @@ public enum ProbeReport {
             out += "  " + stages.joined(separator: ", ") + "\n"
             var details: [String] = []
             if let expiry = r.certificateExpiry, let days = r.certificateDaysLeft {
-                let text = "certificate valid until \(dateFormatter.string(from: expiry)) (\(days) day\(days == 1 ? "" : "s"))"
-                details.append(days < 14 ? style.yellow(text) : text)
+                if days < 0 {
+                    details.append(style.red("certificate expired on \(dateFormatter.string(from: expiry)) (\(-days) day\(days == -1 ? "" : "s") ago)"))
+                } else {
+                    let text = "certificate valid until \(dateFormatter.string(from: expiry)) (\(days) day\(days == 1 ? "" : "s"))"
+                    details.append(days < 14 ? style.yellow(text) : text)
+                }
             }
-            if !r.capabilities.isEmpty { details.append("capabilities: " + r.capabilities.joined(separator: ", ")) }
-            if let state = r.domainState { details.append("domain state: \(state)") }
+            if !r.capabilities.isEmpty { details.append("capabilities: " + r.capabilities.map(e).joined(separator: ", ")) }
+            if let state = r.domainState { details.append("domain state: \(e(state))") }
             if !details.isEmpty { out += "\(indent)    " + details.joined(separator: "; ") + "\n" }
         }
-        for note in r.notes { out += "\(indent)    \(style.yellow("note:")) \(note)\n" }
+        for warning in r.warnings { out += "\(indent)    \(style.yellow(style.bold("warning:"))) \(e(warning))\n" }
+        for note in r.notes { out += "\(indent)    \(style.yellow("note:")) \(e(note))\n" }
         return out
     }
 
     public static func summary(_ results: [ProbeResult], skipped: Int) -> String {
         let failed = results.count { !$0.ok }
         var text = "Probe: \(results.count) endpoint\(results.count == 1 ? "" : "s"): \(results.count - failed) ok, \(failed) failed"
+        let warned = results.count { $0.ok && !$0.warnings.isEmpty }
+        if warned > 0 { text += " (\(warned) with warnings)" }
+        let withheld = results.count { $0.credentialsWithheld }
+        if withheld > 0 { text += "; \(withheld) checked without credentials" }
         if skipped > 0 { text += "; \(skipped) compan\(skipped == 1 ? "y" : "ies") skipped" }
         return text + "."
     }
@@ -62,7 +73,8 @@ public enum ProbeReport {
         var object: [String: Any] = [
             "company": r.company, "endpoint_path": r.endpointPath, "endpoint": r.endpoint, "ok": r.ok,
             "stages": r.stages.map { ["stage": $0.stage.rawValue, "ms": $0.milliseconds] as [String: Any] },
-            "capabilities": r.capabilities, "notes": r.notes,
+            "capabilities": r.capabilities, "notes": r.notes, "warnings": r.warnings,
+            "credentials_withheld": r.credentialsWithheld,
         ]
         if let v = r.tlsVersion { object["tls_version"] = v }
         if let e = r.certificateExpiry {
@@ -73,6 +85,7 @@ public enum ProbeReport {
         if let l = r.location { object["file"] = l.file; object["line"] = l.line; object["column"] = l.column }
         if let f = r.failure {
             var failure: [String: Any] = ["kind": f.kind.rawValue, "message": f.message, "hint": f.hint]
+            if let field = f.field { failure["field"] = field }
             if let stage = f.stage { failure["stage"] = stage.rawValue }
             object["failure"] = failure
         }

@@ -43,6 +43,17 @@ public struct ProbeFailure: Sendable {
     public var message: String
     /// What to change, naming the YAML field.
     public var hint: String
+    /// The field the hint tells the user to change (`smtp.password`), so the
+    /// location points at its line — in the profile when it is inherited.
+    public var field: String?
+
+    public init(kind: ProbeFailureKind, stage: ProbeStage?, message: String, hint: String, field: String? = nil) {
+        self.kind = kind
+        self.stage = stage
+        self.message = message
+        self.hint = hint
+        self.field = field
+    }
 }
 
 /// The outcome of probing one endpoint.
@@ -60,6 +71,9 @@ public struct ProbeResult: Sendable {
     public var certificateExpiry: Date?
     public var failure: ProbeFailure?
     public var notes: [String] = []
+    /// Passed, but something the operator must fix (a password sent in plain
+    /// text, an expired certificate hidden by ssl_trust).
+    public var warnings: [String] = []
     /// The dialogue as the probe saw it: server replies, and client commands by
     /// their verb only (the AUTH line carries credentials). For `--trace`.
     public var transcript: [String] = []

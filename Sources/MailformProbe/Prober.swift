@@ -19,7 +19,7 @@ public struct Prober: Sendable {
                 continue
             }
             SMTPProbe.configure(transfer, target, options)
-            jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in
+            jobs.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(target, options)) { t, code in
                 smtpResults[i] = SMTPProbe.classify(t, code, target)
             })
         }
@@ -64,20 +64,29 @@ public struct Prober: Sendable {
         // does speak (without credentials), to say which version to allow.
         var diagnoses: [MultiDriver.Job] = []
         for (i, result) in smtpResults.enumerated() {
-            guard let failure = result?.failure, failure.kind == .tlsHandshake, smtp[i].server.sslProtocols.count < 4 else { continue }
+            guard let failure = result?.failure, failure.kind == .tlsHandshake || failure.kind == .tlsVersionMismatch,
+                  smtp[i].server.sslProtocols.count < 4 else { continue }
             var open = smtp[i]
             open.server.sslProtocols = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
             open.sendCredentials = false
             guard let transfer = CurlTransfer() else { continue }
             SMTPProbe.configure(transfer, open, options)
-            diagnoses.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in
+            diagnoses.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(open, options)) { t, code in
                 let probe = SMTPProbe.classify(t, code, open)
+                // The second connection shows in --trace too.
+                smtpResults[i]?.transcript += ["--- second connection: which TLS version the server speaks (no credentials) ---"] + probe.transcript
                 guard let version = probe.tlsVersion, !smtp[i].server.sslProtocols.contains(version) else { return }
-                let allowed = smtp[i].server.sslProtocols.joined(separator: ", ")
+                let allowed = smtp[i].server.sslProtocols
+                // Newer than everything allowed: allow it; older: the server is the one to upgrade.
+                let rank = ["TLSv1": 0, "TLSv1.1": 1, "TLSv1.2": 2, "TLSv1.3": 3]
+                let newer = (rank[version] ?? 0) > (allowed.compactMap { rank[$0] }.max() ?? 0)
                 smtpResults[i]?.failure = ProbeFailure(
                     kind: .tlsVersionMismatch, stage: .tls,
-                    message: "TLS version mismatch: the server negotiates \(version), but ssl_protocols allows only [\(allowed)]",
-                    hint: "add \(version) to \(smtp[i].path).ssl_protocols, or upgrade the server")
+                    message: "TLS version mismatch: the server speaks \(version) only, but \(smtp[i].path).ssl_protocols allows only [\(allowed.joined(separator: ", "))]",
+                    hint: newer
+                        ? "add \(version) to \(smtp[i].path).ssl_protocols (the server is newer than the settings)"
+                        : "let the server speak \(allowed.joined(separator: " or ")), or add \(version) to \(smtp[i].path).ssl_protocols\(version == "TLSv1" || version == "TLSv1.1" ? " (not recommended: \(version) is obsolete)" : "")",
+                    field: "\(smtp[i].path).ssl_protocols")
             })
         }
         MultiDriver(concurrency: options.concurrency).run(diagnoses)
@@ -124,6 +133,14 @@ public struct Prober: Sendable {
             MultiDriver(concurrency: options.concurrency).run(sends)
         }
         return results + mailgunResults
+    }
+
+    /// The session mailform speaks itself after libcurl connected; none for
+    /// `--send-test`, where libcurl sends the one message.
+    static func dialogue(_ target: SMTPTarget, _ options: ProbeOptions) -> ((CurlTransfer) -> SMTPDialogue)? {
+        guard options.sendTestTo == nil else { return nil }
+        let timeout = options.timeoutMilliseconds
+        return { t in SMTPDialogue(target: target, timeoutMilliseconds: timeout, started: t.started) }
     }
 
     /// The result of an endpoint the probe could not run (no curl handle, no

@@ -36,20 +36,28 @@ enum SMTPProbe {
             t.set(CURLOPT_MAIL_RCPT, list: ["<\(recipient)>"])
             t.setUpload(Array(TestMessage.text(from: target.sender, to: recipient, company: target.company, endpoint: "\(s.host):\(s.port)").utf8))
         } else {
-            // A command without MAIL FROM or RCPT: EHLO, STARTTLS, AUTH, NOOP, QUIT.
-            t.set(CURLOPT_CUSTOMREQUEST, "NOOP")
-            t.set(CURLOPT_NOBODY, 0)
+            // libcurl connects, reads the banner, EHLO, STARTTLS and EHLO again,
+            // then hands the connection over: AUTH, NOOP and QUIT are spoken by
+            // `SMTPDialogue`, so every session ends with QUIT (libcurl drops
+            // the connection without it after a rejected password).
+            t.set(CURLOPT_CONNECT_ONLY, 1)
+            // FORBID_REUSE would close the connection when the connect phase ends.
+            t.set(CURLOPT_FORBID_REUSE, 0)
         }
         if !s.ssl {
             switch s.starttls {
-            case .required: t.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+            // required: the dialogue checks that TLS came up and says QUIT if not.
+            case .required: t.set(CURLOPT_USE_SSL, Int((options.sendTestTo == nil ? CURLUSESSL_TRY : CURLUSESSL_ALL).rawValue))
             case .optional: t.set(CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
             case .off: t.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
             }
         }
-        if target.sendCredentials, let user = s.username, let password = s.password {
+        if options.sendTestTo != nil, target.sendCredentials, let user = s.username, let password = s.password {
             t.set(CURLOPT_USERNAME, user)
             password.withRevealedBytes { t.setSecret(CURLOPT_PASSWORD, $0) }
+        } else if target.sendCredentials, let password = s.password {
+            // Not given to libcurl, only to the redaction of server replies.
+            password.withRevealedBytes { t.addRedaction($0) }
         }
         // Jakarta Mail: ssl.trust hosts skip verification; checkserveridentity checks the name.
         if s.trustsWithoutVerification {
@@ -157,6 +165,13 @@ enum SMTPProbe {
             result.failure = failure(code: code, message: message, next: next, lastReply: t.redact(lastReply), target: target, reached: reached)
             return result
         }
+        if let failure = t.dialogueFailure {
+            result.failure = failure
+            return result
+        }
+        if t.plainTextAuth && authOK {
+            result.warnings.append("the password crossed the network in plain text: the server offered no TLS before AUTH")
+        }
         let wantsAuth = target.sendCredentials && s.username != nil && s.password != nil
         if wantsAuth && !authOK {
             // libcurl skips AUTH silently when the server offers none.
@@ -178,7 +193,10 @@ enum SMTPProbe {
         if s.starttls == .optional && !s.ssl && !reached.contains(.tls) {
             result.notes.append("STARTTLS not offered: mail to this server goes in plain text")
         }
-        if let days = result.certificateDaysLeft, days < 14 {
+        if let days = result.certificateDaysLeft, days < 0 {
+            // Verification was off (ssl_trust): the probe passed, but the platform's mail library may not.
+            result.warnings.append("the certificate expired \(-days) day\(days == -1 ? "" : "s") ago; \(target.path).ssl_trust hides it — renew the certificate")
+        } else if let days = result.certificateDaysLeft, days < 14 {
             result.notes.append("certificate expires in \(days) day\(days == 1 ? "" : "s")")
         }
         return result
@@ -196,20 +214,20 @@ enum SMTPProbe {
         let lower = message.lowercased()
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return ProbeFailure(kind: .dns, stage: .connect, message: "host name '\(s.host)' does not resolve", hint: "check \(f).host")
+            return ProbeFailure(kind: .dns, stage: .connect, message: "host name '\(s.host)' does not resolve", hint: "check \(f).host", field: "\(f).host")
         case CURLE_COULDNT_CONNECT:
             return ProbeFailure(kind: .refused, stage: .connect, message: "connection to \(s.host):\(s.port) refused or unreachable",
-                                hint: "check \(f).host and \(f).port, and that the probe may reach the server (probe.proxy for private networks)")
+                                hint: "check \(f).host and \(f).port, and that the probe may reach the server (probe.proxy for private networks)", field: "\(f).host")
         case CURLE_OPERATION_TIMEDOUT:
             if next == .banner && !s.ssl && s.port == 465 {
                 return ProbeFailure(kind: .wrongPortKind, stage: .banner,
                                     message: "no banner within the timeout: port 465 speaks implicit TLS, not plain SMTP",
-                                    hint: "set \(f).ssl: true for port 465, or use port 587 with starttls: required")
+                                    hint: "set \(f).ssl: true for port 465, or use port 587 with starttls: required", field: "\(f).ssl")
             }
             return ProbeFailure(kind: .timeout, stage: next, message: "timeout at \(next.rawValue): the server did not answer within the probe timeout",
                                 hint: next == .banner && !s.ssl
                                     ? "if \(s.host):\(s.port) is an SMTPS port, set \(f).ssl: true; else check \(f).port"
-                                    : "check \(f).host and \(f).port, or raise probe.timeout")
+                                    : "check \(f).host and \(f).port, or raise probe.timeout", field: "\(f).port")
         case _ where lower.contains("too large"):
             return ProbeFailure(kind: .protocolViolation, stage: next, message: "the server's reply at \(next.rawValue) is too large (\(message))",
                                 hint: "check that \(s.host):\(s.port) is a mail server; a probe keeps at most 300 KB of replies")
@@ -230,35 +248,35 @@ enum SMTPProbe {
                                     : "check \(f).host and \(f).port, and whether the server limits connections")
         case CURLE_USE_SSL_FAILED:
             return ProbeFailure(kind: .starttlsNotOffered, stage: .tls, message: "the server does not offer STARTTLS",
-                                hint: "set \(f).starttls: optional only if plain text is acceptable (on-premise), else fix the server or \(f).port")
+                                hint: "set \(f).starttls: optional only if plain text is acceptable (on-premise), else fix the server or \(f).port", field: "\(f).starttls")
         case CURLE_LOGIN_DENIED:
             return ProbeFailure(kind: .credentialsRejected, stage: .auth,
                                 message: "credentials rejected\(lastReply.isEmpty ? "" : ": \(lastReply)")",
-                                hint: "check \(f).username and the secret behind \(f).password")
+                                hint: "check \(f).username and the secret behind \(f).password", field: "\(f).password")
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
             if lower.contains("expired") {
                 return ProbeFailure(kind: .certificateExpired, stage: .tls, message: "the server's certificate has expired",
-                                    hint: "renew the certificate of \(s.host); ssl_trust would only hide it")
+                                    hint: "renew the certificate of \(s.host); ssl_trust would only hide it", field: "\(f).host")
             }
             if lower.contains("subject name") || lower.contains("does not match") || lower.contains("hostname") || lower.contains("host name") {
                 return ProbeFailure(kind: .certificateHostMismatch, stage: .tls, message: "the certificate does not name '\(s.host)' (\(message))",
-                                    hint: "use the host name on the certificate in \(f).host, or set \(f).ssl_check_identity: false")
+                                    hint: "use the host name on the certificate in \(f).host, or set \(f).ssl_check_identity: false", field: "\(f).host")
             }
             return ProbeFailure(kind: .certificateUntrusted, stage: .tls, message: "the server's certificate is not trusted (\(message))",
-                                hint: "add the private CA with probe.ca_file (or --ca-file), or list \(s.host) in \(f).ssl_trust")
+                                hint: "add the private CA with probe.ca_file (or --ca-file), or list \(s.host) in \(f).ssl_trust", field: "\(f).ssl_trust")
         case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CIPHER:
             if lower.contains("wrong version number") || lower.contains("packet length too long") {
                 return ProbeFailure(kind: .wrongPortKind, stage: .tls,
                                     message: "the server speaks plain SMTP first, not implicit TLS",
-                                    hint: "set \(f).ssl: false and \(f).starttls: required (port 587), or use the server's SMTPS port 465")
+                                    hint: "set \(f).ssl: false and \(f).starttls: required (port 587), or use the server's SMTPS port 465", field: "\(f).ssl")
             }
             if lower.contains("protocol version") || lower.contains("unsupported protocol") || lower.contains("no protocols available") || lower.contains("version too low") {
                 return ProbeFailure(kind: .tlsVersionMismatch, stage: .tls,
                                     message: "no TLS version in common: the server does not accept [\(s.sslProtocols.joined(separator: ", "))]",
-                                    hint: "add the server's TLS version to \(f).ssl_protocols, or upgrade the server")
+                                    hint: "add the server's TLS version to \(f).ssl_protocols, or upgrade the server", field: "\(f).ssl_protocols")
             }
             return ProbeFailure(kind: .tlsHandshake, stage: .tls, message: "TLS handshake failed: \(message)",
-                                hint: "check \(f).ssl, \(f).starttls and \(f).ssl_protocols")
+                                hint: "check \(f).ssl, \(f).starttls and \(f).ssl_protocols", field: "\(f).ssl_protocols")
         default:
             let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
             return ProbeFailure(kind: .other, stage: next, message: "\(detail)\(lastReply.isEmpty ? "" : " (last reply: \(lastReply.prefix(80)))")",

@@ -36,7 +36,7 @@ struct ProbeTests {
              failure: "certificate-host-mismatch", fragment: "does not name 'localhost'"),
         Case(name: "host-name-not-checked", server: "wrong_host", settings: "starttls: required\n  ssl_check_identity: false"),
         Case(name: "tls13-against-tls12-server", server: "tls12_only", settings: "ssl_protocols: [TLSv1.3]",
-             failure: "tls-version-mismatch", fragment: "negotiates TLSv1.2"),
+             failure: "tls-version-mismatch", fragment: "speaks TLSv1.2 only"),
         Case(name: "silent-server", server: "silent", settings: "starttls: required",
              failure: "timeout", fragment: "timeout at banner"),
         Case(name: "garbage-banner", server: "garbage", settings: "starttls: required",
@@ -169,7 +169,8 @@ struct ProbeTests {
         #expect((entry["notes"] as? [String])?.contains { $0.contains("certificate expires in") } == true)
         let text = try ws.run(["probe", "--send-credentials", "companies", "--trace"], environment: servers.environment)
         #expect(text.stdout.contains("> AUTH"))
-        #expect(text.stdout.contains("> (credentials)"))
+        // mailform speaks AUTH itself: the line shows as its verb only, then NOOP and QUIT.
+        #expect(text.stdout.contains("> NOOP") && text.stdout.contains("> QUIT") && text.stdout.contains("< 221"))
         #expect(!text.stdout.contains(servers.smtp.password))
         #expect(!text.stdout.contains(Data("\0probe@example.test\0\(servers.smtp.password)".utf8).base64EncodedString()))
     }

@@ -42,9 +42,15 @@ public enum SafeFile {
         guard fstat(fd, &info) == 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return .failure(.notRegularFile) }
         if Int(info.st_size) > limit { return .failure(.tooLarge(size: Int(info.st_size), limit: limit)) }
-        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        // Sized by what fstat reports (memory in proportion to the file), and
+        // grown only up to limit + 1 should the file grow while it is read.
+        var bytes = [UInt8](repeating: 0, count: min(limit, max(Int(info.st_size), 0)) + 1)
         var total = 0
-        while total < bytes.count {
+        while true {
+            if total == bytes.count {
+                guard bytes.count <= limit else { break }
+                bytes += [UInt8](repeating: 0, count: min(limit + 1, bytes.count * 2) - bytes.count)
+            }
             let n = bytes.withUnsafeMutableBytes { buffer in
                 Glibc.read(fd, buffer.baseAddress! + total, buffer.count - total)
             }

@@ -15,6 +15,8 @@ public enum SavedPlanCheck {
         public var saved: SavedPlan
         public var opened: OpenedStore
         public var workspace: Workspace
+        /// Warnings of the workspace files (a PR's mailform.yaml ignored for a trusted one).
+        public var warnings: [Diagnostic] = []
     }
 
     /// Why a saved plan is refused; nothing is written in any case.
@@ -142,7 +144,8 @@ public enum SavedPlanCheck {
         plan.baseRevisions = saved.base_revisions
         plan.unmanaged = saved.unmanaged
         plan.unchangedCount = saved.unchanged_count
-        return Prepared(plan: plan, desired: desired, saved: saved, opened: opened, workspace: workspace)
+        return Prepared(plan: plan, desired: desired, saved: saved, opened: opened, workspace: workspace,
+                        warnings: diagnostics.sorted.filter { $0.severity != .error })
     }
 
     static func profileNames(_ workspace: Workspace) -> [String] {

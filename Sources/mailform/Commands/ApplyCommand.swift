@@ -131,6 +131,9 @@ struct ApplyCommand: ParsableCommand {
             case .stale(let message): Pipeline.fatal(message)
             }
         }
+        if !quiet && !prepared.warnings.isEmpty {
+            Console.err(DiagnosticRenderer.text(prepared.warnings, style: Style.forStream(2)))
+        }
         let plan = prepared.plan
         show(plan)
         if plan.isEmpty { return }
