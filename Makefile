@@ -21,8 +21,18 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 # Installs the release binary, bash/zsh/fish completions and the man page.
+# One release build: the man page comes from that binary (its
+# --experimental-dump-help) through swift-argument-parser's generate-manual
+# tool, built alone in debug (seconds). `swift package generate-manual` would
+# rebuild the whole package in release without the commit flag — a second
+# long build that also replaced the binary with one saying "commit unknown".
+MANUAL_DIR := .build/manual
 install: release
 	$(eval BIN := $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path))
+	$(SWIFT) build --product generate-manual
+	$(eval TOOLS := $(shell $(SWIFT) build --show-bin-path))
+	mkdir -p $(MANUAL_DIR)
+	$(TOOLS)/generate-manual $(BIN)/mailform --output-directory $(MANUAL_DIR)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
@@ -30,8 +40,8 @@ install: release
 	$(BIN)/mailform --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mailform
 	$(BIN)/mailform --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_mailform
 	$(BIN)/mailform --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/mailform.fish
-	$(SWIFT) package generate-manual >/dev/null
-	install -m 0644 .build/plugins/GenerateManual/outputs/mailform/mailform.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailform.1
+	install -m 0644 $(MANUAL_DIR)/mailform.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailform.1
+	$(DESTDIR)$(PREFIX)/bin/mailform --version
 
 demo:
 	@scripts/install-deps.sh --demo

@@ -22,16 +22,19 @@ def resolve(node, root):
     return node
 
 
-def kind(node):
+def kind(node, root):
     if "enum" in node:
         return " \\| ".join(f"`{v}`" for v in node["enum"])
     if "const" in node:
         return f"`{json.dumps(node['const'])}`"
     if "type" in node:
         t = node["type"]
+        if t == "array" and isinstance(node.get("items"), dict):
+            # `array of `login_codes` | `dsar` ...`: a list shows what it may hold.
+            return "array of " + kind(resolve(node["items"], root), root)
         return " or ".join(t) if isinstance(t, list) else t
     if "anyOf" in node:
-        return " or ".join(kind(resolve(b, {})) if isinstance(b, dict) else "?" for b in node["anyOf"])
+        return " or ".join(kind(resolve(b, root), root) if isinstance(b, dict) else "?" for b in node["anyOf"])
     return "any"
 
 
@@ -40,7 +43,7 @@ def walk(node, root, path, rows):
     for name, child in node.get("properties", {}).items():
         child_resolved = resolve(child, root)
         description = child.get("description") or child_resolved.get("description", "")
-        rows.append((path + name, kind(child_resolved), description))
+        rows.append((path + name, kind(child_resolved, root), description))
         walk(child_resolved, root, path + name + ".", rows)
         items = child_resolved.get("items")
         if isinstance(items, dict):

@@ -8,6 +8,10 @@ packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config)
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--demo" ]; then
   packages+=(python3-aiosmtpd python3-cryptography python3-yaml)
 fi
+if [ "${1:-}" = "--test" ]; then
+  # A real Postfix + Dovecot SASL for the probe tests (Tests/Servers/mta/).
+  packages+=(postfix dovecot-core openssl)
+fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-yaml swaks)
 fi

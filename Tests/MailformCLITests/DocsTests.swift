@@ -36,7 +36,7 @@ struct DocsTests {
         env.removeValue(forKey: "MAILFORM_STORE_KEY")
         process.environment = env
         let log = dir.appendingPathComponent("walkthrough.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: log.path, contents: nil), "cannot create \(log.path)")
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -52,7 +52,7 @@ struct DocsTests {
         #expect(output.contains("over safety.max_changed_percent 30%"))
         #expect(output.contains("refused"))
         #expect(output.contains("Apply complete: 0 added, 50 changed, 0 deleted (store revision 2)."))
-        #expect(output.contains("revision 11 "), Comment(rawValue: output))
+        #expect(output.contains("store revision 11 "), Comment(rawValue: output))
     }
 
     /// Every property of the published schemas has a description, and the
@@ -88,6 +88,23 @@ struct DocsTests {
             #expect(reference.contains("| `\(path)` |") && reference.contains(description.replacingOccurrences(of: "|", with: "\\|")),
                     "docs/reference.md does not document '\(path)'; run scripts/gen-reference.py > docs/reference.md")
         }
+    }
+
+    /// A list shows what it may hold, not just "array".
+    @Test func fileReferenceShowsListItemValues() throws {
+        let reference = try String(contentsOf: CommandRunner.packageRoot.appendingPathComponent("docs/reference.md"), encoding: .utf8)
+        #expect(reference.contains("| `smtp_pools.NAME.use_for` | array of `login_codes` \\| `consent_proofs` \\| `request_protocols` \\| `dsar` \\| `notifications` |"))
+        #expect(reference.contains("| `smtp.ssl_protocols` | array of `TLSv1` \\| `TLSv1.1` \\| `TLSv1.2` \\| `TLSv1.3` |"))
+        // And the file is what the generator writes today.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [CommandRunner.packageRoot.appendingPathComponent("scripts/gen-reference.py").path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let generated = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(generated == reference, "docs/reference.md is stale; run scripts/gen-reference.py > docs/reference.md")
     }
 
     @Test func versionNamesTheCommit() throws {

@@ -78,7 +78,7 @@ struct ReconcileTests {
         let before = try ws.storeDump()
         let stale = try ws.run(["apply", "reviewed.json", "--no-probe"])
         #expect(stale.exitCode == 1)
-        #expect(stale.stderr.contains("stale plan: company acme changed since the plan (revision 1 -> 2); run plan again"))
+        #expect(stale.stderr.contains("stale plan: company acme changed since the plan (company revision 1 -> 2); run plan again"))
         #expect(try ws.storeDump() == before)
 
         // A fresh reviewed plan applies exactly what it says.

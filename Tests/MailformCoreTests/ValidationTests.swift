@@ -44,6 +44,35 @@ struct ValidationTests {
         #expect(!DiagnosticRenderer.text([d], style: .plain).contains("hunter22"))
     }
 
+    /// `${file:}` is read relative to the file that names it: the hint's path
+    /// leads from that file (a company or a profile) to the workspace's secrets/.
+    @Test func literalSecretHintIsRelativeToTheFileAndNamesItsRule() throws {
+        let ws = try TemporaryWorkspace([
+            "secrets/README.md": "secret files\n",
+            "companies/eu/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: "password: hunter22"),
+            "profiles/relay.yaml": "smtp:\n  host: relay.example.com\n  username: relay@acme.example.com\n  password: hunter22\n",
+            "companies/b.yaml": "company: b\nextends: relay\nsender:\n  email: a@acme.example.com\nprovider: smtp\n",
+        ])
+        let hints = ws.load().diagnostics.sorted.map { ($0.location?.file ?? "", $0.rule, $0.hint ?? "") }
+        #expect(hints.count == 2, "\(hints)")
+        for (file, rule, hint) in hints {
+            #expect(rule == "literal-secret")
+            if file.hasSuffix("companies/eu/a.yaml") {
+                #expect(hint.contains("password: ${file:../../secrets/acme-smtp.txt}"), "\(hint)")
+            } else {
+                #expect(file.hasSuffix("profiles/relay.yaml"))
+                #expect(hint.contains("password: ${file:../secrets/b-smtp.txt}"), "\(hint)")
+            }
+        }
+    }
+
+    @Test func missingKeyHintsNameTheValuesNotTheDescription() throws {
+        let ws = try TemporaryWorkspace(["companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\n"])
+        let d = try single(ws.load())
+        #expect(d.message == "missing required key 'provider'")
+        #expect(d.hint == "add provider: smtp, mailgun or platform")
+    }
+
     @Test func yesIsTextInYAML12() throws {
         let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany + "  ssl_check_identity: 1️⃣yes\n"])
         let d = try single(ws.load())

@@ -114,6 +114,30 @@ struct YAMLLoaderTests {
         #expect(f.mark.line == 3)
     }
 
+    /// An unclosed quote runs to the end of the file; libyaml's problem mark
+    /// is then past the last line. The error points where the quote opens.
+    @Test(arguments: [
+        "company: acme\nname: 1️⃣\"ACME\nprovider: platform\n",
+        "company: acme\nname: 1️⃣'ACME\nprovider: platform\n",
+        "company: acme\nsender: {email: 1️⃣\"a@b.c}\n",
+        "company: acme\nname: 1️⃣\"ACME",
+    ])
+    func unclosedQuoteIsReportedWhereItOpens(_ marked: String) throws {
+        let m = MarkedText(marked)
+        let f = try #require(failure(m.text))
+        #expect(f.message == "YAML syntax error: quoted value is never closed")
+        let p = try #require(m.positions["1️⃣"])
+        #expect(f.mark == Mark(line: p.line, column: p.column))
+    }
+
+    @Test func badEscapeIsStillReportedAtTheEscape() throws {
+        let m = MarkedText("company: acme\nname: \"ACME1️⃣\\q\"\n")
+        let f = try #require(failure(m.text))
+        #expect(f.message.hasPrefix("YAML syntax error: found unknown escape character"))
+        let p = try #require(m.positions["1️⃣"])
+        #expect(f.mark == Mark(line: p.line, column: p.column))
+    }
+
     @Test func nestingBombIsBounded() throws {
         let text = "a: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         let f = try #require(failure(text))

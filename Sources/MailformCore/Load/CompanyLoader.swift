@@ -146,7 +146,7 @@ public enum CompanyLoader {
         let violations = SchemaCatalog.company.validate(tree)
         let companyID = tree["company"]?.value.stringValue
         if !violations.isEmpty {
-            outcome.diagnostics = SchemaDiagnostics(files: files, schema: SchemaCatalog.companyJSON)
+            outcome.diagnostics = SchemaDiagnostics(files: files, schema: SchemaCatalog.companyJSON, secretsFolder: workspace.suggestedSecretsFolder)
                 .diagnostics(for: violations, companyID: companyID)
             return outcome
         }
@@ -181,17 +181,25 @@ public enum CompanyLoader {
         return outcome
     }
 
+    /// The fields of a server a probe hint may name; an absent one (a
+    /// default) points at its server's section.
+    static let serverFields = ["host", "port", "username", "password", "starttls", "ssl", "ssl_trust", "ssl_check_identity", "ssl_protocols"]
+
     static func endpointMarks(_ tree: JSONNode, _ company: Company<SecretReference>) -> [String: Mark] {
         var marks: [String: Mark] = [:]
         marks["company"] = tree["company"]?.mark
-        marks["smtp.host"] = tree["smtp"]?["host"]?.mark
-        marks["smtp.port"] = tree["smtp"]?["port"]?.mark ?? tree["smtp"]?.mark
+        func server(_ node: JSONNode?, keyMark: Mark?, _ base: String) {
+            guard let node else { return }
+            for field in serverFields { marks["\(base).\(field)"] = node[field]?.mark ?? keyMark ?? node.mark }
+        }
+        let smtpKey = tree.value.members?.first { $0.key == "smtp" }?.keyMark
+        server(tree["smtp"], keyMark: smtpKey, "smtp")
         marks["mailgun.domain"] = tree["mailgun"]?["domain"]?.mark
         marks["mailgun.api_key"] = tree["mailgun"]?["api_key"]?.mark
+        marks["mailgun.region"] = tree["mailgun"]?["region"]?.mark ?? tree["mailgun"]?["domain"]?.mark
         for pool in company.pools {
-            for (i, server) in (tree["smtp_pools"]?[pool.name]?["servers"]?.value.elements ?? []).enumerated() {
-                marks["smtp_pools.\(pool.name).servers[\(i)].host"] = server["host"]?.mark
-                marks["smtp_pools.\(pool.name).servers[\(i)].port"] = server["port"]?.mark ?? server.mark
+            for (i, node) in (tree["smtp_pools"]?[pool.name]?["servers"]?.value.elements ?? []).enumerated() {
+                server(node, keyMark: node.mark, "smtp_pools.\(pool.name).servers[\(i)]")
             }
         }
         return marks

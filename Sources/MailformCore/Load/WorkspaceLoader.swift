@@ -187,7 +187,7 @@ enum YAMLFile {
         case .success(let node):
             return .success(node)
         case .failure(let failure):
-            var diagnostic = Diagnostic.error(failure.message, at: files.location(failure.mark), hint: failure.hint)
+            var diagnostic = Diagnostic.error(failure.message, at: files.location(failure.mark), hint: failure.hint, rule: failure.rule)
             if let (mark, message) = failure.related, let location = files.location(mark) {
                 diagnostic.related.append(.init(location: location, message: message))
             }

@@ -42,6 +42,15 @@ public struct Workspace: Sendable {
         self.profilesDirectory = (root as NSString).appendingPathComponent("profiles")
     }
 
+    /// Where a hint tells a user to keep a secret file: the workspace's
+    /// `secrets/` folder (what `mailform init` makes), else the first of
+    /// `secrets.dirs` when the workspace has no such folder.
+    public var suggestedSecretsFolder: String {
+        let own = (root as NSString).appendingPathComponent("secrets")
+        if !Paths.isDirectory(own), let first = secretDirectories.first { return first }
+        return own
+    }
+
     /// The real (symlink-resolved) folders `${file:}` may read: the workspace and `secrets.dirs`.
     public var fenceFolders: [String] { ([root] + secretDirectories).map(Paths.real) }
 

@@ -30,7 +30,7 @@ public struct CompanyChange: Sendable {
     public var name: String?
     public var action: Action
     public var fields: [FieldChange]
-    /// The store revision of the company when planned; 0 when it did not exist.
+    /// The company revision (its own change counter in the store) when planned; 0 when it did not exist.
     public var baseRevision: Int
 }
 
@@ -41,7 +41,7 @@ public struct Plan: Sendable {
     public var unchangedCount: Int
     /// Companies in the store that no file describes (left alone without `--prune`).
     public var unmanaged: [String]
-    /// The revision of every company the plan read (0 = absent), for stale-plan checks.
+    /// The company revision of every company the plan read (0 = absent), for stale-plan checks.
     public var baseRevisions: [String: Int]
     /// The number of companies in the store when planned (for the safety share).
     public var storeCompanyCount: Int

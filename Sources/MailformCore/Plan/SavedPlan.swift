@@ -2,7 +2,7 @@ import Foundation
 
 /// A plan saved with `plan --out`: versioned JSON that holds the desired
 /// settings with secret references and keyed fingerprints (never values), the
-/// store revision of every company it read, the store's identity, a digest of
+/// company revision of every company it read, the store's identity, a digest of
 /// itself and a MAC under a key derived from the store key.
 ///
 /// The file travels through CI artifacts that a pull request's author may be

@@ -30,6 +30,25 @@ public enum Paths {
         return absolutePath.hasPrefix(prefix) ? String(absolutePath.dropFirst(prefix.count)) : absolutePath
     }
 
+    /// `path` written relative to the folder `base` (both absolute and
+    /// normalised), e.g. `../secrets/acme-smtp.txt` from `/ws/companies`.
+    public static func relative(_ path: String, from base: String) -> String {
+        let target = path.split(separator: "/")
+        let from = base.split(separator: "/")
+        var common = 0
+        while common < target.count && common < from.count && target[common] == from[common] { common += 1 }
+        let parts = Array(repeating: "..", count: from.count - common) + target[common...].map(String.init)
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    /// The deepest folder both absolute paths lie in (`/` at least).
+    public static func commonAncestor(_ a: String, _ b: String) -> String {
+        let x = a.split(separator: "/"), y = b.split(separator: "/")
+        var common = 0
+        while common < x.count && common < y.count && x[common] == y[common] { common += 1 }
+        return "/" + x[..<common].joined(separator: "/")
+    }
+
     /// Resolves symbolic links, so fences compare real locations. A path that
     /// does not exist resolves through its nearest existing parent.
     public static func real(_ path: String) -> String {

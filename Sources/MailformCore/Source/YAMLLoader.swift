@@ -21,6 +21,8 @@ public struct YAMLLoader {
         public var mark: Mark
         public var hint: String?
         public var related: (Mark, String)?
+        /// A rule id, for problems a policy names (`literal-secret`).
+        public var rule: String?
     }
 
     let source: Int
@@ -202,8 +204,15 @@ public struct YAMLLoader {
 
     private func syntaxError(_ parser: yaml_parser_t) -> Failure {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-        var message = problem
-        if let context = parser.context.map({ String(cString: $0) }) { message = "\(problem) \(context)" }
+        let context = parser.context.map { String(cString: $0) }
+        // An unclosed quote runs to the end of the file: libyaml's problem
+        // mark is then past the last line, its context mark where the quote opens.
+        if context == "while scanning a quoted scalar",
+           problem == "found unexpected end of stream" || problem == "found unexpected document indicator" {
+            return Failure(message: "YAML syntax error: quoted value is never closed", mark: mark(parser.context_mark),
+                           hint: "add the closing quote at the end of the value that starts here")
+        }
+        let message = context.map { "\(problem) \($0)" } ?? problem
         return Failure(message: "YAML syntax error: \(message)", mark: mark(parser.problem_mark),
                        hint: "check the indentation and quoting on this line and the one before")
     }
@@ -232,7 +241,8 @@ public struct YAMLLoader {
         if ScalarResolution.hasLeadingZero(text) {
             if secret {
                 return .failure(Failure(message: "the secret value is written in the file", mark: at,
-                                        hint: "write a reference instead: ${env:MAILFORM_...} or ${file:PATH}, and keep the value out of Git"))
+                                        hint: "write a reference instead: ${env:MAILFORM_...} or ${file:PATH}, and keep the value out of Git",
+                                        rule: "literal-secret"))
             }
             return .failure(Failure(message: "number has a leading zero", mark: at,
                                     hint: "write it without the leading zero, or quote it if it is text; YAML 1.1 tools read it as octal"))

@@ -15,8 +15,21 @@ public enum SchemaCatalog {
     public static let company: Validator = try! Validator(schema: companyJSON, baseURI: "https://mailform.dev/schemas/company.schema.json")
     public static let workspace: Validator = try! Validator(schema: workspaceJSON, baseURI: "https://mailform.dev/schemas/workspace.schema.json")
 
-    /// The `description` the schema gives the field at `path`, for hints.
+    /// The `description` the schema gives the field at `path`, for hints:
+    /// the property's own, else the one of the definition it refers to.
     static func description(in schema: JSONNode, at path: [PathElement]) -> String? {
+        guard let field = field(in: schema, at: path) else { return nil }
+        if let text = field["description"]?.value.stringValue { return text }
+        return resolveRef(field, root: schema)["description"]?.value.stringValue
+    }
+
+    /// The schema node of the field at `path`, its `$ref` resolved.
+    static func node(in schema: JSONNode, at path: [PathElement]) -> JSONNode? {
+        field(in: schema, at: path).map { resolveRef($0, root: schema) }
+    }
+
+    /// The subschema that describes the value at `path`, as written (a `$ref` left unresolved).
+    private static func field(in schema: JSONNode, at path: [PathElement]) -> JSONNode? {
         var node = schema
         for element in path {
             node = resolveRef(node, root: schema)
@@ -34,11 +47,10 @@ public enum SchemaCatalog {
                 node = items
             }
         }
-        if let text = node["description"]?.value.stringValue { return text }
-        return resolveRef(node, root: schema)["description"]?.value.stringValue
+        return node
     }
 
-    private static func resolveRef(_ node: JSONNode, root: JSONNode) -> JSONNode {
+    static func resolveRef(_ node: JSONNode, root: JSONNode) -> JSONNode {
         guard let ref = node["$ref"]?.value.stringValue, ref.hasPrefix("#/") else { return node }
         var target = root
         for token in ref.dropFirst(2).split(separator: "/") {

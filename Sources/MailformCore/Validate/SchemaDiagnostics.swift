@@ -1,3 +1,4 @@
+import Foundation
 import JSONSchema
 
 /// Turns schema violations into diagnostics a user can act on: the message of
@@ -5,12 +6,22 @@ import JSONSchema
 struct SchemaDiagnostics {
     let files: SourceFiles
     let schema: JSONNode
+    /// The folder the literal-secret hint suggests for `${file:}` (absolute):
+    /// the reference is written relative to the file that holds it, as the
+    /// resolver reads it. `nil`: `secrets/` beside the file.
+    var secretsFolder: String? = nil
+
+    /// The rule id of a secret written as a value instead of a reference.
+    static let literalSecretRule = "literal-secret"
 
     func diagnostics(for violations: [Violation], companyID: String?) -> [Diagnostic] {
         violations.map { violation in
-            Diagnostic.error(message(for: violation), at: files.location(violation.mark), hint: hint(for: violation, companyID: companyID))
+            Diagnostic.error(message(for: violation), at: files.location(violation.mark), hint: hint(for: violation, companyID: companyID),
+                             rule: isLiteralSecret(violation) ? Self.literalSecretRule : nil)
         }
     }
+
+    func isLiteralSecret(_ violation: Violation) -> Bool { isSecretField(violation) && !isUnknownKey(violation) }
 
     /// The validator's message, except at a secret field, where the value
     /// (a literal, a number, a list) is never repeated.
@@ -31,11 +42,8 @@ struct SchemaDiagnostics {
 
     func hint(for violation: Violation, companyID: String?) -> String? {
         let field = violation.path.dotted
-        if isSecretField(violation) && !isUnknownKey(violation) {
-            let key = violation.subject
-            let id = (companyID ?? "company").uppercased().replacingOccurrences(of: "-", with: "_")
-            let kind = key == "api_key" ? "MAILGUN_KEY" : "SMTP_PASSWORD"
-            return "write \(key): ${env:MAILFORM_\(id)_\(kind)} or \(key): ${file:secrets/\(companyID ?? "company")-\(key == "api_key" ? "mailgun" : "smtp").txt}, and keep the value out of Git"
+        if isLiteralSecret(violation) {
+            return literalSecretHint(violation, companyID: companyID)
         }
         switch violation.kind {
         case let .unknownProperty(name, allowed):
@@ -45,10 +53,13 @@ struct SchemaDiagnostics {
             let full = field.isEmpty ? name : "\(field).\(name)"
             if name == "smtp" { return "add an smtp: section (host, port, username, password), or change provider" }
             if name == "mailgun" { return "add a mailgun: section (domain, api_key, region), or change provider" }
-            if let text = SchemaCatalog.description(in: schema, at: violation.path + [.key(name)]) {
-                return "add \(full): \(text)"
+            if full == "company", schema["properties"]?["company"] != nil {
+                // The file's name is the id people expect (companies/acme.yaml holds acme).
+                let stem = ((files.absolutePath(of: violation.mark) ?? "") as NSString).lastPathComponent
+                    .split(separator: ".").first.map(String.init) ?? ""
+                return "add company: " + (Self.isPlainID(stem) ? stem : "an id of lowercase letters, digits and '-'")
             }
-            return "add \(full)"
+            return missingKeyHint(full, at: violation.path + [.key(name)])
         case let .type(expected, actual):
             if case .string(let s) = actual, ["yes", "no", "on", "off", "y", "n"].contains(s.lowercased()), expected.contains("boolean") {
                 return "write \(field): true or false; mailform reads YAML 1.2, where '\(s)' is text"
@@ -62,10 +73,88 @@ struct SchemaDiagnostics {
             if let text = actual.stringValue, let best = DidYouMean.closest(to: text, among: names) {
                 return "did you mean '\(best)'?"
             }
+            if !names.isEmpty, names.count == allowed.count, !field.isEmpty {
+                return "set \(field) to \(Self.alternatives(names))"
+            }
             return describe(violation.path)
         default:
             return describe(violation.path)
         }
+    }
+
+    /// `write password: ${env:MAILFORM_ACME_SMTP_PASSWORD} or password: ${file:../secrets/acme-smtp.txt}`:
+    /// the file reference is relative to the file the value is in, so it
+    /// works as written.
+    func literalSecretHint(_ violation: Violation, companyID: String?) -> String {
+        let key = violation.subject
+        // An id that is not valid (it has its own error) names no variable or file.
+        let id = companyID.flatMap { Self.isPlainID($0) ? $0 : nil } ?? "company"
+        let kind = key == "api_key" ? "MAILGUN_KEY" : "SMTP_PASSWORD"
+        let fileName = "\(id)-\(key == "api_key" ? "mailgun" : "smtp").txt"
+        var reference = "secrets/" + fileName
+        if let secretsFolder, let file = files.absolutePath(of: violation.mark) {
+            let relative = Paths.relative(secretsFolder + "/" + fileName, from: Paths.directory(of: file))
+            // A folder that shares nothing with the file but `/` (secrets.dirs: [/run/secrets]) is named as it is.
+            let sharesOnlyRoot = Paths.commonAncestor(secretsFolder, file) == "/"
+            reference = sharesOnlyRoot ? secretsFolder + "/" + fileName : relative
+        }
+        let env = "MAILFORM_\(id.uppercased().replacingOccurrences(of: "-", with: "_"))_\(kind)"
+        return "write \(key): ${env:\(env)} or \(key): ${file:\(reference)}, and keep the value out of Git"
+    }
+
+    static func isPlainID(_ id: String) -> Bool {
+        guard let first = id.utf8.first, id.utf8.count <= 63, first != UInt8(ascii: "-") else { return false }
+        return id.utf8.allSatisfy { b in (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D }
+    }
+
+    /// `add provider: smtp, mailgun or platform`: what the missing key takes,
+    /// in a few words (the schema's enum or type), never its description.
+    func missingKeyHint(_ field: String, at path: [PathElement]) -> String {
+        guard let node = SchemaCatalog.node(in: schema, at: path) else { return "add \(field)" }
+        if let secret = node["pattern"]?.value.stringValue, secret.hasPrefix("^\\$\\{") {
+            return "add \(field): ${env:NAME} or ${file:PATH}"
+        }
+        return "add \(field): \(Self.shape(of: node, root: schema))"
+    }
+
+    /// A value's shape in a few words: its enum values, its constant, or its type.
+    static func shape(of node: JSONNode, root: JSONNode) -> String {
+        if let values = node["enum"]?.value.elements {
+            return alternatives(values.map { $0.value.stringValue ?? $0.value.shortDescription })
+        }
+        if let constant = node["const"] { return constant.value.stringValue ?? constant.value.shortDescription }
+        switch node["type"]?.value.stringValue {
+        case "string":
+            switch node["format"]?.value.stringValue {
+            case "email": return "an e-mail address"
+            case "hostname": return "a host name"
+            default: return "text"
+            }
+        case "integer": return "a whole number"
+        case "number": return "a number"
+        case "boolean": return "true or false"
+        case "array":
+            guard let items = node["items"].map({ SchemaCatalog.resolveRef($0, root: root) }) else { return "a list" }
+            if let values = items["enum"]?.value.elements {
+                return "a list of " + values.map { $0.value.stringValue ?? $0.value.shortDescription }.joined(separator: ", ")
+            }
+            if items["type"]?.value.stringValue == "object" || items["properties"] != nil {
+                let required = items["required"]?.value.elements?.compactMap(\.value.stringValue) ?? []
+                return required.isEmpty ? "a list of mappings" : "a list of mappings, each with \(required.joined(separator: ", "))"
+            }
+            return "a list of " + shape(of: items, root: root)
+        case "object":
+            let required = node["required"]?.value.elements?.compactMap(\.value.stringValue) ?? []
+            return required.isEmpty ? "a mapping" : "a mapping with \(required.joined(separator: ", "))"
+        default:
+            if node["properties"] != nil { return "a mapping" }
+            return "a value"
+        }
+    }
+
+    /// `a`, `a or b`, `a, b or c`.
+    static func alternatives(_ names: [String]) -> String {
+        names.count <= 1 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 
     /// The schema's description of the field, or of the nearest parent that

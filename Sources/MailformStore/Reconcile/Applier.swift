@@ -95,11 +95,11 @@ public enum Applier {
             let now = revisions[id] ?? 0
             guard now != base else { continue }
             if base == 0 {
-                reasons.append("company \(id) was added to the store since the plan (revision \(now))")
+                reasons.append("company \(id) was added to the store since the plan (company revision \(now))")
             } else if now == 0 {
-                reasons.append("company \(id) was deleted from the store since the plan (revision \(base))")
+                reasons.append("company \(id) was deleted from the store since the plan (company revision \(base))")
             } else {
-                reasons.append("company \(id) changed since the plan (revision \(base) -> \(now))")
+                reasons.append("company \(id) changed since the plan (company revision \(base) -> \(now))")
             }
         }
         if !reasons.isEmpty { throw StalePlan(reasons: reasons) }

@@ -43,12 +43,30 @@ public enum Exporter {
         })
     }
 
-    /// Writes `directory/companies/<id>.yaml` (and logos beside them). Secret
-    /// values are decrypted only when `secretsOut` is given.
-    public static func export(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String) throws -> Result {
+    /// What an export would write, computed before anything is written.
+    public struct Prepared {
+        /// Company files and logos, absolute paths, in write order.
+        public var files: [(path: String, bytes: Data)]
+        var companiesDirectory: String
+        var dotenv: [(String, Secret)]
+        var companies: Int
+
+        /// The files that exist with other contents than the export's: local
+        /// edits an export would overwrite.
+        public var differing: [String] {
+            files.filter { file in
+                guard let existing = FileManager.default.contents(atPath: file.path) else { return false }
+                return existing != file.bytes
+            }.map(\.path)
+        }
+    }
+
+    /// Computes `directory/companies/<id>.yaml` (and logos beside them)
+    /// without writing. Secret values are decrypted only when `secretsOut` is given.
+    /// - throws: ``Reconciler/Failure`` for a store export cannot represent.
+    public static func prepare(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String) throws -> Prepared {
         var collision: String?
         let companiesDir = directory + "/companies"
-        // Check everything before writing anything.
         if let bad = opened.current.keys.sorted().first(where: { !isValidID($0) }) {
             throw Reconciler.Failure("the store holds the company id '\(SafeText.escape(bad))', which is not a valid id (lowercase letters, digits and '-'); nothing was exported")
         }
@@ -64,9 +82,8 @@ public enum Exporter {
             }
         }
         if let collision { throw Reconciler.Failure("export cannot name the secrets apart: \(collision); nothing was exported") }
-        try FileManager.default.createDirectory(atPath: companiesDir, withIntermediateDirectories: true)
         var dotenv: [(String, Secret)] = []
-        var files: [String] = []
+        var files: [(path: String, bytes: Data)] = []
         for id in opened.current.keys.sorted() {
             let stored = opened.current[id]!
             let company = stored.company
@@ -81,16 +98,24 @@ public enum Exporter {
             if case .image(let image)? = company.logo {
                 let ext = image.mediaType == "image/png" ? "png" : image.mediaType == "image/jpeg" ? "jpg" : "svg"
                 logoPath = "logos/\(id).\(ext)"
-                try FileManager.default.createDirectory(atPath: companiesDir + "/logos", withIntermediateDirectories: true)
-                try Data(image.bytes).write(to: URL(fileURLWithPath: companiesDir + "/" + logoPath!))
+                files.append((companiesDir + "/" + logoPath!, Data(image.bytes)))
             }
-            let file = companiesDir + "/\(id).yaml"
-            try CompanyYAMLWriter.yaml(references, logoPath: logoPath, schemaPath: schemaPath)
-                .write(toFile: file, atomically: true, encoding: .utf8)
-            files.append(file)
+            let yaml = CompanyYAMLWriter.yaml(references, logoPath: logoPath, schemaPath: schemaPath)
+            files.append((companiesDir + "/\(id).yaml", Data(yaml.utf8)))
         }
-        if let secretsOut { try writeDotenv(dotenv, to: secretsOut) }
-        return Result(companies: opened.current.count, secrets: dotenv.count, files: files)
+        return Prepared(files: files, companiesDirectory: companiesDir, dotenv: dotenv, companies: opened.current.count)
+    }
+
+    /// Writes what ``prepare(opened:to:secretsOut:schemaPath:)`` computed, and the dotenv file.
+    public static func writeFiles(_ prepared: Prepared, secretsOut: String?) throws -> Result {
+        try FileManager.default.createDirectory(atPath: prepared.companiesDirectory, withIntermediateDirectories: true)
+        for file in prepared.files {
+            try FileManager.default.createDirectory(atPath: Paths.directory(of: file.path), withIntermediateDirectories: true)
+            try file.bytes.write(to: URL(fileURLWithPath: file.path), options: .atomic)
+        }
+        if let secretsOut { try writeDotenv(prepared.dotenv, to: secretsOut) }
+        return Result(companies: prepared.companies, secrets: prepared.dotenv.count,
+                      files: prepared.files.map(\.path).filter { $0.hasSuffix(".yaml") })
     }
 
     /// `NAME='value'` lines, single-quoted, in a file created with mode 0600.

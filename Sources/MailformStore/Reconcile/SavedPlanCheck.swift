@@ -162,7 +162,7 @@ public enum SavedPlanCheck {
                 return .stale("stale plan: company \(id) no longer needs the change the plan recorded; run plan again")
             }
             if now.baseRevision != change.base_revision || now.action != change.action {
-                return .stale("stale plan: company \(id) changed since the plan (revision \(change.base_revision) -> \(now.baseRevision)); run plan again")
+                return .stale("stale plan: company \(id) changed since the plan (company revision \(change.base_revision) -> \(now.baseRevision)); run plan again")
             }
             let recorded = change.fields.map { field in
                 "\(field.path)|\(field.action)|\(field.sensitive)|\(field.current ?? "")|\(field.desired ?? "")|\(field.desired_reference ?? "")"

@@ -41,15 +41,11 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "Who applies, for the revision log (default: $MAILFORM_ACTOR or the user name).")
     var actor: String?
 
-    @Option(help: "Output format: text, or json (the plan, the probe results and the revision; needs --auto-approve or a plan file).")
-    var format: OutputFormat = .text
+    @Option(help: "Output format; json holds the plan, the probe results and the store revision (needs --auto-approve or a plan file).")
+    var format: TextOrJSONFormat = .text
 
     @Flag(name: .shortAndLong, help: "Print only the result line (and errors).")
     var quiet = false
-
-    func validate() throws {
-        if format != .text && format != .json { throw ValidationError("apply supports --format text or json") }
-    }
 
     /// The parts of a JSON answer, gathered as apply goes.
     final class Report: @unchecked Sendable {
@@ -81,7 +77,7 @@ struct ApplyCommand: ParsableCommand {
     // MARK: Fresh plan
 
     func applyFresh() throws {
-        let result = Pipeline.load(input, storeFlag: storeOptions.store)
+        let result = Pipeline.load(input, storeFlag: storeOptions.store, writes: true)
         let workspace = result.workspace
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
         if !autoApprove && (isatty(0) != 1 || format == .json) {
@@ -90,7 +86,7 @@ struct ApplyCommand: ParsableCommand {
         }
         // The store is created only when there is something to write.
         let opened = Pipeline.openStore(path: path, create: false, createKey: true, lockTimeout: storeOptions.lockTimeout)
-        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys, quiet: quiet)
+        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys, quiet: quiet, writes: true)
         let plan = Pipeline.attempt { try Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune) }
         if !companies.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
             Pipeline.fatal("no company matches \(companies.map(SafeText.escape).joined(separator: ", ")); nothing was written",
@@ -126,7 +122,7 @@ struct ApplyCommand: ParsableCommand {
             case .invalid(let diagnostics):
                 var collector = DiagnosticCollector()
                 collector.report(contentsOf: diagnostics)
-                Pipeline.fail(collector, files: 1)
+                Pipeline.fail(collector, files: 1, writes: true)
             case .refused(let message, let hint): Pipeline.fatal(message, hint: hint)
             case .stale(let message): Pipeline.fatal(message)
             }

@@ -7,7 +7,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write one company file per company in the store, secrets as ${env:MAILFORM_...} references.",
-        discussion: "With --secrets-out FILE the secret values go to a mode-0600 dotenv file for the migration; plan of the result shows no change."
+        discussion: "With --secrets-out FILE the secret values go to a mode-0600 dotenv file for the migration; plan of the result shows no change. Company files already in the folder that differ from the store are not overwritten without --force (exit 1, nothing written)."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -21,21 +21,46 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Write the secret values to this dotenv file (mode 0600).")
     var secretsOut: String?
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format.")
+    var format: TextOrJSONFormat = .text
 
     @Flag(name: .shortAndLong, help: "Print nothing on success.")
     var quiet = false
 
+    @Flag(help: "Overwrite company files in the folder that differ from the store (local edits are lost).")
+    var force = false
+
+    /// The dotenv path as POSIX `.` finds it: a name without a slash is looked
+    /// up in $PATH, not the current folder, so it gets `./`; quoted when needed.
+    static func sourceable(_ path: String) -> String {
+        let local = path.contains("/") ? path : "./" + path
+        let plain = local.unicodeScalars.allSatisfy { c in
+            CharacterSet.alphanumerics.contains(c) && c.isASCII || "/._-+,:@%".unicodeScalars.contains(c)
+        }
+        return plain ? local : "'" + local.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     func run() throws {
         var diagnostics = DiagnosticCollector()
         let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
-        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1) }
+        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1, writes: true) }
         let storePath = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
         guard Paths.exists(storePath) else { Pipeline.fatal("no store at \(Paths.display(storePath))", hint: "name the store with --store") }
         let opened = Pipeline.openStore(path: storePath, create: false, lockTimeout: storeOptions.lockTimeout)
         let directory = Paths.absolute(out)
         do {
+            let secretsPath = secretsOut.map { Paths.absolute($0) }
+            let prepared = try Exporter.prepare(opened: opened, to: directory, secretsOut: secretsPath,
+                                                schemaPath: "https://mailform.dev/schemas/company.schema.json")
+            // Like init, export never overwrites edits without being told to.
+            let differing = prepared.differing
+            if !differing.isEmpty && !force {
+                let shown = differing.prefix(20).map { SafeText.escape(Paths.display($0)) }
+                let more = differing.count > shown.count ? "\n  … and \(differing.count - shown.count) more" : ""
+                Pipeline.fatal("\(differing.count) file\(differing.count == 1 ? "" : "s") in \(SafeText.escape(Paths.display(directory))) differ\(differing.count == 1 ? "s" : "") from what export would write; nothing was written:\n  "
+                               + shown.joined(separator: "\n  ") + more,
+                               hint: "commit or move those edits, export to another folder, or pass --force to overwrite them")
+            }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let workspaceFile = directory + "/mailform.yaml"
             if !Paths.exists(workspaceFile) {
@@ -48,8 +73,7 @@ struct ExportCommand: ParsableCommand {
                     """
                 try text.write(toFile: workspaceFile, atomically: true, encoding: .utf8)
             }
-            let result = try Exporter.export(opened: opened, to: directory, secretsOut: secretsOut.map { Paths.absolute($0) },
-                                             schemaPath: "https://mailform.dev/schemas/company.schema.json")
+            let result = try Exporter.writeFiles(prepared, secretsOut: secretsPath)
             if format == .json {
                 var object: [String: Any] = ["companies": result.companies, "files": result.files.map(Paths.display), "secrets": result.secrets]
                 object["secrets_out"] = secretsOut ?? NSNull()
@@ -62,8 +86,8 @@ struct ExportCommand: ParsableCommand {
                 Console.out("; \(result.secrets) secret value\(result.secrets == 1 ? "" : "s") to \(secretsOut) (mode 0600)")
             }
             Console.out(".\n")
-            if secretsOut != nil {
-                Console.out("Load them before planning the exported files: set -a; . \(secretsOut!); set +a\n")
+            if let secretsOut {
+                Console.out("Load them before planning the exported files: set -a; . \(Self.sourceable(secretsOut)); set +a\n")
             }
         } catch let failure as Reconciler.Failure {
             Pipeline.fatal(failure.description)

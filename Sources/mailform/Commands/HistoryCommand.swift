@@ -6,7 +6,8 @@ import MailformStore
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "List the applied revisions, newest first: when, who, source commit, what changed."
+        abstract: "List the applied store revisions, newest first: when, who, source commit, what changed.",
+        discussion: "Each apply adds one store revision to the log; each company also counts its own company revisions (the ones a saved plan checks)."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -17,16 +18,19 @@ struct HistoryCommand: ParsableCommand {
     @Option(name: .customLong("company"), help: "Only revisions that touched this company.")
     var company: String?
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format.")
+    var format: TextOrJSONFormat = .text
 
     @Option(help: "Show at most this many revisions.")
     var limit: Int?
 
+    @Flag(name: .shortAndLong, help: "Text format: one line per revision, without the companies it changed.")
+    var quiet = false
+
     func run() throws {
         var diagnostics = DiagnosticCollector()
         let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
-        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1) }
+        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1, writes: false) }
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
         let revisions: [Revision]
         do {
@@ -45,7 +49,8 @@ struct HistoryCommand: ParsableCommand {
         let style = Style.forStream(1)
         for revision in revisions {
             let commit = revision.sourceCommit.map { " commit \($0.prefix(12))" } ?? ""
-            Console.out(style.bold("revision \(revision.id)") + "  \(revision.appliedAt)  by \(revision.actor)\(commit)\n")
+            Console.out(style.bold("store revision \(revision.id)") + "  \(revision.appliedAt)  by \(revision.actor)\(commit)\n")
+            if quiet { continue }
             Console.out("  \(revision.summary)\n")
             for change in revision.changes {
                 let detail: String

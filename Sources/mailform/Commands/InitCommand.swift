@@ -10,28 +10,34 @@ struct InitCommand: ParsableCommand {
     )
 
     @Argument(help: "The folder to create the workspace in (default: the current folder).")
-    var directory: String = "."
+    var folder: String?
 
-    @Option(help: "The policy mode: saas or on-premise.")
-    var mode: String = "saas"
+    /// `--mode`: the workspace's `mode:`.
+    enum InitMode: String, ExpressibleByArgument, CaseIterable {
+        case saas
+        case onPremise = "on-premise"
+    }
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "The policy mode; saas allows only port 587 with authentication and TLS 1.2+.")
+    var mode: InitMode = .saas
+
+    @Option(help: "Output format.")
+    var format: TextOrJSONFormat = .text
 
     @Flag(name: .shortAndLong, help: "Print nothing on success.")
     var quiet = false
 
-    func validate() throws {
-        guard Mode(rawValue: mode) != nil else { throw ValidationError("--mode takes saas or on-premise") }
-    }
-
     func run() throws {
+        let directory = folder ?? "."
+        let mode = self.mode.rawValue
         let root = Paths.absolute(directory)
         let files: [(String, String, Int)] = [
             ("mailform.yaml", WorkspaceTemplate.workspace(mode: mode), 0o644),
             ("companies/example.yaml", WorkspaceTemplate.company, 0o644),
             ("profiles/README.md", WorkspaceTemplate.profilesReadme, 0o644),
             ("secrets/example-smtp.txt", "replace-me-with-the-smtp-password\n", 0o600),
+            // Keeps the folder in Git (.gitignore ignores everything else in it).
+            ("secrets/.gitkeep", "", 0o644),
             (".gitignore", WorkspaceTemplate.gitignore, 0o644),
             (".mailformignore", WorkspaceTemplate.mailformignore, 0o644),
         ]

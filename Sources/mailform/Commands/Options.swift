@@ -16,8 +16,26 @@ struct InputOptions: ParsableArguments {
     var trustedWorkspace: String?
 }
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, github, markdown
+/// The output formats, one type per set of formats a command supports, so
+/// its help, its shell completions and the parser offer only those: an
+/// unsupported one is a usage error (exit 64) naming the valid values.
+enum TextOrJSONFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// `validate --format`: text, json or GitHub workflow annotations.
+enum ValidateFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, github
+}
+
+/// `plan --format`: text, json or Markdown for one pull-request comment.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, markdown
+}
+
+/// `schema --format`: a schema is JSON, so json is its only format.
+enum SchemaFormat: String, ExpressibleByArgument, CaseIterable {
+    case json
 }
 
 /// Writes to standard output and standard error without buffering surprises.

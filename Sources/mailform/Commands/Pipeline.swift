@@ -6,6 +6,10 @@ import MailformStore
 /// The stages every reconciling command runs first: load and validate the
 /// files, then resolve their secrets. Problems are printed to stderr and end
 /// the command with exit 1 before anything touches the store.
+///
+/// `writes` says whether the command could have written anything (apply,
+/// export, plan --out): only then does the summary add "nothing was written";
+/// probe, history and a plain plan never write.
 enum Pipeline {
     struct Loaded {
         var result: LoadResult
@@ -17,36 +21,32 @@ enum Pipeline {
     }
 
     /// load → validate: every file, with diagnostics printed and exit 1 on errors.
-    static func load(_ input: InputOptions, storeFlag: String? = nil) -> LoadResult {
+    static func load(_ input: InputOptions, storeFlag: String? = nil, writes: Bool) -> LoadResult {
         let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace,
                                         options: workspaceOptions(input, storeFlag: storeFlag))
-        if result.diagnostics.hasErrors { fail(result.diagnostics, files: result.fileCount) }
+        if result.diagnostics.hasErrors { fail(result.diagnostics, files: result.fileCount, writes: writes) }
         return result
     }
 
     /// resolve: reads the secrets. `storeIDs` are the company ids the store
     /// holds, so the env fence also keeps their variables from other companies.
-    static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [], quiet: Bool = false) -> Loaded {
+    static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [], quiet: Bool = false, writes: Bool) -> Loaded {
         var diagnostics = result.diagnostics
         let owners = result.owners.union(storeIDs.map(SecretOwner.envForm))
         let resolver = Resolver(workspace: result.workspace, files: result.files, environment: ProcessInfo.processInfo.environment,
                                 owners: owners)
         let desired = resolver.resolve(result.companies, diagnostics: &diagnostics)
-        if diagnostics.hasErrors { fail(diagnostics, files: result.fileCount) }
+        if diagnostics.hasErrors { fail(diagnostics, files: result.fileCount, writes: writes) }
         if !quiet, diagnostics.warningCount > 0 {
             Console.err(DiagnosticRenderer.text(diagnostics.sorted, style: Style.forStream(2)))
         }
         return Loaded(result: result, desired: desired)
     }
 
-    static func loadAndResolve(_ input: InputOptions, quiet: Bool = false) -> Loaded {
-        resolve(load(input), quiet: quiet)
-    }
-
-    static func fail(_ diagnostics: DiagnosticCollector, files: Int) -> Never {
+    static func fail(_ diagnostics: DiagnosticCollector, files: Int, writes: Bool) -> Never {
         Console.err(DiagnosticRenderer.text(diagnostics.sorted, style: Style.forStream(2)))
         Console.err(DiagnosticRenderer.summary(files: files, errors: diagnostics.errorCount, warnings: diagnostics.warningCount)
-                    + "; nothing was written\n")
+                    + (writes ? "; nothing was written\n" : "\n"))
         exit(1)
     }
 

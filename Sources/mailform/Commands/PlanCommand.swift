@@ -14,8 +14,8 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "Output format: text, json or markdown (one pull-request comment).")
-    var format: OutputFormat = .text
+    @Option(help: "Output format; json follows 'mailform schema plan', markdown fits one pull-request comment.")
+    var format: PlanFormat = .text
 
     @Option(help: "Save the plan to this file, for 'mailform apply FILE'.")
     var out: String?
@@ -40,17 +40,13 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var probeFlags: ProbeFlags
 
-    func validate() throws {
-        if format == .github { throw ValidationError("plan supports --format text, json or markdown") }
-    }
-
     func run() throws {
-        let result = Pipeline.load(input, storeFlag: storeOptions.store)
+        let result = Pipeline.load(input, storeFlag: storeOptions.store, writes: out != nil)
         let workspace = result.workspace
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
         // Only a saved plan needs a lasting key (it is signed with it).
         let opened = Pipeline.openStore(path: path, create: false, createKey: out != nil, lockTimeout: storeOptions.lockTimeout)
-        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys)
+        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys, writes: out != nil)
         let plan = Pipeline.attempt { try Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune) }
         if !companies.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
             Pipeline.fatal("no company matches \(companies.map(SafeText.escape).joined(separator: ", "))",

@@ -18,8 +18,8 @@ struct ProbeCommand: ParsableCommand {
     @Option(name: .customLong("company"), help: "Probe only this company id (repeatable; '*' wildcards).")
     var companies: [String] = []
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format.")
+    var format: TextOrJSONFormat = .text
 
     @Option(help: "Send one test message to this address (SMTP: a real message; Mailgun: test mode). Only with this flag does probe send mail.")
     var sendTest: String?
@@ -36,19 +36,15 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "The SQLite store whose endpoints may receive credentials (default: MAILFORM_STORE, the workspace's store:, or mailform.db beside mailform.yaml).")
     var store: String?
 
-    func validate() throws {
-        if format != .text && format != .json { throw ValidationError("probe supports --format text or json") }
-    }
-
     func run() throws {
-        let result = Pipeline.load(input, storeFlag: store)
+        let result = Pipeline.load(input, storeFlag: store, writes: false)
         let workspace = result.workspace
         // Credentials go only where the store already holds them, unless the
         // operator passes --send-credentials (docs/security.md). The store is
         // read, never created, and no key file is made.
         let path = StoreLocation.resolve(flag: store, workspace: workspace)
         let opened = Pipeline.openStore(path: path, create: false, createKey: false, lockTimeout: 10)
-        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys)
+        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys, writes: false)
         let selected = loaded.desired.filter { c in companies.isEmpty || companies.contains { Glob.matches(pattern: $0, c.id) } }
         if selected.isEmpty && !companies.isEmpty {
             Pipeline.fatal("no company matches \(companies.joined(separator: ", "))")

@@ -52,10 +52,16 @@ enum ProbeRunner {
             gate.sendsEverywhere || (box.map { gate.allowsMailgun(company: company, settings: settings, box: $0) } ?? false)
         })
         let progress = ProgressLine(enabled: isatty(2) == 1)
-        let results = Prober(options: options).probe(smtp: targets.smtp, mailgun: targets.mailgun) { done, total in
+        var results = Prober(options: options).probe(smtp: targets.smtp, mailgun: targets.mailgun) { done, total in
             progress.update(done, total)
         }
         progress.finish()
+        // A hint is shown at the line of the field it names (the profile's, when inherited).
+        for i in results.indices {
+            if let field = results[i].failure?.field, let location = loaded?.files.location(marks[results[i].company]?[field]) {
+                results[i].location = location
+            }
+        }
         return (results, targets)
     }
 

@@ -9,8 +9,14 @@ struct SchemaCommand: ParsableCommand {
 
     enum Which: String, ExpressibleByArgument, CaseIterable { case company, workspace, plan }
 
-    @Argument(help: "company, workspace or plan (the JSON output of plan; default: company).")
+    @Argument(help: "Which schema; plan is the shape of 'plan --format json'.")
     var which: Which = .company
+
+    @Option(help: "Output format: a schema is JSON, so json is the only one (accepted so scripts can pass it to every command).")
+    var format: SchemaFormat = .json
+
+    @Flag(name: .shortAndLong, help: "Accepted for uniformity: schema prints nothing but the schema anyway.")
+    var quiet = false
 
     func run() throws {
         switch which {

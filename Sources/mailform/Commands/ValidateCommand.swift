@@ -10,18 +10,14 @@ struct ValidateCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Output format: text, json or github (workflow annotations).")
-    var format: OutputFormat = .text
+    @Option(help: "Output format; github prints GitHub Actions workflow annotations.")
+    var format: ValidateFormat = .text
 
     @Flag(help: "Treat warnings as errors.")
     var strict = false
 
     @Flag(name: .shortAndLong, help: "Print only problems, not the summary line.")
     var quiet = false
-
-    func validate() throws {
-        if format == .markdown { throw ValidationError("validate supports --format text, json or github") }
-    }
 
     func run() throws {
         let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace)
