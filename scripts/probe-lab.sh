@@ -16,8 +16,10 @@ trap 'exec 3>&-; wait' EXIT
 for _ in $(seq 50); do [ -s "$lab/smtp.json" ] && [ -s "$lab/mailgun.json" ] && break; sleep 0.1; done
 cp "$lab/smtp/ca.crt" "$lab/ca.crt"
 export MAILFORM_MAILGUN_US_URL=http://127.0.0.1:25881 MAILFORM_MAILGUN_EU_URL=http://127.0.0.1:25882
-echo "\$ mailform probe examples/probe-lab $*"
-$mailform probe examples/probe-lab "$@"
+# Run by its operator on their own machine: credentials go to every endpoint
+# (a pull-request job never passes --send-credentials; see docs/security.md).
+echo "\$ mailform probe --send-credentials examples/probe-lab $*"
+$mailform probe --send-credentials examples/probe-lab "$@"
 status=$?
 if [ -s "$lab/smtp/forbidden.log" ]; then echo "a server received MAIL/RCPT/DATA:"; cat "$lab/smtp/forbidden.log"; exit 1; fi
 exit $status
