@@ -1,16 +1,22 @@
 #!/usr/bin/python3
 """SMTP listeners for the probe benchmark: each waits DELAY ms before its banner.
 
-usage: smtp_delay_server.py LISTENERS DELAY_MS
+usage: smtp_delay_server.py LISTENERS DELAY_MS [CERT KEY]
 Prints the ports as JSON on one line; runs until stdin closes. Speaks enough
-ESMTP for a probe: banner, EHLO (AUTH PLAIN LOGIN), AUTH PLAIN, NOOP, QUIT.
+ESMTP for a probe: banner, EHLO (STARTTLS when given a certificate, AUTH
+PLAIN LOGIN), STARTTLS, AUTH PLAIN, NOOP, QUIT.
 """
 import asyncio
 import json
+import ssl
 import sys
 
 LISTENERS = int(sys.argv[1])
 DELAY = int(sys.argv[2]) / 1000
+TLS = None
+if len(sys.argv) > 4:
+    TLS = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    TLS.load_cert_chain(sys.argv[3], sys.argv[4])
 
 
 async def handle(reader, writer):
@@ -24,7 +30,13 @@ async def handle(reader, writer):
                 break
             verb = line.split(b" ", 1)[0].strip().upper()
             if verb in (b"EHLO", b"HELO"):
-                writer.write(b"250-bench\r\n250-AUTH PLAIN LOGIN\r\n250 HELP\r\n")
+                starttls = b"250-STARTTLS\r\n" if TLS and writer.get_extra_info("sslcontext") is None else b""
+                writer.write(b"250-bench\r\n" + starttls + b"250-AUTH PLAIN LOGIN\r\n250 HELP\r\n")
+            elif verb == b"STARTTLS" and TLS:
+                writer.write(b"220 Ready to start TLS\r\n")
+                await writer.drain()
+                await writer.start_tls(TLS)
+                continue
             elif verb == b"AUTH":
                 parts = line.split()
                 mechanism = parts[1].upper() if len(parts) > 1 else b""

@@ -13,7 +13,9 @@ final class CurlTransfer {
     private(set) var body: [UInt8] = []
     var bodyLimit = 1 << 20
     private(set) var bodyOverflow = false
-    let started = Date()
+    /// When the transfer began: reset when the driver starts it, so a queued
+    /// transfer's stage times do not include its wait in the queue.
+    var started = Date()
     /// libcurl writes its error text here for the handle's whole life, so the
     /// buffer is owned memory (an array's pointer is valid only inside the
     /// closure that lends it).

@@ -58,6 +58,7 @@ final class MultiDriver {
                 queue.remove(at: index)
                 if let group = job.group { busyGroups.insert(group) }
                 running[job.transfer.handle] = job
+                job.transfer.started = Date()
                 curl_multi_add_handle(multi, job.transfer.handle)
             }
         }

@@ -33,6 +33,9 @@ struct PostfixProbeTests {
         /// Whether every session must end with QUIT (not after a failed handshake).
         var quits = true
         var extra: [String: String] = [:]
+        /// Must appear in the hint; `notInHint` must not.
+        var hintFragment: String? = nil
+        var notInHint: String? = nil
     }
 
     static let cases: [Case] = [
@@ -41,10 +44,12 @@ struct PostfixProbeTests {
              failure: "credentials-rejected", fragment: "535", hintLine: "password:"),
         Case(name: "smtps", service: "smtps", settings: "ssl: true"),
         Case(name: "relay-with-credentials", service: "relay", settings: "starttls: required",
-             failure: "starttls-not-offered", fragment: "neither STARTTLS nor AUTH", hintLine: "port:"),
+             failure: "starttls-not-offered", fragment: "neither STARTTLS nor AUTH", hintLine: "port:",
+             hintFragment: "remove smtp.username and smtp.password", notInHint: "starttls: optional"),
         Case(name: "relay-anonymous", service: "relay", settings: "starttls: off", password: ""),
         Case(name: "tls13-only", service: "tls13only", settings: "starttls: required\n  ssl_protocols: [TLSv1.2]",
-             failure: "tls-version-mismatch", fragment: "speaks TLSv1.3 only", hintLine: "ssl_protocols:", connections: 2, quits: false),
+             failure: "tls-version-mismatch", fragment: "speaks TLSv1.3 only", hintLine: "ssl_protocols:", connections: 2, quits: false,
+             hintFragment: "add TLSv1.3 to smtp.ssl_protocols", notInHint: "upgrade"),
         Case(name: "expired", service: "expired", settings: "starttls: required",
              failure: "certificate-expired", fragment: "expired", connections: 1, quits: false),
         Case(name: "expired-but-trusted", service: "expired", settings: "starttls: required\n  ssl_trust: [localhost]",
@@ -92,6 +97,12 @@ struct PostfixProbeTests {
                 #expect(result.exitCode == 3, "\(c.name)")
                 #expect(failure?["kind"] as? String == kind, "\(c.name): \(entry)")
                 #expect((failure?["message"] as? String)?.contains(c.fragment) == true, "\(c.name): \(entry)")
+                if let fragment = c.hintFragment {
+                    #expect((failure?["hint"] as? String)?.contains(fragment) == true, "\(c.name): \(failure ?? [:])")
+                }
+                if let unwanted = c.notInHint {
+                    #expect((failure?["hint"] as? String)?.contains(unwanted) == false, "\(c.name): \(failure ?? [:])")
+                }
                 if let hintLine = c.hintLine {
                     // The hint points at the line of the field it names.
                     let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
@@ -114,6 +125,12 @@ struct PostfixProbeTests {
             if c.quits {
                 #expect(sessions.quits == c.connections, "\(c.name): not every session ended with QUIT\n\(sessions.text)")
                 #expect(!sessions.text.contains("lost connection after"), "\(c.name)\n\(sessions.text)")
+            }
+            if c.connections == 2 {
+                // The diagnostic second connection shows in --trace too.
+                let trace = try CommandRunner.run(["probe", "--send-credentials", file, "--trace"], in: ws)
+                #expect(trace.stdout.contains("--- second connection"), "\(c.name): \(trace.stdout)")
+                #expect(trace.stdout.components(separatedBy: "* Connected to").count - 1 == 2, "\(c.name): \(trace.stdout)")
             }
         }
     }

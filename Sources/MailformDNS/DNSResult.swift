@@ -1,0 +1,2 @@
+/// The answer to one `DNSQuery` of any type (the batch API's result).
+public typealias DNSResult = DNSAnswer<[DNSRecord]>
