@@ -220,7 +220,6 @@ public struct YAMLLoader {
     // MARK: - YAML 1.2 core schema
 
     private func resolve(_ text: String, plain: Bool, tag: String?, at: Mark, secret: Bool) -> Result<JSONValue, Failure> {
-        let shown = secret ? "the secret value" : "'\(text)'"
         if let tag, tag != "!" {
             switch tag {
             case "tag:yaml.org,2002:str": return .success(.string(text))

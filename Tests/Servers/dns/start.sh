@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Start a throw-away authoritative DNS server (Knot DNS) for tests, with the
-# zones in zones/ on 127.0.0.1, plus a "blackhole" that never answers.
+# zones in zones/ on 127.0.0.1, plus a relay in front of it that never answers
+# queries under timeout.test.
 #
 #   start.sh ROOT PORT
 #
 # ROOT  folder for everything of this instance (created if missing): knot.conf,
 #       run/ (PID file, control socket), db/ (timer database), logs.
-# PORT  knotd listens on 127.0.0.1:PORT (UDP and TCP); the blackhole on
-#       127.0.0.1:PORT+1. Queries for timeout.test sent to PORT are forwarded
-#       to the blackhole and never answered within a client's timeout.
+# PORT  knotd listens on 127.0.0.1:PORT (UDP and TCP): every zone in zones/,
+#       REFUSED for anything else (timeout.test included).
+#       timeout_proxy.py listens on 127.0.0.1:PORT+1 (UDP and TCP): knot's
+#       answers relayed, except that queries under timeout.test are never
+#       answered. Point a client at PORT+1 when a run needs timeout.test.
 #
 # Prints one JSON object on stdout (everything else goes to stderr), and
 # writes the same to ROOT/instance.json:
-#   {"root":..., "host":"127.0.0.1", "port":N, "pid":N, "blackhole_port":N,
-#    "blackhole_pid":N, "control_socket":..., "log":..., "blackhole_log":...,
+#   {"root":..., "host":"127.0.0.1", "port":N, "pid":N, "proxy_port":N,
+#    "proxy_pid":N, "control_socket":..., "log":..., "proxy_log":...,
 #    "startup_seconds":F}
 # Stop with stop.sh ROOT. Both daemons run in their own sessions with their
 # standard streams on files, so a caller reading this script's stdout sees
@@ -40,8 +43,8 @@ PY=/usr/bin/python3
 command -v setsid >/dev/null || die "setsid (util-linux) is missing"
 
 [[ $PORT =~ ^[0-9]+$ ]] || die "PORT must be a number, got '$PORT'"
-{ [ "$PORT" -ge 1024 ] && [ "$PORT" -le 65534 ]; } || die "PORT must be in 1024..65534 (PORT+1 is the blackhole)"
-BLACKHOLE_PORT=$((PORT + 1))
+{ [ "$PORT" -ge 1024 ] && [ "$PORT" -le 65534 ]; } || die "PORT must be in 1024..65534 (PORT+1 is the timeout proxy)"
+PROXY_PORT=$((PORT + 1))
 
 mkdir -p "$ROOT_ARG"
 ROOT=$(cd "$ROOT_ARG" && pwd -P)
@@ -54,13 +57,13 @@ ROOT=$(cd "$ROOT_ARG" && pwd -P)
 RUN=$ROOT/run
 CONF=$ROOT/knot.conf
 LOG=$ROOT/knot.log
-BLOG=$ROOT/blackhole.log
+PLOG=$ROOT/proxy.log
 KNOT_PIDFILE=$RUN/knot.pid
-BH_PIDFILE=$RUN/blackhole.pid
+PROXY_PIDFILE=$RUN/proxy.pid
 SOCK=$RUN/knot.sock
 
 # Refuse to start twice in one ROOT.
-for f in "$KNOT_PIDFILE" "$BH_PIDFILE"; do
+for f in "$KNOT_PIDFILE" "$PROXY_PIDFILE"; do
   if [ -s "$f" ]; then
     p=$(cat "$f")
     if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
@@ -76,17 +79,16 @@ in_use() { # port -> 0 if something is bound there
   awk -v h=":$hex" 'FNR > 1 && ($2 == "0100007F" h || $2 == "00000000" h) &&
       (FILENAME ~ /udp/ || $4 == "0A") { f = 1 } END { exit !f }' /proc/net/udp /proc/net/tcp
 }
-for p in "$PORT" "$BLACKHOLE_PORT"; do
+for p in "$PORT" "$PROXY_PORT"; do
   in_use "$p" && die "port $p on 127.0.0.1 is already in use; choose another PORT"
 done
 
 # Fresh state (only our own files; stale runs are wiped).
-rm -rf "$RUN" "$ROOT/db" "$LOG" "$BLOG" "$ROOT/instance.json" "$ROOT/knotd.out" "$ROOT/blackhole.out"
+rm -rf "$RUN" "$ROOT/db" "$LOG" "$PLOG" "$ROOT/instance.json" "$ROOT/knotd.out" "$ROOT/proxy.out"
 umask 022
 mkdir -p "$RUN" "$ROOT/db"
 
-sed -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" -e "s|@BLACKHOLE_PORT@|$BLACKHOLE_PORT|g" \
-    -e "s|@ZONEDIR@|$HERE/zones|g" "$HERE/knot.conf.in" > "$CONF"
+sed -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" -e "s|@ZONEDIR@|$HERE/zones|g" "$HERE/knot.conf.in" > "$CONF"
 if grep -n '@[A-Z_]*@' "$CONF" >&2; then die "unfilled placeholder in $CONF"; fi
 "$KNOTC" -c "$CONF" conf-check >"$ROOT/conf-check.out" 2>&1 || { cat "$ROOT/conf-check.out" >&2; die "knot.conf does not check"; }
 
@@ -104,17 +106,18 @@ cleanup_and_die() {
 # --- daemons ------------------------------------------------------------------
 # setsid: own session, so they outlive the caller's session and are not in its
 # process group; stdio on files: nobody reading our stdout waits for them.
-setsid "$PY" "$HERE/blackhole.py" "$BLACKHOLE_PORT" "$BLOG" </dev/null >"$ROOT/blackhole.out" 2>&1 &
-echo $! > "$BH_PIDFILE"
 setsid "$KNOTD" -c "$CONF" </dev/null >"$ROOT/knotd.out" 2>&1 &
 KNOT_PID=$!
-BH_PID=$(cat "$BH_PIDFILE")
+setsid "$PY" "$HERE/timeout_proxy.py" "$PROXY_PORT" "$PORT" "$PLOG" </dev/null >"$ROOT/proxy.out" 2>&1 &
+PROXY_PID=$!
+echo "$PROXY_PID" > "$PROXY_PIDFILE"
 
 # --- wait until ready (bounded) ----------------------------------------------
 # Ready = knotd answers on its control socket, every zone but servfail.test is
-# loaded, it answers a UDP query for good.test SOA, and the blackhole is bound.
-query_ok() {
-  "$PY" - "$PORT" <<'PYEOF' 2>/dev/null
+# loaded, and both knotd and the proxy (relaying to knotd) answer a UDP query
+# for good.test SOA.
+query_ok() { # port
+  "$PY" - "$1" <<'PYEOF' 2>/dev/null
 import sys
 from dnslib import DNSRecord, RCODE
 reply = DNSRecord.parse(DNSRecord.question("good.test", "SOA").send("127.0.0.1", int(sys.argv[1]), timeout=0.5))
@@ -128,16 +131,16 @@ unloaded() { # prints zones (but servfail.test) without a serial
 DEADLINE=$(( $(date +%s) + 15 ))
 while :; do
   kill -0 "$KNOT_PID" 2>/dev/null || { cat "$ROOT/knotd.out" >&2; tail -n 30 "$LOG" >&2 2>/dev/null || true; cleanup_and_die "knotd exited during startup"; }
-  kill -0 "$BH_PID" 2>/dev/null || { cat "$ROOT/blackhole.out" >&2; cleanup_and_die "blackhole.py exited during startup"; }
+  kill -0 "$PROXY_PID" 2>/dev/null || { cat "$ROOT/proxy.out" >&2; cleanup_and_die "timeout_proxy.py exited during startup"; }
   missing=()
   if [ -S "$SOCK" ] && "$KNOTC" -s "$SOCK" status >/dev/null 2>&1; then
     left=$(unloaded | tr '\n' ' ')
     [ -z "$left" ] || missing+=("zones: $left")
-    query_ok || missing+=("answer to good.test SOA")
+    query_ok "$PORT" || missing+=("knotd's answer to good.test SOA")
+    query_ok "$PROXY_PORT" || missing+=("the proxy's answer to good.test SOA")
   else
     missing+=("control socket")
   fi
-  in_use "$BLACKHOLE_PORT" || missing+=("blackhole port")
   [ ${#missing[@]} -eq 0 ] && break
   if [ "$(date +%s)" -ge "$DEADLINE" ]; then
     echo "--- $LOG (tail) ---" >&2; tail -n 40 "$LOG" >&2 2>/dev/null || true
@@ -148,6 +151,6 @@ done
 
 T1=$(date +%s.%N)
 ELAPSED=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }')
-printf '{"root":"%s","host":"127.0.0.1","port":%s,"pid":%s,"blackhole_port":%s,"blackhole_pid":%s,"control_socket":"%s","log":"%s","blackhole_log":"%s","startup_seconds":%s}\n' \
-  "$ROOT" "$PORT" "$KNOT_PID" "$BLACKHOLE_PORT" "$BH_PID" "$SOCK" "$LOG" "$BLOG" "$ELAPSED" > "$ROOT/instance.json"
+printf '{"root":"%s","host":"127.0.0.1","port":%s,"pid":%s,"proxy_port":%s,"proxy_pid":%s,"control_socket":"%s","log":"%s","proxy_log":"%s","startup_seconds":%s}\n' \
+  "$ROOT" "$PORT" "$KNOT_PID" "$PROXY_PORT" "$PROXY_PID" "$SOCK" "$LOG" "$PLOG" "$ELAPSED" > "$ROOT/instance.json"
 cat "$ROOT/instance.json"
