@@ -21,10 +21,14 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         .target(name: "JSONSchema"),
         // RFC 7208 check_host(), behind a small resolver protocol (the c-ares
         // resolver and the deliverability checks come with issue 13).
         .target(name: "SPF"),
+        // Asynchronous DNS on c-ares (one thread per client, cache per run), the
+        // resolver behind SPF and the deliverability checks of issue 13.
+        .target(name: "MailformDNS", dependencies: ["CAres", "SPF"]),
         .target(name: "CBuildInfo"),
         .target(
             name: "MailformCore",
@@ -49,6 +53,7 @@ let package = Package(
         ),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "SPFTests", dependencies: ["SPF"]),
+        .testTarget(name: "MailformDNSTests", dependencies: ["MailformDNS", "SPF", "CAres"]),
         .testTarget(name: "MailformProbeTests", dependencies: ["MailformProbe", "MailformCore"]),
         .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
         .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore", "COpenSSL"]),

@@ -4,13 +4,15 @@
 #   scripts/install-deps.sh --test   also the test servers (aiosmtpd)
 set -euo pipefail
 
-packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config)
+packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libc-ares-dev pkg-config)
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--demo" ]; then
   packages+=(python3-aiosmtpd python3-cryptography python3-yaml)
 fi
 if [ "${1:-}" = "--test" ]; then
   # A real Postfix + Dovecot SASL for the probe tests (Tests/Servers/mta/).
   packages+=(postfix dovecot-core openssl)
+  # A real authoritative DNS server (Knot) and a never-answering relay (dnslib) for the DNS tests.
+  packages+=(knot python3-dnslib dnsutils)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-yaml swaks)

@@ -10,6 +10,7 @@
 #include <ares.h>
 
 static const int mailform_ares_flag_edns = ARES_FLAG_EDNS;
+static const int mailform_ares_flag_nocheckresp = ARES_FLAG_NOCHECKRESP;
 static const int mailform_ares_opt_flags = ARES_OPT_FLAGS;
 static const int mailform_ares_opt_timeoutms = ARES_OPT_TIMEOUTMS;
 static const int mailform_ares_opt_tries = ARES_OPT_TRIES;

@@ -28,7 +28,14 @@ import SPF
 ///   (the client's own thread) would wait forever; it answers `.other` then.
 ///
 /// When the last reference goes, the thread finishes the lookups already
-/// asked for (their completions still run) and exits.
+/// asked for (their completions still run) and exits. Task cancellation is
+/// not observed: a lookup ends within the timeout anyway, and other callers
+/// may be sharing it.
+///
+/// **Names are absolute.** Queries go out with `ares_query`, not
+/// `ares_search`: a `search corp.example` line in resolv.conf must not turn
+/// a missing `_dmarc.example.com` into an answer for
+/// `_dmarc.example.com.corp.example`.
 ///
 /// No lookup ever throws or traps: every outcome, including a timeout,
 /// SERVFAIL or a malformed answer, is a `DNSAnswer` case.
@@ -126,11 +133,4 @@ public final class DNSClient: Sendable {
     public func ptr(_ name: String) async -> DNSAnswer<[String]> {
         await resolve(DNSQuery(name, .ptr)).map { $0.compactMap { if case .ptr(let target) = $0 { target } else { nil } } }
     }
-}
-
-/// Hands the event loop, created on the caller's thread, to the client's
-/// thread. The loop is not `Sendable` (it owns a c-ares channel); after the
-/// handover only that thread ever touches it, which is what makes this safe.
-private struct LoopHandover: @unchecked Sendable {
-    let loop: DNSEventLoop
 }

@@ -32,11 +32,18 @@ final class DNSEventLoop {
         let tries = min(max(1, configuration.tries), 6)
 
         var options = ares_options()
-        options.flags = mailform_ares_flag_edns
+        // NOCHECKRESP: without it, c-ares 1.18 answers SERVFAIL and REFUSED
+        // by skipping the server, and once none is left reports
+        // ARES_ECONNREFUSED — the same as "nothing listens there". With it the
+        // response reaches ares_query, which maps the RCODE (ESERVFAIL,
+        // EREFUSED). The cost: no fail-over to the next server on those two
+        // codes (fail-over on silence or a dead server still happens).
+        options.flags = mailform_ares_flag_edns | mailform_ares_flag_nocheckresp
         options.timeout = Self.perTryTimeout(total: timeout, servers: serverCount, tries: tries)
         options.tries = Int32(tries)
-        // The size commonly agreed for EDNS over UDP (DNS flag day 2020): big
-        // enough for a 2048-bit DKIM key without falling back to TCP.
+        // The EDNS UDP size agreed on for DNS flag day 2020: a domain's TXT set
+        // (SPF, verifications, a 2048-bit DKIM key) usually fits, so TCP
+        // (which c-ares falls back to on truncation) stays the exception.
         options.ednspsz = 1232
         options.sock_state_cb = { data, socket, readable, writable in
             guard let data else { return }

@@ -201,7 +201,17 @@ struct PostfixProbeTests {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, 0x80) // POSIX_SPAWN_SETSID (glibc hides the name without _GNU_SOURCE)
+        // The test runtime's threads block most signals and posix_spawn hands
+        // the mask on: the daemons would ignore stop.sh's SIGTERM until its
+        // SIGKILL 5 s later. Start the child with an empty mask and default handlers.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        let setSID: Int16 = 0x80 // POSIX_SPAWN_SETSID (glibc hides the name without _GNU_SOURCE)
+        posix_spawnattr_setflags(&attributes, setSID | Int16(POSIX_SPAWN_SETSIGMASK) | Int16(POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }

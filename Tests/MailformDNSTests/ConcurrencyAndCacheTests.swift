@@ -42,7 +42,7 @@ struct ConcurrencyAndCacheTests {
     @Test func resolveAllBlocksUntilEveryAnswerIsIn() throws {
         let server = try TestDNSServer.start()
         defer { server.stop() }
-        let dns = try DNSClient(servers: [server.address], timeoutMilliseconds: 1_000)
+        let dns = try DNSClient(servers: [server.proxyAddress], timeoutMilliseconds: 1_000)
         let queries = [
             DNSQuery("good.test", .mx), DNSQuery("good.test", .a), DNSQuery("good.test", .aaaa),
             DNSQuery("nomx.test", .mx), DNSQuery("nope.good.test", .txt), DNSQuery("servfail.test", .txt),

@@ -8,7 +8,7 @@ struct SPFResolverTests {
     @Test func checkHostOnTheTestZones() async throws {
         let server = try TestDNSServer.start()
         defer { server.stop() }
-        let dns = try DNSClient(servers: [server.address], timeoutMilliseconds: 700)
+        let dns = try DNSClient(servers: [server.proxyAddress], timeoutMilliseconds: 700)
         let evaluator = SPFEvaluator(resolver: dns, receiver: "mailform.test")
         func check(_ ip: String, _ domain: String) async -> SPFResult {
             await evaluator.checkHost(ip: IPAddress(ip)!, domain: domain, sender: "postmaster@\(domain)", helo: "relay.test")
@@ -36,7 +36,7 @@ struct SPFResolverTests {
     @Test func theAdapterMapsEveryOutcome() async throws {
         let server = try TestDNSServer.start()
         defer { server.stop() }
-        let dns = try DNSClient(servers: [server.address], timeoutMilliseconds: 700)
+        let dns = try DNSClient(servers: [server.proxyAddress], timeoutMilliseconds: 700)
         let resolver: any SPFResolver = dns
         #expect(await resolver.txt("multi.good.test") == .records([SPFTXTRecord(strings: ["part one, ", "", "part two"])]))
         #expect(await resolver.a("mx1.good.test") == .records([IPAddress("127.0.0.1")!]))

@@ -1,4 +1,5 @@
 import Foundation
+import MailformDNS
 
 /// The Knot DNS test instance of Tests/Servers/dns, started and stopped by its
 /// scripts (see the README there).
@@ -11,16 +12,16 @@ struct TestDNSServer: Decodable {
     let root: String
     let port: Int
     let pid: Int
-    let blackhole_port: Int
-    let blackhole_pid: Int
+    let proxy_port: Int
+    let proxy_pid: Int
     let control_socket: String
     let log: String
     let startup_seconds: Double
 
     /// `127.0.0.1:PORT`, as `DNSClientConfiguration.servers` takes it.
     var address: String { "127.0.0.1:\(port)" }
-    /// The server that reads queries and never answers.
-    var blackholeAddress: String { "127.0.0.1:\(blackhole_port)" }
+    /// knot's answers through timeout_proxy.py, which never answers under timeout.test.
+    var proxyAddress: String { "127.0.0.1:\(proxy_port)" }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -73,6 +74,17 @@ struct TestDNSServer: Decodable {
         return 0
     }
 
+    /// Asks one query and measures how long the answer took, on the client's
+    /// thread: timing an `await` would include the wait for a free thread in
+    /// the cooperative pool, which other tests may be blocking.
+    static func timed(_ dns: DNSClient, _ query: DNSQuery) async -> (DNSResult, Duration) {
+        let clock = ContinuousClock()
+        return await withCheckedContinuation { continuation in
+            let start = clock.now
+            dns.resolve(query) { continuation.resume(returning: ($0, clock.now - start)) }
+        }
+    }
+
     /// Runs a program to completion and returns its exit status.
     static func spawn(_ arguments: [String], stdout: String = "/dev/null", stderr: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
@@ -84,7 +96,18 @@ struct TestDNSServer: Decodable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, 0x80) // POSIX_SPAWN_SETSID (glibc hides the name without _GNU_SOURCE)
+        // The calling thread blocks most signals (the test runtime's threads
+        // do) and posix_spawn hands that mask on: daemons would then ignore
+        // stop.sh's SIGTERM until it falls back to SIGKILL 5 s later. Start
+        // the child with an empty mask and default handlers.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        let setSID: Int16 = 0x80 // POSIX_SPAWN_SETSID (glibc hides the name without _GNU_SOURCE)
+        posix_spawnattr_setflags(&attributes, setSID | Int16(POSIX_SPAWN_SETSIGMASK) | Int16(POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }

@@ -69,14 +69,27 @@ struct ZoneTests {
         #expect(await dns.ptr(IPAddress("127.0.0.9")!.reverseDNSName) == .nxdomain)
     }
 
-    /// The modulus size of a DKIM RSA key record: the DER SubjectPublicKeyInfo
-    /// in `p=` holds the modulus right after the fixed 2048/512-bit prefixes'
-    /// INTEGER header; counting its bytes is enough for the two test keys.
+    /// An answer too big for UDP comes back truncated; c-ares asks again over
+    /// TCP — straight to knot, and through the proxy's TCP relay.
+    @Test func largeAnswersFallBackToTCP() async throws {
+        let server = try TestDNSServer.start()
+        defer { server.stop() }
+        for address in [server.address, server.proxyAddress] {
+            let dns = try DNSClient(servers: [address], timeoutMilliseconds: 2_000)
+            let records = try #require(await dns.txt("big.good.test").records, "via \(address)")
+            #expect(records.count == 8)
+            #expect(records.allSatisfy { $0.utf8.count == 250 })
+            #expect(Set(records.map { $0.prefix(8) }).count == 8)
+        }
+    }
+
+    /// The modulus size of a DKIM RSA key record: the first DER INTEGER longer
+    /// than 32 bytes in the `p=` SubjectPublicKeyInfo is the modulus; its
+    /// length without the sign byte, in bits. Enough for the test keys.
     static func keyBits(_ record: String) -> Int? {
         guard let range = record.range(of: "p=") else { return nil }
         guard let der = Data(base64Encoded: String(record[range.upperBound...])) else { return nil }
         let bytes = [UInt8](der)
-        // Find the modulus INTEGER: tag 0x02 followed by a length, then a 0x00 pad byte.
         var index = 0
         while index + 4 < bytes.count {
             if bytes[index] == 0x02 {

@@ -115,6 +115,9 @@ async def main():
         sys.exit("usage: timeout_proxy.py PORT UPSTREAM_PORT LOGFILE")
     port, upstream = int(sys.argv[1]), int(sys.argv[2])
     log = open(sys.argv[3], "a", buffering=1)
+    # A parent may have SIGTERM blocked (Swift test processes do, and posix_spawn
+    # passes the mask on): unblock it, or stop.sh would have to SIGKILL us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
