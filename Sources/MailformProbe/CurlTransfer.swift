@@ -128,6 +128,11 @@ final class CurlTransfer {
         if text.count >= 3 { redactions += [text, Data(bytes).base64EncodedString()] }
     }
 
+    /// An exact string mailform sent that carries a secret (an AUTH token).
+    func addRedactionText(_ text: String) {
+        if text.count >= 3 { redactions.append(text) }
+    }
+
     func redact(_ text: String) -> String {
         var out = text
         for secret in redactions where out.contains(secret) { out = out.replacingOccurrences(of: secret, with: "(redacted)") }

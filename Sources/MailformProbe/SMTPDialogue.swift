@@ -112,6 +112,8 @@ final class SMTPDialogue {
             let token = s.password!.withRevealedBytes { password in
                 Data([0] + Array(user.utf8) + [0] + password).base64EncodedString()
             }
+            // A server that echoes the exact string back must not get it printed.
+            t.addRedactionText(token)
             send(t, "AUTH PLAIN \(token)\r\n", verb: "AUTH", then: .waitAuthPlain)
         } else {
             send(t, "AUTH LOGIN\r\n", verb: "AUTH", then: .waitAuthLogin(step: 0))
@@ -139,6 +141,7 @@ final class SMTPDialogue {
             let token: String = step == 0
                 ? Data((s.username ?? "").utf8).base64EncodedString()
                 : s.password!.withRevealedBytes { Data($0).base64EncodedString() }
+            if step > 0 { t.addRedactionText(token) }
             send(t, token + "\r\n", verb: "(credentials)", then: .waitAuthLogin(step: step + 1))
         case .waitNoop:
             quit(t)

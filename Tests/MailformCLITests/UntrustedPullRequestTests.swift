@@ -791,4 +791,83 @@ struct UntrustedPullRequestTests {
         #expect(try ids(ws.path("fake.db")) == ["acme", "ghost"])
         #expect(try ws.database().read { db in try Int.fetchOne(db, sql: "SELECT port FROM smtp_servers") } == endpoint.port)
     }
+
+    // MARK: Found by the hostile review after the first round of fixes
+
+    /// The gate once keyed only host, port and TLS mode: a PR adding
+    /// `ssl_trust: "*"` (or dropping the identity check, or switching the user)
+    /// got the stored password sent to whoever answered — a man in the middle.
+    @Test func weakerCertificateChecksOrAnotherUserGetNoStoredPassword() throws {
+        let listener = try RecordingListener()
+        defer { listener.stop() }
+        let ws = try Self.onPremiseWorkspace()
+        try ws.write("secrets/acme.txt", "acme-secret-AAAA\n")
+        try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: listener.port, password: "${file:../secrets/acme.txt}"))
+        let applied = try ws.run(["apply", "companies", "--auto-approve"])
+        try #require(applied.exitCode == 0, "\(applied.stderr)")
+        for (name, edit) in [("ssl_trust", ("starttls: off", "starttls: off\n  ssl_trust: \"*\"")),
+                             ("ssl_check_identity", ("starttls: off", "starttls: off\n  ssl_check_identity: false")),
+                             ("ssl_protocols", ("starttls: off", "starttls: off\n  ssl_protocols: [TLSv1, TLSv1.1, TLSv1.2, TLSv1.3]")),
+                             ("username", ("username: mailer@acme.example.com", "username: other@acme.example.com"))] {
+            try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: listener.port, password: "${file:../secrets/acme.txt}")
+                .replacingOccurrences(of: edit.0, with: edit.1))
+            listener.clear()
+            let plan = try ws.run(["plan", "companies", "--probe"])
+            #expect(plan.stdout.contains("AUTH not attempted"), "\(name): \(plan.stdout)")
+            #expect(!listener.sawAuth, "\(name): the stored password went to an endpoint that checks less")
+        }
+    }
+
+    /// A PR that deleted the workspace file once moved the root up to the
+    /// checkout, so `${file:../../.git/config}` (the checkout token) passed the fence.
+    @Test func deletingTheWorkspaceFileDoesNotMoveTheRoot() throws {
+        let repo = try ExampleWorkspace(copying: [])
+        try repo.write(".git/config", "[http]\n\textraheader = AUTHORIZATION: basic c2VjcmV0LXRva2Vu\n")
+        try repo.write("trusted.yaml", "mode: on-premise\n")
+        try repo.write("tenants/companies/acme.yaml", Self.smtpCompany("acme", port: 2525, password: "${file:../../.git/config}"))
+        let env = ["MAILFORM_TRUSTED_WORKSPACE": repo.path("trusted.yaml")]
+        let validate = try repo.run(["validate", "tenants"], environment: env)
+        #expect(validate.exitCode == 1, "\(validate.stdout)")
+        #expect(validate.stdout.contains("outside the workspace"), "\(validate.stdout)")
+        #expect(validate.stdout.contains("no mailform.yaml in tenants"), "\(validate.stdout)")
+        // Inside the workspace, a hidden path is out of reach too.
+        try repo.write("tenants/.git/config", "token\n")
+        try repo.write("tenants/companies/acme.yaml", Self.smtpCompany("acme", port: 2525, password: "${file:../.git/config}"))
+        let hidden = try repo.run(["validate", "tenants"], environment: env)
+        #expect(hidden.exitCode == 1)
+        #expect(hidden.stdout.contains("hidden"), "\(hidden.stdout)")
+        // A relative CA file in the trusted file would be read from the PR's checkout.
+        try repo.write("trusted.yaml", "mode: on-premise\nprobe:\n  ca_file: certs/ca.pem\n")
+        let ca = try repo.run(["validate", "tenants"], environment: env)
+        #expect(ca.exitCode == 1)
+        #expect(ca.stdout.contains("must be an absolute path"), "\(ca.stdout)")
+    }
+
+    /// `profiles/globex.yaml` once read `MAILFORM_GLOBEX_*` for any company extending it.
+    @Test func aProfileNamedLikeACompanyCannotReadItsVariables() throws {
+        let ws = try Self.onPremiseWorkspace()
+        try ws.write("companies/globex.yaml", Self.smtpCompany("globex", port: 2526, password: "${env:MAILFORM_GLOBEX_SMTP_PASSWORD}"))
+        try ws.write("profiles/globex.yaml", "smtp:\n  password: ${env:MAILFORM_GLOBEX_SMTP_PASSWORD}\n")
+        try ws.write("companies/acme.yaml", "company: acme\nextends: globex\nsender:\n  email: a@acme.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 2527\n  username: u\n  starttls: off\n")
+        let validate = try ws.run(["validate", "companies", "--format", "github"])
+        #expect(validate.exitCode == 1, "\(validate.stdout)")
+        #expect(validate.stdout.contains("profile 'globex' is named like a company"), "\(validate.stdout)")
+    }
+
+    /// A server that quotes the AUTH PLAIN token back once had it printed
+    /// (base64 of "\0user\0password") in the output, the log and the PR comment.
+    @Test func anEchoedAuthTokenIsRedacted() throws {
+        let listener = try RecordingListener(echoAuth: true)
+        defer { listener.stop() }
+        let ws = try Self.onPremiseWorkspace()
+        try ws.write("secrets/acme.txt", "acme-secret-AAAA\n")
+        try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: listener.port, password: "${file:../secrets/acme.txt}"))
+        let token = Data("\0mailer@acme.example.com\0acme-secret-AAAA".utf8).base64EncodedString()
+        for format in ["text", "json"] {
+            let probe = try ws.run(["probe", "--send-credentials", "companies", "--trace", "--format", format].filter { format == "text" || $0 != "--trace" })
+            #expect(probe.exitCode == 3)
+            #expect(probe.stdout.contains("(redacted)"), "\(probe.stdout)")
+            #expect(!probe.stdout.contains(token) && !probe.stderr.contains(token), "the echoed AUTH PLAIN token was printed")
+        }
+    }
 }

@@ -24,6 +24,8 @@ public struct LoadResult: Sendable {
     /// The env forms of every company id and profile name the run saw, for
     /// the `{company}` fence.
     public var owners: Set<String> = []
+    /// The env forms of the company ids alone.
+    public var companyOwners: Set<String> = []
 }
 
 /// load → validate: reads company files (in parallel), merges profiles, checks
@@ -35,9 +37,31 @@ public enum CompanyLoader {
                             options: WorkspaceLoader.Options = WorkspaceLoader.Options()) -> LoadResult {
         let files = SourceFiles()
         var diagnostics = DiagnosticCollector()
-        let workspaceFile = WorkspaceLoader.find(paths: paths, override: workspaceOverride)
         var workspaceOptions = options
         workspaceOptions.paths = paths.isEmpty ? ["."] : paths
+        let workspaceFile: String?
+        if options.trusted != nil && workspaceOverride == nil {
+            // With a trusted workspace file the root is never found above the
+            // current folder: a pull request that deletes tenants/mailform.yaml
+            // must not move the root up to the checkout or beyond it. The walk
+            // goes from the named path up to the current folder; without a
+            // workspace file there, the named folder is the root.
+            let first = Paths.absolute(workspaceOptions.paths[0])
+            var dir = Paths.isDirectory(first) ? first : Paths.directory(of: first)
+            let named = dir
+            let stop = Paths.currentDirectory
+            var found: String?
+            while found == nil {
+                found = WorkspaceLoader.fileNames.map { (dir as NSString).appendingPathComponent($0) }
+                    .first { Paths.exists($0) || WorkspaceLoader.isLink($0) }
+                if found != nil || dir == stop || !Paths.isInside(dir, stop) { break }
+                dir = Paths.directory(of: dir)
+            }
+            workspaceOptions.root = named
+            workspaceFile = found
+        } else {
+            workspaceFile = WorkspaceLoader.find(paths: paths, override: workspaceOverride)
+        }
         let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics, options: workspaceOptions)
 
         let companyPaths = expand(paths.isEmpty ? ["."] : paths, workspace: workspace, diagnostics: &diagnostics)
@@ -76,15 +100,16 @@ public enum CompanyLoader {
         companies.sort { $0.company.id < $1.company.id }
         // The env fence needs every owner of the run: a company may not read a
         // variable that a longer company id (or a profile) claims.
-        let owners = Set(firstByID.keys.map(SecretOwner.envForm)).union(profiles.names.map(SecretOwner.envForm))
-        let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners)
+        let companyOwners = Set(firstByID.keys.map(SecretOwner.envForm))
+        let owners = companyOwners.union(profiles.names.map(SecretOwner.envForm))
+        let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners, companyOwners: companyOwners)
         companies.removeAll { loaded in
             let problems = fence.fenceDiagnostics(loaded.company, companyFile: loaded.path, files: files)
             diagnostics.report(contentsOf: problems)
             return problems.contains { $0.severity == .error }
         }
         return LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
-                          fileCount: companyPaths.count, files: files, owners: owners)
+                          fileCount: companyPaths.count, files: files, owners: owners, companyOwners: companyOwners)
     }
 
     /// One slot per file, each written by exactly one worker of `concurrentPerform`.

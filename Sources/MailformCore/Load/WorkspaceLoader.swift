@@ -46,6 +46,9 @@ public enum WorkspaceLoader {
         public var environment: [String: String]
         /// Path arguments: with no workspace file, files may come from below them.
         public var paths: [String]
+        /// The workspace root when there is no workspace file and a trusted one
+        /// is given (the folder the operator named).
+        public var root: String?
 
         public init(trusted: String? = nil, storeFlag: String? = nil, paths: [String] = [],
                     environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -59,7 +62,7 @@ public enum WorkspaceLoader {
     /// Reads and checks the workspace file; problems go to `diagnostics`.
     public static func load(file: String?, files: SourceFiles, diagnostics: inout DiagnosticCollector,
                             options: Options = Options()) -> Workspace {
-        let root = file.map(Paths.directory(of:)) ?? Paths.currentDirectory
+        let root = file.map(Paths.directory(of:)) ?? options.root ?? Paths.currentDirectory
         var workspace = Workspace(root: root)
         var ownTree: JSONNode?
         if let file {
@@ -67,6 +70,10 @@ public enum WorkspaceLoader {
             workspace.file = files.path(source)
             ownTree = readChecked(file, source: source, files: files, root: root, fenced: true, diagnostics: &diagnostics)
             if let ownTree { apply(ownTree, to: &workspace, files: files, diagnostics: &diagnostics) }
+        } else if options.root != nil {
+            diagnostics.report(.warning("no mailform.yaml in \(Paths.display(root)); the settings come from the trusted workspace file",
+                                        at: nil, hint: "a pull request that removes the workspace file changes nothing; keep mailform.yaml in the workspace",
+                                        rule: "trusted-workspace"))
         } else {
             // No workspace file: files may come from the current folder and from
             // below the folders named on the command line.
@@ -84,6 +91,12 @@ public enum WorkspaceLoader {
                 fromTrusted.trustedFile = files.path(source)
                 fromTrusted.extraRoots = workspace.extraRoots
                 apply(trustedTree, to: &fromTrusted, files: files, diagnostics: &diagnostics)
+                // A relative CA file would be read from the pull request's checkout.
+                if let node = trustedTree["probe"]?["ca_file"], let text = node.value.stringValue, !text.hasPrefix("/") {
+                    diagnostics.report(.error("probe.ca_file of a trusted workspace file must be an absolute path", at: files.location(node.mark),
+                                              hint: "a relative path would be read from the pull request's checkout; give the CA file's absolute path on the CI machine",
+                                              rule: "trusted-workspace"))
+                }
                 if let ownTree, !(ownTree.value == trustedTree.value) {
                     diagnostics.report(.warning(
                         "this workspace file differs from the trusted workspace file \(files.path(source)); its settings are ignored in this run",

@@ -27,7 +27,9 @@ public enum SafeText {
 
     static func needsEscape(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
+        // Controls, separators, bidirectional controls, and invisible
+        // characters that would make a changed value look unchanged.
+        case 0x00...0x1F, 0x7F...0x9F, 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF: true
         default: false
         }
     }

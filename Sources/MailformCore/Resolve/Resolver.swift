@@ -9,8 +9,9 @@ public struct Resolver: Sendable {
 
     /// - Parameter owners: env forms of every company and profile the run
     ///   knows (files and store), for the `{company}` fence.
-    public init(workspace: Workspace, files: SourceFiles, environment: [String: String], owners: Set<String> = []) {
-        self.secrets = SecretResolver(workspace: workspace, environment: environment, owners: owners)
+    public init(workspace: Workspace, files: SourceFiles, environment: [String: String], owners: Set<String> = [],
+                companyOwners: Set<String> = []) {
+        self.secrets = SecretResolver(workspace: workspace, environment: environment, owners: owners, companyOwners: companyOwners)
         self.files = files
     }
 

@@ -18,16 +18,20 @@ public struct SecretResolver: Sendable {
     public let environment: [String: String]
     /// The env forms of every company id and profile name known to the run.
     public let owners: Set<String>
+    /// The env forms of the company ids alone: a profile named like a company
+    /// (`profiles/globex.yaml`) may not read that company's variables.
+    public let companyOwners: Set<String>
     /// Secret files read in this run: ten thousand companies often share a few.
     private let fileCache = SecretFileCache()
     private let fenceFolders: [String]
     private let protectedFiles: Set<String>
 
     public init(workspace: Workspace, environment: [String: String] = ProcessInfo.processInfo.environment,
-                owners: Set<String> = []) {
+                owners: Set<String> = [], companyOwners: Set<String> = []) {
         self.workspace = workspace
         self.environment = environment
-        self.owners = owners
+        self.owners = owners.union(companyOwners)
+        self.companyOwners = companyOwners
         self.fenceFolders = workspace.fenceFolders
         self.protectedFiles = Set(workspace.protectedFiles.map(Paths.real))
     }
@@ -38,6 +42,8 @@ public struct SecretResolver: Sendable {
         case envNotSet(String)
         case fileOutsideFence(String)
         case fileProtected(String)
+        case fileHidden(String)
+        case profileNamedLikeCompany(String)
         case fileUnreadable(String, tried: String, reason: String)
         case empty(String)
 
@@ -48,6 +54,8 @@ public struct SecretResolver: Sendable {
             case .envNotSet(let name): "environment variable '\(name)' is not set"
             case .fileOutsideFence(let path): "secret file '\(path)' is outside the workspace and secrets.dirs"
             case .fileProtected(let path): "secret file '\(path)' is the store or its key, which no reference may read"
+            case .fileHidden(let path): "secret file '\(path)' lies in a hidden folder or is hidden (such as .git/config), which no reference may read"
+            case .profileNamedLikeCompany(let name): "profile '\(name)' is named like a company, so its ${env:} references could read that company's variables"
             case let .fileUnreadable(path, tried, reason): "secret file '\(path)' cannot be read: \(tried) \(reason)"
             case .empty(let reference): "secret \(reference) is empty"
             }
@@ -55,8 +63,8 @@ public struct SecretResolver: Sendable {
 
         public var rule: String {
             switch self {
-            case .envNotAllowed, .envProtected: "secret-env-fence"
-            case .fileOutsideFence, .fileProtected: "secret-file-fence"
+            case .envNotAllowed, .envProtected, .profileNamedLikeCompany: "secret-env-fence"
+            case .fileOutsideFence, .fileProtected, .fileHidden: "secret-file-fence"
             default: "secret-unresolved"
             }
         }
@@ -70,7 +78,8 @@ public struct SecretResolver: Sendable {
                 case nil: ""
                 }
                 return "use a variable matching \(workspace.secretEnvPatterns.joined(separator: ", "))\(example); a company may not read another company's variables"
-            case .envProtected, .fileProtected: return "reference the secret itself, in a variable or file of its own"
+            case .envProtected, .fileProtected, .fileHidden: return "reference the secret itself, in a variable or file of its own"
+            case .profileNamedLikeCompany: return "rename the profile so that no company id reads like it (e.g. 'shared-relay')"
             case .envNotSet(let name): return "export \(name) before running mailform"
             case .fileOutsideFence: return "keep secret files inside the workspace, or add their folder to secrets.dirs in mailform.yaml"
             case .fileUnreadable: return "the path is relative to the file that holds the reference; check that it exists, is readable and under 64 KiB"
@@ -99,11 +108,19 @@ public struct SecretResolver: Sendable {
         switch reference.kind {
         case .env(let name):
             if StoreLocation.protectedVariables.contains(name) { return .envProtected(name) }
+            if case .profile(let profile) = owner, companyOwners.contains(SecretOwner.envForm(profile)) {
+                return .profileNamedLikeCompany(profile)
+            }
             return workspace.allowsEnv(name, owner: owner, owners: owners) ? nil : .envNotAllowed(name)
         case .file(let path):
             let real = Paths.real(filePath(path, referencedFrom: file))
             if protectedFiles.contains(real) { return .fileProtected(path) }
-            return fenceFolders.contains(where: { Paths.isInside(real, $0) }) ? nil : .fileOutsideFence(path)
+            guard let folder = fenceFolders.filter({ Paths.isInside(real, $0) }).max(by: { $0.count < $1.count }) else {
+                return .fileOutsideFence(path)
+            }
+            // Inside the fence, hidden paths stay out of reach: .git/config holds CI tokens.
+            if real.dropFirst(folder.count).split(separator: "/").contains(where: { $0.hasPrefix(".") }) { return .fileHidden(path) }
+            return nil
         }
     }
 

@@ -4,7 +4,8 @@ import MailformCore
 ///
 /// The rule (docs/security.md): a secret goes only to an endpoint that
 /// already holds that same secret in the store — same company, same value by
-/// fingerprint, same host, port and TLS mode. The proxy is a trusted setting
+/// fingerprint, same host, port, TLS mode, certificate checks (ssl_trust,
+/// ssl_check_identity, ssl_protocols) and user name. The proxy is a trusted setting
 /// (it comes from the trusted workspace), so it is the same for both. Every
 /// other endpoint is probed without credentials (connect, TLS, EHLO), with a
 /// note. A pull request can therefore neither point a known secret at a new
@@ -21,7 +22,7 @@ public struct CredentialGate: Sendable {
         for (id, stored) in opened.current {
             for (_, server) in stored.company.smtpServers {
                 guard let password = server.password else { continue }
-                smtp.insert(Self.smtpKey(id, server.host, server.port, server.ssl, server.starttls, password.fingerprint.hex))
+                smtp.insert(Self.smtpKey(id, server, password.fingerprint.hex))
             }
             if let m = stored.company.mailgun {
                 mailgun.insert("\(id)|\(m.domain)|\(m.region.rawValue)|\(m.apiKey.fingerprint.hex)")
@@ -35,15 +36,22 @@ public struct CredentialGate: Sendable {
         return gate
     }()
 
-    static func smtpKey(_ company: String, _ host: String, _ port: Int, _ ssl: Bool, _ starttls: StartTLS, _ fingerprint: String) -> String {
-        "\(company)|\(host.lowercased())|\(port)|\(ssl)|\(starttls.rawValue)|\(fingerprint)"
+    /// Everything that decides who may read the password on the wire: the
+    /// endpoint, its TLS mode, how its certificate is checked (a pull request
+    /// that adds `ssl_trust: "*"` or drops the identity check would otherwise
+    /// hand the stored password to a man in the middle), the user name, and
+    /// the secret itself.
+    static func smtpKey<S>(_ company: String, _ s: SMTPServer<S>, _ fingerprint: String) -> String {
+        [company, s.host.lowercased(), String(s.port), String(s.ssl), s.starttls.rawValue, s.username ?? "",
+         s.sslTrust.sorted().joined(separator: ","), String(s.sslCheckIdentity), s.sslProtocols.sorted().joined(separator: ","),
+         fingerprint].joined(separator: "|")
     }
 
     /// Whether the server's password may be sent to it.
     public func allowsSMTP(company: String, server: SMTPServer<ResolvedSecret>, box: SecretBox) -> Bool {
         if sendsEverywhere { return true }
         guard let password = server.password, let fingerprint = try? box.fingerprint(password.secret) else { return false }
-        return smtp.contains(Self.smtpKey(company, server.host, server.port, server.ssl, server.starttls, fingerprint.hex))
+        return smtp.contains(Self.smtpKey(company, server, fingerprint.hex))
     }
 
     /// Whether the Mailgun key may be sent to the region's API for this domain.

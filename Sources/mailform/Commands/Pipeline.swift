@@ -32,9 +32,9 @@ enum Pipeline {
     /// holds, so the env fence also keeps their variables from other companies.
     static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [], quiet: Bool = false, writes: Bool) -> Loaded {
         var diagnostics = result.diagnostics
-        let owners = result.owners.union(storeIDs.map(SecretOwner.envForm))
+        let companies = result.companyOwners.union(storeIDs.map(SecretOwner.envForm))
         let resolver = Resolver(workspace: result.workspace, files: result.files, environment: ProcessInfo.processInfo.environment,
-                                owners: owners)
+                                owners: result.owners, companyOwners: companies)
         let desired = resolver.resolve(result.companies, diagnostics: &diagnostics)
         if diagnostics.hasErrors { fail(diagnostics, files: result.fileCount, writes: writes) }
         if !quiet, diagnostics.warningCount > 0 {

@@ -32,7 +32,9 @@ final class RecordingListener: @unchecked Sendable {
     private let state = State()
 
     /// - Parameter banner: the server's first bytes (with their CRLF), or nil for a silent server.
-    init(banner: String? = "220 rec ESMTP\r\n") throws {
+    /// - Parameter echoAuth: reject AUTH PLAIN with a reply that quotes the token
+    ///   back (a hostile server fishing for it in logs).
+    init(banner: String? = "220 rec ESMTP\r\n", echoAuth: Bool = false) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
@@ -60,7 +62,7 @@ final class RecordingListener: @unchecked Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
         let state = self.state
         let bannerBytes = banner.map { Array($0.utf8) }
-        let thread = Thread { RecordingListener.serve(fd, banner: bannerBytes, state: state) }
+        let thread = Thread { RecordingListener.serve(fd, banner: bannerBytes, echoAuth: echoAuth, state: state) }
         thread.start()
     }
 
@@ -95,7 +97,7 @@ final class RecordingListener: @unchecked Sendable {
         if first { _ = state.done.wait(timeout: .now() + 5) }
     }
 
-    private static func serve(_ listener: Int32, banner: [UInt8]?, state: State) {
+    private static func serve(_ listener: Int32, banner: [UInt8]?, echoAuth: Bool, state: State) {
         defer {
             close(listener)
             state.done.signal()
@@ -106,7 +108,7 @@ final class RecordingListener: @unchecked Sendable {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { continue }
             state.lock.withLock { state.connections += 1 }
-            converse(client, banner: banner, state: state)
+            converse(client, banner: banner, echoAuth: echoAuth, state: state)
             close(client)
         }
     }
@@ -114,7 +116,7 @@ final class RecordingListener: @unchecked Sendable {
     private enum Step { case command, loginUser, loginPassword, plainResponse }
 
     /// One connection: at most 30 s, ended early by the client or `stop()`.
-    private static func converse(_ fd: Int32, banner: [UInt8]?, state: State) {
+    private static func converse(_ fd: Int32, banner: [UInt8]?, echoAuth: Bool, state: State) {
         func reply(_ text: String) {
             let bytes = Array(text.utf8)
             _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -164,7 +166,9 @@ final class RecordingListener: @unchecked Sendable {
                         step = .loginUser
                     }
                 } else if upper.hasPrefix("AUTH PLAIN") {
-                    if words.count > 2 {
+                    if words.count > 2 && echoAuth {
+                        reply("535 5.7.8 you sent \(words[2])\r\n")
+                    } else if words.count > 2 {
                         reply("235 2.7.0 accepted\r\n")
                     } else {
                         reply("334 \r\n")
