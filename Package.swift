@@ -29,6 +29,7 @@ let package = Package(
         // Asynchronous DNS on c-ares (one thread per client, cache per run), the
         // resolver behind SPF and the deliverability checks of issue 13.
         .target(name: "MailformDNS", dependencies: ["CAres", "SPF"]),
+        .target(name: "MailformDeliverability", dependencies: ["SPF", "COpenSSL"]),
         .target(name: "CBuildInfo"),
         .target(
             name: "MailformCore",
@@ -48,12 +49,14 @@ let package = Package(
             name: "mailform",
             dependencies: [
                 "MailformCore", "MailformStore", "MailformProbe", "JSONSchema", "CBuildInfo",
+                "MailformDNS", "MailformDeliverability", "SPF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "SPFTests", dependencies: ["SPF"]),
         .testTarget(name: "MailformDNSTests", dependencies: ["MailformDNS", "SPF", "CAres"]),
+        .testTarget(name: "MailformDeliverabilityTests", dependencies: ["MailformDeliverability", "MailformDNS", "SPF"]),
         .testTarget(name: "MailformProbeTests", dependencies: ["MailformProbe", "MailformCore"]),
         .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
         .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore", "COpenSSL"]),

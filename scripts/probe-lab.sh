@@ -18,8 +18,24 @@ cp "$lab/smtp/ca.crt" "$lab/ca.crt"
 export MAILFORM_MAILGUN_US_URL=http://127.0.0.1:25881 MAILFORM_MAILGUN_EU_URL=http://127.0.0.1:25882
 # Run by its operator on their own machine: credentials go to every endpoint
 # (a pull-request job never passes --send-credentials; see docs/security.md).
-echo "\$ mailform probe --send-credentials examples/probe-lab $*"
-$mailform probe --send-credentials examples/probe-lab "$@"
+# The SMTP lab's domains are not in any DNS: its DNS stage is the DNS lab's job.
+echo "\$ mailform probe --send-credentials --no-dns examples/probe-lab $*"
+$mailform probe --send-credentials --no-dns examples/probe-lab "$@"
 status=$?
 if [ -s "$lab/smtp/forbidden.log" ]; then echo "a server received MAIL/RCPT/DATA:"; cat "$lab/smtp/forbidden.log"; exit 1; fi
+
+# The DNS lab: a real DNS server (Knot) with a zone per case, and the probe's
+# DNS stage against it (SPF, DMARC, DKIM, MX; Mailgun's own record checks).
+dns=$(mktemp -d /tmp/mailform-dns-lab.XXXXXX); chmod 755 "$dns"
+if Tests/Servers/dns/start.sh "$dns/root" 25890 >/dev/null; then
+  echo
+  echo "\$ mailform probe --send-credentials --dns-server 127.0.0.1:25891 examples/dns-lab"
+  $mailform probe --send-credentials --dns-server 127.0.0.1:25891 examples/dns-lab "$@"
+  dns_status=$?
+  Tests/Servers/dns/stop.sh "$dns/root" >/dev/null 2>&1
+  rm -rf "$dns"
+  [ $dns_status -eq 3 ] || { echo "expected exit 3 from the DNS lab (its domains are broken on purpose)"; exit 1; }
+else
+  echo "the DNS lab's server did not start (install knot and python3-dnslib)"; exit 1
+fi
 exit $status

@@ -98,7 +98,14 @@ enum MailgunProbe {
         case 200:
             result.stages.append((.api, elapsed))
             let node = try? JSONParser.parse(bytes: primary.body)
-            result.domainState = node?["domain"]?["state"]?.value.stringValue
+            result.domainState = node?["domain"]?["state"]?.value.stringValue.map(SafeText.escape)
+            result.mailgunDNSRecords = (node?["sending_dns_records"]?.value.elements ?? []).prefix(64).compactMap { record in
+                guard let type = record["record_type"]?.value.stringValue, let name = record["name"]?.value.stringValue,
+                      let value = record["value"]?.value.stringValue else { return nil }
+                let state = record["valid"]?.value.stringValue
+                return MailgunDNSRecordState(recordType: SafeText.escape(type), name: SafeText.escape(name), value: SafeText.escape(value),
+                                             valid: state == "valid" ? true : state == "invalid" ? false : nil)
+            }
             if let state = result.domainState, state != "active" {
                 result.notes.append("domain state is '\(state)': Mailgun sends only from active domains; finish its DNS verification")
             }

@@ -79,6 +79,9 @@ public struct ProbeResult: Sendable {
     public var transcript: [String] = []
     /// Mailgun: the domain's state (`active`, `unverified`, ...).
     public var domainState: String?
+    /// Mailgun: the SPF/DKIM/CNAME records the domain needs, as Mailgun's
+    /// domain API reports them (`sending_dns_records`), for the DNS checks.
+    public var mailgunDNSRecords: [MailgunDNSRecordState] = []
 
     /// Credentials were withheld (an endpoint that does not hold them yet): AUTH, or the Mailgun API call, did not run.
     public var credentialsWithheld = false
@@ -95,4 +98,13 @@ public struct ProbeResult: Sendable {
         self.endpoint = endpoint
         self.location = location
     }
+}
+
+/// One of Mailgun's `sending_dns_records`.
+public struct MailgunDNSRecordState: Sendable, Hashable {
+    public var recordType: String
+    public var name: String
+    public var value: String
+    /// `valid` → true, `invalid` → false, `unknown` (not checked yet) → nil.
+    public var valid: Bool?
 }

@@ -33,6 +33,7 @@ struct DocsTests {
         env["PATH"] = CommandRunner.binary.deletingLastPathComponent().path + ":" + (env["PATH"] ?? "")
         env["MAILFORM_REPO"] = CommandRunner.packageRoot.path
         env["NO_COLOR"] = "1"
+        env["MAILFORM_DNS"] = "off"  // no DNS query leaves the machine
         env.removeValue(forKey: "MAILFORM_STORE_KEY")
         process.environment = env
         let log = dir.appendingPathComponent("walkthrough.log")

@@ -27,6 +27,7 @@ struct DurabilityTests {
             process.currentDirectoryURL = ws.root
             var env = ProcessInfo.processInfo.environment
             env["MAILFORM_PROGRESS_MARKERS"] = "1"
+            env["MAILFORM_DNS"] = "off"
             env.removeValue(forKey: "MAILFORM_STORE_KEY")
             process.environment = env
             let markers = MarkerReader()

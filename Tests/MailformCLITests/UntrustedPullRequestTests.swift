@@ -54,6 +54,7 @@ struct UntrustedPullRequestTests {
         process.currentDirectoryURL = ws.root
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment["MAILFORM_DNS"] = "off"  // no DNS query leaves the machine
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

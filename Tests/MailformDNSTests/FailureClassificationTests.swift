@@ -29,11 +29,13 @@ struct FailureClassificationTests {
         let (answer, elapsed) = await TestDNSServer.timed(dns, DNSQuery("timeout.test", .txt))
         #expect(answer == .failure(.timeout))
         #expect(elapsed >= .milliseconds(timeout - 100), "gave up early, after \(elapsed)")
-        #expect(elapsed < .milliseconds(timeout + 300), "took \(elapsed) with a timeout of \(timeout) ms")
+        // Generous bounds: this checks the deadline is enforced (not c-ares's
+        // doubling tries), not speed, on a CI machine that may be loaded.
+        #expect(elapsed < .milliseconds(timeout * 3), "took \(elapsed) with a timeout of \(timeout) ms")
         // The failure is cached for the run: asking again is immediate.
         let (again, againElapsed) = await TestDNSServer.timed(dns, DNSQuery("Timeout.Test.", .txt))
         #expect(again == .failure(.timeout))
-        #expect(againElapsed < .milliseconds(50))
+        #expect(againElapsed < .milliseconds(timeout / 2), "a cached timeout cost the timeout again")
         #expect(dns.statistics.upstreamQueries == 1)
         // The proxy saw the query (so the timeout was not a local error), and
         // knot itself refuses the name.
@@ -52,7 +54,7 @@ struct FailureClassificationTests {
         for query in slow { dns.resolve(query) { results.add($0) } }
         let (fast, elapsed) = await TestDNSServer.timed(dns, DNSQuery("good.test", .txt))
         #expect(fast.records?.count == 2)
-        #expect(elapsed < .milliseconds(300), "a good answer waited \(elapsed) behind timeouts")
+        #expect(elapsed < .milliseconds(700), "a good answer waited \(elapsed) behind timeouts")
         let all = dns.resolveAll(slow) // already asked: waits for the same lookups
         #expect(all.values.allSatisfy { $0 == .failure(.timeout) })
         #expect(results.count == 8)
@@ -75,7 +77,7 @@ struct FailureClassificationTests {
             return
         }
         #expect(failure == .other("connection refused (nothing listens on the DNS server's port)") || failure == .timeout)
-        #expect(elapsed < .milliseconds(1_300))
+        #expect(elapsed < .milliseconds(3_000))
     }
 
     @Test func theSystemResolverIsTheDefaultAndAlwaysAnswersSomething() async throws {
@@ -83,6 +85,6 @@ struct FailureClassificationTests {
         #expect(dns.configuration.servers.isEmpty)
         // Whatever the sandbox's network does, the outcome is one of the cases, in time.
         let (answer, elapsed) = await TestDNSServer.timed(dns, DNSQuery("mailform-nonexistent.invalid", .txt))
-        #expect(elapsed < .milliseconds(1_300), "\(answer)")
+        #expect(elapsed < .milliseconds(3_000), "\(answer)")
     }
 }

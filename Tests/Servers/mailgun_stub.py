@@ -21,9 +21,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
 STATE = sys.argv[1]
 DOMAINS = {
-    "us": {"mg.us.example.test": "active", "mg.unverified.example.test": "unverified"},
+    "us": {"mg.us.example.test": "active", "mg.unverified.example.test": "unverified", "mg.badspf.example.test": "active"},
     "eu": {"mg.eu.example.test": "active"},
 }
+
+
+def sending_records(name):
+    """Mailgun's sending_dns_records: SPF and DKIM TXT records and the tracking
+    CNAME, each with its verification state ("valid", "invalid", "unknown")."""
+    spf_state = "invalid" if name == "mg.badspf.example.test" else "valid"
+    return [
+        {"record_type": "TXT", "valid": spf_state, "name": name, "value": "v=spf1 include:mailgun.org ~all"},
+        {"record_type": "TXT", "valid": "valid", "name": f"k1._domainkey.{name}", "value": "k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC"},
+        {"record_type": "CNAME", "valid": "unknown", "name": f"email.{name}", "value": "mailgun.org"},
+    ]
 
 
 def handler_for(region):
@@ -59,7 +70,8 @@ def handler_for(region):
             state = DOMAINS[region].get(name)
             if state is None:
                 return self.send(404, json.dumps({"message": f"Domain not found: {name}"}))
-            return self.send(200, json.dumps({"domain": {"name": name, "state": state}, "receiving_dns_records": [], "sending_dns_records": []}))
+            return self.send(200, json.dumps({"domain": {"name": name, "state": state}, "receiving_dns_records": [],
+                                              "sending_dns_records": sending_records(name)}))
 
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))

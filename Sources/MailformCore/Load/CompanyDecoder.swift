@@ -66,7 +66,8 @@ enum CompanyDecoder {
             smtp: try root["smtp"].map { try smtpServer($0, "smtp") },
             mailgun: mailgun,
             pools: pools,
-            probeDisabledReason: probeDisabledReason
+            probeDisabledReason: probeDisabledReason,
+            dkimSelector: try root["dkim"].flatMap { try optional($0, "selector", "dkim.selector") }
         )
     }
 

@@ -213,6 +213,11 @@ public enum CompanyLoader {
     static func endpointMarks(_ tree: JSONNode, _ company: Company<SecretReference>) -> [String: Mark] {
         var marks: [String: Mark] = [:]
         marks["company"] = tree["company"]?.mark
+        // Fields the deliverability findings point at.
+        marks["sender.email"] = tree["sender"]?["email"]?.mark
+        marks["dsar_sender.email"] = tree["dsar_sender"]?["email"]?.mark ?? tree["sender"]?["email"]?.mark
+        marks["dkim.selector"] = tree["dkim"]?["selector"]?.mark ?? tree["sender"]?["email"]?.mark
+        marks["provider"] = tree["provider"]?.mark
         func server(_ node: JSONNode?, keyMark: Mark?, _ base: String) {
             guard let node else { return }
             for field in serverFields { marks["\(base).\(field)"] = node[field]?.mark ?? keyMark ?? node.mark }

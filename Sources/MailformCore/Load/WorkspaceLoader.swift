@@ -157,6 +157,16 @@ public enum WorkspaceLoader {
             if case .integer(let c)? = probe["concurrency"]?.value { workspace.probeConcurrency = c }
             workspace.probeProxy = probe["proxy"]?.value.stringValue
             workspace.probeCAFile = probe["ca_file"]?.value.stringValue.map { Paths.absolute($0, relativeTo: root) }
+            if let dns = probe["dns"] {
+                workspace.dnsServers = dns["servers"]?.value.elements?.compactMap { $0.value.stringValue } ?? []
+                if let node = dns["timeout"], let text = node.value.stringValue {
+                    switch Duration.parse(text) {
+                    case .success(let ms): workspace.dnsTimeoutMilliseconds = ms
+                    case .failure(let problem):
+                        diagnostics.report(.error("probe.dns.timeout \(problem.message)", at: files.location(node.mark), hint: problem.hint))
+                    }
+                }
+            }
         }
         if let secrets = tree["secrets"] {
             if let env = secrets["env"]?.value.elements { workspace.secretEnvPatterns = env.compactMap { $0.value.stringValue } }
@@ -164,6 +174,7 @@ public enum WorkspaceLoader {
                 workspace.secretDirectories = dirs.compactMap { $0.value.stringValue }.map { Paths.absolute($0, relativeTo: root) }
             }
         }
+        workspace.platformSPFInclude = tree["platform"]?["spf_include"]?.value.stringValue?.lowercased()
         if let safety = tree["safety"] {
             if case .integer(let n)? = safety["max_deletes"]?.value { workspace.maxDeletes = n }
             if let p = safety["max_changed_percent"]?.value.doubleValue { workspace.maxChangedPercent = p }

@@ -149,10 +149,16 @@ public struct Company<SecretValue: Sendable>: Sendable {
     public var pools: [SMTPPool<SecretValue>]
     /// `nil` when probing is on; the reason when the file says `probe: false`.
     public var probeDisabledReason: String?
+    /// The DKIM selector the platform signs this company's mail with
+    /// (`dkim.selector`), for the deliverability checks only: mailform does
+    /// not apply it (the platform's DKIM signing is configured elsewhere), so
+    /// it is neither stored nor part of a plan.
+    public var dkimSelector: String?
 
     public init(id: String, name: String?, sender: Identity, logo: Logo?, dsarSender: Identity?, provider: Provider,
                 smtp: SMTPServer<SecretValue>?, mailgun: MailgunSettings<SecretValue>?, pools: [SMTPPool<SecretValue>],
-                probeDisabledReason: String?) {
+                probeDisabledReason: String?, dkimSelector: String? = nil) {
+        self.dkimSelector = dkimSelector
         self.id = id
         self.name = name
         self.sender = sender
@@ -168,7 +174,7 @@ public struct Company<SecretValue: Sendable>: Sendable {
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> Company<T> {
         Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
                    smtp: try smtp.map { try $0.map(transform) }, mailgun: try mailgun.map { try $0.map(transform) },
-                   pools: try pools.map { try $0.map(transform) }, probeDisabledReason: probeDisabledReason)
+                   pools: try pools.map { try $0.map(transform) }, probeDisabledReason: probeDisabledReason, dkimSelector: dkimSelector)
     }
 
     /// Every SMTP endpoint of the company: the main account, then pool servers.
@@ -204,6 +210,7 @@ extension Company {
                         })
         }
         return Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
-                          smtp: smtpMapped, mailgun: mailgunMapped, pools: poolsMapped, probeDisabledReason: probeDisabledReason)
+                          smtp: smtpMapped, mailgun: mailgunMapped, pools: poolsMapped, probeDisabledReason: probeDisabledReason,
+                          dkimSelector: dkimSelector)
     }
 }

@@ -22,6 +22,11 @@ public struct Workspace: Sendable {
     public var probeConcurrency = 64
     public var probeProxy: String?
     public var probeCAFile: String?
+    /// `probe.dns.servers`: resolvers as host:port; empty = the system's.
+    public var dnsServers: [String] = []
+    public var dnsTimeoutMilliseconds = 3_000
+    /// `platform.spf_include`: what a platform company's SPF must include.
+    public var platformSPFInclude: String?
     /// Glob patterns of the environment variables `${env:}` may read;
     /// `{company}` and `{profile}` stand for the referencing file's owner.
     public var secretEnvPatterns = Workspace.defaultSecretEnvPatterns

@@ -31,6 +31,7 @@ struct ApplyCommand: ParsableCommand {
     var skipFailed = false
 
     @OptionGroup var probeFlags: ProbeFlags
+    @OptionGroup var dnsFlags: DNSFlags
 
     @Option(name: .customLong("company"), help: "Apply only this company id (repeatable; '*' wildcards).")
     var companies: [String] = []
@@ -51,6 +52,7 @@ struct ApplyCommand: ParsableCommand {
     final class Report: @unchecked Sendable {
         var plan: [String: Any] = [:]
         var probe: [String: Any]?
+        var deliverability: [[String: Any]]?
     }
     /// One command runs per process, so one report.
     static let report = Report()
@@ -181,10 +183,25 @@ struct ApplyCommand: ParsableCommand {
         } else if format == .text {
             for r in results where !r.ok { Console.err(ProbeReport.line(r, style: Style.forStream(2))) }
         }
-        let failed = Set(results.filter { !$0.ok }.map(\.company))
+        // The DNS stage: an error-level finding ("mail will be rejected") blocks
+        // like a failed probe; warnings do not (docs/security.md, README).
+        let touched = Set(plan.changes.filter { change in
+            change.action != .delete && change.fields.contains { f in
+                ["sender.", "dsar_sender.", "provider", "smtp.host", "mailgun."].contains { f.path.hasPrefix($0) }
+            }
+        }.map(\.id))
+        let dns = dnsFlags.outcome(companies.filter { touched.contains($0.id) }, results: results, workspace: workspace,
+                                   concurrency: probeFlags.options(for: workspace).concurrency)
+        if let dns {
+            Self.report.deliverability = DeliverabilityRunner.json(dns, locate: DeliverabilityRunner.locator(loaded))
+            if format == .text && (!quiet || dns.hasErrors) {
+                Console.out("\n" + DeliverabilityRunner.text(dns, locate: DeliverabilityRunner.locator(loaded), style: Style.forStream(1)))
+            }
+        }
+        let failed = Set(results.filter { !$0.ok }.map(\.company)).union(dns?.failedCompanies ?? [])
         guard !failed.isEmpty else { return (plan, []) }
         if !skipFailed {
-            Pipeline.fatal("\(failed.count) compan\(failed.count == 1 ? "y's" : "ies'") endpoints failed the probe (\(failed.sorted().joined(separator: ", "))); nothing was written",
+            Pipeline.fatal("\(failed.count) compan\(failed.count == 1 ? "y" : "ies") failed the probe or the DNS checks (\(failed.sorted().joined(separator: ", "))); nothing was written",
                            hint: "fix the settings named above, or pass --skip-failed to write the others, or --no-probe to skip the check",
                            code: 3)
         }
@@ -213,6 +230,7 @@ struct ApplyCommand: ParsableCommand {
                 var object: [String: Any] = ["plan": PlanRenderer.jsonObject(plan), "revision": revision,
                                              "added": plan.count(.add), "changed": plan.count(.change), "deleted": plan.count(.delete)]
                 if let probe = Self.report.probe { object["probe"] = probe }
+                if let deliverability = Self.report.deliverability { object["deliverability"] = deliverability }
                 object["left_out"] = leftOut
                 Console.out(JSONOutput.string(object))
             } else {

@@ -39,6 +39,7 @@ struct PlanCommand: ParsableCommand {
     var sendCredentials = false
 
     @OptionGroup var probeFlags: ProbeFlags
+    @OptionGroup var dnsFlags: DNSFlags
 
     func run() throws {
         let result = Pipeline.load(input, storeFlag: storeOptions.store, writes: out != nil)
@@ -67,6 +68,8 @@ struct PlanCommand: ParsableCommand {
             }
         }
         var probeResults: [ProbeResult] = []
+        var dnsOutcome: DeliverabilityRunner.Outcome?
+        var dnsCompanies: [String] = []
         var skipped: [(company: String, reason: String)] = []
         if probe {
             // Credentials go only to endpoints that already hold that same
@@ -78,15 +81,32 @@ struct PlanCommand: ParsableCommand {
             let run = ProbeRunner.run(changed, only: endpoints, loaded: loaded.result, options: probeFlags.options(for: workspace),
                                       gate: gate, box: opened.box)
             (probeResults, skipped) = (run.results, run.targets.skipped)
+            // The DNS stage for the companies whose sending the plan changes.
+            let touched = Set(plan.changes.filter { change in
+                change.action != .delete && change.fields.contains { f in
+                    ["sender.", "dsar_sender.", "provider", "smtp.host", "mailgun."].contains { f.path.hasPrefix($0) }
+                }
+            }.map(\.id))
+            dnsOutcome = dnsFlags.outcome(loaded.desired.filter { touched.contains($0.id) }, results: probeResults, workspace: workspace,
+                                          concurrency: probeFlags.options(for: workspace).concurrency)
+            dnsCompanies = touched.sorted()
         }
+        let locate = DeliverabilityRunner.locator(loaded.result)
         switch format {
         case .json:
             var object = PlanRenderer.jsonObject(plan)
             if probe { object["probe"] = ProbeReport.json(probeResults, skipped: skipped) }
+            if let dnsOutcome { object["deliverability"] = DeliverabilityRunner.json(dnsOutcome, locate: locate) }
             Console.out(JSONOutput.string(object))
         case .markdown:
             Console.out(PlanRenderer.markdown(plan))
             if probe { Console.out("\n" + SafeText.markdownCodeBlock(ProbeReport.text(probeResults, skipped: skipped, style: .plain))) }
+            if let dnsOutcome {
+                Console.out(DeliverabilityRunner.markdown(dnsOutcome, companies: dnsCompanies))
+                if !dnsOutcome.findings.isEmpty {
+                    Console.out("\n" + SafeText.markdownCodeBlock(DeliverabilityRunner.text(dnsOutcome, locate: locate, style: .plain)))
+                }
+            }
         default:
             if quiet {
                 Console.out(plan.summary + "\n")
@@ -97,9 +117,10 @@ struct PlanCommand: ParsableCommand {
             if probe {
                 Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(probeResults, skipped: skipped, style: Style.forStream(1)))
             }
+            if let dnsOutcome { Console.out("\n" + DeliverabilityRunner.text(dnsOutcome, locate: locate, style: Style.forStream(1))) }
             if let out, !plan.isEmpty { Console.out("\nSaved the plan to \(out); apply exactly it with: mailform apply \(out)\n") }
         }
-        if probeResults.contains(where: { !$0.ok }) { throw ExitCode(3) }
+        if probeResults.contains(where: { !$0.ok }) || dnsOutcome?.hasErrors == true { throw ExitCode(3) }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
 }

@@ -14,6 +14,7 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var probeFlags: ProbeFlags
+    @OptionGroup var dnsFlags: DNSFlags
 
     @Option(name: .customLong("company"), help: "Probe only this company id (repeatable; '*' wildcards).")
     var companies: [String] = []
@@ -56,8 +57,13 @@ struct ProbeCommand: ParsableCommand {
         }
         let gate = sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
         let (results, targets) = ProbeRunner.run(selected, only: nil, loaded: loaded.result, options: options, gate: gate, box: opened.box)
+        // The DNS stage: will the mail arrive (SPF, DMARC, DKIM, MX)?
+        let dns = dnsFlags.outcome(selected, results: results, workspace: workspace, concurrency: options.concurrency)
+        let locate = DeliverabilityRunner.locator(loaded.result)
         if format == .json {
-            Console.out(JSONOutput.string(ProbeReport.json(results, skipped: targets.skipped)))
+            var object = ProbeReport.json(results, skipped: targets.skipped)
+            if let dns { object["deliverability"] = DeliverabilityRunner.json(dns, locate: locate) }
+            Console.out(JSONOutput.string(object))
         } else {
             if quiet {
                 for r in results where !r.ok { Console.out(ProbeReport.line(r, style: Style.forStream(1))) }
@@ -65,7 +71,11 @@ struct ProbeCommand: ParsableCommand {
             } else {
                 Console.out(ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1), trace: trace))
             }
+            if let dns, !quiet || dns.hasErrors {
+                Console.out("\n" + DeliverabilityRunner.text(dns, locate: locate, style: Style.forStream(1)))
+            }
         }
-        if results.contains(where: { !$0.ok }) { throw ExitCode(3) }
+        // An error-level finding fails like a failed probe; warnings do not.
+        if results.contains(where: { !$0.ok }) || dns?.hasErrors == true { throw ExitCode(3) }
     }
 }

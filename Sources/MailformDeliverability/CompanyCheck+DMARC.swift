@@ -1,0 +1,104 @@
+/// DMARC of the sender domain (RFC 7489): bulk-sender rules require a record,
+/// it must parse, and a reject or quarantine policy with neither aligned SPF
+/// nor an aligned DKIM key means the company's mail will not arrive.
+extension CompanyCheck {
+    func dmarcFindings(_ lookup: DMARCLookup, spf: ProviderSPF, selectorKey: DKIMLookup?) -> [DeliverabilityFinding] {
+        let field = "sender.email"
+        let suggestionValue = "v=DMARC1; p=none; rua=mailto:dmarc@\(senderDomain)"
+        switch lookup {
+        case .failure(let problem):
+            return [dnsFinding(problem, domain: senderDomain, field: field, purpose: "dmarc policy of \(senderDomain)")]
+        case .missing(let asked):
+            return [finding("dmarc-missing", .warning, domain: senderDomain, field: field,
+                            message: "\(senderDomain) publishes no dmarc record (none at \(asked.joined(separator: " or "))); bulk-sender rules (gmail, yahoo) require one",
+                            hint: "add a TXT record at _dmarc.\(senderDomain), starting with p=none to collect reports before enforcing",
+                            record: RecordText.txt("_dmarc." + senderDomain, suggestionValue))]
+        case .several(let count, let at):
+            return [finding("dmarc-invalid", .error, domain: senderDomain, field: field,
+                            message: "_dmarc.\(at) has \(count) dmarc records; receivers apply none of them",
+                            hint: "keep exactly one TXT record starting with v=DMARC1 at _dmarc.\(at)",
+                            details: ["record_domain": at])]
+        case .found(let record, let at):
+            return foundDMARC(record, at: at, spf: spf, selectorKey: selectorKey, suggestionValue: suggestionValue)
+        }
+    }
+
+    private func foundDMARC(_ record: DMARCRecord, at: String, spf: ProviderSPF, selectorKey: DKIMLookup?,
+                            suggestionValue: String) -> [DeliverabilityFinding] {
+        let field = "sender.email"
+        let isSubdomain = at != senderDomain
+        let effective = record.effectivePolicy(forSubdomain: isSubdomain)
+        var details = ["record_domain": at, "record": record.text, "pct": String(record.percent),
+                       "adkim": record.dkimAlignment.rawValue, "aspf": record.spfAlignment.rawValue]
+        if let policy = record.policy { details["p"] = policy.rawValue }
+        if let policy = record.subdomainPolicy ?? record.policy { details["sp"] = policy.rawValue }
+        if let effective { details["policy"] = effective.rawValue }
+
+        var findings: [DeliverabilityFinding] = []
+        if !record.problems.isEmpty {
+            let fixed = record.policy == nil
+                ? "v=DMARC1; p=none; rua=" + (record.aggregateReports ?? "mailto:dmarc@\(senderDomain)")
+                : nil
+            findings.append(finding("dmarc-invalid", .error, domain: senderDomain, field: field,
+                                    message: "the dmarc record at _dmarc.\(at) is invalid: " + record.problems.joined(separator: "; "),
+                                    hint: "fix the TXT record at _dmarc.\(at): " + record.problems[0],
+                                    record: fixed.map { RecordText.txt("_dmarc." + at, $0) }, details: details))
+        }
+        guard let effective, effective != .none, record.percent > 0 else { return findings }
+        guard case .fails(let spfReason) = spf.under(record.spfAlignment),
+              case .fails(let dkimReason) = dkimAuthentication(mode: record.dkimAlignment, selectorKey: selectorKey) else {
+            return findings
+        }
+        let outcome = effective == .reject ? "rejected" : "quarantined (sent to spam)"
+        let policyTag = isSubdomain && record.subdomainPolicy != nil ? "sp=\(effective.rawValue)" : "p=\(effective.rawValue)"
+        findings.append(finding("dmarc-reject-misaligned", .error, domain: senderDomain, field: field,
+                                message: "mail will be \(outcome): the dmarc record at _dmarc.\(at) says \(policyTag) (pct=\(record.percent)), but \(spfReason), and \(dkimReason)",
+                                hint: "authorise the sending servers in the spf TXT record of \(senderDomain) or publish an aligned DKIM key (TXT at <selector>._domainkey.\(senderDomain)) and set dkim.selector; until then set p=none in the TXT record at _dmarc.\(at)",
+                                details: details))
+        return findings
+    }
+
+    /// Whether an aligned DKIM signature can be expected under `mode`: from
+    /// the configured selector's key (signed as the sender domain), or from
+    /// the Mailgun DKIM record Mailgun signs with.
+    func dkimAuthentication(mode: DMARCAlignment, selectorKey: DKIMLookup?) -> DMARCAuthentication {
+        var reasons: [String] = []
+        var unknown = false
+        if let selectorKey, let dkimSelector {
+            let name = "\(dkimSelector)._domainkey.\(senderDomain)"
+            switch selectorKey {
+            case .key(let key, _):
+                if selectorKey.isUsable { return .passes }
+                if case .rsa(let bits) = key { reasons.append("the dkim key at \(name) is \(bits) bits, too weak for verifiers") }
+            case .missing: reasons.append("there is no dkim key at \(name)")
+            case .noKey(let reason, _): reasons.append("the dkim key at \(name) is unusable (\(reason))")
+            case .failure: unknown = true
+            }
+        } else if case .mailgun = sending {
+            // Mailgun signs on its own; its records below decide.
+        } else {
+            reasons.append("no dkim key is known (dkim.selector is not set)")
+        }
+        if case .mailgun(let domain, let records) = sending {
+            let mailgunDomain = DomainNormalizer.normalize(domain)
+            let dkimRecords = (records ?? []).filter(\.isDKIMKey)
+            let signingDomain = dkimRecords.first?.dkimDomain ?? mailgunDomain
+            let psl = lookups.publicSuffixList
+            let aligned = mode == .strict ? signingDomain == senderDomain
+                : psl.organizationalDomain(of: signingDomain) == psl.organizationalDomain(of: senderDomain)
+            if !aligned {
+                reasons.append("mailgun signs as \(signingDomain), which is not aligned with \(senderDomain) (adkim=\(mode.rawValue))")
+            } else if records == nil {
+                unknown = true
+            } else if dkimRecords.isEmpty {
+                reasons.append("mailgun's records for \(mailgunDomain) list no dkim key")
+            } else if dkimRecords.contains(where: { $0.valid != false }) {
+                return .passes
+            } else {
+                reasons.append("mailgun reports its dkim record for \(mailgunDomain) as not valid")
+            }
+        }
+        if unknown { return .unknown }
+        return .fails(reasons.joined(separator: ", and "))
+    }
+}

@@ -1,0 +1,19 @@
+/// The MX of the domain data subjects reply to (the DSAR sender's, else the
+/// sender's): without one, replies to a DSAR request bounce.
+extension CompanyCheck {
+    func mxFindings(_ lookup: MXLookup) -> [DeliverabilityFinding] {
+        let domain = replyDomain
+        switch lookup {
+        case .records:
+            return []
+        case .failure(let problem):
+            return [dnsFinding(problem, domain: domain, field: replyField, purpose: "mx of \(domain)")]
+        case .missing(let nonexistent, let nullMX):
+            let why = nonexistent ? "the domain does not exist" : nullMX ? "it publishes a null mx, refusing all mail" : "no MX record"
+            return [finding("mx-missing", .warning, domain: domain, field: replyField,
+                            message: "\(domain) has no mail exchanger (\(why)), so replies from data subjects to \(domain) may bounce",
+                            hint: "add an MX record for \(domain) pointing at the server that receives its mail",
+                            details: ["query": "\(domain) MX"])]
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import SPF
+
+/// The checks of one `DeliverabilityInput`, over the run's shared lookups.
+///
+/// Each check is a function from lookup results to findings, in the
+/// `CompanyCheck+…` files; this file starts all lookups at once — a domain
+/// that times out then costs one timeout, not one per record type — and
+/// puts the findings together.
+struct CompanyCheck: Sendable {
+    let company: String
+    /// Normalised: lowercase, no trailing dot, IDN labels in `xn--` form.
+    let senderDomain: String
+    /// Normalised; nil when unset or the same as the sender domain.
+    let dsarDomain: String?
+    let sending: DeliverabilityInput.Sending
+    let dkimSelector: String?
+    let lookups: DeliverabilityLookups
+
+    init(_ input: DeliverabilityInput, lookups: DeliverabilityLookups) {
+        company = input.company
+        senderDomain = DomainNormalizer.normalize(input.senderDomain)
+        let dsar = input.dsarDomain.map(DomainNormalizer.normalize)
+        dsarDomain = dsar == senderDomain || dsar?.isEmpty == true ? nil : dsar
+        sending = input.sending
+        let selector = input.dkimSelector?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        dkimSelector = selector?.isEmpty == true ? nil : selector
+        self.lookups = lookups
+    }
+
+    /// The domain replies go to: the DSAR sender's when set, else the sender's.
+    var replyDomain: String { dsarDomain ?? senderDomain }
+    var replyField: String { dsarDomain == nil ? "sender.email" : "dsar_sender.email" }
+
+    func run() async -> [DeliverabilityFinding] {
+        async let senderSPF = lookups.spf(senderDomain)
+        async let dsarSPF = optionalSPF(dsarDomain)
+        async let dmarc = lookups.dmarc(senderDomain)
+        async let dkim = optionalDKIM()
+        async let mx = lookups.mx(replyDomain)
+        async let relay = optionalRelay()
+
+        let relayAddresses = await relay
+        let suggestion = spfSuggestion(relay: relayAddresses)
+        let senderResult = await senderSPF
+        var findings = spfFindings(senderResult, domain: senderDomain, field: "sender.email", suggestion: suggestion)
+        if let dsarDomain, let dsarResult = await dsarSPF {
+            findings += spfFindings(dsarResult, domain: dsarDomain, field: "dsar_sender.email", suggestion: suggestion)
+        }
+        let provider = await providerFindings(senderSPF: senderResult, relay: relayAddresses)
+        findings += provider.findings
+        let dkimResult = await dkim
+        if let dkimResult { findings += dkimFindings(dkimResult) }
+        findings += dmarcFindings(await dmarc, spf: provider.spf, selectorKey: dkimResult)
+        findings += mxFindings(await mx)
+        return findings
+    }
+
+    private func optionalSPF(_ domain: String?) async -> SPFDomainResult? {
+        guard let domain else { return nil }
+        return await lookups.spf(domain)
+    }
+
+    private func optionalDKIM() async -> DKIMLookup? {
+        guard let dkimSelector else { return nil }
+        return await lookups.dkim(selector: dkimSelector, domain: senderDomain)
+    }
+
+    private func optionalRelay() async -> RelayAddresses? {
+        guard case .smtp(let host) = sending else { return nil }
+        let name = DomainNormalizer.normalize(host)
+        guard !name.isEmpty else { return nil }
+        return await lookups.relay(name)
+    }
+
+    // MARK: Building findings
+
+    func finding(_ id: String, _ severity: DeliverabilityFinding.Severity, domain: String, field: String,
+                 message: String, hint: String, record: String? = nil, details: [String: String] = [:]) -> DeliverabilityFinding {
+        DeliverabilityFinding(id: id, severity: severity, company: company, domain: domain, field: field,
+                              message: message, hint: hint, record: record, details: details)
+    }
+
+    /// `dns-timeout`/`dns-servfail` for a lookup that got no answer: an error,
+    /// because the check it belongs to could not be done.
+    func dnsFinding(_ problem: DNSProblem, domain: String, field: String, purpose: String) -> DeliverabilityFinding {
+        finding(problem.findingID, .error, domain: domain, field: field,
+                message: "\(problem.message), so the \(purpose) could not be checked",
+                hint: "make sure the name servers of \(problem.name) answer \(problem.type) queries for it (or pass a working --dns-server), then run the check again",
+                details: ["query": "\(problem.name) \(problem.type)"])
+    }
+}

@@ -1,0 +1,85 @@
+/// A parsed `v=DMARC1` record (RFC 7489 section 6.3).
+///
+/// Parsing never throws: a broken record is still a record — it stops a
+/// receiver from falling back to the organisational domain — so what is
+/// wrong goes into `problems` and the checker reports `dmarc-invalid`.
+struct DMARCRecord: Sendable, Hashable {
+    /// The record as published.
+    var text: String
+    /// `p=`; nil when missing or not none/quarantine/reject.
+    var policy: DMARCPolicy?
+    /// `sp=`, the policy for subdomains; nil when absent or invalid.
+    var subdomainPolicy: DMARCPolicy?
+    /// `pct=`, 0…100; 100 when absent (or invalid).
+    var percent: Int
+    var dkimAlignment: DMARCAlignment
+    var spfAlignment: DMARCAlignment
+    /// `rua=` as published, if any.
+    var aggregateReports: String?
+    /// Lowercase, one per problem; empty for a good record.
+    var problems: [String]
+
+    /// Whether `text` claims to be DMARC: it starts with `v=DMARC1` (RFC 7489
+    /// says other TXT records at `_dmarc` are ignored). A space instead of the
+    /// `;` after it still counts, so `v=DMARC1 p=reject` is reported as
+    /// broken rather than passed over as if there were no record.
+    static func isDMARCRecord(_ text: String) -> Bool {
+        let compact = text.drop { $0 == " " || $0 == "\t" }
+        guard compact.first == "v" || compact.first == "V" else { return false }
+        let rest = compact.dropFirst().drop { $0 == " " || $0 == "\t" }
+        guard rest.first == "=" else { return false }
+        let value = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
+        guard value.prefix(6).uppercased() == "DMARC1" else { return false }
+        let after = value.dropFirst(6).first
+        return after == nil || after == ";" || after == " " || after == "\t"
+    }
+
+    init(parsing text: String) {
+        self.text = text
+        let list = TagList(parsing: text)
+        var problems = list.problems
+        if list.tags.first?.name != "v" || list.tags.first?.value.uppercased() != "DMARC1" {
+            problems.append("the record does not start with the tag v=DMARC1 (tags are separated by \";\")")
+        }
+        func policy(_ name: String) -> DMARCPolicy? {
+            guard let value = list[name] else { return nil }
+            guard let parsed = DMARCPolicy(rawValue: value.lowercased()) else {
+                problems.append("\(name)=\(value) is not none, quarantine or reject")
+                return nil
+            }
+            return parsed
+        }
+        func alignment(_ name: String) -> DMARCAlignment {
+            guard let value = list[name] else { return .relaxed }
+            guard let parsed = DMARCAlignment(rawValue: value.lowercased()) else {
+                problems.append("\(name)=\(value) is not r (relaxed) or s (strict)")
+                return .relaxed
+            }
+            return parsed
+        }
+        if list["p"] == nil {
+            problems.append("the record has no p= tag")
+        }
+        self.policy = policy("p")
+        self.subdomainPolicy = policy("sp")
+        self.dkimAlignment = alignment("adkim")
+        self.spfAlignment = alignment("aspf")
+        var percent = 100
+        if let value = list["pct"] {
+            if let parsed = Int(value), (0...100).contains(parsed), value.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                percent = parsed
+            } else {
+                problems.append("pct=\(value) is not a whole number from 0 to 100")
+            }
+        }
+        self.percent = percent
+        self.aggregateReports = list["rua"]
+        self.problems = problems
+    }
+
+    /// The policy a receiver applies: for a subdomain whose record was found at
+    /// its organisational domain, `sp=` (else `p=`); `p=` otherwise.
+    func effectivePolicy(forSubdomain isSubdomain: Bool) -> DMARCPolicy? {
+        isSubdomain ? (subdomainPolicy ?? policy) : policy
+    }
+}

@@ -1,0 +1,147 @@
+import SPF
+
+/// Every lookup one run makes, each done once and shared by all companies
+/// (the per-run half of `DeliverabilityChecker`).
+///
+/// Results are memoised per domain on top of the caching resolver: DNS is
+/// then asked once per name, and the SPF analysis, DMARC discovery and DKIM
+/// judgement of a shared domain are computed once too, so two companies on
+/// one domain can never get different answers within a run.
+final class DeliverabilityLookups: Sendable {
+    let resolver: CachingResolver
+    let publicSuffixList: PublicSuffixList
+    private let spfResults = AsyncMemo<String, SPFDomainResult>()
+    private let dmarcResults = AsyncMemo<String, DMARCLookup>()
+    private let dkimResults = AsyncMemo<String, DKIMLookup>()
+    private let mxResults = AsyncMemo<String, MXLookup>()
+    private let relayResults = AsyncMemo<String, RelayAddresses>()
+    private let hostChecks = AsyncMemo<String, SPFResult>()
+
+    init(resolver: any SPFResolver, publicSuffixList: PublicSuffixList) {
+        self.resolver = CachingResolver(resolver)
+        self.publicSuffixList = publicSuffixList
+    }
+
+    // MARK: SPF
+
+    /// The analysis of `domain`'s SPF record and everything it includes.
+    func spf(_ domain: String) async -> SPFDomainResult {
+        await spfResults.value(for: domain) { [resolver] in
+            let report = await SPFEvaluator(resolver: resolver).analyse(domain: domain)
+            var failures: [DNSProblem] = []
+            // A temperror node without temperror children is one whose own TXT
+            // lookup failed; the answer is cached, so asking again is free.
+            var pending = [report]
+            while let node = pending.popLast() {
+                guard node.status == .temperror else { continue }
+                let failedChildren = node.children.filter { $0.status == .temperror }
+                if failedChildren.isEmpty, case .failure(let failure) = await resolver.txt(node.domain) {
+                    failures.append(DNSProblem(name: node.domain, type: "TXT", failure: failure))
+                }
+                pending += failedChildren
+            }
+            return SPFDomainResult(report: report, failures: failures)
+        }
+    }
+
+    /// `check_host()` for a relay address: may `ip` send for `domain`?
+    func checkHost(ip: IPAddress, domain: String, helo: String) async -> SPFResult {
+        await hostChecks.value(for: "\(ip) \(domain) \(helo)") { [resolver] in
+            await SPFEvaluator(resolver: resolver).checkHost(ip: ip, domain: domain, sender: "postmaster@" + domain, helo: helo)
+        }
+    }
+
+    /// The addresses of an SMTP relay (A and AAAA, asked together).
+    func relay(_ host: String) async -> RelayAddresses {
+        await relayResults.value(for: host) { [resolver] in
+            let literal = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+            if let address = IPAddress(literal) {
+                return RelayAddresses(host: host, addresses: [address], failures: [], nonexistent: false)
+            }
+            async let v4 = resolver.a(host)
+            async let v6 = resolver.aaaa(host)
+            var addresses: [IPAddress] = []
+            var failures: [DNSProblem] = []
+            var nonexistent = true
+            for (answer, type) in [(await v4, "A"), (await v6, "AAAA")] {
+                switch answer {
+                case .records(let records): addresses += records; nonexistent = false
+                case .noData: nonexistent = false
+                case .nxdomain: break
+                case .failure(let failure):
+                    failures.append(DNSProblem(name: host, type: type, failure: failure))
+                    nonexistent = false
+                }
+            }
+            return RelayAddresses(host: host, addresses: addresses, failures: failures, nonexistent: nonexistent)
+        }
+    }
+
+    // MARK: DMARC
+
+    /// DMARC discovery (RFC 7489 section 6.6.3): `_dmarc.<domain>`, and when
+    /// that holds no DMARC record, `_dmarc.<organisational domain>`. A failed
+    /// lookup stops discovery: falling back would report the wrong policy.
+    func dmarc(_ domain: String) async -> DMARCLookup {
+        await dmarcResults.value(for: domain) { [resolver, publicSuffixList] in
+            var asked: [String] = []
+            var names = [domain]
+            let organizational = publicSuffixList.organizationalDomain(of: domain)
+            if organizational != domain { names.append(organizational) }
+            for name in names {
+                let query = "_dmarc." + name
+                asked.append(query)
+                switch await resolver.txt(query) {
+                case .failure(let failure):
+                    return .failure(DNSProblem(name: query, type: "TXT", failure: failure))
+                case .nxdomain, .noData:
+                    continue
+                case .records(let records):
+                    let found = records.map(\.text).filter(DMARCRecord.isDMARCRecord)
+                    if found.count > 1 { return .several(count: found.count, at: name) }
+                    if let text = found.first { return .found(DMARCRecord(parsing: text), at: name) }
+                }
+            }
+            return .missing(asked: asked)
+        }
+    }
+
+    // MARK: DKIM
+
+    /// The key published for `selector` at `domain`, judged as a verifier would.
+    func dkim(selector: String, domain: String) async -> DKIMLookup {
+        let name = "\(selector)._domainkey.\(domain)"
+        return await dkimResults.value(for: name) { [resolver] in
+            switch await resolver.txt(name) {
+            case .failure(let failure): return .failure(DNSProblem(name: name, type: "TXT", failure: failure))
+            case .nxdomain: return .missing(nonexistent: true)
+            case .noData: return .missing(nonexistent: false)
+            case .records(let records):
+                let texts = records.map(\.text)
+                let candidate = texts.first { DKIMKeyRecord.looksLikeKeyRecord($0) } ?? texts.first
+                guard let text = candidate else { return .missing(nonexistent: false) }
+                do throws(DKIMKeyError) {
+                    return .key(try DKIMKeyRecord.key(in: text), record: text)
+                } catch {
+                    return .noKey(reason: error.message, record: text)
+                }
+            }
+        }
+    }
+
+    // MARK: MX
+
+    /// The mail exchangers of `domain`; a null MX (RFC 7505) counts as none.
+    func mx(_ domain: String) async -> MXLookup {
+        await mxResults.value(for: domain) { [resolver] in
+            switch await resolver.mx(domain) {
+            case .failure(let failure): return .failure(DNSProblem(name: domain, type: "MX", failure: failure))
+            case .nxdomain: return .missing(nonexistent: true, nullMX: false)
+            case .noData: return .missing(nonexistent: false, nullMX: false)
+            case .records(let records):
+                let real = records.filter { $0.exchange != "" && $0.exchange != "." }
+                return real.isEmpty ? .missing(nonexistent: false, nullMX: true) : .records(real)
+            }
+        }
+    }
+}

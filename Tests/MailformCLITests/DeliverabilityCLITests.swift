@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// The DNS stage through the binary: examples/dns-lab against a real Knot
+/// (Tests/Servers/dns, one zone per case) and the Mailgun stub's
+/// `sending_dns_records`. Each company's sender domain has one problem;
+/// the finding must carry its id, its severity and the line of the field.
+@Suite(.serialized)
+struct DeliverabilityCLITests {
+    struct DNSInstance: Decodable { var port: Int; var proxy_port: Int }
+
+    static func startDNS() throws -> (DNSInstance, URL) {
+        let parent = URL(fileURLWithPath: "/tmp/mailform-dns-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let script = CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/dns/start.sh").path
+        var lastError = ""
+        for _ in 0..<5 {
+            let port = Int.random(in: 20_000...59_000)
+            let errFile = parent.appendingPathComponent("start.err")
+            let status = try PostfixProbeTests.spawn(["/bin/bash", script, parent.appendingPathComponent("root").path, String(port)],
+                                                     stderr: errFile.path)
+            lastError = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+            if status == 0 {
+                let data = try Data(contentsOf: parent.appendingPathComponent("root/instance.json"))
+                return (try JSONDecoder().decode(DNSInstance.self, from: data), parent)
+            }
+        }
+        throw TestServers.ServerError(message: "the Knot test server did not start (make test installs knot and python3-dnslib): \(lastError)")
+    }
+
+    static func stopDNS(_ parent: URL) {
+        _ = try? PostfixProbeTests.spawn(["/bin/bash", CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/dns/stop.sh").path,
+                                          parent.appendingPathComponent("root").path], stderr: "/dev/null")
+        try? FileManager.default.removeItem(at: parent)
+    }
+
+    /// The expected finding of each lab company (id, severity), and whether
+    /// the company must have no error at all.
+    static let expected: [(company: String, id: String, severity: String)] = [
+        ("no-spf", "spf-missing", "warning"),
+        ("no-platform-include", "spf-platform-include-missing", "error"),
+        ("too-many-lookups", "spf-lookup-limit", "error"),
+        ("spf-syntax-error", "spf-invalid", "error"),
+        ("no-dmarc", "dmarc-missing", "warning"),
+        ("reject-misaligned", "dmarc-reject-misaligned", "error"),
+        ("weak-dkim", "dkim-weak-key", "error"),
+        ("missing-dkim", "dkim-missing", "error"),
+        ("dsar-without-mx", "mx-missing", "warning"),
+        ("dns-timeout", "dns-timeout", "error"),
+        ("mailgun-records", "mailgun-dns-record-invalid", "error"),
+        ("mailgun-records", "mailgun-not-aligned", "warning"),
+    ]
+
+    @Test func dnsLabFindingsWithLocations() throws {
+        let servers = try TestServers.get()
+        let (dns, parent) = try Self.startDNS()
+        defer { Self.stopDNS(parent) }
+        let ws = try ExampleWorkspace(copying: [])
+        let lab = CommandRunner.packageRoot.appendingPathComponent("examples/dns-lab")
+        for part in ["mailform.yaml", "companies", "secrets"] {
+            try FileManager.default.copyItem(at: lab.appendingPathComponent(part), to: ws.root.appendingPathComponent(part))
+        }
+        try FileManager.default.createDirectory(atPath: ws.path(".lab"), withIntermediateDirectories: true)
+        var env = servers.environment
+        env["MAILFORM_DNS"] = "on"
+        let server = "127.0.0.1:\(dns.proxy_port)"
+        let result = try ws.run(["probe", "--send-credentials", "companies", "--dns-server", server, "--format", "json"], environment: env)
+        #expect(result.exitCode == 3, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(object["deliverability"] as? [[String: Any]], "\(result.stdout.prefix(500))")
+        for (company, id, severity) in Self.expected {
+            let match = findings.first { $0["company"] as? String == company && $0["id"] as? String == id }
+            #expect(match?["severity"] as? String == severity, "\(company): \(id) missing or wrong; got \(findings.filter { $0["company"] as? String == company })")
+            #expect(match?["file"] as? String == "companies/\(company).yaml", "\(company): \(match ?? [:])")
+            #expect((match?["hint"] as? String)?.isEmpty == false)
+        }
+        // The good company has nothing to fix; DMARC is found at the organizational domain.
+        #expect(!findings.contains { $0["company"] as? String == "good" && $0["severity"] as? String != "note" }, "\(findings.filter { $0["company"] as? String == "good" })")
+        #expect(!findings.contains { $0["company"] as? String == "org-domain-dmarc" && $0["id"] as? String == "dmarc-missing" })
+        // A missing SPF record comes with the record to publish.
+        let noSPF = findings.first { $0["company"] as? String == "no-spf" && $0["id"] as? String == "spf-missing" }
+        #expect((noSPF?["record"] as? String)?.contains("v=spf1 include:_spf.platform.test") == true, "\(noSPF ?? [:])")
+        #expect(noSPF?["line"] as? Int == 3, "the finding points at sender.email: \(noSPF ?? [:])")
+
+        // Text: located, with hint and record; --no-dns skips the stage.
+        let text = try ws.run(["probe", "--send-credentials", "companies/no-spf.yaml", "--dns-server", server], environment: env)
+        #expect(text.stdout.contains("companies/no-spf.yaml:3:10: warning: no-spf:"), "\(text.stdout)")
+        #expect(text.stdout.contains("  record: "))
+        let skipped = try ws.run(["probe", "companies/no-spf.yaml", "--no-dns", "--format", "json"], environment: env)
+        #expect(skipped.exitCode == 0)
+        #expect(!skipped.stdout.contains("deliverability"))
+
+        // plan --probe: a deliverability line per changed company in the PR comment.
+        let md = try ws.run(["plan", "companies/no-spf.yaml", "companies/weak-dkim.yaml", "--probe", "--dns-server", server,
+                             "--format", "markdown"], environment: env)
+        #expect(md.exitCode == 3, "an error finding fails like a failed probe")
+        #expect(md.stdout.contains("#### Deliverability"), "\(md.stdout)")
+        #expect(md.stdout.contains("`no-spf`: `warnings: spf-missing`"), "\(md.stdout)")
+        #expect(md.stdout.contains("`weak-dkim`: `errors: dkim-weak-key"), "\(md.stdout)")
+
+        // apply: an error finding blocks like a failed probe; --skip-failed writes the others.
+        let blocked = try ws.run(["apply", "companies/no-spf.yaml", "companies/weak-dkim.yaml", "--auto-approve", "--dns-server", server],
+                                 environment: env)
+        #expect(blocked.exitCode == 3, "\(blocked.stderr)")
+        #expect(blocked.stderr.contains("failed the probe or the DNS checks (weak-dkim)"), "\(blocked.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath))
+        let partial = try ws.run(["apply", "companies/no-spf.yaml", "companies/weak-dkim.yaml", "--auto-approve", "--skip-failed",
+                                  "--dns-server", server], environment: env)
+        #expect(partial.exitCode == 3)
+        #expect(partial.stdout.contains("Apply complete: 1 added"), "\(partial.stdout)\(partial.stderr)")
+    }
+}

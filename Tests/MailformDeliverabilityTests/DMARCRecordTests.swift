@@ -1,0 +1,49 @@
+@testable import MailformDeliverability
+import Testing
+
+/// DMARC record parsing (RFC 7489 section 6.3) and the policy that applies.
+struct DMARCRecordTests {
+    @Test func fullRecord() {
+        let record = DMARCRecord(parsing: "v=DMARC1; p=reject; sp=quarantine; pct=50; adkim=s; aspf=r; rua=mailto:d@acme.com;")
+        #expect(record.problems.isEmpty)
+        #expect(record.policy == .reject)
+        #expect(record.subdomainPolicy == .quarantine)
+        #expect(record.percent == 50)
+        #expect(record.dkimAlignment == .strict)
+        #expect(record.spfAlignment == .relaxed)
+        #expect(record.aggregateReports == "mailto:d@acme.com")
+        #expect(record.effectivePolicy(forSubdomain: false) == .reject)
+        #expect(record.effectivePolicy(forSubdomain: true) == .quarantine)
+    }
+
+    @Test func defaults() {
+        let record = DMARCRecord(parsing: "v=DMARC1;p=none")
+        #expect(record.problems.isEmpty)
+        #expect(record.percent == 100)
+        #expect(record.dkimAlignment == .relaxed && record.spfAlignment == .relaxed)
+        #expect(record.subdomainPolicy == nil)
+        #expect(record.effectivePolicy(forSubdomain: true) == DMARCPolicy.none, "without sp=, subdomains get p=")
+        #expect(DMARCRecord(parsing: " v = DMARC1 ; P = Reject ").policy == .reject, "spaces and case")
+    }
+
+    @Test func problems() {
+        #expect(DMARCRecord(parsing: "v=DMARC1; rua=mailto:d@acme.com").problems == ["the record has no p= tag"])
+        let bad = DMARCRecord(parsing: "v=DMARC1; p=block; pct=150; adkim=x; p=none")
+        #expect(bad.policy == nil)
+        #expect(bad.problems.contains("p=block is not none, quarantine or reject"))
+        #expect(bad.problems.contains("pct=150 is not a whole number from 0 to 100"))
+        #expect(bad.problems.contains("adkim=x is not r (relaxed) or s (strict)"))
+        #expect(bad.problems.contains("tag p= appears more than once"))
+        #expect(bad.percent == 100)
+        let run = DMARCRecord(parsing: "v=DMARC1 p=reject")
+        #expect(run.policy == nil && !run.problems.isEmpty, "a missing \";\" is caught, not ignored")
+    }
+
+    @Test func recognition() {
+        #expect(DMARCRecord.isDMARCRecord("v=DMARC1; p=none"))
+        #expect(DMARCRecord.isDMARCRecord("v=dmarc1; p=none"))
+        #expect(!DMARCRecord.isDMARCRecord("p=none; v=DMARC1"), "v= must come first")
+        #expect(!DMARCRecord.isDMARCRecord("v=spf1 -all"))
+        #expect(!DMARCRecord.isDMARCRecord(""))
+    }
+}
