@@ -12,7 +12,11 @@ N=${1:-10000}
 D=${2:-2000}
 OUT=bench/out
 mkdir -p "$OUT"
-MAILFORM=${MAILFORM:-$(swift build -c release --show-bin-path)/mailform}
+if [ -z "${MAILFORM:-}" ]; then
+  echo "building release..."
+  swift build -c release >/dev/null
+  MAILFORM=$(swift build -c release --show-bin-path)/mailform
+fi
 
 VENV=$OUT/venv
 if [ ! -x "$VENV/bin/checkdmarc" ]; then

@@ -3,7 +3,7 @@
 # in the same run, and the ratios the issues set as targets. Every measured
 # command, mailform's and the peers', runs BENCH_RUNS times (default 3) and the
 # median is reported; a measured command that fails stops the bench (bench/lib.sh).
-#   bench/run.sh [N] [validate|reconcile|probe|all]     (default: 10000 all)
+#   bench/run.sh [N] [validate|reconcile|probe|dns|all]     (default: 10000 all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -84,4 +84,8 @@ fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = probe ]; then
   MAILFORM="$MAILFORM" bench/probe.sh 1000
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = dns ]; then
+  MAILFORM="$MAILFORM" bench/dns.sh 10000 2000
 fi

@@ -98,6 +98,17 @@ struct DeliverabilityCLITests {
         #expect(md.stdout.contains("`no-spf`: `warnings: spf-missing`"), "\(md.stdout)")
         #expect(md.stdout.contains("`weak-dkim`: `errors: dkim-weak-key"), "\(md.stdout)")
 
+        // plan --probe in text and JSON: the same findings, located.
+        let planText = try ws.run(["plan", "companies/weak-dkim.yaml", "--probe", "--dns-server", server], environment: env)
+        #expect(planText.exitCode == 3)
+        #expect(planText.stdout.contains("companies/weak-dkim.yaml:6:13: error: weak-dkim:") && planText.stdout.contains("[dkim-weak-key]"),
+                "\(planText.stdout)")
+        let planJSON = try ws.run(["plan", "companies/no-spf.yaml", "--probe", "--dns-server", server, "--format", "json"], environment: env)
+        let planObject = try #require(try JSONSerialization.jsonObject(with: Data(planJSON.stdout.utf8)) as? [String: Any])
+        let planFindings = try #require(planObject["deliverability"] as? [[String: Any]], "\(planJSON.stdout.prefix(300))")
+        #expect(planFindings.contains { $0["id"] as? String == "spf-missing" && $0["line"] as? Int == 3 })
+        #expect(planJSON.exitCode == 0, "warnings do not fail the plan")
+
         // apply: an error finding blocks like a failed probe; --skip-failed writes the others.
         let blocked = try ws.run(["apply", "companies/no-spf.yaml", "companies/weak-dkim.yaml", "--auto-approve", "--dns-server", server],
                                  environment: env)

@@ -43,7 +43,8 @@ PY=/usr/bin/python3
 command -v setsid >/dev/null || die "setsid (util-linux) is missing"
 
 [[ $PORT =~ ^[0-9]+$ ]] || die "PORT must be a number, got '$PORT'"
-{ [ "$PORT" -ge 1024 ] && [ "$PORT" -le 65534 ]; } || die "PORT must be in 1024..65534 (PORT+1 is the timeout proxy)"
+{ [ "$PORT" -ge 1 ] && [ "$PORT" -le 65534 ]; } || die "PORT must be in 1..65534 (PORT+1 is the timeout proxy)"
+{ [ "$PORT" -ge 1024 ] || [ "$(id -u)" -eq 0 ]; } || die "PORT below 1024 needs root (bench/dns.sh uses 53 for checkdmarc, which takes no port)"
 PROXY_PORT=$((PORT + 1))
 
 mkdir -p "$ROOT_ARG"
