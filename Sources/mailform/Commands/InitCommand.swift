@@ -96,12 +96,20 @@ enum WorkspaceTemplate {
         #   concurrency: 64           # endpoints probed at once
         #   proxy: socks5h://bastion.internal:1080   # for SMTP servers reachable only inside a network
         #   ca_file: ./private-ca.pem # extra certificate authorities
+        #   dns:                      # the DNS stage: SPF, DMARC, DKIM, MX of the sender domains
+        #     servers: [10.0.0.53:53] # default: the system's resolvers
+        #     timeout: 3s
 
         # What secret references may read. Company files may come from an
         # untrusted pull request: keep these fences narrow.
         # secrets:
-        #   env: ["MAILFORM_*"]       # ${env:NAME} only for names matching these patterns
+        #   env: ["MAILFORM_{company}_*", "MAILFORM_{profile}_*"]   # the default: each company reads only its own variables
         #   dirs: [/run/secrets]      # ${file:PATH} outside the workspace only below these
+
+        # The platform's own sending (provider: platform): its SPF include, which
+        # the sender domains' SPF records must include.
+        # platform:
+        #   spf_include: _spf.platform.example
 
         # apply refuses larger changes without --force.
         # safety:
