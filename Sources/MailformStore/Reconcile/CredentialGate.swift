@@ -42,9 +42,13 @@ public struct CredentialGate: Sendable {
     /// hand the stored password to a man in the middle), the user name, and
     /// the secret itself.
     static func smtpKey<S>(_ company: String, _ s: SMTPServer<S>, _ fingerprint: String) -> String {
-        [company, s.host.lowercased(), String(s.port), String(s.ssl), s.starttls.rawValue, s.username ?? "",
-         s.sslTrust.sorted().joined(separator: ","), String(s.sslCheckIdentity), s.sslProtocols.sorted().joined(separator: ","),
-         fingerprint].joined(separator: "|")
+        // Length-prefixed fields: no value (a user name or an ssl_trust item
+        // holding '|' or ',') can shift one field into another.
+        func field(_ text: String) -> String { "\(text.utf8.count):\(text)" }
+        let trust = s.sslTrust.sorted().map(field).joined()
+        let protocols = s.sslProtocols.sorted().map(field).joined()
+        return [company, s.host.lowercased(), String(s.port), String(s.ssl), s.starttls.rawValue, s.username ?? "",
+                trust, String(s.sslCheckIdentity), protocols, fingerprint].map(field).joined()
     }
 
     /// Whether the server's password may be sent to it.
