@@ -55,15 +55,18 @@ let package = Package(
         ),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "SPFTests", dependencies: ["SPF"]),
-        .testTarget(name: "MailformDNSTests", dependencies: ["MailformDNS", "SPF", "CAres"]),
-        .testTarget(name: "MailformDeliverabilityTests", dependencies: ["MailformDeliverability", "MailformDNS", "SPF"]),
+        // Starting and stopping the test servers (Knot, Postfix) for the test targets.
+        .target(name: "TestServerSupport", dependencies: ["MailformDNS"], path: "Tests/TestServerSupport"),
+        .testTarget(name: "MailformDNSTests", dependencies: ["MailformDNS", "SPF", "CAres", "TestServerSupport"]),
+        .testTarget(name: "MailformDeliverabilityTests", dependencies: ["MailformDeliverability", "MailformDNS", "SPF", "TestServerSupport"]),
         .testTarget(name: "MailformProbeTests", dependencies: ["MailformProbe", "MailformCore"]),
         .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
         .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore", "COpenSSL"]),
         // Depends on the executable so `swift test` builds the binary it runs.
         .testTarget(
             name: "MailformCLITests",
-            dependencies: ["mailform", "MailformStore", "MailformCore", "JSONSchema", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["mailform", "MailformStore", "MailformCore", "JSONSchema", "TestServerSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
     ]

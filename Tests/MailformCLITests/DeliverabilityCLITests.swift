@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestServerSupport
 
 /// The DNS stage through the binary: examples/dns-lab against a real Knot
 /// (Tests/Servers/dns, one zone per case) and the Mailgun stub's
@@ -7,33 +8,6 @@ import Testing
 /// the finding must carry its id, its severity and the line of the field.
 @Suite(.serialized)
 struct DeliverabilityCLITests {
-    struct DNSInstance: Decodable { var port: Int; var proxy_port: Int }
-
-    static func startDNS() throws -> (DNSInstance, URL) {
-        let parent = URL(fileURLWithPath: "/tmp/mailform-dns-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        let script = CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/dns/start.sh").path
-        var lastError = ""
-        for _ in 0..<5 {
-            let port = Int.random(in: 20_000...59_000)
-            let errFile = parent.appendingPathComponent("start.err")
-            let status = try PostfixProbeTests.spawn(["/bin/bash", script, parent.appendingPathComponent("root").path, String(port)],
-                                                     stderr: errFile.path)
-            lastError = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
-            if status == 0 {
-                let data = try Data(contentsOf: parent.appendingPathComponent("root/instance.json"))
-                return (try JSONDecoder().decode(DNSInstance.self, from: data), parent)
-            }
-        }
-        throw TestServers.ServerError(message: "the Knot test server did not start (make test installs knot and python3-dnslib): \(lastError)")
-    }
-
-    static func stopDNS(_ parent: URL) {
-        _ = try? PostfixProbeTests.spawn(["/bin/bash", CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/dns/stop.sh").path,
-                                          parent.appendingPathComponent("root").path], stderr: "/dev/null")
-        try? FileManager.default.removeItem(at: parent)
-    }
-
     /// The expected finding of each lab company (id, severity), and whether
     /// the company must have no error at all.
     static let expected: [(company: String, id: String, severity: String)] = [
@@ -53,8 +27,8 @@ struct DeliverabilityCLITests {
 
     @Test func dnsLabFindingsWithLocations() throws {
         let servers = try TestServers.get()
-        let (dns, parent) = try Self.startDNS()
-        defer { Self.stopDNS(parent) }
+        let dns = try TestDNSServer.start()
+        defer { dns.stop() }
         let ws = try ExampleWorkspace(copying: [])
         let lab = CommandRunner.packageRoot.appendingPathComponent("examples/dns-lab")
         for part in ["mailform.yaml", "companies", "secrets"] {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestServerSupport
 
 /// The probe against a real Postfix 3.7 + Dovecot 2.3 SASL, started by the
 /// test from Tests/Servers/mta/ (one smtpd per behaviour on 127.0.0.1 high
@@ -168,7 +169,7 @@ struct PostfixProbeTests {
         for _ in 0..<5 {
             let base = Int.random(in: 20_000...59_000)
             let errFile = parent.appendingPathComponent("start.err")
-            let status = try Self.spawn(["/bin/bash", script, parent.appendingPathComponent("root").path, String(base)], stderr: errFile.path)
+            let status = try DaemonSpawn.run(["/bin/bash", script, parent.appendingPathComponent("root").path, String(base)], stderr: errFile.path)
             lastError = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
             if status == 0 {
                 let data = try Data(contentsOf: parent.appendingPathComponent("root/instance.json"))
@@ -180,46 +181,9 @@ struct PostfixProbeTests {
     }
 
     static func stop(_ parent: URL) {
-        _ = try? spawn(["/bin/bash", CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/mta/stop.sh").path,
+        _ = try? DaemonSpawn.run(["/bin/bash", CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/mta/stop.sh").path,
                         parent.appendingPathComponent("root").path], stderr: "/dev/null")
         try? FileManager.default.removeItem(at: parent)
-    }
-
-    /// Runs a script that starts daemons and waits for the script only.
-    ///
-    /// Not `Process`: on Linux its `waitUntilExit` also waits for descriptors
-    /// the daemons inherit, so it never returns once Postfix runs. Here the
-    /// child gets /dev/null and a file as its standard streams, its own
-    /// session, and `waitpid` waits for exactly it.
-    static func spawn(_ arguments: [String], stderr: String) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The test runtime's threads block most signals and posix_spawn hands
-        // the mask on: the daemons would ignore stop.sh's SIGTERM until its
-        // SIGKILL 5 s later. Start the child with an empty mask and default handlers.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        let setSID: Int16 = 0x80 // POSIX_SPAWN_SETSID (glibc hides the name without _GNU_SOURCE)
-        posix_spawnattr_setflags(&attributes, setSID | Int16(POSIX_SPAWN_SETSIGMASK) | Int16(POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        let code = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard code == 0 else { throw TestServers.ServerError(message: "cannot start \(arguments[1]): \(String(cString: strerror(code)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     static func logSize(_ path: String) -> Int {

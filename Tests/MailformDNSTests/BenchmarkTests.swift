@@ -1,6 +1,7 @@
 import Foundation
 import MailformDNS
 import Testing
+import TestServerSupport
 
 /// 2,000 domains × 3 queries (TXT, A, MX) against the local server, through
 /// the blocking batch form and the async form; prints the times.

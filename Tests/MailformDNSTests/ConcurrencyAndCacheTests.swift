@@ -1,6 +1,7 @@
 import Foundation
 import MailformDNS
 import Testing
+import TestServerSupport
 
 /// Many queries in flight on one thread, bounded by the budget; one upstream
 /// lookup per distinct question per run; the blocking batch form.

@@ -1,6 +1,7 @@
 import Foundation
 import MailformDNS
 import Testing
+import TestServerSupport
 
 /// DNS failures come back as classified results (issue 13), from a real
 /// server: NXDOMAIN, NODATA, SERVFAIL, REFUSED, timeouts, refused connections.

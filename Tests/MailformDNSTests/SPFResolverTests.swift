@@ -1,6 +1,7 @@
 import MailformDNS
 import SPF
 import Testing
+import TestServerSupport
 
 /// `check_host()` over the network: the SPF module's evaluator with the
 /// c-ares client as its resolver, against the test zones.

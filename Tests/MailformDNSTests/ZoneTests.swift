@@ -2,6 +2,7 @@ import Foundation
 import MailformDNS
 import SPF
 import Testing
+import TestServerSupport
 
 /// Every zone of Tests/Servers/dns answers what the deliverability checks
 /// (issue 13) expect, read through the real client from the real server.

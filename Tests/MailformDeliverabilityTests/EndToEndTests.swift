@@ -3,6 +3,7 @@ import MailformDeliverability
 import MailformDNS
 import SPF
 import Testing
+import TestServerSupport
 
 /// The checks through the real c-ares client against the Knot zones of
 /// Tests/Servers/dns: one clean domain, and each broken zone giving its id.

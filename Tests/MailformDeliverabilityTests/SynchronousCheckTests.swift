@@ -1,6 +1,7 @@
 import Foundation
 import MailformDeliverability
 import Testing
+import TestServerSupport
 
 /// The CLI's synchronous bridge works from a plain thread, as from `main`.
 struct SynchronousCheckTests {
