@@ -108,41 +108,12 @@ enum CompanyDecoder {
         return reference
     }
 
+    /// The server's fields come from `SMTPServerShape`; only the paths in messages are made here.
     static func smtpServer(_ node: JSONNode, _ path: String) throws -> SMTPServer<SecretReference> {
-        let host = try required(node, "host", "\(path).host")
-        let ssl = try bool(node, "ssl", "\(path).ssl") ?? false
-        // With implicit TLS, STARTTLS makes no sense: its default becomes off.
-        let starttls = try optional(node, "starttls", "\(path).starttls")
-            .map { try enumValue(StartTLS.self, $0, node["starttls"], "\(path).starttls") } ?? (ssl ? .off : .required)
-        let port: Int
-        switch node["port"]?.value {
-        case .integer(let p)?: port = p
-        case .number(let d)? where d.rounded() == d && abs(d) < 1e9: port = Int(d)
-        case nil: port = ssl ? 465 : 587
-        default: throw Failure(message: "\(path).port is not a whole number", mark: node["port"]?.mark)
+        do {
+            return try SMTPServerShape.decode(node) { key, child in try reference(child, "\(path).\(key)") }
+        } catch let failure as SMTPServerShape.DecodeFailure {
+            throw Failure(message: "\(path).\(failure.key) has a value that does not fit it", mark: failure.node?.mark ?? node.mark)
         }
-        var trust: [String] = []
-        switch node["ssl_trust"]?.value {
-        case .string("*")?: trust = ["*"]
-        case .array(let items)?:
-            trust = try items.map { item in
-                guard let text = item.value.stringValue else { throw Failure(message: "\(path).ssl_trust holds a non-string", mark: item.mark) }
-                return text
-            }
-        case nil: break
-        default: throw Failure(message: "\(path).ssl_trust is not a list of host names or \"*\"", mark: node["ssl_trust"]?.mark)
-        }
-        let checkIdentity = try bool(node, "ssl_check_identity", "\(path).ssl_check_identity") ?? true
-        var protocols = ["TLSv1.2", "TLSv1.3"]
-        if let list = node["ssl_protocols"] {
-            guard let items = list.value.elements else { throw Failure(message: "\(path).ssl_protocols is not a list", mark: list.mark) }
-            protocols = try items.map { item in
-                guard let text = item.value.stringValue else { throw Failure(message: "\(path).ssl_protocols holds a non-string", mark: item.mark) }
-                return text
-            }
-        }
-        return SMTPServer(host: host.lowercased(), port: port, username: try optional(node, "username", "\(path).username"),
-                          password: try node["password"].map { try reference($0, "\(path).password") }, starttls: starttls, ssl: ssl,
-                          sslTrust: trust, sslCheckIdentity: checkIdentity, sslProtocols: protocols)
     }
 }

@@ -39,45 +39,6 @@ public struct Identity: Sendable, Equatable {
     public var domain: String { email.split(separator: "@").last.map { $0.lowercased() } ?? "" }
 }
 
-/// One SMTP endpoint with credentials and TLS settings, as Jakarta Mail sees it.
-///
-/// `Secret` is the type parameter so the same shape holds references (files),
-/// resolved secrets (desired) and decrypted store values (current).
-public struct SMTPServer<SecretValue: Sendable>: Sendable {
-    public var host: String
-    public var port: Int
-    public var username: String?
-    public var password: SecretValue?
-    public var starttls: StartTLS
-    public var ssl: Bool
-    /// Hosts whose certificate is not verified; `["*"]` means all.
-    public var sslTrust: [String]
-    public var sslCheckIdentity: Bool
-    public var sslProtocols: [String]
-
-    public init(host: String, port: Int, username: String?, password: SecretValue?, starttls: StartTLS, ssl: Bool,
-                sslTrust: [String], sslCheckIdentity: Bool, sslProtocols: [String]) {
-        self.host = host
-        self.port = port
-        self.username = username
-        self.password = password
-        self.starttls = starttls
-        self.ssl = ssl
-        self.sslTrust = sslTrust
-        self.sslCheckIdentity = sslCheckIdentity
-        self.sslProtocols = sslProtocols
-    }
-
-    public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> SMTPServer<T> {
-        SMTPServer<T>(host: host, port: port, username: username, password: try password.map(transform),
-                      starttls: starttls, ssl: ssl, sslTrust: sslTrust, sslCheckIdentity: sslCheckIdentity,
-                      sslProtocols: sslProtocols)
-    }
-
-    /// Whether certificate verification is skipped for this server's host.
-    public var trustsWithoutVerification: Bool { sslTrust.contains("*") || sslTrust.contains(host) }
-}
-
 public struct MailgunSettings<SecretValue: Sendable>: Sendable {
     public var domain: String
     public var apiKey: SecretValue
@@ -190,23 +151,25 @@ public struct Company<SecretValue: Sendable>: Sendable {
 
 extension Company {
     /// Where each secret of a company lives, by field path: `smtp.password`,
-    /// `mailgun.api_key`, `smtp_pools.NAME.servers[I].password`. The store keys
-    /// secrets by these paths, and binds each ciphertext to its path.
-    public static func passwordPath(pool: String?, position: Int) -> String {
-        guard let pool else { return "smtp.password" }
-        return "smtp_pools.\(pool).servers[\(position)].password"
+    /// `mailgun.api_key`, `smtp_pools.NAME.servers[I].oauth2.client_secret`.
+    /// The store keys secrets by these paths, and binds each ciphertext to its path.
+    public static func serverPath(pool: String?, position: Int) -> String {
+        guard let pool else { return "smtp" }
+        return "smtp_pools.\(pool).servers[\(position)]"
     }
+
+    public static func passwordPath(pool: String?, position: Int) -> String { serverPath(pool: pool, position: position) + ".password" }
 
     public static var mailgunKeyPath: String { "mailgun.api_key" }
 
     /// Like `map`, with each secret's field path.
     public func mapSecrets<T>(_ transform: (String, SecretValue) throws -> T) rethrows -> Company<T> {
-        let smtpMapped = try smtp.map { s in try s.map { try transform(Self.passwordPath(pool: nil, position: 0), $0) } }
+        let smtpMapped = try smtp.map { s in try s.mapSecrets { try transform("smtp." + $0, $1) } }
         let mailgunMapped = try mailgun.map { m in try m.map { try transform(Self.mailgunKeyPath, $0) } }
         let poolsMapped = try pools.map { pool in
             SMTPPool<T>(name: pool.name, useFor: pool.useFor, strategy: pool.strategy,
                         servers: try pool.servers.enumerated().map { i, s in
-                            try s.map { try transform(Self.passwordPath(pool: pool.name, position: i), $0) }
+                            try s.mapSecrets { try transform(Self.serverPath(pool: pool.name, position: i) + "." + $0, $1) }
                         })
         }
         return Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,

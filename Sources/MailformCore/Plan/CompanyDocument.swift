@@ -29,16 +29,59 @@ public struct CompanyDocument: Codable, Sendable {
         var data_base64: String?
     }
 
+    /// A server in a saved plan: one key per field of `SMTPServerShape`
+    /// (the company file's names), secrets as `PlannedSecret`.
     public struct ServerDoc: Codable, Sendable {
-        var host: String
-        var port: Int
-        var username: String?
-        var password: PlannedSecret?
-        var starttls: String
-        var ssl: Bool
-        var ssl_trust: [String]
-        var ssl_check_identity: Bool
-        var ssl_protocols: [String]
+        var server: SMTPServer<PlannedSecret>
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(_ server: SMTPServer<PlannedSecret>) { self.server = server }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            for field in SMTPServerShape.fields {
+                let key = Key(stringValue: field.key)
+                if field.isSecret {
+                    if let secret = server.secrets[field.key] { try c.encode(secret, forKey: key) }
+                    continue
+                }
+                switch field.value(server.settings) {
+                case .text(let t)?: try c.encode(t, forKey: key)
+                case .integer(let i)?: try c.encode(i, forKey: key)
+                case .boolean(let b)?: try c.encode(b, forKey: key)
+                case .list(let items)?: try c.encode(items, forKey: key)
+                case nil: break
+                }
+            }
+        }
+
+        /// Unknown keys and values that do not fit their field are refused.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            var settings = SMTPSettings()
+            var secrets: [String: PlannedSecret] = [:]
+            for key in c.allKeys {
+                guard let field = SMTPServerShape.field(key.stringValue) else { throw CompanyDocument.Invalid() }
+                let value: FieldScalar?
+                switch field.kind {
+                case .secret:
+                    secrets[field.key] = try c.decode(PlannedSecret.self, forKey: key)
+                    continue
+                case .text: value = .text(try c.decode(String.self, forKey: key))
+                case .integer: value = .integer(try c.decode(Int.self, forKey: key))
+                case .boolean: value = .boolean(try c.decode(Bool.self, forKey: key))
+                case .list: value = .list(try c.decode([String].self, forKey: key))
+                }
+                guard field.set(&settings, value) else { throw CompanyDocument.Invalid() }
+            }
+            server = SMTPServer(settings: settings, secrets: secrets)
+        }
     }
 
     public struct MailgunDoc: Codable, Sendable {
@@ -85,20 +128,13 @@ public struct CompanyDocument: Codable, Sendable {
         probe_disabled_reason = c.probeDisabledReason
     }
 
-    static func server(_ s: SMTPServer<PlannedSecret>) -> ServerDoc {
-        ServerDoc(host: s.host, port: s.port, username: s.username, password: s.password, starttls: s.starttls.rawValue,
-                  ssl: s.ssl, ssl_trust: s.sslTrust, ssl_check_identity: s.sslCheckIdentity, ssl_protocols: s.sslProtocols)
-    }
+    static func server(_ s: SMTPServer<PlannedSecret>) -> ServerDoc { ServerDoc(s) }
 
     public struct Invalid: Error {}
 
     /// Back to the model; throws ``Invalid`` for values no plan could hold.
     public func settings() throws -> Company<PlannedSecret> {
-        func server(_ d: ServerDoc) throws -> SMTPServer<PlannedSecret> {
-            guard let starttls = StartTLS(rawValue: d.starttls) else { throw Invalid() }
-            return SMTPServer(host: d.host, port: d.port, username: d.username, password: d.password, starttls: starttls, ssl: d.ssl,
-                              sslTrust: d.ssl_trust, sslCheckIdentity: d.ssl_check_identity, sslProtocols: d.ssl_protocols)
-        }
+        func server(_ d: ServerDoc) throws -> SMTPServer<PlannedSecret> { d.server }
         guard let provider = Provider(rawValue: provider) else { throw Invalid() }
         var logoValue: Logo?
         if let logo {

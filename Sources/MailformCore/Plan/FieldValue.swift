@@ -107,14 +107,6 @@ public enum FieldFlattener {
     }
 
     static func server(_ base: String, _ s: SMTPServer<SecretFingerprint>, _ out: inout [(String, FieldValue)]) {
-        out.append(("\(base).host", .text(s.host)))
-        out.append(("\(base).port", .int(s.port)))
-        if let username = s.username { out.append(("\(base).username", .text(username))) }
-        if let password = s.password { out.append(("\(base).password", .secret(password))) }
-        out.append(("\(base).starttls", .text(s.starttls.rawValue)))
-        out.append(("\(base).ssl", .bool(s.ssl)))
-        if !s.sslTrust.isEmpty { out.append(("\(base).ssl_trust", .list(s.sslTrust))) }
-        out.append(("\(base).ssl_check_identity", .bool(s.sslCheckIdentity)))
-        out.append(("\(base).ssl_protocols", .list(s.sslProtocols)))
+        SMTPServerShape.flatten(base, s, into: &out)
     }
 }

@@ -40,19 +40,37 @@ public enum CompanyYAMLWriter {
         return out
     }
 
+    /// The server's lines, one per field of `SMTPServerShape`; dotted keys
+    /// (`oauth2.tenant`) become a nested mapping.
     static func server(_ s: SMTPServer<SecretReference>, indent: String, first: String) -> String {
-        var lines = ["host: \(scalar(s.host))", "port: \(s.port)"]
-        if let username = s.username { lines.append("username: \(scalar(username))") }
-        if let password = s.password { lines.append("password: \(scalar(password.description))") }
-        lines.append("starttls: \(s.starttls.rawValue)")
-        lines.append("ssl: \(s.ssl)")
-        if s.sslTrust == ["*"] {
-            lines.append("ssl_trust: \"*\"")
-        } else if !s.sslTrust.isEmpty {
-            lines.append("ssl_trust: [\(s.sslTrust.map(scalar).joined(separator: ", "))]")
+        var lines: [String] = []
+        var openSection: String?
+        for field in SMTPServerShape.fields {
+            let text: String?
+            if field.isSecret {
+                text = s.secrets[field.key].map { scalar($0.description) }
+            } else {
+                switch field.value(s.settings) {
+                case .text(let t)?: text = scalar(t)
+                case .integer(let i)?: text = String(i)
+                case .boolean(let b)?: text = b ? "true" : "false"
+                case .list(let items)?: text = items == ["*"] ? "\"*\"" : "[" + items.map(scalar).joined(separator: ", ") + "]"
+                case nil: text = nil
+                }
+            }
+            guard let text else { continue }
+            let parts = field.key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                if openSection != parts[0] {
+                    lines.append("\(parts[0]):")
+                    openSection = parts[0]
+                }
+                lines.append("  \(parts[1]): \(text)")
+            } else {
+                openSection = nil
+                lines.append("\(field.key): \(text)")
+            }
         }
-        lines.append("ssl_check_identity: \(s.sslCheckIdentity)")
-        lines.append("ssl_protocols: [\(s.sslProtocols.joined(separator: ", "))]")
         return lines.enumerated().map { (i, line) in (i == 0 ? first : indent) + line + "\n" }.joined()
     }
 

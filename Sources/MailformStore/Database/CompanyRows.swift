@@ -14,12 +14,14 @@ public struct StoredCompany: Sendable {
     public var revision: Int
 }
 
+/// A row holds a value its column cannot mean.
+struct StoreShapeError: Error, CustomStringConvertible {
+    var column: String
+    var description: String { "the store's smtp_servers.\(column) holds a value mailform cannot read" }
+}
+
 /// Maps companies to rows and back. One place knows the table layout.
 enum CompanyRows {
-    static func passwordPath(pool: String?, position: Int) -> String {
-        Company<StoredSecret>.passwordPath(pool: pool, position: position)
-    }
-
     static let mailgunKeyPath = Company<StoredSecret>.mailgunKeyPath
 
     // MARK: Reading
@@ -37,15 +39,7 @@ enum CompanyRows {
         while let row = try rows2.next() {
             let company: String = row["company_id"]
             let pool: String = row["pool_name"]
-            let secretPath: String? = row["password_secret"]
-            let trust: String = row["ssl_trust"]
-            let protocols: String = row["ssl_protocols"]
-            let server = SMTPServer<StoredSecret>(
-                host: row["host"], port: row["port"], username: row["username"],
-                password: secretPath.flatMap { secrets[company]?[$0] },
-                starttls: StartTLS(rawValue: row["starttls"]) ?? .required, ssl: row["ssl"],
-                sslTrust: trust.split(separator: " ").map(String.init), sslCheckIdentity: row["ssl_check_identity"],
-                sslProtocols: protocols.split(separator: " ").map(String.init))
+            let server = try serverFromRow(row, secrets: secrets[company] ?? [:])
             servers[company, default: [:]][pool, default: []].append(server)
         }
         var pools: [String: [SMTPPool<StoredSecret>]] = [:]
@@ -126,20 +120,58 @@ enum CompanyRows {
         try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [id])
     }
 
+    /// The columns of `smtp_servers` after the key, one per field of
+    /// `SMTPServerShape` (a secret's column holds its `secrets.path`).
+    static let serverColumns = SMTPServerShape.fields.map(\.column)
+    static let insertServerSQL = "INSERT INTO smtp_servers (company_id, pool_name, position, "
+        + serverColumns.joined(separator: ", ") + ") VALUES (?, ?, ?, "
+        + serverColumns.map { _ in "?" }.joined(separator: ", ") + ")"
+
     private static func writeServer(_ server: SMTPServer<StoredSecret>, company: String, pool: String?, position: Int, _ db: Database) throws {
-        var secretPath: String?
-        if let password = server.password {
-            let path = passwordPath(pool: pool, position: position)
-            try writeSecret(password, company: company, path: path, db)
-            secretPath = path
+        var arguments: [(any DatabaseValueConvertible)?] = [company, pool ?? "", position]
+        let base = Company<StoredSecret>.serverPath(pool: pool, position: position)
+        for field in SMTPServerShape.fields {
+            if field.isSecret {
+                guard let secret = server.secrets[field.key] else { arguments.append(nil); continue }
+                let path = base + "." + field.key
+                try writeSecret(secret, company: company, path: path, db)
+                arguments.append(path)
+                continue
+            }
+            switch field.value(server.settings) {
+            case .text(let t)?: arguments.append(t)
+            case .integer(let i)?: arguments.append(i)
+            case .boolean(let b)?: arguments.append(b)
+            // Whitespace-separated, as Jakarta Mail reads ssl.trust and ssl.protocols.
+            case .list(let items)?: arguments.append(items.joined(separator: " "))
+            case nil: arguments.append(field.kind == .list ? "" : nil)
+            }
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO smtp_servers (company_id, pool_name, position, host, port, username, password_secret, starttls, ssl,
-              ssl_trust, ssl_check_identity, ssl_protocols) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                company, pool ?? "", position, server.host, server.port, server.username, secretPath, server.starttls.rawValue,
-                server.ssl, server.sslTrust.joined(separator: " "), server.sslCheckIdentity, server.sslProtocols.joined(separator: " "),
-            ])
+        try db.cachedStatement(sql: insertServerSQL).execute(arguments: StatementArguments(arguments))
+    }
+
+    /// A server from its row; a value the shape does not accept is an error
+    /// (a store written by another tool), never a silent default.
+    static func serverFromRow(_ row: Row, secrets: [String: StoredSecret]) throws -> SMTPServer<StoredSecret> {
+        var settings = SMTPSettings()
+        var found: [String: StoredSecret] = [:]
+        for field in SMTPServerShape.fields {
+            let value: FieldScalar?
+            switch field.kind {
+            case .secret:
+                if let path: String = row[field.column] {
+                    guard let secret = secrets[path] else { throw StoreShapeError(column: field.column) }
+                    found[field.key] = secret
+                }
+                continue
+            case .text: value = (row[field.column] as String?).map(FieldScalar.text)
+            case .integer: value = (row[field.column] as Int?).map(FieldScalar.integer)
+            case .boolean: value = (row[field.column] as Bool?).map(FieldScalar.boolean)
+            case .list: value = (row[field.column] as String?).map { .list($0.split(separator: " ").map(String.init)) }
+            }
+            guard field.set(&settings, value) else { throw StoreShapeError(column: field.column) }
+        }
+        return SMTPServer(settings: settings, secrets: found)
     }
 
     private static func writeSecret(_ secret: StoredSecret, company: String, path: String, _ db: Database) throws {

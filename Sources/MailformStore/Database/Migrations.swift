@@ -86,6 +86,16 @@ enum Migrations {
                 """)
             try db.execute(sql: "INSERT INTO store_meta (key, value) VALUES ('store_id', ?)", arguments: [UUID().uuidString.lowercased()])
         }
+        // v2: the auth method of each server, for the platform (Jakarta Mail's
+        // mail.smtp.auth and mail.smtp.auth.mechanisms). A v1 row with a
+        // password authenticated with it; without one it was an anonymous relay.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE smtp_servers ADD COLUMN auth TEXT NOT NULL DEFAULT 'none'
+                    CHECK (auth IN ('none', 'password', 'oauth2'));
+                UPDATE smtp_servers SET auth = 'password' WHERE password_secret IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -20,9 +20,8 @@ public struct CredentialGate: Sendable {
     public init(store opened: OpenedStore?) {
         guard let opened else { return }
         for (id, stored) in opened.current {
-            for (_, server) in stored.company.smtpServers {
-                guard let password = server.password else { continue }
-                smtp.insert(Self.smtpKey(id, server, password.fingerprint.hex))
+            for (_, server) in stored.company.smtpServers where !server.secrets.isEmpty {
+                smtp.insert(Self.smtpKey(id, server.settings, server.orderedSecrets.map { ($0.key, $0.value.fingerprint.hex) }))
             }
             if let m = stored.company.mailgun {
                 mailgun.insert("\(id)|\(m.domain)|\(m.region.rawValue)|\(m.apiKey.fingerprint.hex)")
@@ -36,26 +35,28 @@ public struct CredentialGate: Sendable {
         return gate
     }()
 
-    /// Everything that decides who may read the password on the wire: the
-    /// endpoint, its TLS mode, how its certificate is checked (a pull request
-    /// that adds `ssl_trust: "*"` or drops the identity check would otherwise
-    /// hand the stored password to a man in the middle), the user name, and
-    /// the secret itself.
-    static func smtpKey<S>(_ company: String, _ s: SMTPServer<S>, _ fingerprint: String) -> String {
-        // Length-prefixed fields: no value (a user name or an ssl_trust item
-        // holding '|' or ',') can shift one field into another.
+    /// Everything that decides who may read the secrets on the wire: every
+    /// setting of the server (`SMTPServerShape.identity`: endpoint, TLS mode,
+    /// certificate checks, user name, auth method and its settings such as an
+    /// OAuth2 token URL), and each secret by fingerprint. A pull request that
+    /// changes any of them (adds `ssl_trust: "*"`, points `oauth2.token_url`
+    /// elsewhere) gets no stored secret sent.
+    static func smtpKey(_ company: String, _ settings: SMTPSettings, _ fingerprints: [(String, String)]) -> String {
         func field(_ text: String) -> String { "\(text.utf8.count):\(text)" }
-        let trust = s.sslTrust.sorted().map(field).joined()
-        let protocols = s.sslProtocols.sorted().map(field).joined()
-        return [company, s.host.lowercased(), String(s.port), String(s.ssl), s.starttls.rawValue, s.username ?? "",
-                trust, String(s.sslCheckIdentity), protocols, fingerprint].map(field).joined()
+        return field(company) + field(SMTPServerShape.identity(settings))
+            + fingerprints.map { field($0.0) + field($0.1) }.joined()
     }
 
-    /// Whether the server's password may be sent to it.
+    /// Whether the server's secrets may be sent to it.
     public func allowsSMTP(company: String, server: SMTPServer<ResolvedSecret>, box: SecretBox) -> Bool {
         if sendsEverywhere { return true }
-        guard let password = server.password, let fingerprint = try? box.fingerprint(password.secret) else { return false }
-        return smtp.contains(Self.smtpKey(company, server, fingerprint.hex))
+        guard !server.secrets.isEmpty else { return false }
+        var fingerprints: [(String, String)] = []
+        for (key, value) in server.orderedSecrets {
+            guard let fingerprint = try? box.fingerprint(value.secret) else { return false }
+            fingerprints.append((key, fingerprint.hex))
+        }
+        return smtp.contains(Self.smtpKey(company, server.settings, fingerprints))
     }
 
     /// Whether the Mailgun key may be sent to the region's API for this domain.

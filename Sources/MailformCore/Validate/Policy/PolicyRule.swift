@@ -80,10 +80,10 @@ extension PolicyRule {
 public enum Policy {
     public static let rules: [any PolicyRule] = [
         SaaSPortRule(), SaaSAuthRule(), SaaSTLSRule(), SaaSProtocolsRule(),
-        CredentialsPairRule(), TLSExclusiveRule(), LegacyTLSRule(), TrustAllRule(),
+        TLSExclusiveRule(), LegacyTLSRule(), TrustAllRule(),
         DSARDomainRule(), MailgunSenderDomainRule(), PoolPurposeRule(), UnusedProviderSettingsRule(),
         LogoRule(),
-    ]
+    ] + SMTPAuthSchemes.all.flatMap(\.rules)
 
     public static func check(_ context: PolicyContext) -> [Diagnostic] {
         rules.filter { $0.applies(to: context.workspace.mode) }.flatMap { $0.check(context) }
