@@ -44,7 +44,7 @@ let package = Package(
             name: "MailformStore",
             dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "MailformProbe", dependencies: ["MailformCore", "JSONSchema", "CCurl"]),
+        .target(name: "MailformProbe", dependencies: ["MailformCore", "JSONSchema", "CCurl", "COpenSSL"]),
         .executableTarget(
             name: "mailform",
             dependencies: [

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 
 /// Encrypts `plain` with AES-256-GCM. `key` is 32 bytes, `iv` 12 bytes; writes

@@ -6,6 +6,10 @@ public struct ProbeOptions: Sendable {
     public var caFile: String?
     public var mailgunUSBase: String
     public var mailgunEUBase: String
+    /// OAuth2 token bases: Microsoft Entra ID (`{base}/{tenant}/oauth2/v2.0/token`)
+    /// and Google (`{base}/token`, also the JWT's audience).
+    public var oauthMicrosoftBase = "https://login.microsoftonline.com"
+    public var oauthGoogleBase = "https://oauth2.googleapis.com"
     /// `--send-test ADDRESS`: send one test message there (SMTP, or Mailgun's
     /// test mode) instead of stopping after AUTH. The only path that sends mail.
     public var sendTestTo: String?
@@ -24,10 +28,16 @@ public struct ProbeOptions: Sendable {
         public var description: String
     }
 
-    /// Reads `MAILFORM_MAILGUN_US_URL` / `MAILFORM_MAILGUN_EU_URL` (for tests):
-    /// https anywhere, plain http only to the loopback address.
-    public mutating func applyMailgunOverrides(_ environment: [String: String]) throws {
-        for (name, keyPath) in [("MAILFORM_MAILGUN_US_URL", \ProbeOptions.mailgunUSBase), ("MAILFORM_MAILGUN_EU_URL", \ProbeOptions.mailgunEUBase)] {
+    /// Reads `MAILFORM_MAILGUN_US_URL`, `MAILFORM_MAILGUN_EU_URL`,
+    /// `MAILFORM_OAUTH_MICROSOFT_URL` and `MAILFORM_OAUTH_GOOGLE_URL` (for
+    /// tests and sovereign clouds): https anywhere, plain http only to the
+    /// loopback address.
+    public mutating func applyEndpointOverrides(_ environment: [String: String]) throws {
+        let overrides: [(String, WritableKeyPath<ProbeOptions, String>)] = [
+            ("MAILFORM_MAILGUN_US_URL", \.mailgunUSBase), ("MAILFORM_MAILGUN_EU_URL", \.mailgunEUBase),
+            ("MAILFORM_OAUTH_MICROSOFT_URL", \.oauthMicrosoftBase), ("MAILFORM_OAUTH_GOOGLE_URL", \.oauthGoogleBase),
+        ]
+        for (name, keyPath) in overrides {
             guard let value = environment[name], !value.isEmpty else { continue }
             let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
             guard value.hasPrefix("https://") || loopback.contains(where: { value.hasPrefix($0) }) else {

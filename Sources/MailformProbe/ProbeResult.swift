@@ -3,6 +3,8 @@ import MailformCore
 
 /// The stages of an SMTP probe, in the order a session reaches them.
 public enum ProbeStage: String, Sendable, Codable, CaseIterable {
+    /// OAuth2: the token was fetched (before connecting).
+    case token
     case connect, banner, ehlo, tls, auth, quit
     /// `--send-test`: the test message was accepted.
     case send
@@ -33,6 +35,14 @@ public enum ProbeFailureKind: String, Sendable, Codable {
     case mailgunDomainUnknown = "mailgun-domain-unknown"
     case mailgunOtherRegion = "mailgun-other-region"
     case mailgunResponse = "mailgun-response"
+    /// OAuth2: the token endpoint refused (tenant, application, secret, grant)...
+    case oauth2TokenRefused = "oauth2-token-refused"
+    /// ... or could not be reached, or did not answer with a token.
+    case oauth2TokenEndpoint = "oauth2-token-endpoint"
+    /// The token was issued, but the SMTP server refused it (535 5.7.3).
+    case oauth2TokenRejected = "oauth2-token-rejected"
+    /// A password where the server allows only OAuth2 (Exchange Online's 5.7.139, 5.7.30).
+    case basicAuthDisabled = "basic-auth-disabled"
     case other
 }
 

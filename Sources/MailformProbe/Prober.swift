@@ -11,16 +11,26 @@ public struct Prober: Sendable {
 
     public func probe(smtp: [SMTPTarget], mailgun: [MailgunTarget],
                       progress: (@Sendable (Int, Int) -> Void)? = nil) -> [ProbeResult] {
+        var smtp = smtp
         var smtpResults = [ProbeResult?](repeating: nil, count: smtp.count)
+        // OAuth2 servers get their token first; without one there is nothing to sign in with.
+        for (i, failure) in fetchTokens(&smtp) {
+            var result = ProbeResult(company: smtp[i].company, endpointPath: smtp[i].path,
+                                     endpoint: "\(smtp[i].server.host):\(smtp[i].server.port)", location: smtp[i].location)
+            result.failure = failure
+            smtpResults[i] = result
+        }
         var jobs: [MultiDriver.Job] = []
-        for (i, target) in smtp.enumerated() {
+        for (i, target) in smtp.enumerated() where smtpResults[i] == nil {
             guard let transfer = CurlTransfer() else {
                 smtpResults[i] = Self.internalFailure(target.company, target.path, "\(target.server.host):\(target.server.port)", target.location)
                 continue
             }
             SMTPProbe.configure(transfer, target, options)
             jobs.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(target, options)) { t, code in
-                smtpResults[i] = SMTPProbe.classify(t, code, target)
+                var result = SMTPProbe.classify(t, code, target)
+                if let ms = target.tokenMilliseconds { result.stages.insert((.token, ms), at: 0) }
+                smtpResults[i] = result
             })
         }
 

@@ -15,8 +15,7 @@ import MailformCore
 final class SMTPDialogue {
     private enum Phase {
         case start
-        case waitAuthPlain
-        case waitAuthLogin(step: Int)
+        case waitAuth
         case waitNoop
         case waitQuit
         case finished
@@ -28,6 +27,7 @@ final class SMTPDialogue {
     private var outbox: [UInt8] = []
     private var inbox: [UInt8] = []
     private var replyLines: [String] = []
+    private var authenticator: SMTPAuthenticator?
 
     init(target: SMTPTarget, timeoutMilliseconds: Int, started: Date) {
         self.target = target
@@ -58,7 +58,7 @@ final class SMTPDialogue {
 
     private var currentStage: ProbeStage {
         switch phase {
-        case .waitAuthPlain, .waitAuthLogin: .auth
+        case .waitAuth: .auth
         case .waitQuit: .quit
         default: .ehlo
         }
@@ -71,7 +71,8 @@ final class SMTPDialogue {
         let tlsUp = t.events.contains { if case .text(let text) = $0.kind { text.hasPrefix("SSL connection using") } else { false } }
         let capabilities = Self.capabilities(t)
         let offersAuth = capabilities.contains { $0.uppercased().hasPrefix("AUTH") }
-        let wantsAuth = target.sendCredentials && s.username != nil && s.password != nil
+        authenticator = target.sendCredentials ? SMTPAuthenticators.make(for: target) : nil
+        let wantsAuth = authenticator != nil
         let f = target.path
 
         if !s.ssl && s.starttls == .required && !tlsUp {
@@ -106,43 +107,27 @@ final class SMTPDialogue {
         if !tlsUp && !s.ssl {
             t.plainTextAuth = true
         }
-        let user = s.username ?? ""
-        let mechanisms = capabilities.filter { $0.uppercased().hasPrefix("AUTH") }.flatMap { $0.uppercased().split(separator: " ").dropFirst() }
-        if mechanisms.contains("PLAIN") || !mechanisms.contains("LOGIN") {
-            let token = s.password!.withRevealedBytes { password in
-                Data([0] + Array(user.utf8) + [0] + password).base64EncodedString()
-            }
-            // A server that echoes the exact string back must not get it printed.
-            t.addRedactionText(token)
-            send(t, "AUTH PLAIN \(token)\r\n", verb: "AUTH", then: .waitAuthPlain)
-        } else {
-            send(t, "AUTH LOGIN\r\n", verb: "AUTH", then: .waitAuthLogin(step: 0))
+        let mechanisms = capabilities.filter { $0.uppercased().hasPrefix("AUTH") }.flatMap { $0.uppercased().split(separator: " ").dropFirst().map(String.init) }
+        advance(authenticator!.start(mechanisms: mechanisms, t), t)
+    }
+
+    private func advance(_ step: AuthStep, _ t: CurlTransfer) {
+        switch step {
+        case .send(let line, let verb): send(t, line, verb: verb, then: .waitAuth)
+        case .failed(let failure):
+            fail(t, failure.kind, stage: failure.stage ?? .auth, failure.message, hint: failure.hint, field: failure.field)
+            quit(t)
         }
     }
 
     private func handle(_ reply: (code: Int, text: String), _ t: CurlTransfer) {
-        let f = target.path
         switch phase {
-        case .waitAuthPlain, .waitAuthLogin(step: 2):
+        case .waitAuth:
             if reply.code == 235 {
                 send(t, "NOOP\r\n", verb: "NOOP", then: .waitNoop)
             } else {
-                fail(t, .credentialsRejected, stage: .auth, "credentials rejected: \(t.redact(reply.text))",
-                     hint: "check \(f).username and the secret behind \(f).password", field: "\(f).password")
-                quit(t)
+                advance(authenticator!.respond(to: reply, t), t)
             }
-        case .waitAuthLogin(let step):
-            guard reply.code == 334 else {
-                fail(t, .credentialsRejected, stage: .auth, "credentials rejected: \(t.redact(reply.text))",
-                     hint: "check \(f).username and the secret behind \(f).password", field: "\(f).password")
-                return quit(t)
-            }
-            let s = target.server
-            let token: String = step == 0
-                ? Data((s.username ?? "").utf8).base64EncodedString()
-                : s.password!.withRevealedBytes { Data($0).base64EncodedString() }
-            if step > 0 { t.addRedactionText(token) }
-            send(t, token + "\r\n", verb: "(credentials)", then: .waitAuthLogin(step: step + 1))
         case .waitNoop:
             quit(t)
         case .waitQuit:

@@ -12,6 +12,10 @@ public struct SMTPTarget: Sendable {
     public var sendCredentials: Bool
     /// The sender of a `--send-test` message.
     public var sender: String = ""
+    /// `auth: oauth2`: the token fetched for this server before connecting.
+    var oauth2Token: Secret?
+    /// The time the token took, shown as the probe's first stage.
+    var tokenMilliseconds: Int?
 
     public init(company: String, path: String, server: SMTPServer<Secret>, location: SourceLocation?, sendCredentials: Bool = true) {
         self.company = company
@@ -52,12 +56,16 @@ enum SMTPProbe {
             case .off: t.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
             }
         }
-        if options.sendTestTo != nil, target.sendCredentials, let user = s.username, let password = s.password {
+        if options.sendTestTo != nil, target.sendCredentials, let user = s.username, let password = s.password, s.auth == .password {
             t.set(CURLOPT_USERNAME, user)
             password.withRevealedBytes { t.setSecret(CURLOPT_PASSWORD, $0) }
-        } else if target.sendCredentials, let password = s.password {
+        } else if options.sendTestTo != nil, target.sendCredentials, let user = s.username, let token = target.oauth2Token {
+            t.set(CURLOPT_USERNAME, user)
+            token.withRevealedBytes { t.setSecret(CURLOPT_XOAUTH2_BEARER, $0) }
+        } else if target.sendCredentials {
             // Not given to libcurl, only to the redaction of server replies.
-            password.withRevealedBytes { t.addRedaction($0) }
+            for (_, secret) in s.orderedSecrets { secret.withRevealedBytes { t.addRedaction($0) } }
+            target.oauth2Token?.withRevealedBytes { t.addRedaction($0) }
         }
         // Jakarta Mail: ssl.trust hosts skip verification; checkserveridentity checks the name.
         if s.trustsWithoutVerification {
@@ -172,7 +180,7 @@ enum SMTPProbe {
         if t.plainTextAuth && authOK {
             result.warnings.append("the password crossed the network in plain text: the server offered no TLS before AUTH")
         }
-        let wantsAuth = target.sendCredentials && s.username != nil && s.password != nil
+        let wantsAuth = target.sendCredentials && SMTPAuthenticators.make(for: target) != nil
         if wantsAuth && !authOK {
             // libcurl skips AUTH silently when the server offers none.
             let offered = result.capabilities.contains { $0.uppercased().hasPrefix("AUTH") }
@@ -186,9 +194,10 @@ enum SMTPProbe {
                                    : "set \(field).starttls: required (servers offer AUTH only after TLS), or check the port")
             return result
         }
-        if !target.sendCredentials && s.username != nil {
+        if !target.sendCredentials && s.auth != .none {
             result.credentialsWithheld = true
-            result.notes.append("AUTH not attempted: the store does not hold this password for \(s.host):\(s.port) with this TLS mode, and credentials go only to endpoints that already have them (pass --send-credentials to trust it)")
+            let what = s.auth == .oauth2 ? "these OAuth2 settings and secret" : "this password"
+            result.notes.append("AUTH not attempted\(s.auth == .oauth2 ? " (no token fetched)" : ""): the store does not hold \(what) for \(s.host):\(s.port) with these settings, and credentials go only to endpoints that already have them (pass --send-credentials to trust it)")
         }
         if s.starttls == .optional && !s.ssl && !reached.contains(.tls) {
             result.notes.append("STARTTLS not offered: mail to this server goes in plain text")

@@ -19,12 +19,12 @@ struct ProbeUnitTests {
 
     @Test func mailgunOverridesAllowPlainHTTPOnlyToLoopback() throws {
         var options = ProbeOptions()
-        try options.applyMailgunOverrides(["MAILFORM_MAILGUN_US_URL": "http://127.0.0.1:8080/"])
+        try options.applyEndpointOverrides(["MAILFORM_MAILGUN_US_URL": "http://127.0.0.1:8080/"])
         #expect(options.mailgunUSBase == "http://127.0.0.1:8080")
         #expect(throws: ProbeOptions.InvalidBase.self) {
-            try options.applyMailgunOverrides(["MAILFORM_MAILGUN_EU_URL": "http://evil.example.net"])
+            try options.applyEndpointOverrides(["MAILFORM_MAILGUN_EU_URL": "http://evil.example.net"])
         }
-        try options.applyMailgunOverrides(["MAILFORM_MAILGUN_EU_URL": "https://mailgun-proxy.example.net"])
+        try options.applyEndpointOverrides(["MAILFORM_MAILGUN_EU_URL": "https://mailgun-proxy.example.net"])
         #expect(options.mailgunEUBase == "https://mailgun-proxy.example.net")
     }
 

@@ -208,7 +208,9 @@ public enum CompanyLoader {
 
     /// The fields of a server a probe hint may name; an absent one (a
     /// default) points at its server's section.
-    static let serverFields = ["host", "port", "username", "password", "starttls", "ssl", "ssl_trust", "ssl_check_identity", "ssl_protocols"]
+    /// Every field of `SMTPServerShape`, and the sections of dotted ones (`oauth2`).
+    static let serverFields = SMTPServerShape.fields.map(\.key)
+        + Set(SMTPServerShape.fields.compactMap { $0.key.split(separator: ".").count > 1 ? String($0.key.split(separator: ".")[0]) : nil }).sorted()
 
     static func endpointMarks(_ tree: JSONNode, _ company: Company<SecretReference>) -> [String: Mark] {
         var marks: [String: Mark] = [:]
@@ -220,7 +222,7 @@ public enum CompanyLoader {
         marks["provider"] = tree["provider"]?.mark
         func server(_ node: JSONNode?, keyMark: Mark?, _ base: String) {
             guard let node else { return }
-            for field in serverFields { marks["\(base).\(field)"] = node[field]?.mark ?? keyMark ?? node.mark }
+            for field in serverFields { marks["\(base).\(field)"] = SMTPServerShape.child(node, field)?.mark ?? keyMark ?? node.mark }
         }
         let smtpKey = tree.value.members?.first { $0.key == "smtp" }?.keyMark
         server(tree["smtp"], keyMark: smtpKey, "smtp")

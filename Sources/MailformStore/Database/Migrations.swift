@@ -96,6 +96,19 @@ enum Migrations {
                 UPDATE smtp_servers SET auth = 'password' WHERE password_secret IS NOT NULL;
                 """)
         }
+        // v3: OAuth2 (XOAUTH2) settings of each server; the client secret and
+        // the service-account key are in `secrets`, like passwords.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE smtp_servers ADD COLUMN oauth2_provider TEXT CHECK (oauth2_provider IN ('microsoft', 'google', 'generic'));
+                ALTER TABLE smtp_servers ADD COLUMN oauth2_tenant TEXT;
+                ALTER TABLE smtp_servers ADD COLUMN oauth2_client_id TEXT;
+                ALTER TABLE smtp_servers ADD COLUMN oauth2_client_secret_secret TEXT;
+                ALTER TABLE smtp_servers ADD COLUMN oauth2_service_account_key_secret TEXT;
+                ALTER TABLE smtp_servers ADD COLUMN oauth2_token_url TEXT;
+                ALTER TABLE smtp_servers ADD COLUMN oauth2_scope TEXT;
+                """)
+        }
         return migrator
     }
 }

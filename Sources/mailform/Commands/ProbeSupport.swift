@@ -22,7 +22,7 @@ struct ProbeFlags: ParsableArguments {
             proxy: workspace.probeProxy,
             caFile: caFile.map { Paths.absolute($0) } ?? workspace.probeCAFile)
         do {
-            try options.applyMailgunOverrides(ProcessInfo.processInfo.environment)
+            try options.applyEndpointOverrides(ProcessInfo.processInfo.environment)
         } catch {
             Pipeline.fatal("\(error)")
         }

@@ -15,7 +15,7 @@ public protocol SMTPAuthScheme: Sendable {
 
 /// Every auth method mailform knows (`none` adds nothing).
 public enum SMTPAuthSchemes {
-    public static let all: [any SMTPAuthScheme] = [PasswordAuth()]
+    public static let all: [any SMTPAuthScheme] = [PasswordAuth(), OAuth2Auth()]
 }
 
 /// `auth: password`: AUTH PLAIN or LOGIN with `username` and `password`.

@@ -22,6 +22,8 @@ struct SaaSAuthRule: PolicyRule {
 
     func check(_ context: PolicyContext) -> [Diagnostic] {
         context.company.smtpServers.compactMap { path, server in
+            // OAuth2 authenticates with a token (the schema requires its username and settings).
+            guard server.auth != .oauth2 else { return nil }
             let missing = [server.username == nil ? "username" : nil, server.password == nil ? "password" : nil].compactMap { $0 }
             guard !missing.isEmpty else { return nil }
             return error("\(path) has no \(missing.joined(separator: " and ")); saas mode requires SMTP authentication",

@@ -4,6 +4,8 @@ struct CredentialsPairRule: PolicyRule {
 
     func check(_ context: PolicyContext) -> [Diagnostic] {
         context.company.smtpServers.compactMap { path, server in
+            // Other methods bring their own secrets (OAuth2: a client secret or key).
+            guard server.auth == .password || server.auth == .none else { return nil }
             switch (server.username, server.password) {
             case (_?, nil):
                 return error("\(path) has a username but no password", at: context.location("\(path).username"),
