@@ -23,7 +23,7 @@ Token endpoints (ThreadingHTTPServer), answering like the real services:
   POST {microsoft_url}/{tenant}/oauth2/v2.0/token   Microsoft Entra ID,
       client_credentials with client_id/client_secret/scope; errors carry
       error, error_description ("AADSTSnnnn: ..."), error_codes, timestamp,
-      trace_id, correlation_id, error_uri. Tenant "notjson-tenant" answers 200
+      trace_id, correlation_id, error_uri. Tenant "notjson-tenant" (or "notjson.example.test") answers 200
       text/html (a broken proxy). The tenant may also be given as the domain
       m365.example.test. Scope must be https://outlook.office365.com/.default.
   POST {google_url}/token   Google, jwt-bearer grant with an RS256 assertion
@@ -229,6 +229,8 @@ class Tokens:
     def issue(self, token, provider, **who):
         with self._lock:
             self._tokens[token] = dict(provider=provider, expires=time.time() + TOKEN_LIFETIME, **who)
+            # For the tests' leak checks only: every token issued, to search outputs for.
+            append(os.path.join(STATE, "issued-tokens.secret"), token)
         return token
 
     def allows(self, token, user, providers):
@@ -353,7 +355,7 @@ def token_handler(google_key, google_key_id, google_token_uri):
                     "error_codes": [code], "timestamp": stamp, "trace_id": trace, "correlation_id": corr,
                     "error_uri": f"https://login.microsoftonline.com/error?code={code}"})
 
-            if tenant == "notjson-tenant":
+            if tenant in ("notjson-tenant", "notjson.example.test"):
                 append(TOKEN_LOG, f"microsoft {field(client)} - 200")
                 return self.send(200, "<!DOCTYPE html>\n<html><head><title>Sign in to your account</title></head>"
                                       "<body><p>Your session has expired. Please sign in again.</p></body></html>\n",

@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import Testing
+@testable import MailformCore
+@testable import MailformStore
+
+/// A store made by mailform 0.1 (schema v1) keeps working: it is migrated on
+/// open, its servers get the auth method they used (password when they had
+/// one, none for an anonymous relay), and a plan of the same files against it
+/// shows no change.
+struct MigrationTests {
+    @Test func aVersion1StoreMigratesAndKeepsItsServers() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-v1-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("mailform.db").path
+        let key = StoreKey(bytes: Array(repeating: 9, count: 32))
+        let box = try SecretBox(key: key)
+        // A v1 store, written the way mailform 0.1 wrote it (its SQL, not today's code).
+        let queue = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(queue, upTo: "v1")
+        let sealed = try box.seal(Secret("v1-password"), context: SecretBox.context(company: "acme", path: "smtp.password"))
+        let fingerprint = try box.fingerprint(Secret("v1-password")).hex
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO companies (id, revision, provider, sender_email, updated_at, updated_by_revision)
+                  VALUES ('acme', 1, 'smtp', 'no-reply@acme.example', '2026-11-01T00:00:00Z', 1);
+                INSERT INTO smtp_pools (company_id, name, use_for, strategy) VALUES ('acme', 'relay', 'notifications', 'failover');
+                INSERT INTO smtp_servers (company_id, pool_name, position, host, port, username, password_secret, starttls, ssl,
+                  ssl_trust, ssl_check_identity, ssl_protocols)
+                  VALUES ('acme', '', 0, 'smtp.acme.example', 587, 'mailer@acme.example', 'smtp.password', 'required', 0, '', 1, 'TLSv1.2 TLSv1.3'),
+                         ('acme', 'relay', 0, 'relay.acme.example', 25, NULL, NULL, 'off', 0, '', 1, 'TLSv1.2 TLSv1.3');
+                """)
+            try db.execute(sql: "INSERT INTO secrets (company_id, path, key_id, nonce, ciphertext, tag, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: ["acme", "smtp.password", sealed.keyID, Data(sealed.nonce), Data(sealed.ciphertext), Data(sealed.tag), fingerprint])
+        }
+        try queue.close()
+
+        let opened = try Reconciler.openStore(path: path, createStore: false, environment: ["MAILFORM_STORE_KEY": Data(Array(repeating: UInt8(9), count: 32)).base64EncodedString()])
+        let applied = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+        #expect(applied == ["v1", "v2", "v3"])
+        let acme = try #require(opened.current["acme"]).company
+        #expect(acme.smtp?.auth == .password)
+        #expect(acme.smtp?.password?.fingerprint.hex == fingerprint)
+        #expect(try box.open(#require(acme.smtp?.password).sealed, context: SecretBox.context(company: "acme", path: "smtp.password")) == Secret("v1-password"))
+        #expect(acme.pools.first?.servers.first?.auth == SMTPAuthMethod.none)
+        #expect(acme.pools.first?.servers.first?.settings.extra.isEmpty == true)
+
+        // The files that made it plan as no change against the migrated store.
+        let ws = dir.appendingPathComponent("ws")
+        try FileManager.default.createDirectory(at: ws.appendingPathComponent("companies"), withIntermediateDirectories: true)
+        try "mode: on-premise\n".write(to: ws.appendingPathComponent("mailform.yaml"), atomically: true, encoding: .utf8)
+        try """
+            company: acme
+            sender: {email: no-reply@acme.example}
+            provider: smtp
+            smtp: {host: smtp.acme.example, port: 587, username: mailer@acme.example, password: "${env:MAILFORM_ACME_SMTP_PASSWORD}"}
+            smtp_pools:
+              relay:
+                use_for: [notifications]
+                servers: [{host: relay.acme.example, port: 25, starttls: "off"}]
+            """.write(to: ws.appendingPathComponent("companies/acme.yaml"), atomically: true, encoding: .utf8)
+        let loaded = CompanyLoader.load(paths: [ws.path], workspaceOverride: nil, options: .init(paths: [ws.path], environment: [:]))
+        #expect(!loaded.diagnostics.hasErrors, "\(loaded.diagnostics.sorted)")
+        var diagnostics = loaded.diagnostics
+        let resolver = Resolver(workspace: loaded.workspace, files: loaded.files, environment: ["MAILFORM_ACME_SMTP_PASSWORD": "v1-password"],
+                                owners: loaded.owners, companyOwners: loaded.companyOwners)
+        let desired = resolver.resolve(loaded.companies, diagnostics: &diagnostics)
+        let plan = try Reconciler.plan(desired: desired, opened: opened, scope: [], prune: false)
+        #expect(plan.isEmpty, "\(PlanRenderer.text(plan, style: .plain))")
+    }
+}
