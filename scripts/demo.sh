@@ -17,6 +17,9 @@ run validate examples/on-premise || exit 1
 step "plan against a new, empty store ($store)"
 run plan examples/ --store "$store" --format markdown | head -20 || exit 1
 
+step "OAuth2 (XOAUTH2): a Microsoft 365 and a Google Workspace company, secrets as references"
+run plan examples/companies/contoso.yaml examples/companies/fabrikam.yaml --store "$store" | sed -n '1,40p' || exit 1
+
 step "apply"
 run apply examples/ --store "$store" --auto-approve --no-probe | tail -3 || exit 1
 

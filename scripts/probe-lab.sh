@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the probe lab's servers on 127.0.0.1 (real aiosmtpd SMTP servers and a
-# Mailgun-like API, see Tests/Servers) and runs 'mailform probe' on
+# Mailgun-like API, OAuth2 token endpoints and XOAUTH2 servers, see Tests/Servers) and runs 'mailform probe' on
 # examples/probe-lab: per company, what works and exactly what to fix.
 #   scripts/probe-lab.sh [mailform probe options...]
 set -uo pipefail
@@ -11,18 +11,25 @@ rm -rf "$lab"; mkdir -p "$lab"
 fifo="$lab/stdin"; mkfifo "$fifo"
 /usr/bin/python3 Tests/Servers/smtp_server.py "$lab/smtp" 25870 <"$fifo" >"$lab/smtp.json" 2>"$lab/smtp.log" &
 /usr/bin/python3 Tests/Servers/mailgun_stub.py "$lab/mailgun" 25881 <"$fifo" >"$lab/mailgun.json" 2>"$lab/mailgun.log" &
+# OAuth2: Entra ID- and Google-like token endpoints (25900) and XOAUTH2 servers (25901-25905).
+/usr/bin/python3 Tests/Servers/oauth_lab.py "$lab/oauth" 25900 <"$fifo" >"$lab/oauth.json" 2>"$lab/oauth.log" &
 exec 3>"$fifo"   # the servers run until this closes
 trap 'exec 3>&-; wait' EXIT
-for _ in $(seq 50); do [ -s "$lab/smtp.json" ] && [ -s "$lab/mailgun.json" ] && break; sleep 0.1; done
-cp "$lab/smtp/ca.crt" "$lab/ca.crt"
+for _ in $(seq 100); do [ -s "$lab/smtp.json" ] && [ -s "$lab/mailgun.json" ] && [ -s "$lab/oauth.json" ] && break; sleep 0.1; done
+# One CA file for both labs' certificates; the service account's key is made fresh by the lab.
+cat "$lab/smtp/ca.crt" "$lab/oauth/ca.crt" > "$lab/ca.crt"
+cp "$lab/oauth/google-sa.json" examples/probe-lab/secrets/lab-google-sa.json
 export MAILFORM_MAILGUN_US_URL=http://127.0.0.1:25881 MAILFORM_MAILGUN_EU_URL=http://127.0.0.1:25882
+export MAILFORM_OAUTH_MICROSOFT_URL=http://127.0.0.1:25900/ms MAILFORM_OAUTH_GOOGLE_URL=http://127.0.0.1:25900/google
 # Run by its operator on their own machine: credentials go to every endpoint
 # (a pull-request job never passes --send-credentials; see docs/security.md).
 # The SMTP lab's domains are not in any DNS: its DNS stage is the DNS lab's job.
 echo "\$ mailform probe --send-credentials --no-dns examples/probe-lab $*"
 $mailform probe --send-credentials --no-dns examples/probe-lab "$@"
 status=$?
-if [ -s "$lab/smtp/forbidden.log" ]; then echo "a server received MAIL/RCPT/DATA:"; cat "$lab/smtp/forbidden.log"; exit 1; fi
+for log in "$lab/smtp/forbidden.log" "$lab/oauth/forbidden.log"; do
+  if [ -s "$log" ]; then echo "a server received MAIL/RCPT/DATA:"; cat "$log"; exit 1; fi
+done
 
 # The DNS lab: a real DNS server (Knot) with a zone per case, and the probe's
 # DNS stage against it (SPF, DMARC, DKIM, MX; Mailgun's own record checks).

@@ -78,7 +78,7 @@ struct PasswordAuthenticator: SMTPAuthenticator {
         if basicOff {
             return ProbeFailure(kind: .basicAuthDisabled, stage: .auth,
                                 message: "the server refuses password sign-in: \(said)",
-                                hint: "switch \(f).auth to oauth2: remove \(f).password and write auth: oauth2 with oauth2: {provider: microsoft, tenant: <directory id>, client_id: <application id>, client_secret: ${env:...}} (docs/reference.md, OAuth2)",
+                                hint: "switch \(f).auth to oauth2: remove \(f).password and write auth: oauth2 with oauth2: {provider: microsoft, tenant: <directory id>, client_id: <application id>, client_secret: ${env:...}} (README: OAuth2)",
                                 field: "\(f).password")
         }
         return ProbeFailure(kind: .credentialsRejected, stage: .auth, message: "credentials rejected: \(said)",

@@ -12,25 +12,25 @@ struct ReconcileTests {
         let ws = try ExampleWorkspace()
         let first = try ws.run(["plan", "companies", "--detailed-exitcode"])
         #expect(first.exitCode == 2)
-        #expect(first.stdout.contains("Plan: 6 to add, 0 to change, 0 to delete; 0 unchanged."))
+        #expect(first.stdout.contains("Plan: 8 to add, 0 to change, 0 to delete; 0 unchanged."))
         // A read-only plan creates no files: no key, no store.
         #expect(!first.stderr.contains("created the store key"))
         #expect(!FileManager.default.fileExists(atPath: ws.storePath + ".key"))
         let apply = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--actor", "ci-bot"])
         #expect(apply.exitCode == 0, "\(apply.stderr)")
         #expect(apply.stderr.contains("created the store key"))
-        #expect(apply.stdout.contains("Apply complete: 6 added, 0 changed, 0 deleted (store revision 1)."))
-        #expect(try ws.companyCount() == 6)
+        #expect(apply.stdout.contains("Apply complete: 8 added, 0 changed, 0 deleted (store revision 1)."))
+        #expect(try ws.companyCount() == 8)
         let again = try ws.run(["plan", "companies", "--detailed-exitcode"])
         #expect(again.exitCode == 0)
         #expect(again.stdout.contains("No changes."))
-        #expect(again.stdout.contains("Plan: 0 to add, 0 to change, 0 to delete; 6 unchanged."))
+        #expect(again.stdout.contains("Plan: 0 to add, 0 to change, 0 to delete; 8 unchanged."))
         let history = try ws.run(["history", "--format", "json"])
         let object = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as! [String: Any]
         let revisions = object["revisions"] as! [[String: Any]]
         #expect(revisions.count == 1)
         #expect(revisions[0]["actor"] as? String == "ci-bot")
-        #expect((revisions[0]["changes"] as? [[String: Any]])?.count == 6)
+        #expect((revisions[0]["changes"] as? [[String: Any]])?.count == 8)
         let keyMode = try FileManager.default.attributesOfItem(atPath: ws.storePath + ".key")[.posixPermissions] as? Int
         #expect(keyMode == 0o600)
         let storeMode = try FileManager.default.attributesOfItem(atPath: ws.storePath)[.posixPermissions] as? Int
@@ -174,17 +174,17 @@ struct ReconcileTests {
         #expect(try ws.storeDump() == before)
         let forced = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--prune", "--force"])
         #expect(forced.exitCode == 0)
-        #expect(try ws.companyCount() == 4)
+        #expect(try ws.companyCount() == 6)
 
-        // Changing 3 of 4 companies is over the default 30% share.
+        // Changing 4 of 6 companies is over the default 30% share.
         try ws.edit("mailform.yaml", "max_changed_percent: 30", "max_changed_percent: 50")
-        for file in ["companies/acme.yaml", "companies/globex.yaml", "companies/stark.yaml"] {
+        for file in ["companies/acme.yaml", "companies/globex.yaml", "companies/stark.yaml", "companies/contoso.yaml"] {
             let text = try ws.read(file)
             try ws.write(file, text.replacingOccurrences(of: "\nname: ", with: "\nname: New "))
         }
         let share = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
         #expect(share.exitCode == 1)
-        #expect(share.stderr.contains("apply would change 75.0% of the companies in the store (3/4), over safety.max_changed_percent 50%"))
+        #expect(share.stderr.contains("apply would change 66.7% of the companies in the store (4/6), over safety.max_changed_percent 50%"))
         let batch = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--company", "acme", "--company", "glob*"])
         #expect(batch.exitCode == 0, "\(batch.stderr)")
         #expect(batch.stdout.contains("Apply complete: 0 added, 2 changed, 0 deleted"))

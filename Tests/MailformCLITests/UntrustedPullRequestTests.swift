@@ -232,7 +232,7 @@ struct UntrustedPullRequestTests {
             #expect(!all.contains("Fatal error"))
         }
         // The rejected files changed nothing in the store.
-        #expect(try ws.companyCount() == 6)
+        #expect(try ws.companyCount() == 8)
     }
 
     // MARK: 2. plan --probe and known hosts

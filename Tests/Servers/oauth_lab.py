@@ -182,7 +182,7 @@ def write_pem(name, cert, key=None):
 
 def make_ca():
     key = make_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailform test CA")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailform OAuth lab CA")])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now() - datetime.timedelta(days=1))
             .not_valid_after(now() + datetime.timedelta(days=30))

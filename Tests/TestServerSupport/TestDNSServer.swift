@@ -41,6 +41,9 @@ public struct TestDNSServer: Decodable, Sendable {
     /// Starts an instance on a random free port (a few attempts, in case a
     /// port is taken meanwhile).
     public static func start() throws -> TestDNSServer {
+        // The instance stops by itself when this test process ends (start.sh
+        // watches the PID), also for shared instances no test stops.
+        setenv("MAILFORM_DNS_WATCH_PID", String(getpid()), 1)
         let root = "/tmp/mailform-dns-\(UUID().uuidString.prefix(8))"
         var lastError = ""
         for _ in 0..<5 {

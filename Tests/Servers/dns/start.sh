@@ -18,7 +18,8 @@
 #   {"root":..., "host":"127.0.0.1", "port":N, "pid":N, "proxy_port":N,
 #    "proxy_pid":N, "control_socket":..., "log":..., "proxy_log":...,
 #    "startup_seconds":F}
-# Stop with stop.sh ROOT. Both daemons run in their own sessions with their
+# Stop with stop.sh ROOT; with MAILFORM_DNS_WATCH_PID=PID in the environment
+# the instance also stops by itself when process PID ends. Both daemons run in their own sessions with their
 # standard streams on files, so a caller reading this script's stdout sees
 # EOF as soon as the script exits. Never touches the system knot instance
 # (/etc/knot, /run/knot, /var/lib/knot).
@@ -154,4 +155,10 @@ T1=$(date +%s.%N)
 ELAPSED=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }')
 printf '{"root":"%s","host":"127.0.0.1","port":%s,"pid":%s,"proxy_port":%s,"proxy_pid":%s,"control_socket":"%s","log":"%s","proxy_log":"%s","startup_seconds":%s}\n' \
   "$ROOT" "$PORT" "$KNOT_PID" "$PROXY_PORT" "$PROXY_PID" "$SOCK" "$LOG" "$PLOG" "$ELAPSED" > "$ROOT/instance.json"
+# MAILFORM_DNS_WATCH_PID: stop this instance when that process (a test run)
+# ends, whatever way it ends, so no daemon outlives the tests that started it.
+if [[ ${MAILFORM_DNS_WATCH_PID:-} =~ ^[0-9]+$ ]]; then
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; "$2" "$3"' watch \
+    "$MAILFORM_DNS_WATCH_PID" "$HERE/stop.sh" "$ROOT" </dev/null >/dev/null 2>&1 &
+fi
 cat "$ROOT/instance.json"
