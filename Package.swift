@@ -45,11 +45,15 @@ let package = Package(
             dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "MailformProbe", dependencies: ["MailformCore", "JSONSchema", "CCurl", "COpenSSL"]),
+        // The reconcile workflows (plan, apply, probe) with typed errors; the
+        // CLI parses flags, calls them, renders and maps errors to exit codes.
+        .target(name: "MailformWorkflow",
+                dependencies: ["MailformCore", "MailformStore", "MailformProbe", "MailformDNS", "MailformDeliverability", "SPF"]),
         .executableTarget(
             name: "mailform",
             dependencies: [
                 "MailformCore", "MailformStore", "MailformProbe", "JSONSchema", "CBuildInfo",
-                "MailformDNS", "MailformDeliverability", "SPF",
+                "MailformDNS", "MailformDeliverability", "SPF", "MailformWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +66,10 @@ let package = Package(
         .testTarget(name: "MailformProbeTests", dependencies: ["MailformProbe", "MailformCore"]),
         .testTarget(name: "MailformCoreTests", dependencies: ["MailformCore"]),
         .testTarget(name: "MailformStoreTests", dependencies: ["MailformStore", "MailformCore", "COpenSSL"]),
+        // The workflows in-process: typed errors, real SQLite stores, no binary.
+        .testTarget(name: "MailformWorkflowTests", dependencies: ["MailformWorkflow", "MailformStore", "MailformCore",
+                                                                  .product(name: "GRDB", package: "GRDB.swift")],
+                    exclude: ["Fixtures"]),
         // Depends on the executable so `swift test` builds the binary it runs.
         .testTarget(
             name: "MailformCLITests",

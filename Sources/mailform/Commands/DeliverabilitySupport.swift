@@ -4,6 +4,7 @@ import MailformCore
 import MailformDNS
 import MailformDeliverability
 import MailformProbe
+import MailformWorkflow
 import SPF
 
 /// Flags of the DNS stage (sender-domain checks: SPF, DMARC, DKIM, MX).
@@ -16,90 +17,17 @@ struct DNSFlags: ParsableArguments {
 }
 
 extension DNSFlags {
-    /// Whether the DNS stage runs: not with --no-dns, nor with
-    /// `MAILFORM_DNS=off` (the test suite's setting, so that no query leaves
-    /// the machine unless a test starts its own DNS server).
-    var enabled: Bool {
-        !noDns && ProcessInfo.processInfo.environment["MAILFORM_DNS"]?.lowercased() != "off"
-    }
-
-    /// Runs the DNS stage for the companies, with the Mailgun records the probe read.
-    func outcome(_ companies: [Company<ResolvedSecret>], results: [ProbeResult], workspace: Workspace,
-                 concurrency: Int) -> DeliverabilityRunner.Outcome? {
-        guard enabled else { return nil }
-        var records: [String: [MailgunDNSRecordState]] = [:]
-        for r in results where r.endpointPath == "mailgun" && !r.mailgunDNSRecords.isEmpty { records[r.company] = r.mailgunDNSRecords }
-        let inputs = DeliverabilityRunner.inputs(companies, mailgunRecords: records, workspace: workspace)
-        return DeliverabilityRunner.run(inputs, servers: dnsServers.isEmpty ? workspace.dnsServers : dnsServers,
-                                        timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: concurrency)
+    var settings: DNSSettings {
+        DNSSettings.from(noDNS: noDns, servers: dnsServers, environment: ProcessInfo.processInfo.environment)
     }
 }
 
-/// The DNS stage: from companies (and what the Mailgun probe learnt) to
-/// deliverability findings, rendered with the location of the field each
-/// finding concerns.
+/// How the DNS stage's findings are shown, with the location of the field
+/// each finding concerns.
 enum DeliverabilityRunner {
-    struct Outcome {
-        var findings: [DeliverabilityFinding]
-        var hasErrors: Bool { findings.contains { $0.severity == .error } }
-        var failedCompanies: Set<String> { Set(findings.filter { $0.severity == .error }.map(\.company)) }
-    }
+    typealias Outcome = DeliverabilityStage.Outcome
 
-    /// One input per company that sends mail and is probed.
-    static func inputs(_ companies: [Company<ResolvedSecret>], mailgunRecords: [String: [MailgunDNSRecordState]],
-                       workspace: Workspace) -> [DeliverabilityInput] {
-        companies.filter { $0.probeDisabledReason == nil }.map { company in
-            let sending: DeliverabilityInput.Sending
-            switch company.provider {
-            case .smtp: sending = .smtp(host: company.smtp?.host ?? "")
-            case .mailgun:
-                let records = mailgunRecords[company.id].map { list in
-                    list.map { MailgunDNSRecord(recordType: $0.recordType, name: $0.name, value: $0.value, valid: $0.valid) }
-                }
-                sending = .mailgun(domain: company.mailgun?.domain ?? "", records: records)
-            case .platform: sending = .platform(spfInclude: workspace.platformSPFInclude)
-            }
-            return DeliverabilityInput(company: company.id, senderDomain: company.sender.domain,
-                                       dsarDomain: company.dsarSender?.domain, sending: sending, dkimSelector: company.dkimSelector)
-        }
-    }
-
-    /// Runs the checks; a resolver that cannot be set up ends the command.
-    static func run(_ inputs: [DeliverabilityInput], servers: [String], timeoutMilliseconds: Int, concurrency: Int) -> Outcome {
-        guard !inputs.isEmpty else { return Outcome(findings: []) }
-        let client: DNSClient
-        do {
-            client = try DNSClient(configuration: DNSClientConfiguration(servers: servers, timeoutMilliseconds: timeoutMilliseconds,
-                                                                          maxConcurrentQueries: max(1, concurrency)))
-        } catch {
-            Pipeline.fatal("the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers (host:port)")
-        }
-        let psl: PublicSuffixList
-        do {
-            psl = try PublicSuffixList.load()
-        } catch {
-            Pipeline.fatal("the Public Suffix List cannot be read (\(PublicSuffixList.debianPath)): \(error)",
-                           hint: "install Debian's publicsuffix package, or pass --no-dns")
-        }
-        let checker = DeliverabilityChecker(resolver: client, publicSuffixList: psl)
-        let box = FindingsBox()
-        let done = DispatchSemaphore(value: 0)
-        // The CLI is synchronous; the checks are async on the DNS client's thread.
-        Task.detached {
-            box.findings = await checker.check(inputs)
-            done.signal()
-        }
-        done.wait()
-        return Outcome(findings: box.findings)
-    }
-
-    final class FindingsBox: @unchecked Sendable { var findings: [DeliverabilityFinding] = [] }
-
-    /// Where a company's field is written (nil for a saved plan's settings).
-    static func locator(_ loaded: LoadResult?) -> (String, String) -> SourceLocation? {
-        let marks = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
-        return { company, field in loaded?.files.location(marks[company]?[field] ?? marks[company]?["company"]) }
-    }
+    static func locator(_ loaded: LoadResult?) -> (String, String) -> SourceLocation? { DeliverabilityStage.locator(loaded) }
 
     // MARK: Views
 

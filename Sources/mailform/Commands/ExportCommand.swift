@@ -43,10 +43,10 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         var diagnostics = DiagnosticCollector()
         let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
-        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1, writes: true) }
+        if diagnostics.hasErrors { throw Pipeline.fail(diagnostics, files: 1, writes: true) }
         let storePath = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
-        guard Paths.exists(storePath) else { Pipeline.fatal("no store at \(Paths.display(storePath))", hint: "name the store with --store") }
-        let opened = Pipeline.openStore(path: storePath, create: false, lockTimeout: storeOptions.lockTimeout)
+        guard Paths.exists(storePath) else { throw Pipeline.fatal("no store at \(Paths.display(storePath))", hint: "name the store with --store") }
+        let opened = try Pipeline.openStore(path: storePath, create: false, lockTimeout: storeOptions.lockTimeout)
         let directory = Paths.absolute(out)
         do {
             let secretsPath = secretsOut.map { Paths.absolute($0) }
@@ -57,7 +57,7 @@ struct ExportCommand: ParsableCommand {
             if !differing.isEmpty && !force {
                 let shown = differing.prefix(20).map { SafeText.escape(Paths.display($0)) }
                 let more = differing.count > shown.count ? "\n  … and \(differing.count - shown.count) more" : ""
-                Pipeline.fatal("\(differing.count) file\(differing.count == 1 ? "" : "s") in \(SafeText.escape(Paths.display(directory))) differ\(differing.count == 1 ? "s" : "") from what export would write; nothing was written:\n  "
+                throw Pipeline.fatal("\(differing.count) file\(differing.count == 1 ? "" : "s") in \(SafeText.escape(Paths.display(directory))) differ\(differing.count == 1 ? "s" : "") from what export would write; nothing was written:\n  "
                                + shown.joined(separator: "\n  ") + more,
                                hint: "commit or move those edits, export to another folder, or pass --force to overwrite them")
             }
@@ -90,9 +90,9 @@ struct ExportCommand: ParsableCommand {
                 Console.out("Load them before planning the exported files: set -a; . \(Self.sourceable(secretsOut)); set +a\n")
             }
         } catch let failure as Reconciler.Failure {
-            Pipeline.fatal(failure.description)
+            throw Pipeline.fatal(failure.description)
         } catch let failure as SecretBox.Failure {
-            Pipeline.fatal(failure.description)
+            throw Pipeline.fatal(failure.description)
         }
     }
 }

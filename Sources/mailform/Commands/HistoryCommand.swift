@@ -30,16 +30,16 @@ struct HistoryCommand: ParsableCommand {
     func run() throws {
         var diagnostics = DiagnosticCollector()
         let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
-        if diagnostics.hasErrors { Pipeline.fail(diagnostics, files: 1, writes: false) }
+        if diagnostics.hasErrors { throw Pipeline.fail(diagnostics, files: 1, writes: false) }
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
         let revisions: [Revision]
         do {
             guard let store = try Store.open(path: path, create: false, lockTimeout: storeOptions.lockTimeout) else {
-                Pipeline.fatal("no store at \(Paths.display(path))", hint: "apply first, or name the store with --store")
+                throw Pipeline.fatal("no store at \(Paths.display(path))", hint: "apply first, or name the store with --store")
             }
             revisions = try store.history(company: company, limit: limit)
         } catch let failure as Store.Failure {
-            Pipeline.fatal(failure.description)
+            throw Pipeline.fatal(failure.description)
         }
         if format == .json {
             Console.out(JSONOutput.string(["revisions": revisions.map(\.jsonObject)]))

@@ -43,14 +43,14 @@ struct InitCommand: ParsableCommand {
         ]
         let existing = files.map(\.0).filter { Paths.exists((root as NSString).appendingPathComponent($0)) }
         if !existing.isEmpty {
-            Pipeline.fatal("\(existing.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : "") in \(Paths.display(root)); nothing was written",
+            throw Pipeline.fatal("\(existing.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : "") in \(Paths.display(root)); nothing was written",
                            hint: "init a new folder, or move those files away")
         }
         for (path, text, mode) in files {
             let full = (root as NSString).appendingPathComponent(path)
             try FileManager.default.createDirectory(atPath: Paths.directory(of: full), withIntermediateDirectories: true)
             guard FileManager.default.createFile(atPath: full, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-                Pipeline.fatal("cannot write \(Paths.display(full))")
+                throw Pipeline.fatal("cannot write \(Paths.display(full))")
             }
         }
         if format == .json {

@@ -1,82 +1,81 @@
 import ArgumentParser
 import Foundation
 import MailformCore
+import MailformProbe
 import MailformStore
+import MailformWorkflow
 
-/// The stages every reconciling command runs first: load and validate the
-/// files, then resolve their secrets. Problems are printed to stderr and end
-/// the command with exit 1 before anything touches the store.
+/// The CLI's side of the workflows: turning flags into requests, and errors
+/// and notices into output and exit codes. The workflows themselves
+/// (MailformWorkflow) never print and never exit.
 ///
 /// `writes` says whether the command could have written anything (apply,
 /// export, plan --out): only then does the summary add "nothing was written";
 /// probe, history and a plain plan never write.
 enum Pipeline {
-    struct Loaded {
-        var result: LoadResult
-        var desired: [Company<ResolvedSecret>]
+    static func input(_ input: InputOptions, store: String? = nil, lockTimeout: Double = 10) -> WorkspaceInput {
+        WorkspaceInput(paths: input.paths, workspace: input.workspace, trustedWorkspace: input.trustedWorkspace, storeFlag: store,
+                       lockTimeout: lockTimeout)
     }
 
-    static func workspaceOptions(_ input: InputOptions, storeFlag: String? = nil) -> WorkspaceLoader.Options {
-        WorkspaceLoader.Options(trusted: input.trustedWorkspace, storeFlag: storeFlag, paths: input.paths)
-    }
-
-    /// load → validate: every file, with diagnostics printed and exit 1 on errors.
-    static func load(_ input: InputOptions, storeFlag: String? = nil, writes: Bool) -> LoadResult {
-        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace,
-                                        options: workspaceOptions(input, storeFlag: storeFlag))
-        if result.diagnostics.hasErrors { fail(result.diagnostics, files: result.fileCount, writes: writes) }
-        return result
-    }
-
-    /// resolve: reads the secrets. `storeIDs` are the company ids the store
-    /// holds, so the env fence also keeps their variables from other companies.
-    static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [], quiet: Bool = false, writes: Bool) -> Loaded {
-        var diagnostics = result.diagnostics
-        let companies = result.companyOwners.union(storeIDs.map(SecretOwner.envForm))
-        let resolver = Resolver(workspace: result.workspace, files: result.files, environment: ProcessInfo.processInfo.environment,
-                                owners: result.owners, companyOwners: companies)
-        let desired = resolver.resolve(result.companies, diagnostics: &diagnostics)
-        if diagnostics.hasErrors { fail(diagnostics, files: result.fileCount, writes: writes) }
-        if !quiet, diagnostics.warningCount > 0 {
-            Console.err(DiagnosticRenderer.text(diagnostics.sorted, style: Style.forStream(2)))
+    /// Hooks that print notices and warnings the way every command does.
+    static func hooks(quiet: Bool) -> WorkflowHooks {
+        var hooks = WorkflowHooks()
+        hooks.notice = { notice($0) }
+        hooks.info = { if !quiet { notice($0) } }
+        hooks.warnings = { if !quiet { Console.err(DiagnosticRenderer.text($0, style: Style.forStream(2))) } }
+        let progress = ProgressLine(enabled: isatty(2) == 1)
+        hooks.progress = { done, total in
+            progress.update(done, total)
+            if done >= total { progress.finish() }
         }
-        return Loaded(result: result, desired: desired)
+        return hooks
     }
 
-    static func fail(_ diagnostics: DiagnosticCollector, files: Int, writes: Bool) -> Never {
+    /// Renders a workflow's error; the returned exit code is what to throw.
+    static func render(_ error: WorkflowError, writes: Bool) -> ExitCode {
+        switch error {
+        case .invalid(let diagnostics, let files):
+            return fail(diagnostics, files: files, writes: writes)
+        case .stopped(let message, let hint), .probeFailed(let message, let hint):
+            return fatal(message, hint: hint, code: error.exitCode)
+        case .overSafetyLimit(let message, let hint):
+            return fatal(message, hint: hint, code: error.exitCode)
+        }
+    }
+
+    /// Prints located diagnostics and the summary line; exit 1.
+    static func fail(_ diagnostics: DiagnosticCollector, files: Int, writes: Bool) -> ExitCode {
         Console.err(DiagnosticRenderer.text(diagnostics.sorted, style: Style.forStream(2)))
         Console.err(DiagnosticRenderer.summary(files: files, errors: diagnostics.errorCount, warnings: diagnostics.warningCount)
                     + (writes ? "; nothing was written\n" : "\n"))
-        exit(1)
+        return ExitCode(1)
     }
 
-    /// Prints `mailform: error: …` and exits 1 (or `code`).
-    static func fatal(_ message: String, hint: String? = nil, code: Int32 = 1) -> Never {
+    /// Prints `mailform: error: …` (and a hint); exit 1 or `code`.
+    static func fatal(_ message: String, hint: String? = nil, code: Int32 = 1) -> ExitCode {
         let style = Style.forStream(2)
         Console.err("mailform: \(style.red(style.bold("error"))): \(message)\n")
         if let hint { Console.err("  \(style.dim("hint:")) \(hint)\n") }
-        exit(code)
+        return ExitCode(code)
     }
 
     static func notice(_ message: String) {
         Console.err("mailform: \(message)\n")
     }
 
-    /// Runs a library call; its error ends the command with exit 1.
-    static func attempt<T>(_ body: () throws -> T) -> T {
-        do { return try body() } catch { fatal("\(error)") }
+    /// Runs a workflow step; its error is rendered and becomes the exit code.
+    static func attempt<T>(writes: Bool, _ body: () throws(WorkflowError) -> T) throws -> T {
+        do { return try body() } catch { throw render(error, writes: writes) }
     }
 
-    static func openStore(path: String, create: Bool, createKey: Bool? = nil, lockTimeout: Double) -> OpenedStore {
-        do {
-            let opened = try Reconciler.openStore(path: path, createStore: create, createKey: createKey, lockTimeout: lockTimeout)
-            if let notice = opened.keyNotice { Pipeline.notice(notice) }
-            return opened
-        } catch let failure as Reconciler.Failure {
-            fatal(failure.description)
-        } catch {
-            fatal("\(error)")
+    static func openStore(path: String, create: Bool, createKey: Bool? = nil, lockTimeout: Double) throws -> OpenedStore {
+        let opened = try attempt(writes: false) { () throws(WorkflowError) in
+            try Stages.openStore(path: path, create: create, createKey: createKey, lockTimeout: lockTimeout,
+                                 environment: ProcessInfo.processInfo.environment)
         }
+        if let notice = opened.keyNotice { Pipeline.notice(notice) }
+        return opened
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import MailformCore
 import MailformProbe
 import MailformStore
+import MailformWorkflow
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,56 +43,23 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var dnsFlags: DNSFlags
 
     func run() throws {
-        let result = Pipeline.load(input, storeFlag: storeOptions.store, writes: out != nil)
-        let workspace = result.workspace
-        let path = StoreLocation.resolve(flag: storeOptions.store, workspace: workspace)
-        // Only a saved plan needs a lasting key (it is signed with it).
-        let opened = Pipeline.openStore(path: path, create: false, createKey: out != nil, lockTimeout: storeOptions.lockTimeout)
-        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys, writes: out != nil)
-        let plan = Pipeline.attempt { try Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune) }
-        if !companies.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
-            Pipeline.fatal("no company matches \(companies.map(SafeText.escape).joined(separator: ", "))",
-                           hint: "--company takes company ids, with '*' wildcards")
+        var request = PlanRequest(input: Pipeline.input(input, store: storeOptions.store, lockTimeout: storeOptions.lockTimeout))
+        request.companies = companies
+        request.prune = prune
+        request.out = out
+        request.version = BuildInfo.version
+        request.probe = probe
+        request.sendCredentials = sendCredentials
+        request.probeSettings = probeFlags.settings
+        request.dns = dnsFlags.settings
+        let outcome = try Pipeline.attempt(writes: out != nil) { () throws(WorkflowError) in
+            try PlanWorkflow.run(request, hooks: Pipeline.hooks(quiet: false))
         }
-        if let out {
-            let desired = Dictionary(uniqueKeysWithValues: Pipeline.attempt {
-                try loaded.desired.map { ($0.id, try Reconciler.planned($0, box: opened.box, workspaceRoot: workspace.root)) }
-            })
-            let workspaceFile = WorkspaceLoader.find(paths: input.paths, override: input.workspace).map(Paths.display)
-            var saved = SavedPlan(plan: plan, desired: desired, storeID: opened.storeID, mode: workspace.mode,
-                                  workspaceFile: workspaceFile, version: BuildInfo.version, createdAt: Date())
-            saved.sign(opened.box.planMAC)
-            do {
-                try saved.encoded().write(to: URL(fileURLWithPath: Paths.absolute(out)))
-            } catch {
-                Pipeline.fatal("cannot write the plan file \(out): \(error.localizedDescription)")
-            }
-        }
-        var probeResults: [ProbeResult] = []
-        var dnsOutcome: DeliverabilityRunner.Outcome?
-        var dnsCompanies: [String] = []
-        var skipped: [(company: String, reason: String)] = []
-        if probe {
-            // Credentials go only to endpoints that already hold that same
-            // secret in the store (docs/security.md): a pull request cannot
-            // make the probe hand a secret to a new host, port or TLS mode.
-            let gate = sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
-            let endpoints = ProbeRunner.changedEndpoints(plan)
-            let changed = loaded.desired.filter { endpoints[$0.id] != nil }
-            let run = ProbeRunner.run(changed, only: endpoints, loaded: loaded.result, options: probeFlags.options(for: workspace),
-                                      gate: gate, box: opened.box)
-            (probeResults, skipped) = (run.results, run.targets.skipped)
-            // The DNS stage for the companies whose sending the plan changes.
-            let touched = Set(plan.changes.filter { change in
-                change.action != .delete && change.fields.contains { f in
-                    ["sender.", "dsar_sender.", "provider", "smtp.host", "mailgun."].contains { f.path.hasPrefix($0) }
-                }
-            }.map(\.id))
-            dnsOutcome = dnsFlags.outcome(loaded.desired.filter { touched.contains($0.id) }, results: probeResults, workspace: workspace,
-                                          concurrency: probeFlags.options(for: workspace).concurrency)
-            dnsCompanies = touched.sorted()
-        }
-        let locate = DeliverabilityRunner.locator(loaded.result)
+        let plan = outcome.plan
+        let probeResults = outcome.probe?.results ?? []
+        let skipped = outcome.probe?.skipped ?? []
+        let dnsOutcome = outcome.probe?.deliverability
+        let locate = DeliverabilityRunner.locator(outcome.loaded.result)
         switch format {
         case .json:
             var object = PlanRenderer.jsonObject(plan)
@@ -102,7 +70,7 @@ struct PlanCommand: ParsableCommand {
             Console.out(PlanRenderer.markdown(plan))
             if probe { Console.out("\n" + SafeText.markdownCodeBlock(ProbeReport.text(probeResults, skipped: skipped, style: .plain))) }
             if let dnsOutcome {
-                Console.out(DeliverabilityRunner.markdown(dnsOutcome, companies: dnsCompanies))
+                Console.out(DeliverabilityRunner.markdown(dnsOutcome, companies: outcome.probe?.checkedDomainsOf ?? []))
                 if !dnsOutcome.findings.isEmpty {
                     Console.out("\n" + SafeText.markdownCodeBlock(DeliverabilityRunner.text(dnsOutcome, locate: locate, style: .plain)))
                 }

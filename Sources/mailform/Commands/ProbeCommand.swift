@@ -4,6 +4,7 @@ import MailformCore
 import JSONSchema
 import MailformProbe
 import MailformStore
+import MailformWorkflow
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,44 +39,37 @@ struct ProbeCommand: ParsableCommand {
     var store: String?
 
     func run() throws {
-        let result = Pipeline.load(input, storeFlag: store, writes: false)
-        let workspace = result.workspace
-        // Credentials go only where the store already holds them, unless the
-        // operator passes --send-credentials (docs/security.md). The store is
-        // read, never created, and no key file is made.
-        let path = StoreLocation.resolve(flag: store, workspace: workspace)
-        let opened = Pipeline.openStore(path: path, create: false, createKey: false, lockTimeout: 10)
-        let loaded = Pipeline.resolve(result, storeIDs: opened.current.keys, writes: false)
-        let selected = loaded.desired.filter { c in companies.isEmpty || companies.contains { Glob.matches(pattern: $0, c.id) } }
-        if selected.isEmpty && !companies.isEmpty {
-            Pipeline.fatal("no company matches \(companies.joined(separator: ", "))")
-        }
-        var options = probeFlags.options(for: workspace)
+        var request = ProbeRequest(input: Pipeline.input(input, store: store))
+        request.companies = companies
+        request.sendCredentials = sendCredentials
+        request.probeSettings = probeFlags.settings
+        request.dns = dnsFlags.settings
         if let sendTest {
-            guard Formats.isEmail(sendTest) else { Pipeline.fatal("--send-test needs an e-mail address, not '\(sendTest)'") }
-            options.sendTestTo = sendTest
+            guard Formats.isEmail(sendTest) else { throw Pipeline.fatal("--send-test needs an e-mail address, not '\(SafeText.escape(sendTest))'") }
+            request.probeSettings.sendTestTo = sendTest
         }
-        let gate = sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
-        let (results, targets) = ProbeRunner.run(selected, only: nil, loaded: loaded.result, options: options, gate: gate, box: opened.box)
-        // The DNS stage: will the mail arrive (SPF, DMARC, DKIM, MX)?
-        let dns = dnsFlags.outcome(selected, results: results, workspace: workspace, concurrency: options.concurrency)
+        let (outcome, loaded) = try Pipeline.attempt(writes: false) { () throws(WorkflowError) in
+            try ProbeWorkflow.run(request, hooks: Pipeline.hooks(quiet: false))
+        }
+        let results = outcome.results
+        let dns = outcome.deliverability
         let locate = DeliverabilityRunner.locator(loaded.result)
         if format == .json {
-            var object = ProbeReport.json(results, skipped: targets.skipped)
+            var object = ProbeReport.json(results, skipped: outcome.skipped)
             if let dns { object["deliverability"] = DeliverabilityRunner.json(dns, locate: locate) }
             Console.out(JSONOutput.string(object))
         } else {
             if quiet {
                 for r in results where !r.ok { Console.out(ProbeReport.line(r, style: Style.forStream(1))) }
-                Console.out(ProbeReport.summary(results, skipped: targets.skipped.count) + "\n")
+                Console.out(ProbeReport.summary(results, skipped: outcome.skipped.count) + "\n")
             } else {
-                Console.out(ProbeReport.text(results, skipped: targets.skipped, style: Style.forStream(1), trace: trace))
+                Console.out(ProbeReport.text(results, skipped: outcome.skipped, style: Style.forStream(1), trace: trace))
             }
             if let dns, !quiet || dns.hasErrors {
                 Console.out("\n" + DeliverabilityRunner.text(dns, locate: locate, style: Style.forStream(1)))
             }
         }
         // An error-level finding fails like a failed probe; warnings do not.
-        if results.contains(where: { !$0.ok }) || dns?.hasErrors == true { throw ExitCode(3) }
+        if outcome.failed { throw ExitCode(3) }
     }
 }

@@ -1,0 +1,200 @@
+import Foundation
+import MailformCore
+import MailformProbe
+import MailformStore
+
+/// What the caller of a workflow is told as it goes: it renders, the
+/// workflow decides. Every hook has a silent default, so tests need none.
+public struct WorkflowHooks: @unchecked Sendable {
+    /// Warnings of the files (after a successful load and resolve).
+    public var warnings: ([Diagnostic]) -> Void = { _ in }
+    /// A line for the operator (`created the store key …`, `left out …`).
+    public var notice: (String) -> Void = { _ in }
+    /// A line a quiet run leaves out (`connectivity was not checked`).
+    public var info: (String) -> Void = { _ in }
+    /// The plan, before anything else happens to it.
+    public var planned: (Plan) -> Void = { _ in }
+    /// The probe (and DNS stage) of the changed endpoints.
+    public var probed: (ProbeOutcome) -> Void = { _ in }
+    /// Probe progress: endpoints done, total.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+    /// Markers of where an apply is (crash trials: `transaction-begin` …).
+    public var phase: (@Sendable (String) -> Void)?
+
+    public init() {}
+}
+
+/// How an apply gets its go-ahead.
+public enum Approval: Sendable {
+    /// `--auto-approve`.
+    case automatic
+    /// Ask (on a terminal): true to go on.
+    case ask(@Sendable (Plan) -> Bool)
+    /// Not on a terminal and not approved: the run stops before the store.
+    case unavailable
+}
+
+public struct ApplyRequest: Sendable {
+    public var input: WorkspaceInput
+    public var companies: [String] = []
+    public var prune = false
+    public var force = false
+    public var noProbe = false
+    public var skipFailed = false
+    public var probe = ProbeSettings()
+    public var dns = DNSSettings(enabled: false)
+    public var actor: String
+    public var approval: Approval = .automatic
+
+    public init(input: WorkspaceInput, actor: String) {
+        self.input = input
+        self.actor = actor
+    }
+}
+
+public struct ApplyOutcome: Sendable {
+    public var plan: Plan
+    public var probe: ProbeOutcome?
+    /// The store revision written; nil when the plan was empty.
+    public var revision: Int64?
+    /// Companies left out after a failed probe (`--skip-failed`).
+    public var leftOut: [String] = []
+}
+
+/// apply: load → resolve → plan → safety → approval → probe gate → write,
+/// or the same from a saved plan (verified and recomputed by `SavedPlanCheck`).
+/// Nothing is written unless every step before the write passed.
+public enum ApplyWorkflow {
+    /// Plans the files and applies the plan.
+    public static func fresh(_ request: ApplyRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> ApplyOutcome {
+        let result = try Stages.load(request.input)
+        let workspace = result.workspace
+        let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
+        if case .unavailable = request.approval {
+            throw .stopped("apply needs --auto-approve when it is not run on a terminal",
+                           hint: "review with 'mailform plan --out plan.json', then 'mailform apply plan.json', or pass --auto-approve")
+        }
+        // The store is created only when there is something to write.
+        let opened = try Stages.openStore(path: path, create: false, createKey: true, lockTimeout: request.input.lockTimeout,
+                                          environment: request.input.environment)
+        if let notice = opened.keyNotice { hooks.notice(notice) }
+        let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
+        if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
+        let plan = try Stages.plan(loaded, opened: opened, companies: request.companies, prune: request.prune, writes: true)
+        hooks.planned(plan)
+        guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
+        if !request.force { try Stages.checkSafety(plan, workspace: workspace) }
+        if case .ask(let confirm) = request.approval, !confirm(plan) { throw .stopped("apply cancelled; nothing was written") }
+        let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map { ($0.id, $0) })
+        let digest = "sha256:" + Digest.sha256Hex(PlanRenderer.text(plan, style: .plain))
+        let gated = try probeBeforeWriting(plan, desired: loaded.desired, loaded: result, workspace: workspace, box: opened.box,
+                                           request: request, hooks: hooks)
+        let revision = try write(gated.plan, desired: desired, expectedStoreID: opened.storeID, digest: digest, opened: opened,
+                                 workspace: workspace, leftOut: gated.leftOut, request: request, hooks: hooks)
+        return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
+    }
+
+    /// Applies a plan saved with `plan --out`: verified, re-validated and
+    /// recomputed; what is shown, probed and written is the recomputed plan.
+    /// - Parameter label: how the file is named in messages.
+    public static func saved(file: String, label: String, _ request: ApplyRequest,
+                             hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> ApplyOutcome {
+        let prepared: SavedPlanCheck.Prepared
+        do {
+            prepared = try SavedPlanCheck.prepare(file: file, label: label, workspaceOverride: request.input.workspace,
+                                                  options: request.input.options, lockTimeout: request.input.lockTimeout)
+        } catch let refusal as SavedPlanCheck.Refusal {
+            switch refusal {
+            case .invalid(let diagnostics):
+                var collector = DiagnosticCollector()
+                collector.report(contentsOf: diagnostics)
+                throw .invalid(collector, files: 1)
+            case .refused(let message, let hint): throw .stopped(message, hint: hint)
+            case .stale(let message): throw .stopped(message)
+            }
+        } catch {
+            throw .stopped("\(error)")
+        }
+        if !prepared.warnings.isEmpty { hooks.warnings(prepared.warnings) }
+        let plan = prepared.plan
+        hooks.planned(plan)
+        guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
+        if !request.force { try Stages.checkSafety(plan, workspace: prepared.workspace) }
+        let gated = try probeBeforeWriting(plan, desired: Array(prepared.desired.values), loaded: nil, workspace: prepared.workspace,
+                                           box: prepared.opened.box, request: request, hooks: hooks)
+        let revision = try write(gated.plan, desired: prepared.desired, expectedStoreID: prepared.saved.store_id,
+                                 digest: prepared.saved.digest, opened: prepared.opened, workspace: prepared.workspace,
+                                 leftOut: gated.leftOut, request: request, hooks: hooks)
+        return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
+    }
+
+    /// Probes every changed endpoint with its credentials (apply runs after
+    /// review), like the settings page's Save. A failure stops the apply,
+    /// unless `skipFailed` leaves the failing companies out.
+    static func probeBeforeWriting(_ plan: Plan, desired: [Company<ResolvedSecret>], loaded: LoadResult?, workspace: Workspace,
+                                   box: SecretBox, request: ApplyRequest,
+                                   hooks: WorkflowHooks) throws(WorkflowError) -> (plan: Plan, leftOut: [String], probe: ProbeOutcome?) {
+        if request.noProbe {
+            hooks.info("connectivity was not checked (--no-probe)")
+            return (plan, [], nil)
+        }
+        let options = try request.probe.options(for: workspace, environment: request.input.environment)
+        let outcome = try ProbeStage.planned(plan, desired: desired, loaded: loaded, workspace: workspace, options: options,
+                                             gate: .everywhere, box: box, dns: request.dns, progress: hooks.progress)
+        hooks.probed(outcome)
+        let failed = outcome.failedCompanies
+        guard !failed.isEmpty else { return (plan, [], outcome) }
+        guard request.skipFailed else {
+            throw .probeFailed("\(failed.count) compan\(failed.count == 1 ? "y" : "ies") failed the probe or the DNS checks (\(failed.sorted().joined(separator: ", "))); nothing was written",
+                               hint: "fix the settings named above, or pass --skip-failed to write the others, or --no-probe to skip the check")
+        }
+        var kept = plan
+        kept.changes.removeAll { failed.contains($0.id) }
+        hooks.notice("left out because their probe failed: \(failed.sorted().joined(separator: ", "))")
+        if kept.changes.isEmpty { throw .probeFailed("every changed company failed the probe; nothing was written", hint: nil) }
+        return (kept, failed.sorted(), outcome)
+    }
+
+    /// Writes in one transaction.
+    static func write(_ plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, digest: String,
+                      opened: OpenedStore, workspace: Workspace, leftOut: [String], request: ApplyRequest,
+                      hooks: WorkflowHooks) throws(WorkflowError) -> Int64 {
+        var opened = opened
+        if opened.store == nil {
+            opened = try Stages.openStore(path: opened.path, create: true, lockTimeout: request.input.lockTimeout,
+                                          environment: request.input.environment)
+            if let notice = opened.keyNotice { hooks.notice(notice) }
+        }
+        guard let store = opened.store else { throw .stopped("the store is not open") }
+        var applied = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, planDigest: digest,
+                                      actor: request.actor, sourceCommit: GitInfo.head(of: workspace.root), leftOut: leftOut)
+        applied.progress = hooks.phase
+        do {
+            return try Applier.apply(applied, store: store, box: opened.box)
+        } catch let stale as Applier.StalePlan {
+            throw .stopped(stale.description)
+        } catch let failure as Store.Failure {
+            throw .stopped("\(failure.description); nothing was written")
+        } catch {
+            throw .stopped("apply failed: \(error); nothing was written")
+        }
+    }
+}
+
+/// The Git commit of a workspace that is a checkout.
+public enum GitInfo {
+    public static func head(of directory: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", directory, "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+}

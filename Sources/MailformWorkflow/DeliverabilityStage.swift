@@ -1,0 +1,114 @@
+import Foundation
+import MailformCore
+import MailformDNS
+import MailformDeliverability
+import MailformProbe
+import SPF
+
+/// The DNS stage's flags.
+public struct DNSSettings: Sendable {
+    /// False with `--no-dns`, or `MAILFORM_DNS=off` (the test suite's
+    /// setting, so that no query leaves the machine unless a test starts its
+    /// own DNS server).
+    public var enabled: Bool
+    public var servers: [String]
+
+    public init(enabled: Bool, servers: [String] = []) {
+        self.enabled = enabled
+        self.servers = servers
+    }
+
+    public static func from(noDNS: Bool, servers: [String], environment: [String: String]) -> DNSSettings {
+        DNSSettings(enabled: !noDNS && environment["MAILFORM_DNS"]?.lowercased() != "off", servers: servers)
+    }
+}
+
+/// The DNS stage: from companies (and what the Mailgun probe learnt) to
+/// deliverability findings (SPF, DMARC, DKIM, MX).
+public enum DeliverabilityStage {
+    public struct Outcome: Sendable {
+        public var findings: [DeliverabilityFinding]
+        public var hasErrors: Bool { findings.contains { $0.severity == .error } }
+        public var failedCompanies: Set<String> { Set(findings.filter { $0.severity == .error }.map(\.company)) }
+    }
+
+    /// The fields whose change changes how a company's mail is received:
+    /// its domains and how it sends.
+    static let sendingFields = ["sender.", "dsar_sender.", "provider", "smtp.host", "mailgun."]
+
+    /// The companies of a plan whose sending changes (added or changed).
+    public static func sendingChanged(_ plan: Plan) -> [String] {
+        plan.changes.filter { change in
+            change.action != .delete && change.fields.contains { f in sendingFields.contains { f.path.hasPrefix($0) } }
+        }.map(\.id)
+    }
+
+    /// Runs the stage when enabled, with the Mailgun records the probe read.
+    public static func outcome(_ companies: [Company<ResolvedSecret>], results: [ProbeResult], workspace: Workspace,
+                               settings: DNSSettings, concurrency: Int) throws(WorkflowError) -> Outcome? {
+        guard settings.enabled else { return nil }
+        var records: [String: [MailgunDNSRecordState]] = [:]
+        for r in results where r.endpointPath == "mailgun" && !r.mailgunDNSRecords.isEmpty { records[r.company] = r.mailgunDNSRecords }
+        let inputs = Self.inputs(companies, mailgunRecords: records, workspace: workspace)
+        return try run(inputs, servers: settings.servers.isEmpty ? workspace.dnsServers : settings.servers,
+                       timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: concurrency)
+    }
+
+    /// One input per company that sends mail and is probed.
+    static func inputs(_ companies: [Company<ResolvedSecret>], mailgunRecords: [String: [MailgunDNSRecordState]],
+                       workspace: Workspace) -> [DeliverabilityInput] {
+        companies.filter { $0.probeDisabledReason == nil }.map { company in
+            let sending: DeliverabilityInput.Sending
+            switch company.provider {
+            case .smtp: sending = .smtp(host: company.smtp?.host ?? "")
+            case .mailgun:
+                let records = mailgunRecords[company.id].map { list in
+                    list.map { MailgunDNSRecord(recordType: $0.recordType, name: $0.name, value: $0.value, valid: $0.valid) }
+                }
+                sending = .mailgun(domain: company.mailgun?.domain ?? "", records: records)
+            case .platform: sending = .platform(spfInclude: workspace.platformSPFInclude)
+            }
+            return DeliverabilityInput(company: company.id, senderDomain: company.sender.domain,
+                                       dsarDomain: company.dsarSender?.domain, sending: sending, dkimSelector: company.dkimSelector)
+        }
+    }
+
+    /// Runs the checks; a resolver that cannot be set up stops the run.
+    static func run(_ inputs: [DeliverabilityInput], servers: [String], timeoutMilliseconds: Int,
+                    concurrency: Int) throws(WorkflowError) -> Outcome {
+        guard !inputs.isEmpty else { return Outcome(findings: []) }
+        let client: DNSClient
+        do {
+            client = try DNSClient(configuration: DNSClientConfiguration(servers: servers, timeoutMilliseconds: timeoutMilliseconds,
+                                                                          maxConcurrentQueries: max(1, concurrency)))
+        } catch {
+            throw .stopped("the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers (host:port)")
+        }
+        let psl: PublicSuffixList
+        do {
+            psl = try PublicSuffixList.load()
+        } catch {
+            throw .stopped("the Public Suffix List cannot be read (\(PublicSuffixList.debianPath)): \(error)",
+                           hint: "install Debian's publicsuffix package, or pass --no-dns")
+        }
+        let checker = DeliverabilityChecker(resolver: client, publicSuffixList: psl)
+        let box = FindingsBox()
+        let done = DispatchSemaphore(value: 0)
+        // The workflow is synchronous; the checks are async on the DNS client's thread.
+        Task.detached {
+            box.findings = await checker.check(inputs)
+            done.signal()
+        }
+        done.wait()
+        return Outcome(findings: box.findings)
+    }
+
+    final class FindingsBox: @unchecked Sendable { var findings: [DeliverabilityFinding] = [] }
+
+    /// Where a company's field is written (nil for a saved plan's settings).
+    public static func locator(_ loaded: LoadResult?) -> @Sendable (String, String) -> SourceLocation? {
+        let marks = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
+        let files = loaded?.files
+        return { company, field in files?.location(marks[company]?[field] ?? marks[company]?["company"]) }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import MailformCore
+import MailformProbe
+import MailformStore
+
+public struct PlanRequest: Sendable {
+    public var input: WorkspaceInput
+    public var companies: [String] = []
+    public var prune = false
+    /// `--out FILE`: save the signed plan for `apply FILE`.
+    public var out: String?
+    /// The version written into a saved plan.
+    public var version = "unknown"
+    /// `--probe`: probe what the plan changes (and run the DNS stage).
+    public var probe = false
+    /// `--send-credentials`: credentials also to endpoints the store does not hold them for.
+    public var sendCredentials = false
+    public var probeSettings = ProbeSettings()
+    public var dns = DNSSettings(enabled: false)
+
+    public init(input: WorkspaceInput) { self.input = input }
+}
+
+public struct PlanOutcome: Sendable {
+    public var plan: Plan
+    public var loaded: Loaded
+    /// With `probe`: what the probe and the DNS stage found.
+    public var probe: ProbeOutcome?
+}
+
+/// plan: load → resolve → diff against the store, optionally saved (signed)
+/// and probed. Never writes the store; `--out` writes only the plan file
+/// (and the store key, which signs it).
+public enum PlanWorkflow {
+    public static func run(_ request: PlanRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> PlanOutcome {
+        let writes = request.out != nil
+        let result: LoadResult
+        do { result = try Stages.load(request.input) } catch { throw error }
+        let workspace = result.workspace
+        let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
+        // Only a saved plan needs a lasting key (it is signed with it).
+        let opened = try Stages.openStore(path: path, create: false, createKey: writes, lockTimeout: request.input.lockTimeout,
+                                          environment: request.input.environment)
+        if let notice = opened.keyNotice { hooks.notice(notice) }
+        let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
+        if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
+        let plan = try Stages.plan(loaded, opened: opened, companies: request.companies, prune: request.prune, writes: false)
+        if let out = request.out { try save(plan, loaded: loaded, opened: opened, request: request, to: out) }
+        var outcome = PlanOutcome(plan: plan, loaded: loaded)
+        if request.probe {
+            // Credentials go only to endpoints that already hold that same
+            // secret in the store (docs/security.md): a pull request cannot
+            // make the probe hand a secret to a new host, port or TLS mode.
+            let gate = request.sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
+            let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
+            outcome.probe = try ProbeStage.planned(plan, desired: loaded.desired, loaded: result, workspace: workspace, options: options,
+                                                   gate: gate, box: opened.box, dns: request.dns, progress: hooks.progress)
+        }
+        return outcome
+    }
+
+    static func save(_ plan: Plan, loaded: Loaded, opened: OpenedStore, request: PlanRequest, to out: String) throws(WorkflowError) {
+        let workspace = loaded.result.workspace
+        var desired: [String: Company<PlannedSecret>] = [:]
+        do {
+            for company in loaded.desired {
+                desired[company.id] = try Reconciler.planned(company, box: opened.box, workspaceRoot: workspace.root)
+            }
+        } catch {
+            throw .stopped("\(error)")
+        }
+        let workspaceFile = WorkspaceLoader.find(paths: request.input.paths, override: request.input.workspace).map(Paths.display)
+        var saved = SavedPlan(plan: plan, desired: desired, storeID: opened.storeID, mode: workspace.mode,
+                              workspaceFile: workspaceFile, version: request.version, createdAt: Date())
+        saved.sign(opened.box.planMAC)
+        do {
+            try saved.encoded().write(to: URL(fileURLWithPath: Paths.absolute(out)))
+        } catch {
+            throw .stopped("cannot write the plan file \(out): \(error.localizedDescription)")
+        }
+    }
+}
+
+public struct ProbeRequest: Sendable {
+    public var input: WorkspaceInput
+    public var companies: [String] = []
+    public var sendCredentials = false
+    public var probeSettings = ProbeSettings()
+    public var dns = DNSSettings(enabled: false)
+
+    public init(input: WorkspaceInput) { self.input = input }
+}
+
+/// probe: every endpoint of the selected companies, then the DNS stage.
+/// Reads the store (never creates it, nor a key) for the credential gate.
+public enum ProbeWorkflow {
+    public static func run(_ request: ProbeRequest,
+                           hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> (outcome: ProbeOutcome, loaded: Loaded) {
+        let result = try Stages.load(request.input)
+        let workspace = result.workspace
+        let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
+        let opened = try Stages.openStore(path: path, create: false, createKey: false, lockTimeout: request.input.lockTimeout,
+                                          environment: request.input.environment)
+        let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
+        if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
+        let selected = loaded.desired.filter { c in
+            request.companies.isEmpty || request.companies.contains { Glob.matches(pattern: $0, c.id) }
+        }
+        if selected.isEmpty && !request.companies.isEmpty {
+            throw .stopped("no company matches \(request.companies.map(SafeText.escape).joined(separator: ", "))")
+        }
+        let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
+        // Credentials go only where the store already holds them, unless the
+        // operator passes --send-credentials (docs/security.md).
+        let gate = request.sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
+        var outcome = ProbeOutcome()
+        outcome.locate = DeliverabilityStage.locator(result)
+        let run = ProbeStage.run(selected, only: nil, loaded: result, options: options, gate: gate, box: opened.box,
+                                 progress: hooks.progress)
+        (outcome.results, outcome.skipped) = (run.results, run.targets.skipped)
+        // The DNS stage: will the mail arrive (SPF, DMARC, DKIM, MX)?
+        outcome.deliverability = try DeliverabilityStage.outcome(selected, results: outcome.results, workspace: workspace,
+                                                                 settings: request.dns, concurrency: options.concurrency)
+        outcome.checkedDomainsOf = selected.map(\.id)
+        return (outcome, loaded)
+    }
+}

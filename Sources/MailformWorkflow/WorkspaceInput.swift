@@ -1,0 +1,107 @@
+import Foundation
+import MailformCore
+import MailformStore
+
+/// What every reconciling command reads: paths, the workspace, the trusted
+/// workspace file and the store flag.
+public struct WorkspaceInput: Sendable {
+    public var paths: [String]
+    public var workspace: String?
+    public var trustedWorkspace: String?
+    public var storeFlag: String?
+    public var lockTimeout: TimeInterval
+    public var environment: [String: String]
+
+    public init(paths: [String], workspace: String? = nil, trustedWorkspace: String? = nil, storeFlag: String? = nil,
+                lockTimeout: TimeInterval = 10, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.paths = paths
+        self.workspace = workspace
+        self.trustedWorkspace = trustedWorkspace
+        self.storeFlag = storeFlag
+        self.lockTimeout = lockTimeout
+        self.environment = environment
+    }
+
+    public var options: WorkspaceLoader.Options {
+        WorkspaceLoader.Options(trusted: trustedWorkspace, storeFlag: storeFlag, paths: paths, environment: environment)
+    }
+}
+
+/// The files, loaded and with their secrets resolved.
+public struct Loaded: Sendable {
+    public var result: LoadResult
+    public var desired: [Company<ResolvedSecret>]
+    /// Warnings of loading and resolving (errors stop the run instead).
+    public var warnings: [Diagnostic]
+}
+
+/// The stages every reconciling command runs first.
+public enum Stages {
+    /// load → validate: every file; errors stop the run.
+    public static func load(_ input: WorkspaceInput) throws(WorkflowError) -> LoadResult {
+        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace, options: input.options)
+        if result.diagnostics.hasErrors { throw .invalid(result.diagnostics, files: result.fileCount) }
+        return result
+    }
+
+    /// resolve: reads the secrets. `storeIDs` are the company ids the store
+    /// holds, so the env fence also keeps their variables from other companies.
+    public static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [],
+                               environment: [String: String]) throws(WorkflowError) -> Loaded {
+        var diagnostics = result.diagnostics
+        let companies = result.companyOwners.union(storeIDs.map(SecretOwner.envForm))
+        let resolver = Resolver(workspace: result.workspace, files: result.files, environment: environment,
+                                owners: result.owners, companyOwners: companies)
+        let desired = resolver.resolve(result.companies, diagnostics: &diagnostics)
+        if diagnostics.hasErrors { throw .invalid(diagnostics, files: result.fileCount) }
+        return Loaded(result: result, desired: desired, warnings: diagnostics.sorted.filter { $0.severity != .error })
+    }
+
+    /// Opens the store (see `Reconciler.openStore`).
+    public static func openStore(path: String, create: Bool, createKey: Bool? = nil, lockTimeout: TimeInterval,
+                                 environment: [String: String]) throws(WorkflowError) -> OpenedStore {
+        do {
+            return try Reconciler.openStore(path: path, createStore: create, createKey: createKey, lockTimeout: lockTimeout,
+                                            environment: environment)
+        } catch let failure as Reconciler.Failure {
+            throw .stopped(failure.description)
+        } catch {
+            throw .stopped("\(error)")
+        }
+    }
+
+    /// The plan of the files against the store; `--company` patterns that
+    /// match nothing stop the run (a typo must not look like "no changes").
+    public static func plan(_ loaded: Loaded, opened: OpenedStore, companies: [String], prune: Bool,
+                            writes: Bool) throws(WorkflowError) -> Plan {
+        let plan: Plan
+        do {
+            plan = try Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune)
+        } catch {
+            throw .stopped("\(error)")
+        }
+        if !companies.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
+            throw .stopped("no company matches \(companies.map(SafeText.escape).joined(separator: ", "))\(writes ? "; nothing was written" : "")",
+                           hint: "--company takes company ids, with '*' wildcards")
+        }
+        return plan
+    }
+
+    /// The safety limits of the workspace (`--force` skips them).
+    public static func checkSafety(_ plan: Plan, workspace: Workspace) throws(WorkflowError) {
+        let deletes = plan.count(.delete)
+        if deletes > workspace.maxDeletes {
+            throw .overSafetyLimit("apply would delete \(deletes) companies, over safety.max_deletes \(workspace.maxDeletes); nothing was written",
+                                   hint: "review the plan, then pass --force, or raise safety.max_deletes in mailform.yaml")
+        }
+        let touched = plan.count(.change) + deletes
+        if plan.storeCompanyCount > 0 {
+            let percent = Double(touched) * 100 / Double(plan.storeCompanyCount)
+            if percent > workspace.maxChangedPercent {
+                throw .overSafetyLimit(String(format: "apply would change %.1f%% of the companies in the store (%d/%d), over safety.max_changed_percent %g%%; nothing was written",
+                                              percent, touched, plan.storeCompanyCount, workspace.maxChangedPercent),
+                                       hint: "apply in batches with --company, or review the plan and pass --force")
+            }
+        }
+    }
+}

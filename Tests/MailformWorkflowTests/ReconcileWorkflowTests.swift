@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import Testing
+import MailformCore
+import MailformStore
+@testable import MailformWorkflow
+
+/// The reconcile workflows in-process: no binary, no output parsing — typed
+/// outcomes and errors, asserted together with the SQLite store's contents.
+@Suite(.serialized)
+struct ReconcileWorkflowTests {
+    /// A copy of Fixtures/workspace in a temporary folder.
+    final class Workspace {
+        let root: URL
+        init() throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-wf-\(UUID().uuidString)")
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/workspace")
+            try FileManager.default.copyItem(at: fixture, to: root)
+        }
+        var store: String { root.appendingPathComponent("mailform.db").path }
+        var input: WorkspaceInput {
+            WorkspaceInput(paths: [root.path], environment: ["MAILFORM_STORE_KEY": Data(repeating: 5, count: 32).base64EncodedString()])
+        }
+        func write(_ relative: String, _ text: String) throws {
+            try text.write(to: root.appendingPathComponent(relative), atomically: true, encoding: .utf8)
+        }
+        func edit(_ relative: String, _ old: String, _ new: String) throws {
+            let text = try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
+            try write(relative, text.replacingOccurrences(of: old, with: new))
+        }
+        /// company id → revision, straight from SQLite.
+        func revisions() throws -> [String: Int] {
+            guard FileManager.default.fileExists(atPath: store) else { return [:] }
+            return try DatabaseQueue(path: store).read { db in
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, revision FROM companies").map { ($0["id"] as String, $0["revision"] as Int) })
+            }
+        }
+        func apply(_ configure: (inout ApplyRequest) -> Void = { _ in }) throws(WorkflowError) -> ApplyOutcome {
+            var request = ApplyRequest(input: input, actor: "test")
+            request.noProbe = true
+            configure(&request)
+            return try ApplyWorkflow.fresh(request)
+        }
+    }
+
+    @Test func planApplyPlanAgainIsEmpty() throws {
+        let ws = try Workspace()
+        let first = try PlanWorkflow.run(PlanRequest(input: ws.input))
+        #expect(first.plan.count(.add) == 4)
+        #expect(!FileManager.default.fileExists(atPath: ws.store), "a plan created the store")
+        let applied = try ws.apply()
+        #expect(applied.revision == 1)
+        #expect(try ws.revisions() == ["alpha": 1, "beta": 1, "gamma": 1, "delta": 1])
+        let again = try PlanWorkflow.run(PlanRequest(input: ws.input))
+        #expect(again.plan.isEmpty && again.plan.unchangedCount == 4)
+        // The OAuth2 company's settings came back from the store unchanged.
+        let oauth = try DatabaseQueue(path: ws.store).read { db in
+            try Row.fetchOne(db, sql: "SELECT auth, oauth2_provider, oauth2_client_secret_secret FROM smtp_servers WHERE company_id = 'delta'")
+        }
+        #expect(oauth?["auth"] as String? == "oauth2")
+        #expect(oauth?["oauth2_client_secret_secret"] as String? == "smtp.oauth2.client_secret")
+    }
+
+    @Test func invalidFilesStopBeforeTheStoreWithLocatedDiagnostics() throws {
+        let ws = try Workspace()
+        try ws.write("companies/beta.yaml", "company: beta\nsender:\n  email: not-an-address\nprovider: smtp\n")
+        let error = #expect(throws: WorkflowError.self) { try ws.apply() }
+        guard case .invalid(let diagnostics, let files)? = error else { Issue.record("expected .invalid, got \(String(describing: error))"); return }
+        #expect(files == 4)
+        let located = diagnostics.sorted.filter { $0.severity == .error }.compactMap(\.location)
+        #expect(located.contains { $0.file.hasSuffix("companies/beta.yaml") && $0.line == 3 }, "\(diagnostics.sorted)")
+        #expect(error?.exitCode == 1)
+        #expect(!FileManager.default.fileExists(atPath: ws.store))
+    }
+
+    @Test func stoppedRunsWriteNothing() throws {
+        let ws = try Workspace()
+        // Not on a terminal and not approved: refused before the store is made.
+        var error = #expect(throws: WorkflowError.self) { try ws.apply { $0.approval = .unavailable } }
+        guard case .stopped(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("--auto-approve"))
+        #expect(!FileManager.default.fileExists(atPath: ws.store))
+        // Declined at the prompt.
+        error = #expect(throws: WorkflowError.self) { try ws.apply { $0.approval = .ask { _ in false } } }
+        guard case .stopped(let cancelled, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(cancelled == "apply cancelled; nothing was written")
+        #expect(try ws.revisions().isEmpty)
+        // A --company pattern that matches nothing is not "no changes".
+        error = #expect(throws: WorkflowError.self) { try ws.apply { $0.companies = ["omega*"] } }
+        guard case .stopped(let none, let hint)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(none.hasPrefix("no company matches omega*") && hint?.contains("wildcards") == true)
+    }
+
+    @Test func safetyLimitsAreTypedAndForceable() throws {
+        let ws = try Workspace()
+        _ = try ws.apply()
+        try FileManager.default.removeItem(at: ws.root.appendingPathComponent("companies/alpha.yaml"))
+        try FileManager.default.removeItem(at: ws.root.appendingPathComponent("companies/beta.yaml"))
+        let error = #expect(throws: WorkflowError.self) { try ws.apply { $0.prune = true } }
+        guard case .overSafetyLimit(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("delete 2 companies, over safety.max_deletes 1"))
+        #expect(try ws.revisions().count == 4)
+        let forced = try ws.apply { $0.prune = true; $0.force = true }
+        #expect(forced.plan.count(.delete) == 2)
+        #expect(try ws.revisions() == ["gamma": 1, "delta": 1])
+    }
+
+    /// A probe failure is `.probeFailed` (exit 3) and writes nothing;
+    /// `skipFailed` writes the others and names who was left out.
+    @Test func probeGateStopsOrLeavesOut() throws {
+        let ws = try Workspace()
+        _ = try ws.apply()
+        // gamma now points at a port where nothing listens; alpha changes only its name.
+        try ws.edit("companies/gamma.yaml", "host: smtp.gamma.example.test", "host: 127.0.0.1")
+        try ws.edit("companies/gamma.yaml", "port: 587", "port: 1")
+        try ws.edit("companies/alpha.yaml", "name: Alpha Inc", "name: Alpha Ltd")
+        let error = #expect(throws: WorkflowError.self) { try ws.apply { $0.noProbe = false } }
+        guard case .probeFailed(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.hasPrefix("1 company failed the probe or the DNS checks (gamma)"))
+        #expect(error?.exitCode == 3)
+        #expect(try ws.revisions() == ["alpha": 1, "beta": 1, "gamma": 1, "delta": 1])
+        var probed: ProbeOutcome?
+        var request = ApplyRequest(input: ws.input, actor: "test")
+        request.skipFailed = true
+        var hooks = WorkflowHooks()
+        hooks.probed = { probed = $0 }
+        let partial = try ApplyWorkflow.fresh(request, hooks: hooks)
+        #expect(partial.leftOut == ["gamma"])
+        #expect(probed?.results.first { $0.company == "gamma" }?.failure?.kind == .refused)
+        #expect(try ws.revisions()["alpha"] == 2 && ws.revisions()["gamma"] == 1)
+    }
+
+    /// A saved plan is applied only as the store and files still are.
+    @Test func savedPlansApplyOnceAndRefuseWhenStale() throws {
+        let ws = try Workspace()
+        let file = ws.root.appendingPathComponent("plan.json").path
+        var request = PlanRequest(input: ws.input)
+        request.out = file
+        _ = try PlanWorkflow.run(request)
+        var apply = ApplyRequest(input: ws.input, actor: "test")
+        apply.noProbe = true
+        let outcome = try ApplyWorkflow.saved(file: file, label: "plan.json", apply)
+        #expect(outcome.revision == 1 && outcome.plan.count(.add) == 4)
+        let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.saved(file: file, label: "plan.json", apply) }
+        guard case .stopped(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.hasPrefix("stale plan: company alpha no longer needs the change"), "\(message)")
+        #expect(try ws.revisions().values.allSatisfy { $0 == 1 })
+    }
+}
