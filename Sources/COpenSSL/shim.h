@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <openssl/pem.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/crypto.h>
 
 /// Encrypts `plain` with AES-256-GCM. `key` is 32 bytes, `iv` 12 bytes; writes

@@ -1,3 +1,4 @@
+import Foundation
 /// How probes run: bounds per endpoint and for the whole run.
 public struct ProbeOptions: Sendable {
     public var timeoutMilliseconds: Int
@@ -39,11 +40,23 @@ public struct ProbeOptions: Sendable {
         ]
         for (name, keyPath) in overrides {
             guard let value = environment[name], !value.isEmpty else { continue }
-            let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
-            guard value.hasPrefix("https://") || loopback.contains(where: { value.hasPrefix($0) }) else {
-                throw InvalidBase(description: "\(name) must be an https URL (plain http is allowed only to 127.0.0.1)")
+            guard Self.isAllowedBase(value) else {
+                throw InvalidBase(description: "\(name) must be an https URL (plain http is allowed only to 127.0.0.1), without a user or password")
             }
             self[keyPath: keyPath] = value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
+    }
+
+    /// https anywhere; http only when the host is exactly the loopback
+    /// address. Parsed, not prefix-matched: `http://127.0.0.1:@evil/`
+    /// names the host `evil`. No user part in either.
+    static func isAllowedBase(_ value: String) -> Bool {
+        guard let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(),
+              !host.isEmpty, url.user == nil, url.password == nil, !value.contains("@") else { return false }
+        switch scheme {
+        case "https": return true
+        case "http": return ["127.0.0.1", "localhost", "[::1]", "::1"].contains(host)
+        default: return false
         }
     }
 }

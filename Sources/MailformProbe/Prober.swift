@@ -26,8 +26,13 @@ public struct Prober: Sendable {
                 smtpResults[i] = Self.internalFailure(target.company, target.path, "\(target.server.host):\(target.server.port)", target.location)
                 continue
             }
-            SMTPProbe.configure(transfer, target, options)
-            jobs.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(target, options)) { t, code in
+            // One deadline per endpoint: the token's time counts against it.
+            // The probe itself never sends (see `sendTests` for --send-test).
+            var budget = options
+            budget.sendTestTo = nil
+            if let ms = target.tokenMilliseconds { budget.timeoutMilliseconds = max(1, options.timeoutMilliseconds - ms) }
+            SMTPProbe.configure(transfer, target, budget)
+            jobs.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(target, budget)) { t, code in
                 var result = SMTPProbe.classify(t, code, target)
                 if let ms = target.tokenMilliseconds { result.stages.insert((.token, ms), at: 0) }
                 smtpResults[i] = result
@@ -102,9 +107,10 @@ public struct Prober: Sendable {
         MultiDriver(concurrency: options.concurrency).run(diagnoses)
 
         // Fail closed: an endpoint without a result failed, it did not pass.
-        let results = smtpResults.enumerated().map { i, result in
+        var results = smtpResults.enumerated().map { i, result in
             result ?? Self.internalFailure(smtp[i].company, smtp[i].path, "\(smtp[i].server.host):\(smtp[i].server.port)", smtp[i].location)
         }
+        if options.sendTestTo != nil { sendTests(smtp, &results) }
         var mailgunResults: [ProbeResult] = []
         for target in mailgun {
             if !target.sendCredentials {
@@ -143,6 +149,31 @@ public struct Prober: Sendable {
             MultiDriver(concurrency: options.concurrency).run(sends)
         }
         return results + mailgunResults
+    }
+
+    /// `--send-test`: one message through each endpoint whose probe passed —
+    /// the probe proved that it signs in with its method (a server that
+    /// offers no AUTH, or not XOAUTH2, gets no message sent unauthenticated,
+    /// which libcurl would otherwise do).
+    func sendTests(_ smtp: [SMTPTarget], _ results: inout [ProbeResult]) {
+        var jobs: [MultiDriver.Job] = []
+        var outcomes: [Int: ProbeResult] = [:]
+        for (i, target) in smtp.enumerated() where results[i].ok && (target.server.auth == .none || target.sendCredentials) {
+            guard let transfer = CurlTransfer() else { continue }
+            SMTPProbe.configure(transfer, target, options)
+            jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in outcomes[i] = SMTPProbe.classify(t, code, target) })
+        }
+        MultiDriver(concurrency: options.concurrency).run(jobs)
+        for (i, sent) in outcomes.sorted(by: { $0.key < $1.key }) {
+            if let stage = sent.stages.first(where: { $0.stage == .send }) {
+                results[i].stages.append(stage)
+                results[i].notes += sent.notes.filter { $0.hasPrefix("test message accepted") }
+            } else {
+                results[i].failure = sent.failure.map { ProbeFailure(kind: $0.kind, stage: .send, message: "the test message was not sent: \($0.message)", hint: $0.hint, field: $0.field) }
+                    ?? ProbeFailure(kind: .other, stage: .send, message: "the server did not accept the test message", hint: "check sender.email and the server's relay rules")
+            }
+            results[i].transcript += ["--- second connection: the test message ---"] + sent.transcript
+        }
     }
 
     /// The session mailform speaks itself after libcurl connected; none for

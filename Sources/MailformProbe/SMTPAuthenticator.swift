@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchema
 import MailformCore
 
 /// How the probe speaks AUTH for one auth method (`SMTPAuthScheme` is the
@@ -116,11 +117,25 @@ struct XOAUTH2Authenticator: SMTPAuthenticator {
         return .send("AUTH XOAUTH2 \(line)\r\n", verb: "AUTH")
     }
 
+    /// Gmail's error challenge is JSON (`{"status":"400","schemes":"Bearer",
+    /// "scope":"https://mail.google.com/"}`): only those three fields are
+    /// shown, as printable words — a server that echoes the AUTH string
+    /// (token included) in its challenge gets nothing printed.
+    static func challengeSummary(_ bytes: [UInt8]) -> String {
+        guard let node = try? JSONParser.parse(bytes: bytes), case .object = node.value else { return "" }
+        let parts = ["status", "schemes", "scope"].compactMap { key -> String? in
+            guard let value = node[key]?.value.stringValue, !value.isEmpty, value.utf8.count <= 100,
+                  value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else { return nil }
+            return "\(key) \(value)"
+        }
+        return parts.joined(separator: ", ")
+    }
+
     mutating func respond(to reply: (code: Int, text: String), _ t: CurlTransfer) -> AuthStep {
         if reply.code == 334 && challenge == nil {
             // Gmail's error challenge: base64 JSON {"status":"400",...}; the empty line asks for the final reply.
             let encoded = reply.text.dropFirst(4).trimmingCharacters(in: .whitespaces)
-            challenge = Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            challenge = Self.challengeSummary(Data(base64Encoded: encoded).map { [UInt8]($0) } ?? [])
             return .send("\r\n", verb: "(credentials)")
         }
         let said = t.redact(reply.text)
@@ -131,7 +146,7 @@ struct XOAUTH2Authenticator: SMTPAuthenticator {
                                         hint: "turn SMTP AUTH on for \(user) (Exchange admin center → the mailbox → Email apps → Authenticated SMTP, or Set-CASMailbox -SmtpClientAuthenticationDisabled $false)",
                                         field: "\(f).username"))
         }
-        let detail = challenge.map { " (\(SafeText.escape(String($0.prefix(160)))))" } ?? ""
+        let detail = challenge.map { $0.isEmpty ? "" : " (\($0))" } ?? ""
         let hint = provider == .microsoft
             ? "the token is valid but Exchange Online refused it for \(user): register the app's service principal in Exchange Online (New-ServicePrincipal) and grant it FullAccess or SendAs on the mailbox (Add-MailboxPermission), with the SMTP.SendAsApp permission consented; check \(f).username"
             : provider == .google

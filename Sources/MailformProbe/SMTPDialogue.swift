@@ -74,12 +74,14 @@ final class SMTPDialogue {
         authenticator = target.sendCredentials ? SMTPAuthenticators.make(for: target) : nil
         let wantsAuth = authenticator != nil
         let f = target.path
+        // What to remove for an anonymous relay: the method's own settings.
+        let credentials = s.auth == .oauth2 ? "\(f).username, \(f).auth and \(f).oauth2" : "\(f).username and \(f).password"
 
         if !s.ssl && s.starttls == .required && !tlsUp {
             // Neither TLS nor AUTH: say so once, instead of two hints that send the user in a circle.
             if wantsAuth && !offersAuth {
                 fail(t, .starttlsNotOffered, stage: .tls, "the server offers neither STARTTLS nor AUTH: it is a plain relay, so the credentials cannot be used",
-                     hint: "for an anonymous on-premise relay, remove \(f).username and \(f).password and set \(f).starttls: off; else use the account's submission port (587 with STARTTLS, or 465 with ssl: true)",
+                     hint: "for an anonymous on-premise relay, remove \(credentials) and set \(f).starttls: off; else use the account's submission port (587 with STARTTLS, or 465 with ssl: true)",
                      field: "\(f).port")
             } else {
                 fail(t, .starttlsNotOffered, stage: .tls, "the server does not offer STARTTLS",
@@ -92,14 +94,14 @@ final class SMTPDialogue {
         guard offersAuth else {
             if tlsUp || s.ssl {
                 fail(t, .authNotOffered, stage: .auth, "the server offers no AUTH, so the credentials cannot be used",
-                     hint: "check that \(s.host):\(s.port) is the submission port of the account, or remove \(f).username and \(f).password for an anonymous relay",
+                     hint: "check that \(s.host):\(s.port) is the submission port of the account, or remove \(credentials) for an anonymous relay",
                      field: "\(f).port")
             } else {
                 fail(t, .authNotOffered, stage: .auth,
                      "the server offers no AUTH on this unencrypted connection\(s.starttls == .off ? "" : ", and no STARTTLS either")",
                      hint: s.starttls == .off
-                        ? "set \(f).starttls: required (servers offer AUTH only after TLS), or remove \(f).username and \(f).password for an anonymous relay"
-                        : "for an anonymous on-premise relay, remove \(f).username and \(f).password; else use the account's submission port",
+                        ? "set \(f).starttls: required (servers offer AUTH only after TLS), or remove \(credentials) for an anonymous relay"
+                        : "for an anonymous on-premise relay, remove \(credentials); else use the account's submission port",
                      field: s.starttls == .off ? "\(f).starttls" : "\(f).username")
             }
             return quit(t)

@@ -62,6 +62,8 @@ enum SMTPProbe {
         } else if options.sendTestTo != nil, target.sendCredentials, let user = s.username, let token = target.oauth2Token {
             t.set(CURLOPT_USERNAME, user)
             token.withRevealedBytes { t.setSecret(CURLOPT_XOAUTH2_BEARER, $0) }
+            // Only XOAUTH2: never libcurl's fallback to PLAIN with an empty password.
+            t.set(CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2")
         } else if target.sendCredentials {
             // Not given to libcurl, only to the redaction of server replies.
             for (_, secret) in s.orderedSecrets { secret.withRevealedBytes { t.addRedaction($0) } }
@@ -178,7 +180,7 @@ enum SMTPProbe {
             return result
         }
         if t.plainTextAuth && authOK {
-            result.warnings.append("the password crossed the network in plain text: the server offered no TLS before AUTH")
+            result.warnings.append("the \(s.auth == .oauth2 ? "OAuth2 token" : "password") crossed the network in plain text: the server offered no TLS before AUTH")
         }
         let wantsAuth = target.sendCredentials && SMTPAuthenticators.make(for: target) != nil
         if wantsAuth && !authOK {

@@ -25,6 +25,13 @@ struct ProbeUnitTests {
             try options.applyEndpointOverrides(["MAILFORM_MAILGUN_EU_URL": "http://evil.example.net"])
         }
         try options.applyEndpointOverrides(["MAILFORM_MAILGUN_EU_URL": "https://mailgun-proxy.example.net"])
+        // Parsed, not prefix-matched: these name another host, or carry a user (issue 12 review).
+        for sneaky in ["http://127.0.0.1:@127.0.0.2:47003/ms", "http://localhost:x@127.0.0.2/ms", "http://127.0.0.1.evil.example/",
+                       "https://user:pw@login.example.net", "ftp://127.0.0.1/", "http://[::1]@evil.example/"] {
+            #expect(throws: ProbeOptions.InvalidBase.self, "\(sneaky)") { try options.applyEndpointOverrides(["MAILFORM_OAUTH_MICROSOFT_URL": sneaky]) }
+        }
+        try options.applyEndpointOverrides(["MAILFORM_OAUTH_GOOGLE_URL": "http://127.0.0.1:8081/google", "MAILFORM_OAUTH_MICROSOFT_URL": "http://localhost/ms"])
+        #expect(options.oauthGoogleBase == "http://127.0.0.1:8081/google" && options.oauthMicrosoftBase == "http://localhost/ms")
         #expect(options.mailgunEUBase == "https://mailgun-proxy.example.net")
     }
 

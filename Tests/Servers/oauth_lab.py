@@ -15,8 +15,8 @@ behind):
    "generic": {"client_id", "client_secret"}}
 
 With BASE_PORT the token HTTP server listens on BASE_PORT and the SMTP servers
-on BASE_PORT+1 .. BASE_PORT+5 in this order: xoauth2_microsoft,
-xoauth2_google, basic_disabled, basic_disabled_tenant, basic_not_supported.
+on BASE_PORT+1 .. BASE_PORT+6 in this order: xoauth2_microsoft,
+xoauth2_google, basic_disabled, basic_disabled_tenant, basic_not_supported, xoauth2_echo (hostile: echoes the AUTH string in a 334).
 Without it every listener takes a free port.
 
 Token endpoints (ThreadingHTTPServer), answering like the real services:
@@ -29,7 +29,8 @@ Token endpoints (ThreadingHTTPServer), answering like the real services:
   POST {google_url}/token   Google, jwt-bearer grant with an RS256 assertion
       signed by STATE_DIR/google-sa.json (written at start, Google's
       service-account key format). STATE_DIR/google-sa-other.json has the same
-      client_email but a key the endpoint does not know (signature fails).
+      client_email but a key the endpoint does not know (signature fails);
+      STATE_DIR/google-sa-encrypted.json holds the right key, encrypted.
       Only sub mailer@google.example.test is delegated; a missing sub or any
       other sub or scope than https://mail.google.com/ -> 401 unauthorized_client.
   POST {generic_token_url}   RFC 6749 client_credentials (form fields or HTTP
@@ -270,9 +271,9 @@ def microsoft_token(tenant, client):
 
 # ---------------------------------------------------------------- Google service account
 
-def google_key_file(name, key, token_uri, google_url):
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+def google_key_file(name, key, token_uri, google_url, passphrase=None):
+    encryption = serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
     data = {
         "type": "service_account",
         "project_id": GOOGLE_PROJECT,
@@ -338,7 +339,25 @@ def token_handler(google_key, google_key_id, google_token_uri):
                 return self.google()
             if path == "/generic/token":
                 return self.generic()
+            if len(parts) == 3 and parts[0] == "hostile" and parts[2] == "token":
+                return self.hostile(parts[1])
             self.send_json(404, {"error": "not_found"})
+
+        # A hostile token endpoint (leak tests) -------------------------------
+        def hostile(self, mode):
+            """Replies that try to get the request's secrets printed: the
+            whole form body as the error code (echo-error), the client secret
+            in the description (echo-desc), or the secret just past 230
+            characters, where a cut at 240 would keep its start (straddle)."""
+            length = int(self.headers.get("Content-Length") or "0")
+            body = self.rfile.read(length).decode("utf-8", "replace")
+            secret = urllib.parse.parse_qs(body).get("client_secret", [""])[0]
+            append(TOKEN_LOG, f"hostile {field(mode)} - 400")
+            if mode == "echo-error":
+                return self.send_json(400, {"error": body})
+            if mode == "echo-desc":
+                return self.send_json(400, {"error": "invalid_client", "error_description": "bad secret " + secret})
+            return self.send_json(400, {"error": "invalid_client", "error_description": "x" * 230 + secret})
 
         # Microsoft Entra ID ------------------------------------------------
         def microsoft(self, tenant):
@@ -539,6 +558,9 @@ KINDS = {
     "basic_disabled": ("LOGIN XOAUTH2", MS_BASIC_DISABLED, {"microsoft", "generic"}, MS_OK),
     "basic_disabled_tenant": ("LOGIN XOAUTH2", MS_TENANT_DISABLED, {"microsoft", "generic"}, MS_TENANT_DISABLED),
     "basic_not_supported": ("LOGIN XOAUTH2", MS_NOT_SUPPORTED, {"microsoft", "generic"}, MS_OK),
+    # Hostile: answers XOAUTH2 with a 334 challenge that echoes the client's
+    # decoded AUTH string (token included), then 535 (leak tests).
+    "xoauth2_echo": ("LOGIN XOAUTH2", MS_BASIC_DISABLED, {"microsoft", "generic"}, MS_OK),
 }
 
 
@@ -642,6 +664,9 @@ class LabSMTP(SMTP):
                 user = part[5:]
             elif part.lower().startswith("auth=bearer "):
                 token = part[12:].strip()
+        if self.name == "xoauth2_echo":
+            await self.read_response(base64.b64encode(data.encode()).decode())
+            return user, "535 5.7.8 no"
         if token and user and TOKENS.allows(token, user, self.providers):
             return user, self.token_ok
         if self.google:
@@ -677,6 +702,8 @@ def main():
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     sa_path, sa = google_key_file("google-sa.json", google_key, google_token_uri, google_url)
     other_path, _ = google_key_file("google-sa-other.json", other_key, google_token_uri, google_url)
+    # The same key, encrypted: a probe must refuse it, never prompt for a passphrase.
+    google_key_file("google-sa-encrypted.json", google_key, google_token_uri, google_url, passphrase=b"lab-passphrase")
     http.RequestHandlerClass = token_handler(google_key, sa["private_key_id"], google_token_uri)
     threading.Thread(target=http.serve_forever, daemon=True).start()
 

@@ -86,5 +86,8 @@ public struct ResolvedSecret: Sendable {
 /// The keys whose values are secrets. A value written there is never quoted
 /// back in any message, even when it is a literal or malformed.
 public enum SecretFields {
-    public static let keys: Set<String> = ["password", "api_key"]
+    /// The last key of every secret field: the server's (from `SMTPServerShape`:
+    /// `password`, `client_secret`, `service_account_key`) and Mailgun's `api_key`.
+    public static let keys: Set<String> = Set(SMTPServerShape.secretKeys.compactMap { $0.split(separator: ".").last.map(String.init) })
+        .union(["api_key"])
 }

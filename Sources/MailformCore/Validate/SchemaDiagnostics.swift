@@ -35,9 +35,13 @@ struct SchemaDiagnostics {
         return false
     }
 
+    /// A key that may not be there at all (unknown, or not with these
+    /// settings): its value is not the problem.
     func isUnknownKey(_ violation: Violation) -> Bool {
-        if case .unknownProperty = violation.kind { return true }
-        return false
+        switch violation.kind {
+        case .unknownProperty, .falseSchema: return true
+        default: return false
+        }
     }
 
     func hint(for violation: Violation, companyID: String?) -> String? {
@@ -89,8 +93,11 @@ struct SchemaDiagnostics {
         let key = violation.subject
         // An id that is not valid (it has its own error) names no variable or file.
         let id = companyID.flatMap { Self.isPlainID($0) ? $0 : nil } ?? "company"
-        let kind = key == "api_key" ? "MAILGUN_KEY" : "SMTP_PASSWORD"
-        let fileName = "\(id)-\(key == "api_key" ? "mailgun" : "smtp").txt"
+        // The server's secrets are named like `export` names them (SMTPServerShape).
+        let serverSuffix = SMTPServerShape.fields.first { $0.isSecret && $0.key.split(separator: ".").last.map(String.init) == key }?.envSuffix
+        let kind = key == "api_key" ? "MAILGUN_KEY" : "SMTP_" + (serverSuffix ?? "PASSWORD")
+        let fileName = key == "api_key" ? "\(id)-mailgun.txt" : key == "password" ? "\(id)-smtp.txt"
+            : key == "service_account_key" ? "\(id)-google-sa.json" : "\(id)-\(key.replacingOccurrences(of: "_", with: "-")).txt"
         var reference = "secrets/" + fileName
         if let secretsFolder, let file = files.absolutePath(of: violation.mark) {
             let relative = Paths.relative(secretsFolder + "/" + fileName, from: Paths.directory(of: file))

@@ -78,7 +78,13 @@ enum ServiceAccountAssertion {
             throw Failure(message: "cannot be read (out of memory)")
         }
         defer { BIO_free(bio) }
-        guard let pkey = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+        // Never OpenSSL's own passphrase prompt: it would wait on the terminal.
+        let noPassphrase: @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = { _, _, _, _ in 0 }
+        guard let pkey = PEM_read_bio_PrivateKey(bio, nil, noPassphrase, nil) else {
+            ERR_clear_error()
+            if String(decoding: pem, as: UTF8.self).contains("ENCRYPTED") {
+                throw Failure(message: "holds an encrypted private_key (Google's JSON keys are not encrypted; download a new key)")
+            }
             throw Failure(message: "holds a private_key OpenSSL cannot read (not a PEM private key)")
         }
         defer { EVP_PKEY_free(pkey) }

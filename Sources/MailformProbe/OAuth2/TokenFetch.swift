@@ -25,6 +25,9 @@ enum TokenFetch {
     struct Request {
         var client: Client
         var body: Secret
+        /// The secrets inside the body (client secret, assertion), raw and
+        /// form-encoded: a reply that echoes them must not get them printed.
+        var secrets: [Secret] = []
     }
 
     /// The request for a target's server, or the failure that keeps it from being made.
@@ -49,7 +52,7 @@ enum TokenFetch {
             secret.withRevealedBytes { fields.append(("client_secret", $0)) }
             if !scope.isEmpty { fields.append(("scope", Array(scope.utf8))) }
             return .success(Request(client: Client(provider: provider, url: url, clientID: clientID, scope: scope, subject: "",
-                                                   secretDigest: digest(secret)), body: form(fields)))
+                                                   secretDigest: digest(secret)), body: form(fields), secrets: [secret]))
         case .google:
             guard let keySecret = s.secrets["oauth2.service_account_key"] else {
                 return .failure(ProbeFailure(kind: .other, stage: .token, message: "\(f).oauth2.service_account_key is missing",
@@ -62,7 +65,8 @@ enum TokenFetch {
                 var fields = [("grant_type", Array("urn:ietf:params:oauth:grant-type:jwt-bearer".utf8))]
                 assertion.withRevealedBytes { fields.append(("assertion", $0)) }
                 return .success(Request(client: Client(provider: .google, url: url, clientID: key.clientEmail, scope: scope,
-                                                       subject: s.username ?? "", secretDigest: digest(keySecret)), body: form(fields)))
+                                                       subject: s.username ?? "", secretDigest: digest(keySecret)), body: form(fields),
+                                        secrets: [assertion]))
             } catch let failure as ServiceAccountAssertion.Failure {
                 return .failure(ProbeFailure(kind: .oauth2TokenRefused, stage: .token,
                                              message: "the secret behind \(f).oauth2.service_account_key \(failure.message)",
@@ -96,6 +100,12 @@ enum TokenFetch {
     static func configure(_ t: CurlTransfer, _ request: Request, options: ProbeOptions) {
         t.set(CURLOPT_URL, request.client.url)
         request.body.withRevealedBytes { t.setSecret(CURLOPT_COPYPOSTFIELDS, $0) }
+        for secret in request.secrets {
+            secret.withRevealedBytes { bytes in
+                t.addRedaction(bytes)
+                form([("", bytes)]).withRevealedBytes { t.addRedaction(Array($0.dropFirst())) }
+            }
+        }
         t.set(CURLOPT_HTTPHEADER, list: ["Accept: application/json"])
         t.set(CURLOPT_TIMEOUT_MS, options.timeoutMilliseconds)
         t.set(CURLOPT_CONNECTTIMEOUT_MS, options.timeoutMilliseconds)
@@ -108,11 +118,16 @@ enum TokenFetch {
     /// The token, or why there is none. `path` is the server's field path.
     static func outcome(_ t: CurlTransfer, _ code: CURLcode, client: Client, path f: String) -> Result<Secret, ProbeFailure> {
         let host = URL(string: client.url)?.host ?? client.url
-        let where_ = client.provider == .microsoft ? "Microsoft Entra ID" : client.provider == .google ? "Google" : "the token endpoint"
+        let where_ = client.provider == .microsoft ? "Microsoft Entra ID" : client.provider == .google ? "Google" : "the OAuth2 server"
         let base = client.provider == .microsoft ? "MAILFORM_OAUTH_MICROSOFT_URL" : "MAILFORM_OAUTH_GOOGLE_URL"
         let endpointHint = client.provider == .generic
             ? "check \(f).oauth2.token_url, and that the probe may reach it"
             : "check the network path to \(host) (a proxy or firewall?), or \(base) if it is set"
+        if t.bodyOverflow {
+            return .failure(ProbeFailure(kind: .oauth2TokenEndpoint, stage: .token,
+                                         message: "the token endpoint of \(where_) (\(SafeText.escape(host))) answered with more than 256 KiB",
+                                         hint: endpointHint, field: client.provider == .generic ? "\(f).oauth2.token_url" : nil))
+        }
         guard code == CURLE_OK else {
             let detail = t.redact(t.errorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : t.errorMessage)
             return .failure(ProbeFailure(kind: .oauth2TokenEndpoint, stage: .token,
@@ -128,11 +143,16 @@ enum TokenFetch {
         if status == 200, let token = node["access_token"]?.value.stringValue, !token.isEmpty {
             return .success(Secret(token))
         }
-        let error = node["error"]?.value.stringValue ?? ""
-        // The provider's own words, shortened, redacted and escaped.
-        var said = node["error_description"]?.value.stringValue ?? error
+        // The error code is a word (RFC 6749 §5.2); anything else is not shown.
+        let rawError = node["error"]?.value.stringValue ?? ""
+        let error = rawError.utf8.count <= 64 && !rawError.isEmpty
+            && rawError.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2E || $0 == 0x2D })
+            ? rawError : "unreadable error code"
+        // The provider's own words: redacted whole (so a cut cannot keep part
+        // of a secret), then its first line, shortened and escaped.
+        var said = t.redact(node["error_description"]?.value.stringValue ?? error)
         if let cut = said.range(of: "\r\n") ?? said.range(of: "\n") { said = String(said[..<cut.lowerBound]) }
-        said = SafeText.escape(t.redact(String(said.prefix(240))))
+        said = SafeText.escape(String(said.prefix(240)))
         let codes = (node["error_codes"]?.value.elements ?? []).compactMap { n -> Int? in
             if case .integer(let i) = n.value { return i } else { return nil }
         }
