@@ -35,7 +35,8 @@ public struct ProbeTargets: Sendable {
                 target.sender = company.sender.email
                 targets.smtp.append(target)
             }
-            if company.provider == .mailgun, let mailgun = plain.mailgun, wanted?.contains("mailgun") ?? true {
+            if ProviderSchemes.scheme(for: company.provider).endpoint == "mailgun", let mailgun = plain.mailgun,
+               wanted?.contains("mailgun") ?? true {
                 var target = MailgunTarget(company: company.id, domain: mailgun.domain, region: mailgun.region,
                                            apiKey: mailgun.apiKey, location: location(company.id, "mailgun.domain"))
                 target.sender = company.sender.email
@@ -55,7 +56,7 @@ public struct ProbeTargets: Sendable {
             if p.hasPrefix("smtp.") { paths.insert("smtp") }
             if p.hasPrefix("mailgun.") { paths.insert("mailgun") }
             if p.hasPrefix("smtp_pools."), let end = p.range(of: "].") { paths.insert(String(p[..<end.lowerBound]) + "]") }
-            if p == "provider" { paths.formUnion(["smtp", "mailgun"]) }
+            if p == "provider" { paths.formUnion(ProviderSchemes.endpoints) }
         }
         return paths
     }

@@ -78,12 +78,10 @@ extension PolicyRule {
 
 /// Every policy rule, in the order they report.
 public enum Policy {
-    public static let rules: [any PolicyRule] = [
-        SaaSPortRule(), SaaSAuthRule(), SaaSTLSRule(), SaaSProtocolsRule(),
-        TLSExclusiveRule(), LegacyTLSRule(), TrustAllRule(),
-        DSARDomainRule(), MailgunSenderDomainRule(), PoolPurposeRule(), UnusedProviderSettingsRule(),
-        LogoRule(),
-    ] + SMTPAuthSchemes.all.flatMap(\.rules)
+    /// The rules of every provider and auth method, and those of the company as a whole.
+    public static let rules: [any PolicyRule] = ProviderSchemes.all.flatMap(\.rules)
+        + [DSARDomainRule(), PoolPurposeRule(), UnusedProviderSettingsRule(), LogoRule()]
+        + SMTPAuthSchemes.all.flatMap(\.rules)
 
     public static func check(_ context: PolicyContext) -> [Diagnostic] {
         rules.filter { $0.applies(to: context.workspace.mode) }.flatMap { $0.check(context) }

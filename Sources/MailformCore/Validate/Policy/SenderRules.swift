@@ -32,13 +32,11 @@ struct UnusedProviderSettingsRule: PolicyRule {
     func check(_ context: PolicyContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         let provider = context.company.provider
-        if provider != .smtp, context.tree["smtp"] != nil {
-            out.append(warning("smtp settings are ignored because provider is '\(provider.rawValue)'", at: context.location("smtp"),
-                               hint: "remove the smtp: section, or set provider: smtp"))
-        }
-        if provider != .mailgun, context.tree["mailgun"] != nil {
-            out.append(warning("mailgun settings are ignored because provider is '\(provider.rawValue)'", at: context.location("mailgun"),
-                               hint: "remove the mailgun: section, or set provider: mailgun"))
+        // Every other provider's section, as the providers describe them.
+        for scheme in ProviderSchemes.all where scheme.provider != provider {
+            guard let section = scheme.section, context.tree[section] != nil else { continue }
+            out.append(warning("\(section) settings are ignored because provider is '\(provider.rawValue)'", at: context.location(section),
+                               hint: "remove the \(section): section, or set provider: \(scheme.provider.rawValue)"))
         }
         return out
     }
