@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CBuildInfo"),
         .target(
             name: "MailformCore",
-            dependencies: ["CYAML", "JSONSchema"],
+            dependencies: ["CYAML", "JSONSchema", "COpenSSL"],
             resources: [
                 .embedInCode("Schemas/company.schema.json"),
                 .embedInCode("Schemas/workspace.schema.json"),

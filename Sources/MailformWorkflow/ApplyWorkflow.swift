@@ -12,8 +12,9 @@ public struct WorkflowHooks: @unchecked Sendable {
     public var notice: (String) -> Void = { _ in }
     /// A line a quiet run leaves out (`connectivity was not checked`).
     public var info: (String) -> Void = { _ in }
-    /// The plan, before anything else happens to it.
-    public var planned: (Plan) -> Void = { _ in }
+    /// The plan, before anything else happens to it, with its plain text
+    /// (rendered once: it is also what the revision's digest covers).
+    public var planned: (Plan, _ plainText: String) -> Void = { _, _ in }
     /// The probe (and DNS stage) of the changed endpoints.
     public var probed: (ProbeOutcome) -> Void = { _ in }
     /// Probe progress: endpoints done, total.
@@ -81,12 +82,13 @@ public enum ApplyWorkflow {
         let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
         if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
         let plan = try Stages.plan(loaded, opened: opened, companies: request.companies, prune: request.prune, writes: true)
-        hooks.planned(plan)
+        let text = PlanRenderer.text(plan, style: .plain)
+        hooks.planned(plan, text)
         guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
         if !request.force { try Stages.checkSafety(plan, workspace: workspace) }
         if case .ask(let confirm) = request.approval, !confirm(plan) { throw .stopped("apply cancelled; nothing was written") }
         let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map { ($0.id, $0) })
-        let digest = "sha256:" + Digest.sha256Hex(PlanRenderer.text(plan, style: .plain))
+        let digest = "sha256:" + Digest.sha256Hex(text)
         let gated = try probeBeforeWriting(plan, desired: loaded.desired, loaded: result, workspace: workspace, box: opened.box,
                                            request: request, hooks: hooks)
         let revision = try write(gated.plan, desired: desired, expectedStoreID: opened.storeID, digest: digest, opened: opened,
@@ -117,7 +119,7 @@ public enum ApplyWorkflow {
         }
         if !prepared.warnings.isEmpty { hooks.warnings(prepared.warnings) }
         let plan = prepared.plan
-        hooks.planned(plan)
+        hooks.planned(plan, PlanRenderer.text(plan, style: .plain))
         guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
         if !request.force { try Stages.checkSafety(plan, workspace: prepared.workspace) }
         let gated = try probeBeforeWriting(plan, desired: Array(prepared.desired.values), loaded: nil, workspace: prepared.workspace,

@@ -107,8 +107,8 @@ public enum DeliverabilityStage {
 
     /// Where a company's field is written (nil for a saved plan's settings).
     public static func locator(_ loaded: LoadResult?) -> @Sendable (String, String) -> SourceLocation? {
-        let marks = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
+        let companies = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0) }, uniquingKeysWith: { a, _ in a })
         let files = loaded?.files
-        return { company, field in files?.location(marks[company]?[field] ?? marks[company]?["company"]) }
+        return { company, field in files?.location(companies[company]?.mark(field) ?? companies[company]?.mark("company")) }
     }
 }

@@ -26,6 +26,9 @@ public struct PlanOutcome: Sendable {
     public var loaded: Loaded
     /// With `probe`: what the probe and the DNS stage found.
     public var probe: ProbeOutcome?
+    /// The store's companies as the plan read them (its connection is closed:
+    /// SQLite removes its -wal and -shm files only then).
+    public var store: OpenedStore
 }
 
 /// plan: load → resolve → diff against the store, optionally saved (signed)
@@ -46,7 +49,9 @@ public enum PlanWorkflow {
         if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
         let plan = try Stages.plan(loaded, opened: opened, companies: request.companies, prune: request.prune, writes: false)
         if let out = request.out { try save(plan, loaded: loaded, opened: opened, request: request, to: out) }
-        var outcome = PlanOutcome(plan: plan, loaded: loaded)
+        var closed = opened
+        closed.store = nil
+        var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed)
         if request.probe {
             // Credentials go only to endpoints that already hold that same
             // secret in the store (docs/security.md): a pull request cannot

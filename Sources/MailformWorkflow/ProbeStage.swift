@@ -64,9 +64,9 @@ public enum ProbeStage {
     public static func run(_ companies: [Company<ResolvedSecret>], only: [String: Set<String>]?, loaded: LoadResult?,
                            options: ProbeOptions, gate: CredentialGate, box: SecretBox?,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> (results: [ProbeResult], targets: ProbeTargets) {
-        let marks = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
+        let loadedByID = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0) }, uniquingKeysWith: { a, _ in a })
         let targets = ProbeTargets.build(companies, only: only, location: { id, path in
-            loaded?.files.location(marks[id]?[path])
+            loaded?.files.location(loadedByID[id]?.mark(path))
         }, trustedSMTP: { company, server in
             gate.sendsEverywhere || (box.map { gate.allowsSMTP(company: company, server: server, box: $0) } ?? false)
         }, trustedMailgun: { company, settings in
@@ -75,7 +75,7 @@ public enum ProbeStage {
         var results = Prober(options: options).probe(smtp: targets.smtp, mailgun: targets.mailgun, progress: progress)
         // A hint is shown at the line of the field it names (the profile's, when inherited).
         for i in results.indices {
-            if let field = results[i].failure?.field, let location = loaded?.files.location(marks[results[i].company]?[field]) {
+            if let field = results[i].failure?.field, let location = loaded?.files.location(loadedByID[results[i].company]?.mark(field)) {
                 results[i].location = location
             }
         }

@@ -11,6 +11,18 @@ public struct LoadedCompany: Sendable {
     /// Absolute path of the company file.
     public var path: String
     public var source: Int
+
+    /// Where a field is written, or its nearest section that is
+    /// (`smtp.oauth2.tenant` → `smtp.oauth2` → `smtp`): a default is shown at
+    /// the section it belongs to.
+    public func mark(_ path: String) -> Mark? {
+        var key = Substring(path)
+        while true {
+            if let mark = marks[String(key)] { return mark }
+            guard let dot = key.lastIndex(of: ".") else { return nil }
+            key = key[..<dot]
+        }
+    }
 }
 
 /// The result of loading a set of paths: the workspace, the companies that are
@@ -103,13 +115,37 @@ public enum CompanyLoader {
         let companyOwners = Set(firstByID.keys.map(SecretOwner.envForm))
         let owners = companyOwners.union(profiles.names.map(SecretOwner.envForm))
         let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners, companyOwners: companyOwners)
-        companies.removeAll { loaded in
-            let problems = fence.fenceDiagnostics(loaded.company, companyFile: loaded.path, files: files)
-            diagnostics.report(contentsOf: problems)
-            return problems.contains { $0.severity == .error }
+        // Each company's references checked in parallel (the fence is pure),
+        // reported in order.
+        let problems = ProblemSlots(count: companies.count)
+        let checking = companies
+        DispatchQueue.concurrentPerform(iterations: checking.count) { i in
+            problems.set(i, fence.fenceDiagnostics(checking[i].company, companyFile: checking[i].path, files: files))
         }
+        var refused = Set<Int>()
+        for i in companies.indices {
+            let found = problems.get(i)
+            diagnostics.report(contentsOf: found)
+            if found.contains(where: { $0.severity == .error }) { refused.insert(i) }
+        }
+        if !refused.isEmpty { companies = companies.enumerated().filter { !refused.contains($0.offset) }.map(\.element) }
         return LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
                           fileCount: companyPaths.count, files: files, owners: owners, companyOwners: companyOwners)
+    }
+
+    /// One slot per company, each written by exactly one worker of `concurrentPerform`.
+    final class ProblemSlots: @unchecked Sendable {
+        private let buffer: UnsafeMutableBufferPointer<[Diagnostic]>
+        init(count: Int) {
+            buffer = .allocate(capacity: count)
+            buffer.initialize(repeating: [])
+        }
+        deinit {
+            buffer.deinitialize()
+            buffer.deallocate()
+        }
+        func set(_ i: Int, _ value: [Diagnostic]) { buffer[i] = value }
+        func get(_ i: Int) -> [Diagnostic] { buffer[i] }
     }
 
     /// One slot per file, each written by exactly one worker of `concurrentPerform`.
@@ -208,9 +244,13 @@ public enum CompanyLoader {
 
     /// The fields of a server a probe hint may name; an absent one (a
     /// default) points at its server's section.
-    /// Every field of `SMTPServerShape`, and the sections of dotted ones (`oauth2`).
-    static let serverFields = SMTPServerShape.fields.map(\.key)
-        + Set(SMTPServerShape.fields.compactMap { $0.key.split(separator: ".").count > 1 ? String($0.key.split(separator: ".")[0]) : nil }).sorted()
+    /// Every field of `SMTPServerShape`, and the sections of dotted ones
+    /// (`oauth2`), with their keys split once.
+    static let serverFields: [(key: String, parts: [String])] = {
+        let keys = SMTPServerShape.fields.map(\.key)
+            + Set(SMTPServerShape.fields.compactMap { $0.key.split(separator: ".").count > 1 ? String($0.key.split(separator: ".")[0]) : nil }).sorted()
+        return keys.map { ($0, $0.split(separator: ".").map(String.init)) }
+    }()
 
     static func endpointMarks(_ tree: JSONNode, _ company: Company<SecretReference>) -> [String: Mark] {
         var marks: [String: Mark] = [:]
@@ -222,7 +262,15 @@ public enum CompanyLoader {
         marks["provider"] = tree["provider"]?.mark
         func server(_ node: JSONNode?, keyMark: Mark?, _ base: String) {
             guard let node else { return }
-            for field in serverFields { marks["\(base).\(field)"] = SMTPServerShape.child(node, field)?.mark ?? keyMark ?? node.mark }
+            // Only the fields the file writes (a default has no line of its
+            // own): `LoadedCompany.mark(_:)` falls back to the section. A mark
+            // per field of the shape cost 1.6 KB per company.
+            marks[base] = keyMark ?? node.mark
+            for field in serverFields {
+                var child: JSONNode? = node
+                for part in field.parts { child = child?[part] }
+                if let mark = child?.mark { marks[base + "." + field.key] = mark }
+            }
         }
         let smtpKey = tree.value.members?.first { $0.key == "smtp" }?.keyMark
         server(tree["smtp"], keyMark: smtpKey, "smtp")

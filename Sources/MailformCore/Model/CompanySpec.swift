@@ -36,7 +36,10 @@ public struct Identity: Sendable, Equatable {
     }
 
     /// The part after '@', lowercased.
-    public var domain: String { email.split(separator: "@").last.map { $0.lowercased() } ?? "" }
+    public var domain: String {
+        guard let at = email.utf8.lastIndex(of: UInt8(ascii: "@")) else { return email.lowercased() }
+        return String(email[email.utf8.index(after: at)...]).lowercased()
+    }
 }
 
 public struct MailgunSettings<SecretValue: Sendable>: Sendable {

@@ -16,38 +16,93 @@ public struct SecretFingerprint: Hashable, Sendable, Codable {
 import JSONSchema
 
 /// One flattened setting: how it is shown, and what it is compared by.
+///
+/// The typed value is kept; its display, comparison key and JSON are made
+/// only when asked. A plan compares about 40 values per company and shows
+/// only the changed ones: making three strings for each of them was most
+/// of a 100,000-company plan's allocations.
 public struct FieldValue: Sendable, Equatable {
-    /// What a plan shows: `587`, `"smtp.acme.com.br"`, `[TLSv1.2, TLSv1.3]`.
-    /// For a sensitive field this is never the value.
-    public var display: String
-    /// What the diff compares (the fingerprint for secrets, the digest for logo images).
-    public var key: String
+    enum Storage: Sendable, Equatable {
+        case text(String)
+        case int(Int)
+        case bool(Bool)
+        case list([String])
+        case secret(String)
+        /// A value with its own display and key (an image logo, a saved plan's display).
+        case shown(display: String, key: String, json: JSONValue?)
+
+        static func == (lhs: Storage, rhs: Storage) -> Bool {
+            switch (lhs, rhs) {
+            case let (.text(a), .text(b)): a == b
+            case let (.int(a), .int(b)): a == b
+            case let (.bool(a), .bool(b)): a == b
+            case let (.list(a), .list(b)): a == b
+            case let (.secret(a), .secret(b)): a == b
+            case let (.shown(_, a, _), .shown(_, b, _)): a == b
+            default: false
+            }
+        }
+    }
+
+    let storage: Storage
     public var sensitive: Bool
-    /// The typed value for JSON output (`nil` for secrets).
-    public var json: JSONValue?
     /// For a desired secret: the reference it is read through.
     public var reference: String?
 
-    public init(display: String, key: String, sensitive: Bool, json: JSONValue? = nil) {
-        self.display = display
-        self.key = key
+    init(_ storage: Storage, sensitive: Bool = false) {
+        self.storage = storage
         self.sensitive = sensitive
-        self.json = json
     }
 
-    public static func == (lhs: FieldValue, rhs: FieldValue) -> Bool { lhs.key == rhs.key && lhs.sensitive == rhs.sensitive }
+    public init(display: String, key: String, sensitive: Bool, json: JSONValue? = nil) {
+        self.init(.shown(display: display, key: key, json: json), sensitive: sensitive)
+    }
 
-    static func text(_ s: String) -> FieldValue { FieldValue(display: quote(s), key: "s:" + s, sensitive: false, json: .string(s)) }
-    static func int(_ i: Int) -> FieldValue { FieldValue(display: String(i), key: "i:\(i)", sensitive: false, json: .integer(i)) }
-    static func bool(_ b: Bool) -> FieldValue {
-        FieldValue(display: b ? "true" : "false", key: b ? "b:1" : "b:0", sensitive: false, json: .bool(b))
+    /// What a plan shows: `587`, `"smtp.acme.com.br"`, `[TLSv1.2, TLSv1.3]`.
+    /// For a sensitive field this is never the value.
+    public var display: String {
+        switch storage {
+        case .text(let s): Self.quote(s)
+        case .int(let i): String(i)
+        case .bool(let b): b ? "true" : "false"
+        case .list(let items): "[" + items.joined(separator: ", ") + "]"
+        case .secret: "(sensitive value)"
+        case .shown(let display, _, _): display
+        }
     }
-    static func list(_ items: [String]) -> FieldValue {
-        FieldValue(display: "[" + items.joined(separator: ", ") + "]", key: "l:" + items.joined(separator: "\u{1F}"), sensitive: false,
-                   json: .array(items.map { JSONNode(.string($0)) }))
+
+    /// What the diff compares (the fingerprint for secrets, the digest for logo images).
+    public var key: String {
+        switch storage {
+        case .text(let s): "s:" + s
+        case .int(let i): "i:\(i)"
+        case .bool(let b): b ? "b:1" : "b:0"
+        case .list(let items): "l:" + items.joined(separator: "\u{1F}")
+        case .secret(let hex): "f:" + hex
+        case .shown(_, let key, _): key
+        }
     }
+
+    /// The typed value for JSON output (`nil` for secrets).
+    public var json: JSONValue? {
+        switch storage {
+        case .text(let s): .string(s)
+        case .int(let i): .integer(i)
+        case .bool(let b): .bool(b)
+        case .list(let items): .array(items.map { JSONNode(.string($0)) })
+        case .secret: nil
+        case .shown(_, _, let json): json
+        }
+    }
+
+    public static func == (lhs: FieldValue, rhs: FieldValue) -> Bool { lhs.sensitive == rhs.sensitive && lhs.storage == rhs.storage }
+
+    static func text(_ s: String) -> FieldValue { FieldValue(.text(s)) }
+    static func int(_ i: Int) -> FieldValue { FieldValue(.int(i)) }
+    static func bool(_ b: Bool) -> FieldValue { FieldValue(.bool(b)) }
+    static func list(_ items: [String]) -> FieldValue { FieldValue(.list(items)) }
     static func secret(_ fingerprint: SecretFingerprint) -> FieldValue {
-        var value = FieldValue(display: "(sensitive value)", key: "f:" + fingerprint.hex, sensitive: true)
+        var value = FieldValue(.secret(fingerprint.hex), sensitive: true)
         value.reference = fingerprint.reference
         return value
     }
@@ -73,6 +128,11 @@ public struct FieldValue: Sendable, Equatable {
 /// walk over two lists and plans read the same way every time.
 public enum FieldFlattener {
     public static func flatten(_ c: Company<SecretFingerprint>) -> [(path: String, value: FieldValue)] {
+        flatten(c, fingerprint: { $0 })
+    }
+
+    /// The same for any secret type that carries a fingerprint (the store's).
+    public static func flatten<S>(_ c: Company<S>, fingerprint: (S) -> SecretFingerprint) -> [(path: String, value: FieldValue)] {
         var out: [(String, FieldValue)] = []
         func add(_ path: String, _ value: FieldValue?) { if let value { out.append((path, value)) } }
         add("name", c.name.map(FieldValue.text))
@@ -90,23 +150,20 @@ public enum FieldFlattener {
         add("dsar_sender.email", c.dsarSender.map { .text($0.email) })
         add("dsar_sender.name", c.dsarSender?.name.map(FieldValue.text))
         add("provider", .text(c.provider.rawValue))
-        if let smtp = c.smtp { server("smtp", smtp, &out) }
+        if let smtp = c.smtp { SMTPServerShape.flatten("smtp", smtp, fingerprint: fingerprint, into: &out) }
         if let mailgun = c.mailgun {
             add("mailgun.domain", .text(mailgun.domain))
-            add("mailgun.api_key", .secret(mailgun.apiKey))
+            add("mailgun.api_key", .secret(fingerprint(mailgun.apiKey)))
             add("mailgun.region", .text(mailgun.region.rawValue))
         }
         for pool in c.pools.sorted(by: { $0.name < $1.name }) {
             let base = "smtp_pools.\(pool.name)"
             add("\(base).use_for", .list(pool.useFor.map(\.rawValue)))
             add("\(base).strategy", .text(pool.strategy.rawValue))
-            for (i, s) in pool.servers.enumerated() { server("\(base).servers[\(i)]", s, &out) }
+            for (i, s) in pool.servers.enumerated() { SMTPServerShape.flatten("\(base).servers[\(i)]", s, fingerprint: fingerprint, into: &out) }
         }
         add("probe", c.probeDisabledReason.map { .text("off: " + $0) })
         return out
     }
 
-    static func server(_ base: String, _ s: SMTPServer<SecretFingerprint>, _ out: inout [(String, FieldValue)]) {
-        SMTPServerShape.flatten(base, s, into: &out)
-    }
 }

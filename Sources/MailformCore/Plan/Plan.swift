@@ -57,12 +57,20 @@ public struct Plan: Sendable {
 
 /// Compares desired settings (files) with current ones (store), field by field.
 public enum Differ {
+    /// A company as the store holds it: its name, revision, and its fields,
+    /// flattened only when the diff gets to it (in parallel, and without a
+    /// fingerprinted copy of every company of the store first).
     public struct Current: Sendable {
-        public var company: Company<SecretFingerprint>
+        public var name: String?
         public var revision: Int
+        public var flattened: @Sendable () -> [(path: String, value: FieldValue)]
         public init(company: Company<SecretFingerprint>, revision: Int) {
-            self.company = company
+            self.init(name: company.name, revision: revision, flattened: { FieldFlattener.flatten(company) })
+        }
+        public init(name: String?, revision: Int, flattened: @escaping @Sendable () -> [(path: String, value: FieldValue)]) {
+            self.name = name
             self.revision = revision
+            self.flattened = flattened
         }
     }
 
@@ -75,11 +83,15 @@ public enum Differ {
         var unchanged = 0
         var base: [String: Int] = [:]
         let desiredIDs = Set(desired.map(\.id))
-        for company in desired.sorted(by: { $0.id < $1.id }) where scope?(company.id) ?? true {
+        let planned = desired.filter { scope?($0.id) ?? true }.sorted { $0.id < $1.id }
+        // Each company's fields are compared in parallel (flattening is most of the work).
+        let fieldChanges = Parallel.map(planned.count) { i in
+            diffFields(current: current[planned[i].id].map { $0.flattened() } ?? [],
+                       desired: FieldFlattener.flatten(planned[i]))
+        }
+        for (company, fields) in zip(planned, fieldChanges) {
             let existing = current[company.id]
             base[company.id] = existing?.revision ?? 0
-            let fields = diffFields(current: existing.map { FieldFlattener.flatten($0.company) } ?? [],
-                                    desired: FieldFlattener.flatten(company))
             if existing == nil {
                 changes.append(CompanyChange(id: company.id, name: company.name, action: .add, fields: fields, baseRevision: 0))
             } else if !fields.isEmpty {
@@ -92,8 +104,8 @@ public enum Differ {
         for (id, existing) in current.sorted(by: { $0.key < $1.key }) where !desiredIDs.contains(id) && (scope?(id) ?? true) {
             if prune {
                 base[id] = existing.revision
-                changes.append(CompanyChange(id: id, name: existing.company.name, action: .delete,
-                                             fields: diffFields(current: FieldFlattener.flatten(existing.company), desired: []),
+                changes.append(CompanyChange(id: id, name: existing.name, action: .delete,
+                                             fields: diffFields(current: existing.flattened(), desired: []),
                                              baseRevision: existing.revision))
             } else {
                 unmanaged.append(id)

@@ -16,8 +16,9 @@ public struct Resolver: Sendable {
     }
 
     public func resolve(_ loaded: [LoadedCompany], diagnostics: inout DiagnosticCollector) -> [Company<ResolvedSecret>] {
-        var result: [Company<ResolvedSecret>] = []
-        for entry in loaded {
+        // Companies are resolved in parallel, reported in order.
+        let outcomes = Parallel.map(loaded.count) { i -> (Company<ResolvedSecret>, [Diagnostic]) in
+            let entry = loaded[i]
             var problems: [Diagnostic] = []
             let resolved = entry.company.map { reference -> ResolvedSecret in
                 let origin = files.absolutePath(of: reference.mark) ?? entry.path
@@ -31,6 +32,10 @@ public struct Resolver: Sendable {
                     return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin)
                 }
             }
+            return (resolved, problems)
+        }
+        var result: [Company<ResolvedSecret>] = []
+        for (resolved, problems) in outcomes {
             if problems.isEmpty { result.append(resolved) } else { diagnostics.report(contentsOf: problems) }
         }
         return result

@@ -8,6 +8,14 @@ public enum Paths {
     /// file system: symbolic links are resolved only where fences need it (`real`).
     public static func absolute(_ path: String, relativeTo base: String = currentDirectory) -> String {
         let joined = path.hasPrefix("/") ? path : base + "/" + path
+        // Already normal (no "//", no "." or ".." part, no trailing "/"): most
+        // paths are, and this runs for every reference of 100,000 files.
+        var previous: UInt8 = 0, normal = true
+        for b in joined.utf8 {
+            if previous == 0x2F && (b == 0x2F || b == 0x2E) { normal = false; break }
+            previous = b
+        }
+        if normal && (previous != 0x2F || joined.utf8.count == 1) { return joined }
         var parts: [Substring] = []
         for part in joined.split(separator: "/", omittingEmptySubsequences: true) {
             if part == "." { continue }

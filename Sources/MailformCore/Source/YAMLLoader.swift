@@ -383,8 +383,8 @@ enum ScalarResolution {
 
     /// `0587`: an integer with a leading zero, ambiguous between YAML versions.
     static func hasLeadingZero(_ text: String) -> Bool {
-        var digits = Substring(text)
-        if digits.hasPrefix("-") || digits.hasPrefix("+") { digits = digits.dropFirst() }
-        return digits.count > 1 && digits.hasPrefix("0") && digits.utf8.allSatisfy { (0x30...0x39).contains($0) }
+        var digits = Substring(text).utf8
+        if let first = digits.first, first == 0x2D || first == 0x2B { digits = digits.dropFirst() }
+        return digits.count > 1 && digits.first == 0x30 && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 }

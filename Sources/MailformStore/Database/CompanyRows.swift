@@ -85,8 +85,9 @@ enum CompanyRows {
     // MARK: Writing
 
     /// Replaces every row of a company. `revision` is the company's new revision.
-    static func write(_ company: Company<StoredSecret>, revision: Int, storeRevision: Int64, at time: String, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [company.id])
+    static func write(_ company: Company<StoredSecret>, revision: Int, storeRevision: Int64, at time: String, replacing: Bool = true,
+                      _ db: Database) throws {
+        if replacing { try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [company.id]) }
         var logoURL: String?, logoName: String?, logoType: String?, logoData: Data?, logoSHA: String?
         switch company.logo {
         case .url(let url)?: logoURL = url

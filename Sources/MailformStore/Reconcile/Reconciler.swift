@@ -66,14 +66,19 @@ public enum Reconciler {
 
     /// The plan of `desired` against the opened store, limited to the ids `filter` accepts.
     public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, filter: ((String) -> Bool)?, prune: Bool) throws -> Plan {
-        let fingerprinted = try desired.map { company in
-            try company.map { resolved in
-                var fingerprint = try opened.box.fingerprint(resolved.secret)
-                fingerprint.reference = resolved.reference.description
-                return fingerprint
+        let fingerprinted = try Parallel.map(desired.count) { i in
+            Result { () throws -> Company<SecretFingerprint> in
+                try desired[i].map { resolved in
+                    var fingerprint = try opened.box.fingerprint(resolved.secret)
+                    fingerprint.reference = resolved.reference.description
+                    return fingerprint
+                }
             }
+        }.map { try $0.get() }
+        let current = opened.current.mapValues { stored in
+            Differ.Current(name: stored.company.name, revision: stored.revision,
+                           flattened: { FieldFlattener.flatten(stored.company, fingerprint: \.fingerprint) })
         }
-        let current = opened.current.mapValues { Differ.Current(company: $0.company.fingerprinted, revision: $0.revision) }
         return Differ.diff(desired: fingerprinted, current: current, scope: filter, prune: prune)
     }
 

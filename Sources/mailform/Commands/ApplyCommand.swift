@@ -70,8 +70,10 @@ struct ApplyCommand: ParsableCommand {
             request.approval = .unavailable
         }
         var hooks = Pipeline.hooks(quiet: quiet)
-        hooks.planned = { plan in
-            if format == .text && !quiet { Console.out(PlanRenderer.text(plan, style: Style.forStream(1))) }
+        hooks.planned = { plan, plain in
+            guard format == .text && !quiet else { return }
+            let style = Style.forStream(1)
+            Console.out(style.enabled ? PlanRenderer.text(plan, style: style) : plain)
         }
         hooks.probed = { outcome in
             if format == .text && !quiet {
@@ -93,6 +95,7 @@ struct ApplyCommand: ParsableCommand {
                 ? try ApplyWorkflow.saved(file: Paths.absolute(input.paths[0]), label: input.paths[0], request, hooks: hooks)
                 : try ApplyWorkflow.fresh(request, hooks: hooks)
         }
+        Teardown.skip(outcome)
         render(outcome, locate: outcome.probe?.locate ?? { _, _ in nil })
         if !outcome.leftOut.isEmpty { throw ExitCode(3) }
     }

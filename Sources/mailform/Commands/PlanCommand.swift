@@ -55,6 +55,7 @@ struct PlanCommand: ParsableCommand {
         let outcome = try Pipeline.attempt(writes: out != nil) { () throws(WorkflowError) in
             try PlanWorkflow.run(request, hooks: Pipeline.hooks(quiet: false))
         }
+        Teardown.skip(outcome)
         let plan = outcome.plan
         let probeResults = outcome.probe?.results ?? []
         let skipped = outcome.probe?.skipped ?? []

@@ -41,10 +41,11 @@ public enum SMTPServerShape {
     // MARK: Flattening
 
     /// `path.key → value` for a plan, secrets as fingerprints.
-    public static func flatten(_ base: String, _ s: SMTPServer<SecretFingerprint>, into out: inout [(String, FieldValue)]) {
+    public static func flatten<S>(_ base: String, _ s: SMTPServer<S>, fingerprint: (S) -> SecretFingerprint,
+                                  into out: inout [(String, FieldValue)]) {
         for field in fields {
             if field.isSecret {
-                if let secret = s.secrets[field.key] { out.append(("\(base).\(field.key)", .secret(secret))) }
+                if let secret = s.secrets[field.key] { out.append(("\(base).\(field.key)", .secret(fingerprint(secret)))) }
             } else if let value = field.get(s.settings) {
                 out.append(("\(base).\(field.key)", value.fieldValue))
             }
@@ -85,11 +86,11 @@ public enum SMTPServerShape {
         var settings = SMTPSettings()
         var secrets: [String: S] = [:]
         for field in fields where field.isSecret {
-            if let child = child(node, field.key) { secrets[field.key] = try reference(field.key, child) }
+            if let child = child(node, field.parts) { secrets[field.key] = try reference(field.key, child) }
         }
         let present = Set(secrets.keys)
         for field in decodeOrder where !field.isSecret {
-            if let child = child(node, field.key) {
+            if let child = child(node, field.parts) {
                 guard let value = FieldScalar(json: child.value, kind: field.kind), field.set(&settings, value) else {
                     throw DecodeFailure(key: field.key, node: child)
                 }
@@ -101,10 +102,10 @@ public enum SMTPServerShape {
         return SMTPServer(settings: settings, secrets: secrets)
     }
 
-    /// The node at a dotted key (`oauth2.tenant`).
-    static func child(_ node: JSONNode, _ key: String) -> JSONNode? {
+    /// The node at a key's parts (`oauth2`, `tenant`).
+    static func child(_ node: JSONNode, _ parts: [String]) -> JSONNode? {
         var current: JSONNode? = node
-        for part in key.split(separator: ".") { current = current?[String(part)] }
+        for part in parts { current = current?[part] }
         return current
     }
 }

@@ -35,12 +35,25 @@ public struct ServerField: Sendable {
     /// fields decoded before it and on which secrets are given.
     public let fallback: @Sendable (SMTPSettings, _ secrets: Set<String>) -> FieldScalar?
 
-    public var isSecret: Bool { if case .secret = kind { true } else { false } }
+    public let isSecret: Bool
+    /// The store column: the key with `.` as `_`; a secret's column holds its
+    /// `secrets.path`. Computed once: rows of 100,000 companies read it often.
+    public let column: String
+    /// The key's parts (`oauth2`, `tenant`), split once.
+    public let parts: [String]
 
-    /// The store column: the key with `.` as `_`; a secret's column holds its `secrets.path`.
-    public var column: String {
-        let base = key.replacingOccurrences(of: ".", with: "_")
-        return isSecret ? base + "_secret" : base
+    init(key: String, kind: Kind, get: @escaping @Sendable (SMTPSettings) -> FieldScalar?,
+         set: @escaping @Sendable (inout SMTPSettings, FieldScalar?) -> Bool,
+         fallback: @escaping @Sendable (SMTPSettings, Set<String>) -> FieldScalar?) {
+        self.key = key
+        self.kind = kind
+        self.get = get
+        self.set = set
+        self.fallback = fallback
+        if case .secret = kind { isSecret = true } else { isSecret = false }
+        parts = key.split(separator: ".").map(String.init)
+        let base = String(key.map { $0 == "." ? "_" : $0 })
+        column = isSecret ? base + "_secret" : base
     }
 
     /// The secret's part of an exported variable name: `PASSWORD`, `OAUTH2_CLIENT_SECRET`.
