@@ -37,13 +37,28 @@ public struct PlanOutcome: Sendable {
 public enum PlanWorkflow {
     public static func run(_ request: PlanRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> PlanOutcome {
         let writes = request.out != nil
+        // A plan that writes nothing reads the store while the files load.
+        let prefetch = Stages.StorePrefetch()
         let result: LoadResult
-        do { result = try Stages.load(request.input) } catch { throw error }
+        do {
+            result = try Stages.load(request.input, onWorkspace: writes ? nil : { workspace in
+                prefetch.start(path: StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace),
+                               lockTimeout: request.input.lockTimeout, environment: request.input.environment)
+            })
+        } catch {
+            prefetch.discard()
+            throw error
+        }
         let workspace = result.workspace
         let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
         // Only a saved plan needs a lasting key (it is signed with it).
-        let opened = try Stages.openStore(path: path, create: false, createKey: writes, lockTimeout: request.input.lockTimeout,
+        let opened: OpenedStore
+        if let read = try prefetch.take() {
+            opened = read
+        } else {
+            opened = try Stages.openStore(path: path, create: false, createKey: writes, lockTimeout: request.input.lockTimeout,
                                           environment: request.input.environment)
+        }
         if let notice = opened.keyNotice { hooks.notice(notice) }
         let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
         if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }

@@ -38,10 +38,46 @@ public struct Loaded: Sendable {
 /// The stages every reconciling command runs first.
 public enum Stages {
     /// load → validate: every file; errors stop the run.
-    public static func load(_ input: WorkspaceInput) throws(WorkflowError) -> LoadResult {
-        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace, options: input.options)
+    public static func load(_ input: WorkspaceInput, onWorkspace: ((Workspace) -> Void)? = nil) throws(WorkflowError) -> LoadResult {
+        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace, options: input.options,
+                                        onWorkspace: onWorkspace)
         if result.diagnostics.hasErrors { throw .invalid(result.diagnostics, files: result.fileCount) }
         return result
+    }
+
+    /// A read-only store opened on another thread while the files load
+    /// (the store read of a 10,000-company plan is an eighth of its time).
+    /// Only for runs that write nothing: opening may create no file before
+    /// the files are known to be valid.
+    final class StorePrefetch: @unchecked Sendable {
+        private let done = DispatchGroup()
+        private var outcome: Result<OpenedStore, WorkflowError>?
+
+        func start(path: String, lockTimeout: TimeInterval, environment: [String: String]) {
+            done.enter()
+            DispatchQueue.global().async {
+                self.outcome = Result { () throws(WorkflowError) in
+                    try Stages.openStore(path: path, create: false, createKey: false, lockTimeout: lockTimeout, environment: environment)
+                }
+                self.done.leave()
+            }
+        }
+
+        /// The store, once read (handed over: the prefetch keeps no
+        /// reference, so the connection closes with its last user); nil
+        /// when no read was started.
+        func take() throws(WorkflowError) -> OpenedStore? {
+            done.wait()
+            defer { outcome = nil }
+            return try outcome?.get()
+        }
+
+        /// Waits for a started read and closes it (the run stopped before
+        /// using it): no thread may still be in SQLite when the process exits.
+        func discard() {
+            done.wait()
+            outcome = nil
+        }
     }
 
     /// resolve: reads the secrets. `storeIDs` are the company ids the store

@@ -163,10 +163,13 @@ struct PostfixProbeTests {
     static func start() throws -> (Instance, URL) {
         // postfix must be able to reach the folder: a 0755 parent.
         let parent = URL(fileURLWithPath: "/tmp/mailform-mta-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let script = CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/mta/start.sh").path
         var lastError = ""
         for _ in 0..<5 {
+            // Made for each attempt: a failed attempt's stop removes it (the
+            // retry then failed to open its error file, reported as "cannot
+            // start /bin/bash").
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             let base = Int.random(in: 20_000...59_000)
             let errFile = parent.appendingPathComponent("start.err")
             let status = try DaemonSpawn.run(["/bin/bash", script, parent.appendingPathComponent("root").path, String(base)], stderr: errFile.path)

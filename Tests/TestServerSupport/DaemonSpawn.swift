@@ -37,7 +37,9 @@ public enum DaemonSpawn {
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         let code = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard code == 0 else { throw TestDNSServer.Failure(description: "cannot start \(arguments[0]): \(String(cString: strerror(code)))") }
+        guard code == 0 else {
+            throw TestDNSServer.Failure(description: "cannot start \(arguments[0]) or open its output files (\(stdout), \(stderr)): \(String(cString: strerror(code)))")
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

@@ -45,8 +45,11 @@ public struct LoadResult: Sendable {
 public enum CompanyLoader {
     /// - Parameters:
     ///   - options: the trusted workspace file, `--store` and the environment.
+    ///   - onWorkspace: called once the workspace is known, before the company
+    ///     files are read (a plan starts reading the store meanwhile).
     public static func load(paths: [String], workspaceOverride: String? = nil,
-                            options: WorkspaceLoader.Options = WorkspaceLoader.Options()) -> LoadResult {
+                            options: WorkspaceLoader.Options = WorkspaceLoader.Options(),
+                            onWorkspace: ((Workspace) -> Void)? = nil) -> LoadResult {
         let files = SourceFiles()
         var diagnostics = DiagnosticCollector()
         var workspaceOptions = options
@@ -75,6 +78,7 @@ public enum CompanyLoader {
             workspaceFile = WorkspaceLoader.find(paths: paths, override: workspaceOverride)
         }
         let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics, options: workspaceOptions)
+        if !diagnostics.hasErrors { onWorkspace?(workspace) }
 
         let companyPaths = expand(paths.isEmpty ? ["."] : paths, workspace: workspace, diagnostics: &diagnostics)
         let profiles = ProfileSet(workspace: workspace, files: files)
