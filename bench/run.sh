@@ -83,6 +83,7 @@ if [ "${SCALE:-1}" = 1 ]; then
   AB=$LAST_SECONDS; ABKB=$LAST_KB
   measure "mailform plan ($BIG files, 1% changed)" "$MAILFORM" plan "$WBC/companies" --store "$SB"
   PLB=$LAST_SECONDS; PLBKB=$LAST_KB
+  echo "  bare parse of the $BIG files $(printf '%8.2f' "$PB") s"
   echo "  plan $BIG / bare parse      = $(ratio "$PLB" "$PB")x"
   echo "  plan $BIG / plan $N         = $(ratio "$PLB" "$PL")x   (issue 14 target <= 10.5x)"
   echo "  apply $BIG / plan $BIG      = $(ratio "$AB" "$PLB")x"
