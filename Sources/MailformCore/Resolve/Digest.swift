@@ -5,14 +5,7 @@ import COpenSSL
 /// identity and plan digests; secrets use keyed HMAC in the store module.
 public enum Digest {
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in sha256(bytes) {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        bytes.withUnsafeBytes { sha256Hex(buffer: $0) }
     }
 
     public static func sha256Hex(_ text: String) -> String {
