@@ -93,9 +93,6 @@ struct SchemaDiagnostics {
         let key = violation.subject
         // An id that is not valid (it has its own error) names no variable or file.
         let id = companyID.flatMap { Self.isPlainID($0) ? $0 : nil } ?? "company"
-        // The server's secrets are named like `export` names them (SMTPServerShape).
-        let serverSuffix = SMTPServerShape.fields.first { $0.isSecret && $0.key.split(separator: ".").last.map(String.init) == key }?.envSuffix
-        let kind = key == "api_key" ? "MAILGUN_KEY" : "SMTP_" + (serverSuffix ?? "PASSWORD")
         let fileName = key == "api_key" ? "\(id)-mailgun.txt" : key == "password" ? "\(id)-smtp.txt"
             : key == "service_account_key" ? "\(id)-google-sa.json" : "\(id)-\(key.replacingOccurrences(of: "_", with: "-")).txt"
         var reference = "secrets/" + fileName
@@ -105,7 +102,8 @@ struct SchemaDiagnostics {
             let sharesOnlyRoot = Paths.commonAncestor(secretsFolder, file) == "/"
             reference = sharesOnlyRoot ? secretsFolder + "/" + fileName : relative
         }
-        let env = "MAILFORM_\(id.uppercased().replacingOccurrences(of: "-", with: "_"))_\(kind)"
+        // Named as `export` names it.
+        let env = SecretNames.envName(company: id, path: violation.path.dotted)
         return "write \(key): ${env:\(env)} or \(key): ${file:\(reference)}, and keep the value out of Git"
     }
 

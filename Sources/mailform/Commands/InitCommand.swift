@@ -142,7 +142,7 @@ enum WorkspaceTemplate {
           ssl_protocols: [TLSv1.2, TLSv1.3]
         # mailgun:                           # with provider: mailgun
         #   domain: mg.example.com
-        #   api_key: ${env:MAILFORM_EXAMPLE_MAILGUN_KEY}
+        #   api_key: ${env:MAILFORM_EXAMPLE_MAILGUN_API_KEY}
         #   region: us                       # us | eu
         # smtp_pools:                        # extra SMTP configurations
         #   dsar-relay:

@@ -1,0 +1,35 @@
+import Foundation
+
+/// The names secrets are exported under, and that hints suggest for them:
+/// one function, so `export`, the literal-secret hint and the docs agree.
+public enum SecretNames {
+    /// The environment variable a secret at `path` of a company is read from:
+    /// `MAILFORM_ACME_SMTP_PASSWORD`, `MAILFORM_ACME_POOL_RELAY__A_0_OAUTH2_CLIENT_SECRET`,
+    /// `MAILFORM_ACME_MAILGUN_API_KEY`. The secret's part comes from its field
+    /// in `SMTPServerShape`.
+    public static func envName(company: String, path: String) -> String {
+        if path == Company<SecretReference>.mailgunKeyPath { return "MAILFORM_\(sanitize(company))_MAILGUN_API_KEY" }
+        // smtp.KEY, or smtp_pools.NAME.servers[I].KEY
+        let server: String, key: String
+        if path.hasPrefix("smtp.") {
+            (server, key) = ("SMTP", String(path.dropFirst(5)))
+        } else if let close = path.range(of: "].") {
+            let head = path[..<close.lowerBound]   // smtp_pools.NAME.servers[I
+            key = String(path[close.upperBound...])
+            let pool = head.dropFirst("smtp_pools.".count).components(separatedBy: ".servers[").first ?? "POOL"
+            let index = head.split(separator: "[").last.map(String.init) ?? "0"
+            // '_' doubles, so pools 'relay-a' and 'relay_a' get different names.
+            server = "POOL_\(sanitize(pool.replacingOccurrences(of: "_", with: "__")))_\(sanitize(index))"
+        } else {
+            (server, key) = ("SECRET", path)
+        }
+        let suffix = SMTPServerShape.field(key)?.envSuffix ?? sanitize(key)
+        return "MAILFORM_\(sanitize(company))_\(server)_\(suffix)"
+    }
+
+    static func sanitize(_ s: String) -> String {
+        String(s.uppercased().unicodeScalars.map { c in
+            (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5A) ? Character(c) : "_"
+        })
+    }
+}
