@@ -16,9 +16,11 @@ enum CompanyDecoder {
     static func decode(_ root: JSONNode) throws -> Company<SecretReference> {
         let id = try required(root, "company")
         guard let senderNode = root["sender"] else { throw Failure(message: "sender is missing", mark: root.mark) }
-        let sender = try identity(senderNode, "sender")
-        let providerText = try required(root, "provider")
-        let provider = try enumValue(Provider.self, providerText, root["provider"], "provider")
+        // The plain company-level fields, as `CompanyShape` describes them.
+        var scalars = CompanyScalars()
+        for field in CompanyShape.fields where !field.isSecret && field.section != .mailgun {
+            try decode(field, in: root, into: &scalars)
+        }
         var logo: Logo?
         if let text = try optional(senderNode, "logo", "sender.logo") {
             logo = text.hasPrefix("https://") ? .url(text) : .image(LogoImage(fileName: text, mediaType: "", bytes: [], sha256: ""))
@@ -42,12 +44,11 @@ enum CompanyDecoder {
         }
         var mailgun: MailgunSettings<SecretReference>?
         if let node = root["mailgun"] {
-            let domain = try required(node, "domain", "mailgun.domain")
+            for field in CompanyShape.fields(in: .mailgun) where !field.isSecret { try decode(field, in: root, into: &scalars) }
+            guard let domain = scalars.mailgunDomain else { throw Failure(message: "mailgun.domain is missing", mark: node.mark) }
             guard let keyNode = node["api_key"] else { throw Failure(message: "mailgun.api_key is missing", mark: node.mark) }
             let key = try reference(keyNode, "mailgun.api_key")
-            let region = try optional(node, "region", "mailgun.region")
-                .map { try enumValue(MailgunRegion.self, $0, node["region"], "mailgun.region") } ?? .us
-            mailgun = MailgunSettings(domain: domain.lowercased(), apiKey: key, region: region)
+            mailgun = MailgunSettings(domain: domain.lowercased(), apiKey: key, region: scalars.mailgunRegion ?? .us)
         }
         var probeDisabledReason: String?
         if case .bool(false)? = root["probe"]?.value {
@@ -56,19 +57,32 @@ enum CompanyDecoder {
                   case .bool(false)? = probe["enabled"]?.value {
             probeDisabledReason = try optional(probe, "reason", "probe.reason") ?? "probe: false"
         }
-        return Company(
-            id: id,
-            name: try optional(root, "name", "name"),
-            sender: sender,
-            logo: logo,
-            dsarSender: try root["dsar_sender"].map { try identity($0, "dsar_sender") },
-            provider: provider,
+        var company = Company(
+            id: id, name: nil, sender: Identity(email: "", name: nil), logo: logo, dsarSender: nil, provider: .platform,
             smtp: try root["smtp"].map { try smtpServer($0, "smtp") },
             mailgun: mailgun,
             pools: pools,
             probeDisabledReason: probeDisabledReason,
             dkimSelector: try root["dkim"].flatMap { try optional($0, "selector", "dkim.selector") }
         )
+        scalars.mailgunDomain = mailgun?.domain
+        company.scalars = scalars
+        return company
+    }
+
+    /// One field of `CompanyShape`: missing (an error when required), a
+    /// string, and a value the field takes — else a located error.
+    static func decode(_ field: CompanyField, in root: JSONNode, into scalars: inout CompanyScalars) throws {
+        var parent: JSONNode? = root
+        for part in field.parts.dropLast() { parent = parent?[part] }
+        guard let node = parent?[field.parts[field.parts.count - 1]] else {
+            if field.required { throw Failure(message: "\(field.key) is missing", mark: parent?.mark ?? root.mark) }
+            return
+        }
+        guard let text = node.value.stringValue else { throw Failure(message: "\(field.key) is not a string", mark: node.mark) }
+        guard field.assign(text, to: &scalars) else {
+            throw Failure(message: field.isWord ? "\(field.key) has an unknown value" : "\(field.key) cannot be read", mark: node.mark)
+        }
     }
 
     static func identity(_ node: JSONNode, _ path: String) throws -> Identity {

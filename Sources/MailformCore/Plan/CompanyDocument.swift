@@ -14,13 +14,10 @@ public struct PlannedSecret: Sendable, Codable, Equatable {
 }
 
 /// The Codable form of a company's settings, as saved plans hold them.
-/// Keys follow the company file's names.
+/// Keys follow the company file's names; the plain company-level fields
+/// come from `CompanyShape` (`sender.email` is `{"sender": {"email": …}}`),
+/// a server's from `SMTPServerShape`.
 public struct CompanyDocument: Codable, Sendable {
-    public struct IdentityDoc: Codable, Sendable {
-        var email: String
-        var name: String?
-    }
-
     public struct LogoDoc: Codable, Sendable {
         var url: String?
         var file_name: String?
@@ -84,12 +81,6 @@ public struct CompanyDocument: Codable, Sendable {
         }
     }
 
-    public struct MailgunDoc: Codable, Sendable {
-        var domain: String
-        var api_key: PlannedSecret
-        var region: String
-    }
-
     public struct PoolDoc: Codable, Sendable {
         var name: String
         var use_for: [String]
@@ -98,20 +89,17 @@ public struct CompanyDocument: Codable, Sendable {
     }
 
     var company: String
-    var name: String?
-    var sender: IdentityDoc
+    var scalars: CompanyScalars
+    var mailgunKey: PlannedSecret?
     var logo: LogoDoc?
-    var dsar_sender: IdentityDoc?
-    var provider: String
     var smtp: ServerDoc?
-    var mailgun: MailgunDoc?
     var smtp_pools: [PoolDoc]
     var probe_disabled_reason: String?
 
     public init(_ c: Company<PlannedSecret>) {
         company = c.id
-        name = c.name
-        sender = IdentityDoc(email: c.sender.email, name: c.sender.name)
+        scalars = c.scalars
+        mailgunKey = c.mailgun?.apiKey
         switch c.logo {
         case .url(let url)?: logo = LogoDoc(url: url)
         case .image(let image)?:
@@ -119,10 +107,7 @@ public struct CompanyDocument: Codable, Sendable {
                            data_base64: Base64.encode(image.bytes))
         case nil: logo = nil
         }
-        dsar_sender = c.dsarSender.map { IdentityDoc(email: $0.email, name: $0.name) }
-        provider = c.provider.rawValue
         smtp = c.smtp.map(Self.server)
-        mailgun = c.mailgun.map { MailgunDoc(domain: $0.domain, api_key: $0.apiKey, region: $0.region.rawValue) }
         smtp_pools = c.pools.map { PoolDoc(name: $0.name, use_for: $0.useFor.map(\.rawValue), strategy: $0.strategy.rawValue,
                                            servers: $0.servers.map(Self.server)) }
         probe_disabled_reason = c.probeDisabledReason
@@ -130,12 +115,92 @@ public struct CompanyDocument: Codable, Sendable {
 
     static func server(_ s: SMTPServer<PlannedSecret>) -> ServerDoc { ServerDoc(s) }
 
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The table's fields grouped by their first key: `name`, `sender`
+    /// (email, name), `dsar_sender`, `provider`, `mailgun` (domain, api_key, region).
+    static let groups: [(key: String, fields: [CompanyField])] = {
+        var out: [(String, [CompanyField])] = []
+        for field in CompanyShape.fields {
+            if let last = out.last, last.0 == field.parts[0] { out[out.count - 1].1.append(field) } else { out.append((field.parts[0], [field])) }
+        }
+        return out
+    }()
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(company, forKey: Key("company"))
+        for (key, fields) in Self.groups {
+            if fields.count == 1 && fields[0].parts.count == 1 {
+                if let value = fields[0].value(scalars) { try c.encode(value, forKey: Key(key)) }
+                continue
+            }
+            let present = fields.contains { $0.isSecret ? mailgunKey != nil : $0.value(scalars) != nil }
+            guard present else { continue }
+            var nested = c.nestedContainer(keyedBy: Key.self, forKey: Key(key))
+            for field in fields {
+                let name = Key(field.parts[1])
+                if field.isSecret {
+                    if let mailgunKey { try nested.encode(mailgunKey, forKey: name) }
+                } else if let value = field.value(scalars) {
+                    try nested.encode(value, forKey: name)
+                }
+            }
+        }
+        try c.encodeIfPresent(logo, forKey: Key("logo"))
+        try c.encodeIfPresent(smtp, forKey: Key("smtp"))
+        try c.encode(smtp_pools, forKey: Key("smtp_pools"))
+        try c.encodeIfPresent(probe_disabled_reason, forKey: Key("probe_disabled_reason"))
+    }
+
+    /// A value a field does not take, or a required field missing, is
+    /// refused (``Invalid``), never dropped.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        company = try c.decode(String.self, forKey: Key("company"))
+        var scalars = CompanyScalars()
+        var mailgunKey: PlannedSecret?
+        for (key, fields) in Self.groups {
+            if fields.count == 1 && fields[0].parts.count == 1 {
+                let value = try c.decodeIfPresent(String.self, forKey: Key(key))
+                if value == nil && fields[0].required { throw Invalid() }
+                guard fields[0].assign(value, to: &scalars) else { throw Invalid() }
+                continue
+            }
+            guard c.contains(Key(key)) else {
+                if fields.contains(where: \.required) { throw Invalid() }
+                continue
+            }
+            let nested = try c.nestedContainer(keyedBy: Key.self, forKey: Key(key))
+            for field in fields {
+                let name = Key(field.parts[1])
+                if field.isSecret {
+                    mailgunKey = try nested.decodeIfPresent(PlannedSecret.self, forKey: name)
+                    continue
+                }
+                let value = try nested.decodeIfPresent(String.self, forKey: name)
+                if value == nil && field.required { throw Invalid() }
+                guard field.assign(value, to: &scalars) else { throw Invalid() }
+            }
+        }
+        self.scalars = scalars
+        self.mailgunKey = mailgunKey
+        logo = try c.decodeIfPresent(LogoDoc.self, forKey: Key("logo"))
+        smtp = try c.decodeIfPresent(ServerDoc.self, forKey: Key("smtp"))
+        smtp_pools = try c.decode([PoolDoc].self, forKey: Key("smtp_pools"))
+        probe_disabled_reason = try c.decodeIfPresent(String.self, forKey: Key("probe_disabled_reason"))
+    }
+
     public struct Invalid: Error {}
 
     /// Back to the model; throws ``Invalid`` for values no plan could hold.
     public func settings() throws -> Company<PlannedSecret> {
-        func server(_ d: ServerDoc) throws -> SMTPServer<PlannedSecret> { d.server }
-        guard let provider = Provider(rawValue: provider) else { throw Invalid() }
         var logoValue: Logo?
         if let logo {
             if let url = logo.url {
@@ -147,20 +212,23 @@ public struct CompanyDocument: Codable, Sendable {
                 throw Invalid()
             }
         }
-        return Company(
-            id: company, name: name, sender: Identity(email: sender.email, name: sender.name), logo: logoValue,
-            dsarSender: dsar_sender.map { Identity(email: $0.email, name: $0.name) }, provider: provider,
-            smtp: try smtp.map(server),
-            mailgun: try mailgun.map {
-                guard let region = MailgunRegion(rawValue: $0.region) else { throw Invalid() }
-                return MailgunSettings(domain: $0.domain, apiKey: $0.api_key, region: region)
+        // Mailgun's block is whole or absent: a domain without its key (or the reverse) is no plan's.
+        if (scalars.mailgunDomain == nil) != (mailgunKey == nil) { throw Invalid() }
+        var company = Company<PlannedSecret>(
+            id: company, name: nil, sender: Identity(email: "", name: nil), logo: logoValue, dsarSender: nil, provider: .platform,
+            smtp: smtp.map(\.server),
+            mailgun: try mailgunKey.map { key in
+                guard let domain = scalars.mailgunDomain else { throw Invalid() }
+                return MailgunSettings(domain: domain, apiKey: key, region: scalars.mailgunRegion ?? .us)
             },
             pools: try smtp_pools.map { p in
                 guard let strategy = PoolStrategy(rawValue: p.strategy) else { throw Invalid() }
                 return SMTPPool(name: p.name, useFor: try p.use_for.map { guard let u = MailPurpose(rawValue: $0) else { throw Invalid() }; return u },
-                                strategy: strategy, servers: try p.servers.map(server))
+                                strategy: strategy, servers: p.servers.map(\.server))
             },
             probeDisabledReason: probe_disabled_reason)
+        company.scalars = scalars
+        return company
     }
 }
 

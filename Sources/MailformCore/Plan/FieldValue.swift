@@ -135,9 +135,17 @@ public enum FieldFlattener {
     public static func flatten<S>(_ c: Company<S>, fingerprint: (S) -> SecretFingerprint) -> [(path: String, value: FieldValue)] {
         var out: [(String, FieldValue)] = []
         func add(_ path: String, _ value: FieldValue?) { if let value { out.append((path, value)) } }
-        add("name", c.name.map(FieldValue.text))
-        add("sender.email", .text(c.sender.email))
-        add("sender.name", c.sender.name.map(FieldValue.text))
+        let scalars = c.scalars
+        func section(_ section: CompanyField.Section) {
+            for field in CompanyShape.fields(in: section) {
+                if field.isSecret {
+                    if field.key == Company<S>.mailgunKeyPath, let key = c.mailgun?.apiKey { add(field.key, .secret(fingerprint(key))) }
+                } else {
+                    add(field.key, field.value(scalars).map(FieldValue.text))
+                }
+            }
+        }
+        section(.head)
         switch c.logo {
         case .url(let url)?: add("sender.logo", .text(url))
         case .image(let image)?:
@@ -147,15 +155,9 @@ public enum FieldFlattener {
                                           json: .string(display)))
         case nil: break
         }
-        add("dsar_sender.email", c.dsarSender.map { .text($0.email) })
-        add("dsar_sender.name", c.dsarSender?.name.map(FieldValue.text))
-        add("provider", .text(c.provider.rawValue))
+        section(.body)
         if let smtp = c.smtp { SMTPServerShape.flatten("smtp", smtp, fingerprint: fingerprint, into: &out) }
-        if let mailgun = c.mailgun {
-            add("mailgun.domain", .text(mailgun.domain))
-            add("mailgun.api_key", .secret(fingerprint(mailgun.apiKey)))
-            add("mailgun.region", .text(mailgun.region.rawValue))
-        }
+        if c.mailgun != nil { section(.mailgun) }
         for pool in c.pools.sorted(by: { $0.name < $1.name }) {
             let base = "smtp_pools.\(pool.name)"
             add("\(base).use_for", .list(pool.useFor.map(\.rawValue)))

@@ -7,23 +7,34 @@ public enum CompanyYAMLWriter {
     public static func yaml(_ c: Company<SecretReference>, logoPath: String?, schemaPath: String) -> String {
         var out = "# yaml-language-server: $schema=\(schemaPath)\n"
         out += "company: \(scalar(c.id))\n"
-        if let name = c.name { out += "name: \(scalar(name))\n" }
-        out += "sender:\n  email: \(scalar(c.sender.email))\n"
-        if let name = c.sender.name { out += "  name: \(scalar(name))\n" }
+        // The company-level fields come from `CompanyShape`; the logo sits in
+        // the sender's section, after the fields before it.
+        let scalars = c.scalars
+        var open: String?
+        func section(_ section: CompanyField.Section) {
+            for field in CompanyShape.fields(in: section) {
+                let text = field.isSecret ? c.mailgun.map { scalar($0.apiKey.description) }
+                    : field.value(scalars).map { field.isWord ? $0 : scalar($0) }
+                guard let text else { continue }
+                if field.parts.count == 2 {
+                    if open != field.parts[0] { out += "\(field.parts[0]):\n"; open = field.parts[0] }
+                    out += "  \(field.parts[1]): \(text)\n"
+                } else {
+                    open = nil
+                    out += "\(field.key): \(text)\n"
+                }
+            }
+        }
+        section(.head)
         switch c.logo {
         case .url(let url)?: out += "  logo: \(scalar(url))\n"
         case .image?: if let logoPath { out += "  logo: \(scalar(logoPath))\n" }
         case nil: break
         }
-        if let dsar = c.dsarSender {
-            out += "dsar_sender:\n  email: \(scalar(dsar.email))\n"
-            if let name = dsar.name { out += "  name: \(scalar(name))\n" }
-        }
-        out += "provider: \(c.provider.rawValue)\n"
+        section(.body)
         if let smtp = c.smtp { out += "smtp:\n" + server(smtp, indent: "  ", first: "  ") }
-        if let mailgun = c.mailgun {
-            out += "mailgun:\n  domain: \(scalar(mailgun.domain))\n  api_key: \(scalar(mailgun.apiKey.description))\n  region: \(mailgun.region.rawValue)\n"
-        }
+        open = nil
+        if c.mailgun != nil { section(.mailgun) }
         if !c.pools.isEmpty {
             out += "smtp_pools:\n"
             for pool in c.pools {

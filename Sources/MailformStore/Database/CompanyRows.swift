@@ -17,7 +17,7 @@ public struct StoredCompany: Sendable {
 /// A row holds a value its column cannot mean.
 struct StoreShapeError: Error, CustomStringConvertible {
     var column: String
-    var description: String { "the store's smtp_servers.\(column) holds a value mailform cannot read" }
+    var description: String { "the store's \(column) holds a value mailform cannot read" }
 }
 
 /// Maps companies to rows and back. One place knows the table layout.
@@ -56,8 +56,14 @@ enum CompanyRows {
         let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM mailgun_settings")
         while let row = try rows4.next() {
             let company: String = row["company_id"]
-            guard let key = secrets[company]?[row["api_key_secret"] as String] else { continue }
-            mailgun[company] = MailgunSettings(domain: row["domain"], apiKey: key, region: MailgunRegion(rawValue: row["region"]) ?? .us)
+            guard let key = secrets[company]?[row["api_key_secret"] as String] else {
+                throw StoreShapeError(column: "mailgun_settings.api_key_secret")
+            }
+            var scalars = CompanyScalars()
+            for (field, column) in CompanyShape.mailgunColumns {
+                guard field.assign(row[column], to: &scalars) else { throw StoreShapeError(column: "mailgun_settings.\(column)") }
+            }
+            mailgun[company] = MailgunSettings(domain: scalars.mailgunDomain ?? "", apiKey: key, region: scalars.mailgunRegion ?? .us)
         }
         var result: [String: StoredCompany] = [:]
         let rows5 = try Row.fetchCursor(db, sql: "SELECT * FROM companies")
@@ -70,13 +76,15 @@ enum CompanyRows {
                 logo = .image(LogoImage(fileName: row["logo_file_name"] ?? "logo", mediaType: row["logo_media_type"] ?? "",
                                         bytes: [UInt8](data), sha256: row["logo_sha256"] ?? ""))
             }
-            let dsarEmail: String? = row["dsar_email"]
-            let company = Company<StoredSecret>(
-                id: id, name: row["name"], sender: Identity(email: row["sender_email"], name: row["sender_name"]), logo: logo,
-                dsarSender: dsarEmail.map { Identity(email: $0, name: row["dsar_name"]) },
-                provider: Provider(rawValue: row["provider"]) ?? .platform,
+            var scalars = CompanyScalars()
+            for (field, column) in CompanyShape.companyColumns {
+                guard field.assign(row[column], to: &scalars) else { throw StoreShapeError(column: "companies.\(column)") }
+            }
+            var company = Company<StoredSecret>(
+                id: id, name: nil, sender: Identity(email: "", name: nil), logo: logo, dsarSender: nil, provider: .platform,
                 smtp: servers[id]?[""]?.first, mailgun: mailgun[id], pools: pools[id] ?? [],
                 probeDisabledReason: row["probe_disabled_reason"])
+            company.scalars = scalars
             result[id] = StoredCompany(company: company, revision: row["revision"])
         }
         return result
@@ -95,15 +103,11 @@ enum CompanyRows {
             logoName = image.fileName; logoType = image.mediaType; logoData = Data(image.bytes); logoSHA = image.sha256
         case nil: break
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO companies (id, name, revision, provider, sender_email, sender_name, logo_url, logo_file_name,
-              logo_media_type, logo_data, logo_sha256, dsar_email, dsar_name, probe_disabled_reason, updated_at, updated_by_revision)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                company.id, company.name, revision, company.provider.rawValue, company.sender.email, company.sender.name,
-                logoURL, logoName, logoType, logoData, logoSHA, company.dsarSender?.email, company.dsarSender?.name,
-                company.probeDisabledReason, time, storeRevision,
-            ])
+        let scalars = company.scalars
+        var arguments: [(any DatabaseValueConvertible)?] = [company.id, revision, logoURL, logoName, logoType, logoData, logoSHA,
+                                                            company.probeDisabledReason, time, storeRevision]
+        for (field, _) in CompanyShape.companyColumns { arguments.append(field.value(scalars)) }
+        try db.cachedStatement(sql: insertCompanySQL).execute(arguments: StatementArguments(arguments))
         if let smtp = company.smtp { try writeServer(smtp, company: company.id, pool: nil, position: 0, db) }
         for pool in company.pools {
             try db.cachedStatement(sql: "INSERT INTO smtp_pools (company_id, name, use_for, strategy) VALUES (?, ?, ?, ?)")
@@ -112,14 +116,24 @@ enum CompanyRows {
         }
         if let mailgun = company.mailgun {
             try writeSecret(mailgun.apiKey, company: company.id, path: mailgunKeyPath, db)
-            try db.cachedStatement(sql: "INSERT INTO mailgun_settings (company_id, domain, api_key_secret, region) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [company.id, mailgun.domain, mailgunKeyPath, mailgun.region.rawValue])
+            var arguments: [(any DatabaseValueConvertible)?] = [company.id, mailgunKeyPath]
+            for (field, _) in CompanyShape.mailgunColumns { arguments.append(field.value(scalars)) }
+            try db.cachedStatement(sql: insertMailgunSQL).execute(arguments: StatementArguments(arguments))
         }
     }
 
     static func delete(_ id: String, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [id])
     }
+
+    /// The columns of `companies` and `mailgun_settings` beyond the key, the
+    /// logo, probe and bookkeeping ones: `CompanyShape`'s.
+    static let insertCompanySQL = "INSERT INTO companies (id, revision, logo_url, logo_file_name, logo_media_type, logo_data, logo_sha256, "
+        + "probe_disabled_reason, updated_at, updated_by_revision, " + CompanyShape.companyColumns.map(\.column).joined(separator: ", ")
+        + ") VALUES (" + Array(repeating: "?", count: 10 + CompanyShape.companyColumns.count).joined(separator: ", ") + ")"
+    static let insertMailgunSQL = "INSERT INTO mailgun_settings (company_id, api_key_secret, "
+        + CompanyShape.mailgunColumns.map(\.column).joined(separator: ", ") + ") VALUES ("
+        + Array(repeating: "?", count: 2 + CompanyShape.mailgunColumns.count).joined(separator: ", ") + ")"
 
     /// The columns of `smtp_servers` after the key, one per field of
     /// `SMTPServerShape` (a secret's column holds its `secrets.path`).
@@ -161,7 +175,7 @@ enum CompanyRows {
             switch field.kind {
             case .secret:
                 if let path: String = row[field.column] {
-                    guard let secret = secrets[path] else { throw StoreShapeError(column: field.column) }
+                    guard let secret = secrets[path] else { throw StoreShapeError(column: "smtp_servers.\(field.column)") }
                     found[field.key] = secret
                 }
                 continue
@@ -170,7 +184,7 @@ enum CompanyRows {
             case .boolean: value = (row[field.column] as Bool?).map(FieldScalar.boolean)
             case .list: value = (row[field.column] as String?).map { .list($0.split(separator: " ").map(String.init)) }
             }
-            guard field.set(&settings, value) else { throw StoreShapeError(column: field.column) }
+            guard field.set(&settings, value) else { throw StoreShapeError(column: "smtp_servers.\(field.column)") }
         }
         return SMTPServer(settings: settings, secrets: found)
     }
