@@ -79,17 +79,27 @@ public enum Differ {
     ///   - prune: plan deletion of store companies no file describes.
     public static func diff(desired: [Company<SecretFingerprint>], current: [String: Current],
                             scope: ((String) -> Bool)? = nil, prune: Bool = false) -> Plan {
+        diff(desired: desired, fingerprint: { $0 }, current: current, scope: scope, prune: prune)
+    }
+
+    /// The same for desired companies whose secrets are fingerprinted as the
+    /// diff reaches them (`fingerprint`), so no fingerprinted copy of every
+    /// company is made first.
+    public static func diff<S: Sendable>(desired: [Company<S>], fingerprint: @Sendable (S) -> SecretFingerprint, current: [String: Current],
+                                         scope: ((String) -> Bool)? = nil, prune: Bool = false) -> Plan {
         var changes: [CompanyChange] = []
         var unchanged = 0
         var base: [String: Int] = [:]
         let desiredIDs = Set(desired.map(\.id))
-        let planned = desired.filter { scope?($0.id) ?? true }.sorted { $0.id < $1.id }
+        // Indexes in id order, not a sorted copy of the companies.
+        let order = desired.indices.filter { scope?(desired[$0].id) ?? true }.sorted { desired[$0].id < desired[$1].id }
         // Each company's fields are compared in parallel (flattening is most of the work).
-        let fieldChanges = Parallel.map(planned.count) { i in
-            diffFields(current: current[planned[i].id].map { $0.flattened() } ?? [],
-                       desired: FieldFlattener.flatten(planned[i]))
+        let fieldChanges = Parallel.map(order.count) { i in
+            diffFields(current: current[desired[order[i]].id].map { $0.flattened() } ?? [],
+                       desired: FieldFlattener.flatten(desired[order[i]], fingerprint: fingerprint))
         }
-        for (company, fields) in zip(planned, fieldChanges) {
+        for (index, fields) in zip(order, fieldChanges) {
+            let company = desired[index]
             let existing = current[company.id]
             base[company.id] = existing?.revision ?? 0
             if existing == nil {

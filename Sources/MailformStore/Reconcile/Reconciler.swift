@@ -66,20 +66,27 @@ public enum Reconciler {
 
     /// The plan of `desired` against the opened store, limited to the ids `filter` accepts.
     public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, filter: ((String) -> Bool)?, prune: Bool) throws -> Plan {
-        let fingerprinted = try Parallel.map(desired.count) { i in
-            Result { () throws -> Company<SecretFingerprint> in
-                try desired[i].map { resolved in
-                    var fingerprint = try opened.box.fingerprint(resolved.secret)
-                    fingerprint.reference = resolved.reference.description
-                    return fingerprint
-                }
+        // Fingerprinted as the parallel diff flattens each company; the
+        // first failure of HMAC (fail closed) stops the plan afterwards.
+        let failure = FirstFailure()
+        let box = opened.box
+        let fingerprint: @Sendable (ResolvedSecret) -> SecretFingerprint = { resolved in
+            do {
+                var fingerprint = try box.fingerprint(resolved.secret)
+                fingerprint.reference = resolved.reference.description
+                return fingerprint
+            } catch {
+                failure.record(error)
+                return SecretFingerprint(hex: "unavailable")
             }
-        }.map { try $0.get() }
+        }
         let current = opened.current.mapValues { stored in
             Differ.Current(name: stored.company.name, revision: stored.revision,
                            flattened: { FieldFlattener.flatten(stored.company, fingerprint: \.fingerprint) })
         }
-        return Differ.diff(desired: fingerprinted, current: current, scope: filter, prune: prune)
+        let plan = Differ.diff(desired: desired, fingerprint: fingerprint, current: current, scope: filter, prune: prune)
+        if let error = failure.error { throw error }
+        return plan
     }
 
     /// The saved-plan form of a desired company: references relative to the workspace, fingerprints.
@@ -94,4 +101,12 @@ public enum Reconciler {
         let prefix = root.hasSuffix("/") ? root : root + "/"
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
+}
+
+/// The first error of a parallel step, raised after it.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+    func record(_ error: Error) { lock.withLock { if first == nil { first = error } } }
+    var error: Error? { lock.withLock { first } }
 }
