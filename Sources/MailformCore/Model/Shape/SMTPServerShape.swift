@@ -43,14 +43,22 @@ public enum SMTPServerShape {
     /// `path.key → value` for a plan, secrets as fingerprints.
     public static func flatten<S>(_ base: String, _ s: SMTPServer<S>, fingerprint: (S) -> SecretFingerprint,
                                   into out: inout [(String, FieldValue)]) {
-        for field in fields {
+        // The main account's paths are made once and shared by every
+        // company (a plan of 100,000 companies holds millions of them).
+        let main = base == "smtp"
+        for (i, field) in fields.enumerated() {
             if field.isSecret {
-                if let secret = s.secrets[field.key] { out.append(("\(base).\(field.key)", .secret(fingerprint(secret)))) }
+                if let secret = s.secrets[field.key] {
+                    out.append((main ? mainPaths[i] : base + "." + field.key, .secret(fingerprint(secret))))
+                }
             } else if let value = field.get(s.settings) {
-                out.append(("\(base).\(field.key)", value.fieldValue))
+                out.append((main ? mainPaths[i] : base + "." + field.key, value.fieldValue))
             }
         }
     }
+
+    /// `smtp.<key>` for every field, in order.
+    static let mainPaths: [String] = fields.map { "smtp." + $0.key }
 
     /// Everything about a server except its secrets, as one string: two
     /// servers with equal identities are the same endpoint for the credential
