@@ -240,7 +240,13 @@ def main():
         port = free_port()
         raw_server(port, name)
         ports[name] = port
-    ports["refused"] = free_port()  # nothing listens there
+    # Nothing listens there, and nothing else may take the port while the
+    # tests run: a bound socket that never listens answers connections with
+    # a reset (a freed port was once taken by another test server, and the
+    # "refused" case met a TLS server instead).
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", free_port() if BASE_PORT is not None else 0))
+    ports["refused"] = refused.getsockname()[1]
     print(json.dumps({"ports": ports, "ca_file": ca_file, "user": USER, "password": PASSWORD}), flush=True)
     sys.stdin.read()
     for controller in controllers:
