@@ -32,14 +32,11 @@ public enum DeliverabilityStage {
         public var failedCompanies: Set<String> { Set(findings.filter { $0.severity == .error }.map(\.company)) }
     }
 
-    /// The fields whose change changes how a company's mail is received:
-    /// its domains and how it sends.
-    static let sendingFields = ["sender.", "dsar_sender.", "provider", "smtp.host", "mailgun."]
-
-    /// The companies of a plan whose sending changes (added or changed).
+    /// The companies of a plan whose sending changes (added, or a field of
+    /// `CompanyShape.sendingPaths` changed: not a display name or a logo).
     public static func sendingChanged(_ plan: Plan) -> [String] {
         plan.changes.filter { change in
-            change.action != .delete && change.fields.contains { f in sendingFields.contains { f.path.hasPrefix($0) } }
+            change.action != .delete && change.fields.contains { CompanyShape.sendingPaths.contains($0.path) }
         }.map(\.id)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Testing
-import MailformCore
+@testable import MailformCore
 import MailformStore
 @testable import MailformWorkflow
 
@@ -145,5 +145,24 @@ struct ReconcileWorkflowTests {
         guard case .stopped(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(message.hasPrefix("stale plan: company alpha no longer needs the change"), "\(message)")
         #expect(try ws.revisions().values.allSatisfy { $0 == 1 })
+    }
+
+    /// The DNS stage runs again for a change of how a company's mail is
+    /// received (its domains, provider, host, Mailgun), not for a display
+    /// name or a logo.
+    @Test func onlySendingChangesGoThroughTheDNSStageAgain() {
+        func plan(_ paths: [String], action: Action = .change) -> Plan {
+            let value = FieldValue(display: "", key: "", sensitive: false)
+            return Plan(changes: [CompanyChange(id: "c", name: nil, action: action,
+                                                fields: paths.map { FieldChange(path: $0, current: value, desired: value) }, baseRevision: 1)],
+                        unchangedCount: 0, unmanaged: [], baseRevisions: [:], storeCompanyCount: 1)
+        }
+        for path in ["sender.email", "dsar_sender.email", "provider", "smtp.host", "mailgun.domain", "mailgun.api_key", "mailgun.region"] {
+            #expect(DeliverabilityStage.sendingChanged(plan([path])) == ["c"], "\(path)")
+        }
+        for path in ["name", "sender.name", "sender.logo", "dsar_sender.name", "smtp.port", "smtp.password", "probe"] {
+            #expect(DeliverabilityStage.sendingChanged(plan([path])).isEmpty, "\(path)")
+        }
+        #expect(DeliverabilityStage.sendingChanged(plan(["sender.email"], action: .delete)).isEmpty)
     }
 }

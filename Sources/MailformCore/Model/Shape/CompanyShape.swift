@@ -41,6 +41,9 @@ public struct CompanyField: Sendable {
     /// A closed set of words: a value outside it is an error, never dropped.
     public let isWord: Bool
     public let isSecret: Bool
+    /// A change of it changes how the company's mail is received (its
+    /// domains, or how it sends): the DNS stage checks the company again.
+    public internal(set) var sending = false
     let get: @Sendable (CompanyScalars) -> String?
     let set: @Sendable (inout CompanyScalars, String?) -> Bool
 
@@ -58,6 +61,12 @@ public struct CompanyField: Sendable {
     }
 
     public func value(_ scalars: CompanyScalars) -> String? { get(scalars) }
+
+    func sendingField() -> CompanyField {
+        var field = self
+        field.sending = true
+        return field
+    }
     public func assign(_ value: String?, to scalars: inout CompanyScalars) -> Bool { set(&scalars, value) }
 
     static func text(_ key: String, _ place: Place, _ section: Section,
@@ -89,15 +98,21 @@ public struct CompanyField: Sendable {
 public enum CompanyShape {
     public static let fields: [CompanyField] = [
         .text("name", .companies("name"), .head, \.name),
-        .required("sender.email", .companies("sender_email"), .head, \.senderEmail),
+        .required("sender.email", .companies("sender_email"), .head, \.senderEmail).sendingField(),
         .text("sender.name", .companies("sender_name"), .head, \.senderName),
-        .text("dsar_sender.email", .companies("dsar_email"), .body, \.dsarEmail),
+        .text("dsar_sender.email", .companies("dsar_email"), .body, \.dsarEmail).sendingField(),
         .text("dsar_sender.name", .companies("dsar_name"), .body, \.dsarName),
-        .word("provider", .companies("provider"), .body, required: true, \CompanyScalars.providerWord),
-        .text("mailgun.domain", .mailgun("domain"), .mailgun, \.mailgunDomain),
-        CompanyField("mailgun.api_key", .mailgun("api_key_secret"), .mailgun, isSecret: true, get: { _ in nil }, set: { _, _ in true }),
-        .word("mailgun.region", .mailgun("region"), .mailgun, required: false, \.mailgunRegion),
+        .word("provider", .companies("provider"), .body, required: true, \CompanyScalars.providerWord).sendingField(),
+        .text("mailgun.domain", .mailgun("domain"), .mailgun, \.mailgunDomain).sendingField(),
+        // The Mailgun records the DNS stage compares come from the API with the key.
+        CompanyField("mailgun.api_key", .mailgun("api_key_secret"), .mailgun, isSecret: true, get: { _ in nil }, set: { _, _ in true }).sendingField(),
+        .word("mailgun.region", .mailgun("region"), .mailgun, required: false, \.mailgunRegion).sendingField(),
     ]
+
+    /// The plan paths whose change sends the company through the DNS stage
+    /// again: the sending fields above and the main account's host (its
+    /// address is what the sender domain's SPF must allow).
+    public static let sendingPaths: Set<String> = Set(fields.filter(\.sending).map(\.key)).union(["smtp.host"])
 
     static let head = fields.filter { $0.section == .head }
     static let body = fields.filter { $0.section == .body }
