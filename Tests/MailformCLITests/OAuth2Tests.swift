@@ -184,6 +184,38 @@ struct OAuth2Tests {
         try expectNoSecrets(json.stdout + json.stderr, lab)
     }
 
+    /// Servers of one client share its one token request; a refusal is
+    /// still told per server, with that server's own field and line.
+    @Test func aSharedRefusalNamesEachServersOwnField() throws {
+        let lab = try OAuthLab.get()
+        let oauth2 = Self.microsoft(lab, secret: "ms-wrong")
+        let pool = """
+            smtp_pools:
+              relay:
+                use_for: [notifications]
+                servers:
+                  - host: localhost
+                    port: \(lab.port("xoauth2_microsoft"))
+                    username: \(lab.info.microsoft.mailbox)
+                    auth: oauth2
+                    oauth2:
+            \(oauth2.split(separator: "\n").map { "              " + $0 }.joined(separator: "\n"))
+
+            """
+        let text = Self.company("c", server: "xoauth2_microsoft", lab: lab, oauth2: oauth2) + pool
+        let ws = try workspace(lab, ["c": text])
+        let before = lab.tokenRequests.count
+        let result = try CommandRunner.run(["probe", ".", "--send-credentials"], in: ws.root, environment: lab.environment)
+        #expect(result.exitCode == 3, "\(result.stdout)\(result.stderr)")
+        #expect(lab.tokenRequests.count == before + 1, "one request for the shared client")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let secretLines = lines.indices.filter { lines[$0].contains("client_secret:") }.map { $0 + 1 }
+        #expect(secretLines.count == 2)
+        #expect(result.stdout.contains("companies/c.yaml:\(secretLines[0]):") && result.stdout.contains("secret behind smtp.oauth2.client_secret"), "\(result.stdout)")
+        #expect(result.stdout.contains("companies/c.yaml:\(secretLines[1]):")
+                && result.stdout.contains("secret behind smtp_pools.relay.servers[0].oauth2.client_secret"), "\(result.stdout)")
+    }
+
     /// A hostile token endpoint or SMTP server echoes what it received: the
     /// form body as the error code, the client secret in the description
     /// (also just past where a message is cut), the token in a 334

@@ -19,43 +19,35 @@ extension Prober {
             }
         }
         guard !requests.isEmpty else { return failures }
-        var outcomes: [TokenFetch.Client: (Result<Secret, ProbeFailure>, Int)] = [:]
+        // One finished transfer per client; each server's result is read
+        // from it with that server's own field paths in the hint.
+        var answers: [TokenFetch.Client: (transfer: CurlTransfer, code: CURLcode, milliseconds: Int)] = [:]
         var jobs: [MultiDriver.Job] = []
         var seen = Set<TokenFetch.Client>()
         for i in requests.keys.sorted() {
             let request = requests[i]!
-            guard seen.insert(request.client).inserted else { continue }
-            let path = smtp[i].path
-            guard let transfer = CurlTransfer() else { continue }
+            guard seen.insert(request.client).inserted, let transfer = CurlTransfer() else { continue }
             TokenFetch.configure(transfer, request, options: options)
             jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in
-                outcomes[request.client] = (TokenFetch.outcome(t, code, client: request.client, path: path), t.elapsedMilliseconds)
+                answers[request.client] = (t, code, t.elapsedMilliseconds)
             })
         }
         MultiDriver(concurrency: options.concurrency).run(jobs)
         for (i, request) in requests {
-            switch outcomes[request.client] {
-            case (.success(let token), let ms)?:
-                smtp[i].oauth2Token = token
-                smtp[i].tokenMilliseconds = ms
-            case (.failure(var failure), _)?:
-                // The request was made for another server of the same client: name this one's fields.
-                if let field = failure.field, let other = field.range(of: ".oauth2") ?? field.range(of: ".username") {
-                    failure.field = smtp[i].path + field[other.lowerBound...]
-                }
-                failure.hint = failure.hint.replacingOccurrences(of: firstPath(requests, request.client, smtp) + ".", with: smtp[i].path + ".")
-                failures[i] = failure
-            case nil:
-                // Fail closed: no answer is not a token.
+            // Fail closed: no answer is not a token.
+            guard let answer = answers[request.client] else {
                 failures[i] = ProbeFailure(kind: .oauth2TokenEndpoint, stage: .token, message: "the token request could not run (libcurl could not start it)",
                                            hint: "run the probe again; if it persists, check memory and file-descriptor limits")
+                continue
+            }
+            switch TokenFetch.outcome(answer.transfer, answer.code, client: request.client, path: smtp[i].path) {
+            case .success(let token):
+                smtp[i].oauth2Token = token
+                smtp[i].tokenMilliseconds = answer.milliseconds
+            case .failure(let failure):
+                failures[i] = failure
             }
         }
         return failures
-    }
-
-    /// The path of the first target whose request fetched a client's token.
-    private func firstPath(_ requests: [Int: TokenFetch.Request], _ client: TokenFetch.Client, _ smtp: [SMTPTarget]) -> String {
-        requests.keys.sorted().first { requests[$0]!.client == client }.map { smtp[$0].path } ?? ""
     }
 }
