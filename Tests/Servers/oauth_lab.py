@@ -77,7 +77,6 @@ import json
 import os
 import secrets
 import socket
-import ssl
 import sys
 import threading
 import time
@@ -87,11 +86,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+import testcerts
+from testcerts import context, make_leaf
 
 STATE = sys.argv[1]
 BASE_PORT = int(sys.argv[2]) if len(sys.argv) > 2 else None
@@ -161,51 +161,6 @@ def b64url_decode(text):
     if isinstance(text, str):
         text = text.encode()
     return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
-
-
-# ---------------------------------------------------------------- certificates
-# (copied from smtp_server.py to keep this script standalone)
-
-def make_key():
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def write_pem(name, cert, key=None):
-    path = os.path.join(STATE, name)
-    with open(path + ".crt", "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    if key is not None:
-        with open(path + ".key", "wb") as f:
-            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-    return path + ".crt", path + ".key"
-
-
-def make_ca():
-    key = make_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailform OAuth lab CA")])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now() - datetime.timedelta(days=1))
-            .not_valid_after(now() + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    return cert, key
-
-
-def make_leaf(ca_cert, ca_key, hostname, not_before, not_after):
-    key = make_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(ca_cert.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    return cert, key
-
-
-def context(cert_path, key_path):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert_path, key_path)
-    return ctx
 
 
 def free_port():
@@ -707,9 +662,9 @@ def main():
     http.RequestHandlerClass = token_handler(google_key, sa["private_key_id"], google_token_uri)
     threading.Thread(target=http.serve_forever, daemon=True).start()
 
-    ca_cert, ca_key = make_ca()
-    ca_file, _ = write_pem("ca", ca_cert)
-    good = write_pem("localhost", *make_leaf(ca_cert, ca_key, "localhost", now() - datetime.timedelta(days=1),
+    ca_cert, ca_key = testcerts.make_ca("mailform OAuth lab CA")
+    ca_file, _ = testcerts.write_pem(STATE, "ca", ca_cert)
+    good = testcerts.write_pem(STATE, "localhost", *make_leaf(ca_cert, ca_key, "localhost", now() - datetime.timedelta(days=1),
                                              now() + datetime.timedelta(days=10)))
     recorder = Recorder()
     ports, controllers = {}, []

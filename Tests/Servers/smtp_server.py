@@ -20,10 +20,8 @@ import threading
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+import testcerts
+from testcerts import context, make_leaf, now
 
 USER = "probe@example.test"
 PASSWORD = "correct-horse-battery"
@@ -32,55 +30,6 @@ STATE = sys.argv[1]
 BASE_PORT = int(sys.argv[2]) if len(sys.argv) > 2 else None
 _next_fixed = [BASE_PORT]
 FORBIDDEN = os.path.join(STATE, "forbidden.log")
-
-
-def now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def make_key():
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def write_pem(name, cert, key=None):
-    path = os.path.join(STATE, name)
-    with open(path + ".crt", "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    if key is not None:
-        with open(path + ".key", "wb") as f:
-            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-    return path + ".crt", path + ".key"
-
-
-def make_ca():
-    key = make_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailform test CA")])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now() - datetime.timedelta(days=1))
-            .not_valid_after(now() + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    return cert, key
-
-
-def make_leaf(ca_cert, ca_key, hostname, not_before, not_after, self_signed=False):
-    key = make_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    builder = (x509.CertificateBuilder().subject_name(name).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
-               .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False))
-    if self_signed:
-        return builder.issuer_name(name).sign(key, hashes.SHA256()), key
-    return builder.issuer_name(ca_cert.subject).sign(ca_key, hashes.SHA256()), key
-
-
-def context(cert_path, key_path, max_version=None):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert_path, key_path)
-    if max_version is not None:
-        ctx.maximum_version = max_version
-    return ctx
 
 
 class Recorder:
@@ -210,7 +159,10 @@ def raw_server(port, behaviour):
 
 def main():
     os.makedirs(STATE, exist_ok=True)
-    ca_cert, ca_key = make_ca()
+    def write_pem(name, cert, key=None):
+        return testcerts.write_pem(STATE, name, cert, key)
+
+    ca_cert, ca_key = testcerts.make_ca("mailform test CA")
     ca_file, _ = write_pem("ca", ca_cert)
     good = write_pem("good", *make_leaf(ca_cert, ca_key, "localhost", now() - datetime.timedelta(days=1), now() + datetime.timedelta(days=10)))
     expired = write_pem("expired", *make_leaf(ca_cert, ca_key, "localhost", now() - datetime.timedelta(days=30), now() - datetime.timedelta(days=1)))
