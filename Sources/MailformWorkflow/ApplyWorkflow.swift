@@ -68,20 +68,18 @@ public struct ApplyOutcome: Sendable {
 public enum ApplyWorkflow {
     /// Plans the files and applies the plan.
     public static func fresh(_ request: ApplyRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> ApplyOutcome {
-        let result = try Stages.load(request.input)
-        let workspace = result.workspace
-        let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
         if case .unavailable = request.approval {
+            // Checked first, as before the files were read: nothing else can go on.
+            _ = try Stages.load(request.input)
             throw .stopped("apply needs --auto-approve when it is not run on a terminal",
                            hint: "review with 'mailform plan --out plan.json', then 'mailform apply plan.json', or pass --auto-approve")
         }
         // The store is created only when there is something to write.
-        let opened = try Stages.openStore(path: path, create: false, createKey: true, lockTimeout: request.input.lockTimeout,
-                                          environment: request.input.environment)
-        if let notice = opened.keyNotice { hooks.notice(notice) }
-        let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
-        if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
-        let plan = try Stages.plan(loaded, opened: opened, companies: request.companies, prune: request.prune, writes: true)
+        let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: true,
+                                           keepsMarks: !request.noProbe, hooks: hooks)
+        let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
+        let result = loaded.result
+        let workspace = result.workspace
         let text = PlanRenderer.text(plan, style: .plain)
         hooks.planned(plan, text)
         guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }

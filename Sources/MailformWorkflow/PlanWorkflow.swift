@@ -36,44 +36,25 @@ public struct PlanOutcome: Sendable {
 /// (and the store key, which signs it).
 public enum PlanWorkflow {
     public static func run(_ request: PlanRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> PlanOutcome {
-        let writes = request.out != nil
-        // A plan that writes nothing reads the store while the files load.
-        let prefetch = Stages.StorePrefetch()
-        let result: LoadResult
-        do {
-            result = try Stages.load(request.input, onWorkspace: writes ? nil : { workspace in
-                prefetch.start(path: StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace),
-                               lockTimeout: request.input.lockTimeout, environment: request.input.environment)
-            })
-        } catch {
-            prefetch.discard()
-            throw error
-        }
-        let workspace = result.workspace
-        let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
         // Only a saved plan needs a lasting key (it is signed with it).
-        let opened: OpenedStore
-        if let read = try prefetch.take() {
-            opened = read
-        } else {
-            opened = try Stages.openStore(path: path, create: false, createKey: writes, lockTimeout: request.input.lockTimeout,
-                                          environment: request.input.environment)
-        }
-        if let notice = opened.keyNotice { hooks.notice(notice) }
-        let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
-        if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
-        let plan = try Stages.plan(loaded, opened: opened, companies: request.companies, prune: request.prune, writes: false)
+        let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: request.out != nil,
+                                           keepsMarks: request.probe, hooks: hooks)
+        let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
+        let workspace = loaded.result.workspace
         if let out = request.out { try save(plan, loaded: loaded, opened: opened, request: request, to: out) }
+        // Credentials go only to endpoints that already hold that same
+        // secret in the store (docs/security.md): a pull request cannot
+        // make the probe hand a secret to a new host, port or TLS mode.
+        var gate = CredentialGate.everywhere
+        if request.probe && !request.sendCredentials {
+            do { gate = try CredentialGate(store: opened, companies: plan.changes.map(\.id)) } catch { throw .stopped("\(error)") }
+        }
         var closed = opened
-        closed.store = nil
+        closed.close()
         var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed)
         if request.probe {
-            // Credentials go only to endpoints that already hold that same
-            // secret in the store (docs/security.md): a pull request cannot
-            // make the probe hand a secret to a new host, port or TLS mode.
-            let gate = request.sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
             let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
-            outcome.probe = try ProbeStage.planned(plan, desired: loaded.desired, loaded: result, workspace: workspace, options: options,
+            outcome.probe = try ProbeStage.planned(plan, desired: loaded.desired, loaded: loaded.result, workspace: workspace, options: options,
                                                    gate: gate, box: opened.box, dns: request.dns, progress: hooks.progress)
         }
         return outcome
@@ -121,7 +102,7 @@ public enum ProbeWorkflow {
         let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
         let opened = try Stages.openStore(path: path, create: false, createKey: false, lockTimeout: request.input.lockTimeout,
                                           environment: request.input.environment)
-        let loaded = try Stages.resolve(result, storeIDs: opened.current.keys, environment: request.input.environment)
+        let loaded = try Stages.resolve(result, storeIDs: opened.summaries.keys, environment: request.input.environment)
         if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
         let selected = loaded.desired.filter { c in
             request.companies.isEmpty || request.companies.contains { Glob.matches(pattern: $0, c.id) }
@@ -132,7 +113,10 @@ public enum ProbeWorkflow {
         let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
         // Credentials go only where the store already holds them, unless the
         // operator passes --send-credentials (docs/security.md).
-        let gate = request.sendCredentials ? CredentialGate.everywhere : CredentialGate(store: opened)
+        var gate = CredentialGate.everywhere
+        if !request.sendCredentials {
+            do { gate = try CredentialGate(store: opened, companies: selected.map(\.id)) } catch { throw .stopped("\(error)") }
+        }
         var outcome = ProbeOutcome()
         outcome.locate = DeliverabilityStage.locator(result)
         let run = ProbeStage.run(selected, only: nil, loaded: result, options: options, gate: gate, box: opened.box,

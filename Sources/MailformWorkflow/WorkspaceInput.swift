@@ -63,6 +63,9 @@ public enum Stages {
             }
         }
 
+        /// Whether the read is over (or was never started): `take()` would not wait.
+        var isDone: Bool { done.wait(timeout: .now()) == .success }
+
         /// The store, once read (handed over: the prefetch keeps no
         /// reference, so the connection closes with its last user); nil
         /// when no read was started.
@@ -104,23 +107,6 @@ public enum Stages {
         } catch {
             throw .stopped("\(error)")
         }
-    }
-
-    /// The plan of the files against the store; `--company` patterns that
-    /// match nothing stop the run (a typo must not look like "no changes").
-    public static func plan(_ loaded: Loaded, opened: OpenedStore, companies: [String], prune: Bool,
-                            writes: Bool) throws(WorkflowError) -> Plan {
-        let plan: Plan
-        do {
-            plan = try Reconciler.plan(desired: loaded.desired, opened: opened, scope: companies, prune: prune)
-        } catch {
-            throw .stopped("\(error)")
-        }
-        if !companies.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
-            throw .stopped("no company matches \(companies.map(SafeText.escape).joined(separator: ", "))\(writes ? "; nothing was written" : "")",
-                           hint: "--company takes company ids, with '*' wildcards")
-        }
-        return plan
     }
 
     /// The safety limits of the workspace (`--force` skips them).

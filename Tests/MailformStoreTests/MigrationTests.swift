@@ -38,7 +38,7 @@ struct MigrationTests {
         let opened = try Reconciler.openStore(path: path, createStore: false, environment: ["MAILFORM_STORE_KEY": Data(Array(repeating: UInt8(9), count: 32)).base64EncodedString()])
         let applied = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
         #expect(applied == ["v1", "v2", "v3"])
-        let acme = try #require(opened.current["acme"]).company
+        let acme = try #require(try opened.companies(["acme"])["acme"]).company
         #expect(acme.smtp?.auth == .password)
         #expect(acme.smtp?.password?.fingerprint.hex == fingerprint)
         #expect(try box.open(#require(acme.smtp?.password).sealed, context: SecretBox.context(company: "acme", path: "smtp.password")) == Secret("v1-password"))

@@ -47,9 +47,11 @@ public enum CompanyLoader {
     ///   - options: the trusted workspace file, `--store` and the environment.
     ///   - onWorkspace: called once the workspace is known, before the company
     ///     files are read (a plan starts reading the store meanwhile).
+    ///   - batching: hand the companies over batch by batch instead of
+    ///     returning them.
     public static func load(paths: [String], workspaceOverride: String? = nil,
                             options: WorkspaceLoader.Options = WorkspaceLoader.Options(),
-                            onWorkspace: ((Workspace) -> Void)? = nil) -> LoadResult {
+                            onWorkspace: ((Workspace) -> Void)? = nil, batching: Batching? = nil) -> LoadResult {
         let files = SourceFiles()
         var diagnostics = DiagnosticCollector()
         var workspaceOptions = options
@@ -84,43 +86,151 @@ public enum CompanyLoader {
         let profiles = ProfileSet(workspace: workspace, files: files)
         let sources = companyPaths.map { files.add(absolutePath: $0) }
 
-        let slots = OutcomeSlots(count: companyPaths.count)
-        DispatchQueue.concurrentPerform(iterations: companyPaths.count) { i in
-            slots.set(i, loadOne(path: companyPaths[i], source: sources[i], workspace: workspace, profiles: profiles, files: files))
-        }
-        let outcomes = slots.values
-
         var companies: [LoadedCompany] = []
         var firstByID: [String: Mark] = [:]
         var seen = Set<String>()
-        for outcome in outcomes {
-            for diagnostic in outcome.diagnostics {
-                // A bad profile would otherwise be reported once per company using it.
-                let key = "\(diagnostic.location?.description ?? "")|\(diagnostic.message)"
-                if seen.insert(key).inserted { diagnostics.report(diagnostic) }
+        let profileOwners = Set(profiles.names.map(SecretOwner.envForm))
+        // Batches: each company's owners and references, for the final check.
+        var companyOwners = Set<String>()
+        var batchOwners = profileOwners
+        var extraOwners: Set<String>?
+        var envReferences: [(id: String, path: String, references: [SecretReference])] = []
+        let batchSize = max(batching?.size ?? companyPaths.count, 1)
+        var pending: [[LoadedCompany]] = []
+        // A batch is checked against the owners known so far; more owners
+        // only refuse more, so the final check below (every owner) is the
+        // one that counts, and a run it fails writes nothing.
+        func deliver(_ loaded: [LoadedCompany]) {
+            guard let batching else { return }
+            var batch = loaded
+            batch.sort { $0.company.id < $1.company.id }
+            check(&batch, owners: batchOwners, companyOwners: companyOwners, ownersIncludeCompanies: true, workspace: workspace, files: files,
+                  diagnostics: &diagnostics)
+            guard !diagnostics.hasErrors else { return }
+            for loaded in batch {
+                let references = loaded.company.secretReferences.filter { if case .env = $0.kind { true } else { false } }
+                if !references.isEmpty { envReferences.append((loaded.company.id, loaded.path, references)) }
             }
-            // Duplicate ids are found among all files that name one, valid or not.
-            guard let (id, mark) = outcome.id else { continue }
-            if let first = firstByID[id] {
-                var diagnostic = Diagnostic.error("company id '\(id)' is already used by \(files.location(first)?.file ?? "another file")",
-                                                  at: files.location(mark), hint: "give each company a unique 'company:' id")
-                if let location = files.location(first) {
-                    diagnostic.related.append(.init(location: location, message: "first use of '\(id)'"))
+            batching.consume(batch, BatchContext(workspace: workspace, files: files, owners: batchOwners, companyOwners: companyOwners))
+        }
+        for start in stride(from: 0, to: companyPaths.count, by: batchSize) {
+            let end = min(start + batchSize, companyPaths.count)
+            let slots = OutcomeSlots(count: end - start)
+            DispatchQueue.concurrentPerform(iterations: end - start) { i in
+                slots.set(i, loadOne(path: companyPaths[start + i], source: sources[start + i], workspace: workspace, profiles: profiles,
+                                     files: files))
+            }
+            var batch: [LoadedCompany] = []
+            for outcome in slots.values {
+                for diagnostic in outcome.diagnostics {
+                    // A bad profile would otherwise be reported once per company using it.
+                    let key = "\(diagnostic.location?.description ?? "")|\(diagnostic.message)"
+                    if seen.insert(key).inserted { diagnostics.report(diagnostic) }
                 }
-                diagnostics.report(diagnostic)
+                // Duplicate ids are found among all files that name one, valid or not.
+                guard let (id, mark) = outcome.id else { continue }
+                if let first = firstByID[id] {
+                    var diagnostic = Diagnostic.error("company id '\(id)' is already used by \(files.location(first)?.file ?? "another file")",
+                                                      at: files.location(mark), hint: "give each company a unique 'company:' id")
+                    if let location = files.location(first) {
+                        diagnostic.related.append(.init(location: location, message: "first use of '\(id)'"))
+                    }
+                    diagnostics.report(diagnostic)
+                    continue
+                }
+                firstByID[id] = mark
+                if batching != nil {
+                    let owner = SecretOwner.envForm(id)
+                    companyOwners.insert(owner)
+                    batchOwners.insert(owner)
+                }
+                if let loaded = outcome.company { batch.append(loaded) }
+            }
+            guard let batching else {
+                companies += batch
                 continue
             }
-            firstByID[id] = mark
-            if let loaded = outcome.company { companies.append(loaded) }
+            // The batches loaded before the extra owners are known wait for
+            // them (a few, so loading overlaps the store's read).
+            if extraOwners == nil {
+                guard let extra = batching.extraOwners(pending.count >= batching.maxWaiting) else {
+                    pending.append(batch)
+                    continue
+                }
+                extraOwners = extra
+                companyOwners.formUnion(extra)
+                batchOwners.formUnion(extra)
+            }
+            for waiting in pending + [batch] { deliver(waiting) }
+            pending = []
         }
-        companies.sort { $0.company.id < $1.company.id }
+        if let batching, !pending.isEmpty {
+            let extra = batching.extraOwners(true) ?? []
+            companyOwners.formUnion(extra)
+            batchOwners.formUnion(extra)
+            for waiting in pending { deliver(waiting) }
+        }
         // The env fence needs every owner of the run: a company may not read a
         // variable that a longer company id (or a profile) claims.
-        let companyOwners = Set(firstByID.keys.map(SecretOwner.envForm))
-        let owners = companyOwners.union(profiles.names.map(SecretOwner.envForm))
-        let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners, companyOwners: companyOwners)
-        // Each company's references checked in parallel (the fence is pure),
-        // reported in order.
+        let fileOwners = Set(firstByID.keys.map(SecretOwner.envForm))
+        let owners = fileOwners.union(profileOwners)
+        if batching == nil {
+            companies.sort { $0.company.id < $1.company.id }
+            check(&companies, owners: owners, companyOwners: fileOwners, workspace: workspace, files: files, diagnostics: &diagnostics)
+        } else if !diagnostics.hasErrors {
+            let fence = SecretResolver(workspace: workspace, environment: [:], owners: batchOwners, companyOwners: companyOwners,
+                                       ownersIncludeCompanies: true)
+            for (id, path, references) in envReferences {
+                for diagnostic in fence.fenceDiagnostics(references, company: id, companyFile: path, files: files) {
+                    let key = "\(diagnostic.location?.description ?? "")|\(diagnostic.message)"
+                    if seen.insert(key).inserted { diagnostics.report(diagnostic) }
+                }
+            }
+        }
+        return LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
+                          fileCount: companyPaths.count, files: files, owners: owners, companyOwners: fileOwners)
+    }
+
+    /// Loading in batches, for runs whose memory must follow the batch, not
+    /// the workspace (plan and apply of 100,000 companies).
+    public struct Batching {
+        public var size: Int
+        /// The env forms of owners beyond the files' (the store's company
+        /// ids), needed before the first batch is fenced: nil while they are
+        /// not known yet, unless asked to wait (`true`).
+        public var extraOwners: (_ wait: Bool) -> Set<String>?
+        /// Batches that may wait for the extra owners, loaded meanwhile.
+        public var maxWaiting = 8
+        /// Each batch's companies that passed loading, the schema, the policy
+        /// and the fence, in id order, with the owners known so far;
+        /// `LoadResult.companies` stays empty. Not
+        /// called once any file had an error: the run stops anyway.
+        public var consume: ([LoadedCompany], BatchContext) -> Void
+
+        public init(size: Int, extraOwners: @escaping (_ wait: Bool) -> Set<String>? = { _ in [] },
+                    consume: @escaping ([LoadedCompany], BatchContext) -> Void) {
+            self.size = size
+            self.extraOwners = extraOwners
+            self.consume = consume
+        }
+    }
+
+    /// What a batch's consumer needs beside the companies.
+    public struct BatchContext {
+        public var workspace: Workspace
+        public var files: SourceFiles
+        /// The env forms of every company id, profile and extra owner known so far.
+        public var owners: Set<String>
+        /// The env forms of the company ids (files and extra owners) known so far.
+        public var companyOwners: Set<String>
+    }
+
+    /// The fence check of each company's references, in parallel (the fence
+    /// is pure), reported in order; a company it refuses is removed.
+    static func check(_ companies: inout [LoadedCompany], owners: Set<String>, companyOwners: Set<String>, ownersIncludeCompanies: Bool = false,
+                      workspace: Workspace, files: SourceFiles, diagnostics: inout DiagnosticCollector) {
+        let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners, companyOwners: companyOwners,
+                                   ownersIncludeCompanies: ownersIncludeCompanies)
         let problems = ProblemSlots(count: companies.count)
         let checking = companies
         DispatchQueue.concurrentPerform(iterations: checking.count) { i in
@@ -133,8 +243,6 @@ public enum CompanyLoader {
             if found.contains(where: { $0.severity == .error }) { refused.insert(i) }
         }
         if !refused.isEmpty { companies = companies.enumerated().filter { !refused.contains($0.offset) }.map(\.element) }
-        return LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
-                          fileCount: companyPaths.count, files: files, owners: owners, companyOwners: companyOwners)
     }
 
     /// One slot per company, each written by exactly one worker of `concurrentPerform`.

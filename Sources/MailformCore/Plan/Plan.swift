@@ -55,75 +55,111 @@ public struct Plan: Sendable {
     }
 }
 
+/// A company as the store holds it, as much as a plan keeps of it: the
+/// name, the company revision, and the digest of its flattened fields (the
+/// fields themselves are read again only for a company whose digest differs).
+public struct StoredSummary: Sendable {
+    public var name: String?
+    public var revision: Int
+    public var digest: FieldsDigest
+    public init(name: String?, revision: Int, digest: FieldsDigest) {
+        self.name = name
+        self.revision = revision
+        self.digest = digest
+    }
+}
+
 /// Compares desired settings (files) with current ones (store), field by field.
 public enum Differ {
-    /// A company as the store holds it: its name, revision, and its fields,
-    /// flattened only when the diff gets to it (in parallel, and without a
-    /// fingerprinted copy of every company of the store first).
-    public struct Current: Sendable {
-        public var name: String?
-        public var revision: Int
-        public var flattened: @Sendable () -> [(path: String, value: FieldValue)]
-        public init(company: Company<SecretFingerprint>, revision: Int) {
-            self.init(name: company.name, revision: revision, flattened: { FieldFlattener.flatten(company) })
-        }
-        public init(name: String?, revision: Int, flattened: @escaping @Sendable () -> [(path: String, value: FieldValue)]) {
-            self.name = name
-            self.revision = revision
-            self.flattened = flattened
-        }
-    }
+    public typealias Fields = [(path: String, value: FieldValue)]
 
-    /// - Parameters:
-    ///   - scope: when set, only these company ids are planned (others are neither changed nor unmanaged).
-    ///   - prune: plan deletion of store companies no file describes.
-    public static func diff(desired: [Company<SecretFingerprint>], current: [String: Current],
-                            scope: ((String) -> Bool)? = nil, prune: Bool = false) -> Plan {
-        diff(desired: desired, fingerprint: { $0 }, current: current, scope: scope, prune: prune)
-    }
-
-    /// The same for desired companies whose secrets are fingerprinted as the
-    /// diff reaches them (`fingerprint`), so no fingerprinted copy of every
-    /// company is made first.
-    public static func diff<S: Sendable>(desired: [Company<S>], fingerprint: @Sendable (S) -> SecretFingerprint, current: [String: Current],
-                                         scope: ((String) -> Bool)? = nil, prune: Bool = false) -> Plan {
+    /// Builds a plan from batches of desired companies, keeping only what the
+    /// plan shows: the changes, a count of unchanged companies and every
+    /// company's base revision. An unchanged company (its digest equals the
+    /// store's) leaves nothing else behind, so memory follows the batch and
+    /// the changes, not the workspace.
+    public struct Builder {
+        let current: [String: StoredSummary]
+        let scope: ((String) -> Bool)?
         var changes: [CompanyChange] = []
         var unchanged = 0
         var base: [String: Int] = [:]
-        let desiredIDs = Set(desired.map(\.id))
-        // Indexes in id order, not a sorted copy of the companies.
-        let order = desired.indices.filter { scope?(desired[$0].id) ?? true }.sorted { desired[$0].id < desired[$1].id }
-        // Each company's fields are compared in parallel (flattening is most of the work).
-        let fieldChanges = Parallel.map(order.count) { i in
-            diffFields(current: current[desired[order[i]].id].map { $0.flattened() } ?? [],
-                       desired: FieldFlattener.flatten(desired[order[i]], fingerprint: fingerprint))
+        var desiredIDs = Set<String>()
+
+        /// - Parameters:
+        ///   - current: every company of the store.
+        ///   - scope: when set, only these company ids are planned (others are neither changed nor unmanaged).
+        public init(current: [String: StoredSummary], scope: ((String) -> Bool)? = nil) {
+            self.current = current
+            self.scope = scope
         }
-        for (index, fields) in zip(order, fieldChanges) {
-            let company = desired[index]
-            let existing = current[company.id]
-            base[company.id] = existing?.revision ?? 0
-            if existing == nil {
-                changes.append(CompanyChange(id: company.id, name: company.name, action: .add, fields: fields, baseRevision: 0))
-            } else if !fields.isEmpty {
-                changes.append(CompanyChange(id: company.id, name: company.name, action: .change, fields: fields, baseRevision: existing!.revision))
-            } else {
-                unchanged += 1
+
+        /// Compares a batch (each company flattened on every core); returns
+        /// the indexes of the batch's companies that the plan adds or changes.
+        /// - Parameter fetch: the store's flattened fields of these ids (only
+        ///   companies whose digest differs are read again).
+        public mutating func add<S: Sendable>(_ batch: [Company<S>], fingerprint: @Sendable (S) -> SecretFingerprint,
+                                              fetch: ([String]) throws -> [String: Fields]) rethrows -> [Int] {
+            for company in batch { desiredIDs.insert(company.id) }
+            let planned = batch.indices.filter { scope?(batch[$0].id) ?? true }
+            let current = current
+            // An added company's changes are made here too, on every core.
+            let flattened = Parallel.map(planned.count) { k -> (fields: Fields, added: [FieldChange], same: Bool) in
+                let company = batch[planned[k]]
+                let fields = FieldFlattener.flatten(company, fingerprint: fingerprint)
+                guard let stored = current[company.id] else {
+                    return ([], fields.map { FieldChange(path: $0.path, current: nil, desired: $0.value) }, false)
+                }
+                return FieldsDigest(fields) == stored.digest ? ([], [], true) : (fields, [], false)
             }
+            let differing = planned.indices.compactMap { k in current[batch[planned[k]].id] != nil && !flattened[k].same ? batch[planned[k]].id : nil }
+            let stored = differing.isEmpty ? [:] : try fetch(differing)
+            var changed: [Int] = []
+            for (k, index) in planned.enumerated() {
+                let company = batch[index]
+                let existing = current[company.id]
+                base[company.id] = existing?.revision ?? 0
+                if flattened[k].same {
+                    unchanged += 1
+                    continue
+                }
+                guard let existing else {
+                    changes.append(CompanyChange(id: company.id, name: company.name, action: .add, fields: flattened[k].added, baseRevision: 0))
+                    changed.append(index)
+                    continue
+                }
+                let fields = diffFields(current: stored[company.id] ?? [], desired: flattened[k].fields)
+                // A digest can differ while every field compares equal (the
+                // same fields in another order): unchanged.
+                guard !fields.isEmpty else { unchanged += 1; continue }
+                changes.append(CompanyChange(id: company.id, name: company.name, action: .change, fields: fields, baseRevision: existing.revision))
+                changed.append(index)
+            }
+            return changed
         }
-        var unmanaged: [String] = []
-        for (id, existing) in current.sorted(by: { $0.key < $1.key }) where !desiredIDs.contains(id) && (scope?(id) ?? true) {
+
+        /// The plan: store companies no file describes are deleted (`prune`)
+        /// or listed as unmanaged.
+        public func finish(prune: Bool, fetch: ([String]) throws -> [String: Fields]) rethrows -> Plan {
+            var changes = changes
+            var base = base
+            var unmanaged: [String] = []
+            let missing = current.keys.filter { !desiredIDs.contains($0) && (scope?($0) ?? true) }.sorted()
             if prune {
-                base[id] = existing.revision
-                changes.append(CompanyChange(id: id, name: existing.name, action: .delete,
-                                             fields: diffFields(current: existing.flattened(), desired: []),
-                                             baseRevision: existing.revision))
+                let stored = missing.isEmpty ? [:] : try fetch(missing)
+                for id in missing {
+                    let existing = current[id]!
+                    base[id] = existing.revision
+                    changes.append(CompanyChange(id: id, name: existing.name, action: .delete,
+                                                 fields: diffFields(current: stored[id] ?? [], desired: []), baseRevision: existing.revision))
+                }
             } else {
-                unmanaged.append(id)
+                unmanaged = missing
             }
+            changes.sort { $0.id < $1.id }
+            return Plan(changes: changes, unchangedCount: unchanged, unmanaged: unmanaged, baseRevisions: base,
+                        storeCompanyCount: current.count)
         }
-        changes.sort { $0.id < $1.id }
-        return Plan(changes: changes, unchangedCount: unchanged, unmanaged: unmanaged, baseRevisions: base,
-                    storeCompanyCount: current.count)
     }
 
     /// Field changes in the desired order, with fields only the current side has at their place.

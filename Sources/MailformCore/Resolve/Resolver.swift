@@ -10,8 +10,9 @@ public struct Resolver: Sendable {
     /// - Parameter owners: env forms of every company and profile the run
     ///   knows (files and store), for the `{company}` fence.
     public init(workspace: Workspace, files: SourceFiles, environment: [String: String], owners: Set<String> = [],
-                companyOwners: Set<String> = []) {
-        self.secrets = SecretResolver(workspace: workspace, environment: environment, owners: owners, companyOwners: companyOwners)
+                companyOwners: Set<String> = [], ownersIncludeCompanies: Bool = false) {
+        self.secrets = SecretResolver(workspace: workspace, environment: environment, owners: owners, companyOwners: companyOwners,
+                                      ownersIncludeCompanies: ownersIncludeCompanies)
         self.files = files
     }
 

@@ -26,11 +26,13 @@ public struct SecretResolver: Sendable {
     private let fenceFolders: [String]
     private let protectedFiles: Set<String>
 
+    /// - Parameter ownersIncludeCompanies: `owners` holds `companyOwners`
+    ///   already (a batch of 100,000 companies would copy both sets otherwise).
     public init(workspace: Workspace, environment: [String: String] = ProcessInfo.processInfo.environment,
-                owners: Set<String> = [], companyOwners: Set<String> = []) {
+                owners: Set<String> = [], companyOwners: Set<String> = [], ownersIncludeCompanies: Bool = false) {
         self.workspace = workspace
         self.environment = environment
-        self.owners = owners.union(companyOwners)
+        self.owners = ownersIncludeCompanies ? owners : owners.union(companyOwners)
         self.companyOwners = companyOwners
         self.fenceFolders = workspace.fenceFolders
         self.protectedFiles = Set(workspace.protectedFiles.map(Paths.real))
@@ -128,15 +130,20 @@ public struct SecretResolver: Sendable {
     /// walk (`mapSecrets`) as resolution, so validate reports everything plan
     /// would refuse, whichever provider is active.
     public func fenceDiagnostics(_ company: Company<SecretReference>, companyFile: String, files: SourceFiles) -> [Diagnostic] {
+        fenceDiagnostics(company.secretReferences, company: company.id, companyFile: companyFile, files: files)
+    }
+
+    /// The same for references kept apart from their company.
+    public func fenceDiagnostics(_ references: [SecretReference], company id: String, companyFile: String,
+                                 files: SourceFiles) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        _ = company.mapSecrets { _, reference -> Int in
+        for reference in references {
             let origin = files.absolutePath(of: reference.mark) ?? companyFile
-            let owner = owner(ofFile: origin, company: company.id)
+            let owner = owner(ofFile: origin, company: id)
             if let problem = checkFence(reference, referencedFrom: origin, owner: owner) {
                 out.append(.error(problem.message, at: files.location(reference.mark), hint: problem.hint(workspace: workspace, owner: owner),
                                   rule: problem.rule))
             }
-            return 0
         }
         return out
     }
@@ -181,5 +188,17 @@ final class SecretFileCache: @unchecked Sendable {
         let value = read()
         values[path] = value
         return value
+    }
+}
+
+extension Company where SecretValue == SecretReference {
+    /// Every reference, in the order of `mapSecrets` (the walk resolution takes).
+    public var secretReferences: [SecretReference] {
+        var out: [SecretReference] = []
+        _ = mapSecrets { _, reference -> Int in
+            out.append(reference)
+            return 0
+        }
+        return out
     }
 }

@@ -26,16 +26,77 @@ enum CompanyRows {
 
     // MARK: Reading
 
-    static func readAll(_ db: Database) throws -> [String: StoredCompany] {
+    /// Which companies a read covers.
+    enum Selection {
+        case all
+        /// Ids from `low` to `high` (inclusive), in SQLite's order of TEXT.
+        case range(String, String)
+        /// These ids (at most `maxIDs` of them).
+        case ids([String])
+
+        /// At most this many ids per `.ids` read: SQLite's limit on bound parameters is 32,766.
+        static let maxIDs = 2_000
+
+        /// The WHERE clause over the column holding the company id, and its arguments.
+        func clause(_ column: String) -> (sql: String, arguments: StatementArguments) {
+            switch self {
+            case .all: ("", [])
+            case .range(let low, let high): (" WHERE \(column) BETWEEN ? AND ?", [low, high])
+            case .ids(let ids):
+                (" WHERE \(column) IN (" + Array(repeating: "?", count: ids.count).joined(separator: ", ") + ")",
+                 StatementArguments(ids))
+            }
+        }
+    }
+
+    static func readAll(_ db: Database) throws -> [String: StoredCompany] { try read(.all, db) }
+
+    /// The companies of `ids`, read by the primary keys (one query per table
+    /// and chunk of ids).
+    static func read(ids: some Collection<String>, _ db: Database) throws -> [String: StoredCompany] {
+        var result: [String: StoredCompany] = [:]
+        let all = Array(ids)
+        for start in stride(from: 0, to: all.count, by: Selection.maxIDs) {
+            result.merge(try read(.ids(Array(all[start..<min(start + Selection.maxIDs, all.count)])), db)) { a, _ in a }
+        }
+        return result
+    }
+
+    /// Every company as a summary: revision, name and the digest of its
+    /// flattened fields. Read in chunks of ids, so memory holds one chunk of
+    /// whole companies, not the store (100,000 companies took 200 MB).
+    static func readSummaries(_ db: Database, chunk: Int = 2_000) throws -> [String: StoredSummary] {
+        let ids = try String.fetchAll(db, sql: "SELECT id FROM companies ORDER BY id")
+        var result: [String: StoredSummary] = [:]
+        result.reserveCapacity(ids.count)
+        for start in stride(from: 0, to: ids.count, by: chunk) {
+            let end = min(start + chunk, ids.count)
+            let companies = Array(try read(.range(ids[start], ids[end - 1]), sealed: false, db).values)
+            let summaries = Parallel.map(companies.count) { i in
+                StoredSummary(name: companies[i].company.name, revision: companies[i].revision,
+                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: \.fingerprint)))
+            }
+            for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = summary }
+        }
+        return result
+    }
+
+    /// - Parameter sealed: read the encrypted values too (a summary needs
+    ///   only the fingerprints; without, each secret's `sealed` is empty).
+    static func read(_ selection: Selection, sealed: Bool = true, _ db: Database) throws -> [String: StoredCompany] {
+        let byCompany = selection.clause("company_id")
         var secrets: [String: [String: StoredSecret]] = [:]
-        let rows1 = try Row.fetchCursor(db, sql: "SELECT company_id, path, key_id, nonce, ciphertext, tag, fingerprint FROM secrets")
+        let columns = sealed ? "company_id, path, key_id, nonce, ciphertext, tag, fingerprint" : "company_id, path, fingerprint"
+        let rows1 = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM secrets" + byCompany.sql, arguments: byCompany.arguments)
         while let row = try rows1.next() {
-            let sealed = SealedSecret(keyID: row["key_id"], nonce: [UInt8](row["nonce"] as Data),
-                                      ciphertext: [UInt8](row["ciphertext"] as Data), tag: [UInt8](row["tag"] as Data))
+            let sealed = !sealed ? SealedSecret(keyID: "", nonce: [], ciphertext: [], tag: [])
+                : SealedSecret(keyID: row["key_id"], nonce: [UInt8](row["nonce"] as Data),
+                               ciphertext: [UInt8](row["ciphertext"] as Data), tag: [UInt8](row["tag"] as Data))
             secrets[row["company_id"], default: [:]][row["path"]] = StoredSecret(sealed: sealed, fingerprint: SecretFingerprint(hex: row["fingerprint"]))
         }
         var servers: [String: [String: [SMTPServer<StoredSecret>]]] = [:]
-        let rows2 = try Row.fetchCursor(db, sql: "SELECT * FROM smtp_servers ORDER BY company_id, pool_name, position")
+        let rows2 = try Row.fetchCursor(db, sql: "SELECT * FROM smtp_servers" + byCompany.sql + " ORDER BY company_id, pool_name, position",
+                                        arguments: byCompany.arguments)
         while let row = try rows2.next() {
             let company: String = row["company_id"]
             let pool: String = row["pool_name"]
@@ -43,7 +104,8 @@ enum CompanyRows {
             servers[company, default: [:]][pool, default: []].append(server)
         }
         var pools: [String: [SMTPPool<StoredSecret>]] = [:]
-        let rows3 = try Row.fetchCursor(db, sql: "SELECT * FROM smtp_pools ORDER BY company_id, name")
+        let rows3 = try Row.fetchCursor(db, sql: "SELECT * FROM smtp_pools" + byCompany.sql + " ORDER BY company_id, name",
+                                        arguments: byCompany.arguments)
         while let row = try rows3.next() {
             let company: String = row["company_id"]
             let name: String = row["name"]
@@ -53,7 +115,7 @@ enum CompanyRows {
                 strategy: PoolStrategy(rawValue: row["strategy"]) ?? .failover, servers: servers[company]?[name] ?? []))
         }
         var mailgun: [String: MailgunSettings<StoredSecret>] = [:]
-        let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM mailgun_settings")
+        let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM mailgun_settings" + byCompany.sql, arguments: byCompany.arguments)
         while let row = try rows4.next() {
             let company: String = row["company_id"]
             guard let key = secrets[company]?[row["api_key_secret"] as String] else {
@@ -66,7 +128,8 @@ enum CompanyRows {
             mailgun[company] = MailgunSettings(domain: scalars.mailgunDomain ?? "", apiKey: key, region: scalars.mailgunRegion ?? .us)
         }
         var result: [String: StoredCompany] = [:]
-        let rows5 = try Row.fetchCursor(db, sql: "SELECT * FROM companies")
+        let byID = selection.clause("id")
+        let rows5 = try Row.fetchCursor(db, sql: "SELECT * FROM companies" + byID.sql, arguments: byID.arguments)
         while let row = try rows5.next() {
             let id: String = row["id"]
             var logo: Logo?

@@ -83,3 +83,4 @@ public final class Store: @unchecked Sendable {
         do { return try pool.write(body) } catch let error as DatabaseError { throw Failure(Store.describe(error, path: path)) }
     }
 }
+

@@ -17,9 +17,13 @@ public struct CredentialGate: Sendable {
     /// `--send-credentials`, or `apply` (after review): every endpoint gets them.
     public var sendsEverywhere = false
 
-    public init(store opened: OpenedStore?) {
-        guard let opened else { return }
-        for (id, stored) in opened.current {
+    /// The gate of the store's companies `ids` (the companies a probe reaches).
+    public init(store opened: OpenedStore, companies ids: some Collection<String>) throws {
+        self.init(stored: try opened.companies(ids))
+    }
+
+    init(stored: [String: StoredCompany]) {
+        for (id, stored) in stored {
             for (_, server) in stored.company.smtpServers where !server.secrets.isEmpty {
                 smtp.insert(Self.smtpKey(id, server.settings, server.orderedSecrets.map { ($0.key, $0.value.fingerprint.hex) }))
             }
@@ -30,7 +34,7 @@ public struct CredentialGate: Sendable {
     }
 
     public static let everywhere: CredentialGate = {
-        var gate = CredentialGate(store: nil)
+        var gate = CredentialGate(stored: [:])
         gate.sendsEverywhere = true
         return gate
     }()

@@ -51,12 +51,13 @@ public enum Exporter {
     public static func prepare(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String) throws -> Prepared {
         var collision: String?
         let companiesDir = directory + "/companies"
-        if let bad = opened.current.keys.sorted().first(where: { !isValidID($0) }) {
+        let current = try opened.allCompanies()
+        if let bad = current.keys.sorted().first(where: { !isValidID($0) }) {
             throw Reconciler.Failure("the store holds the company id '\(SafeText.escape(bad))', which is not a valid id (lowercase letters, digits and '-'); nothing was exported")
         }
         var owners: [String: String] = [:]
-        for id in opened.current.keys.sorted() {
-            _ = opened.current[id]!.company.mapSecrets { path, _ -> Int in
+        for id in current.keys.sorted() {
+            _ = current[id]!.company.mapSecrets { path, _ -> Int in
                 let name = envName(company: id, path: path)
                 if let other = owners[name] {
                     collision = "\(other) and \(id) \(path) would both read \(name)"
@@ -68,8 +69,8 @@ public enum Exporter {
         if let collision { throw Reconciler.Failure("export cannot name the secrets apart: \(collision); nothing was exported") }
         var dotenv: [(String, Secret)] = []
         var files: [(path: String, bytes: Data)] = []
-        for id in opened.current.keys.sorted() {
-            let stored = opened.current[id]!
+        for id in current.keys.sorted() {
+            let stored = current[id]!
             let company = stored.company
             let references = try company.mapSecrets { path, secret -> SecretReference in
                 let name = envName(company: id, path: path)
@@ -87,7 +88,7 @@ public enum Exporter {
             let yaml = CompanyYAMLWriter.yaml(references, logoPath: logoPath, schemaPath: schemaPath)
             files.append((companiesDir + "/\(id).yaml", Data(yaml.utf8)))
         }
-        return Prepared(files: files, companiesDirectory: companiesDir, dotenv: dotenv, companies: opened.current.count)
+        return Prepared(files: files, companiesDirectory: companiesDir, dotenv: dotenv, companies: current.count)
     }
 
     /// Writes what ``prepare(opened:to:secretsOut:schemaPath:)`` computed, and the dotenv file.

@@ -6,10 +6,45 @@ public struct OpenedStore: Sendable {
     public var store: Store?
     public var path: String
     public var box: SecretBox
-    public var current: [String: StoredCompany]
+    /// Every company of the store, summarised (whole companies are read by
+    /// id when a plan needs them: `companies(_:)`).
+    public var summaries: [String: StoredSummary]
     public var storeID: String?
     /// Said to the user when the key file was created now.
     public var keyNotice: String?
+    /// How the key was found (`ephemeral`: no key file yet, and the store holds no secrets).
+    public var keySource: StoreKey.Source
+
+    /// Whole companies, read by id. A company whose revision is not the one
+    /// its summary has (an apply committed since the summaries were read)
+    /// stops the run: a plan never shows one version's fields with
+    /// another's revision.
+    public func companies(_ ids: some Collection<String>) throws -> [String: StoredCompany] {
+        guard let store, !ids.isEmpty else { return [:] }
+        let read = try store.read { db in try CompanyRows.read(ids: ids, db) }
+        for id in ids where read[id]?.revision != summaries[id]?.revision {
+            throw Reconciler.Failure("the store changed while this run read it (company \(SafeText.escape(id))); run it again")
+        }
+        return read
+    }
+
+    /// Every company of the store, whole (export).
+    public func allCompanies() throws -> [String: StoredCompany] {
+        guard let store else { return [:] }
+        return try store.read { db in try CompanyRows.readAll(db) }
+    }
+
+    /// The flattened fields of these companies, as the diff compares them.
+    func flattened(_ ids: [String]) throws -> [String: Differ.Fields] {
+        let stored = Array(try companies(ids).values)
+        let fields = Parallel.map(stored.count) { i in FieldFlattener.flatten(stored[i].company, fingerprint: \.fingerprint) }
+        return Dictionary(uniqueKeysWithValues: zip(stored.map(\.company.id), fields))
+    }
+
+    /// Closes the connections (SQLite removes its -wal and -shm files only then).
+    public mutating func close() {
+        store = nil
+    }
 }
 
 /// diff → plan: compares the resolved desired settings with the store.
@@ -47,15 +82,40 @@ public enum Reconciler {
         if let other = storedKeys.first(where: { $0 != key.id }) {
             throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY or the key file to the store's key")
         }
-        var notice: String?
-        if case .created(let file) = source {
-            notice = "created the store key \(Paths.display(file)) (mode 0600); keep it safe: without it the store's secrets cannot be read"
-        }
-        let current = try store.map { s in try s.read { db in try CompanyRows.readAll(db) } } ?? [:]
+        let notice = keyNotice(source)
+        let summaries = try store?.read { db in try CompanyRows.readSummaries(db) } ?? [:]
         let box: SecretBox
         do { box = try SecretBox(key: key) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
-        return OpenedStore(store: store, path: path, box: box, current: current,
-                           storeID: try store?.identity(), keyNotice: notice)
+        return OpenedStore(store: store, path: path, box: box, summaries: summaries,
+                           storeID: try store?.identity(), keyNotice: notice, keySource: source)
+    }
+
+    static func keyNotice(_ source: StoreKey.Source) -> String? {
+        guard case .created(let file) = source else { return nil }
+        return "created the store key \(Paths.display(file)) (mode 0600); keep it safe: without it the store's secrets cannot be read"
+    }
+
+    /// For a run that writes (apply, `plan --out`): the key file, created
+    /// now if the store was opened with a key for this run only. A run opens
+    /// the store while its files load, and creates no file before they are
+    /// known to be valid. The summaries stay (a store with no key holds no
+    /// secrets, so no fingerprint of it depends on the key).
+    public static func lastingKey(_ opened: OpenedStore, environment: [String: String]) throws -> OpenedStore {
+        guard opened.keySource == .ephemeral else { return opened }
+        var lasting = opened
+        do {
+            guard let (key, source) = try StoreKey.load(storePath: opened.path, environment: environment, create: true) else {
+                throw Failure("no store key could be created beside \(Paths.display(opened.path))")
+            }
+            lasting.box = try SecretBox(key: key)
+            lasting.keySource = source
+            lasting.keyNotice = keyNotice(source)
+        } catch let failure as StoreKey.Failure {
+            throw Failure(failure.description)
+        } catch let failure as SecretBox.Failure {
+            throw Failure(failure.description)
+        }
+        return lasting
     }
 
     /// The plan of `desired` against the opened store.
@@ -66,6 +126,15 @@ public enum Reconciler {
 
     /// The plan of `desired` against the opened store, limited to the ids `filter` accepts.
     public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, filter: ((String) -> Bool)?, prune: Bool) throws -> Plan {
+        var builder = Differ.Builder(current: opened.summaries, scope: filter)
+        _ = try add(desired, to: &builder, opened: opened)
+        return try builder.finish(prune: prune, fetch: opened.flattened)
+    }
+
+    /// Adds a batch of desired companies to a plan (`Differ.Builder.add`),
+    /// their secrets fingerprinted with the store key; returns the indexes
+    /// of those that change.
+    public static func add(_ batch: [Company<ResolvedSecret>], to builder: inout Differ.Builder, opened: OpenedStore) throws -> [Int] {
         // Fingerprinted as the parallel diff flattens each company; the
         // first failure of HMAC (fail closed) stops the plan afterwards.
         let failure = FirstFailure()
@@ -80,13 +149,14 @@ public enum Reconciler {
                 return SecretFingerprint(hex: "unavailable")
             }
         }
-        let current = opened.current.mapValues { stored in
-            Differ.Current(name: stored.company.name, revision: stored.revision,
-                           flattened: { FieldFlattener.flatten(stored.company, fingerprint: \.fingerprint) })
-        }
-        let plan = Differ.diff(desired: desired, fingerprint: fingerprint, current: current, scope: filter, prune: prune)
+        let changed = try builder.add(batch, fingerprint: fingerprint, fetch: opened.flattened)
         if let error = failure.error { throw error }
-        return plan
+        return changed
+    }
+
+    /// The plan of the batches added to `builder`.
+    public static func finish(_ builder: Differ.Builder, opened: OpenedStore, prune: Bool) throws -> Plan {
+        try builder.finish(prune: prune, fetch: opened.flattened)
     }
 
     /// The saved-plan form of a desired company: references relative to the workspace, fingerprints.

@@ -80,7 +80,7 @@ public enum SavedPlanCheck {
         }
 
         // Re-validate and re-resolve every desired company the plan carries.
-        let companyOwners = Set(saved.changes.map { SecretOwner.envForm($0.company) }).union(opened.current.keys.map(SecretOwner.envForm))
+        let companyOwners = Set(saved.changes.map { SecretOwner.envForm($0.company) }).union(opened.summaries.keys.map(SecretOwner.envForm))
         let owners = Set(profileNames(workspace).map(SecretOwner.envForm))
         let resolver = SecretResolver(workspace: workspace, environment: options.environment, owners: owners, companyOwners: companyOwners)
         var invalid: [Diagnostic] = []

@@ -1,0 +1,129 @@
+import Foundation
+import MailformCore
+import MailformStore
+
+/// A plan of the files, with what later steps need of the companies it
+/// adds or changes (and of no other company).
+public struct PlannedFiles: Sendable {
+    public var plan: Plan
+    /// `desired` and `result.companies` hold only the changed companies
+    /// (`result.companies` only when marks were asked for).
+    public var loaded: Loaded
+    /// The store, still open (a plan that writes a plan file or the store
+    /// reads it again); its key is a lasting one when the run writes.
+    public var opened: OpenedStore
+}
+
+extension Stages {
+    /// Files loaded and planned at a time: the memory of a plan follows this
+    /// and the number of changes, not the number of files.
+    public static let defaultBatchSize = 2_048
+
+    /// load → validate → resolve → diff, batch by batch. The store is read
+    /// (summaries: id, revision, digest of the fields) while the first
+    /// batch loads; each batch is resolved and compared as it comes, and an
+    /// unchanged company leaves only its revision behind. Nothing is written
+    /// before every file is known valid; a run that writes gets a lasting
+    /// store key only then.
+    /// - Parameters:
+    ///   - writes: apply or `plan --out` (the store key must last).
+    ///   - keepsMarks: keep the changed companies' positions (the probe's hints point at them).
+    public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, keepsMarks: Bool,
+                                 batchSize: Int = defaultBatchSize, hooks: WorkflowHooks) throws(WorkflowError) -> PlannedFiles {
+        let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
+        let prefetch = StorePrefetch()
+        let state = StreamState()
+        let batching = CompanyLoader.Batching(size: batchSize, extraOwners: { wait in
+            // The env fence keeps the store's companies' variables too.
+            guard wait || prefetch.isDone else { return nil }
+            guard let opened = state.store(prefetch) else { return [] }
+            return Set(opened.summaries.keys.map(SecretOwner.envForm))
+        }, consume: { batch, context in
+            state.consume(batch, context: context, environment: input.environment, filter: filter, keepsMarks: keepsMarks)
+        })
+        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace, options: input.options, onWorkspace: { workspace in
+            prefetch.start(path: StoreLocation.resolve(flag: input.storeFlag, workspace: workspace), lockTimeout: input.lockTimeout,
+                           environment: input.environment)
+        }, batching: batching)
+        if result.diagnostics.hasErrors {
+            prefetch.discard()
+            throw .invalid(result.diagnostics, files: result.fileCount)
+        }
+        if let failure = state.failure { throw failure }
+        guard var opened = state.store(prefetch) else { throw state.failure ?? .stopped("the store could not be read") }
+        if let notice = opened.keyNotice { hooks.notice(notice) }
+        var diagnostics = result.diagnostics
+        diagnostics.report(contentsOf: state.resolveDiagnostics.diagnostics)
+        if diagnostics.hasErrors { throw .invalid(diagnostics, files: result.fileCount) }
+        let warnings = diagnostics.sorted.filter { $0.severity != .error }
+        if !warnings.isEmpty { hooks.warnings(warnings) }
+        if writes {
+            do {
+                opened = try Reconciler.lastingKey(opened, environment: input.environment)
+            } catch {
+                throw .stopped("\(error)")
+            }
+            if let notice = opened.keyNotice { hooks.notice(notice) }
+        }
+        let plan: Plan
+        do {
+            plan = try Reconciler.finish(state.builder ?? Differ.Builder(current: opened.summaries, scope: filter), opened: opened, prune: prune)
+        } catch {
+            throw .stopped("\(error)")
+        }
+        if !scope.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
+            throw .stopped("no company matches \(scope.map(SafeText.escape).joined(separator: ", "))\(writes ? "; nothing was written" : "")",
+                           hint: "--company takes company ids, with '*' wildcards")
+        }
+        var kept = result
+        kept.companies = state.keptLoaded
+        return PlannedFiles(plan: plan, loaded: Loaded(result: kept, desired: state.kept, warnings: warnings), opened: opened)
+    }
+
+    /// What the batches of one plan share. Batches are handed over one at a
+    /// time, on the loading thread.
+    final class StreamState: @unchecked Sendable {
+        private var opened: OpenedStore?
+        private(set) var failure: WorkflowError?
+        private(set) var builder: Differ.Builder?
+        private(set) var resolveDiagnostics = DiagnosticCollector()
+        private(set) var kept: [Company<ResolvedSecret>] = []
+        private(set) var keptLoaded: [LoadedCompany] = []
+
+        /// The store, read once (waits for the read started with the workspace).
+        func store(_ prefetch: StorePrefetch) -> OpenedStore? {
+            if opened == nil && failure == nil {
+                do {
+                    opened = try prefetch.take()
+                } catch {
+                    failure = error
+                }
+            }
+            return opened
+        }
+
+        func consume(_ batch: [LoadedCompany], context: CompanyLoader.BatchContext, environment: [String: String],
+                     filter: ((String) -> Bool)?, keepsMarks: Bool) {
+            guard failure == nil, let opened else { return }
+            let resolver = Resolver(workspace: context.workspace, files: context.files, environment: environment, owners: context.owners,
+                                    companyOwners: context.companyOwners, ownersIncludeCompanies: true)
+            let resolved = resolver.resolve(batch, diagnostics: &resolveDiagnostics)
+            // Every company is still resolved, so every unreadable secret is
+            // reported; the diff stops at the first.
+            guard !resolveDiagnostics.hasErrors else { return }
+            // Taken out while it grows, so its arrays are not copied per batch.
+            var builder = self.builder ?? Differ.Builder(current: opened.summaries, scope: filter)
+            self.builder = nil
+            defer { self.builder = builder }
+            do {
+                let changed = try Reconciler.add(resolved, to: &builder, opened: opened)
+                for index in changed {
+                    kept.append(resolved[index])
+                    if keepsMarks { keptLoaded.append(batch[index]) }
+                }
+            } catch {
+                failure = .stopped("\(error)")
+            }
+        }
+    }
+}
