@@ -12,9 +12,11 @@ public struct WorkflowHooks: @unchecked Sendable {
     public var notice: (String) -> Void = { _ in }
     /// A line a quiet run leaves out (`connectivity was not checked`).
     public var info: (String) -> Void = { _ in }
-    /// The plan, before anything else happens to it, with its plain text
-    /// (rendered once: it is also what the revision's digest covers).
-    public var planned: (Plan, _ plainText: String) -> Void = { _, _ in }
+    /// The plan, before anything else happens to it.
+    public var planned: (Plan) -> Void = { _ in }
+    /// Then its plain text, piece by piece as it is rendered (once: the same
+    /// pieces make the digest the revision records).
+    public var plainText: (String) -> Void = { _ in }
     /// The probe (and DNS stage) of the changed endpoints.
     public var probed: (ProbeOutcome) -> Void = { _ in }
     /// Probe progress: endpoints done, total.
@@ -46,6 +48,8 @@ public struct ApplyRequest: Sendable {
     public var dns = DNSSettings(enabled: false)
     public var actor: String
     public var approval: Approval = .automatic
+    /// Changed companies kept in memory without the probe (`Stages.defaultKeepLimit`).
+    public var keepLimit = Stages.defaultKeepLimit
 
     public init(input: WorkspaceInput, actor: String) {
         self.input = input
@@ -75,21 +79,26 @@ public enum ApplyWorkflow {
                            hint: "review with 'mailform plan --out plan.json', then 'mailform apply plan.json', or pass --auto-approve")
         }
         // The store is created only when there is something to write.
+        // The probe needs every changed company; without it, an apply keeps
+        // a bounded number and reads the others again as it writes them.
         let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: true,
-                                           keepsMarks: !request.noProbe, hooks: hooks)
+                                           keepsMarks: !request.noProbe, keepLimit: request.noProbe ? request.keepLimit : nil, hooks: hooks)
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
         let result = loaded.result
         let workspace = result.workspace
-        let text = PlanRenderer.text(plan, style: .plain)
-        hooks.planned(plan, text)
+        hooks.planned(plan)
+        let digest = Digest.Stream()
+        PlanRenderer.text(plan, style: .plain) { piece in
+            digest.update(piece)
+            hooks.plainText(piece)
+        }
         guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
         if !request.force { try Stages.checkSafety(plan, workspace: workspace) }
         if case .ask(let confirm) = request.approval, !confirm(plan) { throw .stopped("apply cancelled; nothing was written") }
-        let desired = Dictionary(uniqueKeysWithValues: loaded.desired.map { ($0.id, $0) })
-        let digest = "sha256:" + Digest.sha256Hex(text)
         let gated = try probeBeforeWriting(plan, desired: loaded.desired, loaded: result, workspace: workspace, box: opened.box,
                                            request: request, hooks: hooks)
-        let revision = try write(gated.plan, desired: desired, expectedStoreID: opened.storeID, digest: digest, opened: opened,
+        let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID, digest: "sha256:" + digest.finishHex(),
+                                 opened: opened,
                                  workspace: workspace, leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
     }
@@ -117,12 +126,13 @@ public enum ApplyWorkflow {
         }
         if !prepared.warnings.isEmpty { hooks.warnings(prepared.warnings) }
         let plan = prepared.plan
-        hooks.planned(plan, PlanRenderer.text(plan, style: .plain))
+        hooks.planned(plan)
+        PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
         guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
         if !request.force { try Stages.checkSafety(plan, workspace: prepared.workspace) }
         let gated = try probeBeforeWriting(plan, desired: Array(prepared.desired.values), loaded: nil, workspace: prepared.workspace,
                                            box: prepared.opened.box, request: request, hooks: hooks)
-        let revision = try write(gated.plan, desired: prepared.desired, expectedStoreID: prepared.saved.store_id,
+        let revision = try write(gated.plan, desired: .held(prepared.desired), expectedStoreID: prepared.saved.store_id,
                                  digest: prepared.saved.digest, opened: prepared.opened, workspace: prepared.workspace,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
@@ -156,7 +166,7 @@ public enum ApplyWorkflow {
     }
 
     /// Writes in one transaction.
-    static func write(_ plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, digest: String,
+    static func write(_ plan: Plan, desired: DesiredCompanies, expectedStoreID: String?, digest: String,
                       opened: OpenedStore, workspace: Workspace, leftOut: [String], request: ApplyRequest,
                       hooks: WorkflowHooks) throws(WorkflowError) -> Int64 {
         var opened = opened

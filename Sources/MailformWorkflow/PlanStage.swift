@@ -12,12 +12,19 @@ public struct PlannedFiles: Sendable {
     /// The store, still open (a plan that writes a plan file or the store
     /// reads it again); its key is a lasting one when the run writes.
     public var opened: OpenedStore
+    /// The settings of every added or changed company, for the write: the
+    /// ones in `loaded.desired`, and those read again from their files.
+    public var desired: DesiredCompanies
 }
 
 extension Stages {
     /// Files loaded and planned at a time: the memory of a plan follows this
     /// and the number of changes, not the number of files.
     public static let defaultBatchSize = 2_048
+
+    /// Changed companies an apply keeps in memory; beyond, it keeps their
+    /// file and digest and reads them again as it writes (`DesiredCompanies`).
+    public static let defaultKeepLimit = 16_384
 
     /// load → validate → resolve → diff, batch by batch. The store is read
     /// (summaries: id, revision, digest of the fields) while the first
@@ -28,11 +35,14 @@ extension Stages {
     /// - Parameters:
     ///   - writes: apply or `plan --out` (the store key must last).
     ///   - keepsMarks: keep the changed companies' positions (the probe's hints point at them).
+    ///   - keepLimit: keep at most this many changed companies in memory
+    ///     (nil: all; the probe and a saved plan need them all).
     public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, keepsMarks: Bool,
-                                 batchSize: Int = defaultBatchSize, hooks: WorkflowHooks) throws(WorkflowError) -> PlannedFiles {
+                                 keepLimit: Int? = nil, batchSize: Int = defaultBatchSize,
+                                 hooks: WorkflowHooks) throws(WorkflowError) -> PlannedFiles {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         let prefetch = StorePrefetch()
-        let state = StreamState()
+        let state = StreamState(keepLimit: keepLimit)
         let batching = CompanyLoader.Batching(size: batchSize, extraOwners: { wait in
             // The env fence keeps the store's companies' variables too.
             guard wait || prefetch.isDone else { return nil }
@@ -77,13 +87,81 @@ extension Stages {
         }
         var kept = result
         kept.companies = state.keptLoaded
-        return PlannedFiles(plan: plan, loaded: Loaded(result: kept, desired: state.kept, warnings: warnings), opened: opened)
+        let held = Dictionary(state.kept.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var desired = DesiredCompanies.held(held)
+        if !state.reloadable.isEmpty {
+            desired = .reloaded(held: held, reloadable: Set(state.reloadable.keys),
+                                reload: reloader(result, entries: state.reloadable, storeIDs: opened.summaries.keys, box: state.planBox,
+                                                 environment: input.environment))
+        }
+        return PlannedFiles(plan: plan, loaded: Loaded(result: kept, desired: state.kept, warnings: warnings), opened: opened,
+                            desired: desired)
+    }
+
+    /// Reads changed companies again from their files, as the plan did
+    /// (load, fence with every owner, resolve), and checks that each is what
+    /// the plan showed: the digest of its fields, secrets fingerprinted with
+    /// the key the plan used. Anything else stops the write.
+    static func reloader(_ result: LoadResult, entries: [String: StreamState.Reloadable], storeIDs: some Sequence<String>, box: SecretBox,
+                         environment: [String: String]) -> @Sendable ([String]) throws -> [String: Company<ResolvedSecret>] {
+        let storeOwners = Set(storeIDs.map(SecretOwner.envForm))
+        let companyOwners = result.companyOwners.union(storeOwners)
+        let owners = result.owners.union(storeOwners)
+        let (workspace, files) = (result.workspace, result.files)
+        return { ids in
+            let wanted = ids.compactMap { id in entries[id].map { (id, $0) } }
+            let loaded = CompanyLoader.reload(wanted.map { ($0.1.path, $0.1.source) }, workspace: workspace, files: files, owners: owners,
+                                              companyOwners: companyOwners)
+            let resolver = Resolver(workspace: workspace, files: files, environment: environment, owners: owners, companyOwners: companyOwners,
+                                    ownersIncludeCompanies: true)
+            var out: [String: Company<ResolvedSecret>] = [:]
+            for ((id, entry), outcome) in zip(wanted, loaded) {
+                var changed: Store.Failure {
+                    Store.Failure("company \(SafeText.escape(id)) changed since the plan (\(Paths.display(entry.path)) or a secret it reads); run apply again")
+                }
+                guard case .success(let company) = outcome, company.company.id == id else { throw changed }
+                var diagnostics = DiagnosticCollector()
+                guard let resolved = resolver.resolve([company], diagnostics: &diagnostics).first, !diagnostics.hasErrors else { throw changed }
+                guard try Reconciler.digest(resolved, box: box) == entry.digest else { throw changed }
+                out[id] = resolved
+            }
+            return out
+        }
     }
 
     /// What the batches of one plan share. Batches are handed over one at a
     /// time, on the loading thread.
     final class StreamState: @unchecked Sendable {
+        /// A changed company that is read again when written.
+        struct Reloadable: Sendable {
+            var path: String
+            var source: Int
+            var digest: FieldsDigest
+        }
+
+        let keepLimit: Int?
+        private(set) var reloadable: [String: Reloadable] = [:]
+        /// Where each kept company came from, in `kept` order.
+        private var keptOrigins: [(path: String, source: Int)] = []
         private var opened: OpenedStore?
+        /// The key the plan fingerprinted with (a run-only key before a new
+        /// store gets its key file): a reloaded company is compared with it.
+        var planBox: SecretBox { opened!.box }
+
+        init(keepLimit: Int?) { self.keepLimit = keepLimit }
+
+        /// Past the limit, the kept companies become reloadable (each
+        /// keeps its file and digest) and so does every later one.
+        private func release(box: SecretBox) throws {
+            guard let keepLimit, !kept.isEmpty, !reloadable.isEmpty || kept.count > keepLimit else { return }
+            let companies = kept, origins = keptOrigins
+            let digests = try Parallel.map(companies.count) { i in Result { try Reconciler.digest(companies[i], box: box) } }.map { try $0.get() }
+            for i in companies.indices {
+                reloadable[companies[i].id] = Reloadable(path: origins[i].path, source: origins[i].source, digest: digests[i])
+            }
+            kept = []
+            keptOrigins = []
+        }
         private(set) var failure: WorkflowError?
         private(set) var builder: Differ.Builder?
         private(set) var resolveDiagnostics = DiagnosticCollector()
@@ -119,8 +197,10 @@ extension Stages {
                 let changed = try Reconciler.add(resolved, to: &builder, opened: opened)
                 for index in changed {
                     kept.append(resolved[index])
+                    keptOrigins.append((batch[index].path, batch[index].source))
                     if keepsMarks { keptLoaded.append(batch[index]) }
                 }
+                try release(box: opened.box)
             } catch {
                 failure = .stopped("\(error)")
             }

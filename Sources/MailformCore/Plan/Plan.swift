@@ -29,9 +29,52 @@ public struct CompanyChange: Sendable {
     public var id: String
     public var name: String?
     public var action: Action
-    public var fields: [FieldChange]
     /// The company revision (its own change counter in the store) when planned; 0 when it did not exist.
     public var baseRevision: Int
+    private var storage: Fields
+
+    /// An added company's fields have no current side: they are kept as
+    /// path and value (48 bytes a field instead of 80; an apply of 100,000
+    /// new companies holds 1.6 million of them).
+    private enum Fields: Sendable {
+        case changed([FieldChange])
+        case added([(path: String, value: FieldValue)])
+    }
+
+    public var fields: [FieldChange] {
+        get {
+            switch storage {
+            case .changed(let fields): fields
+            case .added(let fields): fields.map { FieldChange(path: $0.path, current: nil, desired: $0.value) }
+            }
+        }
+        set { storage = .changed(newValue) }
+    }
+
+    /// The fields' paths (without making the changes of an added company).
+    public var paths: [String] {
+        switch storage {
+        case .changed(let fields): fields.map(\.path)
+        case .added(let fields): fields.map(\.path)
+        }
+    }
+
+    public init(id: String, name: String?, action: Action, fields: [FieldChange], baseRevision: Int) {
+        self.id = id
+        self.name = name
+        self.action = action
+        self.storage = .changed(fields)
+        self.baseRevision = baseRevision
+    }
+
+    /// An added company, with its flattened fields.
+    public init(adding id: String, name: String?, fields: [(path: String, value: FieldValue)]) {
+        self.id = id
+        self.name = name
+        self.action = .add
+        self.storage = .added(fields)
+        self.baseRevision = 0
+    }
 }
 
 /// The difference between the files and the store: the canonical value that
@@ -103,14 +146,11 @@ public enum Differ {
             for company in batch { desiredIDs.insert(company.id) }
             let planned = batch.indices.filter { scope?(batch[$0].id) ?? true }
             let current = current
-            // An added company's changes are made here too, on every core.
-            let flattened = Parallel.map(planned.count) { k -> (fields: Fields, added: [FieldChange], same: Bool) in
+            let flattened = Parallel.map(planned.count) { k -> (fields: Fields, same: Bool) in
                 let company = batch[planned[k]]
                 let fields = FieldFlattener.flatten(company, fingerprint: fingerprint)
-                guard let stored = current[company.id] else {
-                    return ([], fields.map { FieldChange(path: $0.path, current: nil, desired: $0.value) }, false)
-                }
-                return FieldsDigest(fields) == stored.digest ? ([], [], true) : (fields, [], false)
+                guard let stored = current[company.id] else { return (fields, false) }
+                return FieldsDigest(fields) == stored.digest ? ([], true) : (fields, false)
             }
             let differing = planned.indices.compactMap { k in current[batch[planned[k]].id] != nil && !flattened[k].same ? batch[planned[k]].id : nil }
             let stored = differing.isEmpty ? [:] : try fetch(differing)
@@ -124,7 +164,7 @@ public enum Differ {
                     continue
                 }
                 guard let existing else {
-                    changes.append(CompanyChange(id: company.id, name: company.name, action: .add, fields: flattened[k].added, baseRevision: 0))
+                    changes.append(CompanyChange(adding: company.id, name: company.name, fields: flattened[k].fields))
                     changed.append(index)
                     continue
                 }

@@ -9,24 +9,37 @@ public enum PlanRenderer {
 
     public static func text(_ plan: Plan, style: Style) -> String {
         var out = ""
+        text(plan, style: style) { out += $0 }
+        return out
+    }
+
+    /// The same text in pieces (a few companies each), so a plan of 100,000
+    /// added companies (76 MB of text) is printed and digested without
+    /// being held whole.
+    public static func text(_ plan: Plan, style: Style, emit: (String) -> Void) {
         if plan.isEmpty {
-            out += style.green("No changes.") + " The store matches the files.\n"
+            emit(style.green("No changes.") + " The store matches the files.\n")
         } else {
-            out += "mailform will perform these actions:\n\n"
+            emit("mailform will perform these actions:\n\n")
+            var out = ""
             for change in plan.changes {
                 out += companyHeader(change, style: style) + "\n"
                 if change.action != .delete {
                     for field in change.fields { out += "      " + fieldLine(field, style: style) + "\n" }
                 }
                 out += "\n"
+                if out.utf8.count >= 1 << 16 {
+                    emit(out)
+                    out = ""
+                }
             }
+            if !out.isEmpty { emit(out) }
         }
         if !plan.unmanaged.isEmpty {
-            out += style.dim("Unmanaged (in the store, in no file; left alone without --prune): ")
-                + plan.unmanaged.map(SafeText.escape).joined(separator: ", ") + "\n\n"
+            emit(style.dim("Unmanaged (in the store, in no file; left alone without --prune): ")
+                + plan.unmanaged.map(SafeText.escape).joined(separator: ", ") + "\n\n")
         }
-        out += style.bold(plan.summary) + "\n"
-        return out
+        emit(style.bold(plan.summary) + "\n")
     }
 
     static func companyHeader(_ change: CompanyChange, style: Style) -> String {

@@ -37,3 +37,31 @@ public enum Digest {
         return out
     }
 }
+
+extension Digest {
+    /// SHA-256 of text given in pieces (a plan's text as it is printed).
+    public final class Stream {
+        private let context: OpaquePointer?
+
+        public init() {
+            context = EVP_MD_CTX_new()
+            _ = EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        }
+
+        deinit { EVP_MD_CTX_free(context) }
+
+        public func update(_ text: String) {
+            var text = text
+            text.withUTF8 { bytes in _ = EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }
+        }
+
+        /// The digest in hex; the stream is finished.
+        public func finishHex() -> String {
+            var out = [UInt8](repeating: 0, count: 32)
+            var length: UInt32 = 0
+            _ = EVP_DigestFinal_ex(context, &out, &length)
+            let digits = Array("0123456789abcdef".utf8)
+            return String(decoding: out.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+        }
+    }
+}

@@ -8,7 +8,7 @@ public enum Applier {
     public struct Request: Sendable {
         public var plan: Plan
         /// The settings to write for every added or changed company.
-        public var desired: [String: Company<ResolvedSecret>]
+        public var desired: DesiredCompanies
         /// The store the plan was made against (`nil`: it did not exist).
         public var expectedStoreID: String?
         public var planDigest: String
@@ -22,7 +22,7 @@ public enum Applier {
         /// crash trials use these to know where a kill landed.
         public var progress: (@Sendable (String) -> Void)?
 
-        public init(plan: Plan, desired: [String: Company<ResolvedSecret>], expectedStoreID: String?, planDigest: String,
+        public init(plan: Plan, desired: DesiredCompanies, expectedStoreID: String?, planDigest: String,
                     actor: String, sourceCommit: String?, leftOut: [String] = []) {
             self.leftOut = leftOut
             self.plan = plan
@@ -45,24 +45,9 @@ public enum Applier {
     /// - throws: ``StalePlan`` when the store changed since the plan, ``Store/Failure``
     ///   when the store is locked or cannot be written. Nothing is written then.
     public static func apply(_ request: Request, store: Store, box: SecretBox) throws -> Int64 {
-        // Encrypt before taking the write lock (the lock is held only for the
-        // writes), on every core: AES-GCM and HMAC per secret are independent.
-        let writes = request.plan.changes.filter { $0.action != .delete }
-        for change in writes where request.desired[change.id] == nil {
+        for change in request.plan.changes where change.action != .delete && !request.desired.contains(change.id) {
             throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written")
         }
-        let sealedList = try Parallel.map(writes.count) { i in
-            Result { () throws -> Company<StoredSecret> in
-                let id = writes[i].id
-                return try request.desired[id]!.mapSecrets { path, resolved -> StoredSecret in
-                    let seal = try box.seal(resolved.secret, context: SecretBox.context(company: id, path: path))
-                    return StoredSecret(sealed: seal, fingerprint: try box.fingerprint(resolved.secret))
-                }
-            }
-        }.map { try $0.get() }
-        var sealed: [String: Company<StoredSecret>] = [:]
-        sealed.reserveCapacity(writes.count)
-        for (change, company) in zip(writes, sealedList) { sealed[change.id] = company }
         let now = ISO8601DateFormatter().string(from: Date())
         return try store.write { db -> Int64 in
             try checkFresh(request, db)
@@ -72,23 +57,83 @@ public enum Applier {
                 """, arguments: [now, request.actor, request.sourceCommit, request.planDigest,
                                  request.plan.summary + (request.leftOut.isEmpty ? "" : " Left out after a failed probe: \(request.leftOut.joined(separator: ", ")).")])
             let revision = db.lastInsertedRowID
-            for change in request.plan.changes {
-                switch change.action {
-                case .delete:
-                    try CompanyRows.delete(change.id, db)
-                case .add, .change:
-                    guard let company = sealed[change.id] else { throw Store.Failure("plan has no settings for \(change.id)") }
-                    // An added company is not in the store (checkFresh saw revision 0):
-                    // no DELETE, and no cascade lookups in four tables.
-                    try CompanyRows.write(company, revision: change.baseRevision + 1, storeRevision: revision, at: now,
-                                          replacing: change.action == .change, db)
+            // In chunks: each chunk's secrets are sealed (AES-GCM + HMAC, on
+            // every core), then written; memory holds one chunk of sealed
+            // companies, not the plan's.
+            // The next chunk is sealed (and, for a large apply, read again
+            // from its files) on other threads while this one is written.
+            let changes = request.plan.changes
+            let chunks = stride(from: 0, to: changes.count, by: chunkSize).map { changes[$0..<min($0 + chunkSize, changes.count)] }
+            var next = chunks.isEmpty ? nil : SealedChunk(chunks[0], request.desired, box: box)
+            defer { next?.wait() }
+            for (i, chunk) in chunks.enumerated() {
+                let sealed = try next!.get()
+                next = i + 1 < chunks.count ? SealedChunk(chunks[i + 1], request.desired, box: box) : nil
+                for change in chunk {
+                    switch change.action {
+                    case .delete:
+                        try CompanyRows.delete(change.id, db)
+                    case .add, .change:
+                        guard let company = sealed[change.id] else { throw Store.Failure("plan has no settings for \(change.id)") }
+                        // An added company is not in the store (checkFresh saw revision 0):
+                        // no DELETE, and no cascade lookups in four tables.
+                        try CompanyRows.write(company, revision: change.baseRevision + 1, storeRevision: revision, at: now,
+                                              replacing: change.action == .change, db)
+                    }
+                    try db.cachedStatement(sql: "INSERT INTO revision_changes (revision_id, company_id, action, fields) VALUES (?, ?, ?, ?)")
+                        .execute(arguments: [revision, change.id, change.action.rawValue, change.paths.joined(separator: " ")])
                 }
-                try db.cachedStatement(sql: "INSERT INTO revision_changes (revision_id, company_id, action, fields) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [revision, change.id, change.action.rawValue, change.fields.map(\.path).joined(separator: " ")])
             }
             request.progress?("transaction-end")
             return revision
         }
+    }
+
+    /// A chunk being sealed on another thread.
+    final class SealedChunk: @unchecked Sendable {
+        private let done = DispatchGroup()
+        private var result: Result<[String: Company<StoredSecret>], Error>?
+
+        init(_ chunk: ArraySlice<CompanyChange>, _ desired: DesiredCompanies, box: SecretBox) {
+            done.enter()
+            DispatchQueue.global().async {
+                self.result = Result { try Applier.seal(chunk, desired, box: box) }
+                self.done.leave()
+            }
+        }
+
+        func wait() { done.wait() }
+
+        func get() throws -> [String: Company<StoredSecret>] {
+            done.wait()
+            return try result!.get()
+        }
+    }
+
+    /// Companies written per chunk.
+    static let chunkSize = 2_048
+
+    /// The stored form of a chunk's added and changed companies.
+    static func seal(_ chunk: ArraySlice<CompanyChange>, _ source: DesiredCompanies,
+                     box: SecretBox) throws -> [String: Company<StoredSecret>] {
+        let writes = chunk.filter { $0.action != .delete }
+        let desired = try source.companies(writes.map(\.id))
+        for change in writes where desired[change.id] == nil {
+            throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written")
+        }
+        let sealedList = try Parallel.map(writes.count) { i in
+            Result { () throws -> Company<StoredSecret> in
+                let id = writes[i].id
+                return try desired[id]!.mapSecrets { path, resolved -> StoredSecret in
+                    let seal = try box.seal(resolved.secret, context: SecretBox.context(company: id, path: path))
+                    return StoredSecret(sealed: seal, fingerprint: try box.fingerprint(resolved.secret))
+                }
+            }
+        }.map { try $0.get() }
+        var sealed: [String: Company<StoredSecret>] = [:]
+        sealed.reserveCapacity(writes.count)
+        for (change, company) in zip(writes, sealedList) { sealed[change.id] = company }
+        return sealed
     }
 
     /// Compares the store with what the plan read, inside the write transaction.

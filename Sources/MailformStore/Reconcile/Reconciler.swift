@@ -154,6 +154,20 @@ public enum Reconciler {
         return changed
     }
 
+    /// The digest of a company's fields as the plan compares them
+    /// (`FieldsDigest`), its secrets fingerprinted with `box`.
+    public static func digest(_ company: Company<ResolvedSecret>, box: SecretBox) throws -> FieldsDigest {
+        let failure = FirstFailure()
+        let digest = FieldsDigest(FieldFlattener.flatten(company) { resolved in
+            do { return try box.fingerprint(resolved.secret) } catch {
+                failure.record(error)
+                return SecretFingerprint(hex: "unavailable")
+            }
+        })
+        if let error = failure.error { throw error }
+        return digest
+    }
+
     /// The plan of the batches added to `builder`.
     public static func finish(_ builder: Differ.Builder, opened: OpenedStore, prune: Bool) throws -> Plan {
         try builder.finish(prune: prune, fetch: opened.flattened)

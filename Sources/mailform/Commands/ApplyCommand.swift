@@ -70,10 +70,14 @@ struct ApplyCommand: ParsableCommand {
             request.approval = .unavailable
         }
         var hooks = Pipeline.hooks(quiet: quiet)
-        hooks.planned = { plan, plain in
-            guard format == .text && !quiet else { return }
-            let style = Style.forStream(1)
-            Console.out(style.enabled ? PlanRenderer.text(plan, style: style) : plain)
+        // On a terminal the plan is shown in colour; elsewhere the plain
+        // pieces the digest is made of are printed as they come.
+        let styled = Style.forStream(1)
+        hooks.planned = { plan in
+            if format == .text && !quiet && styled.enabled { Console.out(PlanRenderer.text(plan, style: styled)) }
+        }
+        hooks.plainText = { piece in
+            if format == .text && !quiet && !styled.enabled { Console.out(piece) }
         }
         hooks.probed = { outcome in
             if format == .text && !quiet {
