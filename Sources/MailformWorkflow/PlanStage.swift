@@ -38,12 +38,11 @@ extension Stages {
     ///   - keepLimit: keep at most this many changed companies in memory
     ///     (nil: all; the probe and a saved plan need them all).
     public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, keepsMarks: Bool,
-                                 keepLimit: Int? = nil, batchSize: Int = defaultBatchSize,
-                                 hooks: WorkflowHooks) throws(WorkflowError) -> PlannedFiles {
+                                 keepLimit: Int? = nil, hooks: WorkflowHooks, migrated: Bool = false) throws(WorkflowError) -> PlannedFiles {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         let prefetch = StorePrefetch()
         let state = StreamState(keepLimit: keepLimit)
-        let batching = CompanyLoader.Batching(size: batchSize, extraOwners: { wait in
+        let batching = CompanyLoader.Batching(size: input.batchSize, extraOwners: { wait in
             // The env fence keeps the store's companies' variables too.
             guard wait || prefetch.isDone else { return nil }
             guard let opened = state.store(prefetch) else { return [] }
@@ -60,6 +59,16 @@ extension Stages {
             throw .invalid(result.diagnostics, files: result.fileCount)
         }
         if let failure = state.failure { throw failure }
+        _ = state.store(prefetch)
+        if prefetch.needsMigration {
+            if migrated { throw .stopped("the store still needs migrating after its migration") }
+            // The files are valid: migrate the store, then plan them again
+            // (once per store made by an older version).
+            _ = try Stages.openStore(path: StoreLocation.resolve(flag: input.storeFlag, workspace: result.workspace), create: false,
+                                     createKey: false, lockTimeout: input.lockTimeout, environment: input.environment)
+            return try planFiles(input, companies: scope, prune: prune, writes: writes, keepsMarks: keepsMarks, keepLimit: keepLimit, hooks: hooks,
+                                 migrated: true)
+        }
         guard var opened = state.store(prefetch) else { throw state.failure ?? .stopped("the store could not be read") }
         if let notice = opened.keyNotice { hooks.notice(notice) }
         var diagnostics = result.diagnostics

@@ -11,6 +11,8 @@ public struct WorkspaceInput: Sendable {
     public var storeFlag: String?
     public var lockTimeout: TimeInterval
     public var environment: [String: String]
+    /// Files loaded and planned at a time (`Stages.defaultBatchSize`).
+    public var batchSize = Stages.defaultBatchSize
 
     public init(paths: [String], workspace: String? = nil, trustedWorkspace: String? = nil, storeFlag: String? = nil,
                 lockTimeout: TimeInterval = 10, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -53,11 +55,22 @@ public enum Stages {
         private let done = DispatchGroup()
         private var outcome: Result<OpenedStore, WorkflowError>?
 
+        /// A store made by an older version: not opened (migrating writes,
+        /// and nothing may be written before the files are known valid).
+        private(set) var needsMigration = false
+
         func start(path: String, lockTimeout: TimeInterval, environment: [String: String]) {
             done.enter()
             DispatchQueue.global().async {
-                self.outcome = Result { () throws(WorkflowError) in
-                    try Stages.openStore(path: path, create: false, createKey: false, lockTimeout: lockTimeout, environment: environment)
+                do {
+                    self.outcome = .success(try Reconciler.openStore(path: path, createStore: false, createKey: false, lockTimeout: lockTimeout,
+                                                                     environment: environment, migrate: false))
+                } catch is Store.NeedsMigration {
+                    self.needsMigration = true
+                } catch let failure as Reconciler.Failure {
+                    self.outcome = .failure(.stopped(failure.description))
+                } catch {
+                    self.outcome = .failure(.stopped("\(error)"))
                 }
                 self.done.leave()
             }

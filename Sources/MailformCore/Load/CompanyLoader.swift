@@ -104,13 +104,15 @@ public enum CompanyLoader {
             guard let batching else { return }
             var batch = loaded
             batch.sort { $0.company.id < $1.company.id }
-            check(&batch, owners: batchOwners, companyOwners: companyOwners, ownersIncludeCompanies: true, workspace: workspace, files: files,
-                  diagnostics: &diagnostics)
-            guard !diagnostics.hasErrors else { return }
+            // Every company's env references, refused or not, for the check
+            // with every owner: it reports what this one cannot know yet.
             for loaded in batch {
                 let references = loaded.company.secretReferences.filter { if case .env = $0.kind { true } else { false } }
                 if !references.isEmpty { envReferences.append((loaded.company.id, loaded.path, references)) }
             }
+            check(&batch, owners: batchOwners, companyOwners: companyOwners, ownersIncludeCompanies: true, workspace: workspace, files: files,
+                  seen: &seen, diagnostics: &diagnostics)
+            guard !diagnostics.hasErrors else { return }
             batching.consume(batch, BatchContext(workspace: workspace, files: files, owners: batchOwners, companyOwners: companyOwners))
         }
         for start in stride(from: 0, to: companyPaths.count, by: batchSize) {
@@ -176,8 +178,9 @@ public enum CompanyLoader {
         let owners = fileOwners.union(profileOwners)
         if batching == nil {
             companies.sort { $0.company.id < $1.company.id }
-            check(&companies, owners: owners, companyOwners: fileOwners, workspace: workspace, files: files, diagnostics: &diagnostics)
-        } else if !diagnostics.hasErrors {
+            check(&companies, owners: owners, companyOwners: fileOwners, workspace: workspace, files: files, seen: &seen,
+                  diagnostics: &diagnostics)
+        } else {
             let fence = SecretResolver(workspace: workspace, environment: [:], owners: batchOwners, companyOwners: companyOwners,
                                        ownersIncludeCompanies: true)
             for (id, path, references) in envReferences {
@@ -249,7 +252,7 @@ public enum CompanyLoader {
     /// The fence check of each company's references, in parallel (the fence
     /// is pure), reported in order; a company it refuses is removed.
     static func check(_ companies: inout [LoadedCompany], owners: Set<String>, companyOwners: Set<String>, ownersIncludeCompanies: Bool = false,
-                      workspace: Workspace, files: SourceFiles, diagnostics: inout DiagnosticCollector) {
+                      workspace: Workspace, files: SourceFiles, seen: inout Set<String>, diagnostics: inout DiagnosticCollector) {
         let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners, companyOwners: companyOwners,
                                    ownersIncludeCompanies: ownersIncludeCompanies)
         let problems = ProblemSlots(count: companies.count)
@@ -260,7 +263,9 @@ public enum CompanyLoader {
         var refused = Set<Int>()
         for i in companies.indices {
             let found = problems.get(i)
-            diagnostics.report(contentsOf: found)
+            for diagnostic in found where seen.insert("\(diagnostic.location?.description ?? "")|\(diagnostic.message)").inserted {
+                diagnostics.report(diagnostic)
+            }
             if found.contains(where: { $0.severity == .error }) { refused.insert(i) }
         }
         if !refused.isEmpty { companies = companies.enumerated().filter { !refused.contains($0.offset) }.map(\.element) }

@@ -90,12 +90,27 @@ public struct Workspace: Sendable {
                 // The text before the placeholder, then the owner: another
                 // owner whose longer form also fits here claims the name.
                 let lead = String(pattern[..<prefixEnd])
-                let claimed = owners.contains { other in
-                    other.count > ownerForm.count && other.hasPrefix(ownerForm + "_") && name.hasPrefix(lead + other + "_")
-                }
-                if claimed { continue }
+                if Self.claimedByLongerOwner(name, lead: lead, owner: ownerForm, owners: owners) { continue }
             }
             return true
+        }
+        return false
+    }
+}
+
+extension Workspace {
+    /// Whether another owner, `owner_…`, fits `name` as `lead` + it + `_`.
+    /// The candidates are read off the name (each `_` after `lead` + `owner`
+    /// + `_` ends one), so the cost follows the name, not the number of
+    /// owners: scanning every owner for every reference made a plan of
+    /// 100,000 exported companies quadratic.
+    static func claimedByLongerOwner(_ name: String, lead: String, owner: String, owners: Set<String>) -> Bool {
+        let bytes = Array(name.utf8)
+        let start = lead.utf8.count + owner.utf8.count + 1
+        guard bytes.count > start, name.hasPrefix(lead + owner + "_") else { return false }
+        for end in start..<bytes.count where bytes[end] == 0x5F {
+            let candidate = String(decoding: bytes[lead.utf8.count..<end], as: UTF8.self)
+            if owners.contains(candidate) { return true }
         }
         return false
     }

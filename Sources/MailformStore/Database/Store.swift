@@ -16,9 +16,16 @@ public final class Store: @unchecked Sendable {
         public init(_ description: String) { self.description = description }
     }
 
+    /// The store was made by an older version and `open(migrate: false)`
+    /// may not change it.
+    public struct NeedsMigration: Error {}
+
     /// Opens (and migrates) the store. With `create: false`, a missing file
     /// yields `nil`, so a plan against a new store writes nothing.
-    public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10) throws -> Store? {
+    /// - Parameter migrate: false: a store that needs migrating is not
+    ///   changed (`NeedsMigration`); a run reads it before its files are known
+    ///   valid, and may write nothing until then.
+    public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10, migrate: Bool = true) throws -> Store? {
         if !create && !FileManager.default.fileExists(atPath: path) { return nil }
         let directory = Paths.directory(of: path)
         if !Paths.isDirectory(directory) {
@@ -37,6 +44,10 @@ public final class Store: @unchecked Sendable {
             let pool = try DatabasePool(path: path, configuration: config)
             if !existed { chmod(path, 0o600) }
             let store = Store(path: path, pool: pool)
+            if !migrate {
+                guard try !store.needsMigration() else { throw NeedsMigration() }
+                return store
+            }
             try store.migrate()
             return store
         } catch let error as DatabaseError {
@@ -47,6 +58,10 @@ public final class Store: @unchecked Sendable {
     private init(path: String, pool: DatabasePool) {
         self.path = path
         self.pool = pool
+    }
+
+    private func needsMigration() throws -> Bool {
+        try pool.read { db in try !Migrations.migrator.hasCompletedMigrations(db) }
     }
 
     private func migrate() throws {

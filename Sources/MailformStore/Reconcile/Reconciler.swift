@@ -60,11 +60,13 @@ public enum Reconciler {
     ///   and `plan --out`, which signs with it). Otherwise, when the store
     ///   holds no secrets, a key for this run only is used: read-only
     ///   commands create no files.
+    ///   - migrate: false: a store that needs migrating throws `Store.NeedsMigration`, unchanged.
     public static func openStore(path: String, createStore: Bool, createKey: Bool? = nil, lockTimeout: TimeInterval = 10,
-                                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedStore {
+                                 environment: [String: String] = ProcessInfo.processInfo.environment,
+                                 migrate: Bool = true) throws -> OpenedStore {
         let store: Store?
         do {
-            store = try Store.open(path: path, create: createStore, lockTimeout: lockTimeout)
+            store = try Store.open(path: path, create: createStore, lockTimeout: lockTimeout, migrate: migrate)
         } catch let failure as Store.Failure {
             throw Failure(failure.description)
         }
