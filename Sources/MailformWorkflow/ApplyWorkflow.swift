@@ -86,6 +86,8 @@ public enum ApplyWorkflow {
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
         let result = loaded.result
         let workspace = result.workspace
+        // The workspace's commit, asked of git while the plan is shown.
+        let commit = plan.isEmpty ? nil : GitInfo.Pending(workspace.root)
         hooks.planned(plan)
         let digest = Digest.Stream()
         PlanRenderer.text(plan, style: .plain) { piece in
@@ -98,7 +100,7 @@ public enum ApplyWorkflow {
         let gated = try probeBeforeWriting(plan, desired: loaded.desired, loaded: result, workspace: workspace, box: opened.box,
                                            request: request, hooks: hooks)
         let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID, digest: "sha256:" + digest.finishHex(),
-                                 opened: opened,
+                                 commit: commit?.value, opened: opened,
                                  workspace: workspace, leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
     }
@@ -133,7 +135,7 @@ public enum ApplyWorkflow {
         let gated = try probeBeforeWriting(plan, desired: Array(prepared.desired.values), loaded: nil, workspace: prepared.workspace,
                                            box: prepared.opened.box, request: request, hooks: hooks)
         let revision = try write(gated.plan, desired: .held(prepared.desired), expectedStoreID: prepared.saved.store_id,
-                                 digest: prepared.saved.digest, opened: prepared.opened, workspace: prepared.workspace,
+                                 digest: prepared.saved.digest, commit: GitInfo.head(of: prepared.workspace.root), opened: prepared.opened, workspace: prepared.workspace,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
     }
@@ -166,7 +168,7 @@ public enum ApplyWorkflow {
     }
 
     /// Writes in one transaction.
-    static func write(_ plan: Plan, desired: DesiredCompanies, expectedStoreID: String?, digest: String,
+    static func write(_ plan: Plan, desired: DesiredCompanies, expectedStoreID: String?, digest: String, commit: String?,
                       opened: OpenedStore, workspace: Workspace, leftOut: [String], request: ApplyRequest,
                       hooks: WorkflowHooks) throws(WorkflowError) -> Int64 {
         var opened = opened
@@ -177,7 +179,7 @@ public enum ApplyWorkflow {
         }
         guard let store = opened.store else { throw .stopped("the store is not open") }
         var applied = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, planDigest: digest,
-                                      actor: request.actor, sourceCommit: GitInfo.head(of: workspace.root), leftOut: leftOut)
+                                      actor: request.actor, sourceCommit: commit, leftOut: leftOut)
         applied.progress = hooks.phase
         do {
             return try Applier.apply(applied, store: store, box: opened.box)
@@ -193,6 +195,25 @@ public enum ApplyWorkflow {
 
 /// The Git commit of a workspace that is a checkout.
 public enum GitInfo {
+    /// `head(of:)` on another thread (git takes 3 to 50 ms to start).
+    final class Pending: @unchecked Sendable {
+        private let done = DispatchGroup()
+        private var result: String?
+
+        init(_ directory: String) {
+            done.enter()
+            DispatchQueue.global().async {
+                self.result = GitInfo.head(of: directory)
+                self.done.leave()
+            }
+        }
+
+        var value: String? {
+            done.wait()
+            return result
+        }
+    }
+
     public static func head(of directory: String) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

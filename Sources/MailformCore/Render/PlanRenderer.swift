@@ -21,19 +21,24 @@ public enum PlanRenderer {
             emit(style.green("No changes.") + " The store matches the files.\n")
         } else {
             emit("mailform will perform these actions:\n\n")
-            var out = ""
-            for change in plan.changes {
-                out += companyHeader(change, style: style) + "\n"
-                if change.action != .delete {
-                    for field in change.fields { out += "      " + fieldLine(field, style: style) + "\n" }
+            // Pieces of 64 companies, rendered on every core, emitted in order.
+            let changes = plan.changes
+            let piece = 64, group = piece * 64
+            for start in stride(from: 0, to: changes.count, by: group) {
+                let end = min(start + group, changes.count)
+                let pieces = Parallel.map((end - start + piece - 1) / piece) { k in
+                    var out = ""
+                    for change in changes[(start + k * piece)..<min(start + (k + 1) * piece, end)] {
+                        out += companyHeader(change, style: style) + "\n"
+                        if change.action != .delete {
+                            for field in change.fields { out += "      " + fieldLine(field, style: style) + "\n" }
+                        }
+                        out += "\n"
+                    }
+                    return out
                 }
-                out += "\n"
-                if out.utf8.count >= 1 << 16 {
-                    emit(out)
-                    out = ""
-                }
+                pieces.forEach(emit)
             }
-            if !out.isEmpty { emit(out) }
         }
         if !plan.unmanaged.isEmpty {
             emit(style.dim("Unmanaged (in the store, in no file; left alone without --prune): ")

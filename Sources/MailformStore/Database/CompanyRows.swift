@@ -158,7 +158,28 @@ enum CompanyRows {
     /// Replaces every row of a company. `revision` is the company's new revision.
     static func write(_ company: Company<StoredSecret>, revision: Int, storeRevision: Int64, at time: String, replacing: Bool = true,
                       _ db: Database) throws {
-        if replacing { try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [company.id]) }
+        try insert(rows(company, revision: revision, storeRevision: storeRevision, at: time, replacing: replacing), db)
+    }
+
+    /// One statement of a company's rows, with its arguments.
+    struct Statement: @unchecked Sendable {
+        var sql: String
+        var arguments: StatementArguments
+    }
+
+    /// Executes prepared statements (on the writing connection: all the
+    /// converting and boxing of values was done by `rows`, on any thread).
+    static func insert(_ statements: [Statement], _ db: Database) throws {
+        for statement in statements { try db.cachedStatement(sql: statement.sql).execute(arguments: statement.arguments) }
+    }
+
+    /// The statements that replace every row of a company. Made apart from
+    /// the connection, so an apply prepares the next companies on other
+    /// threads while SQLite writes these.
+    static func rows(_ company: Company<StoredSecret>, revision: Int, storeRevision: Int64, at time: String,
+                     replacing: Bool = true) -> [Statement] {
+        var out: [Statement] = []
+        if replacing { out.append(Statement(sql: "DELETE FROM companies WHERE id = ?", arguments: [company.id])) }
         var logoURL: String?, logoName: String?, logoType: String?, logoData: Data?, logoSHA: String?
         switch company.logo {
         case .url(let url)?: logoURL = url
@@ -170,19 +191,20 @@ enum CompanyRows {
         var arguments: [(any DatabaseValueConvertible)?] = [company.id, revision, logoURL, logoName, logoType, logoData, logoSHA,
                                                             company.probeDisabledReason, time, storeRevision]
         for (field, _) in CompanyShape.companyColumns { arguments.append(field.value(scalars)) }
-        try db.cachedStatement(sql: insertCompanySQL).execute(arguments: StatementArguments(arguments))
-        if let smtp = company.smtp { try writeServer(smtp, company: company.id, pool: nil, position: 0, db) }
+        out.append(Statement(sql: insertCompanySQL, arguments: StatementArguments(arguments)))
+        if let smtp = company.smtp { server(smtp, company: company.id, pool: nil, position: 0, into: &out) }
         for pool in company.pools {
-            try db.cachedStatement(sql: "INSERT INTO smtp_pools (company_id, name, use_for, strategy) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [company.id, pool.name, pool.useFor.map(\.rawValue).joined(separator: " "), pool.strategy.rawValue])
-            for (i, server) in pool.servers.enumerated() { try writeServer(server, company: company.id, pool: pool.name, position: i, db) }
+            out.append(Statement(sql: "INSERT INTO smtp_pools (company_id, name, use_for, strategy) VALUES (?, ?, ?, ?)",
+                                 arguments: [company.id, pool.name, pool.useFor.map(\.rawValue).joined(separator: " "), pool.strategy.rawValue]))
+            for (i, s) in pool.servers.enumerated() { server(s, company: company.id, pool: pool.name, position: i, into: &out) }
         }
         if let mailgun = company.mailgun {
-            try writeSecret(mailgun.apiKey, company: company.id, path: mailgunKeyPath, db)
+            out.append(secret(mailgun.apiKey, company: company.id, path: mailgunKeyPath))
             var arguments: [(any DatabaseValueConvertible)?] = [company.id, mailgunKeyPath]
             for (field, _) in CompanyShape.mailgunColumns { arguments.append(field.value(scalars)) }
-            try db.cachedStatement(sql: insertMailgunSQL).execute(arguments: StatementArguments(arguments))
+            out.append(Statement(sql: insertMailgunSQL, arguments: StatementArguments(arguments)))
         }
+        return out
     }
 
     static func delete(_ id: String, _ db: Database) throws {
@@ -205,14 +227,14 @@ enum CompanyRows {
         + serverColumns.joined(separator: ", ") + ") VALUES (?, ?, ?, "
         + serverColumns.map { _ in "?" }.joined(separator: ", ") + ")"
 
-    private static func writeServer(_ server: SMTPServer<StoredSecret>, company: String, pool: String?, position: Int, _ db: Database) throws {
+    private static func server(_ server: SMTPServer<StoredSecret>, company: String, pool: String?, position: Int, into out: inout [Statement]) {
         var arguments: [(any DatabaseValueConvertible)?] = [company, pool ?? "", position]
         let base = Company<StoredSecret>.serverPath(pool: pool, position: position)
         for field in SMTPServerShape.fields {
             if field.isSecret {
-                guard let secret = server.secrets[field.key] else { arguments.append(nil); continue }
+                guard let stored = server.secrets[field.key] else { arguments.append(nil); continue }
                 let path = base + "." + field.key
-                try writeSecret(secret, company: company, path: path, db)
+                out.append(secret(stored, company: company, path: path))
                 arguments.append(path)
                 continue
             }
@@ -225,7 +247,7 @@ enum CompanyRows {
             case nil: arguments.append(field.kind == .list ? "" : nil)
             }
         }
-        try db.cachedStatement(sql: insertServerSQL).execute(arguments: StatementArguments(arguments))
+        out.append(Statement(sql: insertServerSQL, arguments: StatementArguments(arguments)))
     }
 
     /// A server from its row; a value the shape does not accept is an error
@@ -252,13 +274,10 @@ enum CompanyRows {
         return SMTPServer(settings: settings, secrets: found)
     }
 
-    private static func writeSecret(_ secret: StoredSecret, company: String, path: String, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO secrets (company_id, path, key_id, nonce, ciphertext, tag, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                company, path, secret.sealed.keyID, Data(secret.sealed.nonce), Data(secret.sealed.ciphertext),
-                Data(secret.sealed.tag), secret.fingerprint.hex,
-            ])
+    private static func secret(_ secret: StoredSecret, company: String, path: String) -> Statement {
+        Statement(sql: "INSERT INTO secrets (company_id, path, key_id, nonce, ciphertext, tag, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  arguments: [company, path, secret.sealed.keyID, Data(secret.sealed.nonce), Data(secret.sealed.ciphertext),
+                              Data(secret.sealed.tag), secret.fingerprint.hex])
     }
 }
 

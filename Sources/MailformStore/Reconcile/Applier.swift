@@ -57,54 +57,44 @@ public enum Applier {
                 """, arguments: [now, request.actor, request.sourceCommit, request.planDigest,
                                  request.plan.summary + (request.leftOut.isEmpty ? "" : " Left out after a failed probe: \(request.leftOut.joined(separator: ", ")).")])
             let revision = db.lastInsertedRowID
-            // In chunks: each chunk's secrets are sealed (AES-GCM + HMAC, on
-            // every core), then written; memory holds one chunk of sealed
-            // companies, not the plan's.
-            // The next chunk is sealed (and, for a large apply, read again
-            // from its files) on other threads while this one is written.
+            // In chunks: each chunk's secrets are sealed (AES-GCM + HMAC) and
+            // its rows made on other threads while the previous chunk is
+            // written; memory holds a chunk or two, not the plan's companies.
             let changes = request.plan.changes
             let chunks = stride(from: 0, to: changes.count, by: chunkSize).map { changes[$0..<min($0 + chunkSize, changes.count)] }
-            var next = chunks.isEmpty ? nil : SealedChunk(chunks[0], request.desired, box: box)
+            let prepare = { (chunk: ArraySlice<CompanyChange>) in
+                PreparedChunk(chunk, request.desired, box: box, storeRevision: revision, at: now)
+            }
+            var next = chunks.first.map(prepare)
             defer { next?.wait() }
-            for (i, chunk) in chunks.enumerated() {
-                let sealed = try next!.get()
-                next = i + 1 < chunks.count ? SealedChunk(chunks[i + 1], request.desired, box: box) : nil
-                for change in chunk {
-                    switch change.action {
-                    case .delete:
-                        try CompanyRows.delete(change.id, db)
-                    case .add, .change:
-                        guard let company = sealed[change.id] else { throw Store.Failure("plan has no settings for \(change.id)") }
-                        // An added company is not in the store (checkFresh saw revision 0):
-                        // no DELETE, and no cascade lookups in four tables.
-                        try CompanyRows.write(company, revision: change.baseRevision + 1, storeRevision: revision, at: now,
-                                              replacing: change.action == .change, db)
-                    }
-                    try db.cachedStatement(sql: "INSERT INTO revision_changes (revision_id, company_id, action, fields) VALUES (?, ?, ?, ?)")
-                        .execute(arguments: [revision, change.id, change.action.rawValue, change.paths.joined(separator: " ")])
-                }
+            for i in chunks.indices {
+                let statements = try next!.get()
+                next = i + 1 < chunks.count ? prepare(chunks[i + 1]) : nil
+                try CompanyRows.insert(statements, db)
             }
             request.progress?("transaction-end")
             return revision
         }
     }
 
-    /// A chunk being sealed on another thread.
-    final class SealedChunk: @unchecked Sendable {
+    /// A chunk's statements, made on other threads: for each change, the
+    /// company's rows (its secrets sealed) or its deletion, and its line in
+    /// `revision_changes`.
+    final class PreparedChunk: @unchecked Sendable {
         private let done = DispatchGroup()
-        private var result: Result<[String: Company<StoredSecret>], Error>?
+        private var result: Result<[CompanyRows.Statement], Error>?
 
-        init(_ chunk: ArraySlice<CompanyChange>, _ desired: DesiredCompanies, box: SecretBox) {
+        init(_ chunk: ArraySlice<CompanyChange>, _ desired: DesiredCompanies, box: SecretBox, storeRevision: Int64, at time: String) {
             done.enter()
             DispatchQueue.global().async {
-                self.result = Result { try Applier.seal(chunk, desired, box: box) }
+                self.result = Result { try Applier.statements(chunk, desired, box: box, storeRevision: storeRevision, at: time) }
                 self.done.leave()
             }
         }
 
         func wait() { done.wait() }
 
-        func get() throws -> [String: Company<StoredSecret>] {
+        func get() throws -> [CompanyRows.Statement] {
             done.wait()
             return try result!.get()
         }
@@ -113,27 +103,36 @@ public enum Applier {
     /// Companies written per chunk.
     static let chunkSize = 2_048
 
-    /// The stored form of a chunk's added and changed companies.
-    static func seal(_ chunk: ArraySlice<CompanyChange>, _ source: DesiredCompanies,
-                     box: SecretBox) throws -> [String: Company<StoredSecret>] {
+    static func statements(_ chunk: ArraySlice<CompanyChange>, _ source: DesiredCompanies, box: SecretBox, storeRevision: Int64,
+                           at time: String) throws -> [CompanyRows.Statement] {
         let writes = chunk.filter { $0.action != .delete }
         let desired = try source.companies(writes.map(\.id))
         for change in writes where desired[change.id] == nil {
             throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written")
         }
-        let sealedList = try Parallel.map(writes.count) { i in
-            Result { () throws -> Company<StoredSecret> in
-                let id = writes[i].id
-                return try desired[id]!.mapSecrets { path, resolved -> StoredSecret in
-                    let seal = try box.seal(resolved.secret, context: SecretBox.context(company: id, path: path))
-                    return StoredSecret(sealed: seal, fingerprint: try box.fingerprint(resolved.secret))
+        let list = Array(chunk)
+        let prepared = try Parallel.map(list.count) { i in
+            Result { () throws -> [CompanyRows.Statement] in
+                let change = list[i]
+                var out: [CompanyRows.Statement] = []
+                if change.action == .delete {
+                    out.append(CompanyRows.Statement(sql: "DELETE FROM companies WHERE id = ?", arguments: [change.id]))
+                } else {
+                    let company = try desired[change.id]!.mapSecrets { path, resolved -> StoredSecret in
+                        let seal = try box.seal(resolved.secret, context: SecretBox.context(company: change.id, path: path))
+                        return StoredSecret(sealed: seal, fingerprint: try box.fingerprint(resolved.secret))
+                    }
+                    // An added company is not in the store (checkFresh saw revision 0):
+                    // no DELETE, and no cascade lookups in four tables.
+                    out = CompanyRows.rows(company, revision: change.baseRevision + 1, storeRevision: storeRevision, at: time,
+                                           replacing: change.action == .change)
                 }
+                out.append(CompanyRows.Statement(sql: "INSERT INTO revision_changes (revision_id, company_id, action, fields) VALUES (?, ?, ?, ?)",
+                                                 arguments: [storeRevision, change.id, change.action.rawValue, change.paths.joined(separator: " ")]))
+                return out
             }
-        }.map { try $0.get() }
-        var sealed: [String: Company<StoredSecret>] = [:]
-        sealed.reserveCapacity(writes.count)
-        for (change, company) in zip(writes, sealedList) { sealed[change.id] = company }
-        return sealed
+        }
+        return try prepared.flatMap { try $0.get() }
     }
 
     /// Compares the store with what the plan read, inside the write transaction.
