@@ -61,7 +61,10 @@ public enum Applier {
             // its rows made on other threads while the previous chunk is
             // written; memory holds a chunk or two, not the plan's companies.
             let changes = request.plan.changes
-            let chunks = stride(from: 0, to: changes.count, by: chunkSize).map { changes[$0..<min($0 + chunkSize, changes.count)] }
+            // The first chunk is small: it is made while nothing else can be written.
+            let first = min(changes.count, firstChunkSize)
+            let chunks = (first > 0 ? [changes[0..<first]] : [])
+                + stride(from: first, to: changes.count, by: chunkSize).map { changes[$0..<min($0 + chunkSize, changes.count)] }
             let prepare = { (chunk: ArraySlice<CompanyChange>) in
                 PreparedChunk(chunk, request.desired, box: box, storeRevision: revision, at: now)
             }
@@ -102,6 +105,7 @@ public enum Applier {
 
     /// Companies written per chunk.
     static let chunkSize = 2_048
+    static let firstChunkSize = 128
 
     static func statements(_ chunk: ArraySlice<CompanyChange>, _ source: DesiredCompanies, box: SecretBox, storeRevision: Int64,
                            at time: String) throws -> [CompanyRows.Statement] {
@@ -111,7 +115,7 @@ public enum Applier {
             throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written")
         }
         let list = Array(chunk)
-        let prepared = try Parallel.map(list.count) { i in
+        let prepared = Parallel.map(list.count) { i in
             Result { () throws -> [CompanyRows.Statement] in
                 let change = list[i]
                 var out: [CompanyRows.Statement] = []

@@ -21,7 +21,10 @@ public struct CompanyScalars: Sendable, Equatable {
 /// a file. The logo, the pools and `probe` have forms of their own (bytes, a
 /// keyed list, two spellings) and are not in the table; servers are
 /// `SMTPServerShape`.
-public struct CompanyField: Sendable {
+///
+/// A class, as `ServerField` is (walked for every company); `sending` is set
+/// only while the static table is built.
+public final class CompanyField: @unchecked Sendable {
     /// The store table and column.
     public enum Place: Sendable, Equatable {
         case companies(String)
@@ -63,9 +66,8 @@ public struct CompanyField: Sendable {
     public func value(_ scalars: CompanyScalars) -> String? { get(scalars) }
 
     func sendingField() -> CompanyField {
-        var field = self
-        field.sending = true
-        return field
+        sending = true
+        return self
     }
     public func assign(_ value: String?, to scalars: inout CompanyScalars) -> Bool { set(&scalars, value) }
 

@@ -20,7 +20,11 @@ public enum FieldScalar: Sendable, Equatable {
 /// secret, and the credential gate's notion of "the same endpoint". Before
 /// this table, the server's shape was written out in eleven places, and two
 /// bugs came from copies that disagreed.
-public struct ServerField: Sendable {
+///
+/// A class: every company's flattening walks the table, and copying a struct
+/// of three closures and three strings per field was a tenth of a plan's
+/// reference counting.
+public final class ServerField: Sendable {
     public enum Kind: Sendable, Equatable {
         case text, integer, boolean, list
         /// A secret reference in files; encrypted in the store; a fingerprint in plans.
