@@ -38,6 +38,9 @@ public struct LoadResult: Sendable {
     public var owners: Set<String> = []
     /// The env forms of the company ids alone.
     public var companyOwners: Set<String> = []
+    /// How many companies passed loading, the schema, the policy and the
+    /// fences (in batches, `companies` is empty).
+    public var validCount = 0
 }
 
 /// load → validate: reads company files (in parallel), merges profiles, checks
@@ -97,6 +100,8 @@ public enum CompanyLoader {
         var envReferences: [(id: String, path: String, references: [SecretReference])] = []
         let batchSize = max(batching?.size ?? companyPaths.count, 1)
         var pending: [[LoadedCompany]] = []
+        var validCount = 0
+        var refused = Set<String>()
         // A batch is checked against the owners known so far; more owners
         // only refuse more, so the final check below (every owner) is the
         // one that counts, and a run it fails writes nothing.
@@ -110,8 +115,11 @@ public enum CompanyLoader {
                 let references = loaded.company.secretReferences.filter { if case .env = $0.kind { true } else { false } }
                 if !references.isEmpty { envReferences.append((loaded.company.id, loaded.path, references)) }
             }
+            let checked = batch.count
             check(&batch, owners: batchOwners, companyOwners: companyOwners, ownersIncludeCompanies: true, workspace: workspace, files: files,
                   seen: &seen, diagnostics: &diagnostics)
+            if batch.count < checked { refused.formUnion(Set(loaded.map(\.company.id)).subtracting(batch.map(\.company.id))) }
+            validCount += batch.count
             guard !diagnostics.hasErrors else { return }
             batching.consume(batch, BatchContext(workspace: workspace, files: files, owners: batchOwners, companyOwners: companyOwners))
         }
@@ -184,14 +192,18 @@ public enum CompanyLoader {
             let fence = SecretResolver(workspace: workspace, environment: [:], owners: batchOwners, companyOwners: companyOwners,
                                        ownersIncludeCompanies: true)
             for (id, path, references) in envReferences {
-                for diagnostic in fence.fenceDiagnostics(references, company: id, companyFile: path, files: files) {
+                let found = fence.fenceDiagnostics(references, company: id, companyFile: path, files: files)
+                for diagnostic in found {
                     let key = "\(diagnostic.location?.description ?? "")|\(diagnostic.message)"
                     if seen.insert(key).inserted { diagnostics.report(diagnostic) }
                 }
+                if !found.isEmpty && refused.insert(id).inserted { validCount -= 1 }
             }
         }
-        return LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
-                          fileCount: companyPaths.count, files: files, owners: owners, companyOwners: fileOwners)
+        var result = LoadResult(workspace: workspace, companies: companies, diagnostics: diagnostics,
+                                fileCount: companyPaths.count, files: files, owners: owners, companyOwners: fileOwners)
+        result.validCount = batching == nil ? companies.count : validCount
+        return result
     }
 
     /// Loading in batches, for runs whose memory must follow the batch, not

@@ -23,7 +23,7 @@ public struct OpenedStore: Sendable {
         guard let store, !ids.isEmpty else { return [:] }
         let read = try store.read { db in try CompanyRows.read(ids: ids, db) }
         for id in ids where read[id]?.revision != summaries[id]?.revision {
-            throw Reconciler.Failure("the store changed while this run read it (company \(SafeText.escape(id))); run it again")
+            throw Reconciler.Failure("stale plan: company \(SafeText.escape(id)) changed in the store while this run read it; run it again")
         }
         return read
     }

@@ -20,7 +20,10 @@ struct ValidateCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace)
+        // In batches, keeping nothing of a company but its problems: memory
+        // follows the batch, not the number of files.
+        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace,
+                                        batching: CompanyLoader.Batching(size: 2_048) { _, _ in })
         let diagnostics = result.diagnostics.sorted
         let errors = result.diagnostics.errorCount
         let warnings = result.diagnostics.warningCount
@@ -28,7 +31,7 @@ struct ValidateCommand: ParsableCommand {
         case .json:
             Console.out(JSONOutput.string([
                 "files": result.fileCount,
-                "companies": result.companies.count,
+                "companies": result.validCount,
                 "errors": errors,
                 "warnings": warnings,
                 "diagnostics": diagnostics.map(DiagnosticRenderer.jsonObject),
