@@ -33,11 +33,13 @@ extension Stages {
     /// before every file is known valid; a run that writes gets a lasting
     /// store key only then.
     /// - Parameters:
-    ///   - writes: apply or `plan --out` (the store key must last).
+    ///   - writes: an apply (the store key must last if the plan writes).
+    ///   - signs: `plan --out` (the key signs the plan: it must last).
     ///   - keepsMarks: keep the changed companies' positions (the probe's hints point at them).
     ///   - keepLimit: keep at most this many changed companies in memory
     ///     (nil: all; the probe and a saved plan need them all).
-    public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, keepsMarks: Bool,
+    public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, signs: Bool = false,
+                                 keepsMarks: Bool,
                                  keepLimit: Int? = nil, hooks: WorkflowHooks, migrated: Bool = false) throws(WorkflowError) -> PlannedFiles {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         let prefetch = StorePrefetch()
@@ -66,7 +68,8 @@ extension Stages {
             // (once per store made by an older version).
             _ = try Stages.openStore(path: StoreLocation.resolve(flag: input.storeFlag, workspace: result.workspace), create: false,
                                      createKey: false, lockTimeout: input.lockTimeout, environment: input.environment)
-            return try planFiles(input, companies: scope, prune: prune, writes: writes, keepsMarks: keepsMarks, keepLimit: keepLimit, hooks: hooks,
+            return try planFiles(input, companies: scope, prune: prune, writes: writes, signs: signs, keepsMarks: keepsMarks,
+                                 keepLimit: keepLimit, hooks: hooks,
                                  migrated: true)
         }
         guard var opened = state.store(prefetch) else { throw state.failure ?? .stopped("the store could not be read") }
@@ -76,19 +79,21 @@ extension Stages {
         if diagnostics.hasErrors { throw .invalid(diagnostics, files: result.fileCount) }
         let warnings = diagnostics.sorted.filter { $0.severity != .error }
         if !warnings.isEmpty { hooks.warnings(warnings) }
-        if writes {
+        let plan: Plan
+        do {
+            plan = try Reconciler.finish(state.builder ?? Differ.Builder(current: opened.summaries, scope: filter), opened: opened, prune: prune)
+        } catch {
+            throw .stopped("\(error)")
+        }
+        // A saved plan is signed with the key; an apply needs it only when
+        // it writes something (an empty plan creates no key file).
+        if signs || (writes && !plan.isEmpty) {
             do {
                 opened = try Reconciler.lastingKey(opened, environment: input.environment)
             } catch {
                 throw .stopped("\(error)")
             }
             if let notice = opened.keyNotice { hooks.notice(notice) }
-        }
-        let plan: Plan
-        do {
-            plan = try Reconciler.finish(state.builder ?? Differ.Builder(current: opened.summaries, scope: filter), opened: opened, prune: prune)
-        } catch {
-            throw .stopped("\(error)")
         }
         if !scope.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
             throw .stopped("no company matches \(scope.map(SafeText.escape).joined(separator: ", "))\(writes ? "; nothing was written" : "")",
@@ -118,6 +123,9 @@ extension Stages {
         let owners = result.owners.union(storeOwners)
         let (workspace, files) = (result.workspace, result.files)
         return { ids in
+            // Every link is resolved again: a folder swapped for a link since
+            // the plan must meet the fences, not a remembered real path.
+            Paths.forgetRealPaths()
             let wanted = ids.compactMap { id in entries[id].map { (id, $0) } }
             let loaded = CompanyLoader.reload(wanted.map { ($0.1.path, $0.1.source) }, workspace: workspace, files: files, owners: owners,
                                               companyOwners: companyOwners)
@@ -126,7 +134,7 @@ extension Stages {
             var out: [String: Company<ResolvedSecret>] = [:]
             for ((id, entry), outcome) in zip(wanted, loaded) {
                 var changed: Store.Failure {
-                    Store.Failure("company \(SafeText.escape(id)) changed since the plan (\(Paths.display(entry.path)) or a secret it reads); run apply again")
+                    Store.Failure("company \(SafeText.escape(id)) changed since the plan (\(Paths.display(entry.path)), a profile it extends, a secret it reads, or a folder on the way); run apply again")
                 }
                 guard case .success(let company) = outcome, company.company.id == id else { throw changed }
                 var diagnostics = DiagnosticCollector()

@@ -37,8 +37,8 @@ public struct PlanOutcome: Sendable {
 public enum PlanWorkflow {
     public static func run(_ request: PlanRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> PlanOutcome {
         // Only a saved plan needs a lasting key (it is signed with it).
-        let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: request.out != nil,
-                                           keepsMarks: request.probe, hooks: hooks)
+        let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: false,
+                                           signs: request.out != nil, keepsMarks: request.probe, hooks: hooks)
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
         let workspace = loaded.result.workspace
         if let out = request.out { try save(plan, loaded: loaded, opened: opened, request: request, to: out) }

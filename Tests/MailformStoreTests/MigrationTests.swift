@@ -68,4 +68,39 @@ struct MigrationTests {
         let plan = try Reconciler.plan(desired: desired, opened: opened, scope: [], prune: false)
         #expect(plan.isEmpty, "\(PlanRenderer.text(plan, style: .plain))")
     }
+
+    /// Runs that open a store of an older version at the same time all get
+    /// it migrated (one migrates, the others find it current); none fails
+    /// with "duplicate column name".
+    @Test func concurrentOpensOfAnOlderStoreAllSucceed() throws {
+        for _ in 0..<3 {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-race-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let path = dir.appendingPathComponent("mailform.db").path
+            let pool = try DatabasePool(path: path)
+            try Migrations.migrator.migrate(pool, upTo: "v1")
+            try pool.close()
+            let failures = LockedList()
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do { _ = try Store.open(path: path, create: false) } catch { failures.append("\(error)") }
+            }
+            #expect(failures.items.isEmpty, "\(failures.items)")
+            let applied = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+            #expect(applied == ["v1", "v2", "v3"])
+        }
+    }
+
+    /// A stale plan names ten companies and counts the others.
+    @Test func aStalePlanNamesTenCompaniesAtMost() {
+        let stale = Applier.StalePlan(reasons: (0..<25).map { "company c\($0) changed since the plan" })
+        #expect(stale.description.contains("company c9 changed") && !stale.description.contains("company c10 "))
+        #expect(stale.description.hasSuffix("; and 15 more companies; run plan again"))
+    }
+}
+
+final class LockedList: @unchecked Sendable {
+    private var values: [String] = []
+    private let lock = NSLock()
+    func append(_ value: String) { lock.withLock { values.append(value) } }
+    var items: [String] { lock.withLock { values } }
 }

@@ -223,7 +223,7 @@ struct BatchedPlanTests {
     /// A file (or a secret) that changes between the plan and the write
     /// stops the apply: what is written is what was shown.
     @Test func aCompanyThatChangedSinceThePlanStopsTheWrite() throws {
-        for change in ["file", "secret"] {
+        for change in ["file", "secret", "linked folder"] {
             let ws = try Workspace()
             try Self.pad(ws, count: 9)
             var request = ApplyRequest(input: ws.input, actor: "test")
@@ -233,10 +233,16 @@ struct BatchedPlanTests {
             var hooks = WorkflowHooks()
             hooks.planned = { _ in
                 // After the plan is shown, before the write.
-                if change == "file" {
-                    try? ws.edit("companies/pad/p8.yaml", "port: 587", "port: 2525")
-                } else {
-                    try? ws.write("secrets/relay.txt", "another password\n")
+                switch change {
+                case "file": try? ws.edit("companies/pad/p8.yaml", "port: 587", "port: 2525")
+                case "secret": try? ws.write("secrets/relay.txt", "another password\n")
+                default:
+                    // The same secrets, but outside the workspace, through a link.
+                    let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-outside-\(UUID().uuidString)")
+                    let secrets = ws.root.appendingPathComponent("secrets")
+                    try? FileManager.default.copyItem(at: secrets, to: outside)
+                    try? FileManager.default.removeItem(at: secrets)
+                    try? FileManager.default.createSymbolicLink(at: secrets, withDestinationURL: outside)
                 }
             }
             let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.fresh(request, hooks: hooks) }

@@ -75,6 +75,11 @@ public enum Paths {
 
     private static let realCache = LockedCache()
 
+    /// Forgets every resolved path: a run that reads files again later (an
+    /// apply that re-reads companies as it writes) must see a folder that
+    /// became a link meanwhile.
+    public static func forgetRealPaths() { realCache.removeAll() }
+
     /// Whether `path` is `folder` or lies below it (both absolute and resolved).
     public static func isInside(_ path: String, _ folder: String) -> Bool {
         let f = folder.hasSuffix("/") ? folder : folder + "/"
@@ -110,6 +115,12 @@ final class LockedCache: @unchecked Sendable {
     func set(_ key: String, _ value: String) {
         lock.lock()
         values[key] = value
+        lock.unlock()
+    }
+
+    func removeAll() {
+        lock.lock()
+        values.removeAll()
         lock.unlock()
     }
 }

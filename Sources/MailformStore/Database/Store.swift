@@ -68,7 +68,15 @@ public final class Store: @unchecked Sendable {
         let migrator = Migrations.migrator
         // Avoid taking the write lock when the schema is already current.
         let pending = try pool.read { db in try !migrator.hasCompletedMigrations(db) }
-        if pending { try migrator.migrate(pool) }
+        guard pending else { return }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            // Another run migrated it between the check and our write
+            // (GRDB's migrator reads what is applied before it locks): fine
+            // if it is current now.
+            guard try pool.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
+        }
     }
 
     static func describe(_ error: DatabaseError, path: String) -> String {

@@ -36,8 +36,12 @@ public enum Applier {
 
     public struct StalePlan: Error, CustomStringConvertible {
         public var reasons: [String]
+        /// At most ten reasons, then how many more: a bulk apply that lost
+        /// a race would otherwise print one line of a megabyte.
         public var description: String {
-            "stale plan: " + reasons.joined(separator: "; ") + "; run plan again"
+            let shown = reasons.prefix(10).joined(separator: "; ")
+            let more = reasons.count > 10 ? "; and \(reasons.count - 10) more compan\(reasons.count == 11 ? "y" : "ies")" : ""
+            return "stale plan: " + shown + more + "; run plan again"
         }
     }
 
