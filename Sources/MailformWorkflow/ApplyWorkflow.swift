@@ -64,6 +64,9 @@ public struct ApplyOutcome: Sendable {
     public var revision: Int64?
     /// Companies left out after a failed probe (`--skip-failed`).
     public var leftOut: [String] = []
+    /// What the run read (the files' companies, the store): a CLI that
+    /// exits right after may keep it rather than free it object by object.
+    public var read: PlannedFiles?
 }
 
 /// apply: load → resolve → plan → safety → approval → probe gate → write,
@@ -102,7 +105,7 @@ public enum ApplyWorkflow {
         let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID, digest: "sha256:" + digest.finishHex(),
                                  commit: commit?.value, opened: opened,
                                  workspace: workspace, leftOut: gated.leftOut, request: request, hooks: hooks)
-        return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
+        return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut, read: planned)
     }
 
     /// Applies a plan saved with `plan --out`: verified, re-validated and
