@@ -16,13 +16,28 @@ public enum Paths {
             previous = b
         }
         if normal && (previous != 0x2F || joined.utf8.count == 1) { return joined }
-        var parts: [Substring] = []
-        for part in joined.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(part)
+        // One pass over the bytes: each part is appended after a "/", "."
+        // is skipped and ".." cuts back to the previous "/" (every secret
+        // reference `../../secrets/x` of 100,000 files comes through here).
+        var out: [UInt8] = []
+        out.reserveCapacity(joined.utf8.count)
+        var part: [UInt8] = []
+        func flush() {
+            switch part {
+            case [], [0x2E]: break
+            case [0x2E, 0x2E]:
+                if let slash = out.lastIndex(of: 0x2F) { out.removeSubrange(slash...) }
+            default:
+                out.append(0x2F)
+                out.append(contentsOf: part)
+            }
+            part.removeAll(keepingCapacity: true)
         }
-        return "/" + parts.joined(separator: "/")
+        for b in joined.utf8 {
+            if b == 0x2F { flush() } else { part.append(b) }
+        }
+        flush()
+        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
     }
 
     public static func directory(of path: String) -> String {
