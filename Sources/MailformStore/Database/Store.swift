@@ -69,13 +69,20 @@ public final class Store: @unchecked Sendable {
         // Avoid taking the write lock when the schema is already current.
         let pending = try pool.read { db in try !migrator.hasCompletedMigrations(db) }
         guard pending else { return }
-        do {
-            try migrator.migrate(pool)
-        } catch {
-            // Another run migrated it between the check and our write
-            // (GRDB's migrator reads what is applied before it locks): fine
-            // if it is current now.
-            guard try pool.read({ db in try migrator.hasCompletedMigrations(db) }) else { throw error }
+        // Another run may migrate at the same time: GRDB's migrator reads
+        // what is applied before it takes the write lock, so ours can fail
+        // on a step the other just applied ("duplicate column"). Each try
+        // waited for the other's step; try again from what is applied now.
+        var tries = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch {
+                if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
+                tries += 1
+                if tries >= 5 { throw error }
+            }
         }
     }
 
