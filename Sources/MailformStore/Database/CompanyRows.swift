@@ -173,6 +173,47 @@ enum CompanyRows {
         for statement in statements { try db.cachedStatement(sql: statement.sql).execute(arguments: statement.arguments) }
     }
 
+    /// The same writes in fewer statements: every DELETE first (in order),
+    /// then the `companies` rows, then each other table's rows, several rows
+    /// to an INSERT. SQLite's work per row stays; the cost per statement
+    /// (binding, stepping, GRDB's bookkeeping: a third of an apply's write)
+    /// is paid once per hundred rows. One transaction holds them all, so
+    /// the order between tables matters only for the foreign keys, which
+    /// all point at `companies` (or `revisions`, written before).
+    static func combine(_ statements: [Statement], rowsPerStatement: Int = 100) -> [Statement] {
+        var deletes: [Statement] = []
+        var order: [String] = []
+        var groups: [String: [Statement]] = [:]
+        for statement in statements {
+            guard statement.sql.hasPrefix("INSERT INTO "), statement.sql.range(of: " VALUES (") != nil else {
+                deletes.append(statement)
+                continue
+            }
+            if groups[statement.sql] == nil {
+                order.append(statement.sql)
+                groups[statement.sql] = []
+            }
+            groups[statement.sql]!.append(statement)
+        }
+        order.sort { a, b in a == insertCompanySQL && b != insertCompanySQL }
+        var out = deletes
+        for sql in order {
+            let rows = groups[sql]!
+            let values = sql.range(of: " VALUES (")!
+            let head = String(sql[..<values.lowerBound]) + " VALUES "
+            let tuple = "(" + String(sql[values.upperBound...])
+            let perRow = tuple.filter { $0 == "?" }.count
+            let size = max(1, min(rowsPerStatement, 32_000 / max(perRow, 1)))
+            for start in stride(from: 0, to: rows.count, by: size) {
+                let slice = rows[start..<min(start + size, rows.count)]
+                var arguments = StatementArguments()
+                for row in slice { arguments += row.arguments }
+                out.append(Statement(sql: head + Array(repeating: tuple, count: slice.count).joined(separator: ", "), arguments: arguments))
+            }
+        }
+        return out
+    }
+
     /// The statements that replace every row of a company. Made apart from
     /// the connection, so an apply prepares the next companies on other
     /// threads while SQLite writes these.

@@ -140,7 +140,7 @@ public enum Applier {
                 return out
             }
         }
-        return try prepared.flatMap { try $0.get() }
+        return CompanyRows.combine(try prepared.flatMap { try $0.get() })
     }
 
     /// Compares the store with what the plan read, inside the write transaction.
