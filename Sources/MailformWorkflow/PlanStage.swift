@@ -134,7 +134,7 @@ extension Stages {
             var out: [String: Company<ResolvedSecret>] = [:]
             for ((id, entry), outcome) in zip(wanted, loaded) {
                 var changed: Store.Failure {
-                    Store.Failure("company \(SafeText.escape(id)) changed since the plan (\(Paths.display(entry.path)), a profile it extends, a secret it reads, or a folder on the way); run apply again")
+                    Store.Failure("company \(SafeText.escape(id)) changed since the plan (\(SafeText.escape(Paths.display(entry.path))), a profile it extends, a secret it reads, or a folder on the way); run apply again")
                 }
                 guard case .success(let company) = outcome, company.company.id == id else { throw changed }
                 var diagnostics = DiagnosticCollector()

@@ -223,9 +223,13 @@ struct BatchedPlanTests {
     /// A file (or a secret) that changes between the plan and the write
     /// stops the apply: what is written is what was shown.
     @Test func aCompanyThatChangedSinceThePlanStopsTheWrite() throws {
-        for change in ["file", "secret", "linked folder"] {
+        for change in ["file", "secret", "linked folder", "file named to write into the terminal"] {
             let ws = try Workspace()
             try Self.pad(ws, count: 9)
+            let hostile = "companies/pad/p9\u{1B}]0;owned\u{07}\u{1B}[2J.yaml"
+            if change.hasPrefix("file named") {
+                try ws.write(hostile, "company: pad-zz\nsender:\n  email: a@zz.example.test\nprovider: platform\n")
+            }
             var request = ApplyRequest(input: ws.input, actor: "test")
             request.noProbe = true
             request.keepLimit = 2
@@ -236,6 +240,7 @@ struct BatchedPlanTests {
                 switch change {
                 case "file": try? ws.edit("companies/pad/p8.yaml", "port: 587", "port: 2525")
                 case "secret": try? ws.write("secrets/relay.txt", "another password\n")
+                case "file named to write into the terminal": try? ws.edit(hostile, "a@zz.example.test", "b@zz.example.test")
                 default:
                     // The same secrets, but outside the workspace, through a link.
                     let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-outside-\(UUID().uuidString)")
@@ -248,6 +253,7 @@ struct BatchedPlanTests {
             let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.fresh(request, hooks: hooks) }
             guard case .stopped(let message, _)? = error else { Issue.record("\(change): \(String(describing: error))"); continue }
             #expect(message.contains("changed since the plan") && message.hasSuffix("nothing was written"), "\(message)")
+            #expect(!message.unicodeScalars.contains { $0.value < 0x20 }, "control characters reach the terminal: \(message.debugDescription)")
             #expect(try ws.revisions().isEmpty, "\(change)")
             let written = try DatabaseQueue(path: ws.store).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM revisions") }
             #expect(written == 0)
