@@ -90,7 +90,8 @@ public enum ApplyWorkflow {
         let result = loaded.result
         let workspace = result.workspace
         // The workspace's commit, asked of git while the plan is shown.
-        let commit = plan.isEmpty ? nil : GitInfo.Pending(workspace.root)
+        let root = workspace.root
+        let commit = plan.isEmpty ? nil : Background { GitInfo.head(of: root) }
         hooks.planned(plan)
         let digest = Digest.Stream()
         PlanRenderer.text(plan, style: .plain) { piece in
@@ -198,25 +199,6 @@ public enum ApplyWorkflow {
 
 /// The Git commit of a workspace that is a checkout.
 public enum GitInfo {
-    /// `head(of:)` on another thread (git takes 3 to 50 ms to start).
-    final class Pending: @unchecked Sendable {
-        private let done = DispatchGroup()
-        private var result: String?
-
-        init(_ directory: String) {
-            done.enter()
-            DispatchQueue.global().async {
-                self.result = GitInfo.head(of: directory)
-                self.done.leave()
-            }
-        }
-
-        var value: String? {
-            done.wait()
-            return result
-        }
-    }
-
     public static func head(of directory: String) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -69,41 +69,22 @@ public enum Applier {
             let first = min(changes.count, firstChunkSize)
             let chunks = (first > 0 ? [changes[0..<first]] : [])
                 + stride(from: first, to: changes.count, by: chunkSize).map { changes[$0..<min($0 + chunkSize, changes.count)] }
+            // Each chunk's statements (for each change, the company's rows,
+            // its secrets sealed, or its deletion, and its line in
+            // `revision_changes`) are made on other threads.
+            let desired = request.desired
             let prepare = { (chunk: ArraySlice<CompanyChange>) in
-                PreparedChunk(chunk, request.desired, box: box, storeRevision: revision, at: now)
+                Background { Result { try statements(chunk, desired, box: box, storeRevision: revision, at: now) } }
             }
             var next = chunks.first.map(prepare)
             defer { next?.wait() }
             for i in chunks.indices {
-                let statements = try next!.get()
+                let statements = try next!.value.get()
                 next = i + 1 < chunks.count ? prepare(chunks[i + 1]) : nil
                 try CompanyRows.insert(statements, db)
             }
             request.progress?("transaction-end")
             return revision
-        }
-    }
-
-    /// A chunk's statements, made on other threads: for each change, the
-    /// company's rows (its secrets sealed) or its deletion, and its line in
-    /// `revision_changes`.
-    final class PreparedChunk: @unchecked Sendable {
-        private let done = DispatchGroup()
-        private var result: Result<[CompanyRows.Statement], Error>?
-
-        init(_ chunk: ArraySlice<CompanyChange>, _ desired: DesiredCompanies, box: SecretBox, storeRevision: Int64, at time: String) {
-            done.enter()
-            DispatchQueue.global().async {
-                self.result = Result { try Applier.statements(chunk, desired, box: box, storeRevision: storeRevision, at: time) }
-                self.done.leave()
-            }
-        }
-
-        func wait() { done.wait() }
-
-        func get() throws -> [CompanyRows.Statement] {
-            done.wait()
-            return try result!.get()
         }
     }
 

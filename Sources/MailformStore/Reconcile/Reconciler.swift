@@ -107,7 +107,7 @@ public enum Reconciler {
         var lasting = opened
         do {
             guard let (key, source) = try StoreKey.load(storePath: opened.path, environment: environment, create: true) else {
-                throw Failure("no store key could be created beside \(Paths.display(opened.path))")
+                throw Failure("no store key could be created beside \(SafeText.escape(Paths.display(opened.path)))")
             }
             lasting.box = try SecretBox(key: key)
             lasting.keySource = source
@@ -139,9 +139,17 @@ public enum Reconciler {
     public static func add(_ batch: [Company<ResolvedSecret>], to builder: inout Differ.Builder, opened: OpenedStore) throws -> [Int] {
         // Fingerprinted as the parallel diff flattens each company; the
         // first failure of HMAC (fail closed) stops the plan afterwards.
+        let (fingerprint, failure) = fingerprinter(opened.box)
+        let changed = try builder.add(batch, fingerprint: fingerprint, fetch: opened.flattened)
+        if let error = failure.error { throw error }
+        return changed
+    }
+
+    /// A fingerprint function for the diff (keyed with `box`, the reference
+    /// kept for display) and where its first failure is recorded.
+    static func fingerprinter(_ box: SecretBox) -> (@Sendable (ResolvedSecret) -> SecretFingerprint, FirstFailure) {
         let failure = FirstFailure()
-        let box = opened.box
-        let fingerprint: @Sendable (ResolvedSecret) -> SecretFingerprint = { resolved in
+        return ({ resolved in
             do {
                 var fingerprint = try box.fingerprint(resolved.secret)
                 fingerprint.reference = resolved.reference.description
@@ -150,22 +158,14 @@ public enum Reconciler {
                 failure.record(error)
                 return SecretFingerprint(hex: "unavailable")
             }
-        }
-        let changed = try builder.add(batch, fingerprint: fingerprint, fetch: opened.flattened)
-        if let error = failure.error { throw error }
-        return changed
+        }, failure)
     }
 
     /// The digest of a company's fields as the plan compares them
     /// (`FieldsDigest`), its secrets fingerprinted with `box`.
     public static func digest(_ company: Company<ResolvedSecret>, box: SecretBox) throws -> FieldsDigest {
-        let failure = FirstFailure()
-        let digest = FieldsDigest(FieldFlattener.flatten(company) { resolved in
-            do { return try box.fingerprint(resolved.secret) } catch {
-                failure.record(error)
-                return SecretFingerprint(hex: "unavailable")
-            }
-        })
+        let (fingerprint, failure) = fingerprinter(box)
+        let digest = FieldsDigest(FieldFlattener.flatten(company, fingerprint: fingerprint))
         if let error = failure.error { throw error }
         return digest
     }

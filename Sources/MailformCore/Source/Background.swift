@@ -1,0 +1,26 @@
+import Dispatch
+
+/// A value computed on another thread, waited for when needed (the next
+/// chunk of an apply while this one is written; `git rev-parse` while the
+/// plan is shown). Whoever reads `value` waits for it; a `Background` that
+/// is dropped unread still finishes its work.
+public final class Background<T>: @unchecked Sendable {
+    private let done = DispatchGroup()
+    private var result: T?
+
+    public init(_ work: @escaping @Sendable () -> T) {
+        done.enter()
+        DispatchQueue.global().async {
+            self.result = work()
+            self.done.leave()
+        }
+    }
+
+    /// Waits for the work, without reading it (nothing may still run at exit).
+    public func wait() { done.wait() }
+
+    public var value: T {
+        done.wait()
+        return result!
+    }
+}
