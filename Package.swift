@@ -42,7 +42,8 @@ let package = Package(
         ),
         .target(
             name: "MailformStore",
-            dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(name: "MailformProbe", dependencies: ["MailformCore", "JSONSchema", "CCurl", "COpenSSL"]),
         // The reconcile workflows (plan, apply, probe) with typed errors; the

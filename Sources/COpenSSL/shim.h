@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/crypto.h>
+#include <openssl/params.h>
 
 /// Encrypts `plain` with AES-256-GCM. `key` is 32 bytes, `iv` 12 bytes; writes
 /// `plain_len` bytes to `out` and the 16-byte tag to `tag`.
@@ -65,5 +66,61 @@ static inline int mailform_hmac_sha256(const unsigned char *key, int key_len,
 static inline int mailform_sha256(const unsigned char *data, size_t data_len, unsigned char *out) {
     unsigned int out_len = 0;
     return EVP_Digest(data, data_len, out, &out_len, EVP_sha256(), NULL) == 1 && out_len == 32;
+}
+/// A sealer for many secrets under one key: the AES key schedule and the
+/// HMAC key are set up once (per secret, a fresh context cost about as much
+/// as the encryption). One thread at a time.
+typedef struct {
+    EVP_CIPHER_CTX *gcm;
+    EVP_MAC *hmac;
+    EVP_MAC_CTX *mac;
+} mailform_sealer;
+
+static inline void mailform_sealer_free(mailform_sealer *s) {
+    if (!s) return;
+    EVP_CIPHER_CTX_free(s->gcm);
+    EVP_MAC_CTX_free(s->mac);
+    EVP_MAC_free(s->hmac);
+    OPENSSL_free(s);
+}
+
+/// `key` is the 32-byte AES key, `mac_key` the HMAC-SHA256 key. NULL on failure.
+static inline mailform_sealer *mailform_sealer_new(const unsigned char *key, const unsigned char *mac_key, int mac_key_len) {
+    mailform_sealer *s = OPENSSL_zalloc(sizeof(mailform_sealer));
+    if (!s) return NULL;
+    OSSL_PARAM params[2] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0), OSSL_PARAM_construct_end() };
+    s->gcm = EVP_CIPHER_CTX_new();
+    s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    s->mac = s->hmac ? EVP_MAC_CTX_new(s->hmac) : NULL;
+    if (!s->gcm || !s->mac
+        || EVP_EncryptInit_ex(s->gcm, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1
+        || EVP_CIPHER_CTX_ctrl(s->gcm, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1
+        || EVP_EncryptInit_ex(s->gcm, NULL, NULL, key, NULL) != 1
+        || EVP_MAC_init(s->mac, mac_key, (size_t)mac_key_len, params) != 1) {
+        mailform_sealer_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/// As `mailform_aes256gcm_seal`, with the sealer's key.
+static inline int mailform_sealer_seal(mailform_sealer *s, const unsigned char *iv,
+                                       const unsigned char *aad, int aad_len,
+                                       const unsigned char *plain, int plain_len,
+                                       unsigned char *out, unsigned char *tag) {
+    int len = 0;
+    if (EVP_EncryptInit_ex(s->gcm, NULL, NULL, NULL, iv) != 1) return 0;
+    if (aad_len > 0 && EVP_EncryptUpdate(s->gcm, NULL, &len, aad, aad_len) != 1) return 0;
+    if (plain_len > 0 && EVP_EncryptUpdate(s->gcm, out, &len, plain, plain_len) != 1) return 0;
+    if (EVP_EncryptFinal_ex(s->gcm, out + len, &len) != 1) return 0;
+    return EVP_CIPHER_CTX_ctrl(s->gcm, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+}
+
+/// HMAC-SHA256 of `data` under the sealer's MAC key; writes 32 bytes to `out`.
+static inline int mailform_sealer_mac(mailform_sealer *s, const unsigned char *data, size_t data_len, unsigned char *out) {
+    size_t out_len = 0;
+    if (EVP_MAC_init(s->mac, NULL, 0, NULL) != 1) return 0;
+    if (EVP_MAC_update(s->mac, data, data_len) != 1) return 0;
+    return EVP_MAC_final(s->mac, out, &out_len, 32) == 1 && out_len == 32;
 }
 #endif

@@ -35,6 +35,8 @@ public enum Approval: Sendable {
     case ask(@Sendable (Plan) -> Bool)
     /// Not on a terminal and not approved: the run stops before the store.
     case unavailable
+
+    var isAutomatic: Bool { if case .automatic = self { true } else { false } }
 }
 
 public struct ApplyRequest: Sendable {
@@ -93,19 +95,52 @@ public enum ApplyWorkflow {
         let root = workspace.root
         let commit = plan.isEmpty ? nil : Background { GitInfo.head(of: root) }
         hooks.planned(plan)
+        guard !plan.isEmpty else {
+            PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
+            return ApplyOutcome(plan: plan)
+        }
+        let safety = Result { () throws(WorkflowError) in if !request.force { try Stages.checkSafety(plan, workspace: workspace) } }
+        // Without a question to ask or a probe to pass, what will be written
+        // is known once the plan is: it is written (secrets sealed, rows
+        // made, inserted) while the plan is shown, and committed only after
+        // the whole plan was shown, with its digest. Stopped before (a kill,
+        // a closed output), the transaction rolls back.
+        if request.noProbe, request.approval.isAutomatic, case .success = safety {
+            let shown = Promise<String>()
+            // A notice of the write waits for the plan's text, not to cut into it.
+            let notices = Notices()
+            var writingHooks = hooks
+            writingHooks.notice = notices.add
+            let writing = Background { [writingHooks] () -> Result<Int64, WorkflowError> in
+                Result { () throws(WorkflowError) in
+                    try write(plan, desired: planned.desired, expectedStoreID: opened.storeID,
+                              details: { (shown.value, commit?.value) }, opened: opened, request: request, hooks: writingHooks)
+                }
+            }
+            let digest = Digest.Stream()
+            PlanRenderer.text(plan, style: .plain) { piece in
+                digest.update(piece)
+                hooks.plainText(piece)
+            }
+            shown.fulfill("sha256:" + digest.finishHex())
+            hooks.info("connectivity was not checked (--no-probe)")
+            let written = writing.value
+            notices.lines.forEach(hooks.notice)
+            return ApplyOutcome(plan: plan, revision: try written.get(), read: planned)
+        }
         let digest = Digest.Stream()
         PlanRenderer.text(plan, style: .plain) { piece in
             digest.update(piece)
             hooks.plainText(piece)
         }
-        guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
-        if !request.force { try Stages.checkSafety(plan, workspace: workspace) }
+        try safety.get()
         if case .ask(let confirm) = request.approval, !confirm(plan) { throw .stopped("apply cancelled; nothing was written") }
         let gated = try probeBeforeWriting(plan, desired: loaded.desired, loaded: result, workspace: workspace, box: opened.box,
                                            request: request, hooks: hooks)
-        let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID, digest: "sha256:" + digest.finishHex(),
-                                 commit: commit?.value, opened: opened,
-                                 workspace: workspace, leftOut: gated.leftOut, request: request, hooks: hooks)
+        let planDigest = "sha256:" + digest.finishHex()
+        let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID,
+                                 details: { (planDigest, commit?.value) }, opened: opened,
+                                 leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut, read: planned)
     }
 
@@ -138,8 +173,9 @@ public enum ApplyWorkflow {
         if !request.force { try Stages.checkSafety(plan, workspace: prepared.workspace) }
         let gated = try probeBeforeWriting(plan, desired: Array(prepared.desired.values), loaded: nil, workspace: prepared.workspace,
                                            box: prepared.opened.box, request: request, hooks: hooks)
+        let (planDigest, commit) = (prepared.saved.digest, GitInfo.head(of: prepared.workspace.root))
         let revision = try write(gated.plan, desired: .held(prepared.desired), expectedStoreID: prepared.saved.store_id,
-                                 digest: prepared.saved.digest, commit: GitInfo.head(of: prepared.workspace.root), opened: prepared.opened, workspace: prepared.workspace,
+                                 details: { (planDigest, commit) }, opened: prepared.opened,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
     }
@@ -171,9 +207,11 @@ public enum ApplyWorkflow {
         return (kept, failed.sorted(), outcome)
     }
 
-    /// Writes in one transaction.
-    static func write(_ plan: Plan, desired: DesiredCompanies, expectedStoreID: String?, digest: String, commit: String?,
-                      opened: OpenedStore, workspace: Workspace, leftOut: [String], request: ApplyRequest,
+    /// Writes in one transaction: the store is created first if it is new;
+    /// the rows are made on other threads as they are written.
+    static func write(_ plan: Plan, desired: DesiredCompanies, expectedStoreID: String?,
+                      details: @escaping @Sendable () -> (planDigest: String, sourceCommit: String?),
+                      opened: OpenedStore, leftOut: [String] = [], request: ApplyRequest,
                       hooks: WorkflowHooks) throws(WorkflowError) -> Int64 {
         var opened = opened
         if opened.store == nil {
@@ -182,8 +220,8 @@ public enum ApplyWorkflow {
             if let notice = opened.keyNotice { hooks.notice(notice) }
         }
         guard let store = opened.store else { throw .stopped("the store is not open") }
-        var applied = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, planDigest: digest,
-                                      actor: request.actor, sourceCommit: commit, leftOut: leftOut)
+        var applied = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, actor: request.actor,
+                                      leftOut: leftOut, details: details)
         applied.progress = hooks.phase
         do {
             return try Applier.apply(applied, store: store, box: opened.box)
@@ -195,6 +233,15 @@ public enum ApplyWorkflow {
             throw .stopped("apply failed: \(error); nothing was written")
         }
     }
+}
+
+/// Lines kept to be shown later, from any thread.
+final class Notices: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [String] = []
+
+    func add(_ line: String) { lock.withLock { kept.append(line) } }
+    var lines: [String] { lock.withLock { kept } }
 }
 
 /// The Git commit of a workspace that is a checkout.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MailformCore
 import Testing
 
 /// A child `mailform apply` of 10,000 companies killed with SIGKILL at several
@@ -68,6 +69,59 @@ struct DurabilityTests {
         #expect(finish.exitCode == 0, "\(finish.stderr)")
         #expect(try ws.companyCount() == Self.companies)
         #expect(try ws.run(["plan", "companies", "--detailed-exitcode"]).exitCode == 0)
+    }
+}
+
+extension DurabilityTests {
+    /// An apply without a question or a probe writes while it shows the
+    /// plan, and commits only once the plan was shown whole: its output is
+    /// a pipe nobody reads (the plan text stops at the pipe's buffer) and
+    /// the store stays as it was, however long; a kill then leaves it so;
+    /// once the text is read, the revision holds the digest of that text.
+    @Test func anApplyCommitsOnlyAfterItShowedThePlan() throws {
+        let ws = try ExampleWorkspace(generated: 2_000)
+        for killed in [true, false] {
+            let process = Process()
+            process.executableURL = CommandRunner.binary
+            process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
+            process.currentDirectoryURL = ws.root
+            var env = ProcessInfo.processInfo.environment
+            env["MAILFORM_PROGRESS_MARKERS"] = "1"
+            env["MAILFORM_DNS"] = "off"
+            process.environment = env
+            let markers = MarkerReader()
+            let errors = Pipe(), output = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            errors.fileHandleForReading.readabilityHandler = { handle in markers.append(handle.availableData) }
+            try process.run()
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning, Date() < deadline, !markers.contains("rows-written") { usleep(1_000) }
+            #expect(markers.contains("rows-written"), "the rows were not written while the plan was shown")
+            Thread.sleep(forTimeInterval: 0.5)
+            #expect(process.isRunning)
+            #expect(!markers.contains("transaction-end"), "the apply went on to commit before its plan was shown")
+            #expect(try ws.companyCount() == 0)
+            if killed {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                errors.fileHandleForReading.readabilityHandler = nil
+                #expect(try ws.companyCount() == 0)
+                #expect(try ws.database().read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM revisions") } == 0)
+                continue
+            }
+            let text = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            errors.fileHandleForReading.readabilityHandler = nil
+            #expect(process.terminationStatus == 0)
+            #expect(try ws.companyCount() == 2_000)
+            // The plan's text ends with its summary line; the digest is of that text.
+            let stdout = String(decoding: text, as: UTF8.self)
+            let summary = try #require(stdout.range(of: "Plan: 2000 to add, 0 to change, 0 to delete; 0 unchanged.\n"))
+            let shown = Array(stdout[..<summary.upperBound].utf8)
+            let recorded = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT plan_digest FROM revisions") }
+            #expect(recorded == "sha256:" + Digest.sha256Hex(shown))
+        }
     }
 }
 

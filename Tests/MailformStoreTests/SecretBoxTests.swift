@@ -64,6 +64,53 @@ struct SecretBoxTests {
         #expect(try box.fingerprint(Secret("a")) != other.fingerprint(Secret("a")))
     }
 
+    /// An apply seals thousands of secrets with one `Sealer` (the key set up
+    /// once, nonces drawn 256 at a time): every nonce is new across the
+    /// draws, each value opens with the box under its own context only, and
+    /// the fingerprints are the box's.
+    @Test func aSealerSealsManyWithFreshNoncesAndTheBoxsFingerprints() throws {
+        let box = try SecretBox(key: key)
+        let sealer = try Sealer(box)
+        var nonces = Set<[UInt8]>()
+        for i in 0..<1_000 {
+            let secret = Secret("value-\(i % 7)")
+            let sealed = try sealer.seal(secret, context: "mailform:c\(i):smtp.password")
+            nonces.insert(sealed.nonce)
+            #expect(sealed.nonce.count == 12 && sealed.tag.count == 16 && sealed.keyID == box.keyID)
+            #expect(try box.open(sealed, context: "mailform:c\(i):smtp.password") == secret)
+            if i % 100 == 0 {
+                #expect(throws: SecretBox.Failure.self) { try box.open(sealed, context: "mailform:c\(i + 1):smtp.password") }
+            }
+            #expect(try sealer.fingerprint(secret) == box.fingerprint(secret))
+        }
+        #expect(nonces.count == 1_000)
+        #expect(try box.open(box.seal(Secret(""), context: "c"), context: "c") == Secret(""))
+    }
+
+    /// The sealer's AES-256-GCM with a fixed nonce gives NIST's test case 16,
+    /// sealed twice with the one set-up.
+    @Test func theSealerMatchesNISTTestCase16() throws {
+        func hex(_ s: String) -> [UInt8] {
+            var out: [UInt8] = []
+            var i = s.startIndex
+            while i < s.endIndex { let j = s.index(i, offsetBy: 2); out.append(UInt8(s[i..<j], radix: 16)!); i = j }
+            return out
+        }
+        let key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        let sealer = try #require(mailform_sealer_new(key, key, 32))
+        defer { mailform_sealer_free(sealer) }
+        let iv = hex("cafebabefacedbaddecaf888")
+        let plain = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+        let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+        for _ in 0..<2 {
+            var out = [UInt8](repeating: 0, count: plain.count)
+            var tag = [UInt8](repeating: 0, count: 16)
+            #expect(mailform_sealer_seal(sealer, iv, aad, Int32(aad.count), plain, Int32(plain.count), &out, &tag) == 1)
+            #expect(out == hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"))
+            #expect(tag == hex("76fc6ece0f4e1768cddf8853bb2d551b"))
+        }
+    }
+
     @Test func secretNeverPrints() {
         let secret = Secret("hunter2-value")
         #expect("\(secret)" == "(sensitive)")

@@ -29,9 +29,14 @@ public enum PlanRenderer {
                 let pieces = Parallel.map((end - start + piece - 1) / piece) { k in
                     var out = ""
                     for change in changes[(start + k * piece)..<min(start + (k + 1) * piece, end)] {
-                        out += companyHeader(change, style: style) + "\n"
+                        out += companyHeader(change, style: style)
+                        out += "\n"
                         if change.action != .delete {
-                            for field in change.fields { out += "      " + fieldLine(field, style: style) + "\n" }
+                            for field in change.fields {
+                                out += "      "
+                                appendFieldLine(field, style: style, to: &out)
+                                out += "\n"
+                            }
                         }
                         out += "\n"
                     }
@@ -61,20 +66,28 @@ public enum PlanRenderer {
     /// now ${env:NAME})`: the value never shows, the reference always does, so
     /// a reviewer sees a company switch to another variable or file.
     public static func fieldLine(_ field: FieldChange, style: Style = .plain) -> String {
-        let path = SafeText.escape(field.path)
-        func shown(_ value: FieldValue) -> String { SafeText.escape(value.display) }
-        let reference = field.desired?.reference.map { "; now \(SafeText.escape($0))" } ?? ""
+        var out = ""
+        appendFieldLine(field, style: style, to: &out)
+        return out
+    }
+
+    /// `fieldLine` appended to `out` (a plan of 10,000 added companies has
+    /// 150,000 lines: each made as its own strings cost a tenth of an apply).
+    static func appendFieldLine(_ field: FieldChange, style: Style, to out: inout String) {
+        func path() { out += SafeText.escape(field.path) }
+        func shown(_ value: FieldValue) { out += SafeText.escape(value.display) }
+        func reference() { if let reference = field.desired?.reference { out += "; now "; out += SafeText.escape(reference) } }
         switch (field.current, field.desired) {
         case (nil, let desired?):
-            if field.sensitive { return style.green("+") + " \(path): (sensitive value\(reference))" }
-            return style.green("+") + " \(path): \(shown(desired))"
+            out += style.green("+"); out += " "; path(); out += ": "
+            if field.sensitive { out += "(sensitive value"; reference(); out += ")" } else { shown(desired) }
         case (let current?, nil):
-            return style.red("-") + " \(path): \(shown(current))"
+            out += style.red("-"); out += " "; path(); out += ": "; shown(current)
         case (let current?, let desired?):
-            if field.sensitive { return style.yellow("~") + " \(path): (sensitive value changed\(reference))" }
-            return style.yellow("~") + " \(path): \(shown(current)) -> \(shown(desired))"
+            out += style.yellow("~"); out += " "; path(); out += ": "
+            if field.sensitive { out += "(sensitive value changed"; reference(); out += ")" } else { shown(current); out += " -> "; shown(desired) }
         case (nil, nil):
-            return "  \(path)"
+            out += "  "; path()
         }
     }
 

@@ -24,3 +24,25 @@ public final class Background<T>: @unchecked Sendable {
         return result!
     }
 }
+
+/// A value one thread gives and others wait for (the digest of the plan
+/// text an apply shows while another thread writes the plan).
+public final class Promise<T>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var result: T?
+
+    public init() {}
+
+    /// Gives the value; once.
+    public func fulfill(_ value: T) {
+        result = value
+        ready.signal()
+    }
+
+    /// Waits for the value.
+    public var value: T {
+        ready.wait()
+        defer { ready.signal() }
+        return result!
+    }
+}

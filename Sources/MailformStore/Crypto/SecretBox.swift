@@ -17,7 +17,7 @@ public struct SealedSecret: Sendable {
 /// derived for that purpose only, so they reveal nothing about the encryption.
 public struct SecretBox: Sendable {
     let key: StoreKey
-    private let fingerprintKey: [UInt8]
+    let fingerprintKey: [UInt8]
     private let planKey: [UInt8]
 
     /// - Throws: ``Failure`` when OpenSSL's HMAC does not work.
@@ -36,18 +36,9 @@ public struct SecretBox: Sendable {
         public var description: String
     }
 
+    /// Seals one secret (many: a `Sealer`).
     public func seal(_ secret: Secret, context: String) throws -> SealedSecret {
-        var nonce = [UInt8](repeating: 0, count: 12)
-        guard RAND_bytes(&nonce, 12) == 1 else { throw Failure(description: "cannot generate a nonce") }
-        let aad = Array(context.utf8)
-        var tag = [UInt8](repeating: 0, count: 16)
-        let ciphertext = try secret.withRevealedBytes { plain -> [UInt8] in
-            var out = [UInt8](repeating: 0, count: max(plain.count, 1))
-            let ok = mailform_aes256gcm_seal(key.bytes, nonce, aad, Int32(aad.count), plain, Int32(plain.count), &out, &tag)
-            guard ok == 1 else { throw Failure(description: "encryption failed") }
-            return Array(out.prefix(plain.count))
-        }
-        return SealedSecret(keyID: key.id, nonce: nonce, ciphertext: ciphertext, tag: tag)
+        try Sealer(self).seal(secret, context: context)
     }
 
     public func open(_ sealed: SealedSecret, context: String) throws -> Secret {
@@ -84,6 +75,57 @@ public struct SecretBox: Sendable {
             throw Failure(description: "HMAC-SHA256 failed in OpenSSL")
         }
         return out
+    }
+}
+
+/// Seals and fingerprints many secrets with the key set up once (an apply
+/// of 10,000 companies seals 13,000 secrets: a fresh OpenSSL context and a
+/// random draw each cost more than the encryption). One per thread.
+public final class Sealer {
+    private let handle: UnsafeMutablePointer<mailform_sealer>
+    private let keyID: String
+    /// Random bytes drawn ahead, twelve per nonce.
+    private var nonces: [UInt8] = []
+    private var used = 0
+
+    public init(_ box: SecretBox) throws {
+        guard let handle = mailform_sealer_new(box.key.bytes, box.fingerprintKey, Int32(box.fingerprintKey.count)) else {
+            throw SecretBox.Failure(description: "cannot set up AES-256-GCM and HMAC-SHA256 in OpenSSL")
+        }
+        self.handle = handle
+        self.keyID = box.key.id
+    }
+
+    deinit { mailform_sealer_free(handle) }
+
+    /// AES-256-GCM with a random 96-bit nonce; `context` is the associated data.
+    public func seal(_ secret: Secret, context: String) throws -> SealedSecret {
+        if used == nonces.count {
+            nonces = [UInt8](repeating: 0, count: 12 * 256)
+            guard RAND_bytes(&nonces, Int32(nonces.count)) == 1 else { throw SecretBox.Failure(description: "cannot generate a nonce") }
+            used = 0
+        }
+        let nonce = Array(nonces[used..<used + 12])
+        used += 12
+        let aad = Array(context.utf8)
+        var tag = [UInt8](repeating: 0, count: 16)
+        let ciphertext = try secret.withRevealedBytes { plain -> [UInt8] in
+            var out = [UInt8](repeating: 0, count: max(plain.count, 1))
+            guard mailform_sealer_seal(handle, nonce, aad, Int32(aad.count), plain, Int32(plain.count), &out, &tag) == 1 else {
+                throw SecretBox.Failure(description: "encryption failed")
+            }
+            if out.count > plain.count { out.removeLast(out.count - plain.count) }
+            return out
+        }
+        return SealedSecret(keyID: keyID, nonce: nonce, ciphertext: ciphertext, tag: tag)
+    }
+
+    /// The same as `SecretBox.fingerprint`.
+    public func fingerprint(_ secret: Secret) throws -> SecretFingerprint {
+        var mac = [UInt8](repeating: 0, count: 32)
+        let ok = secret.withRevealedBytes { mailform_sealer_mac(handle, $0, $0.count, &mac) }
+        guard ok == 1 else { throw SecretBox.Failure(description: "HMAC-SHA256 failed in OpenSSL") }
+        return SecretFingerprint(hex: Hex.encode(mac))
     }
 }
 

@@ -155,140 +155,76 @@ enum CompanyRows {
 
     // MARK: Writing
 
-    /// Replaces every row of a company. `revision` is the company's new revision.
-    static func write(_ company: Company<StoredSecret>, revision: Int, storeRevision: Int64, at time: String, replacing: Bool = true,
-                      _ db: Database) throws {
-        try insert(rows(company, revision: revision, storeRevision: storeRevision, at: time, replacing: replacing), db)
-    }
-
-    /// One statement of a company's rows, with its arguments.
-    struct Statement: @unchecked Sendable {
-        var sql: String
-        var arguments: StatementArguments
-    }
-
-    /// Executes prepared statements (on the writing connection: all the
-    /// converting and boxing of values was done by `rows`, on any thread).
-    static func insert(_ statements: [Statement], _ db: Database) throws {
-        for statement in statements { try db.cachedStatement(sql: statement.sql).execute(arguments: statement.arguments) }
-    }
-
-    /// The same writes in fewer statements: every DELETE first (in order),
-    /// then the `companies` rows, then each other table's rows, several rows
-    /// to an INSERT. SQLite's work per row stays; the cost per statement
-    /// (binding, stepping, GRDB's bookkeeping: a third of an apply's write)
-    /// is paid once per hundred rows. One transaction holds them all, so
-    /// the order between tables matters only for the foreign keys, which
-    /// all point at `companies` (or `revisions`, written before).
-    static func combine(_ statements: [Statement], rowsPerStatement: Int = 100) -> [Statement] {
-        var deletes: [Statement] = []
-        var order: [String] = []
-        var groups: [String: [Statement]] = [:]
-        for statement in statements {
-            guard statement.sql.hasPrefix("INSERT INTO "), statement.sql.range(of: " VALUES (") != nil else {
-                deletes.append(statement)
-                continue
-            }
-            if groups[statement.sql] == nil {
-                order.append(statement.sql)
-                groups[statement.sql] = []
-            }
-            groups[statement.sql]!.append(statement)
-        }
-        order.sort { a, b in a == insertCompanySQL && b != insertCompanySQL }
-        var out = deletes
-        for sql in order {
-            let rows = groups[sql]!
-            let values = sql.range(of: " VALUES (")!
-            let head = String(sql[..<values.lowerBound]) + " VALUES "
-            let tuple = "(" + String(sql[values.upperBound...])
-            let perRow = tuple.filter { $0 == "?" }.count
-            let size = max(1, min(rowsPerStatement, 32_000 / max(perRow, 1)))
-            for start in stride(from: 0, to: rows.count, by: size) {
-                let slice = rows[start..<min(start + size, rows.count)]
-                var arguments = StatementArguments()
-                for row in slice { arguments += row.arguments }
-                out.append(Statement(sql: head + Array(repeating: tuple, count: slice.count).joined(separator: ", "), arguments: arguments))
-            }
-        }
-        return out
-    }
-
-    /// The statements that replace every row of a company. Made apart from
-    /// the connection, so an apply prepares the next companies on other
-    /// threads while SQLite writes these.
-    static func rows(_ company: Company<StoredSecret>, revision: Int, storeRevision: Int64, at time: String,
-                     replacing: Bool = true) -> [Statement] {
-        var out: [Statement] = []
-        if replacing { out.append(Statement(sql: "DELETE FROM companies WHERE id = ?", arguments: [company.id])) }
-        var logoURL: String?, logoName: String?, logoType: String?, logoData: Data?, logoSHA: String?
-        switch company.logo {
-        case .url(let url)?: logoURL = url
-        case .image(let image)?:
-            logoName = image.fileName; logoType = image.mediaType; logoData = Data(image.bytes); logoSHA = image.sha256
-        case nil: break
-        }
+    /// Adds the rows of a company to `batch` (and, when `replacing`, its
+    /// deletion before them). Made apart from the connection, so an apply
+    /// makes the next companies' rows on other threads while SQLite writes
+    /// these. `revision` is the company's new revision.
+    /// - Parameter store: seals a secret given its path (the associated
+    ///   data of its encryption names it).
+    static func rows<S>(_ company: Company<S>, revision: Int, at time: String, replacing: Bool = true, into batch: inout RowBatch,
+                        store: (String, S) throws -> StoredSecret) rethrows {
+        if replacing { batch.delete(company: company.id) }
+        let id = RowBatch.Value.text(company.id)
         let scalars = company.scalars
-        var arguments: [(any DatabaseValueConvertible)?] = [company.id, revision, logoURL, logoName, logoType, logoData, logoSHA,
-                                                            company.probeDisabledReason, time, storeRevision]
-        for (field, _) in CompanyShape.companyColumns { arguments.append(field.value(scalars)) }
-        out.append(Statement(sql: insertCompanySQL, arguments: StatementArguments(arguments)))
-        if let smtp = company.smtp { server(smtp, company: company.id, pool: nil, position: 0, into: &out) }
+        batch.beginRow(.companies)
+        batch.add(id)
+        batch.add(.integer(revision))
+        switch company.logo {
+        case .url(let url)?: [.text(url), .null, .null, .null, .null].forEach { batch.add($0) }
+        case .image(let image)?: [.null, .text(image.fileName), .text(image.mediaType), .blob(image.bytes), .text(image.sha256)].forEach { batch.add($0) }
+        case nil: for _ in 0..<5 { batch.add(.null) }
+        }
+        batch.add(.text(company.probeDisabledReason))
+        batch.add(.text(time))
+        batch.add(.storeRevision)
+        for (field, _) in CompanyShape.companyColumns { batch.add(.text(field.value(scalars))) }
+        batch.endRow()
+        if let smtp = company.smtp { try server(smtp, company: id, pool: nil, position: 0, into: &batch, store: store) }
         for pool in company.pools {
-            out.append(Statement(sql: "INSERT INTO smtp_pools (company_id, name, use_for, strategy) VALUES (?, ?, ?, ?)",
-                                 arguments: [company.id, pool.name, pool.useFor.map(\.rawValue).joined(separator: " "), pool.strategy.rawValue]))
-            for (i, s) in pool.servers.enumerated() { server(s, company: company.id, pool: pool.name, position: i, into: &out) }
+            batch.append(.smtpPools, [id, .text(pool.name), .text(pool.useFor.map(\.rawValue).joined(separator: " ")),
+                                      .text(pool.strategy.rawValue)])
+            for (i, s) in pool.servers.enumerated() { try server(s, company: id, pool: pool.name, position: i, into: &batch, store: store) }
         }
         if let mailgun = company.mailgun {
-            out.append(secret(mailgun.apiKey, company: company.id, path: mailgunKeyPath))
-            var arguments: [(any DatabaseValueConvertible)?] = [company.id, mailgunKeyPath]
-            for (field, _) in CompanyShape.mailgunColumns { arguments.append(field.value(scalars)) }
-            out.append(Statement(sql: insertMailgunSQL, arguments: StatementArguments(arguments)))
+            secret(try store(mailgunKeyPath, mailgun.apiKey), company: id, path: mailgunKeyPath, into: &batch)
+            batch.beginRow(.mailgunSettings)
+            batch.add(id)
+            batch.add(.text(mailgunKeyPath))
+            for (field, _) in CompanyShape.mailgunColumns { batch.add(.text(field.value(scalars))) }
+            batch.endRow()
         }
-        return out
     }
 
-    static func delete(_ id: String, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM companies WHERE id = ?").execute(arguments: [id])
-    }
-
-    /// The columns of `companies` and `mailgun_settings` beyond the key, the
-    /// logo, probe and bookkeeping ones: `CompanyShape`'s.
-    static let insertCompanySQL = "INSERT INTO companies (id, revision, logo_url, logo_file_name, logo_media_type, logo_data, logo_sha256, "
-        + "probe_disabled_reason, updated_at, updated_by_revision, " + CompanyShape.companyColumns.map(\.column).joined(separator: ", ")
-        + ") VALUES (" + Array(repeating: "?", count: 10 + CompanyShape.companyColumns.count).joined(separator: ", ") + ")"
-    static let insertMailgunSQL = "INSERT INTO mailgun_settings (company_id, api_key_secret, "
-        + CompanyShape.mailgunColumns.map(\.column).joined(separator: ", ") + ") VALUES ("
-        + Array(repeating: "?", count: 2 + CompanyShape.mailgunColumns.count).joined(separator: ", ") + ")"
-
-    /// The columns of `smtp_servers` after the key, one per field of
-    /// `SMTPServerShape` (a secret's column holds its `secrets.path`).
-    static let serverColumns = SMTPServerShape.fields.map(\.column)
-    static let insertServerSQL = "INSERT INTO smtp_servers (company_id, pool_name, position, "
-        + serverColumns.joined(separator: ", ") + ") VALUES (?, ?, ?, "
-        + serverColumns.map { _ in "?" }.joined(separator: ", ") + ")"
-
-    private static func server(_ server: SMTPServer<StoredSecret>, company: String, pool: String?, position: Int, into out: inout [Statement]) {
-        var arguments: [(any DatabaseValueConvertible)?] = [company, pool ?? "", position]
+    private static func server<S>(_ server: SMTPServer<S>, company: RowBatch.Value, pool: String?, position: Int,
+                                  into batch: inout RowBatch, store: (String, S) throws -> StoredSecret) rethrows {
+        // The secrets' rows first: a row of `smtp_servers` is added whole.
         let base = Company<StoredSecret>.serverPath(pool: pool, position: position)
+        var secretPaths: [String: String] = [:]
+        for field in SMTPServerShape.fields where field.isSecret {
+            guard let value = server.secrets[field.key] else { continue }
+            let path = base + "." + field.key
+            secret(try store(path, value), company: company, path: path, into: &batch)
+            secretPaths[field.key] = path
+        }
+        batch.beginRow(.smtpServers)
+        batch.add(company)
+        batch.add(.text(pool ?? ""))
+        batch.add(.integer(position))
         for field in SMTPServerShape.fields {
             if field.isSecret {
-                guard let stored = server.secrets[field.key] else { arguments.append(nil); continue }
-                let path = base + "." + field.key
-                out.append(secret(stored, company: company, path: path))
-                arguments.append(path)
+                batch.add(.text(secretPaths[field.key]))
                 continue
             }
             switch field.value(server.settings) {
-            case .text(let t)?: arguments.append(t)
-            case .integer(let i)?: arguments.append(i)
-            case .boolean(let b)?: arguments.append(b)
+            case .text(let t)?: batch.add(.text(t))
+            case .integer(let i)?: batch.add(.integer(i))
+            case .boolean(let b)?: batch.add(.integer(b ? 1 : 0))
             // Whitespace-separated, as Jakarta Mail reads ssl.trust and ssl.protocols.
-            case .list(let items)?: arguments.append(items.joined(separator: " "))
-            case nil: arguments.append(field.kind == .list ? "" : nil)
+            case .list(let items)?: batch.add(.text(items.joined(separator: " ")))
+            case nil: batch.add(field.kind == .list ? .text("") : .null)
             }
         }
-        out.append(Statement(sql: insertServerSQL, arguments: StatementArguments(arguments)))
+        batch.endRow()
     }
 
     /// A server from its row; a value the shape does not accept is an error
@@ -315,10 +251,16 @@ enum CompanyRows {
         return SMTPServer(settings: settings, secrets: found)
     }
 
-    private static func secret(_ secret: StoredSecret, company: String, path: String) -> Statement {
-        Statement(sql: "INSERT INTO secrets (company_id, path, key_id, nonce, ciphertext, tag, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  arguments: [company, path, secret.sealed.keyID, Data(secret.sealed.nonce), Data(secret.sealed.ciphertext),
-                              Data(secret.sealed.tag), secret.fingerprint.hex])
+    private static func secret(_ secret: StoredSecret, company: RowBatch.Value, path: String, into batch: inout RowBatch) {
+        batch.beginRow(.secrets)
+        batch.add(company)
+        batch.add(.text(path))
+        batch.add(.text(secret.sealed.keyID))
+        batch.add(.blob(secret.sealed.nonce))
+        batch.add(.blob(secret.sealed.ciphertext))
+        batch.add(.blob(secret.sealed.tag))
+        batch.add(.text(secret.fingerprint.hex))
+        batch.endRow()
     }
 }
 
