@@ -112,9 +112,11 @@ public enum ApplyWorkflow {
             var writingHooks = hooks
             writingHooks.notice = notices.add
             let writing = Background { [writingHooks] () -> Result<Int64, WorkflowError> in
-                Result { () throws(WorkflowError) in
+                // The rows are made while the store is opened (or created).
+                let rows = PreparedRows(plan, desired: planned.desired, box: opened.box)
+                return Result { () throws(WorkflowError) in
                     try write(plan, desired: planned.desired, expectedStoreID: opened.storeID,
-                              details: { (shown.value, commit?.value) }, opened: opened, request: request, hooks: writingHooks)
+                              details: { (shown.value, commit?.value) }, opened: opened, rows: rows, request: request, hooks: writingHooks)
                 }
             }
             let digest = Digest.Stream()
@@ -211,7 +213,7 @@ public enum ApplyWorkflow {
     /// the rows are made on other threads as they are written.
     static func write(_ plan: Plan, desired: DesiredCompanies, expectedStoreID: String?,
                       details: @escaping @Sendable () -> (planDigest: String, sourceCommit: String?),
-                      opened: OpenedStore, leftOut: [String] = [], request: ApplyRequest,
+                      opened: OpenedStore, rows: PreparedRows? = nil, leftOut: [String] = [], request: ApplyRequest,
                       hooks: WorkflowHooks) throws(WorkflowError) -> Int64 {
         var opened = opened
         if opened.store == nil {
@@ -224,7 +226,7 @@ public enum ApplyWorkflow {
                                       leftOut: leftOut, details: details)
         applied.progress = hooks.phase
         do {
-            return try Applier.apply(applied, store: store, box: opened.box)
+            return try Applier.apply(applied, store: store, box: opened.box, rows: rows)
         } catch let stale as Applier.StalePlan {
             throw .stopped(stale.description)
         } catch let failure as Store.Failure {

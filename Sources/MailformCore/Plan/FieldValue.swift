@@ -119,6 +119,26 @@ public struct FieldValue: Sendable, Equatable {
         return value
     }
 
+    /// `SafeText.escape(display)` appended to `out`: what a plan's line
+    /// shows. A text of printable ASCII without `\` or `"` (nearly every
+    /// one) is appended as it is, without the two strings in between.
+    func appendShown(to out: inout String) {
+        if case .text(let s) = storage {
+            var copy = s
+            let plain = copy.withUTF8 { bytes in
+                for b in bytes where b < 0x20 || b >= 0x7F || b == 0x5C || b == 0x22 { return false }
+                return true
+            }
+            if plain {
+                out += "\""
+                out += s
+                out += "\""
+                return
+            }
+        }
+        out += SafeText.escape(display)
+    }
+
     /// `"text"` with `\`, `"` and newlines escaped. Plans of 100,000 companies
     /// quote millions of values, so this avoids Foundation's string search.
     static func quote(_ s: String) -> String {

@@ -75,7 +75,7 @@ public enum PlanRenderer {
     /// 150,000 lines: each made as its own strings cost a tenth of an apply).
     static func appendFieldLine(_ field: FieldChange, style: Style, to out: inout String) {
         func path() { out += SafeText.escape(field.path) }
-        func shown(_ value: FieldValue) { out += SafeText.escape(value.display) }
+        func shown(_ value: FieldValue) { value.appendShown(to: &out) }
         func reference() { if let reference = field.desired?.reference { out += "; now "; out += SafeText.escape(reference) } }
         switch (field.current, field.desired) {
         case (nil, let desired?):

@@ -49,13 +49,15 @@ public enum Applier {
     }
 
     /// Applies the request; returns the new store revision id.
+    /// - Parameter rows: the rows of `request.plan`, if they were started
+    ///   earlier (rows of another plan or key are not used).
     /// - throws: ``StalePlan`` when the store changed since the plan, ``Store/Failure``
     ///   when the store is locked or cannot be written. Nothing is written then.
-    public static func apply(_ request: Request, store: Store, box: SecretBox) throws -> Int64 {
+    public static func apply(_ request: Request, store: Store, box: SecretBox, rows: PreparedRows? = nil) throws -> Int64 {
         for change in request.plan.changes where change.action != .delete && !request.desired.contains(change.id) {
             throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written")
         }
-        let rows = PreparedRows(request.plan, desired: request.desired, box: box)
+        let rows = rows.flatMap { $0.fit(request.plan, box) ? $0 : nil } ?? PreparedRows(request.plan, desired: request.desired, box: box)
         return try store.write { db -> Int64 in
             try checkFresh(request, db)
             request.progress?("transaction-begin")

@@ -22,14 +22,20 @@ public struct DesiredCompanies: Sendable {
 
     public func contains(_ id: String) -> Bool { held[id] != nil || reloadable.contains(id) }
 
-    /// The companies of these ids (each must be `contains`).
-    public func companies(_ ids: [String]) throws -> [String: Company<ResolvedSecret>] {
-        var out: [String: Company<ResolvedSecret>] = [:]
+    /// The companies of these ids, in their order (nil for an id that is
+    /// not `contains`).
+    public func companies(_ ids: [String]) throws -> [Company<ResolvedSecret>?] {
+        var out: [Company<ResolvedSecret>?] = []
+        out.reserveCapacity(ids.count)
         var again: [String] = []
         for id in ids {
-            if let company = held[id] { out[id] = company } else if reloadable.contains(id) { again.append(id) }
+            out.append(held[id])
+            if out[out.count - 1] == nil && reloadable.contains(id) { again.append(id) }
         }
-        if !again.isEmpty, let reload { out.merge(try reload(again)) { a, _ in a } }
+        if !again.isEmpty, let reload {
+            let read = try reload(again)
+            for (i, id) in ids.enumerated() where out[i] == nil { out[i] = read[id] }
+        }
         return out
     }
 }

@@ -1,0 +1,30 @@
+import Testing
+@testable import MailformCore
+
+/// A plan's line shows `SafeText.escape(value.display)`; the renderer
+/// appends it without the strings in between when it can. The two must
+/// show the same text for every value, hostile ones first.
+struct FieldValueDisplayTests {
+    static let texts = [
+        "smtp.acme.example", "", " ", "a\"b", "back\\slash", "line\nbreak", "tab\there", "\r", "esc\u{1B}[31mred",
+        "nul\u{0}byte", "del\u{7F}", "c1\u{85}", "caf\u{E9}", "bidi\u{202E}txt", "zero\u{200B}width", "\u{FEFF}bom",
+        "\u{2028}sep", "emoji \u{1F600}", "~!@#$%^&*()_+`-={}|[]:;'<>?,./", "\"", "\\",
+    ]
+
+    @Test(arguments: texts) func aTextShowsAsItsEscapedDisplay(_ text: String) {
+        var shown = "prefix "
+        FieldValue.text(text).appendShown(to: &shown)
+        #expect(shown == "prefix " + SafeText.escape(FieldValue.text(text).display))
+        #expect(!shown.unicodeScalars.contains { SafeText.needsEscape($0) })
+    }
+
+    @Test func otherValuesShowAsTheirEscapedDisplay() {
+        let values: [FieldValue] = [.int(587), .bool(true), .list(["TLSv1.2", "a\u{1B}b"]),
+                                    .secret(SecretFingerprint(hex: "ab")), FieldValue(display: "logo \u{202E}x", key: "k", sensitive: false)]
+        for value in values {
+            var shown = ""
+            value.appendShown(to: &shown)
+            #expect(shown == SafeText.escape(value.display))
+        }
+    }
+}
