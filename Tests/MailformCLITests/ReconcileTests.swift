@@ -91,6 +91,31 @@ struct ReconcileTests {
         #expect(name == "ACME Reviewed")
     }
 
+    /// Apply checks each company of a saved plan as a file written to a
+    /// private folder (an image logo beside it); the folder and every file
+    /// in it are gone when the apply ends, whether it wrote or refused.
+    @Test func aSavedPlanIsCheckedInAFolderThatIsRemoved() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["plan", "companies", "--out", "all.json"]).exitCode == 0)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-tmp-\(UUID())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let applied = try ws.run(["apply", "all.json", "--no-probe"], environment: ["TMPDIR": scratch.path])
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        #expect(try ws.companyCount() == 8)
+        // The image logo was checked from the plan's bytes and written as the files name it.
+        let logo = try ws.database().read { db in
+            try Row.fetchOne(db, sql: "SELECT logo_file_name, length(logo_data) AS size FROM companies WHERE id = 'acme'")
+        }
+        #expect(logo?["logo_file_name"] == "../logos/acme.png")
+        #expect((logo?["size"] as Int?) ?? 0 > 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+        // A refused plan (the store changed) cleans up the same way.
+        let stale = try ws.run(["apply", "all.json", "--no-probe"], environment: ["TMPDIR": scratch.path])
+        #expect(stale.exitCode == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+    }
+
     @Test func savedPlanRefusesChangedSecretAndTampering() throws {
         let ws = try ExampleWorkspace()
         try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)

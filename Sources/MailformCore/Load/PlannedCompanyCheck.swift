@@ -12,6 +12,46 @@ import JSONSchema
 /// same stages as any company file. References keep the origin the plan
 /// recorded, which must lie inside the workspace.
 public enum PlannedCompanyCheck {
+    /// The private folder (0700) of one plan's check: a file per company,
+    /// written without the sync and rename of an atomic write (a scratch
+    /// copy needs neither: one each made a 10,000-company plan's apply take
+    /// seconds), removed with everything in it when the check ends.
+    public final class Scratch: @unchecked Sendable {
+        public let folder: String
+        private var count = 0
+        private let lock = NSLock()
+
+        public init() throws {
+            var template = Array((NSTemporaryDirectory() + "/mailform-plan-XXXXXX").utf8CString)
+            guard let made = mkdtemp(&template) else { throw Problems(diagnostics: []) }
+            folder = String(cString: made)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+        /// A name no other file of this check has.
+        func nextName() -> String {
+            lock.withLock {
+                count += 1
+                return "company-\(count)"
+            }
+        }
+
+        /// Creates `name` in the folder (it must not exist) with `bytes`.
+        func write(_ name: String, _ bytes: [UInt8]) -> Bool {
+            let fd = open(folder + "/" + name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            var written = 0
+            while written < bytes.count {
+                let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+                guard n > 0 else { return false }
+                written += n
+            }
+            return true
+        }
+    }
+
     /// The diagnostics that refuse a company.
     public struct Problems: Error, Sendable {
         public var diagnostics: [Diagnostic]
@@ -27,7 +67,7 @@ public enum PlannedCompanyCheck {
     ///   - label: how the plan file is shown in messages (`plan.json`).
     /// - Returns: the company with references, or the diagnostics that refuse it.
     public static func check(_ document: CompanyDocument, expectedID: String, workspace: Workspace, files: SourceFiles,
-                             label: String) -> Result<Checked, Problems> {
+                             label: String, scratch: Scratch) -> Result<Checked, Problems> {
         let shown = "\(label) (company \(SafeText.escape(expectedID)))"
         func refuse(_ message: String) -> Result<Checked, Problems> {
             .failure(Problems(diagnostics: [.error(message, at: SourceLocation(file: shown, line: 1, column: 1),
@@ -53,22 +93,18 @@ public enum PlannedCompanyCheck {
         }
         if let bad { return refuse(bad) }
 
-        // A private folder for the virtual company file and its logo.
-        var template = Array((NSTemporaryDirectory() + "/mailform-plan-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { return refuse("cannot create a temporary folder to check the plan") }
-        let folder = String(cString: made)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The virtual company file and its logo, in the check's private folder.
+        let name = scratch.nextName()
         var logoPath: String?
         if case .image(let image)? = withReferences.logo {
             let ext = image.mediaType == "image/png" ? "png" : image.mediaType == "image/jpeg" ? "jpg" : "svg"
-            logoPath = "logo.\(ext)"
-            guard FileManager.default.createFile(atPath: folder + "/" + logoPath!, contents: Data(image.bytes)) else {
-                return refuse("cannot write the plan's logo to check it")
-            }
+            logoPath = "\(name)-logo.\(ext)"
+            guard scratch.write(logoPath!, image.bytes) else { return refuse("cannot write the plan's logo to check it") }
         }
         let yaml = CompanyYAMLWriter.yaml(withReferences, logoPath: logoPath, schemaPath: "company.schema.json")
-        let file = folder + "/company.yaml"
-        guard FileManager.default.createFile(atPath: file, contents: Data(yaml.utf8)) else { return refuse("cannot write the plan's settings to check them") }
+        let file = scratch.folder + "/\(name).yaml"
+        guard scratch.write("\(name).yaml", Array(yaml.utf8)) else { return refuse("cannot write the plan's settings to check them") }
+        let folder = scratch.folder
 
         var virtual = workspace
         virtual.extraRoots.append(folder)

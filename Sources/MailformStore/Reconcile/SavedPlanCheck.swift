@@ -87,6 +87,10 @@ public enum SavedPlanCheck {
         var stale: [String] = []
         var desired: [String: Company<ResolvedSecret>] = [:]
         var seen = Set<String>()
+        let scratch: PlannedCompanyCheck.Scratch
+        do { scratch = try PlannedCompanyCheck.Scratch() } catch {
+            throw Refusal.refused("cannot create a temporary folder to check the plan", hint: nil)
+        }
         for change in saved.changes {
             guard seen.insert(change.company).inserted else {
                 throw Refusal.refused("\(label) lists company \(SafeText.escape(change.company)) twice; run plan again", hint: nil)
@@ -97,7 +101,8 @@ public enum SavedPlanCheck {
                 }
                 continue
             }
-            switch PlannedCompanyCheck.check(document, expectedID: change.company, workspace: workspace, files: files, label: label) {
+            switch PlannedCompanyCheck.check(document, expectedID: change.company, workspace: workspace, files: files, label: label,
+                                                    scratch: scratch) {
             case .failure(let problems):
                 invalid += problems.diagnostics
             case .success(let checked):
