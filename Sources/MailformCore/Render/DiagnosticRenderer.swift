@@ -74,14 +74,3 @@ public enum DiagnosticRenderer {
         escapeData(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
     }
 }
-
-/// Deterministic JSON for `--format json` (sorted keys, pretty printed).
-public enum JSONOutput {
-    public static func string(_ object: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
-            // Never an empty object that reads as "nothing to report".
-            return "{\"error\": \"mailform could not encode its JSON output\"}\n"
-        }
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
-}

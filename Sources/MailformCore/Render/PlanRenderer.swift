@@ -145,7 +145,8 @@ public enum PlanRenderer {
 
     // MARK: JSON
 
-    /// The machine form, documented by `schemas/plan.schema.json`.
+    /// The machine form, documented by `schemas/plan.schema.json`, for
+    /// `JSONOutput` (its changes are a `JSONOutput.LazyArray`).
     public static func jsonObject(_ plan: Plan) -> [String: Any] {
         [
             "format_version": 1,
@@ -153,10 +154,13 @@ public enum PlanRenderer {
                 "add": plan.count(.add), "change": plan.count(.change), "delete": plan.count(.delete),
                 "unchanged": plan.unchangedCount,
             ],
-            "changes": plan.changes.map { change -> [String: Any] in
+            // Each change's object is made as it is written (`JSONOutput.write`).
+            "changes": JSONOutput.LazyArray(count: plan.changes.count) { i -> Any in
+                let change = plan.changes[i]
                 var object: [String: Any] = [
                     "company": change.id, "action": change.action.rawValue, "base_revision": change.baseRevision,
-                    "fields": change.fields.map(fieldObject),
+                    // [Any], not [[String: Any]]: the writer takes it without a conversion.
+                    "fields": change.fields.map { fieldObject($0) as Any },
                 ]
                 if let name = change.name { object["name"] = name }
                 return object

@@ -113,7 +113,7 @@ struct ApplyCommand: ParsableCommand {
     func render(_ outcome: ApplyOutcome, locate: (String, String) -> SourceLocation?) {
         let plan = outcome.plan
         guard let revision = outcome.revision else {
-            if format == .json { Console.out(JSONOutput.string(["plan": PlanRenderer.jsonObject(plan), "revision": NSNull()])) }
+            if format == .json { JSONOutput.write(["plan": PlanRenderer.jsonObject(plan), "revision": NSNull()], emit: Console.out) }
             return
         }
         if format == .json {
@@ -124,7 +124,7 @@ struct ApplyCommand: ParsableCommand {
                 if let dns = probe.deliverability { object["deliverability"] = DeliverabilityRunner.json(dns, locate: locate) }
             }
             object["left_out"] = outcome.leftOut
-            Console.out(JSONOutput.string(object))
+            JSONOutput.write(object, emit: Console.out)
         } else {
             let partial = outcome.leftOut.isEmpty ? "" : "; left out after a failed probe: \(outcome.leftOut.joined(separator: ", "))"
             Console.out("\(quiet ? "" : "\n")Apply complete: \(plan.count(.add)) added, \(plan.count(.change)) changed, \(plan.count(.delete)) deleted (store revision \(revision))\(partial).\n")

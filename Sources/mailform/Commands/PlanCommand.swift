@@ -66,7 +66,7 @@ struct PlanCommand: ParsableCommand {
             var object = PlanRenderer.jsonObject(plan)
             if probe { object["probe"] = ProbeReport.json(probeResults, skipped: skipped) }
             if let dnsOutcome { object["deliverability"] = DeliverabilityRunner.json(dnsOutcome, locate: locate) }
-            Console.out(JSONOutput.string(object))
+            JSONOutput.write(object, emit: Console.out)
         case .markdown:
             Console.out(PlanRenderer.markdown(plan))
             if probe { Console.out("\n" + SafeText.markdownCodeBlock(ProbeReport.text(probeResults, skipped: skipped, style: .plain))) }
