@@ -49,8 +49,8 @@ public struct SavedPlan: Codable, Sendable {
     public var unchanged_count: Int
     public var unmanaged: [String]
     public var changes: [Change]
-    /// `sha256:` of the canonical encoding of everything above: names the
-    /// plan in the revision log. It authenticates nothing.
+    /// `sha256:` of the canonical encoding of everything above (set by
+    /// `sign`): names the plan in the revision log. It authenticates nothing.
     public var digest: String
     /// `hmac-sha256:` of the same canonical encoding under the plan key.
     public var mac: String
@@ -77,9 +77,9 @@ public struct SavedPlan: Codable, Sendable {
                    },
                    desired: desired[change.id].map(CompanyDocument.init))
         }
+        // Both are set by `sign`, from one canonical encoding.
         digest = ""
         mac = ""
-        digest = "sha256:" + Digest.sha256Hex(canonicalBytes())
     }
 
     /// The canonical (sorted-key) encoding with `digest` and `mac` empty: what
@@ -93,9 +93,13 @@ public struct SavedPlan: Codable, Sendable {
         return [UInt8]((try? encoder.encode(copy)) ?? Data())
     }
 
-    /// Signs the plan: `mac` is `authenticate(canonicalBytes())`.
+    /// Names and signs the plan: `digest` is the SHA-256 and `mac` is
+    /// `authenticate` of `canonicalBytes()` (encoded once for both: a plan
+    /// of 10,000 added companies is 30 MB of it).
     public mutating func sign(_ authenticate: ([UInt8]) -> String) {
-        mac = "hmac-sha256:" + authenticate(canonicalBytes())
+        let canonical = canonicalBytes()
+        digest = "sha256:" + Digest.sha256Hex(canonical)
+        mac = "hmac-sha256:" + authenticate(canonical)
     }
 
     public func encoded() throws -> Data {
