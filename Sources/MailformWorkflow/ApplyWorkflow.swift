@@ -102,9 +102,10 @@ public enum ApplyWorkflow {
         let safety = Result { () throws(WorkflowError) in if !request.force { try Stages.checkSafety(plan, workspace: workspace) } }
         // Without a question to ask or a probe to pass, what will be written
         // is known once the plan is: it is written (secrets sealed, rows
-        // made, inserted) while the plan is shown, and committed only after
-        // the whole plan was shown, with its digest. Stopped before (a kill,
-        // a closed output), the transaction rolls back.
+        // made, inserted) while the plan's text is made, and committed once
+        // the whole text is made, with its digest. The text is printed on a
+        // thread of its own: a reader slow to take it (a pager, a stalled
+        // pipe) holds the text in memory, never the store's lock.
         if request.noProbe, request.approval.isAutomatic, case .success = safety {
             let shown = Promise<String>()
             // A notice of the write waits for the plan's text, not to cut into it.
@@ -120,11 +121,13 @@ public enum ApplyWorkflow {
                 }
             }
             let digest = Digest.Stream()
+            let printer = Printer(hooks.plainText)
             PlanRenderer.text(plan, style: .plain) { piece in
                 digest.update(piece)
-                hooks.plainText(piece)
+                printer.add(piece)
             }
             shown.fulfill("sha256:" + digest.finishHex())
+            printer.finish()
             hooks.info("connectivity was not checked (--no-probe)")
             let written = writing.value
             notices.lines.forEach(hooks.notice)
@@ -233,6 +236,51 @@ public enum ApplyWorkflow {
             throw .stopped("\(failure.description); nothing was written")
         } catch {
             throw .stopped("apply failed: \(error); nothing was written")
+        }
+    }
+}
+
+/// Prints pieces of text in order on a thread of its own, so that whoever
+/// makes them never waits for the output.
+final class Printer: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pieces: [String] = []
+    private var finished = false
+    private let done = DispatchGroup()
+
+    init(_ print: @escaping (String) -> Void) {
+        done.enter()
+        // The hook is called from this one thread only, in order.
+        nonisolated(unsafe) let print = print
+        DispatchQueue.global().async { [self] in
+            while let batch = next() { batch.forEach(print) }
+            done.leave()
+        }
+    }
+
+    func add(_ piece: String) {
+        condition.withLock {
+            pieces.append(piece)
+            condition.signal()
+        }
+    }
+
+    /// Waits until every piece added was printed.
+    func finish() {
+        condition.withLock {
+            finished = true
+            condition.signal()
+        }
+        done.wait()
+    }
+
+    /// The pieces added since the last call; nil once finished and empty.
+    private func next() -> [String]? {
+        condition.withLock {
+            while pieces.isEmpty && !finished { condition.wait() }
+            if pieces.isEmpty { return nil }
+            defer { pieces.removeAll(keepingCapacity: true) }
+            return pieces
         }
     }
 }

@@ -73,55 +73,52 @@ struct DurabilityTests {
 }
 
 extension DurabilityTests {
-    /// An apply without a question or a probe writes while it shows the
-    /// plan, and commits only once the plan was shown whole: its output is
-    /// a pipe nobody reads (the plan text stops at the pipe's buffer) and
-    /// the store stays as it was, however long; a kill then leaves it so;
-    /// once the text is read, the revision holds the digest of that text.
-    @Test func anApplyCommitsOnlyAfterItShowedThePlan() throws {
+    /// An apply without a question or a probe writes while it makes the
+    /// plan's text and prints the text on a thread of its own. Its output is
+    /// a pipe nobody reads (the text stops at the pipe's buffer): the apply
+    /// still commits and lets go of the store, so another apply can take the
+    /// write lock at once; once the text is read, it is whole, and the
+    /// revision holds the digest of exactly that text.
+    @Test func aBlockedOutputHoldsNoLock() throws {
         let ws = try ExampleWorkspace(generated: 2_000)
-        for killed in [true, false] {
-            let process = Process()
-            process.executableURL = CommandRunner.binary
-            process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
-            process.currentDirectoryURL = ws.root
-            var env = ProcessInfo.processInfo.environment
-            env["MAILFORM_PROGRESS_MARKERS"] = "1"
-            env["MAILFORM_DNS"] = "off"
-            process.environment = env
-            let markers = MarkerReader()
-            let errors = Pipe(), output = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            errors.fileHandleForReading.readabilityHandler = { handle in markers.append(handle.availableData) }
-            try process.run()
-            let deadline = Date().addingTimeInterval(120)
-            while process.isRunning, Date() < deadline, !markers.contains("rows-written") { usleep(1_000) }
-            #expect(markers.contains("rows-written"), "the rows were not written while the plan was shown")
-            Thread.sleep(forTimeInterval: 0.5)
-            #expect(process.isRunning)
-            #expect(!markers.contains("transaction-end"), "the apply went on to commit before its plan was shown")
-            #expect(try ws.companyCount() == 0)
-            if killed {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                errors.fileHandleForReading.readabilityHandler = nil
-                #expect(try ws.companyCount() == 0)
-                #expect(try ws.database().read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM revisions") } == 0)
-                continue
-            }
-            let text = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            errors.fileHandleForReading.readabilityHandler = nil
-            #expect(process.terminationStatus == 0)
-            #expect(try ws.companyCount() == 2_000)
-            // The plan's text ends with its summary line; the digest is of that text.
-            let stdout = String(decoding: text, as: UTF8.self)
-            let summary = try #require(stdout.range(of: "Plan: 2000 to add, 0 to change, 0 to delete; 0 unchanged.\n"))
-            let shown = Array(stdout[..<summary.upperBound].utf8)
-            let recorded = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT plan_digest FROM revisions") }
-            #expect(recorded == "sha256:" + Digest.sha256Hex(shown))
-        }
+        let process = Process()
+        process.executableURL = CommandRunner.binary
+        process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
+        process.currentDirectoryURL = ws.root
+        var env = ProcessInfo.processInfo.environment
+        env["MAILFORM_PROGRESS_MARKERS"] = "1"
+        env["MAILFORM_DNS"] = "off"
+        process.environment = env
+        let markers = MarkerReader()
+        let errors = Pipe(), output = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        errors.fileHandleForReading.readabilityHandler = { handle in markers.append(handle.availableData) }
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline, !markers.contains("transaction-end") { usleep(1_000) }
+        #expect(markers.contains("transaction-end"), "the apply did not commit while its output was blocked")
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(process.isRunning, "the plan's text (over a megabyte) cannot all be in the pipe")
+        #expect(try ws.companyCount() == 2_000)
+        // The write lock is free: a writer gets it without waiting.
+        var config = Configuration()
+        config.busyMode = .immediateError
+        let other = try DatabaseQueue(path: ws.storePath, configuration: config)
+        try other.inTransaction(.immediate) { _ in .rollback }
+        try other.close()
+        let text = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        errors.fileHandleForReading.readabilityHandler = nil
+        #expect(process.terminationStatus == 0)
+        // The plan's text ends with its summary line; the digest is of that text.
+        let stdout = String(decoding: text, as: UTF8.self)
+        let summary = try #require(stdout.range(of: "Plan: 2000 to add, 0 to change, 0 to delete; 0 unchanged.\n"))
+        #expect(stdout.hasPrefix("mailform will perform these actions:"))
+        #expect(stdout[summary.upperBound...].contains("Apply complete: 2000 added"))
+        let shown = Array(stdout[..<summary.upperBound].utf8)
+        let recorded = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT plan_digest FROM revisions") }
+        #expect(recorded == "sha256:" + Digest.sha256Hex(shown))
     }
 }
 

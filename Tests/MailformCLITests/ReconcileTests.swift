@@ -116,6 +116,40 @@ struct ReconcileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
     }
 
+    /// Even signed with the store key, a saved plan writes only a logo a
+    /// company file could have: its media type is the one its bytes show,
+    /// and a file name with control characters (or no image extension) is
+    /// refused, nothing written.
+    @Test func aSignedPlansLogoIsCheckedLikeAFilesLogo() throws {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["plan", "companies", "--out", "all.json"]).exitCode == 0)
+        let text = try ws.read("all.json")
+        try #require(text.contains("\"media_type\" : \"image/png\"") && text.contains("\"file_name\" : \"../logos/acme.png\""))
+        let keyText = try ws.read("mailform.db.key")
+        let box = try SecretBox(key: StoreKey(bytes: [UInt8](try #require(Data(base64Encoded: keyText.trimmingCharacters(in: .whitespacesAndNewlines))))))
+        func signed(_ edited: String) throws -> String {
+            var plan = try JSONDecoder().decode(SavedPlan.self, from: Data(edited.utf8))
+            plan.sign(box.planMAC)
+            return String(decoding: try plan.encoded(), as: UTF8.self)
+        }
+        try ws.write("html.json", try signed(text.replacingOccurrences(of: "\"media_type\" : \"image/png\"", with: "\"media_type\" : \"text/html\"")))
+        let html = try ws.run(["apply", "html.json", "--no-probe"])
+        #expect(html.exitCode == 0, "\(html.stderr)")
+        let stored = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT logo_media_type FROM companies WHERE id = 'acme'") }
+        #expect(stored == "image/png")
+        for name in ["x\\u001b]0;pwned\\u0007.png", "logo.html", "two words.png"] {
+            try? FileManager.default.removeItem(atPath: ws.storePath)
+            try? FileManager.default.removeItem(atPath: ws.storePath + "-wal")
+            try? FileManager.default.removeItem(atPath: ws.storePath + "-shm")
+            try ws.write("name.json", try signed(text.replacingOccurrences(of: "\"file_name\" : \"../logos/acme.png\"", with: "\"file_name\" : \"\(name)\"")))
+            let refused = try ws.run(["apply", "name.json", "--no-probe"])
+            #expect(refused.exitCode == 1, "\(name): \(refused.stdout)")
+            #expect(refused.stderr.contains("the plan's logo has a file name no company file can have"), "\(name): \(refused.stderr)")
+            #expect(!refused.stderr.contains("\u{1b}"))
+            #expect(try ws.companyCount() == 0)
+        }
+    }
+
     @Test func savedPlanRefusesChangedSecretAndTampering() throws {
         let ws = try ExampleWorkspace()
         try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
@@ -273,6 +307,39 @@ struct ReconcileTests {
         }
         #expect(names == ["From A", "Globex Privacy Team"] || names == ["From B", "From B"] || names == ["From A", "From B"] && succeeded == 2,
                 "\(names)")
+    }
+
+    /// The first applies of a new store race to create its key file: the
+    /// one that loses reads the winner's key (written whole, then linked into
+    /// place) instead of failing on it; every secret is under one key.
+    @Test func firstAppliesOfANewStoreShareOneKey() throws {
+        let ws = try ExampleWorkspace()
+        let other = try ExampleWorkspace()
+        for round in 0..<6 {
+            let store = ws.path("race-\(round).db")
+            let results = LockedResults()
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                results.append(try? (i == 0 ? ws : other).run(["apply", "companies", "--company", i == 0 ? "acme" : "globex",
+                                                                "--auto-approve", "--no-probe", "--store", store]))
+            }
+            let all = results.all.compactMap { $0 }
+            #expect(all.count == 2)
+            for r in all where r.exitCode != 0 {
+                #expect(r.stderr.contains("stale plan") || r.stderr.contains("locked"), "round \(round): \(r.stderr)")
+                #expect(!r.stderr.contains("key file"), "round \(round): \(r.stderr)")
+            }
+            #expect(all.contains { $0.exitCode == 0 })
+            let text = try String(contentsOfFile: store + ".key", encoding: .utf8)
+            let key = try #require(Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(key.count == 32)
+            var config = Configuration()
+            config.readonly = true
+            let keyIDs = try DatabaseQueue(path: store, configuration: config).read { db in try String.fetchAll(db, sql: "SELECT DISTINCT key_id FROM secrets") }
+            #expect(keyIDs == [String(Digest.sha256Hex([UInt8](key)).prefix(16))], "round \(round)")
+            // Only the key file is left beside the store, no half-made one.
+            let left = try FileManager.default.contentsOfDirectory(atPath: ws.root.path).filter { $0.hasPrefix("race-\(round).db.key") }
+            #expect(left == ["race-\(round).db.key"], "\(left)")
+        }
     }
 
     /// Two applies that change different companies at once: both may write,

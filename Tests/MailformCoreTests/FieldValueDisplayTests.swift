@@ -27,4 +27,14 @@ struct FieldValueDisplayTests {
             #expect(shown == SafeText.escape(value.display))
         }
     }
+
+    /// Characters that show as nothing are shown escaped: a changed name
+    /// must not look unchanged in a review.
+    @Test(arguments: [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0, 0xFFF9, 0xFFFB, 0xE0001, 0xE0041, 0xE007F, 0x200B, 0x2066])
+    func anInvisibleCharacterIsShownEscaped(_ value: Int) {
+        let text = "a" + String(Unicode.Scalar(UInt32(value))!) + "b"
+        var shown = ""
+        FieldValue.text(text).appendShown(to: &shown)
+        #expect(shown == "\"a\\u{\(String(value, radix: 16))}b\"")
+    }
 }

@@ -28,6 +28,19 @@ struct ValidationTests {
         #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
     }
 
+    /// The store keeps ssl_trust space-separated, as Jakarta Mail reads
+    /// it: an entry with a space would come back as two, so the plan would
+    /// never settle. It is refused where it is written.
+    @Test func anSSLTrustEntryWithASpaceIsRefused() throws {
+        let ws = try TemporaryWorkspace([
+            "mailform.yaml": "mode: on-premise\n",
+            "companies/a.yaml": validCompany + "  ssl_trust: [a.example.com, 1️⃣\"c, d\"]\n",
+        ])
+        let d = try single(ws.load())
+        #expect(d.message.hasPrefix("an ssl_trust entry is one host name: no spaces"))
+        #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
+    }
+
     @Test func providerSMTPRequiresTheSection() throws {
         let ws = try TemporaryWorkspace(["companies/a.yaml": "1️⃣company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\n"])
         let d = try single(ws.load())

@@ -63,6 +63,15 @@ public enum PlannedCompanyCheck {
         public var origins: [String: String]
     }
 
+    /// A logo path as the schema allows one in a company file: no spaces,
+    /// controls or invisible characters, an image's extension.
+    static func isLogoFileName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return !name.isEmpty && !name.hasPrefix(":")
+            && !name.unicodeScalars.contains { SafeText.needsEscape($0) || $0.properties.isWhitespace }
+            && [".png", ".jpg", ".jpeg", ".svg"].contains { lower.hasSuffix($0) }
+    }
+
     /// - Parameters:
     ///   - label: how the plan file is shown in messages (`plan.json`).
     /// - Returns: the company with references, or the diagnostics that refuse it.
@@ -118,8 +127,14 @@ public enum PlannedCompanyCheck {
         }
         // The references' positions were in the virtual file; keep the plan's origins.
         loaded = loaded.mapSecrets { _, reference in SecretReference(kind: reference.kind) }
-        // The image was checked from its bytes; keep the file name the plan shows.
-        if case .image = withReferences.logo { loaded.logo = withReferences.logo }
+        // The image was checked from its bytes: its media type and digest are
+        // the check's; the file name is the plan's, if a company file could
+        // have written it (nothing a terminal or a page would act on, an
+        // image's extension).
+        if case .image(let planned)? = withReferences.logo, case .image(let checked)? = loaded.logo {
+            guard isLogoFileName(planned.fileName) else { return refuse("the plan's logo has a file name no company file can have") }
+            loaded.logo = .image(LogoImage(fileName: planned.fileName, mediaType: checked.mediaType, bytes: checked.bytes, sha256: checked.sha256))
+        }
         return .success(Checked(company: loaded, origins: origins))
     }
 }

@@ -41,7 +41,11 @@ public enum SafeText {
         switch c.value {
         // Controls, separators, bidirectional controls, and invisible
         // characters that would make a changed value look unchanged.
-        case 0x00...0x1F, 0x7F...0x9F, 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF: true
+        // (Also: the combining grapheme joiner, the Hangul fillers, Khmer's
+        // invisible vowels, the blank Braille pattern, the interlinear
+        // annotation marks and the tag characters, which show as nothing.)
+        case 0x00...0x1F, 0x7F...0x9F, 0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x200B...0x200F,
+             0x2028...0x202E, 0x2060...0x2069, 0x2800, 0x3164, 0xFEFF, 0xFFA0, 0xFFF9...0xFFFB, 0xE0000...0xE007F: true
         default: false
         }
     }

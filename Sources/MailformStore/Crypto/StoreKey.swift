@@ -60,12 +60,26 @@ public struct StoreKey: Sendable {
         guard create else { return nil }
         var bytes = [UInt8](repeating: 0, count: 32)
         guard RAND_bytes(&bytes, 32) == 1 else { throw Failure(description: "cannot generate a random store key") }
-        let text = Data(bytes).base64EncodedString() + "\n"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        // Written whole to a file of its own, then linked into place: two
+        // first applies of one store race here, and the one that loses must
+        // read the winner's whole key (never a half-written file), not fail.
+        let text = Array((Data(bytes).base64EncodedString() + "\n").utf8)
+        var template = Array((path + ".XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
         guard fd >= 0 else { throw Failure(description: "cannot create store key file \(Paths.display(path)): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-        guard written == text.utf8.count else { throw Failure(description: "cannot write store key file \(Paths.display(path))") }
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { unlink(temporary) }
+        let written = text.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == text.count, synced else { throw Failure(description: "cannot write store key file \(Paths.display(path))") }
+        guard link(temporary, path) == 0 else {
+            if errno == EEXIST, let existing = try load(storePath: storePath, environment: environment, create: false) { return existing }
+            throw Failure(description: "cannot create store key file \(Paths.display(path)): \(String(cString: strerror(errno)))")
+        }
+        // The key's name is as lasting as its bytes.
+        let folder = open(Paths.directory(of: path), O_RDONLY | O_DIRECTORY)
+        if folder >= 0 { fsync(folder); close(folder) }
         return (StoreKey(bytes: bytes), .created(path))
     }
 }
