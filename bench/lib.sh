@@ -13,6 +13,12 @@
 #   median_of K NAME CMD...      the same with K runs
 #   sample K CMD...              K runs, no output; sets LAST_SECONDS, LAST_KB (medians)
 #   checked CMD...               one unmeasured run that must succeed (its stdout passes through)
+#   paired NAME_A NAME_B CMD_A... -- CMD_B...
+#                                BENCH_RUNS rounds of A then B; prints both medians; sets
+#                                PAIR_A_SECONDS, PAIR_A_KB, PAIR_B_SECONDS, PAIR_B_KB and PAIR_RATIO
+#                                (the median of each round's A/B: a slow spell of a shared
+#                                machine falls on both commands of a round, not on one command's
+#                                three runs); BENCH_BEFORE_A=FUNC runs before each A
 #
 # BENCH_BEFORE_EACH=FUNC before measure/median_of/sample runs FUNC (unmeasured,
 # checked) before every run, for commands that change state (e.g. a fresh store
@@ -113,6 +119,34 @@ median_of() {
 # measure NAME CMD... : BENCH_RUNS runs, prints the median.
 measure() {
   median_of "$BENCH_RUNS" "$@"
+}
+
+# paired NAME_A NAME_B CMD_A... -- CMD_B... : see the header.
+paired() {
+  local name_a=$1 name_b=$2; shift 2
+  local a=() b=() seen=0 arg
+  for arg in "$@"; do
+    if [ "$seen" = 0 ] && [ "$arg" = "--" ]; then seen=1; continue; fi
+    if [ "$seen" = 0 ]; then a+=("$arg"); else b+=("$arg"); fi
+  done
+  if [ "$seen" = 0 ] || [ ${#a[@]} -eq 0 ] || [ ${#b[@]} -eq 0 ]; then echo "bench: paired needs CMD_A... -- CMD_B..." >&2; exit 1; fi
+  local sa=() ka=() sb=() kb=() ratios=() i
+  for ((i = 0; i < BENCH_RUNS; i++)); do
+    if [ -n "${BENCH_BEFORE_A:-}" ]; then
+      "$BENCH_BEFORE_A" || { echo "bench: FAILED: preparation '$BENCH_BEFORE_A' before $(bench_show_command "${a[@]}")" >&2; exit 1; }
+    fi
+    BENCH_RUN_LABEL="round $((i + 1)) of $BENCH_RUNS" bench_run_once "${a[@]}"
+    sa+=("$RUN_SECONDS"); ka+=("$RUN_KB")
+    local first=$RUN_SECONDS
+    BENCH_RUN_LABEL="round $((i + 1)) of $BENCH_RUNS" bench_run_once "${b[@]}"
+    sb+=("$RUN_SECONDS"); kb+=("$RUN_KB")
+    ratios+=("$(awk -v x="$first" -v y="$RUN_SECONDS" 'BEGIN { printf "%.6f", x / y }')")
+  done
+  PAIR_A_SECONDS=$(bench_median %.3f "${sa[@]}"); PAIR_A_KB=$(bench_median %.0f "${ka[@]}")
+  PAIR_B_SECONDS=$(bench_median %.3f "${sb[@]}"); PAIR_B_KB=$(bench_median %.0f "${kb[@]}")
+  PAIR_RATIO=$(bench_median %.2f "${ratios[@]}")
+  printf "  %-44s %8.2f s  %8.1f MB   (median of %d, paired)\n" "$name_a" "$PAIR_A_SECONDS" "$(echo "$PAIR_A_KB / 1024" | bc -l)" "$BENCH_RUNS"
+  printf "  %-44s %8.2f s  %8.1f MB   (median of %d, paired)\n" "$name_b" "$PAIR_B_SECONDS" "$(echo "$PAIR_B_KB / 1024" | bc -l)" "$BENCH_RUNS"
 }
 
 # checked CMD... : runs CMD once, unmeasured; its stdout passes through; exits loudly on failure.
