@@ -22,21 +22,7 @@ struct DurabilityTests {
         // One kill before the transaction, then kills at growing delays after it began.
         let moments: [KillMoment] = [.after(0.2), .inTransaction(0), .inTransaction(0.05), .inTransaction(0.2), .inTransaction(0.5)]
         for moment in moments {
-            let process = Process()
-            process.executableURL = CommandRunner.binary
-            process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
-            process.currentDirectoryURL = ws.root
-            var env = ProcessInfo.processInfo.environment
-            env["MAILFORM_PROGRESS_MARKERS"] = "1"
-            env["MAILFORM_DNS"] = "off"
-            env.removeValue(forKey: "MAILFORM_STORE_KEY")
-            process.environment = env
-            let markers = MarkerReader()
-            let pipe = Pipe()
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = pipe
-            pipe.fileHandleForReading.readabilityHandler = { handle in markers.append(handle.availableData) }
-            try process.run()
+            let (process, markers, pipe) = try ApplyChild.start(in: ws, output: FileHandle.nullDevice)
             switch moment {
             case .after(let seconds):
                 Thread.sleep(forTimeInterval: seconds)
@@ -81,20 +67,8 @@ extension DurabilityTests {
     /// revision holds the digest of exactly that text.
     @Test func aBlockedOutputHoldsNoLock() throws {
         let ws = try ExampleWorkspace(generated: 2_000)
-        let process = Process()
-        process.executableURL = CommandRunner.binary
-        process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
-        process.currentDirectoryURL = ws.root
-        var env = ProcessInfo.processInfo.environment
-        env["MAILFORM_PROGRESS_MARKERS"] = "1"
-        env["MAILFORM_DNS"] = "off"
-        process.environment = env
-        let markers = MarkerReader()
-        let errors = Pipe(), output = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        errors.fileHandleForReading.readabilityHandler = { handle in markers.append(handle.availableData) }
-        try process.run()
+        let output = Pipe()
+        let (process, markers, errors) = try ApplyChild.start(in: ws, output: output)
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning, Date() < deadline, !markers.contains("transaction-end") { usleep(1_000) }
         #expect(markers.contains("transaction-end"), "the apply did not commit while its output was blocked")
@@ -119,6 +93,31 @@ extension DurabilityTests {
         let shown = Array(stdout[..<summary.upperBound].utf8)
         let recorded = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT plan_digest FROM revisions") }
         #expect(recorded == "sha256:" + Digest.sha256Hex(shown))
+    }
+}
+
+/// `mailform apply companies --auto-approve --no-probe` as a child of the
+/// test, with progress markers and the key file (not `MAILFORM_STORE_KEY`).
+enum ApplyChild {
+    /// The running child, its markers, and the pipe of its stderr (its
+    /// handler is cleared by the caller once the child ended).
+    static func start(in ws: ExampleWorkspace, output: Any) throws -> (Process, MarkerReader, Pipe) {
+        let process = Process()
+        process.executableURL = CommandRunner.binary
+        process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
+        process.currentDirectoryURL = ws.root
+        var env = ProcessInfo.processInfo.environment
+        env["MAILFORM_PROGRESS_MARKERS"] = "1"
+        env["MAILFORM_DNS"] = "off"
+        env.removeValue(forKey: "MAILFORM_STORE_KEY")
+        process.environment = env
+        let markers = MarkerReader()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        errors.fileHandleForReading.readabilityHandler = { handle in markers.append(handle.availableData) }
+        try process.run()
+        return (process, markers, errors)
     }
 }
 

@@ -38,22 +38,28 @@ struct SecretBoxTests {
     }
 
     /// NIST GCM test case 16 (AES-256, 96-bit IV, with AAD).
-    @Test func matchesNISTTestCase16() throws {
-        func hex(_ s: String) -> [UInt8] {
+    enum NISTCase16 {
+        static func hex(_ s: String) -> [UInt8] {
             var out: [UInt8] = []
             var i = s.startIndex
             while i < s.endIndex { let j = s.index(i, offsetBy: 2); out.append(UInt8(s[i..<j], radix: 16)!); i = j }
             return out
         }
-        let key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
-        let iv = hex("cafebabefacedbaddecaf888")
-        let plain = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
-        let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
-        var out = [UInt8](repeating: 0, count: plain.count)
+        static let key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        static let iv = hex("cafebabefacedbaddecaf888")
+        static let plain = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+        static let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+        static let cipher = hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662")
+        static let tag = hex("76fc6ece0f4e1768cddf8853bb2d551b")
+    }
+
+    @Test func matchesNISTTestCase16() throws {
+        let v = NISTCase16.self
+        var out = [UInt8](repeating: 0, count: v.plain.count)
         var tag = [UInt8](repeating: 0, count: 16)
-        #expect(mailform_aes256gcm_seal(key, iv, aad, Int32(aad.count), plain, Int32(plain.count), &out, &tag) == 1)
-        #expect(out == hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"))
-        #expect(tag == hex("76fc6ece0f4e1768cddf8853bb2d551b"))
+        #expect(mailform_aes256gcm_seal(v.key, v.iv, v.aad, Int32(v.aad.count), v.plain, Int32(v.plain.count), &out, &tag) == 1)
+        #expect(out == v.cipher)
+        #expect(tag == v.tag)
     }
 
     @Test func fingerprintsAreKeyedAndStable() throws {
@@ -90,24 +96,15 @@ struct SecretBoxTests {
     /// The sealer's AES-256-GCM with a fixed nonce gives NIST's test case 16,
     /// sealed twice with the one set-up.
     @Test func theSealerMatchesNISTTestCase16() throws {
-        func hex(_ s: String) -> [UInt8] {
-            var out: [UInt8] = []
-            var i = s.startIndex
-            while i < s.endIndex { let j = s.index(i, offsetBy: 2); out.append(UInt8(s[i..<j], radix: 16)!); i = j }
-            return out
-        }
-        let key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
-        let sealer = try #require(mailform_sealer_new(key, key, 32))
+        let v = NISTCase16.self
+        let sealer = try #require(mailform_sealer_new(v.key, v.key, 32))
         defer { mailform_sealer_free(sealer) }
-        let iv = hex("cafebabefacedbaddecaf888")
-        let plain = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
-        let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
         for _ in 0..<2 {
-            var out = [UInt8](repeating: 0, count: plain.count)
+            var out = [UInt8](repeating: 0, count: v.plain.count)
             var tag = [UInt8](repeating: 0, count: 16)
-            #expect(mailform_sealer_seal(sealer, iv, aad, Int32(aad.count), plain, Int32(plain.count), &out, &tag) == 1)
-            #expect(out == hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"))
-            #expect(tag == hex("76fc6ece0f4e1768cddf8853bb2d551b"))
+            #expect(mailform_sealer_seal(sealer, v.iv, v.aad, Int32(v.aad.count), v.plain, Int32(v.plain.count), &out, &tag) == 1)
+            #expect(out == v.cipher)
+            #expect(tag == v.tag)
         }
     }
 
