@@ -117,13 +117,20 @@ public final class ProgressLine: @unchecked Sendable {
         let width = 30
         let filled = total == 0 ? width : width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\rprobing [\(bar)] \(done)/\(total)".utf8))
+        Self.show("\rprobing [\(bar)] \(done)/\(total)")
         shown = true
     }
 
     public func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { Self.show("\r\u{1B}[K") }
+    }
+
+    /// Best effort: a progress line that cannot be written (a closed
+    /// terminal) is not an error, and must not crash the run.
+    private static func show(_ text: String) {
+        var text = text
+        text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

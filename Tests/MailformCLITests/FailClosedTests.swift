@@ -50,6 +50,33 @@ struct FailClosedTests {
 
     /// `probe.timeout: 99999999999999999s` once overflowed and killed the
     /// process with SIGILL, even under validate; `--timeout=-5s` was accepted.
+    /// A reader that stops reading (`| head`) ends the run as SIGPIPE does,
+    /// also when the parent ignores SIGPIPE (some CI runners): it crashed
+    /// with a backtrace (exit 132) after an apply had committed.
+    @Test func aClosedOutputEndsTheRunWithoutACrash() throws {
+        let ws = try ExampleWorkspace(generated: 2_000)
+        // The apply last: its JSON is printed after its commit, and a plan of
+        // an applied store has little to print.
+        for command in ["plan companies", "plan --format json companies", "apply --auto-approve --no-probe --format json companies"] {
+            let script = "trap '' PIPE; \"$0\" \(command) 2>err.txt | head -c 10 > /dev/null; echo ${PIPESTATUS[0]}"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", script, CommandRunner.binary.path]
+            process.currentDirectoryURL = ws.root
+            var env = ProcessInfo.processInfo.environment
+            env["MAILFORM_DNS"] = "off"
+            process.environment = env
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let status = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let errors = try ws.read("err.txt")
+            #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "141", "\(command): exit \(status) \(errors)")
+            #expect(!errors.contains("Fatal error") && !errors.contains("Stack dump"), "\(command): \(errors)")
+        }
+    }
+
     @Test func absurdTimeoutsAreErrorsNotCrashes() throws {
         let ws = try Self.workspace(Self.base + "provider: platform\n", mailform: "probe:\n  timeout: 99999999999999999s\n")
         let validate = try ws.run(["validate", "companies"])

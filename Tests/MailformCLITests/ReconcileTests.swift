@@ -114,6 +114,15 @@ struct ReconcileTests {
         let stale = try ws.run(["apply", "all.json", "--no-probe"], environment: ["TMPDIR": scratch.path])
         #expect(stale.exitCode == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+        // A TMPDIR that cannot hold the folder is named, with the reason, once.
+        let missing = scratch.appendingPathComponent("missing").path
+        try FileManager.default.removeItem(atPath: ws.storePath)
+        let refused = try ws.run(["apply", "all.json", "--no-probe"], environment: ["TMPDIR": missing])
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("cannot create a temporary folder in \(missing)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("No such file or directory; nothing was written"), "\(refused.stderr)")
+        #expect(refused.stderr.components(separatedBy: "temporary folder").count == 2, "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath))
     }
 
     /// Even signed with the store key, a saved plan writes only a logo a

@@ -45,6 +45,19 @@ struct JSONOutputTests {
         try Self.expectSame(object)
     }
 
+    /// Keys that are the same text in other bytes (é composed, and e with
+    /// a combining accent) keep their own bytes from object to object.
+    @Test func keysKeepTheirOwnBytes() throws {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        let document: [Any] = [[composed: 1, "a": 2] as [String: Any], [decomposed: 1, "a": 2] as [String: Any]]
+        let mine = Array(JSONOutput.string(document).utf8), theirs = Array(try Self.foundation(document).utf8)
+        #expect(mine == theirs)
+        #expect(mine.count > 0)
+        let narrow: [String: Any] = ["int8": Int8(-3), "int16": Int16(4), "uint8": UInt8(5), "uint16": UInt16(6), "uint32": UInt32(7)]
+        let narrowTheirs = Array(try Self.foundation(narrow).utf8)
+        #expect(Array(JSONOutput.string(narrow).utf8) == narrowTheirs)
+    }
+
     /// Random documents from a fixed seed: objects, arrays, the strings and keys above.
     @Test func randomDocumentsAreWrittenAsFoundationWritesThem() throws {
         var generator = SplitMix(seed: 14)

@@ -131,5 +131,20 @@ struct SecretBoxTests {
         #expect(source2 == .file(store + ".key"))
         #expect(again.id == created.id)
         #expect(throws: StoreKey.Failure.self) { try StoreKey.load(storePath: store, environment: ["MAILFORM_STORE_KEY": "short"], create: true) }
+        // The key had no other name on the way: nothing but the store's key is in the folder.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["s.db.key"])
+    }
+
+    /// A link at the key's path that leads nowhere is never followed to
+    /// create a file, and the refusal says why.
+    @Test func aDanglingLinkAtTheKeyPathIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-key-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/s.db.key", withDestinationPath: dir + "/elsewhere")
+        let error = #expect(throws: StoreKey.Failure.self) { try StoreKey.load(storePath: dir + "/s.db", environment: [:], create: true) }
+        #expect(error?.description == "cannot create store key file \(dir)/s.db.key: File exists", "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/elsewhere"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["s.db.key"])
     }
 }

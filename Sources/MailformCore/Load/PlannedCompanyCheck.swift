@@ -21,9 +21,20 @@ public enum PlannedCompanyCheck {
         private var count = 0
         private let lock = NSLock()
 
+        /// Why the folder could not be made or written (the first failure):
+        /// a full or missing TMPDIR is no fault of the plan.
+        public private(set) var failure: String?
+
+        public struct Failure: Error, CustomStringConvertible {
+            public var description: String
+        }
+
         public init() throws {
-            var template = Array((NSTemporaryDirectory() + "/mailform-plan-XXXXXX").utf8CString)
-            guard let made = mkdtemp(&template) else { throw Problems(diagnostics: []) }
+            let parent = NSTemporaryDirectory()
+            var template = Array((parent + "/mailform-plan-XXXXXX").utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw Failure(description: "cannot create a temporary folder in \(SafeText.escape(parent)) to check the plan: \(String(cString: strerror(errno)))")
+            }
             folder = String(cString: made)
         }
 
@@ -37,15 +48,21 @@ public enum PlannedCompanyCheck {
             }
         }
 
+        private func failed() -> Bool {
+            let reason = String(cString: strerror(errno))
+            lock.withLock { if failure == nil { failure = "cannot write to the temporary folder \(SafeText.escape(folder)): \(reason)" } }
+            return false
+        }
+
         /// Creates `name` in the folder (it must not exist) with `bytes`.
         func write(_ name: String, _ bytes: [UInt8]) -> Bool {
             let fd = open(folder + "/" + name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { return false }
+            guard fd >= 0 else { return failed() }
             defer { close(fd) }
             var written = 0
             while written < bytes.count {
                 let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-                guard n > 0 else { return false }
+                guard n > 0 else { return failed() }
                 written += n
             }
             return true

@@ -63,8 +63,13 @@ public enum JSONOutput {
             case let number as Int: out += String(number)
             case let number as Int64: out += String(number)
             case let number as Int32: out += String(number)
+            case let number as Int16: out += String(number)
+            case let number as Int8: out += String(number)
             case let number as UInt: out += String(number)
             case let number as UInt64: out += String(number)
+            case let number as UInt32: out += String(number)
+            case let number as UInt16: out += String(number)
+            case let number as UInt8: out += String(number)
             case let number as Double: out += Self.foundationNumber(number)
             case let number as Float: out += Self.foundationNumber(Double(number))
             case is NSNull: out += "null"
@@ -104,15 +109,19 @@ public enum JSONOutput {
 
         /// Foundation's order of keys (numeric, case-insensitive, in the system locale).
         mutating func sortedKeys(_ object: [String: Any]) -> [String] {
+            // Only ASCII keys are cached: two keys that are the same text in
+            // other bytes (é composed or not) are equal in Swift, and the
+            // cache would write the first one's bytes.
+            let cached = object.keys.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
             var signature = object.count
             for key in object.keys { signature = signature &+ key.hashValue }
-            if let known = orders[signature], known.count == object.count, known.allSatisfy({ object[$0] != nil }) { return known }
+            if cached, let known = orders[signature], known.count == object.count, known.allSatisfy({ object[$0] != nil }) { return known }
             // As swift-corelibs-foundation's JSONSerialization sorts them.
             let sorted = object.keys.sorted { a, b in
                 a.compare(b, options: [.numeric, .caseInsensitive, .forcedOrdering], range: a.startIndex..<a.endIndex,
                           locale: NSLocale.system) == .orderedAscending
             }
-            orders[signature] = sorted
+            if cached { orders[signature] = sorted }
             return sorted
         }
 

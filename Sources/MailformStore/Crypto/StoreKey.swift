@@ -60,26 +60,50 @@ public struct StoreKey: Sendable {
         guard create else { return nil }
         var bytes = [UInt8](repeating: 0, count: 32)
         guard RAND_bytes(&bytes, 32) == 1 else { throw Failure(description: "cannot generate a random store key") }
-        // Written whole to a file of its own, then linked into place: two
-        // first applies of one store race here, and the one that loses must
-        // read the winner's whole key (never a half-written file), not fail.
+        // Written whole to a file of its own, synced, then linked into place
+        // (never over an existing file): two first applies of one store race
+        // here, and the one that loses reads the winner's whole key. The file
+        // has no name until it is linked (O_TMPFILE), so a kill leaves no
+        // copy of the key behind; where the file system cannot, a named
+        // temporary file is used and removed.
         let text = Array((Data(bytes).base64EncodedString() + "\n").utf8)
+        let folder = Paths.directory(of: path)
+        let unnamed = open(folder, openUnnamed, 0o600)
+        if unnamed >= 0 {
+            let stored = writeWhole(text, unnamed)
+            let code = !stored ? EIO : linkat(AT_FDCWD, "/proc/self/fd/\(unnamed)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno
+            close(unnamed)
+            // ENOENT: no /proc to name the file through; a named one is tried.
+            if code != ENOENT { return try finish(code) }
+        }
         var template = Array((path + ".XXXXXX").utf8CString)
         let fd = mkstemp(&template)
-        guard fd >= 0 else { throw Failure(description: "cannot create store key file \(Paths.display(path)): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return try finish(errno) }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(temporary) }
-        let written = text.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
+        let stored = writeWhole(text, fd)
         close(fd)
-        guard written == text.count, synced else { throw Failure(description: "cannot write store key file \(Paths.display(path))") }
-        guard link(temporary, path) == 0 else {
-            if errno == EEXIST, let existing = try load(storePath: storePath, environment: environment, create: false) { return existing }
-            throw Failure(description: "cannot create store key file \(Paths.display(path)): \(String(cString: strerror(errno)))")
+        return try finish(!stored ? EIO : link(temporary, path) == 0 ? 0 : errno)
+
+        /// The key linked (`code` 0), or the winner's key (EEXIST), or the error.
+        func finish(_ code: Int32) throws -> (StoreKey, Source) {
+            if code == EEXIST, let existing = try load(storePath: storePath, environment: environment, create: false) { return existing }
+            guard code == 0 else {
+                throw Failure(description: "cannot create store key file \(Paths.display(path)): \(String(cString: strerror(code)))")
+            }
+            // The key's name is as lasting as its bytes.
+            let directory = open(folder, O_RDONLY | O_DIRECTORY)
+            if directory >= 0 { fsync(directory); close(directory) }
+            return (StoreKey(bytes: bytes), .created(path))
         }
-        // The key's name is as lasting as its bytes.
-        let folder = open(Paths.directory(of: path), O_RDONLY | O_DIRECTORY)
-        if folder >= 0 { fsync(folder); close(folder) }
-        return (StoreKey(bytes: bytes), .created(path))
+    }
+
+    /// `O_TMPFILE` (Linux; not in Swift's Glibc): a file without a name in the folder.
+    private static let openUnnamed: Int32 = 0o20000000 | O_DIRECTORY | O_WRONLY | O_CLOEXEC
+
+    /// Writes all of `bytes` and syncs them.
+    private static func writeWhole(_ bytes: [UInt8], _ fd: Int32) -> Bool {
+        let written = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
+        return written == bytes.count && fsync(fd) == 0
     }
 }

@@ -88,8 +88,9 @@ public enum SavedPlanCheck {
         var desired: [String: Company<ResolvedSecret>] = [:]
         var seen = Set<String>()
         let scratch: PlannedCompanyCheck.Scratch
+        let tmpdirHint = "free space in TMPDIR, or set TMPDIR to another folder"
         do { scratch = try PlannedCompanyCheck.Scratch() } catch {
-            throw Refusal.refused("cannot create a temporary folder to check the plan", hint: nil)
+            throw Refusal.refused("\(error); nothing was written", hint: tmpdirHint)
         }
         for change in saved.changes {
             guard seen.insert(change.company).inserted else {
@@ -101,8 +102,10 @@ public enum SavedPlanCheck {
                 }
                 continue
             }
-            switch PlannedCompanyCheck.check(document, expectedID: change.company, workspace: workspace, files: files, label: label,
-                                                    scratch: scratch) {
+            let checked = PlannedCompanyCheck.check(document, expectedID: change.company, workspace: workspace, files: files, label: label,
+                                                    scratch: scratch)
+            if let failure = scratch.failure { throw Refusal.refused(failure + "; nothing was written", hint: tmpdirHint) }
+            switch checked {
             case .failure(let problems):
                 invalid += problems.diagnostics
             case .success(let checked):

@@ -39,12 +39,33 @@ enum SchemaFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Writes to standard output and standard error without buffering surprises.
+///
+/// A closed reader (`| head`) ends the run as SIGPIPE would, also when the
+/// parent started it with SIGPIPE ignored (some CI runners do): Foundation's
+/// `FileHandle.write` then crashed with a backtrace. An apply stopped this
+/// way before its commit writes nothing, as with any kill.
 enum Console {
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
+    static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
 
-    static func err(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+    static func err(_ text: String) { write(text, to: STDERR_FILENO) }
+
+    private static func write(_ text: String, to fd: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n > 0 { offset += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EPIPE {
+                    signal(SIGPIPE, SIG_DFL)
+                    raise(SIGPIPE)
+                }
+                // Another failure (a full disk): say so where it can be said, and stop.
+                let reason = String(cString: strerror(errno))
+                if fd != STDERR_FILENO { Console.err("mailform: error: cannot write the output: \(reason)\n") }
+                exit(1)
+            }
+        }
     }
 }
