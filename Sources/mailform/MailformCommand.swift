@@ -14,4 +14,11 @@ struct MailformCommand: ParsableCommand {
         version: BuildInfo.versionString,
         subcommands: [InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ProbeCommand.self, ExportCommand.self, HistoryCommand.self, SchemaCommand.self]
     )
+
+    /// A run stopped by SIGINT, SIGTERM or SIGHUP removes its temporary
+    /// folders first (`TemporaryPaths`).
+    static func main() {
+        TemporaryPaths.removeOnTermination()
+        main(nil)
+    }
 }

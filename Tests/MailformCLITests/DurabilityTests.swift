@@ -96,6 +96,44 @@ extension DurabilityTests {
     }
 }
 
+extension DurabilityTests {
+    /// Stopped by SIGTERM or SIGINT while it checks a saved plan's companies
+    /// in its temporary folder, apply removes the folder and ends as the
+    /// signal ends it; nothing is written.
+    @Test(arguments: [SIGTERM, SIGINT]) func aStoppedSavedPlanCheckRemovesItsFolder(_ number: Int32) throws {
+        let ws = try ExampleWorkspace(generated: 2_000)
+        try #require(try ws.run(["plan", "companies", "--out", "plan.json"]).exitCode == 0)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-tmp-\(UUID())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let process = Process()
+        process.executableURL = CommandRunner.binary
+        process.arguments = ["apply", "plan.json", "--no-probe"]
+        process.currentDirectoryURL = ws.root
+        var env = ProcessInfo.processInfo.environment
+        env["TMPDIR"] = scratch.path
+        env["MAILFORM_DNS"] = "off"
+        env.removeValue(forKey: "MAILFORM_STORE_KEY")
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the check has written some of its files.
+        let deadline = Date().addingTimeInterval(60)
+        func filesInScratch() -> Int {
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []
+            return folders.reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/" + $1).count) ?? 0) }
+        }
+        while process.isRunning, Date() < deadline, filesInScratch() < 20 { usleep(1_000) }
+        try #require(process.isRunning, "the check ended before it could be stopped")
+        kill(process.processIdentifier, number)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == number)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+        #expect(try ws.companyCount() == 0)
+    }
+}
+
 /// `mailform apply companies --auto-approve --no-probe` as a child of the
 /// test, with progress markers and the key file (not `MAILFORM_STORE_KEY`).
 enum ApplyChild {

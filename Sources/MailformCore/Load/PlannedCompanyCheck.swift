@@ -36,9 +36,13 @@ public enum PlannedCompanyCheck {
                 throw Failure(description: "cannot create a temporary folder in \(SafeText.escape(parent)) to check the plan: \(String(cString: strerror(errno)))")
             }
             folder = String(cString: made)
+            TemporaryPaths.add(folder)
         }
 
-        deinit { try? FileManager.default.removeItem(atPath: folder) }
+        deinit {
+            try? FileManager.default.removeItem(atPath: folder)
+            TemporaryPaths.remove(folder)
+        }
 
         /// A name no other file of this check has.
         func nextName() -> String {
