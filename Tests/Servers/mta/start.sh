@@ -17,6 +17,14 @@
 # the system Dovecot. Must run as root (Postfix's master binds and drops
 # privileges to the "postfix" user, Dovecot's auth to its own users).
 set -euo pipefail
+# Keep none of the test process's other files open: a daemon or watcher
+# started below would hold them as long as it lives, and a test reading a
+# pipe to its end (another child's output) would wait for it forever.
+for fd in /proc/$$/fd/*; do
+  n=${fd##*/}
+  # (Not bash's own, from 250 up: 255 is the script it reads.)
+  if [ "$n" -gt 2 ] 2>/dev/null && [ "$n" -lt 250 ]; then eval "exec $n>&-" 2>/dev/null || true; fi
+done
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROG="mta/start.sh"
