@@ -16,6 +16,8 @@ final class CurlTransfer {
     /// When the transfer began: reset when the driver starts it, so a queued
     /// transfer's stage times do not include its wait in the queue.
     var started = Date()
+    /// Stopped (or never started) because the run's deadline was reached.
+    var cutByDeadline = false
     /// libcurl writes its error text here for the handle's whole life, so the
     /// buffer is owned memory (an array's pointer is valid only inside the
     /// closure that lends it).

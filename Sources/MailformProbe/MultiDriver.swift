@@ -29,8 +29,15 @@ final class MultiDriver {
 
     let concurrency: Int
     var onProgress: ((Int, Int) -> Void)?
+    /// The whole run's deadline: past it, every transfer still running or
+    /// queued ends at once, marked `cutByDeadline` (fail closed: its
+    /// endpoint was not probed).
+    let deadline: Date?
 
-    init(concurrency: Int) { self.concurrency = max(1, concurrency) }
+    init(concurrency: Int, deadline: Date? = nil) {
+        self.concurrency = max(1, concurrency)
+        self.deadline = deadline
+    }
 
     func run(_ jobs: [Job]) {
         _ = CurlGlobal.initialized
@@ -71,9 +78,33 @@ final class MultiDriver {
             onProgress?(finished, jobs.count)
         }
 
+        func cutAll() {
+            for job in Array(running.values) + talking.values.map(\.job) {
+                job.transfer.cutByDeadline = true
+                finish(job, CURLE_OPERATION_TIMEDOUT)
+            }
+            running.removeAll()
+            talking.removeAll()
+            for job in queue {
+                job.transfer.cutByDeadline = true
+                job.done(job.transfer, CURLE_OPERATION_TIMEDOUT)
+                finished += 1
+                onProgress?(finished, jobs.count)
+            }
+            queue.removeAll()
+        }
+
+        if let deadline, Date() >= deadline {
+            cutAll()
+            return
+        }
         startMore()
         var stillRunning: Int32 = 0
         while !running.isEmpty || !talking.isEmpty {
+            if let deadline, Date() >= deadline {
+                cutAll()
+                break
+            }
             curl_multi_perform(multi, &stillRunning)
             var queued: Int32 = 0
             while let message = curl_multi_info_read(multi, &queued) {

@@ -14,6 +14,18 @@ public struct ProbeOptions: Sendable {
     /// `--send-test ADDRESS`: send one test message there (SMTP, or Mailgun's
     /// test mode) instead of stopping after AUTH. The only path that sends mail.
     public var sendTestTo: String?
+    /// The whole run's deadline (`probe.deadline`): endpoints not done by
+    /// then are reported "not probed: deadline reached" and fail the run.
+    public var deadline: Date?
+
+    /// The name the probe greets servers with (`EHLO name`): neutral by
+    /// default, so a server a pull request chose learns nothing of the CI
+    /// machine (`probe.ehlo` in the trusted workspace may set it).
+    public var ehloName = ProbeOptions.defaultEHLOName
+    public static let defaultEHLOName = "mailform.invalid"
+
+    /// Whether the deadline has passed.
+    public var deadlinePassed: Bool { deadline.map { Date() >= $0 } ?? false }
 
     public init(timeoutMilliseconds: Int = 10_000, concurrency: Int = 64, proxy: String? = nil, caFile: String? = nil,
                 mailgunUSBase: String = "https://api.mailgun.net", mailgunEUBase: String = "https://api.eu.mailgun.net") {

@@ -17,6 +17,8 @@ public enum ProbeFailureKind: String, Sendable, Codable {
     case dns
     case refused
     case timeout
+    /// Not probed: the run's deadline (`probe.deadline`) came first.
+    case deadline
     case notSMTP = "not-smtp"
     /// The server broke the protocol: an invalid or oversized reply.
     case protocolViolation = "protocol-violation"

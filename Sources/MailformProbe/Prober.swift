@@ -33,6 +33,10 @@ public struct Prober: Sendable {
             if let ms = target.tokenMilliseconds { budget.timeoutMilliseconds = max(1, options.timeoutMilliseconds - ms) }
             SMTPProbe.configure(transfer, target, budget)
             jobs.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(target, budget)) { t, code in
+                if t.cutByDeadline {
+                    smtpResults[i] = Self.deadlineFailure(target.company, target.path, "\(target.server.host):\(target.server.port)", target.location)
+                    return
+                }
                 var result = SMTPProbe.classify(t, code, target)
                 if let ms = target.tokenMilliseconds { result.stages.insert((.token, ms), at: 0) }
                 smtpResults[i] = result
@@ -53,11 +57,12 @@ public struct Prober: Sendable {
             guard let transfer = CurlTransfer(), let key = keys[query.key] else { continue }
             MailgunProbe.configure(transfer, base: base(query.region), domain: query.domain, key: key, options: options)
             jobs.append(MultiDriver.Job(transfer: transfer, group: query.key) { t, code in
+                if t.cutByDeadline { return }
                 answers[query] = MailgunProbe.answer(t, code)
                 elapsed[query] = t.elapsedMilliseconds
             })
         }
-        let driver = MultiDriver(concurrency: options.concurrency)
+        let driver = MultiDriver(concurrency: options.concurrency, deadline: options.deadline)
         let total = jobs.count
         driver.onProgress = { done, _ in progress?(done, total) }
         driver.run(jobs)
@@ -70,10 +75,11 @@ public struct Prober: Sendable {
             guard let transfer = CurlTransfer(), let key = keys[query.key] else { continue }
             MailgunProbe.configure(transfer, base: base(other.region), domain: query.domain, key: key, options: options)
             retries.append(MultiDriver.Job(transfer: transfer, group: query.key) { t, code in
+                if t.cutByDeadline { answers[query] = nil; return }
                 otherAnswers[query] = MailgunProbe.answer(t, code)
             })
         }
-        MultiDriver(concurrency: options.concurrency).run(retries)
+        MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(retries)
 
         // A failed handshake with a narrowed ssl_protocols: find out what the server
         // does speak (without credentials), to say which version to allow.
@@ -87,6 +93,7 @@ public struct Prober: Sendable {
             guard let transfer = CurlTransfer() else { continue }
             SMTPProbe.configure(transfer, open, options)
             diagnoses.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(open, options)) { t, code in
+                if t.cutByDeadline { return }
                 let probe = SMTPProbe.classify(t, code, open)
                 // The second connection shows in --trace too.
                 smtpResults[i]?.transcript += ["--- second connection: which TLS version the server speaks (no credentials) ---"] + probe.transcript
@@ -104,7 +111,7 @@ public struct Prober: Sendable {
                     field: "\(smtp[i].path).ssl_protocols")
             })
         }
-        MultiDriver(concurrency: options.concurrency).run(diagnoses)
+        MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(diagnoses)
 
         // Fail closed: an endpoint without a result failed, it did not pass.
         var results = smtpResults.enumerated().map { i, result in
@@ -123,7 +130,10 @@ public struct Prober: Sendable {
             }
             let query = Query(key: keyID(target.apiKey), domain: target.domain, region: target.region)
             guard let answer = answers[query] else {
-                mailgunResults.append(Self.internalFailure(target.company, "mailgun", "\(target.domain) (\(target.region.rawValue))", target.location))
+                let endpoint = "\(target.domain) (\(target.region.rawValue))"
+                mailgunResults.append(options.deadlinePassed
+                    ? Self.deadlineFailure(target.company, "mailgun", endpoint, target.location)
+                    : Self.internalFailure(target.company, "mailgun", endpoint, target.location))
                 continue
             }
             mailgunResults.append(MailgunProbe.result(target, primary: answer, other: otherAnswers[query], elapsed: elapsed[query] ?? 0))
@@ -146,7 +156,7 @@ public struct Prober: Sendable {
                     }
                 })
             }
-            MultiDriver(concurrency: options.concurrency).run(sends)
+            MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(sends)
         }
         return results + mailgunResults
     }
@@ -163,7 +173,7 @@ public struct Prober: Sendable {
             SMTPProbe.configure(transfer, target, options)
             jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in outcomes[i] = SMTPProbe.classify(t, code, target) })
         }
-        MultiDriver(concurrency: options.concurrency).run(jobs)
+        MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(jobs)
         for (i, sent) in outcomes.sorted(by: { $0.key < $1.key }) {
             if let stage = sent.stages.first(where: { $0.stage == .send }) {
                 results[i].stages.append(stage)
@@ -182,6 +192,16 @@ public struct Prober: Sendable {
         guard options.sendTestTo == nil else { return nil }
         let timeout = options.timeoutMilliseconds
         return { t in SMTPDialogue(target: target, timeoutMilliseconds: timeout, started: t.started) }
+    }
+
+    /// An endpoint the run's deadline stopped or never reached: a failure
+    /// (the run fails closed), never a pass.
+    static func deadlineFailure(_ company: String, _ path: String, _ endpoint: String, _ location: SourceLocation?) -> ProbeResult {
+        var result = ProbeResult(company: company, endpointPath: path, endpoint: endpoint, location: location)
+        result.failure = ProbeFailure(kind: .deadline, stage: .connect,
+                                      message: "not probed: deadline reached (the whole probe may take at most probe.deadline)",
+                                      hint: "raise probe.deadline in the trusted workspace file, or probe fewer companies at once (--company)")
+        return result
     }
 
     /// The result of an endpoint the probe could not run (no curl handle, no

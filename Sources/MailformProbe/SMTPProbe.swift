@@ -33,7 +33,9 @@ enum SMTPProbe {
     static func configure(_ t: CurlTransfer, _ target: SMTPTarget, _ options: ProbeOptions) {
         let s = target.server
         let scheme = s.ssl ? "smtps" : "smtp"
-        t.set(CURLOPT_URL, "\(scheme)://\(s.host):\(s.port)/")
+        // The URL's path is the name libcurl greets with (EHLO): a neutral
+        // one, never this machine's host name (`probe.ehlo`).
+        t.set(CURLOPT_URL, "\(scheme)://\(s.host):\(s.port)/\(options.ehloName)")
         if let recipient = options.sendTestTo {
             // Asked for explicitly: one real message.
             t.set(CURLOPT_MAIL_FROM, "<\(target.sender)>")

@@ -52,6 +52,8 @@ public struct ApplyRequest: Sendable {
     public var approval: Approval = .automatic
     /// Changed companies kept in memory without the probe (`Stages.defaultKeepLimit`).
     public var keepLimit = Stages.defaultKeepLimit
+    /// `--reviewed DIGEST`: apply only this change set (``ReviewedChangeSet``).
+    public var reviewed: String?
 
     public init(input: WorkspaceInput, actor: String) {
         self.input = input
@@ -89,6 +91,7 @@ public enum ApplyWorkflow {
         let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: true,
                                            keepsMarks: !request.noProbe, keepLimit: request.noProbe ? request.keepLimit : nil, hooks: hooks)
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
+        if let reviewed = request.reviewed { try checkReviewed(plan, digest: reviewed, opened: opened) }
         let result = loaded.result
         let workspace = result.workspace
         // The workspace's commit, asked of git while the plan is shown.
@@ -97,6 +100,10 @@ public enum ApplyWorkflow {
         hooks.planned(plan)
         guard !plan.isEmpty else {
             PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
+            if !planned.references.isEmpty, let store = opened.store {
+                do { try Applier.recordReferences(planned.references, store: store) } catch { throw .stopped("\(error); nothing was written") }
+                hooks.notice("recorded the references of \(planned.references.count) secret\(planned.references.count == 1 ? "" : "s") written by an older version (no setting changed)")
+            }
             return ApplyOutcome(plan: plan)
         }
         let safety = Result { () throws(WorkflowError) in if !request.force { try Stages.checkSafety(plan, workspace: workspace) } }
@@ -117,7 +124,8 @@ public enum ApplyWorkflow {
                 let rows = PreparedRows(plan, desired: planned.desired, box: opened.box)
                 return Result { () throws(WorkflowError) in
                     try write(plan, desired: planned.desired, expectedStoreID: opened.storeID,
-                              details: { (shown.value, commit?.value) }, opened: opened, rows: rows, request: request, hooks: writingHooks)
+                              details: { (shown.value, commit?.value) }, opened: opened, rows: rows, references: planned.references,
+                              request: request, hooks: writingHooks)
                 }
             }
             let digest = Digest.Stream()
@@ -144,7 +152,7 @@ public enum ApplyWorkflow {
                                            request: request, hooks: hooks)
         let planDigest = "sha256:" + digest.finishHex()
         let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID,
-                                 details: { (planDigest, commit?.value) }, opened: opened,
+                                 details: { (planDigest, commit?.value) }, opened: opened, references: planned.references,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut, read: planned)
     }
@@ -185,6 +193,31 @@ public enum ApplyWorkflow {
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)
     }
 
+    /// Refuses a plan whose reviewed change set is not the one `digest` names.
+    static func checkReviewed(_ plan: Plan, digest: String, opened: OpenedStore) throws(WorkflowError) {
+        guard opened.comparesReferences else {
+            throw .stopped("the store holds secrets written by an older version of mailform, without their references, so this change set cannot be compared with the reviewed one; nothing was written",
+                           hint: "run one apply without --reviewed (it records the references), then snapshot the store again for pull requests")
+        }
+        let now = ReviewedChangeSet.digest(plan, storeID: opened.storeID)
+        guard now != digest else { return }
+        let view = ReviewedChangeSet.view(plan)
+        var lines = view.prefix(20).map { change in
+            "  \(change.action.symbol) \(SafeText.escape(change.id)) (company revision \(change.baseRevision)): "
+                + change.fields.prefix(8).map { SafeText.escape($0.path) }.joined(separator: ", ")
+                + (change.fields.count > 8 ? ", and \(change.fields.count - 8) more" : "")
+        }
+        if view.count > 20 { lines.append("  … and \(view.count - 20) more compan\(view.count == 21 ? "y" : "ies")") }
+        if view.isEmpty { lines.append("  (no change)") }
+        throw .stopped("""
+            the change set to apply is not the reviewed one; nothing was written
+              reviewed: \(digest)
+              now:      \(now) (store \(opened.storeID ?? ReviewedChangeSet.noStore), \(view.count) compan\(view.count == 1 ? "y" : "ies") changed)
+            The change set now:
+            \(lines.joined(separator: "\n"))
+            """, hint: "the store or the files changed since the review (another merge, an edit on the settings page, other --company or --prune flags): plan the pull request again and review the new change set")
+    }
+
     /// Probes every changed endpoint with its credentials (apply runs after
     /// review), like the settings page's Save. A failure stops the apply,
     /// unless `skipFailed` leaves the failing companies out.
@@ -216,18 +249,20 @@ public enum ApplyWorkflow {
     /// the rows are made on other threads as they are written.
     static func write(_ plan: Plan, desired: DesiredCompanies, expectedStoreID: String?,
                       details: @escaping @Sendable () -> (planDigest: String, sourceCommit: String?),
-                      opened: OpenedStore, rows: PreparedRows? = nil, leftOut: [String] = [], request: ApplyRequest,
+                      opened: OpenedStore, rows: PreparedRows? = nil, references: [RecordedReference] = [], leftOut: [String] = [],
+                      request: ApplyRequest,
                       hooks: WorkflowHooks) throws(WorkflowError) -> Int64 {
         var opened = opened
         if opened.store == nil {
             opened = try Stages.openStore(path: opened.path, create: true, lockTimeout: request.input.lockTimeout,
-                                          environment: request.input.environment)
+                                          environment: request.input.environment, newStoreID: expectedStoreID)
             if let notice = opened.keyNotice { hooks.notice(notice) }
         }
         guard let store = opened.store else { throw .stopped("the store is not open") }
         var applied = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, actor: request.actor,
                                       leftOut: leftOut, details: details)
         applied.progress = hooks.phase
+        applied.references = references
         do {
             return try Applier.apply(applied, store: store, box: opened.box, rows: rows)
         } catch let stale as Applier.StalePlan {

@@ -15,6 +15,10 @@ public struct PlannedFiles: Sendable {
     /// The settings of every added or changed company, for the write: the
     /// ones in `loaded.desired`, and those read again from their files.
     public var desired: DesiredCompanies
+    /// For an apply to a store that does not record every secret's
+    /// reference yet (written before version 4): every desired secret's
+    /// reference, to record (``Applier/Request/references``).
+    public var references: [RecordedReference] = []
 }
 
 extension Stages {
@@ -43,7 +47,7 @@ extension Stages {
                                  keepLimit: Int? = nil, hooks: WorkflowHooks, migrated: Bool = false) throws(WorkflowError) -> PlannedFiles {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         let prefetch = StorePrefetch()
-        let state = StreamState(keepLimit: keepLimit)
+        let state = StreamState(keepLimit: keepLimit, recordsReferences: writes)
         let batching = CompanyLoader.Batching(size: input.batchSize, extraOwners: { wait in
             // The env fence keeps the store's companies' variables too.
             guard wait || prefetch.isDone else { return nil }
@@ -54,7 +58,7 @@ extension Stages {
         })
         let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace, options: input.options, onWorkspace: { workspace in
             prefetch.start(path: StoreLocation.resolve(flag: input.storeFlag, workspace: workspace), lockTimeout: input.lockTimeout,
-                           environment: input.environment)
+                           environment: input.environment, readOnly: !writes, snapshot: input.snapshot)
         }, batching: batching)
         if result.diagnostics.hasErrors {
             prefetch.discard()
@@ -87,6 +91,10 @@ extension Stages {
         }
         // A saved plan is signed with the key; an apply needs it only when
         // it writes something (an empty plan creates no key file).
+        if signs && !writes && opened.keySource == .ephemeral {
+            throw .stopped("plan --out signs the plan with the store key, and there is none yet (MAILFORM_STORE_KEY is not set and the store has no key file); nothing was written",
+                           hint: "set MAILFORM_STORE_KEY to the key apply will use (base64 of 32 bytes), or run apply once: only apply creates a key file")
+        }
         if signs || (writes && !plan.isEmpty) {
             do {
                 opened = try Reconciler.lastingKey(opened, environment: input.environment)
@@ -106,10 +114,10 @@ extension Stages {
         if !state.reloadable.isEmpty {
             desired = .reloaded(held: held, reloadable: Set(state.reloadable.keys),
                                 reload: reloader(result, entries: state.reloadable, storeIDs: opened.summaries.keys, box: state.planBox,
-                                                 environment: input.environment))
+                                                 withReference: opened.comparesReferences, environment: input.environment))
         }
         return PlannedFiles(plan: plan, loaded: Loaded(result: kept, desired: state.kept, warnings: warnings), opened: opened,
-                            desired: desired)
+                            desired: desired, references: state.references)
     }
 
     /// Reads changed companies again from their files, as the plan did
@@ -117,7 +125,7 @@ extension Stages {
     /// the plan showed: the digest of its fields, secrets fingerprinted with
     /// the key the plan used. Anything else stops the write.
     static func reloader(_ result: LoadResult, entries: [String: StreamState.Reloadable], storeIDs: some Sequence<String>, box: SecretBox,
-                         environment: [String: String]) -> @Sendable ([String]) throws -> [String: Company<ResolvedSecret>] {
+                         withReference: Bool, environment: [String: String]) -> @Sendable ([String]) throws -> [String: Company<ResolvedSecret>] {
         let storeOwners = Set(storeIDs.map(SecretOwner.envForm))
         let companyOwners = result.companyOwners.union(storeOwners)
         let owners = result.owners.union(storeOwners)
@@ -139,7 +147,7 @@ extension Stages {
                 guard case .success(let company) = outcome, company.company.id == id else { throw changed }
                 var diagnostics = DiagnosticCollector()
                 guard let resolved = resolver.resolve([company], diagnostics: &diagnostics).first, !diagnostics.hasErrors else { throw changed }
-                guard try Reconciler.digest(resolved, box: box) == entry.digest else { throw changed }
+                guard try Reconciler.digest(resolved, box: box, withReference: withReference) == entry.digest else { throw changed }
                 out[id] = resolved
             }
             return out
@@ -165,14 +173,21 @@ extension Stages {
         /// store gets its key file): a reloaded company is compared with it.
         var planBox: SecretBox { opened!.box }
 
-        init(keepLimit: Int?) { self.keepLimit = keepLimit }
+        /// Whether an apply records references (`references`) for a store that lacks some.
+        let recordsReferences: Bool
+        private(set) var references: [RecordedReference] = []
+
+        init(keepLimit: Int?, recordsReferences: Bool) {
+            self.keepLimit = keepLimit
+            self.recordsReferences = recordsReferences
+        }
 
         /// Past the limit, the kept companies become reloadable (each
         /// keeps its file and digest) and so does every later one.
-        private func release(box: SecretBox) throws {
+        private func release(box: SecretBox, withReference: Bool) throws {
             guard let keepLimit, !kept.isEmpty, !reloadable.isEmpty || kept.count > keepLimit else { return }
             let companies = kept, origins = keptOrigins
-            let digests = try Parallel.map(companies.count) { i in Result { try Reconciler.digest(companies[i], box: box) } }.map { try $0.get() }
+            let digests = try Parallel.map(companies.count) { i in Result { try Reconciler.digest(companies[i], box: box, withReference: withReference) } }.map { try $0.get() }
             for i in companies.indices {
                 reloadable[companies[i].id] = Reloadable(path: origins[i].path, source: origins[i].source, digest: digests[i])
             }
@@ -197,12 +212,45 @@ extension Stages {
             return opened
         }
 
+        /// References written in company files, with the first company that used each.
+        private var desiredReferences: [String: String] = [:]
+
+        /// A reference the store records for one company, or that another
+        /// company's file already names, is refused for this one. Shared by
+        /// design: a reference read through a profile, and a file inside the
+        /// workspace (it holds nothing the repository does not).
+        func checkReach(_ companies: [Company<ResolvedSecret>], opened: OpenedStore, files: SourceFiles) {
+            for company in companies {
+                _ = company.mapSecrets { path, secret -> Int in
+                    guard !secret.fromProfile, !Self.isWorkspaceFile(secret.canonical) else { return 0 }
+                    let owner = opened.referenceOwners[secret.canonical] ?? desiredReferences[secret.canonical]
+                    if let owner, owner != company.id {
+                        let recorded = opened.referenceOwners[secret.canonical] != nil
+                        resolveDiagnostics.report(.error(
+                            "secret reference \(SafeText.escape(secret.reference.description)) is \(recorded ? "recorded in the store for" : "used by") company \(SafeText.escape(owner)); one company may not use another company's secret",
+                            at: files.location(secret.reference.mark),
+                            hint: "give company \(SafeText.escape(company.id)) a secret of its own (a variable MAILFORM_\(SecretOwner.envForm(company.id))__…, or a file of its own)",
+                            rule: "secret-owner"))
+                    } else if owner == nil {
+                        desiredReferences[secret.canonical] = company.id
+                    }
+                    return 0
+                }
+            }
+        }
+
+        /// `${file:PATH}` with a relative PATH: a file inside the workspace (canonical form).
+        static func isWorkspaceFile(_ canonical: String) -> Bool {
+            canonical.hasPrefix("${file:") && !canonical.hasPrefix("${file:/")
+        }
+
         func consume(_ batch: [LoadedCompany], context: CompanyLoader.BatchContext, environment: [String: String],
                      filter: ((String) -> Bool)?, keepsMarks: Bool) {
             guard failure == nil, let opened else { return }
             let resolver = Resolver(workspace: context.workspace, files: context.files, environment: environment, owners: context.owners,
                                     companyOwners: context.companyOwners, ownersIncludeCompanies: true)
-            let resolved = resolver.resolve(batch, diagnostics: &resolveDiagnostics)
+            let resolved = resolver.resolve(batch, diagnostics: &resolveDiagnostics, referencesOnly: opened.snapshot != nil)
+            checkReach(resolved, opened: opened, files: context.files)
             // Every company is still resolved, so every unreadable secret is
             // reported; the diff stops at the first.
             guard !resolveDiagnostics.hasErrors else { return }
@@ -212,12 +260,15 @@ extension Stages {
             defer { self.builder = builder }
             do {
                 let changed = try Reconciler.add(resolved, to: &builder, opened: opened)
+                if recordsReferences && !opened.comparesReferences {
+                    references += try Reconciler.references(of: resolved.filter { filter?($0.id) ?? true }, box: opened.box)
+                }
                 for index in changed {
                     kept.append(resolved[index])
                     keptOrigins.append((batch[index].path, batch[index].source))
                     if keepsMarks { keptLoaded.append(batch[index]) }
                 }
-                try release(box: opened.box)
+                try release(box: opened.box, withReference: opened.comparesReferences)
             } catch {
                 failure = .stopped("\(error)")
             }

@@ -29,6 +29,9 @@ public struct PlanOutcome: Sendable {
     /// The store's companies as the plan read them (its connection is closed:
     /// SQLite removes its -wal and -shm files only then).
     public var store: OpenedStore
+    /// The digest of the change set reviewers see (``ReviewedChangeSet``):
+    /// `apply --reviewed` applies exactly this change set or nothing.
+    public var changeSet: String
 }
 
 /// plan: load → resolve → diff against the store, optionally saved (signed)
@@ -36,6 +39,16 @@ public struct PlanOutcome: Sendable {
 /// (and the store key, which signs it).
 public enum PlanWorkflow {
     public static func run(_ request: PlanRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> PlanOutcome {
+        if request.input.snapshot != nil {
+            if request.out != nil {
+                throw .stopped("plan --snapshot cannot save a plan (--out): a saved plan is signed with the store key, which a plan against a snapshot never holds",
+                             hint: "review the plan's change set, then apply it after merge with 'mailform apply --reviewed DIGEST PATHS'")
+            }
+            if request.sendCredentials {
+                throw .stopped("plan --snapshot sends no credential (--send-credentials): it holds none",
+                             hint: "drop --send-credentials; the apply after merge probes with credentials")
+            }
+        }
         // Only a saved plan needs a lasting key (it is signed with it).
         let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: false,
                                            signs: request.out != nil, keepsMarks: request.probe, hooks: hooks)
@@ -46,12 +59,15 @@ public enum PlanWorkflow {
         // secret in the store (docs/security.md): a pull request cannot
         // make the probe hand a secret to a new host, port or TLS mode.
         var gate = CredentialGate.everywhere
-        if request.probe && !request.sendCredentials {
+        if opened.snapshot != nil {
+            gate = .nowhere
+        } else if request.probe && !request.sendCredentials {
             do { gate = try CredentialGate(store: opened, companies: plan.changes.map(\.id)) } catch { throw .stopped("\(error)") }
         }
         var closed = opened
         closed.close()
-        var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed)
+        var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed,
+                                  changeSet: ReviewedChangeSet.digest(plan, storeID: opened.storeID))
         if request.probe {
             let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
             outcome.probe = try ProbeStage.planned(plan, desired: loaded.desired, loaded: loaded.result, workspace: workspace, options: options,
@@ -63,21 +79,25 @@ public enum PlanWorkflow {
     static func save(_ plan: Plan, loaded: Loaded, opened: OpenedStore, request: PlanRequest, to out: String) throws(WorkflowError) {
         let workspace = loaded.result.workspace
         var desired: [String: Company<PlannedSecret>] = [:]
+        // A plan made before the store exists names the store it may create.
+        let storeID = opened.storeID ?? UUID().uuidString.lowercased()
         do {
             for company in loaded.desired {
-                desired[company.id] = try Reconciler.planned(company, box: opened.box, workspaceRoot: workspace.root)
+                desired[company.id] = try Reconciler.planned(company, box: opened.box, storeID: storeID, workspaceRoot: workspace.root)
             }
         } catch {
             throw .stopped("\(error)")
         }
         let workspaceFile = WorkspaceLoader.find(paths: request.input.paths, override: request.input.workspace).map(Paths.display)
-        var saved = SavedPlan(plan: plan, desired: desired, storeID: opened.storeID, mode: workspace.mode,
+        var saved = SavedPlan(plan: plan, desired: desired, storeID: storeID, mode: workspace.mode,
                               workspaceFile: workspaceFile, version: request.version, createdAt: Date())
         saved.sign(opened.box.planMAC)
         do {
-            try saved.encoded().write(to: URL(fileURLWithPath: Paths.absolute(out)))
+            try SafeWrite.write([UInt8](try saved.encoded()), to: out, mode: 0o644)
+        } catch let refusal as SafeWrite.Refusal {
+            throw .stopped(refusal.description)
         } catch {
-            throw .stopped("cannot write the plan file \(out): \(error.localizedDescription)")
+            throw .stopped("cannot write the plan file \(SafeText.escape(out)): \(error.localizedDescription)")
         }
     }
 }
@@ -101,7 +121,7 @@ public enum ProbeWorkflow {
         let workspace = result.workspace
         let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
         let opened = try Stages.openStore(path: path, create: false, createKey: false, lockTimeout: request.input.lockTimeout,
-                                          environment: request.input.environment)
+                                          environment: request.input.environment, readOnly: true)
         let loaded = try Stages.resolve(result, storeIDs: opened.summaries.keys, environment: request.input.environment)
         if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
         let selected = loaded.desired.filter { c in

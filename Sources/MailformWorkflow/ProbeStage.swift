@@ -9,8 +9,11 @@ public struct ProbeSettings: Sendable {
     public var timeout: String?
     public var caFile: String?
     public var sendTestTo: String?
+    /// `--deadline`: the whole probe's time (else `probe.deadline`).
+    public var deadline: String?
 
-    public init(concurrency: Int? = nil, timeout: String? = nil, caFile: String? = nil, sendTestTo: String? = nil) {
+    public init(concurrency: Int? = nil, timeout: String? = nil, caFile: String? = nil, sendTestTo: String? = nil, deadline: String? = nil) {
+        self.deadline = deadline
         self.concurrency = concurrency
         self.timeout = timeout
         self.caFile = caFile
@@ -26,6 +29,9 @@ public struct ProbeSettings: Sendable {
             proxy: workspace.probeProxy,
             caFile: caFile.map { Paths.absolute($0) } ?? workspace.probeCAFile)
         options.sendTestTo = sendTestTo
+        options.ehloName = workspace.probeEHLOName
+        let deadline = self.deadline.flatMap(MailformCore.Duration.milliseconds) ?? workspace.probeDeadlineMilliseconds
+        options.deadline = Date().addingTimeInterval(Double(deadline) / 1000)
         do {
             try options.applyEndpointOverrides(environment)
         } catch {

@@ -13,6 +13,9 @@ public struct WorkspaceInput: Sendable {
     public var environment: [String: String]
     /// Files loaded and planned at a time (`Stages.defaultBatchSize`).
     public var batchSize = Stages.defaultBatchSize
+    /// `plan --snapshot FILE`: plan against this state snapshot; no store,
+    /// no key and no secret value is read.
+    public var snapshot: String?
 
     public init(paths: [String], workspace: String? = nil, trustedWorkspace: String? = nil, storeFlag: String? = nil,
                 lockTimeout: TimeInterval = 10, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -59,12 +62,20 @@ public enum Stages {
         /// and nothing may be written before the files are known valid).
         private(set) var needsMigration = false
 
-        func start(path: String, lockTimeout: TimeInterval, environment: [String: String]) {
+        /// - Parameter readOnly: a run that writes nothing (plan): the store
+        ///   is opened read-only, and one made by an older version is refused.
+        func start(path: String, lockTimeout: TimeInterval, environment: [String: String], readOnly: Bool = false,
+                   snapshot: String? = nil) {
             done.enter()
             DispatchQueue.global().async {
                 do {
+                    if let snapshot {
+                        self.outcome = Result { () throws(WorkflowError) in try Stages.openSnapshot(snapshot) }
+                        self.done.leave()
+                        return
+                    }
                     self.outcome = .success(try Reconciler.openStore(path: path, createStore: false, createKey: false, lockTimeout: lockTimeout,
-                                                                     environment: environment, migrate: false))
+                                                                     environment: environment, migrate: false, readOnly: readOnly))
                 } catch is Store.NeedsMigration {
                     self.needsMigration = true
                 } catch let failure as Reconciler.Failure {
@@ -109,12 +120,35 @@ public enum Stages {
         return Loaded(result: result, desired: desired, warnings: diagnostics.sorted.filter { $0.severity != .error })
     }
 
+    /// Reads a state snapshot (`mailform snapshot`) as the current side of a plan.
+    /// - Throws: `.stopped` naming what is wrong with the file.
+    public static func openSnapshot(_ path: String) throws(WorkflowError) -> OpenedStore {
+        let absolute = Paths.absolute(path)
+        let label = Paths.display(absolute)
+        let bytes: [UInt8]
+        switch SafeFile.read(Paths.real(absolute), limit: StateSnapshot.maxFileSize) {
+        case .success(let read): bytes = read
+        case .failure(let problem):
+            throw .stopped("the snapshot \(SafeText.escape(label)) \(Paths.exists(absolute) ? problem.message : "does not exist"); nothing was planned",
+                           hint: "write it on the trusted side with 'mailform snapshot --out FILE' and hand it to this job")
+        }
+        do {
+            let snapshot = try StateSnapshot.read(bytes, label: label)
+            return try Reconciler.open(snapshot: snapshot, path: absolute)
+        } catch let refusal as StateSnapshot.Refusal {
+            throw .stopped(refusal.description + "; nothing was planned", hint: "write it again with 'mailform snapshot --out FILE'")
+        } catch {
+            throw .stopped("\(error)")
+        }
+    }
+
     /// Opens the store (see `Reconciler.openStore`).
     public static func openStore(path: String, create: Bool, createKey: Bool? = nil, lockTimeout: TimeInterval,
-                                 environment: [String: String]) throws(WorkflowError) -> OpenedStore {
+                                 environment: [String: String], readOnly: Bool = false,
+                                 newStoreID: String? = nil) throws(WorkflowError) -> OpenedStore {
         do {
             return try Reconciler.openStore(path: path, createStore: create, createKey: createKey, lockTimeout: lockTimeout,
-                                            environment: environment)
+                                            environment: environment, readOnly: readOnly, newStoreID: newStoreID)
         } catch let failure as Reconciler.Failure {
             throw .stopped(failure.description)
         } catch {

@@ -12,7 +12,7 @@ struct MailformCommand: ParsableCommand {
             64 a usage error (unknown option, invalid value, a --format the command does not support).
             """,
         version: BuildInfo.versionString,
-        subcommands: [InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ProbeCommand.self, ExportCommand.self, HistoryCommand.self, SchemaCommand.self]
+        subcommands: [InitCommand.self, ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ProbeCommand.self, SnapshotCommand.self, ExportCommand.self, HistoryCommand.self, SchemaCommand.self]
     )
 
     /// A run stopped by SIGINT, SIGTERM or SIGHUP removes its temporary

@@ -354,11 +354,14 @@ struct OAuth2Tests {
             "m365": Self.company("m365", server: "xoauth2_microsoft", lab: lab, oauth2: Self.microsoft(lab)),
             "gws": Self.company("gws", server: "xoauth2_google", lab: lab, user: lab.info.google.subject, oauth2: Self.google()),
         ])
-        let saved = try CommandRunner.run(["plan", ".", "--out", "plan.json"], in: ws.root)
+        // A saved plan of a store that does not exist yet is signed with the
+        // key apply will use: only apply creates a key file.
+        let key = ["MAILFORM_STORE_KEY": Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()]
+        let saved = try CommandRunner.run(["plan", ".", "--out", "plan.json"], in: ws.root, environment: key)
         #expect(saved.exitCode == 0, "\(saved.stderr)")
         #expect(saved.stdout.contains("+ smtp.oauth2.client_secret: (sensitive value; ${file:../secrets/ms.txt})")
                 || saved.stdout.contains("smtp.oauth2.client_secret"), "\(saved.stdout)")
-        let apply = try CommandRunner.run(["apply", "plan.json"], in: ws.root, environment: lab.environment)
+        let apply = try CommandRunner.run(["apply", "plan.json"], in: ws.root, environment: lab.environment.merging(key) { a, _ in a })
         #expect(apply.exitCode == 0, "\(apply.stdout)\(apply.stderr)")
         let db = try DatabaseQueue(path: ws.storePath)
         let rows = try db.read { db in try Row.fetchAll(db, sql: "SELECT company_id, auth, oauth2_provider, oauth2_tenant, oauth2_client_id, oauth2_client_secret_secret, oauth2_service_account_key_secret FROM smtp_servers ORDER BY company_id") }
@@ -366,7 +369,7 @@ struct OAuth2Tests {
         #expect(rows[1]["oauth2_tenant"] as String? == lab.info.microsoft.tenant)
         #expect(rows[1]["oauth2_client_secret_secret"] as String? == "smtp.oauth2.client_secret")
         #expect(rows[0]["oauth2_service_account_key_secret"] as String? == "smtp.oauth2.service_account_key")
-        let export = try CommandRunner.run(["export", "--out", "exported", "--secrets-out", "exported.env"], in: ws.root)
+        let export = try CommandRunner.run(["export", "--out", "exported", "--secrets-out", "exported.env"], in: ws.root, environment: key)
         #expect(export.exitCode == 0, "\(export.stderr)")
         let exported = try ws.read("exported/companies/m365.yaml")
         #expect(exported.contains("  auth: oauth2\n  oauth2:\n    provider: microsoft\n"))
@@ -374,7 +377,7 @@ struct OAuth2Tests {
         #expect(try ws.read("exported/companies/gws.yaml").contains("${env:MAILFORM_GWS_SMTP_OAUTH2_SERVICE_ACCOUNT_KEY}"))
         // The dotenv values read back (the key is multi-line JSON) and plan shows no change.
         let replan = try CommandRunner.run(["plan", "exported", "--detailed-exitcode"], in: ws.root,
-                                           environment: try Self.dotenv(ws.path("exported.env")))
+                                           environment: try Self.dotenv(ws.path("exported.env")).merging(key) { a, _ in a })
         #expect(replan.exitCode == 0, "\(replan.stdout)\(replan.stderr)")
     }
 

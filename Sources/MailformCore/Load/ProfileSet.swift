@@ -7,6 +7,8 @@ import JSONSchema
 /// (companies load in parallel): an unused profile costs nothing, and an
 /// oversized one is refused by the same limits as company files.
 final class ProfileSet: @unchecked Sendable {
+    /// The longest profile name (`extends:`): a file name, not a text.
+    static let maxNameLength = 64
     enum Lookup {
         case found(JSONNode)
         case failed(Diagnostic)

@@ -98,8 +98,11 @@ public enum WorkspaceLoader {
                                               rule: "trusted-workspace"))
                 }
                 if let ownTree, !(ownTree.value == trustedTree.value) {
+                    fromTrusted.trustedChanges = Self.differingSettings(ownTree.value, trustedTree.value)
+                    let shown = fromTrusted.trustedChanges.prefix(20).joined(separator: ", ")
+                        + (fromTrusted.trustedChanges.count > 20 ? " and \(fromTrusted.trustedChanges.count - 20) more" : "")
                     diagnostics.report(.warning(
-                        "this workspace file differs from the trusted workspace file \(files.path(source)); its settings are ignored in this run",
+                        "this workspace file differs from the trusted workspace file \(files.path(source)) in \(shown); its settings are ignored in this run",
                         at: files.location(ownTree.mark), hint: "changes to mailform.yaml take effect once merged", rule: "trusted-workspace"))
                 }
                 workspace = fromTrusted
@@ -108,6 +111,33 @@ public enum WorkspaceLoader {
         let store = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
         workspace.protectedFiles = StoreLocation.protectedFiles(forStore: store)
         return workspace
+    }
+
+    /// The settings (dotted paths: `probe.proxy`, `secrets.env`) whose
+    /// values differ between two workspace files, sorted; at most 200.
+    static func differingSettings(_ a: JSONValue, _ b: JSONValue) -> [String] {
+        var out = Set<String>()
+        func walk(_ a: JSONValue?, _ b: JSONValue?, _ path: String) {
+            guard out.count < 200 else { return }
+            if let am = a?.members ?? (a == nil ? [] : nil), let bm = b?.members ?? (b == nil ? [] : nil), a?.members != nil || b?.members != nil {
+                var keys: [String] = []
+                for m in am + bm where !keys.contains(m.key) { keys.append(m.key) }
+                for key in keys.prefix(200) {
+                    walk(am.first { $0.key == key }?.value.value, bm.first { $0.key == key }?.value.value,
+                         path.isEmpty ? key : path + "." + key)
+                }
+                return
+            }
+            let same: Bool
+            switch (a, b) {
+            case let (x?, y?): same = x == y
+            case (nil, nil): same = true
+            default: same = false
+            }
+            if !same { out.insert(path.isEmpty ? "(the whole file)" : String(path.prefix(200))) }
+        }
+        walk(a, b, "")
+        return out.sorted()
     }
 
     /// Reads a workspace file and checks it against the schema.
@@ -154,6 +184,14 @@ public enum WorkspaceLoader {
                     diagnostics.report(.error("probe.timeout \(problem.message)", at: files.location(node.mark), hint: problem.hint))
                 }
             }
+            if let node = probe["deadline"], let text = node.value.stringValue {
+                switch Duration.parse(text) {
+                case .success(let ms): workspace.probeDeadlineMilliseconds = ms
+                case .failure(let problem):
+                    diagnostics.report(.error("probe.deadline \(problem.message)", at: files.location(node.mark), hint: problem.hint))
+                }
+            }
+            if let ehlo = probe["ehlo"]?.value.stringValue { workspace.probeEHLOName = ehlo }
             if case .integer(let c)? = probe["concurrency"]?.value { workspace.probeConcurrency = c }
             workspace.probeProxy = probe["proxy"]?.value.stringValue
             workspace.probeCAFile = probe["ca_file"]?.value.stringValue.map { Paths.absolute($0, relativeTo: root) }
@@ -170,6 +208,14 @@ public enum WorkspaceLoader {
         }
         if let secrets = tree["secrets"] {
             if let env = secrets["env"]?.value.elements { workspace.secretEnvPatterns = env.compactMap { $0.value.stringValue } }
+            workspace.secretDirsReachAll = secrets["dirs_reach"]?.value.stringValue == "all"
+            if workspace.hasWideSecretFence {
+                diagnostics.report(.warning(
+                    "the secret fences are wider than the default (\(workspace.secretEnvPatterns.joined(separator: ", "))\(workspace.secretDirsReachAll ? "; secrets.dirs_reach: all" : "")): a company may read variables or files that belong to another",
+                    at: files.location(secrets.mark),
+                    hint: "keep the default (each company reads only MAILFORM_<ID>__* and its own subfolder of secrets.dirs) unless companies must share secrets",
+                    rule: "secret-fence-wide"))
+            }
             if let dirs = secrets["dirs"]?.value.elements {
                 workspace.secretDirectories = dirs.compactMap { $0.value.stringValue }.map { Paths.absolute($0, relativeTo: root) }
             }

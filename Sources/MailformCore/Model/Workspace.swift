@@ -20,6 +20,12 @@ public struct Workspace: Sendable {
     public var profilesDirectory: String
     public var probeTimeoutMilliseconds = 10_000
     public var probeConcurrency = 64
+    /// `probe.deadline`: the whole probe's time. 5 minutes: at the default
+    /// concurrency (64) and timeout (10 s), about 1,900 silent endpoints fit;
+    /// past it a run fails closed rather than holding CI for hours.
+    public var probeDeadlineMilliseconds = 300_000
+    /// `probe.ehlo`: the name the probe greets servers with.
+    public var probeEHLOName = "mailform.invalid"
     public var probeProxy: String?
     public var probeCAFile: String?
     /// `probe.dns.servers`: resolvers as host:port; empty = the system's.
@@ -30,7 +36,22 @@ public struct Workspace: Sendable {
     /// Glob patterns of the environment variables `${env:}` may read;
     /// `{company}` and `{profile}` stand for the referencing file's owner.
     public var secretEnvPatterns = Workspace.defaultSecretEnvPatterns
-    public static let defaultSecretEnvPatterns = ["MAILFORM_{company}_*", "MAILFORM_{profile}_*"]
+    ///
+    /// The default is injective: company `acme` reads `MAILFORM_ACME__*`,
+    /// profile `relay` reads `MAILFORM__RELAY__*`. An id's form holds no
+    /// `__` and does not end in `_` (ids with `--` or a trailing `-` get no
+    /// variables by default), so the first `__` after `MAILFORM_` ends the
+    /// owner: no two owners can match one name, whatever their ids
+    /// (`acme`, `acme-smtp`, `a`, `a-b`), and a profile's names never look
+    /// like a company's.
+    public static let defaultSecretEnvPatterns = ["MAILFORM_{company}__*", "MAILFORM__{profile}__*"]
+    /// `secrets.dirs_reach`: `own` (default) lets a company read only
+    /// `DIR/<company id>/…` of each `secrets.dirs` folder, and a profile only
+    /// `DIR/_<profile>/…`; `all` lets every company read every file there.
+    public var secretDirsReachAll = false
+
+    /// Whether the secret fences are wider than the default (shown to reviewers).
+    public var hasWideSecretFence: Bool { secretEnvPatterns != Self.defaultSecretEnvPatterns || secretDirsReachAll }
     /// The store, its side files and key (absolute): never readable as a
     /// company file or through a reference.
     public var protectedFiles: [String] = []
@@ -39,6 +60,10 @@ public struct Workspace: Sendable {
     public var extraRoots: [String] = []
     /// Folders outside the workspace that `${file:}` may read, absolute.
     public var secretDirectories: [String] = []
+    /// With a trusted workspace file: the settings the workspace's own file
+    /// sets otherwise (a pull request's change to trusted settings, shown to
+    /// reviewers; it takes effect only after merge).
+    public var trustedChanges: [String] = []
     public var maxDeletes = 5
     public var maxChangedPercent = 30.0
 
@@ -75,18 +100,22 @@ public struct Workspace: Sendable {
         for pattern in secretEnvPatterns {
             var expanded = pattern
             var ownerForm: String?
+            let injective = Self.defaultSecretEnvPatterns.contains(pattern)
             if pattern.contains("{company}") {
                 guard case .company(let id) = owner else { continue }
                 ownerForm = SecretOwner.envForm(id)
+                // A form that could run into the separator reaches nothing.
+                if injective && !SecretOwner.isInjectiveForm(id) { continue }
                 expanded = expanded.replacingOccurrences(of: "{company}", with: ownerForm!)
             }
             if pattern.contains("{profile}") {
                 guard case .profile(let profile) = owner else { continue }
                 ownerForm = SecretOwner.envForm(profile)
+                if injective && (profile.contains("_") || !SecretOwner.isInjectiveForm(profile)) { continue }
                 expanded = expanded.replacingOccurrences(of: "{profile}", with: ownerForm!)
             }
             guard Glob.matches(pattern: expanded, name) else { continue }
-            if let ownerForm, let prefixEnd = pattern.range(of: "{")?.lowerBound {
+            if !injective, let ownerForm, let prefixEnd = pattern.range(of: "{")?.lowerBound {
                 // The text before the placeholder, then the owner: another
                 // owner whose longer form also fits here claims the name.
                 let lead = String(pattern[..<prefixEnd])
@@ -124,6 +153,37 @@ public enum SecretOwner: Sendable, Equatable {
     /// `acme-eu` → `ACME_EU`, the form ids take in variable names.
     public static func envForm(_ id: String) -> String {
         String(id.uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+
+    /// Whether an id's form can stand before the `__` separator of the
+    /// default fence: no `--` (it would read as the separator) and no
+    /// trailing `-`.
+    public static func isInjectiveForm(_ id: String) -> Bool {
+        !id.isEmpty && !id.contains("--") && !id.hasSuffix("-") && !id.hasPrefix("-")
+    }
+
+    /// "company" or "profile".
+    public var kindName: String {
+        switch self {
+        case .company: "company"
+        case .profile: "profile"
+        }
+    }
+
+    /// The variable prefix this owner reads under the default fence, if any.
+    public var defaultEnvPrefix: String? {
+        switch self {
+        case .company(let id): SecretOwner.isInjectiveForm(id) ? "MAILFORM_\(SecretOwner.envForm(id))__" : nil
+        case .profile(let name): SecretOwner.isInjectiveForm(name) && !name.contains("_") ? "MAILFORM__\(SecretOwner.envForm(name))__" : nil
+        }
+    }
+
+    /// The folder of a `secrets.dirs` folder this owner reads (`secrets.dirs_reach: own`).
+    public var secretFolderName: String {
+        switch self {
+        case .company(let id): id
+        case .profile(let name): "_" + name
+        }
     }
 }
 

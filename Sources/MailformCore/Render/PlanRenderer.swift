@@ -85,7 +85,17 @@ public enum PlanRenderer {
             out += style.red("-"); out += " "; path(); out += ": "; shown(current)
         case (let current?, let desired?):
             out += style.yellow("~"); out += " "; path(); out += ": "
-            if field.sensitive { out += "(sensitive value changed"; reference(); out += ")" } else { shown(current); out += " -> "; shown(desired) }
+            if field.sensitive {
+                // The reference always shows: a switch to another variable or
+                // file is what a reviewer must see; a value never does.
+                if let was = current.reference, let now = desired.reference, was != now {
+                    out += "(sensitive; reference "; out += SafeText.escape(was); out += " -> "; out += SafeText.escape(now); out += ")"
+                } else if current.reference != nil && current.reference == desired.reference {
+                    out += "(sensitive value changed; same reference "; out += SafeText.escape(desired.reference!); out += ")"
+                } else {
+                    out += "(sensitive value changed"; reference(); out += ")"
+                }
+            } else { shown(current); out += " -> "; shown(desired) }
         case (nil, nil):
             out += "  "; path()
         }
@@ -173,6 +183,7 @@ public enum PlanRenderer {
         let action = field.current == nil ? "add" : field.desired == nil ? "delete" : "change"
         var object: [String: Any] = ["path": field.path, "action": action, "sensitive": field.sensitive]
         if field.sensitive, let reference = field.desired?.reference { object["desired_reference"] = reference }
+        if field.sensitive, let reference = field.current?.reference { object["current_reference"] = reference }
         if !field.sensitive {
             if let current = field.current { object["current"] = foundation(current.json) ?? current.display }
             if let desired = field.desired { object["desired"] = foundation(desired.json) ?? desired.display }

@@ -16,7 +16,12 @@ public struct Resolver: Sendable {
         self.files = files
     }
 
-    public func resolve(_ loaded: [LoadedCompany], diagnostics: inout DiagnosticCollector) -> [Company<ResolvedSecret>] {
+    /// - Parameter referencesOnly: check every reference against the fences
+    ///   but read no value (a plan against a snapshot holds no secret): each
+    ///   secret is empty, and only its reference is compared.
+    public func resolve(_ loaded: [LoadedCompany], diagnostics: inout DiagnosticCollector,
+                        referencesOnly: Bool = false) -> [Company<ResolvedSecret>] {
+        let root = secrets.workspace.root
         // Companies are resolved in parallel, reported in order.
         let outcomes = Parallel.map(loaded.count) { i -> (Company<ResolvedSecret>, [Diagnostic]) in
             let entry = loaded[i]
@@ -24,13 +29,19 @@ public struct Resolver: Sendable {
             let resolved = entry.company.map { reference -> ResolvedSecret in
                 let origin = files.absolutePath(of: reference.mark) ?? entry.path
                 let owner = secrets.owner(ofFile: origin, company: entry.company.id)
-                switch secrets.resolve(reference, referencedFrom: origin, owner: owner) {
+                let canonical = reference.canonical(origin: origin, workspaceRoot: root)
+                var fromProfile = false
+                if case .profile = owner { fromProfile = true }
+                let outcome = referencesOnly
+                    ? (secrets.checkFence(reference, referencedFrom: origin, owner: owner).map { .failure($0) } ?? .success(Secret("")))
+                    : secrets.resolve(reference, referencedFrom: origin, owner: owner)
+                switch outcome {
                 case .success(let secret):
-                    return ResolvedSecret(reference: reference, secret: secret, origin: origin)
+                    return ResolvedSecret(reference: reference, secret: secret, origin: origin, canonical: canonical, fromProfile: fromProfile)
                 case .failure(let problem):
                     problems.append(.error(problem.message, at: files.location(reference.mark),
                                            hint: problem.hint(workspace: secrets.workspace, owner: owner), rule: problem.rule))
-                    return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin)
+                    return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin, canonical: canonical, fromProfile: fromProfile)
                 }
             }
             return (resolved, problems)

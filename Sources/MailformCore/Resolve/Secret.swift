@@ -75,11 +75,39 @@ public struct ResolvedSecret: Sendable {
     public var secret: Secret
     /// The absolute path of the file that holds the reference (`${file:}` is relative to it).
     public var origin: String
+    /// The reference as the store records it and plans compare it
+    /// (``SecretReference/canonical(origin:workspaceRoot:)``).
+    public var canonical: String
+    /// Whether the reference was written in a profile (shared by every
+    /// company that extends it) rather than in the company's own file.
+    public var fromProfile: Bool
 
-    public init(reference: SecretReference, secret: Secret, origin: String) {
+    public init(reference: SecretReference, secret: Secret, origin: String, canonical: String? = nil, fromProfile: Bool = false) {
         self.reference = reference
         self.secret = secret
         self.origin = origin
+        self.canonical = canonical ?? reference.description
+        self.fromProfile = fromProfile
+    }
+}
+
+extension SecretReference {
+    /// The reference independent of the file that holds it: `${env:NAME}`
+    /// as written; `${file:PATH}` with PATH relative to the workspace root
+    /// (absolute when outside it), normalised. Two checkouts of one
+    /// workspace in different folders give the same text, and two files
+    /// that name one secret file through different relative paths too.
+    public func canonical(origin: String, workspaceRoot: String) -> String {
+        switch kind {
+        case .env: return description
+        case .file(let path):
+            let absolute = Paths.absolute(path, relativeTo: Paths.directory(of: origin))
+            let root = workspaceRoot.hasSuffix("/") ? String(workspaceRoot.dropLast()) : workspaceRoot
+            if Paths.isInside(absolute, root) && absolute != root {
+                return "${file:" + String(absolute.dropFirst(root.count + 1)) + "}"
+            }
+            return "${file:" + absolute + "}"
+        }
     }
 }
 

@@ -43,6 +43,7 @@ public struct SecretResolver: Sendable {
         case envProtected(String)
         case envNotSet(String)
         case fileOutsideFence(String)
+        case fileOfAnotherOwner(String, folder: String)
         case fileProtected(String)
         case fileHidden(String)
         case profileNamedLikeCompany(String)
@@ -55,6 +56,7 @@ public struct SecretResolver: Sendable {
             case .envProtected(let name): "secret reference ${env:\(name)} reads the store's key or location, which no reference may read"
             case .envNotSet(let name): "environment variable '\(name)' is not set"
             case .fileOutsideFence(let path): "secret file '\(path)' is outside the workspace and secrets.dirs"
+            case .fileOfAnotherOwner(let path, _): "secret file '\(path)' is in a secrets.dirs folder, outside this file's own subfolder there"
             case .fileProtected(let path): "secret file '\(path)' is the store or its key, which no reference may read"
             case .fileHidden(let path): "secret file '\(path)' lies in a hidden folder or is hidden (such as .git/config), which no reference may read"
             case .profileNamedLikeCompany(let name): "profile '\(name)' is named like a company, so its ${env:} references could read that company's variables"
@@ -66,7 +68,7 @@ public struct SecretResolver: Sendable {
         public var rule: String {
             switch self {
             case .envNotAllowed, .envProtected, .profileNamedLikeCompany: "secret-env-fence"
-            case .fileOutsideFence, .fileProtected, .fileHidden: "secret-file-fence"
+            case .fileOutsideFence, .fileProtected, .fileHidden, .fileOfAnotherOwner: "secret-file-fence"
             default: "secret-unresolved"
             }
         }
@@ -74,16 +76,26 @@ public struct SecretResolver: Sendable {
         public func hint(workspace: Workspace, owner: SecretOwner? = nil) -> String {
             switch self {
             case .envNotAllowed:
-                let example: String = switch owner {
-                case .company(let id)?: " (for this company: MAILFORM_\(SecretOwner.envForm(id))_...)"
-                case .profile(let name)?: " (for this profile: MAILFORM_\(SecretOwner.envForm(name))_...)"
-                case nil: ""
+                let example: String
+                if workspace.secretEnvPatterns == Workspace.defaultSecretEnvPatterns {
+                    switch owner {
+                    case let owner? where owner.defaultEnvPrefix != nil:
+                        example = " (for this \(owner.kindName): \(owner.defaultEnvPrefix!)...)"
+                    case .company(let id)?:
+                        example = " (company id '\(id)' has '--' or ends in '-', so it has no variables of its own: use ${file:} or rename it)"
+                    case .profile(let name)?:
+                        example = " (profile '\(name)' has '_', '--' or a trailing '-', so it has no variables of its own: rename it with '-' only)"
+                    case nil: example = ""
+                    }
+                } else {
+                    example = ""
                 }
                 return "use a variable matching \(workspace.secretEnvPatterns.joined(separator: ", "))\(example); a company may not read another company's variables"
             case .envProtected, .fileProtected, .fileHidden: return "reference the secret itself, in a variable or file of its own"
             case .profileNamedLikeCompany: return "rename the profile so that no company id reads like it (e.g. 'shared-relay')"
             case .envNotSet(let name): return "export \(name) before running mailform"
             case .fileOutsideFence: return "keep secret files inside the workspace, or add their folder to secrets.dirs in mailform.yaml"
+            case .fileOfAnotherOwner(_, let folder): return "in a secrets.dirs folder, a company reads only its own subfolder (\(folder)/…, named for its id; a profile: _NAME/…); set secrets.dirs_reach: all in the trusted workspace to share files"
             case .fileUnreadable: return "the path is relative to the file that holds the reference; check that it exists, is readable and under 64 KiB"
             case .empty: return "put the secret value in it"
             }
@@ -121,7 +133,16 @@ public struct SecretResolver: Sendable {
                 return .fileOutsideFence(path)
             }
             // Inside the fence, hidden paths stay out of reach: .git/config holds CI tokens.
-            if real.dropFirst(folder.count).split(separator: "/").contains(where: { $0.hasPrefix(".") }) { return .fileHidden(path) }
+            let parts = real.dropFirst(folder.count).split(separator: "/")
+            if parts.contains(where: { $0.hasPrefix(".") }) { return .fileHidden(path) }
+            // In a secrets.dirs folder (where CI mounts secrets), each owner
+            // reads only its own subfolder: no company reaches another's file.
+            let workspaceRoot = Paths.real(workspace.root)
+            if !workspace.secretDirsReachAll, folder != workspaceRoot, !Paths.isInside(folder, workspaceRoot) {
+                guard parts.count >= 2, String(parts[0]) == owner.secretFolderName else {
+                    return .fileOfAnotherOwner(path, folder: owner.secretFolderName)
+                }
+            }
             return nil
         }
     }

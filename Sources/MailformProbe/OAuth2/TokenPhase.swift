@@ -32,8 +32,13 @@ extension Prober {
                 answers[request.client] = (t, code, t.elapsedMilliseconds)
             })
         }
-        MultiDriver(concurrency: options.concurrency).run(jobs)
+        MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(jobs)
         for (i, request) in requests {
+            if let answer = answers[request.client], answer.transfer.cutByDeadline {
+                failures[i] = ProbeFailure(kind: .deadline, stage: .token, message: "not probed: deadline reached (the whole probe may take at most probe.deadline)",
+                                           hint: "raise probe.deadline in the trusted workspace file, or probe fewer companies at once (--company)")
+                continue
+            }
             // Fail closed: no answer is not a token.
             guard let answer = answers[request.client] else {
                 failures[i] = ProbeFailure(kind: .oauth2TokenEndpoint, stage: .token, message: "the token request could not run (libcurl could not start it)",

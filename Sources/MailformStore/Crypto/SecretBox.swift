@@ -19,12 +19,14 @@ public struct SecretBox: Sendable {
     let key: StoreKey
     let fingerprintKey: [UInt8]
     private let planKey: [UInt8]
+    private let planFingerprintKey: [UInt8]
 
     /// - Throws: ``Failure`` when OpenSSL's HMAC does not work.
     public init(key: StoreKey) throws {
         self.key = key
         self.fingerprintKey = try SecretBox.hmac(key: key.bytes, Array("mailform fingerprint v1".utf8))
         self.planKey = try SecretBox.hmac(key: key.bytes, Array("mailform saved plan v1".utf8))
+        self.planFingerprintKey = try SecretBox.hmac(key: key.bytes, Array("mailform plan fingerprint v2".utf8))
     }
 
     public var keyID: String { key.id }
@@ -57,6 +59,27 @@ public struct SecretBox: Sendable {
     public func fingerprint(_ secret: Secret) throws -> SecretFingerprint {
         let mac = try secret.withRevealedBytes { try SecretBox.hmac(key: fingerprintKey, $0) }
         return SecretFingerprint(hex: Hex.encode(mac))
+    }
+
+    /// The fingerprint a saved plan carries: HMAC-SHA256 under a key derived
+    /// for plans only, over the store's id, the company, the field and the
+    /// value, each length-prefixed. Two values compare only within one
+    /// store, company and field, so a plan artifact is no oracle: a guess
+    /// placed in another company or field never fingerprints like the
+    /// secret it targets.
+    /// - Throws: ``Failure`` when OpenSSL's HMAC fails.
+    public func planFingerprint(_ secret: Secret, store: String?, company: String, path: String) throws -> String {
+        var data: [UInt8] = []
+        for part in ["mailform plan fingerprint v2", store ?? "", company, path] {
+            let bytes = Array(part.utf8)
+            data += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init) + bytes
+        }
+        let mac = try secret.withRevealedBytes { value -> [UInt8] in
+            var all = data + withUnsafeBytes(of: UInt32(value.count).bigEndian, Array.init) + value
+            defer { for i in all.indices { all[i] = 0 } }
+            return try SecretBox.hmac(key: planFingerprintKey, all)
+        }
+        return "v2:" + Hex.encode(mac)
     }
 
     /// The MAC of a saved plan's canonical bytes, in hex, under a key derived

@@ -2,10 +2,17 @@ import Foundation
 import GRDB
 import MailformCore
 
-/// A secret as stored: encrypted, with its keyed fingerprint.
+/// A secret as stored: encrypted, with its keyed fingerprint and (from
+/// store version 4 on) the reference it was read through, in
+/// `fingerprint.reference`.
 public struct StoredSecret: Sendable {
     public var sealed: SealedSecret
     public var fingerprint: SecretFingerprint
+
+    /// What a plan compares this secret as (``SecretFingerprint/compared(hex:reference:withReference:)``).
+    public func compared(withReference: Bool) -> SecretFingerprint {
+        .compared(hex: fingerprint.hex, reference: fingerprint.reference, withReference: withReference)
+    }
 }
 
 /// A company as the store holds it, with its revision.
@@ -65,7 +72,9 @@ enum CompanyRows {
     /// Every company as a summary: revision, name and the digest of its
     /// flattened fields. Read in chunks of ids, so memory holds one chunk of
     /// whole companies, not the store (100,000 companies took 200 MB).
-    static func readSummaries(_ db: Database, chunk: Int = 2_000) throws -> [String: StoredSummary] {
+    /// - Parameter compared: what a secret compares as (``StoredSecret/compared(withReference:)``).
+    static func readSummaries(_ db: Database, chunk: Int = 2_000,
+                              compared: @escaping @Sendable (StoredSecret) -> SecretFingerprint) throws -> [String: StoredSummary] {
         let ids = try String.fetchAll(db, sql: "SELECT id FROM companies ORDER BY id")
         var result: [String: StoredSummary] = [:]
         result.reserveCapacity(ids.count)
@@ -74,7 +83,7 @@ enum CompanyRows {
             let companies = Array(try read(.range(ids[start], ids[end - 1]), sealed: false, db).values)
             let summaries = Parallel.map(companies.count) { i in
                 StoredSummary(name: companies[i].company.name, revision: companies[i].revision,
-                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: \.fingerprint)))
+                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: compared)))
             }
             for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = summary }
         }
@@ -86,13 +95,14 @@ enum CompanyRows {
     static func read(_ selection: Selection, sealed: Bool = true, _ db: Database) throws -> [String: StoredCompany] {
         let byCompany = selection.clause("company_id")
         var secrets: [String: [String: StoredSecret]] = [:]
-        let columns = sealed ? "company_id, path, key_id, nonce, ciphertext, tag, fingerprint" : "company_id, path, fingerprint"
+        let columns = sealed ? "company_id, path, key_id, nonce, ciphertext, tag, fingerprint, reference"
+            : "company_id, path, fingerprint, reference"
         let rows1 = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM secrets" + byCompany.sql, arguments: byCompany.arguments)
         while let row = try rows1.next() {
             let sealed = !sealed ? SealedSecret(keyID: "", nonce: [], ciphertext: [], tag: [])
                 : SealedSecret(keyID: row["key_id"], nonce: [UInt8](row["nonce"] as Data),
                                ciphertext: [UInt8](row["ciphertext"] as Data), tag: [UInt8](row["tag"] as Data))
-            secrets[row["company_id"], default: [:]][row["path"]] = StoredSecret(sealed: sealed, fingerprint: SecretFingerprint(hex: row["fingerprint"]))
+            secrets[row["company_id"], default: [:]][row["path"]] = StoredSecret(sealed: sealed, fingerprint: SecretFingerprint(hex: row["fingerprint"], reference: row["reference"]))
         }
         var servers: [String: [String: [SMTPServer<StoredSecret>]]] = [:]
         let rows2 = try Row.fetchCursor(db, sql: "SELECT * FROM smtp_servers" + byCompany.sql + " ORDER BY company_id, pool_name, position",
@@ -260,6 +270,7 @@ enum CompanyRows {
         batch.add(.blob(secret.sealed.ciphertext))
         batch.add(.blob(secret.sealed.tag))
         batch.add(.text(secret.fingerprint.hex))
+        batch.add(.text(secret.fingerprint.reference))
         batch.endRow()
     }
 }

@@ -109,6 +109,13 @@ enum Migrations {
                 ALTER TABLE smtp_servers ADD COLUMN oauth2_scope TEXT;
                 """)
         }
+        // v4: the reference each secret was read through (`${env:NAME}`, or
+        // `${file:PATH}` relative to the workspace), so a snapshot can show
+        // secrets by reference and a plan without secrets compares them.
+        // NULL for secrets written before: the next apply records them.
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: "ALTER TABLE secrets ADD COLUMN reference TEXT")
+        }
         return migrator
     }
 }

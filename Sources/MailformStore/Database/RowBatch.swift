@@ -41,7 +41,7 @@ struct RowBatch: Sendable {
             case .companies:
                 ["id", "revision", "logo_url", "logo_file_name", "logo_media_type", "logo_data", "logo_sha256",
                  "probe_disabled_reason", "updated_at", "updated_by_revision"] + CompanyShape.companyColumns.map(\.column)
-            case .secrets: ["company_id", "path", "key_id", "nonce", "ciphertext", "tag", "fingerprint"]
+            case .secrets: ["company_id", "path", "key_id", "nonce", "ciphertext", "tag", "fingerprint", "reference"]
             case .smtpServers: ["company_id", "pool_name", "position"] + SMTPServerShape.fields.map(\.column)
             case .smtpPools: ["company_id", "name", "use_for", "strategy"]
             case .mailgunSettings: ["company_id", "api_key_secret"] + CompanyShape.mailgunColumns.map(\.column)

@@ -9,7 +9,7 @@ import MailformCore
 /// Every write happens in one `BEGIN IMMEDIATE` transaction.
 public final class Store: @unchecked Sendable {
     public let path: String
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -25,8 +25,18 @@ public final class Store: @unchecked Sendable {
     /// - Parameter migrate: false: a store that needs migrating is not
     ///   changed (`NeedsMigration`); a run reads it before its files are known
     ///   valid, and may write nothing until then.
-    public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10, migrate: Bool = true) throws -> Store? {
+    /// - Parameter readOnly: open every connection read-only (`plan`,
+    ///   `probe`, `snapshot`, `export`, `history`): the store file is never
+    ///   changed, not even by a checkpoint, and a store made by an older
+    ///   version is refused ("run apply to migrate it"), never migrated.
+    /// - Throws: ``Failure`` (locked, not a store, made by a newer or an
+    ///   older version), ``NeedsMigration`` when `migrate` is false.
+    ///   - newStoreID: the identity a store created now takes (a saved plan
+    ///     made before the store existed names the store it may create).
+    public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10, migrate: Bool = true,
+                            readOnly: Bool = false, newStoreID: String? = nil) throws -> Store? {
         if !create && !FileManager.default.fileExists(atPath: path) { return nil }
+        if readOnly { return try openReadOnly(path: path, lockTimeout: lockTimeout) }
         let directory = Paths.directory(of: path)
         if !Paths.isDirectory(directory) {
             throw Failure("the store's folder \(Paths.display(directory)) does not exist")
@@ -54,13 +64,90 @@ public final class Store: @unchecked Sendable {
                 return store
             }
             try store.migrate()
+            if !existed, let newStoreID {
+                try pool.write { db in
+                    try db.execute(sql: "UPDATE store_meta SET value = ? WHERE key = 'store_id'", arguments: [newStoreID])
+                }
+            }
             return store
         } catch let error as DatabaseError {
             throw Failure(Store.describe(error, path: path))
         }
     }
 
-    private init(path: String, pool: DatabasePool) {
+    /// A store opened read-only: its file, -wal and -shm are never written
+    /// by this run (SQLite may create an -shm it needs to read a WAL store).
+    private static func openReadOnly(path: String, lockTimeout: TimeInterval) throws -> Store {
+        var config = Configuration()
+        // A store with a write-ahead log is opened read-only: nothing can
+        // change it, and its -wal and -shm exist already. A store closed
+        // cleanly (no -wal) is opened by one connection that SQLite lets
+        // remove the -wal and -shm it makes when the run ends (a read-only
+        // connection could not: a plan would leave two files behind); every
+        // statement is query-only, and with nothing in the log, closing
+        // writes nothing either.
+        if FileManager.default.fileExists(atPath: path + "-wal") {
+            config.readonly = true
+        } else {
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }
+        }
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(lockTimeout)
+        config.label = "mailform-store-read"
+        do {
+            let previous = umask(0o077)
+            defer { umask(previous) }
+            let pool: any DatabaseWriter = config.readonly ? try DatabasePool(path: path, configuration: config)
+                : try DatabaseQueue(path: path, configuration: config)
+            let store = Store(path: path, pool: pool)
+            let state = try store.schemaState()
+            switch state {
+            case .current: return store
+            case .older: throw Failure("the store \(Paths.display(path)) was made by an older version of mailform; run apply to migrate it (plan, probe, snapshot and export never change the store)")
+            case .newer: throw Failure("the store \(Paths.display(path)) was made by a newer version of mailform; use that version")
+            case .notAStore: throw Failure("\(Paths.display(path)) is not a mailform store (it has no mailform tables)")
+            }
+        } catch let error as DatabaseError {
+            throw Failure(Store.describe(error, path: path))
+        }
+    }
+
+    enum SchemaState { case current, older, newer, notAStore }
+
+    /// Which migrations the store has, without changing it.
+    func schemaState() throws -> SchemaState {
+        try pool.read { db in
+            guard try db.tableExists("grdb_migrations") else {
+                return try db.tableExists("companies") ? .older : .notAStore
+            }
+            let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+            let known = Set(Migrations.migrator.migrations)
+            if !applied.subtracting(known).isEmpty { return .newer }
+            return applied == known ? .current : .older
+        }
+    }
+
+    /// Every recorded reference with the company that holds it (the first
+    /// by id when several do, as a store written with a wide fence may).
+    public func referenceOwners() throws -> [String: String] {
+        try pool.read { db in
+            var out: [String: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT reference, company_id FROM secrets WHERE reference IS NOT NULL ORDER BY company_id")
+            while let row = try rows.next() {
+                let reference: String = row[0]
+                if out[reference] == nil { out[reference] = row[1] }
+            }
+            return out
+        }
+    }
+
+    /// Whether every secret row records its reference (store version 4 and
+    /// an apply since): then plans compare references.
+    public func recordsEveryReference() throws -> Bool {
+        try pool.read { db in try !(Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM secrets WHERE reference IS NULL)") ?? false) }
+    }
+
+    private init(path: String, pool: any DatabaseWriter) {
         self.path = path
         self.pool = pool
     }

@@ -25,6 +25,11 @@ public enum Applier {
         /// last write, before the commit: crash trials use these to know
         /// where a kill landed.
         public var progress: (@Sendable (String) -> Void)?
+        /// For a store written before references were recorded: the
+        /// reference of every desired secret (`RecordedReference`), written
+        /// where the stored value is that same value and no reference is
+        /// recorded yet (companies the plan leaves unchanged included).
+        public var references: [RecordedReference] = []
 
         public init(plan: Plan, desired: DesiredCompanies, expectedStoreID: String?, actor: String, leftOut: [String] = [],
                     details: @escaping @Sendable () -> (planDigest: String, sourceCommit: String?)) {
@@ -68,12 +73,32 @@ public enum Applier {
                                  request.plan.summary + (request.leftOut.isEmpty ? "" : " Left out after a failed probe: \(request.leftOut.joined(separator: ", ")).")])
             let revision = db.lastInsertedRowID
             while let batch = try rows.next() { try batch.write(db, storeRevision: revision) }
+            try record(request.references, db)
             request.progress?("rows-written")
             let details = request.details()
             try db.execute(sql: "UPDATE revisions SET plan_digest = ?, source_commit = ? WHERE id = ?",
                            arguments: [details.planDigest, details.sourceCommit, revision])
             request.progress?("transaction-end")
             return revision
+        }
+    }
+
+    /// Records the references of secrets a store written before version 4
+    /// holds without one, in one transaction of its own: the first apply
+    /// after an upgrade, when the plan has nothing else to write. No company
+    /// revision changes (the settings do not).
+    /// - Throws: ``Store/Failure`` when the store is locked or cannot be written.
+    public static func recordReferences(_ references: [RecordedReference], store: Store) throws {
+        guard !references.isEmpty else { return }
+        try store.write { db in try record(references, db) }
+    }
+
+    static func record(_ references: [RecordedReference], _ db: Database) throws {
+        guard !references.isEmpty else { return }
+        let statement = try db.makeStatement(sql:
+            "UPDATE secrets SET reference = ? WHERE company_id = ? AND path = ? AND fingerprint = ? AND reference IS NULL")
+        for reference in references {
+            try statement.execute(arguments: [reference.reference, reference.company, reference.path, reference.fingerprint])
         }
     }
 
@@ -99,5 +124,20 @@ public enum Applier {
             }
         }
         if !reasons.isEmpty { throw StalePlan(reasons: reasons) }
+    }
+}
+
+/// The reference of one desired secret, with its value's fingerprint: what
+/// an apply records for a secret the store holds without its reference.
+public struct RecordedReference: Sendable {
+    public var company: String
+    public var path: String
+    public var reference: String
+    public var fingerprint: String
+    public init(company: String, path: String, reference: String, fingerprint: String) {
+        self.company = company
+        self.path = path
+        self.reference = reference
+        self.fingerprint = fingerprint
     }
 }

@@ -33,6 +33,10 @@ public struct CredentialGate: Sendable {
         }
     }
 
+    /// A plan against a snapshot holds no credential: every endpoint gets
+    /// connect, TLS, EHLO and QUIT only.
+    public static let nowhere = CredentialGate(stored: [:])
+
     public static let everywhere: CredentialGate = {
         var gate = CredentialGate(stored: [:])
         gate.sendsEverywhere = true

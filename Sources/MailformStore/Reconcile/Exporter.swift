@@ -93,10 +93,10 @@ public enum Exporter {
 
     /// Writes what ``prepare(opened:to:secretsOut:schemaPath:)`` computed, and the dotenv file.
     public static func writeFiles(_ prepared: Prepared, secretsOut: String?) throws -> Result {
-        try FileManager.default.createDirectory(atPath: prepared.companiesDirectory, withIntermediateDirectories: true)
+        try SafeWrite.makeDirectory(prepared.companiesDirectory)
         for file in prepared.files {
-            try FileManager.default.createDirectory(atPath: Paths.directory(of: file.path), withIntermediateDirectories: true)
-            try file.bytes.write(to: URL(fileURLWithPath: file.path), options: .atomic)
+            try SafeWrite.makeDirectory(Paths.directory(of: file.path))
+            try SafeWrite.write([UInt8](file.bytes), to: file.path)
         }
         if let secretsOut { try writeDotenv(prepared.dotenv, to: secretsOut) }
         return Result(companies: prepared.companies, secrets: prepared.dotenv.count,
@@ -113,11 +113,7 @@ public enum Exporter {
             }
             bytes += Array("'\n".utf8)
         }
-        unlink(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw Reconciler.Failure("cannot create \(Paths.display(path)): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw Reconciler.Failure("cannot write \(Paths.display(path))") }
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        try SafeWrite.write(bytes, to: path, mode: 0o600)
     }
 }

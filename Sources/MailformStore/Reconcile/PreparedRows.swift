@@ -89,7 +89,8 @@ public final class PreparedRows: @unchecked Sendable {
                         try CompanyRows.rows(company, revision: change.baseRevision + 1, at: time,
                                              replacing: change.action == .change, into: &batch) { path, resolved in
                             StoredSecret(sealed: try sealer.seal(resolved.secret, context: SecretBox.context(company: change.id, path: path)),
-                                         fingerprint: try sealer.fingerprint(resolved.secret))
+                                         fingerprint: SecretFingerprint(hex: try sealer.fingerprint(resolved.secret).hex,
+                                                                        reference: resolved.canonical))
                         }
                     } else {
                         batch.delete(company: change.id)

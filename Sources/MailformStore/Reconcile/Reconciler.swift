@@ -14,13 +14,30 @@ public struct OpenedStore: Sendable {
     public var keyNotice: String?
     /// How the key was found (`ephemeral`: no key file yet, and the store holds no secrets).
     public var keySource: StoreKey.Source
+    /// Whether every stored secret records its reference: then a plan
+    /// compares references too (a store written before version 4 does not,
+    /// until an apply records them).
+    public var comparesReferences = true
+
+    /// A plan against a snapshot (`plan --snapshot`): no store, no key, no
+    /// secret value; secrets compare by reference.
+    public var snapshot: StateSnapshot?
+    /// Every reference the store (or snapshot) records, with the company
+    /// that holds it: no other company may use it.
+    public var referenceOwners: [String: String] = [:]
+
+    /// What a stored secret compares as in this store.
+    public var compared: @Sendable (StoredSecret) -> SecretFingerprint {
+        let withReference = comparesReferences
+        return { $0.compared(withReference: withReference) }
+    }
 
     /// Whole companies, read by id. A company whose revision is not the one
     /// its summary has (an apply committed since the summaries were read)
     /// stops the run: a plan never shows one version's fields with
     /// another's revision.
     public func companies(_ ids: some Collection<String>) throws -> [String: StoredCompany] {
-        guard let store, !ids.isEmpty else { return [:] }
+        guard let store, snapshot == nil, !ids.isEmpty else { return [:] }
         let read = try store.read { db in try CompanyRows.read(ids: ids, db) }
         for id in ids where read[id]?.revision != summaries[id]?.revision {
             throw Reconciler.Failure("stale plan: company \(SafeText.escape(id)) changed in the store while this run read it; run it again")
@@ -36,8 +53,10 @@ public struct OpenedStore: Sendable {
 
     /// The flattened fields of these companies, as the diff compares them.
     func flattened(_ ids: [String]) throws -> [String: Differ.Fields] {
+        if let snapshot { return snapshot.fields(ids) }
         let stored = Array(try companies(ids).values)
-        let fields = Parallel.map(stored.count) { i in FieldFlattener.flatten(stored[i].company, fingerprint: \.fingerprint) }
+        let compared = compared
+        let fields = Parallel.map(stored.count) { i in FieldFlattener.flatten(stored[i].company, fingerprint: compared) }
         return Dictionary(uniqueKeysWithValues: zip(stored.map(\.company.id), fields))
     }
 
@@ -63,10 +82,11 @@ public enum Reconciler {
     ///   - migrate: false: a store that needs migrating throws `Store.NeedsMigration`, unchanged.
     public static func openStore(path: String, createStore: Bool, createKey: Bool? = nil, lockTimeout: TimeInterval = 10,
                                  environment: [String: String] = ProcessInfo.processInfo.environment,
-                                 migrate: Bool = true) throws -> OpenedStore {
+                                 migrate: Bool = true, readOnly: Bool = false, newStoreID: String? = nil) throws -> OpenedStore {
         let store: Store?
         do {
-            store = try Store.open(path: path, create: createStore, lockTimeout: lockTimeout, migrate: migrate)
+            store = try Store.open(path: path, create: createStore, lockTimeout: lockTimeout, migrate: migrate, readOnly: readOnly,
+                                   newStoreID: newStoreID)
         } catch let failure as Store.Failure {
             throw Failure(failure.description)
         }
@@ -85,11 +105,26 @@ public enum Reconciler {
             throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY or the key file to the store's key")
         }
         let notice = keyNotice(source)
-        let summaries = try store?.read { db in try CompanyRows.readSummaries(db) } ?? [:]
+        let comparesReferences = try store?.recordsEveryReference() ?? true
+        let compared: @Sendable (StoredSecret) -> SecretFingerprint = { $0.compared(withReference: comparesReferences) }
+        let summaries = try store?.read { db in try CompanyRows.readSummaries(db, compared: compared) } ?? [:]
         let box: SecretBox
         do { box = try SecretBox(key: key) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
         return OpenedStore(store: store, path: path, box: box, summaries: summaries,
-                           storeID: try store?.identity(), keyNotice: notice, keySource: source)
+                           storeID: try store?.identity(), keyNotice: notice, keySource: source, comparesReferences: comparesReferences,
+                           referenceOwners: try store?.referenceOwners() ?? [:])
+    }
+
+    /// A snapshot as the current side of a plan: no store is opened, no key
+    /// read (secrets compare by reference; the key here is for this run only
+    /// and seals nothing).
+    /// - Throws: ``Failure`` when OpenSSL's HMAC does not work.
+    public static func open(snapshot: StateSnapshot, path: String) throws -> OpenedStore {
+        let box: SecretBox
+        do { box = try SecretBox(key: StoreKey.ephemeral()) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
+        return OpenedStore(store: nil, path: path, box: box, summaries: snapshot.summaries(),
+                           storeID: snapshot.storeID == ReviewedChangeSet.noStore ? nil : snapshot.storeID, keyNotice: nil,
+                           keySource: .ephemeral, comparesReferences: true, snapshot: snapshot, referenceOwners: snapshot.referenceOwners)
     }
 
     static func keyNotice(_ source: StoreKey.Source) -> String? {
@@ -139,7 +174,10 @@ public enum Reconciler {
     public static func add(_ batch: [Company<ResolvedSecret>], to builder: inout Differ.Builder, opened: OpenedStore) throws -> [Int] {
         // Fingerprinted as the parallel diff flattens each company; the
         // first failure of HMAC (fail closed) stops the plan afterwards.
-        let (fingerprint, failure) = fingerprinter(opened.box)
+        if opened.snapshot != nil {
+            return try builder.add(batch, fingerprint: { SecretFingerprint.byReference($0.canonical) }, fetch: opened.flattened)
+        }
+        let (fingerprint, failure) = fingerprinter(opened.box, withReference: opened.comparesReferences)
         let changed = try builder.add(batch, fingerprint: fingerprint, fetch: opened.flattened)
         if let error = failure.error { throw error }
         return changed
@@ -147,13 +185,11 @@ public enum Reconciler {
 
     /// A fingerprint function for the diff (keyed with `box`, the reference
     /// kept for display) and where its first failure is recorded.
-    static func fingerprinter(_ box: SecretBox) -> (@Sendable (ResolvedSecret) -> SecretFingerprint, FirstFailure) {
+    static func fingerprinter(_ box: SecretBox, withReference: Bool) -> (@Sendable (ResolvedSecret) -> SecretFingerprint, FirstFailure) {
         let failure = FirstFailure()
         return ({ resolved in
             do {
-                var fingerprint = try box.fingerprint(resolved.secret)
-                fingerprint.reference = resolved.reference.description
-                return fingerprint
+                return .compared(hex: try box.fingerprint(resolved.secret).hex, reference: resolved.canonical, withReference: withReference)
             } catch {
                 failure.record(error)
                 return SecretFingerprint(hex: "unavailable")
@@ -163,11 +199,26 @@ public enum Reconciler {
 
     /// The digest of a company's fields as the plan compares them
     /// (`FieldsDigest`), its secrets fingerprinted with `box`.
-    public static func digest(_ company: Company<ResolvedSecret>, box: SecretBox) throws -> FieldsDigest {
-        let (fingerprint, failure) = fingerprinter(box)
+    public static func digest(_ company: Company<ResolvedSecret>, box: SecretBox, withReference: Bool) throws -> FieldsDigest {
+        let (fingerprint, failure) = fingerprinter(box, withReference: withReference)
         let digest = FieldsDigest(FieldFlattener.flatten(company, fingerprint: fingerprint))
         if let error = failure.error { throw error }
         return digest
+    }
+
+    /// The references of `batch`'s secrets with their fingerprints, for a
+    /// store that does not record every reference yet (``Applier/Request/references``).
+    /// - Throws: ``SecretBox/Failure`` when HMAC fails.
+    public static func references(of batch: [Company<ResolvedSecret>], box: SecretBox) throws -> [RecordedReference] {
+        var out: [RecordedReference] = []
+        for company in batch {
+            _ = try company.mapSecrets { path, secret -> Int in
+                out.append(RecordedReference(company: company.id, path: path, reference: secret.canonical,
+                                             fingerprint: try box.fingerprint(secret.secret).hex))
+                return 0
+            }
+        }
+        return out
     }
 
     /// The plan of the batches added to `builder`.
@@ -176,10 +227,14 @@ public enum Reconciler {
     }
 
     /// The saved-plan form of a desired company: references relative to the workspace, fingerprints.
-    public static func planned(_ company: Company<ResolvedSecret>, box: SecretBox, workspaceRoot: String) throws -> Company<PlannedSecret> {
-        try company.map { secret in
+    /// Its fingerprints are bound to the store, the company and the field
+    /// (``SecretBox/planFingerprint(_:store:company:path:)``).
+    /// - Throws: ``SecretBox/Failure`` when HMAC fails.
+    public static func planned(_ company: Company<ResolvedSecret>, box: SecretBox, storeID: String?,
+                               workspaceRoot: String) throws -> Company<PlannedSecret> {
+        try company.mapSecrets { path, secret in
             PlannedSecret(reference: secret.reference.description, origin: relative(secret.origin, to: workspaceRoot),
-                          fingerprint: try box.fingerprint(secret.secret).hex)
+                          fingerprint: try box.planFingerprint(secret.secret, store: storeID, company: company.id, path: path))
         }
     }
 

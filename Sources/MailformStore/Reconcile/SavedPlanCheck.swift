@@ -75,9 +75,12 @@ public enum SavedPlanCheck {
         do { saved = try SavedPlan.read(data, path: label, authenticate: opened.box.planMAC) } catch let refusal as SavedPlan.Refusal {
             throw Refusal.refused(refusal.description, hint: "a saved plan is signed with a key derived from the store key; only 'mailform plan --out' with that key makes one")
         }
-        if saved.store_id != nil && saved.store_id != opened.storeID {
-            throw Refusal.stale("stale plan: the plan was made against another store; run plan again")
+        // A plan names its store; one made before the store existed names
+        // the store it may create, and applies only while there is none.
+        if opened.store == nil ? saved.store_id == nil : saved.store_id != opened.storeID {
+            throw Refusal.stale("stale plan: the plan was made against another store\(opened.store == nil ? " (it names none, and none exists here)" : ""); run plan again")
         }
+        let storeID = opened.storeID ?? saved.store_id
 
         // Re-validate and re-resolve every desired company the plan carries.
         let companyOwners = Set(saved.changes.map { SecretOwner.envForm($0.company) }).union(opened.summaries.keys.map(SecretOwner.envForm))
@@ -119,16 +122,19 @@ public enum SavedPlanCheck {
                     let owner = resolver.owner(ofFile: origin, company: change.company)
                     switch resolver.resolve(reference, referencedFrom: origin, owner: owner) {
                     case .success(let secret):
-                        let fingerprint = (try? opened.box.fingerprint(secret))?.hex
+                        let fingerprint = try? opened.box.planFingerprint(secret, store: storeID, company: change.company,
+                                                                         path: fieldPath)
                         if fingerprint == nil || fingerprint != plannedSecrets[fieldPath]?.fingerprint {
                             stale.append("secret \(fieldPath) of company \(change.company) changed since the plan")
                         }
-                        return ResolvedSecret(reference: reference, secret: secret, origin: origin)
+                        return ResolvedSecret(reference: reference, secret: secret, origin: origin,
+                                              canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
                     case .failure(let problem):
                         problems.append(.error("company \(SafeText.escape(change.company)) \(fieldPath): \(problem.message)",
                                                at: SourceLocation(file: label, line: 1, column: 1),
                                                hint: problem.hint(workspace: workspace, owner: owner), rule: problem.rule))
-                        return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin)
+                        return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin,
+                                              canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
                     }
                 }
                 if problems.isEmpty { desired[change.company] = resolved } else { invalid += problems }

@@ -49,6 +49,20 @@ struct ApplyCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the result line (and errors).")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Apply only if the change set is the reviewed one: the digest (cs1:…) a plan printed in the pull request.",
+        discussion: "The plan is made again against the live store; when its change set (secrets by reference) is not the one the digest names, nothing is written and the difference is shown."))
+    var reviewed: String?
+
+    func validate() throws {
+        if let reviewed, !ReviewedChangeSet.isDigest(reviewed) {
+            throw ValidationError("--reviewed takes a change set digest as a plan prints it: cs1: and 64 hexadecimal digits")
+        }
+        if reviewed != nil && input.paths.count == 1 && Self.isPlanFile(input.paths[0]) {
+            throw ValidationError("--reviewed applies files (PATHS), not a saved plan file: a saved plan is already exactly what it applies")
+        }
+    }
+
     func run() throws {
         var request = ApplyRequest(input: Pipeline.input(input, store: storeOptions.store, lockTimeout: storeOptions.lockTimeout),
                                    actor: actor ?? Actor.current)
@@ -59,6 +73,7 @@ struct ApplyCommand: ParsableCommand {
         request.skipFailed = skipFailed
         request.probe = probeFlags.settings
         request.dns = dnsFlags.settings
+        request.reviewed = reviewed
         if autoApprove {
             request.approval = .automatic
         } else if isatty(0) == 1 && format != .json {

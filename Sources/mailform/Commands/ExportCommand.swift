@@ -46,7 +46,8 @@ struct ExportCommand: ParsableCommand {
         if diagnostics.hasErrors { throw Pipeline.fail(diagnostics, files: 1, writes: true) }
         let storePath = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
         guard Paths.exists(storePath) else { throw Pipeline.fatal("no store at \(Paths.display(storePath))", hint: "name the store with --store") }
-        let opened = try Pipeline.openStore(path: storePath, create: false, lockTimeout: storeOptions.lockTimeout)
+        let opened = try Pipeline.openStore(path: storePath, create: false, createKey: false, lockTimeout: storeOptions.lockTimeout,
+                                            readOnly: true)
         let directory = Paths.absolute(out)
         do {
             let secretsPath = secretsOut.map { Paths.absolute($0) }
@@ -61,7 +62,11 @@ struct ExportCommand: ParsableCommand {
                                + shown.joined(separator: "\n  ") + more,
                                hint: "commit or move those edits, export to another folder, or pass --force to overwrite them")
             }
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // Every target checked before the first write: a refusal writes nothing.
+            for target in prepared.files.map(\.path) + [directory + "/mailform.yaml"] + (secretsPath.map { [$0] } ?? []) {
+                try SafeWrite.check(target)
+            }
+            try SafeWrite.makeDirectory(directory)
             let workspaceFile = directory + "/mailform.yaml"
             if !Paths.exists(workspaceFile) {
                 let text = """
@@ -71,7 +76,7 @@ struct ExportCommand: ParsableCommand {
                     store: \(CompanyYAMLWriter.scalar(storePath))
 
                     """
-                try text.write(toFile: workspaceFile, atomically: true, encoding: .utf8)
+                try SafeWrite.write(Array(text.utf8), to: workspaceFile, exclusive: true)
             }
             let result = try Exporter.writeFiles(prepared, secretsOut: secretsPath)
             if format == .json {
@@ -91,6 +96,8 @@ struct ExportCommand: ParsableCommand {
             }
         } catch let failure as Reconciler.Failure {
             throw Pipeline.fatal(failure.description)
+        } catch let refusal as SafeWrite.Refusal {
+            throw Pipeline.fatal(refusal.description, hint: "mailform writes only regular files it can replace, never through a symbolic link")
         } catch let failure as SecretBox.Failure {
             throw Pipeline.fatal(failure.description)
         }

@@ -34,7 +34,7 @@ struct HistoryCommand: ParsableCommand {
         let path = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
         let revisions: [Revision]
         do {
-            guard let store = try Store.open(path: path, create: false, lockTimeout: storeOptions.lockTimeout) else {
+            guard let store = try Store.open(path: path, create: false, lockTimeout: storeOptions.lockTimeout, readOnly: true) else {
                 throw Pipeline.fatal("no store at \(Paths.display(path))", hint: "apply first, or name the store with --store")
             }
             revisions = try store.history(company: company, limit: limit)

@@ -48,9 +48,11 @@ struct InitCommand: ParsableCommand {
         }
         for (path, text, mode) in files {
             let full = (root as NSString).appendingPathComponent(path)
-            try FileManager.default.createDirectory(atPath: Paths.directory(of: full), withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: full, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-                throw Pipeline.fatal("cannot write \(Paths.display(full))")
+            do {
+                try SafeWrite.makeDirectory(Paths.directory(of: full))
+                try SafeWrite.write(Array(text.utf8), to: full, mode: mode_t(mode), exclusive: true)
+            } catch let refusal as SafeWrite.Refusal {
+                throw Pipeline.fatal(refusal.description)
             }
         }
         if format == .json {

@@ -69,10 +69,10 @@ enum Pipeline {
         do { return try body() } catch { throw render(error, writes: writes) }
     }
 
-    static func openStore(path: String, create: Bool, createKey: Bool? = nil, lockTimeout: Double) throws -> OpenedStore {
+    static func openStore(path: String, create: Bool, createKey: Bool? = nil, lockTimeout: Double, readOnly: Bool = false) throws -> OpenedStore {
         let opened = try attempt(writes: false) { () throws(WorkflowError) in
             try Stages.openStore(path: path, create: create, createKey: createKey, lockTimeout: lockTimeout,
-                                 environment: ProcessInfo.processInfo.environment)
+                                 environment: ProcessInfo.processInfo.environment, readOnly: readOnly)
         }
         if let notice = opened.keyNotice { Pipeline.notice(notice) }
         return opened

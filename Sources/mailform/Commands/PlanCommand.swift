@@ -39,11 +39,29 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "With --probe, also send credentials to hosts the store does not already have for that company.")
     var sendCredentials = false
 
+    @Option(help: ArgumentHelp(
+        "Plan against this state snapshot ('mailform snapshot') instead of the store: no store, no key and no secret value is read.",
+        discussion: "The pull-request job's mode: secrets compare by reference, --probe sends no credential, and the change set's digest is what 'apply --reviewed' checks after merge."))
+    var snapshot: String?
+
     @OptionGroup var probeFlags: ProbeFlags
     @OptionGroup var dnsFlags: DNSFlags
 
+    func validate() throws {
+        if snapshot != nil && out != nil {
+            throw ValidationError("--snapshot and --out cannot go together: a saved plan is signed with the store key, which a plan against a snapshot never holds")
+        }
+        if snapshot != nil && storeOptions.store != nil {
+            throw ValidationError("--snapshot and --store cannot go together: a plan against a snapshot reads no store")
+        }
+        if snapshot != nil && sendCredentials {
+            throw ValidationError("--snapshot and --send-credentials cannot go together: a plan against a snapshot holds no credential")
+        }
+    }
+
     func run() throws {
         var request = PlanRequest(input: Pipeline.input(input, store: storeOptions.store, lockTimeout: storeOptions.lockTimeout))
+        request.input.snapshot = snapshot
         request.companies = companies
         request.prune = prune
         request.out = out
@@ -61,28 +79,53 @@ struct PlanCommand: ParsableCommand {
         let skipped = outcome.probe?.skipped ?? []
         let dnsOutcome = outcome.probe?.deliverability
         let locate = DeliverabilityRunner.locator(outcome.loaded.result)
+        let workspace = outcome.loaded.result.workspace
+        let against = Self.against(outcome.store)
+        let notices = outcome.loaded.warnings.filter { $0.rule == "secret-fence-wide" }.map(\.message)
+        let applyCommand = "mailform apply --reviewed \(outcome.changeSet)" + (input.paths.isEmpty ? "" : " " + input.paths.map(Self.shellWord).joined(separator: " "))
+            + companies.map { " --company " + Self.shellWord($0) }.joined() + (prune ? " --prune" : "")
         switch format {
         case .json:
             var object = PlanRenderer.jsonObject(plan)
             if probe { object["probe"] = ProbeReport.json(probeResults, skipped: skipped) }
             if let dnsOutcome { object["deliverability"] = DeliverabilityRunner.json(dnsOutcome, locate: locate) }
+            object["change_set"] = outcome.changeSet
+            object["against"] = Self.againstObject(outcome.store)
+            object["trusted_settings_changed"] = workspace.trustedChanges
+            object["notices"] = notices
             JSONOutput.write(object, emit: Console.out)
         case .markdown:
-            Console.out(PlanRenderer.markdown(plan))
-            if probe { Console.out("\n" + SafeText.markdownCodeBlock(ProbeReport.text(probeResults, skipped: skipped, style: .plain))) }
+            var comment = PlanComment(plan: plan, changeSet: outcome.changeSet, against: against)
+            comment.trustedChanges = workspace.trustedChanges
+            comment.notices = notices
+            comment.applyCommand = plan.isEmpty ? nil : applyCommand
+            if probe {
+                comment.sections.append(.codeBlock(title: "Probe of the changed endpoints" + (snapshot != nil ? " (no credentials: connect, TLS, EHLO, QUIT)" : ""),
+                                                   text: ProbeReport.text(probeResults, skipped: skipped, style: .plain)))
+            }
             if let dnsOutcome {
-                Console.out(DeliverabilityRunner.markdown(dnsOutcome, companies: outcome.probe?.checkedDomainsOf ?? []))
+                comment.sections.append(.markdown(DeliverabilityRunner.markdown(dnsOutcome, companies: outcome.probe?.checkedDomainsOf ?? [])))
                 if !dnsOutcome.findings.isEmpty {
-                    Console.out("\n" + SafeText.markdownCodeBlock(DeliverabilityRunner.text(dnsOutcome, locate: locate, style: .plain)))
+                    comment.sections.append(.codeBlock(title: "Deliverability findings", text: DeliverabilityRunner.text(dnsOutcome, locate: locate, style: .plain)))
                 }
             }
+            Console.out(comment.render())
         default:
+            let style = Style.forStream(1)
+            if !workspace.trustedChanges.isEmpty && !quiet {
+                Console.out(style.yellow("This pull request changes trusted settings") + " of mailform.yaml (they take effect only after merge; this run used the trusted file's): "
+                            + workspace.trustedChanges.map(SafeText.escape).joined(separator: ", ") + "\n\n")
+            }
             if quiet {
                 Console.out(plan.summary + "\n")
                 for r in probeResults where !r.ok { Console.out(ProbeReport.line(r, style: Style.forStream(1))) }
                 break
             }
             Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
+            Console.out("Planned against \(SafeText.escape(against)).\n")
+            if !plan.isEmpty {
+                Console.out("Change set: \(outcome.changeSet)\nAfter review, apply exactly it with: \(SafeText.escape(applyCommand))\n")
+            }
             if probe {
                 Console.out("\nProbe of the changed endpoints:\n" + ProbeReport.text(probeResults, skipped: skipped, style: Style.forStream(1)))
             }
@@ -91,5 +134,30 @@ struct PlanCommand: ParsableCommand {
         }
         if probeResults.contains(where: { !$0.ok }) || dnsOutcome?.hasErrors == true { throw ExitCode(3) }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
+    }
+
+    /// "snapshot FILE (store ID, store revision N, written T)" or "store PATH (store ID)".
+    static func against(_ opened: OpenedStore) -> String {
+        if let snapshot = opened.snapshot {
+            return "snapshot \(Paths.display(opened.path)) (store \(snapshot.storeID), store revision \(snapshot.storeRevision), written \(snapshot.createdAt); no secret read)"
+        }
+        guard let id = opened.storeID else { return "store \(Paths.display(opened.path)) (not created yet)" }
+        return "store \(Paths.display(opened.path)) (store \(id), \(opened.summaries.count) compan\(opened.summaries.count == 1 ? "y" : "ies"))"
+    }
+
+    static func againstObject(_ opened: OpenedStore) -> [String: Any] {
+        if let snapshot = opened.snapshot {
+            return ["snapshot": Paths.display(opened.path), "store_id": snapshot.storeID, "store_revision": snapshot.storeRevision,
+                    "created_at": snapshot.createdAt, "companies": snapshot.companies.count]
+        }
+        return ["store": Paths.display(opened.path), "store_id": opened.storeID ?? NSNull(), "companies": opened.summaries.count]
+    }
+
+    /// A word as a POSIX shell reads it (quoted when it needs to be).
+    static func shellWord(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { c in
+            c.isASCII && (CharacterSet.alphanumerics.contains(c) || "/._-+,:@%=".unicodeScalars.contains(c))
+        }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

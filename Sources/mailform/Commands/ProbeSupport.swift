@@ -14,9 +14,15 @@ struct ProbeFlags: ParsableArguments {
     @Option(help: "A PEM file of extra certificate authorities (default: probe.ca_file).")
     var caFile: String?
 
-    var settings: ProbeSettings { ProbeSettings(concurrency: concurrency, timeout: timeout, caFile: caFile) }
+    @Option(help: "The whole probe's time, e.g. 5m; endpoints not done by then fail as 'not probed: deadline reached' (default: probe.deadline, 5m).")
+    var deadline: String?
+
+    var settings: ProbeSettings { ProbeSettings(concurrency: concurrency, timeout: timeout, caFile: caFile, deadline: deadline) }
 
     func validate() throws {
+        if let deadline, case .failure(let problem) = MailformCore.Duration.parse(deadline) {
+            throw ValidationError("--deadline \(problem.message): \(problem.hint)")
+        }
         if let timeout, case .failure(let problem) = MailformCore.Duration.parse(timeout) {
             throw ValidationError("--timeout \(problem.message): \(problem.hint)")
         }

@@ -4,11 +4,11 @@ import Foundation
 /// one function, so `export`, the literal-secret hint and the docs agree.
 public enum SecretNames {
     /// The environment variable a secret at `path` of a company is read from:
-    /// `MAILFORM_ACME_SMTP_PASSWORD`, `MAILFORM_ACME_POOL_RELAY__A_0_OAUTH2_CLIENT_SECRET`,
-    /// `MAILFORM_ACME_MAILGUN_API_KEY`. The secret's part comes from its field
+    /// `MAILFORM_ACME__SMTP_PASSWORD`, `MAILFORM_ACME__POOL_RELAY__A_0_OAUTH2_CLIENT_SECRET`,
+    /// `MAILFORM_ACME__MAILGUN_API_KEY`. The secret's part comes from its field
     /// in `SMTPServerShape`.
     public static func envName(company: String, path: String) -> String {
-        if path == Company<SecretReference>.mailgunKeyPath { return "MAILFORM_\(sanitize(company))_MAILGUN_API_KEY" }
+        if path == Company<SecretReference>.mailgunKeyPath { return "MAILFORM_\(sanitize(company))__MAILGUN_API_KEY" }
         // smtp.KEY, or smtp_pools.NAME.servers[I].KEY
         let server: String, key: String
         if path.hasPrefix("smtp.") {
@@ -24,7 +24,8 @@ public enum SecretNames {
             (server, key) = ("SECRET", path)
         }
         let suffix = SMTPServerShape.field(key)?.envSuffix ?? sanitize(key)
-        return "MAILFORM_\(sanitize(company))_\(server)_\(suffix)"
+        // The default fence's form: the company, `__`, then the secret's name.
+        return "MAILFORM_\(sanitize(company))__\(server)_\(suffix)"
     }
 
     static func sanitize(_ s: String) -> String {

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Writes files whose paths a pull request may have prepared.
+///
+/// A pull request controls the checkout: it can commit `plan.json` as a
+/// symbolic link to the store, or `out/` as a link to the store's folder.
+/// Every file mailform creates goes through here, and nothing here follows a
+/// link: the content is written to a new file (`O_CREAT | O_EXCL |
+/// O_NOFOLLOW`, opened relative to the parent folder's descriptor) and
+/// renamed into place, which replaces a directory entry and never writes
+/// through one. A target that is a link, a folder, a device or a FIFO, or a
+/// regular file with another hard link (the store, the key), is refused
+/// with a message that says so; a parent folder reached through a link
+/// below the current folder (the checkout) is refused too.
+public enum SafeWrite {
+    public struct Refusal: Error, CustomStringConvertible, Sendable {
+        public var path: String
+        public var reason: String
+        public var description: String {
+            "cannot write \(SafeText.escape(Paths.display(path))): \(reason); nothing was written there"
+        }
+    }
+
+    /// Replaces (or creates) `path` with `bytes`, mode `mode`.
+    ///
+    /// - Parameter exclusive: refuse when the target exists at all (a new file only).
+    /// - Throws: ``Refusal`` when the target or a parent folder is a link, the
+    ///   target is not a regular file or is hard-linked, or a write fails.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, exclusive: Bool = false) throws {
+        let absolute = Paths.absolute(path)
+        let parent = Paths.directory(of: absolute)
+        let name = (absolute as NSString).lastPathComponent
+        guard !name.isEmpty, name != ".", name != ".." else { throw Refusal(path: absolute, reason: "it is not a file name") }
+        try checkParent(parent, target: absolute)
+        let dir = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { throw Refusal(path: absolute, reason: "its folder cannot be opened (\(String(cString: strerror(errno))))") }
+        defer { close(dir) }
+        var info = stat()
+        if fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+            let type = info.st_mode & S_IFMT
+            if type == S_IFLNK { throw Refusal(path: absolute, reason: "it is a symbolic link, and mailform never writes through a link (remove it, or choose another path)") }
+            guard type == S_IFREG else { throw Refusal(path: absolute, reason: "it exists and is not a regular file") }
+            if info.st_nlink > 1 { throw Refusal(path: absolute, reason: "it has another hard link (\(info.st_nlink) names for one file), so writing it could change another file") }
+            if exclusive { throw Refusal(path: absolute, reason: "it exists already") }
+        } else if errno != ENOENT {
+            throw Refusal(path: absolute, reason: String(cString: strerror(errno)))
+        }
+        var random = [UInt8](repeating: 0, count: 8)
+        for i in random.indices { random[i] = UInt8.random(in: 0...255) }
+        let temporary = "." + name.prefix(64) + ".mailform-" + random.map { String(format: "%02x", $0) }.joined()
+        let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Refusal(path: absolute, reason: "cannot create a file beside it (\(String(cString: strerror(errno))))") }
+        var ok = false
+        defer {
+            if !ok { unlinkat(dir, temporary, 0) }
+        }
+        _ = fchmod(fd, mode)
+        var total = 0
+        while total < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + total, $0.count - total) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw Refusal(path: absolute, reason: reason)
+            }
+            total += n
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else { throw Refusal(path: absolute, reason: String(cString: strerror(errno))) }
+        if exclusive {
+            // link(2) never replaces: a file that appeared meanwhile stays.
+            guard linkat(dir, temporary, dir, name, 0) == 0 else {
+                throw Refusal(path: absolute, reason: errno == EEXIST ? "it exists already" : String(cString: strerror(errno)))
+            }
+            unlinkat(dir, temporary, 0)
+        } else {
+            guard renameat(dir, temporary, dir, name) == 0 else { throw Refusal(path: absolute, reason: String(cString: strerror(errno))) }
+        }
+        ok = true
+        _ = fsync(dir)
+    }
+
+    /// Whether ``write(_:to:mode:exclusive:)`` would refuse `path`, without
+    /// writing: a command checks every target before its first write.
+    /// - Throws: ``Refusal``, as `write` would.
+    public static func check(_ path: String) throws {
+        let absolute = Paths.absolute(path)
+        var current = ""
+        for component in Paths.directory(of: absolute).split(separator: "/") {
+            current += "/" + component
+            var info = stat()
+            guard lstat(current, &info) == 0 else { return }  // created later, by makeDirectory
+            if (info.st_mode & S_IFMT) == S_IFLNK, isBelowCurrentFolder(current) {
+                throw Refusal(path: absolute, reason: "its folder \(Paths.display(current)) is a symbolic link, and mailform never writes through a link")
+            }
+        }
+        var info = stat()
+        guard lstat(absolute, &info) == 0 else { return }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFLNK { throw Refusal(path: absolute, reason: "it is a symbolic link, and mailform never writes through a link (remove it, or choose another path)") }
+        guard type == S_IFREG else { throw Refusal(path: absolute, reason: "it exists and is not a regular file") }
+        if info.st_nlink > 1 { throw Refusal(path: absolute, reason: "it has another hard link (\(info.st_nlink) names for one file), so writing it could change another file") }
+    }
+
+    /// Creates a folder (and its missing parents) without following a link
+    /// below the current folder.
+    /// - Throws: ``Refusal`` when a component is a link or not a folder.
+    public static func makeDirectory(_ path: String) throws {
+        let absolute = Paths.absolute(path)
+        var current = ""
+        for component in absolute.split(separator: "/") {
+            current += "/" + component
+            var info = stat()
+            if lstat(current, &info) == 0 {
+                let type = info.st_mode & S_IFMT
+                if type == S_IFLNK, isBelowCurrentFolder(current) {
+                    throw Refusal(path: current, reason: "it is a symbolic link, and mailform never writes through a link")
+                }
+                continue
+            }
+            guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
+                throw Refusal(path: current, reason: "cannot create the folder (\(String(cString: strerror(errno))))")
+            }
+        }
+    }
+
+    /// A parent folder below the current folder (the checkout a pull request
+    /// fills) must be reached without a link.
+    static func checkParent(_ parent: String, target: String) throws {
+        var current = ""
+        for component in parent.split(separator: "/") {
+            current += "/" + component
+            var info = stat()
+            guard lstat(current, &info) == 0 else {
+                throw Refusal(path: target, reason: "its folder \(Paths.display(current)) does not exist")
+            }
+            if (info.st_mode & S_IFMT) == S_IFLNK, isBelowCurrentFolder(current) {
+                throw Refusal(path: target, reason: "its folder \(Paths.display(current)) is a symbolic link, and mailform never writes through a link")
+            }
+        }
+    }
+
+    static func isBelowCurrentFolder(_ path: String) -> Bool {
+        let cwd = Paths.currentDirectory
+        return path != cwd && Paths.isInside(path, cwd)
+    }
+}
