@@ -91,7 +91,11 @@ public enum ApplyWorkflow {
         let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: true,
                                            keepsMarks: !request.noProbe, keepLimit: request.noProbe ? request.keepLimit : nil, hooks: hooks)
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
-        if let reviewed = request.reviewed { try checkReviewed(plan, digest: reviewed, opened: opened) }
+        // References renamed to others that hold the same values change no
+        // setting; they are recorded with the apply (or alone).
+        let references: [RecordedReference]
+        do { references = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .stopped("\(error); nothing was written") }
+        if let reviewed = request.reviewed { try checkReviewed(plan, references: references, digest: reviewed, opened: opened) }
         let result = loaded.result
         let workspace = result.workspace
         // The workspace's commit, asked of git while the plan is shown.
@@ -100,9 +104,9 @@ public enum ApplyWorkflow {
         hooks.planned(plan)
         guard !plan.isEmpty else {
             PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
-            if !planned.references.isEmpty, let store = opened.store {
-                do { try Applier.recordReferences(planned.references, store: store) } catch { throw .stopped("\(error); nothing was written") }
-                hooks.notice("recorded the references of \(planned.references.count) secret\(planned.references.count == 1 ? "" : "s") written by an older version (no setting changed)")
+            if !references.isEmpty, let store = opened.store {
+                do { try Applier.recordReferences(references, store: store) } catch { throw .stopped("\(error); nothing was written") }
+                hooks.notice("recorded the references of \(references.count) secret\(references.count == 1 ? "" : "s") (their values did not change, so no setting did)")
             }
             return ApplyOutcome(plan: plan)
         }
@@ -124,7 +128,7 @@ public enum ApplyWorkflow {
                 let rows = PreparedRows(plan, desired: planned.desired, box: opened.box)
                 return Result { () throws(WorkflowError) in
                     try write(plan, desired: planned.desired, expectedStoreID: opened.storeID,
-                              details: { (shown.value, commit?.value) }, opened: opened, rows: rows, references: planned.references,
+                              details: { (shown.value, commit?.value) }, opened: opened, rows: rows, references: references,
                               request: request, hooks: writingHooks)
                 }
             }
@@ -152,7 +156,7 @@ public enum ApplyWorkflow {
                                            request: request, hooks: hooks)
         let planDigest = "sha256:" + digest.finishHex()
         let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID,
-                                 details: { (planDigest, commit?.value) }, opened: opened, references: planned.references,
+                                 details: { (planDigest, commit?.value) }, opened: opened, references: references,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut, read: planned)
     }
@@ -194,14 +198,18 @@ public enum ApplyWorkflow {
     }
 
     /// Refuses a plan whose reviewed change set is not the one `digest` names.
-    static func checkReviewed(_ plan: Plan, digest: String, opened: OpenedStore) throws(WorkflowError) {
-        guard opened.comparesReferences else {
+    /// - Parameter references: references the apply records besides the
+    ///   plan (same values, other references): reviewers saw them as changes.
+    static func checkReviewed(_ plan: Plan, references: [RecordedReference], digest: String, opened: OpenedStore) throws(WorkflowError) {
+        guard opened.recordsEveryReference else {
             throw .stopped("the store holds secrets written by an older version of mailform, without their references, so this change set cannot be compared with the reviewed one; nothing was written",
                            hint: "run one apply without --reviewed (it records the references), then snapshot the store again for pull requests")
         }
-        let now = ReviewedChangeSet.digest(plan, storeID: opened.storeID)
+        let view = ReviewedChangeSet.view(plan, recording: references.map {
+            ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
+        }, revisions: opened.summaries.mapValues(\.revision))
+        let now = ReviewedChangeSet.digest(of: view, storeID: opened.storeID)
         guard now != digest else { return }
-        let view = ReviewedChangeSet.view(plan)
         var lines = view.prefix(20).map { change in
             "  \(change.action.symbol) \(SafeText.escape(change.id)) (company revision \(change.baseRevision)): "
                 + change.fields.prefix(8).map { SafeText.escape($0.path) }.joined(separator: ", ")

@@ -15,9 +15,10 @@ public struct PlannedFiles: Sendable {
     /// The settings of every added or changed company, for the write: the
     /// ones in `loaded.desired`, and those read again from their files.
     public var desired: DesiredCompanies
-    /// For an apply to a store that does not record every secret's
-    /// reference yet (written before version 4): every desired secret's
-    /// reference, to record (``Applier/Request/references``).
+    /// For an apply: every planned company's secrets with their references,
+    /// to record where the store holds another (or none): a reference
+    /// renamed to one that holds the same value changes no setting, but the
+    /// store must say where the value comes from (``Applier/Request/references``).
     public var references: [RecordedReference] = []
 }
 
@@ -47,7 +48,7 @@ extension Stages {
                                  keepLimit: Int? = nil, hooks: WorkflowHooks, migrated: Bool = false) throws(WorkflowError) -> PlannedFiles {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         let prefetch = StorePrefetch()
-        let state = StreamState(keepLimit: keepLimit, recordsReferences: writes)
+        let state = StreamState(keepLimit: keepLimit, fingerprintsReferences: writes)
         let batching = CompanyLoader.Batching(size: input.batchSize, extraOwners: { wait in
             // The env fence keeps the store's companies' variables too.
             guard wait || prefetch.isDone else { return nil }
@@ -114,7 +115,7 @@ extension Stages {
         if !state.reloadable.isEmpty {
             desired = .reloaded(held: held, reloadable: Set(state.reloadable.keys),
                                 reload: reloader(result, entries: state.reloadable, storeIDs: opened.summaries.keys, box: state.planBox,
-                                                 withReference: opened.comparesReferences, environment: input.environment))
+                                                 environment: input.environment))
         }
         return PlannedFiles(plan: plan, loaded: Loaded(result: kept, desired: state.kept, warnings: warnings), opened: opened,
                             desired: desired, references: state.references)
@@ -125,7 +126,7 @@ extension Stages {
     /// the plan showed: the digest of its fields, secrets fingerprinted with
     /// the key the plan used. Anything else stops the write.
     static func reloader(_ result: LoadResult, entries: [String: StreamState.Reloadable], storeIDs: some Sequence<String>, box: SecretBox,
-                         withReference: Bool, environment: [String: String]) -> @Sendable ([String]) throws -> [String: Company<ResolvedSecret>] {
+                         environment: [String: String]) -> @Sendable ([String]) throws -> [String: Company<ResolvedSecret>] {
         let storeOwners = Set(storeIDs.map(SecretOwner.envForm))
         let companyOwners = result.companyOwners.union(storeOwners)
         let owners = result.owners.union(storeOwners)
@@ -147,7 +148,7 @@ extension Stages {
                 guard case .success(let company) = outcome, company.company.id == id else { throw changed }
                 var diagnostics = DiagnosticCollector()
                 guard let resolved = resolver.resolve([company], diagnostics: &diagnostics).first, !diagnostics.hasErrors else { throw changed }
-                guard try Reconciler.digest(resolved, box: box, withReference: withReference) == entry.digest else { throw changed }
+                guard try Reconciler.digest(resolved, box: box) == entry.digest else { throw changed }
                 out[id] = resolved
             }
             return out
@@ -173,21 +174,21 @@ extension Stages {
         /// store gets its key file): a reloaded company is compared with it.
         var planBox: SecretBox { opened!.box }
 
-        /// Whether an apply records references (`references`) for a store that lacks some.
-        let recordsReferences: Bool
+        /// Every planned secret's reference (an apply fingerprints each value too).
+        let fingerprintsReferences: Bool
         private(set) var references: [RecordedReference] = []
 
-        init(keepLimit: Int?, recordsReferences: Bool) {
+        init(keepLimit: Int?, fingerprintsReferences: Bool) {
             self.keepLimit = keepLimit
-            self.recordsReferences = recordsReferences
+            self.fingerprintsReferences = fingerprintsReferences
         }
 
         /// Past the limit, the kept companies become reloadable (each
         /// keeps its file and digest) and so does every later one.
-        private func release(box: SecretBox, withReference: Bool) throws {
+        private func release(box: SecretBox) throws {
             guard let keepLimit, !kept.isEmpty, !reloadable.isEmpty || kept.count > keepLimit else { return }
             let companies = kept, origins = keptOrigins
-            let digests = try Parallel.map(companies.count) { i in Result { try Reconciler.digest(companies[i], box: box, withReference: withReference) } }.map { try $0.get() }
+            let digests = try Parallel.map(companies.count) { i in Result { try Reconciler.digest(companies[i], box: box) } }.map { try $0.get() }
             for i in companies.indices {
                 reloadable[companies[i].id] = Reloadable(path: origins[i].path, source: origins[i].source, digest: digests[i])
             }
@@ -260,15 +261,16 @@ extension Stages {
             defer { self.builder = builder }
             do {
                 let changed = try Reconciler.add(resolved, to: &builder, opened: opened)
-                if recordsReferences && !opened.comparesReferences {
-                    references += try Reconciler.references(of: resolved.filter { filter?($0.id) ?? true }, box: opened.box)
+                if opened.snapshot == nil {
+                    references += try Reconciler.references(of: resolved.filter { filter?($0.id) ?? true },
+                                                            box: fingerprintsReferences ? opened.box : nil)
                 }
                 for index in changed {
                     kept.append(resolved[index])
                     keptOrigins.append((batch[index].path, batch[index].source))
                     if keepsMarks { keptLoaded.append(batch[index]) }
                 }
-                try release(box: opened.box, withReference: opened.comparesReferences)
+                try release(box: opened.box)
             } catch {
                 failure = .stopped("\(error)")
             }

@@ -32,6 +32,9 @@ public struct PlanOutcome: Sendable {
     /// The digest of the change set reviewers see (``ReviewedChangeSet``):
     /// `apply --reviewed` applies exactly this change set or nothing.
     public var changeSet: String
+    /// References the apply would record beside the plan: the value stays,
+    /// the reference changes (company, path, from, to).
+    public var recordedReferences: [(company: String, path: String, from: String?, to: String)] = []
 }
 
 /// plan: load → resolve → diff against the store, optionally saved (signed)
@@ -66,8 +69,16 @@ public enum PlanWorkflow {
         }
         var closed = opened
         closed.close()
+        // The change set as reviewers see it: a plan against the store also
+        // names the references its apply would record (same values).
+        let recorded: [RecordedReference]
+        do { recorded = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .stopped("\(error)") }
+        let view = ReviewedChangeSet.view(plan, recording: recorded.map {
+            ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
+        }, revisions: opened.summaries.mapValues(\.revision))
         var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed,
-                                  changeSet: ReviewedChangeSet.digest(plan, storeID: opened.storeID))
+                                  changeSet: ReviewedChangeSet.digest(of: view, storeID: opened.storeID))
+        outcome.recordedReferences = recorded.map { ($0.company, $0.path, $0.previous, $0.reference) }
         if request.probe {
             let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
             outcome.probe = try ProbeStage.planned(plan, desired: loaded.desired, loaded: loaded.result, workspace: workspace, options: options,

@@ -224,7 +224,7 @@ struct ConsistencyTests {
         #expect(command == "set -a; . ./tenants.env; set +a")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command + "; printf %s \"$MAILFORM_ACME_SMTP_PASSWORD\""]
+        process.arguments = ["-c", command + "; printf %s \"$MAILFORM_ACME__SMTP_PASSWORD\""]
         process.currentDirectoryURL = ws.root
         process.environment = ["PATH": "/usr/bin:/bin"]
         let out = Pipe()

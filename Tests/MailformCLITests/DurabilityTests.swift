@@ -191,8 +191,8 @@ struct ExportTests {
         let mode = try FileManager.default.attributesOfItem(atPath: ws.path("exported.env"))[.posixPermissions] as? Int
         #expect(mode == 0o600)
         let environment = try Self.dotenv(ws.path("exported.env"))
-        #expect(environment.keys.contains("MAILFORM_ACME_SMTP_PASSWORD"))
-        #expect(environment["MAILFORM_ACME_SMTP_PASSWORD"] == (try ws.read("secrets/acme-smtp.txt")).trimmingCharacters(in: .newlines))
+        #expect(environment.keys.contains("MAILFORM_ACME__SMTP_PASSWORD"))
+        #expect(environment["MAILFORM_ACME__SMTP_PASSWORD"] == (try ws.read("secrets/acme-smtp.txt")).trimmingCharacters(in: .newlines))
         let validate = try ws.run(["validate", "exported"])
         #expect(validate.exitCode == 0, "\(validate.stdout)")
         let plan = try ws.run(["plan", "exported", "--detailed-exitcode"], environment: environment)

@@ -19,11 +19,11 @@ struct FailClosedTests {
     /// its whole mailgun section.
     @Test(arguments: ["\\n", "\\r", "\\r\\n", "\\u2028"])
     func secretReferenceWithALineEndIsRefusedNotDropped(_ ending: String) throws {
-        let ws = try Self.workspace(Self.base + "provider: mailgun\nmailgun:\n  domain: mg.x.example.com\n  api_key: \"${env:MAILFORM_X_MAILGUN_KEY}\(ending)\"\n")
+        let ws = try Self.workspace(Self.base + "provider: mailgun\nmailgun:\n  domain: mg.x.example.com\n  api_key: \"${env:MAILFORM_X__MAILGUN_KEY}\(ending)\"\n")
         let validate = try ws.run(["validate", "companies"])
         #expect(validate.exitCode == 1, "\(validate.stdout)")
         #expect(validate.stdout.contains("companies/x.yaml:7:"), "\(validate.stdout)")
-        let plan = try ws.run(["plan", "companies"], environment: ["MAILFORM_X_MAILGUN_KEY": "k"])
+        let plan = try ws.run(["plan", "companies"], environment: ["MAILFORM_X__MAILGUN_KEY": "k"])
         #expect(plan.exitCode == 1)
         #expect(!plan.stdout.contains("provider"))
     }

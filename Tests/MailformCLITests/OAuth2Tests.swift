@@ -333,7 +333,7 @@ struct OAuth2Tests {
         #expect(out.contains("companies/both.yaml:"), "\(out)")
         #expect(out.contains("companies/notenant.yaml:") && out.contains("tenant"), "\(out)")
         #expect(out.contains("companies/literal.yaml:") && out.contains("client_secret must be a secret reference") && out.contains("[literal-secret]")
-                && out.contains("${env:MAILFORM_LITERAL_SMTP_OAUTH2_CLIENT_SECRET}"), "\(out)")
+                && out.contains("${env:MAILFORM_LITERAL__SMTP_OAUTH2_CLIENT_SECRET}"), "\(out)")
         #expect(out.contains("smtp.password is not allowed here"), "auth: oauth2 with a password: \(out)")
         #expect(out.contains("companies/office.yaml:9:13: warning:") && out.contains("[oauth2-basic-auth-retired]") && out.contains("auth: oauth2"), "\(out)")
         #expect(!out.contains("hunter2"))
@@ -373,8 +373,8 @@ struct OAuth2Tests {
         #expect(export.exitCode == 0, "\(export.stderr)")
         let exported = try ws.read("exported/companies/m365.yaml")
         #expect(exported.contains("  auth: oauth2\n  oauth2:\n    provider: microsoft\n"))
-        #expect(exported.contains("client_secret: \"${env:MAILFORM_M365_SMTP_OAUTH2_CLIENT_SECRET}\""))
-        #expect(try ws.read("exported/companies/gws.yaml").contains("${env:MAILFORM_GWS_SMTP_OAUTH2_SERVICE_ACCOUNT_KEY}"))
+        #expect(exported.contains("client_secret: \"${env:MAILFORM_M365__SMTP_OAUTH2_CLIENT_SECRET}\""))
+        #expect(try ws.read("exported/companies/gws.yaml").contains("${env:MAILFORM_GWS__SMTP_OAUTH2_SERVICE_ACCOUNT_KEY}"))
         // The dotenv values read back (the key is multi-line JSON) and plan shows no change.
         let replan = try CommandRunner.run(["plan", "exported", "--detailed-exitcode"], in: ws.root,
                                            environment: try Self.dotenv(ws.path("exported.env")).merging(key) { a, _ in a })

@@ -427,7 +427,7 @@ struct OutputFormatTests {
         let commands: [([String], Set<String>)] = [
             (["init", "fresh", "--format", "json"], ["created", "mode"]),
             (["validate", "companies", "--format", "json"], ["companies", "diagnostics", "errors", "files", "warnings"]),
-            (["plan", "companies", "--format", "json"], ["changes", "format_version", "summary", "unmanaged"]),
+            (["plan", "companies", "--format", "json"], ["against", "change_set", "changes", "format_version", "notices", "recorded_references", "summary", "trusted_settings_changed", "unmanaged"]),
             (["apply", "companies", "--auto-approve", "--no-probe", "--format", "json"], ["added", "changed", "deleted", "left_out", "plan", "revision"]),
             (["probe", "companies/latam/hooli.yaml", "--format", "json"], ["results", "skipped", "summary"]),
             (["history", "--format", "json"], ["revisions"]),

@@ -243,7 +243,7 @@ struct UntrustedPullRequestTests {
     /// secret, since the endpoint does not already hold it.
     ///
     /// HEAD~1 allowed `${env:MAILFORM_*}` to every company (so the store key
-    /// and `MAILFORM_OTHER_...` resolved) and sent credentials to any host the
+    /// and `MAILFORM_OTHER__...` resolved) and sent credentials to any host the
     /// store already had for the company, whatever the port or password: the
     /// listener saw AUTH with the store key, the other tenant's password, the
     /// new password, and on the second port.
@@ -252,9 +252,9 @@ struct UntrustedPullRequestTests {
         let second = try RecordingListener()
         defer { first.stop(); second.stop() }
         let ws = try Self.onPremiseWorkspace()
-        try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: first.port, password: "${env:MAILFORM_ACME_SMTP_PASSWORD}"))
-        try ws.write("companies/other.yaml", Self.smtpCompany("other", port: first.port, password: "${env:MAILFORM_OTHER_SMTP_PASSWORD}"))
-        let env = ["MAILFORM_ACME_SMTP_PASSWORD": "acme-secret-1-Qx7", "MAILFORM_OTHER_SMTP_PASSWORD": "other-secret-1-Zr4"]
+        try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: first.port, password: "${env:MAILFORM_ACME__SMTP_PASSWORD}"))
+        try ws.write("companies/other.yaml", Self.smtpCompany("other", port: first.port, password: "${env:MAILFORM_OTHER__SMTP_PASSWORD}"))
+        let env = ["MAILFORM_ACME__SMTP_PASSWORD": "acme-secret-1-Qx7", "MAILFORM_OTHER__SMTP_PASSWORD": "other-secret-1-Zr4"]
 
         // apply (after review) probes with credentials: the listener accepts them.
         let applied = try ws.run(["apply", "companies", "--auto-approve"], environment: env)
@@ -265,7 +265,7 @@ struct UntrustedPullRequestTests {
 
         // The store key: fenced whatever secrets.env says.
         first.clear()
-        try ws.edit("companies/acme.yaml", "${env:MAILFORM_ACME_SMTP_PASSWORD}", "${env:MAILFORM_STORE_KEY}")
+        try ws.edit("companies/acme.yaml", "${env:MAILFORM_ACME__SMTP_PASSWORD}", "${env:MAILFORM_STORE_KEY}")
         var keyEnv = env
         keyEnv["MAILFORM_STORE_KEY"] = key
         let storeKey = try ws.run(["plan", "companies", "--probe"], environment: keyEnv)
@@ -276,22 +276,22 @@ struct UntrustedPullRequestTests {
         #expect(first.connections == 0 && first.received.isEmpty, "probed: \(first.received)")
 
         // Another company's variable: the {company} fence.
-        try ws.edit("companies/acme.yaml", "${env:MAILFORM_STORE_KEY}", "${env:MAILFORM_OTHER_SMTP_PASSWORD}")
+        try ws.edit("companies/acme.yaml", "${env:MAILFORM_STORE_KEY}", "${env:MAILFORM_OTHER__SMTP_PASSWORD}")
         let borrowed = try ws.run(["plan", "companies", "--probe"], environment: env)
         #expect(borrowed.exitCode == 1, "\(borrowed.stdout)")
-        #expect(borrowed.stderr.contains("companies/acme.yaml:9:13: error: secret reference ${env:MAILFORM_OTHER_SMTP_PASSWORD} reads a variable outside the secrets.env fence [secret-env-fence]"),
+        #expect(borrowed.stderr.contains("companies/acme.yaml:9:13: error: secret reference ${env:MAILFORM_OTHER__SMTP_PASSWORD} reads a variable outside the secrets.env fence [secret-env-fence]"),
                 "\(borrowed.stderr)")
-        #expect(borrowed.stderr.contains("(for this company: MAILFORM_ACME_...)"))
-        #expect(!(borrowed.stdout + borrowed.stderr).contains(env["MAILFORM_OTHER_SMTP_PASSWORD"]!))
+        #expect(borrowed.stderr.contains("(for this company: MAILFORM_ACME__...)"))
+        #expect(!(borrowed.stdout + borrowed.stderr).contains(env["MAILFORM_OTHER__SMTP_PASSWORD"]!))
         #expect(first.connections == 0 && first.received.isEmpty, "probed: \(first.received)")
 
         // Its own variable with a new value: the endpoint does not hold it; connect and EHLO, no AUTH.
-        try ws.edit("companies/acme.yaml", "${env:MAILFORM_OTHER_SMTP_PASSWORD}", "${env:MAILFORM_ACME_SMTP_PASSWORD}")
+        try ws.edit("companies/acme.yaml", "${env:MAILFORM_OTHER__SMTP_PASSWORD}", "${env:MAILFORM_ACME__SMTP_PASSWORD}")
         var rotated = env
-        rotated["MAILFORM_ACME_SMTP_PASSWORD"] = "acme-secret-2-Lm9"
+        rotated["MAILFORM_ACME__SMTP_PASSWORD"] = "acme-secret-2-Lm9"
         let newValue = try ws.run(["plan", "companies", "--probe"], environment: rotated)
         #expect(newValue.exitCode == 0, "\(newValue.stdout)\(newValue.stderr)")
-        #expect(newValue.stdout.contains("~ smtp.password: (sensitive value changed; now ${env:MAILFORM_ACME_SMTP_PASSWORD})"), "\(newValue.stdout)")
+        #expect(newValue.stdout.contains("~ smtp.password: (sensitive value changed; now ${env:MAILFORM_ACME__SMTP_PASSWORD})"), "\(newValue.stdout)")
         #expect(newValue.stdout.contains("AUTH not attempted"), "\(newValue.stdout)")
         #expect(first.received.contains("EHLO"), "the probe did not connect: \(first.received)")
         #expect(!first.sawAuth, "credentials sent to the known host: \(first.received)")
@@ -314,7 +314,7 @@ struct UntrustedPullRequestTests {
         #expect(trusted.exitCode == 0, "\(trusted.stdout)\(trusted.stderr)")
         #expect(trusted.stdout.contains(", auth "), "\(trusted.stdout)")
         #expect(second.sawAuth, "\(second.received)")
-        #expect(!trusted.stdout.contains(env["MAILFORM_ACME_SMTP_PASSWORD"]!))
+        #expect(!trusted.stdout.contains(env["MAILFORM_ACME__SMTP_PASSWORD"]!))
         // No plan wrote to the store.
         #expect(try ws.storeDump() == stored)
     }
@@ -443,8 +443,8 @@ struct UntrustedPullRequestTests {
         // A hostile banner in the probe's trace.
         let listener = try RecordingListener(banner: "220 \u{1b}]0;pwned\u{07}\rrec\u{1b}[2K ESMTP\r\n")
         defer { listener.stop() }
-        try ws.write("companies/hostile.yaml", Self.smtpCompany("hostile", port: listener.port, password: "${env:MAILFORM_HOSTILE_SMTP_PASSWORD}"))
-        let probe = try ws.run(["probe", "--trace", "--send-credentials", "companies"], environment: ["MAILFORM_HOSTILE_SMTP_PASSWORD": "hostile-pw-Tq2"])
+        try ws.write("companies/hostile.yaml", Self.smtpCompany("hostile", port: listener.port, password: "${env:MAILFORM_HOSTILE__SMTP_PASSWORD}"))
+        let probe = try ws.run(["probe", "--trace", "--send-credentials", "companies"], environment: ["MAILFORM_HOSTILE__SMTP_PASSWORD": "hostile-pw-Tq2"])
         #expect(probe.exitCode == 0, "\(probe.stdout)\(probe.stderr)")
         #expect(listener.sawAuth, "the probe did not get through: \(listener.received)")
         let all = probe.stdout + probe.stderr
@@ -682,8 +682,8 @@ struct UntrustedPullRequestTests {
         defer { endpoint.stop(); silent.stop(); proxy.stop() }
         let ws = try Self.onPremiseWorkspace()
         let base = try ws.read("mailform.yaml")
-        let env = ["MAILFORM_ACME_SMTP_PASSWORD": "acme-secret-Vb8"]
-        try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: endpoint.port, password: "${env:MAILFORM_ACME_SMTP_PASSWORD}"))
+        let env = ["MAILFORM_ACME__SMTP_PASSWORD": "acme-secret-Vb8"]
+        try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: endpoint.port, password: "${env:MAILFORM_ACME__SMTP_PASSWORD}"))
 
         // The first apply creates the store and the key: 0600.
         try #require(!FileManager.default.fileExists(atPath: ws.storePath))
@@ -715,14 +715,14 @@ struct UntrustedPullRequestTests {
         // A secret file over 64 KiB.
         let big = String(repeating: "s", count: 70_000)
         try ws.write("secrets/big.txt", big)
-        try ws.edit("companies/acme.yaml", "${env:MAILFORM_ACME_SMTP_PASSWORD}", "${file:../secrets/big.txt}")
+        try ws.edit("companies/acme.yaml", "${env:MAILFORM_ACME__SMTP_PASSWORD}", "${file:../secrets/big.txt}")
         let oversized = try ws.run(["plan", "companies"], environment: env)
         #expect(oversized.exitCode == 1, "\(oversized.stdout)")
         #expect(oversized.stderr.contains("companies/acme.yaml:9:13: error: secret file '../secrets/big.txt' cannot be read: secrets/big.txt is 70000 bytes, over the 64 KiB limit [secret-unresolved]"),
                 "\(oversized.stderr)")
         #expect(oversized.stderr.contains("under 64 KiB"), "\(oversized.stderr)")
         #expect(!(oversized.stdout + oversized.stderr).contains(String(big.prefix(64))))
-        try ws.edit("companies/acme.yaml", "${file:../secrets/big.txt}", "${env:MAILFORM_ACME_SMTP_PASSWORD}")
+        try ws.edit("companies/acme.yaml", "${file:../secrets/big.txt}", "${env:MAILFORM_ACME__SMTP_PASSWORD}")
 
         // A fake store the pull request points at: it also holds a company 'ghost'.
         try ws.write("companies/ghost.yaml", "company: ghost\nsender:\n  email: a@ghost.example.com\nprovider: platform\n")
@@ -758,7 +758,7 @@ struct UntrustedPullRequestTests {
 
         // ${env:HOME}: the pull request's secrets.env ["*"] does not widen the trusted fence.
         let home = "/home/ci-runner-HOME-7c1d"
-        try ws.edit("companies/acme.yaml", "${env:MAILFORM_ACME_SMTP_PASSWORD}", "${env:HOME}")
+        try ws.edit("companies/acme.yaml", "${env:MAILFORM_ACME__SMTP_PASSWORD}", "${env:HOME}")
         var homeEnv = env
         homeEnv["HOME"] = home
         let homeRef = try ws.run(["plan", "companies", "--probe", "--trusted-workspace", trusted.path("base.yaml")], environment: homeEnv)
@@ -767,7 +767,7 @@ struct UntrustedPullRequestTests {
                 "\(homeRef.stderr)")
         #expect(!(homeRef.stdout + homeRef.stderr).contains(home))
         #expect(endpoint.connections == 0 && proxy.connections == 0)
-        try ws.edit("companies/acme.yaml", "${env:HOME}", "${env:MAILFORM_ACME_SMTP_PASSWORD}")
+        try ws.edit("companies/acme.yaml", "${env:HOME}", "${env:MAILFORM_ACME__SMTP_PASSWORD}")
 
         // The pull request's proxy is not used: the probe goes straight to the endpoint.
         let second = try RecordingListener()
@@ -844,11 +844,11 @@ struct UntrustedPullRequestTests {
         #expect(ca.stdout.contains("must be an absolute path"), "\(ca.stdout)")
     }
 
-    /// `profiles/globex.yaml` once read `MAILFORM_GLOBEX_*` for any company extending it.
+    /// `profiles/globex.yaml` once read `MAILFORM_GLOBEX__*` for any company extending it.
     @Test func aProfileNamedLikeACompanyCannotReadItsVariables() throws {
         let ws = try Self.onPremiseWorkspace()
-        try ws.write("companies/globex.yaml", Self.smtpCompany("globex", port: 2526, password: "${env:MAILFORM_GLOBEX_SMTP_PASSWORD}"))
-        try ws.write("profiles/globex.yaml", "smtp:\n  password: ${env:MAILFORM_GLOBEX_SMTP_PASSWORD}\n")
+        try ws.write("companies/globex.yaml", Self.smtpCompany("globex", port: 2526, password: "${env:MAILFORM_GLOBEX__SMTP_PASSWORD}"))
+        try ws.write("profiles/globex.yaml", "smtp:\n  password: ${env:MAILFORM_GLOBEX__SMTP_PASSWORD}\n")
         try ws.write("companies/acme.yaml", "company: acme\nextends: globex\nsender:\n  email: a@acme.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 2527\n  username: u\n  starttls: off\n")
         let validate = try ws.run(["validate", "companies", "--format", "github"])
         #expect(validate.exitCode == 1, "\(validate.stdout)")

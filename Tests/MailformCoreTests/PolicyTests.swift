@@ -14,19 +14,19 @@ struct PolicyTests {
 
     static let cases: [Case] = [
         Case(rule: "saas-smtp-port", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "port: 587", with: "port: 1️⃣25")),
-        Case(rule: "saas-smtp-auth", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "  username: mailer@acme.example.com\n  password: ${env:MAILFORM_ACME_SECRET}\n", with: "").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
+        Case(rule: "saas-smtp-auth", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "  username: mailer@acme.example.com\n  password: ${env:MAILFORM_ACME__SECRET}\n", with: "").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
         Case(rule: "saas-smtp-tls", severity: .error, mode: "saas", yaml: validCompany + "  starttls: 1️⃣optional\n"),
         Case(rule: "saas-tls-protocols", severity: .error, mode: "saas", yaml: validCompany + "  ssl_protocols: [1️⃣TLSv1.1, TLSv1.2]\n"),
         Case(rule: "tls-legacy-protocol", severity: .warning, mode: "on-premise", yaml: validCompany + "  ssl_protocols: [TLSv1.2, 1️⃣TLSv1]\n"),
         Case(rule: "tls-exclusive", severity: .error, mode: "on-premise", yaml: validCompany + "  ssl: true\n  starttls: 1️⃣required\n"),
         Case(rule: "ssl-trust-all", severity: .warning, mode: "saas", yaml: validCompany + "  ssl_trust: 1️⃣\"*\"\n"),
-        Case(rule: "smtp-credentials-pair", severity: .error, mode: "on-premise", yaml: validCompany.replacingOccurrences(of: "  password: ${env:MAILFORM_ACME_SECRET}\n", with: "").replacingOccurrences(of: "  username:", with: "  username: 1️⃣").replacingOccurrences(of: "1️⃣ ", with: "1️⃣")),
+        Case(rule: "smtp-credentials-pair", severity: .error, mode: "on-premise", yaml: validCompany.replacingOccurrences(of: "  password: ${env:MAILFORM_ACME__SECRET}\n", with: "").replacingOccurrences(of: "  username:", with: "  username: 1️⃣").replacingOccurrences(of: "1️⃣ ", with: "1️⃣")),
         Case(rule: "dsar-sender-domain", severity: .error, mode: "saas", yaml: validCompany + "dsar_sender:\n  email: 1️⃣dpo@elsewhere.example.org\n"),
         Case(rule: "mailgun-sender-domain", severity: .warning, mode: "saas", yaml: "company: m\nsender:\n  email: 1️⃣a@other.example.com\nprovider: mailgun\nmailgun:\n  domain: mg.m.example.com\n  api_key: ${env:MAILFORM_M_SECRET}\n"),
-        Case(rule: "pool-purpose-unique", severity: .error, mode: "saas", yaml: validCompany + "smtp_pools:\n  a:\n    use_for: [dsar]\n    servers: [{host: a.example.com, username: u, password: \"${env:MAILFORM_ACME_POOL_SECRET}\"}]\n  b:\n    use_for: [1️⃣dsar]\n    servers: [{host: b.example.com, username: u, password: \"${env:MAILFORM_ACME_POOL_SECRET}\"}]\n"),
+        Case(rule: "pool-purpose-unique", severity: .error, mode: "saas", yaml: validCompany + "smtp_pools:\n  a:\n    use_for: [dsar]\n    servers: [{host: a.example.com, username: u, password: \"${env:MAILFORM_ACME__POOL_SECRET}\"}]\n  b:\n    use_for: [1️⃣dsar]\n    servers: [{host: b.example.com, username: u, password: \"${env:MAILFORM_ACME__POOL_SECRET}\"}]\n"),
         Case(rule: "unused-provider-settings", severity: .warning, mode: "saas", yaml: validCompany.replacingOccurrences(of: "provider: smtp", with: "provider: platform").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
-        Case(rule: "secret-env-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: "password: 1️⃣${env:GITHUB_TOKEN}")),
-        Case(rule: "secret-file-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: "password: 1️⃣${file:../../../../etc/passwd}")),
+        Case(rule: "secret-env-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: "password: 1️⃣${env:GITHUB_TOKEN}")),
+        Case(rule: "secret-file-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: "password: 1️⃣${file:../../../../etc/passwd}")),
         Case(rule: "logo-file", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "  email: no-reply@acme.example.com\n", with: "  email: no-reply@acme.example.com\n  logo: 1️⃣../../outside.png\n")),
     ]
 

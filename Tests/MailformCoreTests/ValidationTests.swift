@@ -49,10 +49,10 @@ struct ValidationTests {
     }
 
     @Test func literalSecretShowsTheReference() throws {
-        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: "password: 1️⃣hunter22")])
+        let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: "password: 1️⃣hunter22")])
         let d = try single(ws.load())
         #expect(d.message == "password must be a secret reference like ${env:NAME} or ${file:PATH}, never a literal value")
-        #expect(d.hint?.contains("${env:MAILFORM_ACME_SMTP_PASSWORD}") == true)
+        #expect(d.hint?.contains("${env:MAILFORM_ACME__SMTP_PASSWORD}") == true)
         #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))
         #expect(!DiagnosticRenderer.text([d], style: .plain).contains("hunter22"))
     }
@@ -62,7 +62,7 @@ struct ValidationTests {
     @Test func literalSecretHintIsRelativeToTheFileAndNamesItsRule() throws {
         let ws = try TemporaryWorkspace([
             "secrets/README.md": "secret files\n",
-            "companies/eu/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: "password: hunter22"),
+            "companies/eu/a.yaml": validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: "password: hunter22"),
             "profiles/relay.yaml": "smtp:\n  host: relay.example.com\n  username: relay@acme.example.com\n  password: hunter22\n",
             "companies/b.yaml": "company: b\nextends: relay\nsender:\n  email: a@acme.example.com\nprovider: smtp\n",
         ])
@@ -111,7 +111,7 @@ struct ValidationTests {
         let ws = try TemporaryWorkspace([
             "mailform.yaml": "mode: saas\n",
             "profiles/relay.yaml": "provider: smtp\nsmtp:\n  host: relay.example.net\n  port: 1️⃣25\n",
-            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  username: u\n  password: ${env:MAILFORM_A_SECRET}\n",
+            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  username: u\n  password: ${env:MAILFORM_A__SECRET}\n",
         ])
         let d = try single(ws.load())
         #expect(d.rule == "saas-smtp-port")
@@ -121,7 +121,7 @@ struct ValidationTests {
     @Test func profileMergeKeepsCompanyValues() throws {
         let ws = try TemporaryWorkspace([
             "profiles/relay.yaml": "provider: smtp\nsmtp:\n  host: relay.example.net\n  port: 587\n  starttls: required\n",
-            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  host: own.example.net\n  username: u\n  password: ${env:MAILFORM_A_SECRET}\n",
+            "companies/a.yaml": "company: a\nextends: relay\nsender:\n  email: a@a.example.com\nsmtp:\n  host: own.example.net\n  username: u\n  password: ${env:MAILFORM_A__SECRET}\n",
         ])
         let result = ws.load()
         #expect(!result.diagnostics.hasErrors)
@@ -206,7 +206,7 @@ struct LiteralSecretMessageTests {
         "password: {value: 98765432}",
     ])
     func secretValueIsNeverQuoted(_ line: String) throws {
-        let yaml = validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME_SECRET}", with: line)
+        let yaml = validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: line)
         let ws = try TemporaryWorkspace(["companies/a.yaml": yaml])
         let result = ws.load()
         #expect(result.diagnostics.hasErrors)

@@ -8,9 +8,9 @@ struct ExporterTests {
     @Test func poolNamesThatDifferOnlyByDashOrUnderscoreGetDifferentVariables() {
         let dash = Exporter.envName(company: "a", path: "smtp_pools.relay-a.servers[0].password")
         let underscore = Exporter.envName(company: "a", path: "smtp_pools.relay_a.servers[0].password")
-        #expect(dash == "MAILFORM_A_POOL_RELAY_A_0_PASSWORD")
-        #expect(underscore == "MAILFORM_A_POOL_RELAY__A_0_PASSWORD")
-        #expect(Exporter.envName(company: "acme-eu", path: "smtp.password") == "MAILFORM_ACME_EU_SMTP_PASSWORD")
+        #expect(dash == "MAILFORM_A__POOL_RELAY_A_0_PASSWORD")
+        #expect(underscore == "MAILFORM_A__POOL_RELAY__A_0_PASSWORD")
+        #expect(Exporter.envName(company: "acme-eu", path: "smtp.password") == "MAILFORM_ACME_EU__SMTP_PASSWORD")
     }
 
     /// A store company id `../../../../tmp/x` once made export write outside its folder.

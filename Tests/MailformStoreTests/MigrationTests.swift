@@ -37,7 +37,7 @@ struct MigrationTests {
 
         let opened = try Reconciler.openStore(path: path, createStore: false, environment: ["MAILFORM_STORE_KEY": Data(Array(repeating: UInt8(9), count: 32)).base64EncodedString()])
         let applied = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(applied == ["v1", "v2", "v3"])
+        #expect(applied == ["v1", "v2", "v3", "v4"])
         let acme = try #require(try opened.companies(["acme"])["acme"]).company
         #expect(acme.smtp?.auth == .password)
         #expect(acme.smtp?.password?.fingerprint.hex == fingerprint)
@@ -53,7 +53,7 @@ struct MigrationTests {
             company: acme
             sender: {email: no-reply@acme.example}
             provider: smtp
-            smtp: {host: smtp.acme.example, port: 587, username: mailer@acme.example, password: "${env:MAILFORM_ACME_SMTP_PASSWORD}"}
+            smtp: {host: smtp.acme.example, port: 587, username: mailer@acme.example, password: "${env:MAILFORM_ACME__SMTP_PASSWORD}"}
             smtp_pools:
               relay:
                 use_for: [notifications]
@@ -62,7 +62,7 @@ struct MigrationTests {
         let loaded = CompanyLoader.load(paths: [ws.path], workspaceOverride: nil, options: .init(paths: [ws.path], environment: [:]))
         #expect(!loaded.diagnostics.hasErrors, "\(loaded.diagnostics.sorted)")
         var diagnostics = loaded.diagnostics
-        let resolver = Resolver(workspace: loaded.workspace, files: loaded.files, environment: ["MAILFORM_ACME_SMTP_PASSWORD": "v1-password"],
+        let resolver = Resolver(workspace: loaded.workspace, files: loaded.files, environment: ["MAILFORM_ACME__SMTP_PASSWORD": "v1-password"],
                                 owners: loaded.owners, companyOwners: loaded.companyOwners)
         let desired = resolver.resolve(loaded.companies, diagnostics: &diagnostics)
         let plan = try Reconciler.plan(desired: desired, opened: opened, scope: [], prune: false)
@@ -86,7 +86,7 @@ struct MigrationTests {
             }
             #expect(failures.items.isEmpty, "\(failures.items)")
             let applied = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-            #expect(applied == ["v1", "v2", "v3"])
+            #expect(applied == ["v1", "v2", "v3", "v4"])
         }
     }
 

@@ -14,14 +14,6 @@ public struct SecretFingerprint: Hashable, Sendable, Codable {
 }
 
 extension SecretFingerprint {
-    /// What a plan compares for a secret against the store: the value's
-    /// keyed fingerprint and, once the store records references, the
-    /// reference it is read through (a reference renamed to another that
-    /// holds the same value is a change to record).
-    public static func compared(hex: String, reference: String?, withReference: Bool) -> SecretFingerprint {
-        SecretFingerprint(hex: withReference ? hex + "\u{1F}" + (reference ?? "") : hex, reference: reference)
-    }
-
     /// A secret compared by its reference alone: a plan against a snapshot
     /// holds no value. `nil` (a store row written before references were
     /// recorded) compares unequal to every reference.

@@ -29,6 +29,43 @@ public enum ReviewedChangeSet {
         return out
     }
 
+    /// A reference an apply records beside its plan: the value stays, the
+    /// reference it is read through changes (a snapshot's plan shows it).
+    public struct Recorded: Sendable {
+        public var company: String
+        public var path: String
+        public var from: String?
+        public var to: String
+        public init(company: String, path: String, from: String?, to: String) {
+            self.company = company
+            self.path = path
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// The view of a plan made against the store (secrets by value) with
+    /// the references its apply records (same values, other references):
+    /// the same change set a plan against a snapshot of that store shows.
+    /// - Parameter revisions: each company's company revision in the store.
+    public static func view(_ plan: Plan, recording: [Recorded], revisions: [String: Int]) -> [CompanyChange] {
+        var changes = view(plan)
+        var index: [String: Int] = [:]
+        for (i, change) in changes.enumerated() { index[change.id] = i }
+        for record in recording {
+            let field = FieldChange(path: record.path, current: .secret(.byReference(record.from)), desired: .secret(.byReference(record.to)))
+            if let i = index[record.company] {
+                guard changes[i].action == .change, !changes[i].fields.contains(where: { $0.path == record.path }) else { continue }
+                changes[i].fields.append(field)
+            } else {
+                index[record.company] = changes.count
+                changes.append(CompanyChange(id: record.company, name: nil, action: .change, fields: [field],
+                                             baseRevision: revisions[record.company] ?? 0))
+            }
+        }
+        return changes
+    }
+
     /// A secret as its reference; anything else as it is.
     static func byReference(_ value: FieldValue) -> FieldValue {
         guard value.sensitive, case .secret = value.storage else { return value }
@@ -59,7 +96,9 @@ public enum ReviewedChangeSet {
             put(change.id)
             put(change.action.rawValue)
             put(String(change.baseRevision))
-            let fields = change.fields
+            // By path: a view merged from a plan and recorded references
+            // lists a company's fields in another order than a snapshot's plan.
+            let fields = change.fields.sorted { $0.path < $1.path }
             put(String(fields.count))
             for field in fields {
                 put(field.path)

@@ -5,14 +5,14 @@ public enum LogoLoader {
     public static let maxSize = 1 << 20
 
     public enum Problem: Error {
-        case outsideWorkspace, missing, tooLarge(Int), notAnImage
+        case outsideWorkspace, missing, tooLarge(Int), notAnImage(String)
 
         public var message: String {
             switch self {
             case .outsideWorkspace: "logo path leaves the workspace, or is hidden, or is the store or its key"
             case .missing: "logo file does not exist"
             case .tooLarge(let size): "logo file is \(size) bytes, over the 1 MiB limit"
-            case .notAnImage: "logo file is not a PNG, JPEG or SVG image"
+            case .notAnImage(let why): "logo file is not a usable PNG, JPEG or SVG image: \(why)"
             }
         }
     }
@@ -30,16 +30,18 @@ public enum LogoLoader {
         case .failure(.tooLarge(let size, _)): return .failure(.tooLarge(size))
         case .failure: return .failure(.missing)
         }
-        guard let mediaType = mediaType(of: bytes) else { return .failure(.notAnImage) }
+        let mediaType: String
+        switch ImageCheck.check(bytes) {
+        case .image(let type): mediaType = type
+        case .refused(let why): return .failure(.notAnImage(why))
+        }
         return .success(LogoImage(fileName: relativePath, mediaType: mediaType, bytes: bytes, sha256: Digest.sha256Hex(bytes)))
     }
 
-    /// The media type from the file's first bytes, not its name.
-    static func mediaType(of bytes: [UInt8]) -> String? {
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
-        let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        if head.contains("<svg") { return "image/svg+xml" }
+    /// The media type the parsed bytes have (``ImageCheck``), never the
+    /// name's; `nil` for anything that is not a safe image.
+    public static func mediaType(of bytes: [UInt8]) -> String? {
+        if case .image(let mediaType) = ImageCheck.check(bytes) { return mediaType }
         return nil
     }
 }

@@ -9,10 +9,6 @@ public struct StoredSecret: Sendable {
     public var sealed: SealedSecret
     public var fingerprint: SecretFingerprint
 
-    /// What a plan compares this secret as (``SecretFingerprint/compared(hex:reference:withReference:)``).
-    public func compared(withReference: Bool) -> SecretFingerprint {
-        .compared(hex: fingerprint.hex, reference: fingerprint.reference, withReference: withReference)
-    }
 }
 
 /// A company as the store holds it, with its revision.
@@ -72,9 +68,7 @@ enum CompanyRows {
     /// Every company as a summary: revision, name and the digest of its
     /// flattened fields. Read in chunks of ids, so memory holds one chunk of
     /// whole companies, not the store (100,000 companies took 200 MB).
-    /// - Parameter compared: what a secret compares as (``StoredSecret/compared(withReference:)``).
-    static func readSummaries(_ db: Database, chunk: Int = 2_000,
-                              compared: @escaping @Sendable (StoredSecret) -> SecretFingerprint) throws -> [String: StoredSummary] {
+    static func readSummaries(_ db: Database, chunk: Int = 2_000) throws -> [String: StoredSummary] {
         let ids = try String.fetchAll(db, sql: "SELECT id FROM companies ORDER BY id")
         var result: [String: StoredSummary] = [:]
         result.reserveCapacity(ids.count)
@@ -83,7 +77,7 @@ enum CompanyRows {
             let companies = Array(try read(.range(ids[start], ids[end - 1]), sealed: false, db).values)
             let summaries = Parallel.map(companies.count) { i in
                 StoredSummary(name: companies[i].company.name, revision: companies[i].revision,
-                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: compared)))
+                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: \.fingerprint)))
             }
             for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = summary }
         }

@@ -141,6 +141,19 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Every secret's recorded reference (nil: none recorded), by company and path.
+    public func recordedReferences() throws -> [String: [String: String?]] {
+        try read { db in
+            var out: [String: [String: String?]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT company_id, path, reference FROM secrets")
+            while let row = try rows.next() {
+                let reference: String? = row[2]
+                out[row[0] as String, default: [:]][row[1] as String] = .some(reference)
+            }
+            return out
+        }
+    }
+
     /// Whether every secret row records its reference (store version 4 and
     /// an apply since): then plans compare references.
     public func recordsEveryReference() throws -> Bool {

@@ -25,10 +25,10 @@ public enum Applier {
         /// last write, before the commit: crash trials use these to know
         /// where a kill landed.
         public var progress: (@Sendable (String) -> Void)?
-        /// For a store written before references were recorded: the
-        /// reference of every desired secret (`RecordedReference`), written
-        /// where the stored value is that same value and no reference is
-        /// recorded yet (companies the plan leaves unchanged included).
+        /// The reference of every planned secret (`RecordedReference`),
+        /// written where the stored value is that same value and the store
+        /// records another reference or none (companies the plan leaves
+        /// unchanged included; their company revision does not change).
         public var references: [RecordedReference] = []
 
         public init(plan: Plan, desired: DesiredCompanies, expectedStoreID: String?, actor: String, leftOut: [String] = [],
@@ -83,10 +83,10 @@ public enum Applier {
         }
     }
 
-    /// Records the references of secrets a store written before version 4
-    /// holds without one, in one transaction of its own: the first apply
-    /// after an upgrade, when the plan has nothing else to write. No company
-    /// revision changes (the settings do not).
+    /// Records references in one transaction of their own, when the plan
+    /// has nothing else to write: a reference renamed to one that holds the
+    /// same value, or the first apply after an upgrade (store version 4).
+    /// No company revision changes (the settings do not).
     /// - Throws: ``Store/Failure`` when the store is locked or cannot be written.
     public static func recordReferences(_ references: [RecordedReference], store: Store) throws {
         guard !references.isEmpty else { return }
@@ -96,9 +96,9 @@ public enum Applier {
     static func record(_ references: [RecordedReference], _ db: Database) throws {
         guard !references.isEmpty else { return }
         let statement = try db.makeStatement(sql:
-            "UPDATE secrets SET reference = ? WHERE company_id = ? AND path = ? AND fingerprint = ? AND reference IS NULL")
+            "UPDATE secrets SET reference = ? WHERE company_id = ? AND path = ? AND fingerprint = ? AND reference IS NOT ?")
         for reference in references {
-            try statement.execute(arguments: [reference.reference, reference.company, reference.path, reference.fingerprint])
+            try statement.execute(arguments: [reference.reference, reference.company, reference.path, reference.fingerprint, reference.reference])
         }
     }
 
@@ -134,6 +134,8 @@ public struct RecordedReference: Sendable {
     public var path: String
     public var reference: String
     public var fingerprint: String
+    /// The reference the store records now (nil: none).
+    public var previous: String?
     public init(company: String, path: String, reference: String, fingerprint: String) {
         self.company = company
         self.path = path

@@ -48,7 +48,14 @@ public enum Exporter {
     /// Computes `directory/companies/<id>.yaml` (and logos beside them)
     /// without writing. Secret values are decrypted only when `secretsOut` is given.
     /// - throws: ``Reconciler/Failure`` for a store export cannot represent.
-    public static func prepare(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String) throws -> Prepared {
+    /// - Parameter workspaceRoot: the workspace the store's recorded
+    ///   references are relative to. A recorded `${env:NAME}` is written as
+    ///   it is; a recorded `${file:PATH}` too (relative to the written file)
+    ///   when the export goes inside that workspace, so an export that
+    ///   replaces files plans as no change. Other secrets get
+    ///   `${env:MAILFORM_<ID>__…}` names (values in `secretsOut`).
+    public static func prepare(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String,
+                               workspaceRoot: String? = nil) throws -> Prepared {
         var collision: String?
         let companiesDir = directory + "/companies"
         let current = try opened.allCompanies()
@@ -57,7 +64,8 @@ public enum Exporter {
         }
         var owners: [String: String] = [:]
         for id in current.keys.sorted() {
-            _ = current[id]!.company.mapSecrets { path, _ -> Int in
+            _ = current[id]!.company.mapSecrets { path, secret -> Int in
+                if kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot) != nil { return 0 }
                 let name = envName(company: id, path: path)
                 if let other = owners[name] {
                     collision = "\(other) and \(id) \(path) would both read \(name)"
@@ -68,13 +76,18 @@ public enum Exporter {
         }
         if let collision { throw Reconciler.Failure("export cannot name the secrets apart: \(collision); nothing was exported") }
         var dotenv: [(String, Secret)] = []
+        var dotenvNames = Set<String>()
         var files: [(path: String, bytes: Data)] = []
         for id in current.keys.sorted() {
             let stored = current[id]!
             let company = stored.company
             let references = try company.mapSecrets { path, secret -> SecretReference in
-                let name = envName(company: id, path: path)
-                if secretsOut != nil {
+                let recorded = kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot)
+                if case .file? = recorded?.kind { return recorded! }
+                let name: String
+                if case .env(let recordedName)? = recorded?.kind { name = recordedName } else { name = envName(company: id, path: path) }
+                if secretsOut != nil, !dotenvNames.contains(name) {
+                    dotenvNames.insert(name)
                     dotenv.append((name, try opened.box.open(secret.sealed, context: SecretBox.context(company: id, path: path))))
                 }
                 return SecretReference(kind: .env(name))
@@ -91,7 +104,22 @@ public enum Exporter {
         return Prepared(files: files, companiesDirectory: companiesDir, dotenv: dotenv, companies: current.count)
     }
 
-    /// Writes what ``prepare(opened:to:secretsOut:schemaPath:)`` computed, and the dotenv file.
+    /// The reference the store records for `secret`, as the exported file
+    /// at `companyFile` must write it: an env reference as it is, a file
+    /// reference relative to `companyFile` when both lie in the workspace.
+    static func kept(_ secret: StoredSecret, companyFile: String, root: String?) -> SecretReference? {
+        guard let recorded = secret.fingerprint.reference, let parsed = SecretReference(parsing: recorded) else { return nil }
+        switch parsed.kind {
+        case .env: return parsed
+        case .file(let path):
+            guard let root, Paths.isInside(companyFile, root) else { return nil }
+            let target = path.hasPrefix("/") ? path : Paths.absolute(path, relativeTo: root)
+            guard Paths.isInside(target, root) else { return nil }
+            return SecretReference(kind: .file(Paths.relative(target, from: Paths.directory(of: companyFile))))
+        }
+    }
+
+    /// Writes what ``prepare(opened:to:secretsOut:schemaPath:workspaceRoot:)`` computed, and the dotenv file.
     public static func writeFiles(_ prepared: Prepared, secretsOut: String?) throws -> Result {
         try SafeWrite.makeDirectory(prepared.companiesDirectory)
         for file in prepared.files {

@@ -14,10 +14,10 @@ public struct OpenedStore: Sendable {
     public var keyNotice: String?
     /// How the key was found (`ephemeral`: no key file yet, and the store holds no secrets).
     public var keySource: StoreKey.Source
-    /// Whether every stored secret records its reference: then a plan
-    /// compares references too (a store written before version 4 does not,
-    /// until an apply records them).
-    public var comparesReferences = true
+    /// Whether every stored secret records its reference (a store written
+    /// before version 4 does not, until an apply records them): a snapshot
+    /// and `apply --reviewed` need them.
+    public var recordsEveryReference = true
 
     /// A plan against a snapshot (`plan --snapshot`): no store, no key, no
     /// secret value; secrets compare by reference.
@@ -25,12 +25,6 @@ public struct OpenedStore: Sendable {
     /// Every reference the store (or snapshot) records, with the company
     /// that holds it: no other company may use it.
     public var referenceOwners: [String: String] = [:]
-
-    /// What a stored secret compares as in this store.
-    public var compared: @Sendable (StoredSecret) -> SecretFingerprint {
-        let withReference = comparesReferences
-        return { $0.compared(withReference: withReference) }
-    }
 
     /// Whole companies, read by id. A company whose revision is not the one
     /// its summary has (an apply committed since the summaries were read)
@@ -55,8 +49,7 @@ public struct OpenedStore: Sendable {
     func flattened(_ ids: [String]) throws -> [String: Differ.Fields] {
         if let snapshot { return snapshot.fields(ids) }
         let stored = Array(try companies(ids).values)
-        let compared = compared
-        let fields = Parallel.map(stored.count) { i in FieldFlattener.flatten(stored[i].company, fingerprint: compared) }
+        let fields = Parallel.map(stored.count) { i in FieldFlattener.flatten(stored[i].company, fingerprint: \.fingerprint) }
         return Dictionary(uniqueKeysWithValues: zip(stored.map(\.company.id), fields))
     }
 
@@ -105,13 +98,12 @@ public enum Reconciler {
             throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY or the key file to the store's key")
         }
         let notice = keyNotice(source)
-        let comparesReferences = try store?.recordsEveryReference() ?? true
-        let compared: @Sendable (StoredSecret) -> SecretFingerprint = { $0.compared(withReference: comparesReferences) }
-        let summaries = try store?.read { db in try CompanyRows.readSummaries(db, compared: compared) } ?? [:]
+        let recordsEveryReference = try store?.recordsEveryReference() ?? true
+        let summaries = try store?.read { db in try CompanyRows.readSummaries(db) } ?? [:]
         let box: SecretBox
         do { box = try SecretBox(key: key) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
         return OpenedStore(store: store, path: path, box: box, summaries: summaries,
-                           storeID: try store?.identity(), keyNotice: notice, keySource: source, comparesReferences: comparesReferences,
+                           storeID: try store?.identity(), keyNotice: notice, keySource: source, recordsEveryReference: recordsEveryReference,
                            referenceOwners: try store?.referenceOwners() ?? [:])
     }
 
@@ -124,7 +116,7 @@ public enum Reconciler {
         do { box = try SecretBox(key: StoreKey.ephemeral()) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
         return OpenedStore(store: nil, path: path, box: box, summaries: snapshot.summaries(),
                            storeID: snapshot.storeID == ReviewedChangeSet.noStore ? nil : snapshot.storeID, keyNotice: nil,
-                           keySource: .ephemeral, comparesReferences: true, snapshot: snapshot, referenceOwners: snapshot.referenceOwners)
+                           keySource: .ephemeral, recordsEveryReference: true, snapshot: snapshot, referenceOwners: snapshot.referenceOwners)
     }
 
     static func keyNotice(_ source: StoreKey.Source) -> String? {
@@ -177,7 +169,7 @@ public enum Reconciler {
         if opened.snapshot != nil {
             return try builder.add(batch, fingerprint: { SecretFingerprint.byReference($0.canonical) }, fetch: opened.flattened)
         }
-        let (fingerprint, failure) = fingerprinter(opened.box, withReference: opened.comparesReferences)
+        let (fingerprint, failure) = fingerprinter(opened.box)
         let changed = try builder.add(batch, fingerprint: fingerprint, fetch: opened.flattened)
         if let error = failure.error { throw error }
         return changed
@@ -185,11 +177,14 @@ public enum Reconciler {
 
     /// A fingerprint function for the diff (keyed with `box`, the reference
     /// kept for display) and where its first failure is recorded.
-    static func fingerprinter(_ box: SecretBox, withReference: Bool) -> (@Sendable (ResolvedSecret) -> SecretFingerprint, FirstFailure) {
+    /// The comparison is by value: a reference renamed to another that holds
+    /// the same value is no change to the settings (apply records it; a
+    /// snapshot's plan, which compares references, shows it).
+    static func fingerprinter(_ box: SecretBox) -> (@Sendable (ResolvedSecret) -> SecretFingerprint, FirstFailure) {
         let failure = FirstFailure()
         return ({ resolved in
             do {
-                return .compared(hex: try box.fingerprint(resolved.secret).hex, reference: resolved.canonical, withReference: withReference)
+                return SecretFingerprint(hex: try box.fingerprint(resolved.secret).hex, reference: resolved.canonical)
             } catch {
                 failure.record(error)
                 return SecretFingerprint(hex: "unavailable")
@@ -199,8 +194,8 @@ public enum Reconciler {
 
     /// The digest of a company's fields as the plan compares them
     /// (`FieldsDigest`), its secrets fingerprinted with `box`.
-    public static func digest(_ company: Company<ResolvedSecret>, box: SecretBox, withReference: Bool) throws -> FieldsDigest {
-        let (fingerprint, failure) = fingerprinter(box, withReference: withReference)
+    public static func digest(_ company: Company<ResolvedSecret>, box: SecretBox) throws -> FieldsDigest {
+        let (fingerprint, failure) = fingerprinter(box)
         let digest = FieldsDigest(FieldFlattener.flatten(company, fingerprint: fingerprint))
         if let error = failure.error { throw error }
         return digest
@@ -209,16 +204,33 @@ public enum Reconciler {
     /// The references of `batch`'s secrets with their fingerprints, for a
     /// store that does not record every reference yet (``Applier/Request/references``).
     /// - Throws: ``SecretBox/Failure`` when HMAC fails.
-    public static func references(of batch: [Company<ResolvedSecret>], box: SecretBox) throws -> [RecordedReference] {
+    /// - Parameter box: fingerprints the values (an apply's guard that the
+    ///   store still holds them); nil for a plan, which writes nothing.
+    public static func references(of batch: [Company<ResolvedSecret>], box: SecretBox?) throws -> [RecordedReference] {
         var out: [RecordedReference] = []
         for company in batch {
             _ = try company.mapSecrets { path, secret -> Int in
                 out.append(RecordedReference(company: company.id, path: path, reference: secret.canonical,
-                                             fingerprint: try box.fingerprint(secret.secret).hex))
+                                             fingerprint: try box?.fingerprint(secret.secret).hex ?? ""))
                 return 0
             }
         }
         return out
+    }
+
+    /// The references of `references` the store does not record as they
+    /// are (another, or none), for the secrets the store holds.
+    /// - Throws: ``Store/Failure`` when the store cannot be read.
+    public static func unrecorded(_ references: [RecordedReference], opened: OpenedStore) throws -> [RecordedReference] {
+        guard let store = opened.store, !references.isEmpty else { return [] }
+        let recorded = try store.recordedReferences()
+        return references.compactMap { reference in
+            // Not stored: written with its row.
+            guard let stored = recorded[reference.company]?[reference.path], stored != reference.reference else { return nil }
+            var differing = reference
+            differing.previous = stored
+            return differing
+        }
     }
 
     /// The plan of the batches added to `builder`.

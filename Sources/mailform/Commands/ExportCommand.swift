@@ -52,7 +52,7 @@ struct ExportCommand: ParsableCommand {
         do {
             let secretsPath = secretsOut.map { Paths.absolute($0) }
             let prepared = try Exporter.prepare(opened: opened, to: directory, secretsOut: secretsPath,
-                                                schemaPath: "https://mailform.dev/schemas/company.schema.json")
+                                                schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root)
             // Like init, export never overwrites edits without being told to.
             let differing = prepared.differing
             if !differing.isEmpty && !force {

@@ -82,6 +82,9 @@ struct PlanCommand: ParsableCommand {
         let workspace = outcome.loaded.result.workspace
         let against = Self.against(outcome.store)
         let notices = outcome.loaded.warnings.filter { $0.rule == "secret-fence-wide" }.map(\.message)
+        let recorded = outcome.recordedReferences.map { r in
+            "\(SafeText.escape(r.company)) \(SafeText.escape(r.path)): reference \(SafeText.escape(r.from ?? "(none recorded)")) -> \(SafeText.escape(r.to))"
+        }
         let applyCommand = "mailform apply --reviewed \(outcome.changeSet)" + (input.paths.isEmpty ? "" : " " + input.paths.map(Self.shellWord).joined(separator: " "))
             + companies.map { " --company " + Self.shellWord($0) }.joined() + (prune ? " --prune" : "")
         switch format {
@@ -93,12 +96,18 @@ struct PlanCommand: ParsableCommand {
             object["against"] = Self.againstObject(outcome.store)
             object["trusted_settings_changed"] = workspace.trustedChanges
             object["notices"] = notices
+            object["recorded_references"] = outcome.recordedReferences.map { r -> Any in
+                ["company": r.company, "path": r.path, "current_reference": r.from ?? NSNull(), "desired_reference": r.to] as [String: Any]
+            }
             JSONOutput.write(object, emit: Console.out)
         case .markdown:
             var comment = PlanComment(plan: plan, changeSet: outcome.changeSet, against: against)
             comment.trustedChanges = workspace.trustedChanges
             comment.notices = notices
-            comment.applyCommand = plan.isEmpty ? nil : applyCommand
+            comment.applyCommand = plan.isEmpty && recorded.isEmpty ? nil : applyCommand
+            if !recorded.isEmpty {
+                comment.sections.append(.codeBlock(title: "References apply records (the values stay the same)", text: recorded.joined(separator: "\n")))
+            }
             if probe {
                 comment.sections.append(.codeBlock(title: "Probe of the changed endpoints" + (snapshot != nil ? " (no credentials: connect, TLS, EHLO, QUIT)" : ""),
                                                    text: ProbeReport.text(probeResults, skipped: skipped, style: .plain)))
@@ -122,8 +131,11 @@ struct PlanCommand: ParsableCommand {
                 break
             }
             Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
+            if !recorded.isEmpty {
+                Console.out("References apply records (the values stay the same):\n" + recorded.map { "  " + $0 + "\n" }.joined())
+            }
             Console.out("Planned against \(SafeText.escape(against)).\n")
-            if !plan.isEmpty {
+            if !plan.isEmpty || !recorded.isEmpty {
                 Console.out("Change set: \(outcome.changeSet)\nAfter review, apply exactly it with: \(SafeText.escape(applyCommand))\n")
             }
             if probe {

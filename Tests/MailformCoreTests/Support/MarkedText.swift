@@ -77,6 +77,6 @@ let validCompany = """
       host: smtp.acme.example.com
       port: 587
       username: mailer@acme.example.com
-      password: ${env:MAILFORM_ACME_SECRET}
+      password: ${env:MAILFORM_ACME__SECRET}
 
     """

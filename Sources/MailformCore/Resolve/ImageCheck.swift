@@ -1,0 +1,190 @@
+/// Decides whether a logo's bytes are an image the platform can show
+/// safely, by parsing them, not by their name or first bytes.
+///
+/// - PNG: the signature, then every chunk walked to `IEND` with its length
+///   in bounds and its CRC checked; `IHDR` first, its width and height
+///   within 1…``maxDimension``.
+/// - JPEG: `SOI`, then the segments walked to the first frame header
+///   (`SOF0`…`SOF15`), whose height and width must be within 1…``maxDimension``.
+/// - SVG: UTF-8 text whose root element is `svg`, refused (fail closed) on
+///   anything that can run or fetch: scripts, event handlers (`on…=`),
+///   `javascript:`, `foreignObject`, `iframe`/`embed`/`object`, links and
+///   `url()` that are not local fragments (`#id`), `@import`, a DOCTYPE or
+///   entity declaration, CDATA sections, and character references other
+///   than the five XML predefines (they could spell a hidden `javascript:`).
+public enum ImageCheck {
+    public static let maxDimension = 16_384
+
+    public enum Verdict: Equatable, Sendable {
+        case image(mediaType: String)
+        case refused(String)
+    }
+
+    /// The verdict on `bytes`.
+    public static func check(_ bytes: [UInt8]) -> Verdict {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return png(bytes) }
+        if bytes.starts(with: [0xFF, 0xD8]) { return jpeg(bytes) }
+        return svg(bytes)
+    }
+
+    static func u32(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) }
+    static func u16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }
+
+    static func dimensionsOK(_ width: Int, _ height: Int) -> Bool {
+        (1...maxDimension).contains(width) && (1...maxDimension).contains(height)
+    }
+
+    static func png(_ b: [UInt8]) -> Verdict {
+        var i = 8
+        var first = true
+        var chunks = 0
+        while i + 12 <= b.count {
+            let length = u32(b, i)
+            let type = Array(b[(i + 4)..<(i + 8)])
+            guard length <= b.count - i - 12 else { return .refused("a PNG chunk runs past the end of the file") }
+            let data = Array(b[(i + 8)..<(i + 8 + length)])
+            guard crc32(type + data) == UInt32(u32(b, i + 8 + length)) else { return .refused("a PNG chunk's checksum does not match (a damaged or disguised file)") }
+            if first {
+                guard type == Array("IHDR".utf8), length == 13 else { return .refused("a PNG file must start with its IHDR header") }
+                guard dimensionsOK(u32(data, 0), u32(data, 4)) else {
+                    return .refused("the PNG is \(u32(data, 0))×\(u32(data, 4)) pixels; at most \(maxDimension)×\(maxDimension)")
+                }
+                first = false
+            }
+            chunks += 1
+            if chunks > 100_000 { return .refused("the PNG has too many chunks") }
+            if type == Array("IEND".utf8) { return .image(mediaType: "image/png") }
+            i += 12 + length
+        }
+        return .refused("the PNG file ends before its IEND chunk (truncated, or not a PNG)")
+    }
+
+    static func jpeg(_ b: [UInt8]) -> Verdict {
+        var i = 2
+        var segments = 0
+        while i + 4 <= b.count {
+            guard b[i] == 0xFF else { return .refused("the JPEG's segments are malformed") }
+            let marker = b[i + 1]
+            if marker == 0xFF { i += 1; continue }  // fill byte
+            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
+            if marker == 0xD9 || marker == 0xDA { return .refused("the JPEG has no frame header before its image data") }
+            let length = u16(b, i + 2)
+            guard length >= 2, i + 2 + length <= b.count else { return .refused("a JPEG segment runs past the end of the file") }
+            // SOF0…SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+            if (0xC0...0xCF).contains(marker) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC {
+                guard length >= 8 else { return .refused("the JPEG's frame header is too short") }
+                let height = u16(b, i + 5), width = u16(b, i + 7)
+                guard dimensionsOK(width, height) else { return .refused("the JPEG is \(width)×\(height) pixels; at most \(maxDimension)×\(maxDimension)") }
+                return .image(mediaType: "image/jpeg")
+            }
+            segments += 1
+            if segments > 10_000 { return .refused("the JPEG has too many segments") }
+            i += 2 + length
+        }
+        return .refused("the JPEG file ends before its frame header (truncated, or not a JPEG)")
+    }
+
+    static func svg(_ b: [UInt8]) -> Verdict {
+        guard let text = String(validatingUTF8: b.map { CChar(bitPattern: $0) } + [0]), !b.contains(0) else {
+            return .refused("the file is not a PNG, a JPEG or an SVG (UTF-8 text)")
+        }
+        let lower = text.lowercased()
+        // The root element: after an optional XML declaration and comments.
+        var rest = Substring(lower).drop { $0.isWhitespace || $0 == "\u{FEFF}" }
+        while true {
+            if rest.hasPrefix("<?xml") {
+                guard let end = rest.range(of: "?>") else { return .refused("the SVG's XML declaration is not closed") }
+                rest = rest[end.upperBound...].drop(while: \.isWhitespace)
+            } else if rest.hasPrefix("<!--") {
+                guard let end = rest.range(of: "-->") else { return .refused("an SVG comment is not closed") }
+                rest = rest[end.upperBound...].drop(while: \.isWhitespace)
+            } else {
+                break
+            }
+        }
+        guard rest.hasPrefix("<svg"), let after = rest.dropFirst(4).first, after.isWhitespace || after == ">" || after == "/" else {
+            return .refused("the file is not a PNG, a JPEG or an SVG (its root element must be <svg>)")
+        }
+        for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
+                              ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import")] where lower.contains(needle) {
+            return .refused("the SVG holds \(why), which no logo may")
+        }
+        // Elements and attributes, tag by tag.
+        var index = lower.startIndex
+        while let open = lower[index...].firstIndex(of: "<") {
+            guard let close = lower[open...].firstIndex(of: ">") else { return .refused("an SVG tag is not closed") }
+            let tag = lower[lower.index(after: open)..<close]
+            index = lower.index(after: close)
+            if tag.hasPrefix("!--") || tag.hasPrefix("/") || tag.hasPrefix("?") { continue }
+            let name = tag.prefix { !$0.isWhitespace && $0 != "/" && $0 != ">" }
+            let local = name.split(separator: ":").last.map(String.init) ?? String(name)
+            if ["script", "foreignobject", "iframe", "embed", "object", "handler", "listener", "audio", "video", "animation"].contains(local) {
+                return .refused("the SVG holds a <\(local)> element, which no logo may")
+            }
+            if let problem = attributeProblem(tag.dropFirst(name.count)) { return .refused(problem) }
+        }
+        // Character references other than the predefined five could spell anything.
+        var search = lower.startIndex
+        while let amp = lower[search...].firstIndex(of: "&") {
+            let tail = lower[amp...]
+            guard ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].contains(where: { tail.hasPrefix($0) }) else {
+                return .refused("the SVG holds a character or entity reference (&…;) other than &amp; &lt; &gt; &quot; &apos;")
+            }
+            search = lower.index(after: amp)
+        }
+        if lower.contains("url(") {
+            var at = lower.startIndex
+            while let r = lower[at...].range(of: "url(") {
+                let inner = lower[r.upperBound...].drop { $0.isWhitespace || $0 == "'" || $0 == "\"" }
+                guard inner.hasPrefix("#") else { return .refused("the SVG refers to something outside itself (url() not to a #fragment)") }
+                at = r.upperBound
+            }
+        }
+        return .image(mediaType: "image/svg+xml")
+    }
+
+    /// The first refused attribute of a tag: an event handler, or a link
+    /// (`href`, `xlink:href`, `src`) to anything but a local `#fragment`.
+    static func attributeProblem(_ attributes: Substring) -> String? {
+        var s = attributes
+        while true {
+            s = s.drop { $0.isWhitespace || $0 == "/" }
+            guard !s.isEmpty else { return nil }
+            let name = s.prefix { !$0.isWhitespace && $0 != "=" && $0 != "/" }
+            guard !name.isEmpty else { return nil }
+            s = s.dropFirst(name.count).drop(while: \.isWhitespace)
+            var value = ""
+            if s.first == "=" {
+                s = s.dropFirst().drop(while: \.isWhitespace)
+                if let quote = s.first, quote == "\"" || quote == "'" {
+                    let body = s.dropFirst().prefix { $0 != quote }
+                    value = String(body)
+                    s = s.dropFirst(body.count + 1)
+                    if s.first == quote { s = s.dropFirst() }
+                } else {
+                    let body = s.prefix { !$0.isWhitespace }
+                    value = String(body)
+                    s = s.dropFirst(body.count)
+                }
+            }
+            let local = name.split(separator: ":").last.map(String.init) ?? String(name)
+            if local.hasPrefix("on") { return "the SVG has an event handler attribute (\(name)=), which no logo may" }
+            if ["href", "src"].contains(local) {
+                let target = value.trimmingCharacters(in: .whitespaces)
+                if !target.hasPrefix("#") { return "the SVG links to something outside itself (\(name)= not a #fragment)" }
+            }
+        }
+    }
+
+    /// CRC-32 (ISO 3309, as PNG uses it).
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
+        }
+        return ~crc
+    }
+}
+
+import Foundation
