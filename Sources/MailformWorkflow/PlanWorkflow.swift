@@ -100,7 +100,7 @@ public enum PlanWorkflow {
             throw .stopped("\(error)")
         }
         let workspaceFile = WorkspaceLoader.find(paths: request.input.paths, override: request.input.workspace).map(Paths.display)
-        var saved = SavedPlan(plan: plan, desired: desired, storeID: storeID, mode: workspace.mode,
+        var saved = SavedPlan(plan: plan, desired: desired, storeID: storeID, createsStore: opened.storeID == nil, mode: workspace.mode,
                               workspaceFile: workspaceFile, version: request.version, createdAt: Date())
         saved.sign(opened.box.planMAC)
         do {

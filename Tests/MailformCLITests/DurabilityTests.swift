@@ -101,7 +101,7 @@ extension DurabilityTests {
     /// in its temporary folder, apply removes the folder and ends as the
     /// signal ends it; nothing is written.
     @Test(arguments: [SIGTERM, SIGINT]) func aStoppedSavedPlanCheckRemovesItsFolder(_ number: Int32) throws {
-        let ws = try ExampleWorkspace(generated: 2_000)
+        let ws = try ExampleWorkspace(generated: 2_000).usingStoreKey()
         try #require(try ws.run(["plan", "companies", "--out", "plan.json"]).exitCode == 0)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-tmp-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

@@ -95,7 +95,7 @@ struct ReconcileTests {
     /// private folder (an image logo beside it); the folder and every file
     /// in it are gone when the apply ends, whether it wrote or refused.
     @Test func aSavedPlanIsCheckedInAFolderThatIsRemoved() throws {
-        let ws = try ExampleWorkspace()
+        let ws = try ExampleWorkspace().usingStoreKey()
         try #require(try ws.run(["plan", "companies", "--out", "all.json"]).exitCode == 0)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-tmp-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -130,7 +130,7 @@ struct ReconcileTests {
     /// and a file name with control characters (or no image extension) is
     /// refused, nothing written.
     @Test func aSignedPlansLogoIsCheckedLikeAFilesLogo() throws {
-        let ws = try ExampleWorkspace()
+        let ws = try ExampleWorkspace().usingStoreKey()
         try #require(try ws.run(["plan", "companies", "--out", "all.json"]).exitCode == 0)
         let text = try ws.read("all.json")
         try #require(text.contains("\"media_type\" : \"image/png\"") && text.contains("\"file_name\" : \"../logos/acme.png\""))

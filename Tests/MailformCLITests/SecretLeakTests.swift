@@ -21,7 +21,7 @@ enum SecretScan {
 /// their base64 or URL-encoded forms, may appear outside the encrypted column.
 struct SecretLeakTests {
     @Test func noOutputPlanFileOrStoreColumnHoldsASecret() throws {
-        let ws = try ExampleWorkspace()
+        let ws = try ExampleWorkspace().usingStoreKey()
         var transcript = ""
         /// Every command must end as expected: one that fails early leaves
         /// nothing to scan and would make the scan pass for nothing.

@@ -291,7 +291,7 @@ struct UntrustedPullRequestTests {
         rotated["MAILFORM_ACME__SMTP_PASSWORD"] = "acme-secret-2-Lm9"
         let newValue = try ws.run(["plan", "companies", "--probe"], environment: rotated)
         #expect(newValue.exitCode == 0, "\(newValue.stdout)\(newValue.stderr)")
-        #expect(newValue.stdout.contains("~ smtp.password: (sensitive value changed; now ${env:MAILFORM_ACME__SMTP_PASSWORD})"), "\(newValue.stdout)")
+        #expect(newValue.stdout.contains("~ smtp.password: (sensitive value changed; same reference ${env:MAILFORM_ACME__SMTP_PASSWORD})"), "\(newValue.stdout)")
         #expect(newValue.stdout.contains("AUTH not attempted"), "\(newValue.stdout)")
         #expect(first.received.contains("EHLO"), "the probe did not connect: \(first.received)")
         #expect(!first.sawAuth, "credentials sent to the known host: \(first.received)")
@@ -566,7 +566,7 @@ struct UntrustedPullRequestTests {
         #expect(try ws.database().read { db in try String.fetchOne(db, sql: "SELECT host FROM smtp_servers") } == "relay2.acme.example.com")
 
         // A validly signed plan whose settings the trusted (saas) workspace refuses.
-        let onPremise = try Self.onPremiseWorkspace()
+        let onPremise = try Self.onPremiseWorkspace().usingStoreKey()
         try onPremise.write("companies/acme.yaml", company.replacingOccurrences(of: "starttls: optional", with: "starttls: off"))
         let saved = try onPremise.run(["plan", "companies", "--out", "plan.json"])
         try #require(saved.exitCode == 0, "\(saved.stderr)")
@@ -597,7 +597,7 @@ struct UntrustedPullRequestTests {
     /// about 1 GB of RSS.
     @Test
     func savedPlanIsReadInMemoryProportionalToItsSize() throws {
-        let ws = try Self.onPremiseWorkspace()
+        let ws = try Self.onPremiseWorkspace().usingStoreKey()
         try ws.write("companies/acme.yaml", "company: acme\nsender:\n  email: a@acme.example.com\nprovider: platform\n")
         let saved = try ws.run(["plan", "companies", "--out", "plan.json"])
         try #require(saved.exitCode == 0, "\(saved.stderr)")
@@ -745,8 +745,10 @@ struct UntrustedPullRequestTests {
         // Under the trusted file: a warning, and the real store is planned against.
         let plan = try ws.run(["plan", "companies", "--trusted-workspace", trusted.path("base.yaml")], environment: env)
         #expect(plan.exitCode == 0, "\(plan.stdout)\(plan.stderr)")
-        #expect(plan.stderr.contains("mailform.yaml:1:1: warning: this workspace file differs from the trusted workspace file \(trusted.path("base.yaml")); its settings are ignored in this run [trusted-workspace]"),
+        #expect(plan.stderr.contains("mailform.yaml:1:1: warning: this workspace file differs from the trusted workspace file \(trusted.path("base.yaml")) in probe.proxy, secrets.env, store; its settings are ignored in this run [trusted-workspace]"),
                 "\(plan.stderr)")
+        // Reviewers see the changed trusted settings at the top of the plan.
+        #expect(plan.stdout.hasPrefix("This pull request changes trusted settings of mailform.yaml (they take effect only after merge; this run used the trusted file's): probe.proxy, secrets.env, store"), "\(plan.stdout)")
         #expect(plan.stdout.contains("No changes. The store matches the files."), "\(plan.stdout)")
         #expect(!plan.stdout.contains("ghost"), "planned against the pull request's store: \(plan.stdout)")
         // MAILFORM_TRUSTED_WORKSPACE does the same.

@@ -40,12 +40,13 @@ struct WorkflowTests {
         return ws
     }
 
-    func shell(_ command: String, in ws: ExampleWorkspace, env: [String: String]) throws -> CommandResult {
+    /// - Parameter clean: `env` is the whole environment (a pull-request job's), not additions to this process's.
+    func shell(_ command: String, in ws: ExampleWorkspace, env: [String: String], clean: Bool = false) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", command.replacingOccurrences(of: "${{ github.actor }}", with: "ci-test")]
         process.currentDirectoryURL = ws.root
-        var environment = ProcessInfo.processInfo.environment
+        var environment = clean ? env : ProcessInfo.processInfo.environment
         environment["PATH"] = CommandRunner.binary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
         environment["NO_COLOR"] = "1"
         environment["GITLAB_USER_LOGIN"] = "ci-test"
@@ -70,31 +71,83 @@ struct WorkflowTests {
         ]) { a, _ in a }
     }
 
+    /// What a pull-request job holds: the machine's environment without any
+    /// MAILFORM_ variable (no store, no key, no secret), plus the test
+    /// servers' endpoints (not secrets) and the runner's folder.
+    func pullRequestEnvironment(_ servers: TestServers, _ ws: ExampleWorkspace) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MAILFORM_") }
+        for (k, v) in servers.environment where k.hasPrefix("MAILFORM_MAILGUN_") || k.hasPrefix("MAILFORM_OAUTH_") { env[k] = v }
+        env["RUNNER_TEMP"] = ws.root.path
+        env["MAILFORM_DNS"] = "off"
+        return env
+    }
+
+    /// The shipped workflows, command by command: the trusted side snapshots
+    /// the store (none yet: the snapshot of no store), the pull-request job
+    /// validates and plans against the snapshot with no secret, no key and no
+    /// store (and creates none), the apply after merge applies exactly the
+    /// reviewed change set and snapshots again; a change set that is not the
+    /// reviewed one writes nothing.
     @Test(arguments: ["github", "gitlab"])
     func workflowCommandsRunAsWritten(_ ci: String) throws {
         let servers = try TestServers.get()
         let ws = try tenants(servers)
-        let env = environment(servers, ws)
+        var trusted = environment(servers, ws)
+        trusted["RUNNER_TEMP"] = ws.root.path
+        let pr = pullRequestEnvironment(servers, ws)
+        let runs = { (job: String) throws -> [String] in ci == "github" ? try Self.githubRuns(job) : try Self.gitlabRuns(job) }
+        let snapshot = try runs("snapshot")
         let validate = ci == "github" ? try Self.githubRuns("plan").filter { $0.contains("validate") } : try Self.gitlabRuns("validate")
         let plan = ci == "github" ? try Self.githubRuns("plan").filter { $0.contains(" plan ") } : try Self.gitlabRuns("plan")
-        let apply = ci == "github" ? try Self.githubRuns("apply") : try Self.gitlabRuns("apply")
-        #expect(!validate.isEmpty && !plan.isEmpty && apply.count == 2, "\(validate) \(plan) \(apply)")
+        let apply = try runs("apply")
+        #expect(!snapshot.isEmpty && !validate.isEmpty && !plan.isEmpty && !apply.isEmpty, "\(snapshot) \(validate) \(plan) \(apply)")
+        #expect(plan.allSatisfy { $0.contains("--snapshot") && !$0.contains("--send-credentials") && !$0.contains("--out ") })
+        #expect(apply.contains { $0.contains("--reviewed") })
+
+        // The trusted side, before any store exists.
+        for command in snapshot {
+            let result = try shell(command, in: ws, env: trusted)
+            #expect(result.exitCode == 0, "\(command): \(result.stdout) \(result.stderr)")
+        }
+        #expect(FileManager.default.fileExists(atPath: ws.path("snapshot.json")))
+        #expect(!FileManager.default.fileExists(atPath: ws.path("platform.db")), "a snapshot creates no store")
+
+        // The pull request: nothing of the platform is held, nothing is created.
         for command in validate + plan {
-            let result = try shell(command, in: ws, env: env)
+            let result = try shell(command, in: ws, env: pr, clean: true)
             #expect(result.exitCode == 0, "\(command): \(result.stdout) \(result.stderr)")
         }
         let markdown = try ws.read("plan.md")
-        #expect(markdown.contains("**Plan: 3 to add, 0 to change, 0 to delete; 0 unchanged.**"))
-        #expect(FileManager.default.fileExists(atPath: ws.path("plan.json")))
-        for command in apply {
-            let result = try shell(command, in: ws, env: env)
+        #expect(markdown.contains("**Plan: 3 to add, 0 to change, 0 to delete; 0 unchanged.**"), "\(markdown)")
+        #expect(markdown.contains("no secret read"))
+        let reviewed = try ws.read("change-set.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(reviewed.hasPrefix("cs1:") && markdown.contains(reviewed))
+        #expect(!FileManager.default.fileExists(atPath: ws.path("platform.db")) && !FileManager.default.fileExists(atPath: ws.path("platform.db.key")))
+        #expect(!markdown.contains(servers.smtp.password) && !markdown.contains(servers.mailgun.key))
+
+        // After merge: a change set other than the reviewed one writes nothing.
+        try ws.edit("tenants/companies/hooli.yaml", "provider: platform", "name: Hooli XYZ\nprovider: platform")
+        for command in apply where command.contains("--reviewed") {
+            let refused = try shell(command, in: ws, env: trusted)
+            #expect(refused.exitCode == 1, "\(command): \(refused.stdout)")
+            #expect(refused.stderr.contains("the change set to apply is not the reviewed one; nothing was written"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("reviewed: \(reviewed)"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: ws.path("platform.db")) || (try? ws.revisionCount()) ?? 0 == 0)
+        try ws.edit("tenants/companies/hooli.yaml", "name: Hooli XYZ\nprovider: platform", "provider: platform")
+
+        // The reviewed change set applies, and the trusted side snapshots again.
+        for command in apply + (ci == "gitlab" ? snapshot : []) {
+            let result = try shell(command, in: ws, env: trusted)
             #expect(result.exitCode == 0, "\(command): \(result.stdout) \(result.stderr)")
         }
-        let history = try shell("mailform history --format json", in: ws, env: env)
+        let history = try shell("mailform history --format json", in: ws, env: trusted)
         #expect(history.stdout.contains("\"actor\" : \"ci-test\""))
-        // The plan of the merged files is now empty.
-        let again = try shell("mailform plan tenants --detailed-exitcode", in: ws, env: env)
+        // The plan of the merged files is now empty, against the store and against the new snapshot.
+        let again = try shell("mailform plan tenants --detailed-exitcode", in: ws, env: trusted)
         #expect(again.exitCode == 0, "\(again.stdout)")
+        let snapshotPlan = try shell("mailform plan tenants --snapshot snapshot.json --detailed-exitcode", in: ws, env: pr, clean: true)
+        #expect(snapshotPlan.exitCode == 0, "\(snapshotPlan.stdout)\(snapshotPlan.stderr)")
         #expect(servers.forbiddenCommands.isEmpty)
     }
 

@@ -22,7 +22,7 @@ struct PolicyTests {
         Case(rule: "ssl-trust-all", severity: .warning, mode: "saas", yaml: validCompany + "  ssl_trust: 1️⃣\"*\"\n"),
         Case(rule: "smtp-credentials-pair", severity: .error, mode: "on-premise", yaml: validCompany.replacingOccurrences(of: "  password: ${env:MAILFORM_ACME__SECRET}\n", with: "").replacingOccurrences(of: "  username:", with: "  username: 1️⃣").replacingOccurrences(of: "1️⃣ ", with: "1️⃣")),
         Case(rule: "dsar-sender-domain", severity: .error, mode: "saas", yaml: validCompany + "dsar_sender:\n  email: 1️⃣dpo@elsewhere.example.org\n"),
-        Case(rule: "mailgun-sender-domain", severity: .warning, mode: "saas", yaml: "company: m\nsender:\n  email: 1️⃣a@other.example.com\nprovider: mailgun\nmailgun:\n  domain: mg.m.example.com\n  api_key: ${env:MAILFORM_M_SECRET}\n"),
+        Case(rule: "mailgun-sender-domain", severity: .warning, mode: "saas", yaml: "company: m\nsender:\n  email: 1️⃣a@other.example.com\nprovider: mailgun\nmailgun:\n  domain: mg.m.example.com\n  api_key: ${env:MAILFORM_M__SECRET}\n"),
         Case(rule: "pool-purpose-unique", severity: .error, mode: "saas", yaml: validCompany + "smtp_pools:\n  a:\n    use_for: [dsar]\n    servers: [{host: a.example.com, username: u, password: \"${env:MAILFORM_ACME__POOL_SECRET}\"}]\n  b:\n    use_for: [1️⃣dsar]\n    servers: [{host: b.example.com, username: u, password: \"${env:MAILFORM_ACME__POOL_SECRET}\"}]\n"),
         Case(rule: "unused-provider-settings", severity: .warning, mode: "saas", yaml: validCompany.replacingOccurrences(of: "provider: smtp", with: "provider: platform").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
         Case(rule: "secret-env-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: "password: 1️⃣${env:GITHUB_TOKEN}")),
@@ -53,13 +53,64 @@ struct PolicyTests {
     @Test func logoImagesAreCheckedByContent() throws {
         let ws = try TemporaryWorkspace(["companies/a.yaml": validCompany.replacingOccurrences(of: "  email: no-reply@acme.example.com\n", with: "  email: no-reply@acme.example.com\n  logo: logo.png\n")])
         try ws.writeBytes("companies/logo.png", Array("not really a png".utf8))
-        #expect(ws.load().diagnostics.diagnostics.first?.message == "logo file is not a PNG, JPEG or SVG image: 'logo.png'")
+        #expect(ws.load().diagnostics.diagnostics.first?.message
+                == "logo file is not a usable PNG, JPEG or SVG image: the file is not a PNG, a JPEG or an SVG (its root element must be <svg>): 'logo.png'")
+        // A PNG signature alone (what a first-bytes check took for an image) is refused.
         try ws.writeBytes("companies/logo.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0])
+        #expect(ws.load().diagnostics.diagnostics.first?.message.contains("the PNG file ends before its IEND chunk") == true)
+        try ws.writeBytes("companies/logo.png", Self.onePixelPNG)
         let result = ws.load()
         #expect(result.diagnostics.diagnostics.isEmpty)
         guard case .image(let image)? = result.companies.first?.company.logo else { Issue.record("logo not loaded"); return }
         #expect(image.mediaType == "image/png")
-        #expect(image.sha256 == Digest.sha256Hex([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]))
+        #expect(image.sha256 == Digest.sha256Hex(Self.onePixelPNG))
+    }
+
+    /// A valid 1×1 grey PNG (IHDR, IDAT, IEND with their CRCs).
+    static let onePixelPNG: [UInt8] = [
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
+        0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B, 0x55, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41,
+        0x54, 0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 0x48, 0xAF, 0xA4, 0x71, 0x00, 0x00, 0x00, 0x00, 0x49,
+        0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ]
+
+    /// Logos are images by parse: an HTML page named acme.png (taken as
+    /// SVG by a first-bytes check), scripts, handlers, external references
+    /// and tricks to hide them are located errors; clean SVG, PNG and JPEG pass.
+    @Test(arguments: [
+        ("<html><body><svg></svg><script>alert(1)</script></body></html>", "root element must be <svg>"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>", "<script> element"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>", "event handler attribute (onload=)"),
+        ("<svg><a href=\"javascript:alert(1)\"><text>x</text></a></svg>", "javascript: link"),
+        ("<svg><a xlink:href=\"&#106;avascript:alert(1)\"/></svg>", "character or entity reference"),
+        ("<svg><image href=\"https://evil.example/x.png\"/></svg>", "links to something outside itself"),
+        ("<svg><rect style=\"fill: url(https://evil.example/f)\"/></svg>", "url() not to a #fragment"),
+        ("<svg><foreignObject><div>x</div></foreignObject></svg>", "<foreignobject> element"),
+        ("<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY x \"y\">]><svg>&x;</svg>", "DOCTYPE"),
+        ("<svg><svg:script>alert(1)</svg:script></svg>", "<script> element"),
+        ("<svg><style><![CDATA[ @import url(x) ]]></style></svg>", "CDATA"),
+    ])
+    func logosWithScriptsOrOutsideReferencesAreRefused(_ svg: String, _ why: String) {
+        guard case .refused(let message) = ImageCheck.check(Array(svg.utf8)) else { Issue.record("accepted: \(svg)"); return }
+        #expect(message.contains(why), "\(message)")
+    }
+
+    @Test func cleanImagesAreAccepted() throws {
+        let svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- logo -->\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><defs><linearGradient id=\"g\"/></defs><rect width=\"10\" height=\"10\" fill=\"url(#g)\"/><use href=\"#g\"/><text>A &amp; B</text></svg>"
+        #expect(ImageCheck.check(Array(svg.utf8)) == .image(mediaType: "image/svg+xml"))
+        #expect(ImageCheck.check(Self.onePixelPNG) == .image(mediaType: "image/png"))
+        var corrupt = Self.onePixelPNG
+        corrupt[20] = 2  // the width changes, the CRC does not
+        #expect(ImageCheck.check(corrupt) == .refused("a PNG chunk's checksum does not match (a damaged or disguised file)"))
+        // A minimal baseline JPEG header: SOI, APP0, SOF0 of 16×8.
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x08, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00]
+        #expect(ImageCheck.check(jpeg) == .image(mediaType: "image/jpeg"))
+        var huge = jpeg
+        huge[13] = 0xFF; huge[14] = 0xFF  // 65,535 rows
+        if case .refused(let why) = ImageCheck.check(huge) { #expect(why.contains("at most 16384")) } else { Issue.record("huge JPEG accepted") }
+        let examplePNG = try Array(Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../examples/logos/acme.png")))
+        #expect(ImageCheck.check(examplePNG) == .image(mediaType: "image/png"))
     }
 
     @Test func sha256MatchesKnownVector() {

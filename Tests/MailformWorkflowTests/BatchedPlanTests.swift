@@ -110,7 +110,8 @@ struct BatchedPlanTests {
     }
 
     /// A store made by an older version is not migrated (written) while the
-    /// files may still be invalid; once they are valid it is, and planned.
+    /// files may still be invalid, nor ever by plan; apply migrates it once
+    /// the files are valid.
     @Test func anOlderStoreIsMigratedOnlyForValidFiles() throws {
         let ws = try Workspace()
         // Made as mailform 0.1 made it: WAL, schema v1.
@@ -145,7 +146,14 @@ struct BatchedPlanTests {
         let applied = try DatabaseQueue(path: ws.store).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied == ["v1"])
         try FileManager.default.removeItem(at: ws.root.appendingPathComponent("companies/zz-bad.yaml"))
-        let plan = try PlanWorkflow.run(PlanRequest(input: ws.input)).plan
+        // Read-only commands never migrate: with valid files, plan refuses
+        // the older store and changes nothing.
+        let refused = #expect(throws: WorkflowError.self) { try PlanWorkflow.run(PlanRequest(input: ws.input)) }
+        guard case .stopped(let message, _)? = refused else { Issue.record("\(String(describing: refused))"); return }
+        #expect(message.contains("was made by an older version of mailform; run apply to migrate it"))
+        #expect(try schema() == before, "plan changed the store")
+        // Apply migrates once the files are valid, and plans them.
+        let plan = try ws.apply().plan
         #expect(plan.count(.add) == 4)
         let migrated = try DatabaseQueue(path: ws.store).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
         #expect(migrated == ["v1", "v2", "v3", "v4"])

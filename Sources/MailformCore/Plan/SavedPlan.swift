@@ -37,8 +37,13 @@ public struct SavedPlan: Codable, Sendable {
     public var format_version: Int
     public var mailform_version: String
     public var created_at: String
-    /// The store the plan was made against; `nil` when it did not exist yet.
+    /// The store the plan was made against; for a plan made before the store
+    /// existed, the id of the store it may create (`creates_store`). `nil`
+    /// in plans of older versions made before the store existed: refused.
     public var store_id: String?
+    /// true: no store existed when planned; apply creates the store with
+    /// `store_id`, and the plan applies to no other store.
+    public var creates_store: Bool?
     public var workspace_mode: String
     /// The workspace file the plan was made with, relative to the folder
     /// `plan` ran in (CI runs plan and apply from the same checkout root);
@@ -55,13 +60,14 @@ public struct SavedPlan: Codable, Sendable {
     /// `hmac-sha256:` of the same canonical encoding under the plan key.
     public var mac: String
 
-    public init(plan: Plan, desired: [String: Company<PlannedSecret>], storeID: String?, mode: Mode, workspaceFile: String?,
-                version: String, createdAt: Date) {
+    public init(plan: Plan, desired: [String: Company<PlannedSecret>], storeID: String?, createsStore: Bool = false, mode: Mode,
+                workspaceFile: String?, version: String, createdAt: Date) {
         workspace_file = workspaceFile
         format_version = Self.currentFormat
         mailform_version = version
         created_at = ISO8601DateFormatter().string(from: createdAt)
         store_id = storeID
+        creates_store = createsStore ? true : nil
         workspace_mode = mode.rawValue
         base_revisions = plan.baseRevisions
         store_company_count = plan.storeCompanyCount

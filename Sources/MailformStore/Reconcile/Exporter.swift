@@ -65,7 +65,7 @@ public enum Exporter {
         var owners: [String: String] = [:]
         for id in current.keys.sorted() {
             _ = current[id]!.company.mapSecrets { path, secret -> Int in
-                if kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot) != nil { return 0 }
+                if kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot, exportedRoot: directory) != nil { return 0 }
                 let name = envName(company: id, path: path)
                 if let other = owners[name] {
                     collision = "\(other) and \(id) \(path) would both read \(name)"
@@ -82,7 +82,7 @@ public enum Exporter {
             let stored = current[id]!
             let company = stored.company
             let references = try company.mapSecrets { path, secret -> SecretReference in
-                let recorded = kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot)
+                let recorded = kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot, exportedRoot: directory)
                 if case .file? = recorded?.kind { return recorded! }
                 let name: String
                 if case .env(let recordedName)? = recorded?.kind { name = recordedName } else { name = envName(company: id, path: path) }
@@ -105,16 +105,20 @@ public enum Exporter {
     }
 
     /// The reference the store records for `secret`, as the exported file
-    /// at `companyFile` must write it: an env reference as it is, a file
-    /// reference relative to `companyFile` when both lie in the workspace.
-    static func kept(_ secret: StoredSecret, companyFile: String, root: String?) -> SecretReference? {
+    /// at `companyFile` must write it: an env reference as it is; a file
+    /// reference (relative to `root`, the workspace that applied it) written
+    /// relative to `companyFile` when the file lies inside the exported
+    /// workspace (`exportedRoot`, which gets its own mailform.yaml), so it
+    /// reads the same file under the same canonical name.
+    static func kept(_ secret: StoredSecret, companyFile: String, root: String?, exportedRoot: String) -> SecretReference? {
         guard let recorded = secret.fingerprint.reference, let parsed = SecretReference(parsing: recorded) else { return nil }
         switch parsed.kind {
         case .env: return parsed
         case .file(let path):
-            guard let root, Paths.isInside(companyFile, root) else { return nil }
+            guard let root else { return nil }
             let target = path.hasPrefix("/") ? path : Paths.absolute(path, relativeTo: root)
-            guard Paths.isInside(target, root) else { return nil }
+            guard Paths.isInside(target, exportedRoot), Paths.exists(target),
+                  path.hasPrefix("/") || Paths.relative(target, from: exportedRoot) == path else { return nil }
             return SecretReference(kind: .file(Paths.relative(target, from: Paths.directory(of: companyFile))))
         }
     }

@@ -62,7 +62,7 @@ public enum SavedPlanCheck {
         if diagnostics.hasErrors { throw Refusal.invalid(diagnostics.sorted) }
 
         let path = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
-        if unverified.store_id != nil && !Paths.exists(path) {
+        if unverified.store_id != nil && unverified.creates_store != true && !Paths.exists(path) {
             throw Refusal.stale("stale plan: the plan was made against a store that is not at \(Paths.display(path)); run plan again")
         }
         let opened: OpenedStore
@@ -77,8 +77,10 @@ public enum SavedPlanCheck {
         }
         // A plan names its store; one made before the store existed names
         // the store it may create, and applies only while there is none.
-        if opened.store == nil ? saved.store_id == nil : saved.store_id != opened.storeID {
-            throw Refusal.stale("stale plan: the plan was made against another store\(opened.store == nil ? " (it names none, and none exists here)" : ""); run plan again")
+        if opened.store == nil ? (saved.store_id == nil || saved.creates_store != true) : saved.store_id != opened.storeID {
+            let why = opened.store == nil ? " (it names no store to create, and none exists here)"
+                : saved.creates_store == true ? " (it was made before any store existed, and a store exists here now)" : ""
+            throw Refusal.stale("stale plan: the plan was made against another store\(why); run plan again")
         }
         let storeID = opened.storeID ?? saved.store_id
 

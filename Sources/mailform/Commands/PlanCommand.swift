@@ -44,6 +44,9 @@ struct PlanCommand: ParsableCommand {
         discussion: "The pull-request job's mode: secrets compare by reference, --probe sends no credential, and the change set's digest is what 'apply --reviewed' checks after merge."))
     var snapshot: String?
 
+    @Option(help: "Also write the change set's digest (cs1:…) to this file, for 'apply --reviewed' after merge (never through a link).")
+    var changeSet: String?
+
     @OptionGroup var probeFlags: ProbeFlags
     @OptionGroup var dnsFlags: DNSFlags
 
@@ -75,6 +78,13 @@ struct PlanCommand: ParsableCommand {
         }
         Teardown.skip(outcome)
         let plan = outcome.plan
+        if let changeSet {
+            do {
+                try SafeWrite.write(Array((outcome.changeSet + "\n").utf8), to: changeSet)
+            } catch let refusal as SafeWrite.Refusal {
+                throw Pipeline.fatal(refusal.description)
+            }
+        }
         let probeResults = outcome.probe?.results ?? []
         let skipped = outcome.probe?.skipped ?? []
         let dnsOutcome = outcome.probe?.deliverability

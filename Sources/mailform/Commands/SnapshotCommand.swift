@@ -31,6 +31,9 @@ struct SnapshotCommand: ParsableCommand {
     @Flag(help: "Write the snapshot of no store (a first deployment: every company of a plan is new).")
     var empty = false
 
+    @Flag(help: "When there is no store at the path yet, write the snapshot of no store instead of failing (a pipeline's first run; apply --reviewed still refuses a change set planned against no store once one exists).")
+    var allowAbsent = false
+
     @Option(help: "Output format of the result line.")
     var format: TextOrJSONFormat = .text
 
@@ -52,6 +55,12 @@ struct SnapshotCommand: ParsableCommand {
             storeShown = Paths.display(path)
             do {
                 guard let store = try Store.open(path: path, create: false, lockTimeout: storeOptions.lockTimeout, readOnly: true) else {
+                    if allowAbsent {
+                        snapshot = SnapshotReader.empty()
+                        Pipeline.notice("no store at \(SafeText.escape(Paths.display(path))) yet: writing the snapshot of no store")
+                        try write(snapshot, shown: "no store")
+                        return
+                    }
                     throw Pipeline.fatal("no store at \(SafeText.escape(Paths.display(path))); nothing was written",
                                          hint: "name the store with --store, or pass --empty for a first deployment (no store yet)")
                 }
@@ -60,6 +69,10 @@ struct SnapshotCommand: ParsableCommand {
                 throw Pipeline.fatal(failure.description + "; nothing was written")
             }
         }
+        try write(snapshot, shown: storeShown)
+    }
+
+    func write(_ snapshot: StateSnapshot, shown storeShown: String) throws {
         do {
             try SafeWrite.write(snapshot.encoded(), to: out, mode: 0o644)
         } catch let refusal as SafeWrite.Refusal {

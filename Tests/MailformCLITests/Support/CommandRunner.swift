@@ -76,7 +76,15 @@ final class LockedData: @unchecked Sendable {
 /// Golden files: compares with the file, or writes it when RECORD_SNAPSHOTS=1
 /// (and then fails, so every new baseline gets reviewed).
 enum Snapshot {
-    static func assertMatches(_ actual: String, file: URL, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// Store ids and change-set digests differ run by run (a new store has a
+    /// new id, which the digest names): golden files hold placeholders.
+    static func normalized(_ text: String) -> String {
+        text.replacing(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, with: "<store-id>")
+            .replacing(/cs1:[0-9a-f]{64}/, with: "cs1:<digest>")
+    }
+
+    static func assertMatches(_ raw: String, file: URL, sourceLocation: SourceLocation = #_sourceLocation) {
+        let actual = normalized(raw)
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
             try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? actual.write(to: file, atomically: true, encoding: .utf8)

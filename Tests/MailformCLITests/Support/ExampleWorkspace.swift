@@ -5,6 +5,16 @@ import Testing
 /// A copy of the saas example workspace in a temporary folder, with its own store.
 final class ExampleWorkspace: @unchecked Sendable {
     let root: URL
+    /// Variables every `run` adds (a store key, for plans saved before the store exists).
+    var environment: [String: String] = [:]
+
+    /// Runs every command with a store key in MAILFORM_STORE_KEY: `plan --out`
+    /// signs with it before any store (and key file) exists; only apply creates a key file.
+    @discardableResult
+    func usingStoreKey() -> ExampleWorkspace {
+        environment["MAILFORM_STORE_KEY"] = Data((0..<32).map { UInt8(($0 * 37 + 11) % 256) }).base64EncodedString()
+        return self
+    }
 
     init(copying parts: [String] = ["mailform.yaml", "profiles", "companies", "secrets", "logos"]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-cli-\(UUID().uuidString)")
@@ -53,7 +63,7 @@ final class ExampleWorkspace: @unchecked Sendable {
 
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CommandResult {
-        try CommandRunner.run(arguments, in: root, environment: environment, stdin: stdin)
+        try CommandRunner.run(arguments, in: root, environment: self.environment.merging(environment) { _, given in given }, stdin: stdin)
     }
 
     /// A read-only connection to the store for assertions.
