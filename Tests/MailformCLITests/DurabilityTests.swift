@@ -113,7 +113,7 @@ extension DurabilityTests {
         var env = ProcessInfo.processInfo.environment
         env["TMPDIR"] = scratch.path
         env["MAILFORM_DNS"] = "off"
-        env.removeValue(forKey: "MAILFORM_STORE_KEY")
+        env["MAILFORM_STORE_KEY"] = ws.environment["MAILFORM_STORE_KEY"]
         process.environment = env
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -134,7 +134,7 @@ struct ReconcileTests {
         try #require(try ws.run(["plan", "companies", "--out", "all.json"]).exitCode == 0)
         let text = try ws.read("all.json")
         try #require(text.contains("\"media_type\" : \"image/png\"") && text.contains("\"file_name\" : \"../logos/acme.png\""))
-        let keyText = try ws.read("mailform.db.key")
+        let keyText = try #require(ws.environment["MAILFORM_STORE_KEY"])
         let box = try SecretBox(key: StoreKey(bytes: [UInt8](try #require(Data(base64Encoded: keyText.trimmingCharacters(in: .whitespacesAndNewlines))))))
         func signed(_ edited: String) throws -> String {
             var plan = try JSONDecoder().decode(SavedPlan.self, from: Data(edited.utf8))

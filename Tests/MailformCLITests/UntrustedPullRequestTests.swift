@@ -607,6 +607,7 @@ struct UntrustedPullRequestTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
         process.arguments = ["-f", "__RSS_KB %M", CommandRunner.binary.path, "apply", "plan.json", "--no-probe"]
         process.currentDirectoryURL = ws.root
+        process.environment = ProcessInfo.processInfo.environment.merging(ws.environment) { _, key in key }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -47,11 +47,11 @@ struct WorkflowTests {
         process.arguments = ["-c", command.replacingOccurrences(of: "${{ github.actor }}", with: "ci-test")]
         process.currentDirectoryURL = ws.root
         var environment = clean ? env : ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
         environment["PATH"] = CommandRunner.binary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
         environment["NO_COLOR"] = "1"
         environment["GITLAB_USER_LOGIN"] = "ci-test"
         environment["MAILFORM_DNS"] = "off"  // no DNS query leaves the machine
-        for (k, v) in env { environment[k] = v }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

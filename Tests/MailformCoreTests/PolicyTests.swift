@@ -82,7 +82,7 @@ struct PolicyTests {
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>", "<script> element"),
         ("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>", "event handler attribute (onload=)"),
         ("<svg><a href=\"javascript:alert(1)\"><text>x</text></a></svg>", "javascript: link"),
-        ("<svg><a xlink:href=\"&#106;avascript:alert(1)\"/></svg>", "character or entity reference"),
+        ("<svg><a xlink:href=\"#&#106;avascript:alert(1)\"/></svg>", "character or entity reference"),
         ("<svg><image href=\"https://evil.example/x.png\"/></svg>", "links to something outside itself"),
         ("<svg><rect style=\"fill: url(https://evil.example/f)\"/></svg>", "url() not to a #fragment"),
         ("<svg><foreignObject><div>x</div></foreignObject></svg>", "<foreignobject> element"),

@@ -332,7 +332,14 @@ public enum CompanyLoader {
         }
         if let idNode = tree["company"], let id = idNode.value.stringValue, let mark = idNode.mark { outcome.id = (id, mark) }
         if let extendsNode = tree["extends"], let name = extendsNode.value.stringValue {
-            // Checked before the name becomes a path (the schema runs after the merge).
+            // Checked before the name becomes a path (the schema runs after the merge),
+            // and bounded: a name of 300 KB once took seconds of "did you mean".
+            guard name.utf8.count <= ProfileSet.maxNameLength else {
+                outcome.diagnostics.append(.error("profile name is \(name.utf8.count) bytes long, over the limit of \(ProfileSet.maxNameLength)",
+                                                  at: files.location(extendsNode.mark),
+                                                  hint: "set extends: to the name of a file in the profiles folder, without .yaml"))
+                return outcome
+            }
             guard !name.isEmpty, name.utf8.allSatisfy({ b in
                 (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
             }) else {

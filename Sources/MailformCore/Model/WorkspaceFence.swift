@@ -16,10 +16,20 @@ public struct WorkspaceFence: Sendable {
     /// Resolved secret folders: `secrets.dirs`.
     public var secretFolders: [String]
 
+    /// The protected files by device and inode: a hard link to the key or
+    /// the store has another path but the same file.
+    public var protectedIdentities: Set<FileIdentity>
+
     public init(roots: [String], protectedFiles: [String], secretFolders: [String]) {
         self.roots = roots.map(Paths.real)
         self.protectedFiles = Set(protectedFiles.map(Paths.real))
         self.secretFolders = secretFolders.map(Paths.real)
+        self.protectedIdentities = Set(protectedFiles.compactMap(FileIdentity.init(path:)))
+    }
+
+    /// Whether `real` is a protected file, by path or by device and inode.
+    public func isProtected(_ real: String) -> Bool {
+        protectedFiles.contains(real) || FileIdentity(path: real).map(protectedIdentities.contains) == true
     }
 
     public enum Refusal: Error, Sendable, Equatable {
@@ -54,7 +64,7 @@ public struct WorkspaceFence: Sendable {
         if absolutePath.utf8.count >= Int(PATH_MAX) { return .failure(.pathTooLong) }
         let real = Paths.real(absolutePath)
         if real.utf8.count >= Int(PATH_MAX) { return .failure(.pathTooLong) }
-        if protectedFiles.contains(real) { return .failure(.protectedFile) }
+        if isProtected(real) { return .failure(.protectedFile) }
         if secretFolders.contains(where: { Paths.isInside(real, $0) }) { return .failure(.secretFolder) }
         guard let root = roots.filter({ Paths.isInside(real, $0) }).max(by: { $0.count < $1.count }) else { return .failure(.outside) }
         let relative = real.dropFirst(root.count).split(separator: "/")
@@ -62,5 +72,19 @@ public struct WorkspaceFence: Sendable {
         if relative.dropLast().contains("secrets") { return .failure(.secretFolder) }
         if requireYAML && !(real.hasSuffix(".yaml") || real.hasSuffix(".yml")) { return .failure(.notYAML) }
         return .success(real)
+    }
+}
+
+/// A file's device and inode (`stat`), the same for every hard link to it.
+public struct FileIdentity: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    /// The identity of the file at `path` (links followed); nil when there is none.
+    public init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
 }

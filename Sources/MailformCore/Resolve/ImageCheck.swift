@@ -89,6 +89,13 @@ public enum ImageCheck {
             return .refused("the file is not a PNG, a JPEG or an SVG (UTF-8 text)")
         }
         let lower = text.lowercased()
+        let looksLikeSVG = lower.contains("<svg")
+        if looksLikeSVG {
+            for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
+                                  ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import")] where lower.contains(needle) {
+                return .refused("the SVG holds \(why), which no logo may")
+            }
+        }
         // The root element: after an optional XML declaration and comments.
         var rest = Substring(lower).drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         while true {
@@ -104,10 +111,6 @@ public enum ImageCheck {
         }
         guard rest.hasPrefix("<svg"), let after = rest.dropFirst(4).first, after.isWhitespace || after == ">" || after == "/" else {
             return .refused("the file is not a PNG, a JPEG or an SVG (its root element must be <svg>)")
-        }
-        for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
-                              ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import")] where lower.contains(needle) {
-            return .refused("the SVG holds \(why), which no logo may")
         }
         // Elements and attributes, tag by tag.
         var index = lower.startIndex

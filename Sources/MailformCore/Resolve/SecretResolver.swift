@@ -25,6 +25,8 @@ public struct SecretResolver: Sendable {
     private let fileCache = SecretFileCache()
     private let fenceFolders: [String]
     private let protectedFiles: Set<String>
+    /// The same files by device and inode (a hard link has another path).
+    private let protectedIdentities: Set<FileIdentity>
 
     /// - Parameter ownersIncludeCompanies: `owners` holds `companyOwners`
     ///   already (a batch of 100,000 companies would copy both sets otherwise).
@@ -36,6 +38,7 @@ public struct SecretResolver: Sendable {
         self.companyOwners = companyOwners
         self.fenceFolders = workspace.fenceFolders
         self.protectedFiles = Set(workspace.protectedFiles.map(Paths.real))
+        self.protectedIdentities = Set(workspace.protectedFiles.compactMap(FileIdentity.init(path:)))
     }
 
     public enum Problem: Error, Sendable {
@@ -128,7 +131,7 @@ public struct SecretResolver: Sendable {
             return workspace.allowsEnv(name, owner: owner, owners: owners) ? nil : .envNotAllowed(name)
         case .file(let path):
             let real = Paths.real(filePath(path, referencedFrom: file))
-            if protectedFiles.contains(real) { return .fileProtected(path) }
+            if protectedFiles.contains(real) || FileIdentity(path: real).map(protectedIdentities.contains) == true { return .fileProtected(path) }
             guard let folder = fenceFolders.filter({ Paths.isInside(real, $0) }).max(by: { $0.count < $1.count }) else {
                 return .fileOutsideFence(path)
             }

