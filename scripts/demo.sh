@@ -33,6 +33,15 @@ sed -i 's/name: ACME Privacy/name: ACME Privacidade/' "$work/companies/acme.yaml
 run plan "$work/companies" --store "$store" --out "$work/plan.json" || exit 1
 run apply "$work/plan.json" --store "$store" --no-probe || exit 1
 
+step "a pull request holds nothing worth stealing: it plans against a snapshot (no secret, no key, no store)"
+run snapshot --store "$store" --out "$work/snapshot.json" || exit 1
+sed -i 's/name: ACME Privacidade/name: ACME Privacy Team/' "$work/companies/acme.yaml"
+echo "\$ env -i PATH=\$PATH mailform plan $work/companies --snapshot $work/snapshot.json --change-set $work/change-set.txt"
+env -i PATH="$PATH" MAILFORM_DNS=off "$mailform" plan "$work/companies" --snapshot "$work/snapshot.json" --change-set "$work/change-set.txt" || exit 1
+
+step "after merge: apply exactly the reviewed change set (planned again against the live store)"
+run apply "$work/companies" --store "$store" --auto-approve --no-probe --reviewed "$(cat "$work/change-set.txt")" | tail -2 || exit 1
+
 step "history"
 run history --store "$store" --limit 2 || exit 1
 

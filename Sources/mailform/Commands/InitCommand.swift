@@ -96,6 +96,8 @@ enum WorkspaceTemplate {
         # probe:
         #   timeout: 10s              # per endpoint, every stage included
         #   concurrency: 64           # endpoints probed at once
+        #   deadline: 5m              # the whole probe; endpoints not done by then fail ("not probed: deadline reached")
+        #   ehlo: mailform.invalid    # the name the probe greets servers with
         #   proxy: socks5h://bastion.internal:1080   # for SMTP servers reachable only inside a network
         #   ca_file: ./private-ca.pem # extra certificate authorities
         #   dns:                      # the DNS stage: SPF, DMARC, DKIM, MX of the sender domains
@@ -105,8 +107,9 @@ enum WorkspaceTemplate {
         # What secret references may read. Company files may come from an
         # untrusted pull request: keep these fences narrow.
         # secrets:
-        #   env: ["MAILFORM_{company}_*", "MAILFORM_{profile}_*"]   # the default: each company reads only its own variables
-        #   dirs: [/run/secrets]      # ${file:PATH} outside the workspace only below these
+        #   env: ["MAILFORM_{company}__*", "MAILFORM__{profile}__*"]   # the default: company acme reads only MAILFORM_ACME__*
+        #   dirs: [/run/secrets]      # ${file:PATH} outside the workspace only below these: DIR/<company id>/...
+        #   dirs_reach: own           # own (default) | all (every company reads every file in dirs)
 
         # The platform's own sending (provider: platform): its SPF include, which
         # the sender domains' SPF records must include.
@@ -139,12 +142,12 @@ enum WorkspaceTemplate {
           host: smtp.example.com
           port: 587
           username: no-reply@example.com
-          password: ${file:../secrets/example-smtp.txt}   # or ${env:MAILFORM_EXAMPLE_SMTP_PASSWORD}
+          password: ${file:../secrets/example-smtp.txt}   # or ${env:MAILFORM_EXAMPLE__SMTP_PASSWORD}
           starttls: required                 # required | optional | off
           ssl_protocols: [TLSv1.2, TLSv1.3]
         # mailgun:                           # with provider: mailgun
         #   domain: mg.example.com
-        #   api_key: ${env:MAILFORM_EXAMPLE_MAILGUN_API_KEY}
+        #   api_key: ${env:MAILFORM_EXAMPLE__MAILGUN_API_KEY}
         #   region: us                       # us | eu
         # smtp_pools:                        # extra SMTP configurations
         #   dsar-relay:
@@ -153,7 +156,7 @@ enum WorkspaceTemplate {
         #     servers:
         #       - host: smtp2.example.com
         #         username: dsar@example.com
-        #         password: ${env:MAILFORM_EXAMPLE_DSAR_PASSWORD}
+        #         password: ${env:MAILFORM_EXAMPLE__POOL_DSAR_RELAY_0_PASSWORD}
         # probe:                             # never probe this company
         #   enabled: false
         #   reason: SMTP relay reachable only from the VPN
