@@ -210,6 +210,11 @@ public enum ApplyWorkflow {
         }, revisions: opened.summaries.mapValues(\.revision))
         let now = ReviewedChangeSet.digest(of: view, storeID: opened.storeID)
         guard now != digest else { return }
+        // The usual causes, named when they can be told.
+        var why = ""
+        if opened.storeID != nil, ReviewedChangeSet.digest(of: view, storeID: nil) == digest {
+            why = "\nIt was reviewed against a snapshot of no store (a first deployment), and a store exists now: plan the pull request again against its snapshot."
+        }
         var lines = view.prefix(20).map { change in
             "  \(change.action.symbol) \(SafeText.escape(change.id)) (company revision \(change.baseRevision)): "
                 + change.fields.prefix(8).map { SafeText.escape($0.path) }.joined(separator: ", ")
@@ -222,7 +227,7 @@ public enum ApplyWorkflow {
               reviewed: \(digest)
               now:      \(now) (store \(opened.storeID ?? ReviewedChangeSet.noStore), \(view.count) compan\(view.count == 1 ? "y" : "ies") changed)
             The change set now:
-            \(lines.joined(separator: "\n"))
+            \(lines.joined(separator: "\n"))\(why)
             """, hint: "the store or the files changed since the review (another merge, an edit on the settings page, other --company or --prune flags): plan the pull request again and review the new change set")
     }
 

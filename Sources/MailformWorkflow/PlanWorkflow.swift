@@ -92,15 +92,16 @@ public enum PlanWorkflow {
         var desired: [String: Company<PlannedSecret>] = [:]
         // A plan made before the store exists names the store it may create.
         let storeID = opened.storeID ?? UUID().uuidString.lowercased()
+        let salt = Hex.random(16)
         do {
             for company in loaded.desired {
-                desired[company.id] = try Reconciler.planned(company, box: opened.box, storeID: storeID, workspaceRoot: workspace.root)
+                desired[company.id] = try Reconciler.planned(company, box: opened.box, storeID: storeID, salt: salt, workspaceRoot: workspace.root)
             }
         } catch {
             throw .stopped("\(error)")
         }
         let workspaceFile = WorkspaceLoader.find(paths: request.input.paths, override: request.input.workspace).map(Paths.display)
-        var saved = SavedPlan(plan: plan, desired: desired, storeID: storeID, createsStore: opened.storeID == nil, mode: workspace.mode,
+        var saved = SavedPlan(plan: plan, desired: desired, storeID: storeID, createsStore: opened.storeID == nil, salt: salt, mode: workspace.mode,
                               workspaceFile: workspaceFile, version: request.version, createdAt: Date())
         saved.sign(opened.box.planMAC)
         do {

@@ -118,6 +118,10 @@ struct LeastPrivilegeTests {
         for (_, mine) in acme { for (_, guess) in guesses { #expect(mine != guess) } }
         #expect(Set(guesses.values).count == guesses.count, "one value in two fields fingerprints alike")
         #expect(fingerprints.values.allSatisfy { $0.hasPrefix("v2:") })
+        // Another plan of the same company, field and value: not comparable either (a salt per plan).
+        let again = try ws.run(["plan", "companies", "--out", "plan2.json"])
+        try #require(again.exitCode == 0)
+        for (_, fingerprint) in acme { #expect(!(try ws.read("plan2.json")).contains(fingerprint)) }
         // The plan still applies exactly, and a changed secret still stops it.
         let apply = try ws.run(["apply", "plan.json", "--no-probe"])
         #expect(apply.exitCode == 0, "\(apply.stdout)\(apply.stderr)")
@@ -346,6 +350,29 @@ struct LeastPrivilegeTests {
         #expect(applied.exitCode == 0, "\(applied.stderr)")
         let id = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") }
         #expect(id == named)
+    }
+
+    /// A checkout that holds the store's or the key's name as a link (to a
+    /// file the runner can write, or a key the attacker knows): refused.
+    @Test func noStoreOrKeyIsOpenedThroughALinkTheCheckoutHolds() throws {
+        let outside = try OutsideFolder()
+        let victim = try Self.applied()
+        let ws = try ExampleWorkspace()
+        try FileManager.default.createSymbolicLink(atPath: ws.storePath, withDestinationPath: victim.storePath)
+        let before = try Self.sha256(victim.storePath)
+        for arguments in [["plan", "companies"], ["apply", "companies", "--auto-approve", "--no-probe"], ["history"], ["snapshot", "--out", "s.json"]] {
+            let result = try ws.run(arguments)
+            #expect(result.exitCode == 1, "\(arguments)")
+            #expect(result.stderr.contains("mailform opens no store or key through a link a checkout holds"), "\(arguments): \(result.stderr)")
+        }
+        #expect(try Self.sha256(victim.storePath) == before)
+        try FileManager.default.removeItem(atPath: ws.storePath)
+        try outside.write("known.key", Data(repeating: 1, count: 32).base64EncodedString())
+        try FileManager.default.createSymbolicLink(atPath: ws.path("mailform.db.key"), withDestinationPath: outside.path("known.key"))
+        let keyed = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
+        #expect(keyed.exitCode == 1)
+        #expect(keyed.stderr.contains("the store key file mailform.db.key is reached through the symbolic link"), "\(keyed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath))
     }
 
     @Test func aHardLinkToTheKeyIsNotReadAsASecret() throws {

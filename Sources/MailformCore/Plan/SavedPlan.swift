@@ -44,6 +44,8 @@ public struct SavedPlan: Codable, Sendable {
     /// true: no store existed when planned; apply creates the store with
     /// `store_id`, and the plan applies to no other store.
     public var creates_store: Bool?
+    /// Random, per plan: its fingerprints compare with no other plan's.
+    public var fingerprint_salt: String?
     public var workspace_mode: String
     /// The workspace file the plan was made with, relative to the folder
     /// `plan` ran in (CI runs plan and apply from the same checkout root);
@@ -60,7 +62,7 @@ public struct SavedPlan: Codable, Sendable {
     /// `hmac-sha256:` of the same canonical encoding under the plan key.
     public var mac: String
 
-    public init(plan: Plan, desired: [String: Company<PlannedSecret>], storeID: String?, createsStore: Bool = false, mode: Mode,
+    public init(plan: Plan, desired: [String: Company<PlannedSecret>], storeID: String?, createsStore: Bool = false, salt: String? = nil, mode: Mode,
                 workspaceFile: String?, version: String, createdAt: Date) {
         workspace_file = workspaceFile
         format_version = Self.currentFormat
@@ -68,6 +70,7 @@ public struct SavedPlan: Codable, Sendable {
         created_at = ISO8601DateFormatter().string(from: createdAt)
         store_id = storeID
         creates_store = createsStore ? true : nil
+        fingerprint_salt = salt
         workspace_mode = mode.rawValue
         base_revisions = plan.baseRevisions
         store_company_count = plan.storeCompanyCount

@@ -62,15 +62,16 @@ public struct SecretBox: Sendable {
     }
 
     /// The fingerprint a saved plan carries: HMAC-SHA256 under a key derived
-    /// for plans only, over the store's id, the company, the field and the
-    /// value, each length-prefixed. Two values compare only within one
-    /// store, company and field, so a plan artifact is no oracle: a guess
-    /// placed in another company or field never fingerprints like the
-    /// secret it targets.
+    /// for plans only, over the store's id, the company, the field, the
+    /// plan's own random salt and the value, each length-prefixed. Two values
+    /// compare only within one store, company and field of one plan (where
+    /// there is one value), so no plan artifact is an oracle: a guess placed
+    /// in another company or field, or in another plan, never fingerprints
+    /// like the secret it targets.
     /// - Throws: ``Failure`` when OpenSSL's HMAC fails.
-    public func planFingerprint(_ secret: Secret, store: String?, company: String, path: String) throws -> String {
+    public func planFingerprint(_ secret: Secret, store: String?, company: String, path: String, salt: String) throws -> String {
         var data: [UInt8] = []
-        for part in ["mailform plan fingerprint v2", store ?? "", company, path] {
+        for part in ["mailform plan fingerprint v2", store ?? "", company, path, salt] {
             let bytes = Array(part.utf8)
             data += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init) + bytes
         }
@@ -153,10 +154,17 @@ public final class Sealer {
 }
 
 /// Lowercase hex without `String(format:)`, which is slow on Linux.
-enum Hex {
+public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    /// `count` random bytes (OpenSSL's generator), in hex.
+    public static func random(_ count: Int) -> String {
+        var bytes = [UInt8](repeating: 0, count: count)
+        if RAND_bytes(&bytes, Int32(count)) != 1 { for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) } }
+        return encode(bytes)
+    }
+
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
         for b in bytes {

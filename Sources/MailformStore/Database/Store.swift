@@ -35,6 +35,9 @@ public final class Store: @unchecked Sendable {
     ///     made before the store existed names the store it may create).
     public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10, migrate: Bool = true,
                             readOnly: Bool = false, newStoreID: String? = nil) throws -> Store? {
+        if let link = SafeWrite.linkBelowCurrentFolder(path) {
+            throw Failure("the store \(SafeText.escape(Paths.display(path))) is reached through the symbolic link \(SafeText.escape(Paths.display(link))) inside the current folder; mailform opens no store or key through a link a checkout holds")
+        }
         if !create && !FileManager.default.fileExists(atPath: path) { return nil }
         if readOnly { return try openReadOnly(path: path, lockTimeout: lockTimeout) }
         let directory = Paths.directory(of: path)

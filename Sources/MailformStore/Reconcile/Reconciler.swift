@@ -76,6 +76,10 @@ public enum Reconciler {
     public static func openStore(path: String, createStore: Bool, createKey: Bool? = nil, lockTimeout: TimeInterval = 10,
                                  environment: [String: String] = ProcessInfo.processInfo.environment,
                                  migrate: Bool = true, readOnly: Bool = false, newStoreID: String? = nil) throws -> OpenedStore {
+        let keyFile = StoreKey.keyFilePath(forStore: path)
+        if let link = SafeWrite.linkBelowCurrentFolder(keyFile) {
+            throw Failure("the store key file \(SafeText.escape(Paths.display(keyFile))) is reached through the symbolic link \(SafeText.escape(Paths.display(link))) inside the current folder; mailform opens no store or key through a link a checkout holds")
+        }
         let store: Store?
         do {
             store = try Store.open(path: path, create: createStore, lockTimeout: lockTimeout, migrate: migrate, readOnly: readOnly,
@@ -240,13 +244,13 @@ public enum Reconciler {
 
     /// The saved-plan form of a desired company: references relative to the workspace, fingerprints.
     /// Its fingerprints are bound to the store, the company and the field
-    /// (``SecretBox/planFingerprint(_:store:company:path:)``).
+    /// (``SecretBox/planFingerprint(_:store:company:path:salt:)``).
     /// - Throws: ``SecretBox/Failure`` when HMAC fails.
-    public static func planned(_ company: Company<ResolvedSecret>, box: SecretBox, storeID: String?,
+    public static func planned(_ company: Company<ResolvedSecret>, box: SecretBox, storeID: String?, salt: String,
                                workspaceRoot: String) throws -> Company<PlannedSecret> {
         try company.mapSecrets { path, secret in
             PlannedSecret(reference: secret.reference.description, origin: relative(secret.origin, to: workspaceRoot),
-                          fingerprint: try box.planFingerprint(secret.secret, store: storeID, company: company.id, path: path))
+                          fingerprint: try box.planFingerprint(secret.secret, store: storeID, company: company.id, path: path, salt: salt))
         }
     }
 

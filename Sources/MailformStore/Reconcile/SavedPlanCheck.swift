@@ -125,7 +125,7 @@ public enum SavedPlanCheck {
                     switch resolver.resolve(reference, referencedFrom: origin, owner: owner) {
                     case .success(let secret):
                         let fingerprint = try? opened.box.planFingerprint(secret, store: storeID, company: change.company,
-                                                                         path: fieldPath)
+                                                                         path: fieldPath, salt: saved.fingerprint_salt ?? "")
                         if fingerprint == nil || fingerprint != plannedSecrets[fieldPath]?.fingerprint {
                             stale.append("secret \(fieldPath) of company \(change.company) changed since the plan")
                         }
