@@ -194,6 +194,8 @@ final class CurlTransfer {
 
     /// The dialogue's outcome when mailform finished the session itself.
     var dialogueFailure: ProbeFailure?
+    /// What the dialogue saw that the platform survives but a reviewer must know.
+    var dialogueWarnings: [String] = []
     /// The password went over a connection without TLS.
     var plainTextAuth = false
 

@@ -1,4 +1,5 @@
 import Foundation
+import MailformCore
 /// How probes run: bounds per endpoint and for the whole run.
 public struct ProbeOptions: Sendable {
     public var timeoutMilliseconds: Int
@@ -23,6 +24,10 @@ public struct ProbeOptions: Sendable {
     /// machine (`probe.ehlo` in the trusted workspace may set it).
     public var ehloName = ProbeOptions.defaultEHLOName
     public static let defaultEHLOName = "mailform.invalid"
+
+    /// The platform's mail client, whose verdict the probe gives
+    /// (`platform.mail_client` in the trusted workspace).
+    public var platformClient = PlatformClient()
 
     /// Whether the deadline has passed.
     public var deadlinePassed: Bool { deadline.map { Date() >= $0 } ?? false }

@@ -45,6 +45,11 @@ public enum ProbeFailureKind: String, Sendable, Codable {
     case oauth2TokenRejected = "oauth2-token-rejected"
     /// A password where the server allows only OAuth2 (Exchange Online's 5.7.139, 5.7.30).
     case basicAuthDisabled = "basic-auth-disabled"
+    /// The platform's own mail client refuses these settings with this server
+    /// (`PlatformClient`): the probe's verdict is the platform's.
+    case platformClientRefuses = "platform-client-refuses"
+    /// No sign-in mechanism the platform's client and the server share.
+    case authMechanism = "auth-mechanism"
     case other
 }
 

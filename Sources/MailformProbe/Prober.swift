@@ -12,6 +12,7 @@ public struct Prober: Sendable {
     public func probe(smtp: [SMTPTarget], mailgun: [MailgunTarget],
                       progress: (@Sendable (Int, Int) -> Void)? = nil) -> [ProbeResult] {
         var smtp = smtp
+        for i in smtp.indices { smtp[i].client = options.platformClient }
         var smtpResults = [ProbeResult?](repeating: nil, count: smtp.count)
         // OAuth2 servers get their token first; without one there is nothing to sign in with.
         for (i, failure) in fetchTokens(&smtp) {
@@ -168,12 +169,22 @@ public struct Prober: Sendable {
     func sendTests(_ smtp: [SMTPTarget], _ results: inout [ProbeResult]) {
         var jobs: [MultiDriver.Job] = []
         var outcomes: [Int: ProbeResult] = [:]
-        for (i, target) in smtp.enumerated() where results[i].ok && (target.server.auth == .none || target.sendCredentials) {
+        // A server that signs in must have proved it (235): one that offers no
+        // AUTH passes the probe (the platform connects unauthenticated), but
+        // no test message is sent without the sign-in the settings ask for.
+        for (i, target) in smtp.enumerated() where results[i].ok
+            && (target.server.auth == .none || (target.sendCredentials && results[i].stages.contains { $0.stage == .auth })) {
             guard let transfer = CurlTransfer() else { continue }
             SMTPProbe.configure(transfer, target, options)
             jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in outcomes[i] = SMTPProbe.classify(t, code, target) })
         }
         MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(jobs)
+        for (i, target) in smtp.enumerated() where results[i].ok && target.server.auth != .none && target.sendCredentials && outcomes[i] == nil {
+            results[i].failure = ProbeFailure(kind: .authNotOffered, stage: .send,
+                                              message: "the test message was not sent: the server offers no AUTH, and no message is sent without the sign-in \(target.path) asks for",
+                                              hint: "check that \(target.server.host):\(target.server.port) is the account's submission port, or remove the credentials for an anonymous relay",
+                                              field: "\(target.path).port")
+        }
         for (i, sent) in outcomes.sorted(by: { $0.key < $1.key }) {
             if let stage = sent.stages.first(where: { $0.stage == .send }) {
                 results[i].stages.append(stage)

@@ -35,7 +35,11 @@ enum SMTPAuthenticators {
     }
 }
 
-/// AUTH PLAIN (or LOGIN when that is all the server offers).
+/// A password sign-in with the mechanism the platform's client would choose:
+/// the first of LOGIN, PLAIN, DIGEST-MD5, NTLM the server offers
+/// (`PlatformClient.passwordMechanisms`). DIGEST-MD5 and NTLM are not
+/// spoken here: a server offering only those fails closed, as does one
+/// with no mechanism in common.
 struct PasswordAuthenticator: SMTPAuthenticator {
     var user: String
     var password: Secret
@@ -51,7 +55,20 @@ struct PasswordAuthenticator: SMTPAuthenticator {
     }
 
     mutating func start(mechanisms: [String], _ t: CurlTransfer) -> AuthStep {
-        if mechanisms.contains("PLAIN") || !mechanisms.contains("LOGIN") {
+        let chosen = PlatformClient.passwordMechanisms.first(where: mechanisms.contains)
+        guard let chosen else {
+            return .failed(ProbeFailure(kind: .authMechanism, stage: .auth,
+                                        message: "the server offers AUTH \(mechanisms.joined(separator: " ")), and the platform's client signs in with a password only by LOGIN, PLAIN, DIGEST-MD5 or NTLM (\"No authentication mechanisms supported by both server and client\")",
+                                        hint: "enable LOGIN or PLAIN (over TLS) on \(host), or use the account's submission server in \(path).host",
+                                        field: "\(path).host"))
+        }
+        guard chosen == "LOGIN" || chosen == "PLAIN" else {
+            return .failed(ProbeFailure(kind: .authMechanism, stage: .auth,
+                                        message: "the platform's client would sign in with \(chosen) (the first of LOGIN, PLAIN, DIGEST-MD5, NTLM the server offers), which mailform cannot check",
+                                        hint: "enable LOGIN or PLAIN (over TLS) on \(host) so the sign-in can be checked before it is stored",
+                                        field: "\(path).host"))
+        }
+        if chosen == "PLAIN" {
             let token = password.withRevealedBytes { Data([0] + Array(user.utf8) + [0] + $0).base64EncodedString() }
             // A server that echoes the exact string back must not get it printed.
             t.addRedactionText(token)

@@ -92,19 +92,11 @@ final class SMTPDialogue {
         }
         guard wantsAuth else { return send(t, "NOOP\r\n", verb: "NOOP", then: .waitNoop) }
         guard offersAuth else {
-            if tlsUp || s.ssl {
-                fail(t, .authNotOffered, stage: .auth, "the server offers no AUTH, so the credentials cannot be used",
-                     hint: "check that \(s.host):\(s.port) is the submission port of the account, or remove \(credentials) for an anonymous relay",
-                     field: "\(f).port")
-            } else {
-                fail(t, .authNotOffered, stage: .auth,
-                     "the server offers no AUTH on this unencrypted connection\(s.starttls == .off ? "" : ", and no STARTTLS either")",
-                     hint: s.starttls == .off
-                        ? "set \(f).starttls: required (servers offer AUTH only after TLS), or remove \(credentials) for an anonymous relay"
-                        : "for an anonymous on-premise relay, remove \(credentials); else use the account's submission port",
-                     field: s.starttls == .off ? "\(f).starttls" : "\(f).username")
-            }
-            return quit(t)
+            // mail.smtp.auth=true does not make AUTH mandatory: the platform's
+            // client connects without signing in (PlatformClient). A relay may
+            // still refuse its mail at RCPT, which no probe can see.
+            t.dialogueWarnings.append("the server offers no AUTH\(tlsUp || s.ssl ? "" : " on this unencrypted connection"): \(target.client.name) connects without signing in (mail.smtp.auth=true does not require it), and the server may refuse to relay its mail; remove \(credentials) if it is an anonymous relay, or check that \(s.host):\(s.port) is the account's submission port")
+            return send(t, "NOOP\r\n", verb: "NOOP", then: .waitNoop)
         }
         if !tlsUp && !s.ssl {
             t.plainTextAuth = true

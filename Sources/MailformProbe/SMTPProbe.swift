@@ -16,6 +16,8 @@ public struct SMTPTarget: Sendable {
     var oauth2Token: Secret?
     /// The time the token took, shown as the probe's first stage.
     var tokenMilliseconds: Int?
+    /// The platform's mail client, whose verdict the probe gives (`ProbeOptions.platformClient`).
+    var client = PlatformClient()
 
     public init(company: String, path: String, server: SMTPServer<Secret>, location: SourceLocation?, sendCredentials: Bool = true) {
         self.company = company
@@ -71,14 +73,10 @@ enum SMTPProbe {
             for (_, secret) in s.orderedSecrets { secret.withRevealedBytes { t.addRedaction($0) } }
             target.oauth2Token?.withRevealedBytes { t.addRedaction($0) }
         }
-        // Jakarta Mail: ssl.trust hosts skip verification; checkserveridentity checks the name.
-        if s.trustsWithoutVerification {
-            t.set(CURLOPT_SSL_VERIFYPEER, 0)
-            t.set(CURLOPT_SSL_VERIFYHOST, 0)
-        } else {
-            t.set(CURLOPT_SSL_VERIFYPEER, 1)
-            t.set(CURLOPT_SSL_VERIFYHOST, s.sslCheckIdentity ? 2 : 0)
-        }
+        // Jakarta Mail (PlatformClient): ssl.trust hosts skip verification of
+        // the chain, never the identity check, which checkserveridentity sets.
+        t.set(CURLOPT_SSL_VERIFYPEER, s.trustsWithoutVerification ? 0 : 1)
+        t.set(CURLOPT_SSL_VERIFYHOST, s.sslCheckIdentity ? 2 : 0)
         if let ca = options.caFile { t.set(CURLOPT_CAINFO, ca) }
         let versions = s.sslProtocols.compactMap(Self.curlVersion)
         if let low = versions.min(), let high = versions.max() {
@@ -175,27 +173,33 @@ enum SMTPProbe {
         }
         if code != CURLE_OK {
             result.failure = failure(code: code, message: message, next: next, lastReply: t.redact(lastReply), target: target, reached: reached)
+            // A handshake the platform's client refuses anyway fails for its reason.
+            if result.failure?.stage == .tls, let refusal = target.client.refusals(s.settings, path: field).first(where: { $0.id == "platform-untrusted-host" }) {
+                result.failure = platformFailure(refusal, field)
+            }
             return result
+        }
+        // Past TLS: what the platform's client refuses whatever the server
+        // does, and a version outside its exact set (PlatformClient).
+        if let version = result.tlsVersion {
+            if let refusal = target.client.refusals(s.settings, path: field).first ?? target.client.protocolRefusal(s.settings, negotiated: version, path: field) {
+                result.failure = platformFailure(refusal, field)
+                return result
+            }
         }
         if let failure = t.dialogueFailure {
             result.failure = failure
             return result
         }
+        result.warnings += t.dialogueWarnings
         if t.plainTextAuth && authOK {
             result.warnings.append("the \(s.auth == .oauth2 ? "OAuth2 token" : "password") crossed the network in plain text: the server offered no TLS before AUTH")
         }
         let wantsAuth = target.sendCredentials && SMTPAuthenticators.make(for: target) != nil
-        if wantsAuth && !authOK {
-            // libcurl skips AUTH silently when the server offers none.
-            let offered = result.capabilities.contains { $0.uppercased().hasPrefix("AUTH") }
-            result.failure = offered
-                ? ProbeFailure(kind: .credentialsRejected, stage: .auth, message: "authentication did not complete (\(t.redact(lastReply)))",
-                               hint: "check \(field).username and \(field).password")
-                : ProbeFailure(kind: .authNotOffered, stage: .auth,
-                               message: "the server offers no AUTH\(reached.contains(.tls) ? "" : " on this connection"), so the credentials cannot be used",
-                               hint: reached.contains(.tls)
-                                   ? "check that \(s.host):\(s.port) is the submission port of the account, or remove \(field).username and password for an anonymous relay"
-                                   : "set \(field).starttls: required (servers offer AUTH only after TLS), or check the port")
+        let offered = result.capabilities.contains { $0.uppercased().hasPrefix("AUTH") }
+        if wantsAuth && !authOK && offered {
+            result.failure = ProbeFailure(kind: .credentialsRejected, stage: .auth, message: "authentication did not complete (\(t.redact(lastReply)))",
+                                          hint: "check \(field).username and \(field).password")
             return result
         }
         if !target.sendCredentials && s.auth != .none {
@@ -213,6 +217,11 @@ enum SMTPProbe {
             result.notes.append("certificate expires in \(days) day\(days == 1 ? "" : "s")")
         }
         return result
+    }
+
+    /// A refusal of the platform's client as the probe's failure.
+    static func platformFailure(_ refusal: PlatformClient.Refusal, _ path: String) -> ProbeFailure {
+        ProbeFailure(kind: .platformClientRefuses, stage: .tls, message: refusal.message, hint: refusal.hint, field: "\(path).\(refusal.field)")
     }
 
     static func nextStage(after last: ProbeStage?, implicitTLS: Bool, reached: Set<ProbeStage>) -> ProbeStage {

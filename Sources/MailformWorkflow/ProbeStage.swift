@@ -30,6 +30,9 @@ public struct ProbeSettings: Sendable {
             caFile: caFile.map { Paths.absolute($0) } ?? workspace.probeCAFile)
         options.sendTestTo = sendTestTo
         options.ehloName = workspace.probeEHLOName
+        options.platformClient = workspace.platformClient
+        // The probe trusts what the platform's JVM trusts: its CA bundle.
+        if let bundle = workspace.platformCABundle { options.caFile = bundle }
         let deadline = self.deadline.flatMap(MailformCore.Duration.milliseconds) ?? workspace.probeDeadlineMilliseconds
         options.deadline = Date().addingTimeInterval(Double(deadline) / 1000)
         do {

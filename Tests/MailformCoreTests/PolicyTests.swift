@@ -17,7 +17,7 @@ struct PolicyTests {
         Case(rule: "saas-smtp-auth", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "  username: mailer@acme.example.com\n  password: ${env:MAILFORM_ACME__SECRET}\n", with: "").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
         Case(rule: "saas-smtp-tls", severity: .error, mode: "saas", yaml: validCompany + "  starttls: 1️⃣optional\n"),
         Case(rule: "saas-tls-protocols", severity: .error, mode: "saas", yaml: validCompany + "  ssl_protocols: [1️⃣TLSv1.1, TLSv1.2]\n"),
-        Case(rule: "tls-legacy-protocol", severity: .warning, mode: "on-premise", yaml: validCompany + "  ssl_protocols: [TLSv1.2, 1️⃣TLSv1]\n"),
+        Case(rule: "tls-legacy-protocol", severity: .warning, mode: "on-premise", yaml: validCompany + "  ssl_protocols: [1️⃣TLSv1.1, TLSv1.2]\n"),
         Case(rule: "tls-exclusive", severity: .error, mode: "on-premise", yaml: validCompany + "  ssl: true\n  starttls: 1️⃣required\n"),
         Case(rule: "ssl-trust-all", severity: .warning, mode: "saas", yaml: validCompany + "  ssl_trust: 1️⃣\"*\"\n"),
         Case(rule: "smtp-credentials-pair", severity: .error, mode: "on-premise", yaml: validCompany.replacingOccurrences(of: "  password: ${env:MAILFORM_ACME__SECRET}\n", with: "").replacingOccurrences(of: "  username:", with: "  username: 1️⃣").replacingOccurrences(of: "1️⃣ ", with: "1️⃣")),

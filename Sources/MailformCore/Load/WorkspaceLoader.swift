@@ -92,8 +92,9 @@ public enum WorkspaceLoader {
                 fromTrusted.extraRoots = workspace.extraRoots
                 apply(trustedTree, to: &fromTrusted, files: files, diagnostics: &diagnostics)
                 // A relative CA file would be read from the pull request's checkout.
-                if let node = trustedTree["probe"]?["ca_file"], let text = node.value.stringValue, !text.hasPrefix("/") {
-                    diagnostics.report(.error("probe.ca_file of a trusted workspace file must be an absolute path", at: files.location(node.mark),
+                for (node, name) in [(trustedTree["probe"]?["ca_file"], "probe.ca_file"), (trustedTree["platform"]?["mail_client"]?["ca_bundle"], "platform.mail_client.ca_bundle")] {
+                    guard let node, let text = node.value.stringValue, !text.hasPrefix("/") else { continue }
+                    diagnostics.report(.error("\(name) of a trusted workspace file must be an absolute path", at: files.location(node.mark),
                                               hint: "a relative path would be read from the pull request's checkout; give the CA file's absolute path on the CI machine",
                                               rule: "trusted-workspace"))
                 }
@@ -221,6 +222,11 @@ public enum WorkspaceLoader {
             }
         }
         workspace.platformSPFInclude = tree["platform"]?["spf_include"]?.value.stringValue?.lowercased()
+        if let client = tree["platform"]?["mail_client"] {
+            if let library = client["library"]?.value.stringValue.flatMap(PlatformClient.Library.init(rawValue:)) { workspace.platformClient.library = library }
+            if case .bool(let flag)? = client["java_add_exports"]?.value { workspace.platformClient.javaAddExports = flag }
+            workspace.platformCABundle = client["ca_bundle"]?.value.stringValue.map { Paths.absolute($0, relativeTo: root) }
+        }
         if let safety = tree["safety"] {
             if case .integer(let n)? = safety["max_deletes"]?.value { workspace.maxDeletes = n }
             if let p = safety["max_changed_percent"]?.value.doubleValue { workspace.maxChangedPercent = p }

@@ -33,6 +33,11 @@ public struct Workspace: Sendable {
     public var dnsTimeoutMilliseconds = 3_000
     /// `platform.spf_include`: what a platform company's SPF must include.
     public var platformSPFInclude: String?
+    /// `platform.mail_client`: the platform's mail library and JVM flags (the probe's verdict is its verdict).
+    public var platformClient = PlatformClient()
+    /// `platform.mail_client.ca_bundle`: the PEM bundle of the CAs the
+    /// platform's JVM trusts (its trust store); the probe trusts exactly these.
+    public var platformCABundle: String?
     /// Glob patterns of the environment variables `${env:}` may read;
     /// `{company}` and `{profile}` stand for the referencing file's owner.
     public var secretEnvPatterns = Workspace.defaultSecretEnvPatterns

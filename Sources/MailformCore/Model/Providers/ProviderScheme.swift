@@ -33,6 +33,7 @@ public struct SMTPProvider: ProviderScheme {
     /// The rules of SMTP servers (the account's and the pools').
     public var rules: [any PolicyRule] {
         [SaaSPortRule(), SaaSAuthRule(), SaaSTLSRule(), SaaSProtocolsRule(), TLSExclusiveRule(), LegacyTLSRule(), TrustAllRule()]
+            + PlatformClientRules.all
     }
 }
 
