@@ -13,6 +13,8 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(postfix dovecot-core openssl)
   # A real authoritative DNS server (Knot) and a never-answering relay (dnslib) for the DNS tests.
   packages+=(knot python3-dnslib dnsutils)
+  # The platform's own client as a judge: Jakarta Mail 2.0 and JavaMail 1.6 on Java 17.
+  packages+=(openjdk-17-jdk-headless libjakarta-mail-java libmail-java)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-yaml swaks)

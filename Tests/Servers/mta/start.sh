@@ -5,7 +5,7 @@
 #
 # ROOT      folder for everything of this instance (created if missing):
 #           certificates, Postfix config/queue/data/log, Dovecot config/run.
-# BASEPORT  first of 9 consecutive ports on 127.0.0.1 (BASEPORT..BASEPORT+8).
+# BASEPORT  first of 10 consecutive ports on 127.0.0.1 (BASEPORT..BASEPORT+9).
 #
 # Prints one JSON object on stdout (everything else goes to stderr):
 #   {"root":..., "host":"127.0.0.1", "ca_file":..., "log":..., "dovecot_log":...,
@@ -54,7 +54,7 @@ getent passwd dovecot >/dev/null || die "user 'dovecot' missing (broken dovecot-
 getent passwd dovenull >/dev/null || die "user 'dovenull' missing (broken dovecot-core package?)"
 
 [[ $BASE =~ ^[0-9]+$ ]] || die "BASEPORT must be a number, got '$BASE'"
-NAMES=(submission smtps relay tls13only expired wronghost selfsigned authnotls noauth)
+NAMES=(submission smtps relay tls13only expired wronghost selfsigned authnotls noauth tls12max)
 LAST=$((BASE + ${#NAMES[@]} - 1))
 { [ "$BASE" -ge 1024 ] && [ "$LAST" -le 65535 ]; } || die "BASEPORT must be in 1024..$((65535 - ${#NAMES[@]} + 1))"
 
@@ -155,6 +155,7 @@ fill() {
       -e "s|@PORT_SELFSIGNED@|${PORT[selfsigned]}|g" \
       -e "s|@PORT_AUTHNOTLS@|${PORT[authnotls]}|g" \
       -e "s|@PORT_NOAUTH@|${PORT[noauth]}|g" \
+      -e "s|@PORT_TLS12MAX@|${PORT[tls12max]}|g" \
       "$1" > "$2"
   if grep -n '@[A-Z_]*@' "$2" >&2; then die "unfilled placeholder in $2"; fi
 }
