@@ -27,6 +27,8 @@ struct PolicyTests {
         Case(rule: "unused-provider-settings", severity: .warning, mode: "saas", yaml: validCompany.replacingOccurrences(of: "provider: smtp", with: "provider: platform").replacingOccurrences(of: "smtp:\n", with: "1️⃣smtp:\n")),
         Case(rule: "secret-env-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: "password: 1️⃣${env:GITHUB_TOKEN}")),
         Case(rule: "secret-file-fence", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "password: ${env:MAILFORM_ACME__SECRET}", with: "password: 1️⃣${file:../../../../etc/passwd}")),
+        Case(rule: "platform-ip-identity", severity: .warning, mode: "saas", yaml: validCompany.replacingOccurrences(of: "host: smtp.acme.example.com", with: "host: 1️⃣192.0.2.10")),
+        Case(rule: "platform-untrusted-host", severity: .warning, mode: "saas", yaml: validCompany + "  1️⃣ssl_trust: [relay.acme.example.com]\n"),
         Case(rule: "logo-file", severity: .error, mode: "saas", yaml: validCompany.replacingOccurrences(of: "  email: no-reply@acme.example.com\n", with: "  email: no-reply@acme.example.com\n  logo: 1️⃣../../outside.png\n")),
     ]
 
@@ -40,6 +42,28 @@ struct PolicyTests {
         #expect(matching[0].hint?.isEmpty == false)
         #expect(matching[0].location == ws.location("companies/a.yaml", "1️⃣"))
         #expect(result.diagnostics.diagnostics.count == 1, "\(result.diagnostics.diagnostics.map(\.message))")
+    }
+
+    /// What the platform's client refuses is warned at validate time, with
+    /// the client named; the runtime setting decides the IP case.
+    @Test func platformClientWarningsNameTheClient() throws {
+        let ip = validCompany.replacingOccurrences(of: "host: smtp.acme.example.com", with: "host: 192.0.2.10")
+        let plain = try TemporaryWorkspace(["mailform.yaml": "mode: saas\n", "companies/a.yaml": ip])
+        let warning = try #require(plain.load().diagnostics.diagnostics.first { $0.rule == "platform-ip-identity" })
+        #expect(warning.message.contains("the platform's Jakarta Mail 2.x (Java 17) cannot check the IP address 192.0.2.10"))
+        #expect(warning.hint?.contains("--add-exports java.base/sun.security.util=ALL-UNNAMED") == true)
+        for runtime in ["library: angus-mail", "java_add_exports: true"] {
+            let ws = try TemporaryWorkspace(["mailform.yaml": "mode: saas\nplatform:\n  mail_client:\n    \(runtime)\n", "companies/a.yaml": ip])
+            #expect(!ws.load().diagnostics.diagnostics.contains { $0.rule == "platform-ip-identity" }, "\(runtime)")
+        }
+        // No TLS, no check: an anonymous on-premise relay on an IP.
+        let relay = try TemporaryWorkspace(["mailform.yaml": "mode: on-premise\n",
+                                            "companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\nsmtp:\n  host: 192.0.2.10\n  port: 25\n  starttls: off\n"])
+        #expect(relay.load().diagnostics.diagnostics.isEmpty)
+        let gap = try TemporaryWorkspace(["mailform.yaml": "mode: on-premise\n", "companies/a.yaml": validCompany + "  ssl_protocols: [TLSv1.1, TLSv1.3]\n"])
+        let gapWarning = try #require(gap.load().diagnostics.diagnostics.first { $0.rule == "platform-protocol-gap" })
+        #expect(gapWarning.message.contains("smtp.ssl_protocols leaves out TLSv1.2"))
+        #expect(gapWarning.severity == .warning)
     }
 
     @Test func onPremiseAllowsAnonymousRelayOnPort25() throws {
