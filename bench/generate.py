@@ -89,7 +89,10 @@ def main():
     os.makedirs(os.path.join(out, "companies", "batch"), exist_ok=True)
     os.makedirs(os.path.join(out, "secrets"), exist_ok=True)
     with open(os.path.join(out, "mailform.yaml"), "w") as f:
-        f.write("mode: saas\nstore: ./mailform.db\nsafety:\n  max_deletes: 100000\n  max_changed_percent: 100\n")
+        f.write("mode: saas\nstore: ./mailform.db\nsafety:\n  max_deletes: 100000\n  max_changed_percent: 100\n"
+                # Generated tenants share three secret files: listed as shared
+                # (every other secret belongs to one company).
+                "secrets:\n  shared: [\"${file:secrets/smtp.txt}\", \"${file:secrets/pool.txt}\", \"${file:secrets/mailgun.txt}\"]\n")
     for name in ("smtp", "pool", "mailgun"):
         with open(os.path.join(out, "secrets", f"{name}.txt"), "w") as f:
             f.write(f"FAKE-bench-secret-{name}\n")

@@ -27,6 +27,7 @@ final class SMTPDialogue {
     private var outbox: [UInt8] = []
     private var inbox: [UInt8] = []
     private var replyLines: [String] = []
+    private var replyBytes = 0
     private var authenticator: SMTPAuthenticator?
 
     init(target: SMTPTarget, timeoutMilliseconds: Int, started: Date) {
@@ -162,8 +163,15 @@ final class SMTPDialogue {
         return true
     }
 
+    /// The most one reply may hold (libcurl's own cap on EHLO is 300 KB).
+    static let maxReplyBytes = 64 << 10
+    /// The most one step reads before it lets the driver look at its
+    /// deadlines (a server streaming a reply must not hold the loop).
+    static let maxBytesPerStep = 256 << 10
+
     /// One whole reply (multi-line replies joined), or nil when more bytes are needed.
     private func readReply(_ t: CurlTransfer) -> (code: Int, text: String)? {
+        var readThisStep = 0
         while true {
             if let newline = inbox.firstIndex(of: 0x0A) {
                 var line = String(decoding: inbox[..<newline], as: UTF8.self)
@@ -171,12 +179,20 @@ final class SMTPDialogue {
                 if line.hasSuffix("\r") { line.removeLast() }
                 t.noteServer(line)
                 replyLines.append(line)
+                replyBytes += line.utf8.count + 2
+                if replyBytes > Self.maxReplyBytes {
+                    fail(t, .protocolViolation, stage: currentStage, "the server's reply at \(currentStage.rawValue) is too large (over \(Self.maxReplyBytes >> 10) KiB)",
+                         hint: "check that \(target.server.host):\(target.server.port) is a mail server")
+                    phase = .finished
+                    return nil
+                }
                 let bytes = Array(line.utf8)
                 // "250-..." continues; "250 ..." (or a bare "250") ends the reply.
                 if bytes.count >= 4 && bytes[3] == UInt8(ascii: "-") { continue }
                 let code = Int(line.prefix(3)) ?? 0
                 let text = replyLines.joined(separator: " ")
                 replyLines = []
+                replyBytes = 0
                 return (code, text)
             }
             if inbox.count > 64 << 10 {
@@ -184,6 +200,8 @@ final class SMTPDialogue {
                 phase = .finished
                 return nil
             }
+            // A server that streams: give the driver its turn (deadlines, other endpoints).
+            if readThisStep >= Self.maxBytesPerStep || Date() >= deadline { return nil }
             var buffer = [UInt8](repeating: 0, count: 4096)
             var received = 0
             let code = buffer.withUnsafeMutableBytes { curl_easy_recv(t.handle, $0.baseAddress, $0.count, &received) }
@@ -193,6 +211,7 @@ final class SMTPDialogue {
                 return nil
             }
             inbox += buffer[..<received]
+            readThisStep += received
         }
     }
 

@@ -95,7 +95,10 @@ public enum ApplyWorkflow {
         // setting; they are recorded with the apply (or alone).
         let references: [RecordedReference]
         do { references = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .stopped("\(error); nothing was written") }
-        if let reviewed = request.reviewed { try checkReviewed(plan, references: references, digest: reviewed, opened: opened) }
+        if let reviewed = request.reviewed,
+           try !checkReviewed(plan, references: references, digest: reviewed, opened: opened, settings: loaded.result.workspace.settingsDigest) {
+            hooks.notice("nothing to apply: the store already matches the files")
+        }
         let result = loaded.result
         let workspace = result.workspace
         // The workspace's commit, asked of git while the plan is shown.
@@ -200,7 +203,12 @@ public enum ApplyWorkflow {
     /// Refuses a plan whose reviewed change set is not the one `digest` names.
     /// - Parameter references: references the apply records besides the
     ///   plan (same values, other references): reviewers saw them as changes.
-    static func checkReviewed(_ plan: Plan, references: [RecordedReference], digest: String, opened: OpenedStore) throws(WorkflowError) {
+    ///   - settings: the workspace settings in effect (`Workspace.settingsDigest`).
+    /// - Returns: false when there is nothing to write at all (the store
+    ///   already matches the files; a merge that changed only settings).
+    @discardableResult
+    static func checkReviewed(_ plan: Plan, references: [RecordedReference], digest: String, opened: OpenedStore,
+                              settings: String) throws(WorkflowError) -> Bool {
         guard opened.recordsEveryReference else {
             throw .stopped("the store holds secrets written by an older version of mailform, without their references, so this change set cannot be compared with the reviewed one; nothing was written",
                            hint: "run one apply without --reviewed (it records the references), then snapshot the store again for pull requests")
@@ -208,11 +216,14 @@ public enum ApplyWorkflow {
         let view = ReviewedChangeSet.view(plan, recording: references.map {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
         }, revisions: opened.summaries.mapValues(\.revision))
-        let now = ReviewedChangeSet.digest(of: view, storeID: opened.storeID)
-        guard now != digest else { return }
+        let now = ReviewedChangeSet.digest(of: view, storeID: opened.storeID, settings: settings)
+        guard now != digest else { return true }
+        // Nothing to write is no risk: the store matches the files (the
+        // change set was applied already, or a merge changed only settings).
+        if view.isEmpty && plan.isEmpty && references.isEmpty { return false }
         // The usual causes, named when they can be told.
         var why = ""
-        if opened.storeID != nil, ReviewedChangeSet.digest(of: view, storeID: nil) == digest {
+        if opened.storeID != nil, ReviewedChangeSet.digest(of: view, storeID: nil, settings: settings) == digest {
             why = "\nIt was reviewed against a snapshot of no store (a first deployment), and a store exists now: plan the pull request again against its snapshot."
         }
         var lines = view.prefix(20).map { change in
@@ -225,10 +236,10 @@ public enum ApplyWorkflow {
         throw .stopped("""
             the change set to apply is not the reviewed one; nothing was written
               reviewed: \(digest)
-              now:      \(now) (store \(opened.storeID ?? ReviewedChangeSet.noStore), \(view.count) compan\(view.count == 1 ? "y" : "ies") changed)
+              now:      \(now) (store \(opened.storeID ?? ReviewedChangeSet.noStore), workspace settings \(settings.prefix(19))…, \(view.count) compan\(view.count == 1 ? "y" : "ies") changed)
             The change set now:
             \(lines.joined(separator: "\n"))\(why)
-            """, hint: "the store or the files changed since the review (another merge, an edit on the settings page, other --company or --prune flags): plan the pull request again and review the new change set")
+            """, hint: "the store, the files or the workspace settings changed since the review (another merge, an edit on the settings page, a mailform.yaml this merge changed, other --company or --prune flags): plan the pull request again and review the new change set")
     }
 
     /// Probes every changed endpoint with its credentials (apply runs after

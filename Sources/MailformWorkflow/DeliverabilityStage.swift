@@ -42,13 +42,13 @@ public enum DeliverabilityStage {
 
     /// Runs the stage when enabled, with the Mailgun records the probe read.
     public static func outcome(_ companies: [Company<ResolvedSecret>], results: [ProbeResult], workspace: Workspace,
-                               settings: DNSSettings, concurrency: Int) throws(WorkflowError) -> Outcome? {
+                               settings: DNSSettings, concurrency: Int, deadline: Date? = nil) throws(WorkflowError) -> Outcome? {
         guard settings.enabled else { return nil }
         var records: [String: [MailgunDNSRecordState]] = [:]
         for r in results where r.endpointPath == "mailgun" && !r.mailgunDNSRecords.isEmpty { records[r.company] = r.mailgunDNSRecords }
         let inputs = Self.inputs(companies, mailgunRecords: records, workspace: workspace)
         return try run(inputs, servers: settings.servers.isEmpty ? workspace.dnsServers : settings.servers,
-                       timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: concurrency)
+                       timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: concurrency, deadline: deadline)
     }
 
     /// One input per company that sends mail and is probed.
@@ -72,7 +72,7 @@ public enum DeliverabilityStage {
 
     /// Runs the checks; a resolver that cannot be set up stops the run.
     static func run(_ inputs: [DeliverabilityInput], servers: [String], timeoutMilliseconds: Int,
-                    concurrency: Int) throws(WorkflowError) -> Outcome {
+                    concurrency: Int, deadline: Date? = nil) throws(WorkflowError) -> Outcome {
         guard !inputs.isEmpty else { return Outcome(findings: []) }
         let client: DNSClient
         do {
@@ -88,7 +88,8 @@ public enum DeliverabilityStage {
             throw .stopped("the Public Suffix List cannot be read (\(PublicSuffixList.debianPath)): \(error)",
                            hint: "install Debian's publicsuffix package, or pass --no-dns")
         }
-        let checker = DeliverabilityChecker(resolver: client, publicSuffixList: psl)
+        let resolver: any SPFResolver = deadline.map { DeadlineResolver(base: client, deadline: $0) } ?? client
+        let checker = DeliverabilityChecker(resolver: resolver, publicSuffixList: psl)
         let box = FindingsBox()
         let done = DispatchSemaphore(value: 0)
         // The workflow is synchronous; the checks are async on the DNS client's thread.

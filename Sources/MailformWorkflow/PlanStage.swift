@@ -216,14 +216,35 @@ extension Stages {
         /// References written in company files, with the first company that used each.
         private var desiredReferences: [String: String] = [:]
 
-        /// A reference the store records for one company, or that another
-        /// company's file already names, is refused for this one. Shared by
-        /// design: a reference read through a profile, and a file inside the
-        /// workspace (it holds nothing the repository does not).
-        func checkReach(_ companies: [Company<ResolvedSecret>], opened: OpenedStore, files: SourceFiles) {
+        /// A secret belongs to one company: a reference the store records for
+        /// one company, or that another company's file already names, is
+        /// refused for this one (files inside the workspace too: `init`'s
+        /// `secrets/` is git-ignored, its files are the runner's, not the
+        /// repository's; links are resolved, so a link to another company's
+        /// file is that file). Shared by design: a reference read through a
+        /// profile, and those the trusted workspace lists in `secrets.shared`.
+        /// A profile's secret goes only to the profile's own host: a company
+        /// that extends it may not send it elsewhere.
+        func checkReach(_ companies: [Company<ResolvedSecret>], loaded: [LoadedCompany], opened: OpenedStore, files: SourceFiles,
+                        shared: Set<String>) {
+            let marksByID = Dictionary(loaded.map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
             for company in companies {
                 _ = company.mapSecrets { path, secret -> Int in
-                    guard !secret.fromProfile, !Self.isWorkspaceFile(secret.canonical) else { return 0 }
+                    guard !shared.contains(secret.canonical) else { return 0 }
+                    if secret.fromProfile {
+                        // The server this secret belongs to, and where its host is written.
+                        let key = SMTPServerShape.secretKeys.first { path.hasSuffix("." + $0) }
+                        let server = key.map { String(path.dropLast($0.count + 1)) }
+                        let hostFile = server.flatMap { files.absolutePath(of: marksByID[company.id]?[$0 + ".host"]) }
+                        if let server, let hostFile, hostFile != secret.origin {
+                            resolveDiagnostics.report(.error(
+                                "\(server).host is set by company \(SafeText.escape(company.id)), but the secret \(SafeText.escape(secret.reference.description)) comes from a profile: a profile's secret goes only to the host the profile names",
+                                at: files.location(marksByID[company.id]?[server + ".host"]),
+                                hint: "keep the profile's host, or give company \(SafeText.escape(company.id)) a secret of its own",
+                                rule: "secret-owner"))
+                        }
+                        return 0
+                    }
                     let owner = opened.referenceOwners[secret.canonical] ?? desiredReferences[secret.canonical]
                     if let owner, owner != company.id {
                         let recorded = opened.referenceOwners[secret.canonical] != nil
@@ -240,18 +261,13 @@ extension Stages {
             }
         }
 
-        /// `${file:PATH}` with a relative PATH: a file inside the workspace (canonical form).
-        static func isWorkspaceFile(_ canonical: String) -> Bool {
-            canonical.hasPrefix("${file:") && !canonical.hasPrefix("${file:/")
-        }
-
         func consume(_ batch: [LoadedCompany], context: CompanyLoader.BatchContext, environment: [String: String],
                      filter: ((String) -> Bool)?, keepsMarks: Bool) {
             guard failure == nil, let opened else { return }
             let resolver = Resolver(workspace: context.workspace, files: context.files, environment: environment, owners: context.owners,
                                     companyOwners: context.companyOwners, ownersIncludeCompanies: true)
             let resolved = resolver.resolve(batch, diagnostics: &resolveDiagnostics, referencesOnly: opened.snapshot != nil)
-            checkReach(resolved, opened: opened, files: context.files)
+            checkReach(resolved, loaded: batch, opened: opened, files: context.files, shared: context.workspace.sharedSecrets)
             // Every company is still resolved, so every unreadable secret is
             // reported; the diff stops at the first.
             guard !resolveDiagnostics.hasErrors else { return }

@@ -66,6 +66,7 @@ public enum PlanWorkflow {
             gate = .nowhere
         } else if request.probe && !request.sendCredentials {
             do { gate = try CredentialGate(store: opened, companies: plan.changes.map(\.id)) } catch { throw .stopped("\(error)") }
+            if let why = CredentialGate.untrustedPath(workspace) { gate = .nowhere; hooks.notice(why) }
         }
         var closed = opened
         closed.close()
@@ -77,7 +78,7 @@ public enum PlanWorkflow {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
         }, revisions: opened.summaries.mapValues(\.revision))
         var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed,
-                                  changeSet: ReviewedChangeSet.digest(of: view, storeID: opened.storeID))
+                                  changeSet: ReviewedChangeSet.digest(of: view, storeID: opened.storeID, settings: workspace.settingsDigest))
         outcome.recordedReferences = recorded.map { ($0.company, $0.path, $0.previous, $0.reference) }
         if request.probe {
             let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
@@ -148,6 +149,7 @@ public enum ProbeWorkflow {
         var gate = CredentialGate.everywhere
         if !request.sendCredentials {
             do { gate = try CredentialGate(store: opened, companies: selected.map(\.id)) } catch { throw .stopped("\(error)") }
+            if let why = CredentialGate.untrustedPath(workspace) { gate = .nowhere; hooks.notice(why) }
         }
         var outcome = ProbeOutcome()
         outcome.locate = DeliverabilityStage.locator(result)
@@ -156,7 +158,7 @@ public enum ProbeWorkflow {
         (outcome.results, outcome.skipped) = (run.results, run.targets.skipped)
         // The DNS stage: will the mail arrive (SPF, DMARC, DKIM, MX)?
         outcome.deliverability = try DeliverabilityStage.outcome(selected, results: outcome.results, workspace: workspace,
-                                                                 settings: request.dns, concurrency: options.concurrency)
+                                                                 settings: request.dns, concurrency: options.concurrency, deadline: options.deadline)
         outcome.checkedDomainsOf = selected.map(\.id)
         return (outcome, loaded)
     }

@@ -10,8 +10,9 @@ import TestServerSupport
 /// small Java program (Tests/Servers/judge/StoreJudge.java) that maps the
 /// columns to mail.smtp.* exactly as docs/store.md says and runs Jakarta
 /// Mail 2.0's connect() + close() against the same Postfix + Dovecot, on
-/// OpenJDK 17. mailform's verdict must equal the judge's in every case, for
-/// both runtime settings (plain Java 17, and --add-exports).
+/// OpenJDK 17 (and JavaMail 1.6.5's). mailform's verdict must equal the
+/// judge's in every case, for both runtime settings (plain Java 17, and
+/// --add-exports).
 @Suite(.serialized)
 struct PlatformClientJudgeTests {
     struct Case: Sendable {
@@ -136,7 +137,8 @@ struct PlatformClientJudgeTests {
         defer { try? FileManager.default.removeItem(at: judgeFolder) }
         let trustStore = try Self.prepareJudge(caFile: instance.ca_file, in: judgeFolder)
 
-        for addExports in [false, true] {
+        // Jakarta Mail 2.0 on plain Java 17 and with --add-exports, and JavaMail 1.6.5 on plain Java 17.
+        for (library, addExports) in [("jakarta-mail", false), ("jakarta-mail", true), ("javamail", false)] {
             let ws = try ExampleWorkspace(copying: [])
             try ws.write("mailform.yaml", """
                 mode: on-premise
@@ -145,7 +147,7 @@ struct PlatformClientJudgeTests {
                   deadline: 3m
                 platform:
                   mail_client:
-                    library: jakarta-mail
+                    library: \(library)
                     java_add_exports: \(addExports)
                     ca_bundle: \(instance.ca_file)
 
@@ -168,12 +170,14 @@ struct PlatformClientJudgeTests {
                 let failure = result["failure"] as? [String: Any]
                 mailform[result["company"] as! String] = (failure == nil, (failure?["message"] as? String) ?? "ok")
             }
-            let rowsFile = judgeFolder.appendingPathComponent("rows-\(addExports).tsv")
+            let rowsFile = judgeFolder.appendingPathComponent("rows-\(library)-\(addExports).tsv")
             try Self.rows(ws).write(to: rowsFile, atomically: true, encoding: .utf8)
-            var java = ["/usr/bin/java", "-cp", [judgeFolder.path, "/usr/share/java/jakarta-mail.jar", "/usr/share/java/jakarta-activation.jar"].joined(separator: ":"),
+            let jars = library == "javamail" ? ["/usr/share/java/javax.mail.jar", "/usr/share/java/javax.activation.jar"]
+                : ["/usr/share/java/jakarta-mail.jar", "/usr/share/java/jakarta-activation.jar"]
+            var java = ["/usr/bin/java", "-cp", ([judgeFolder.path] + jars).joined(separator: ":"),
                         "-Djavax.net.ssl.trustStore=\(trustStore.path)", "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12"]
             if addExports { java += ["--add-exports", "java.base/sun.security.util=ALL-UNNAMED"] }
-            let judged = try Self.run(java + ["StoreJudge", "jakarta", rowsFile.path, "8000"])
+            let judged = try Self.run(java + ["StoreJudge", library == "javamail" ? "javax" : "jakarta", rowsFile.path, "8000"])
             var judge: [String: (ok: Bool, why: String)] = [:]
             for line in judged.split(separator: "\n") {
                 let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -188,11 +192,11 @@ struct PlatformClientJudgeTests {
                 if m.ok != j.ok { disagreements.append("\(c.name): mailform \(m.ok ? "OK" : "FAIL (\(m.why))"), Jakarta Mail \(j.ok ? "OK" : "FAIL (\(j.why))")") }
                 // And both are the verdict this case was written for (no case passes by both being wrong).
                 let expected = addExports ? c.addExports : c.plain
-                #expect(j.ok == expected, "\(c.name) (add-exports \(addExports)): the judge said \(j.ok ? "OK" : j.why)")
+                #expect(j.ok == expected, "\(c.name) (\(library), add-exports \(addExports)): the judge said \(j.ok ? "OK" : j.why)")
             }
-            #expect(disagreements.isEmpty, "add-exports \(addExports):\n\(disagreements.joined(separator: "\n"))")
+            #expect(disagreements.isEmpty, "\(library), add-exports \(addExports):\n\(disagreements.joined(separator: "\n"))")
             // The hints name the platform's client where its behaviour is the cause.
-            if !addExports {
+            if !addExports && library == "jakarta-mail" {
                 #expect(mailform["submission-ip"]?.why.contains("the platform's Jakarta Mail 2.x (Java 17) cannot check the IP address 127.0.0.1") == true,
                         "\(mailform["submission-ip"]?.why ?? "")")
                 #expect(mailform["trust-list-without-host"]?.why.contains("refuses localhost") == true)

@@ -69,7 +69,10 @@ public enum WorkspaceLoader {
             let source = files.add(absolutePath: file)
             workspace.file = files.path(source)
             ownTree = readChecked(file, source: source, files: files, root: root, fenced: true, diagnostics: &diagnostics)
-            if let ownTree { apply(ownTree, to: &workspace, files: files, diagnostics: &diagnostics) }
+            if let ownTree {
+                apply(ownTree, to: &workspace, files: files, diagnostics: &diagnostics)
+                workspace.settingsDigest = settingsDigest(ownTree.value)
+            }
         } else if options.root != nil {
             diagnostics.report(.warning("no mailform.yaml in \(Paths.display(root)); the settings come from the trusted workspace file",
                                         at: nil, hint: "a pull request that removes the workspace file changes nothing; keep mailform.yaml in the workspace",
@@ -89,6 +92,7 @@ public enum WorkspaceLoader {
                 var fromTrusted = Workspace(root: root)
                 fromTrusted.file = workspace.file
                 fromTrusted.trustedFile = files.path(source)
+                fromTrusted.settingsDigest = settingsDigest(trustedTree.value)
                 fromTrusted.extraRoots = workspace.extraRoots
                 apply(trustedTree, to: &fromTrusted, files: files, diagnostics: &diagnostics)
                 // A relative CA file would be read from the pull request's checkout.
@@ -112,6 +116,26 @@ public enum WorkspaceLoader {
         let store = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
         workspace.protectedFiles = StoreLocation.protectedFiles(forStore: store)
         return workspace
+    }
+
+    /// `sha256:` of a workspace file's settings in a canonical form (keys
+    /// sorted, values typed): the same settings give the same digest
+    /// whatever the comments, order or quoting.
+    static func settingsDigest(_ value: JSONValue) -> String {
+        func canonical(_ v: JSONValue) -> String {
+            switch v {
+            case .null: return "n"
+            case .bool(let b): return b ? "t" : "f"
+            case .integer(let i): return "i\(i);"
+            case .number(let d): return "d\(d);"
+            case .string(let s): return "s\(s.utf8.count):\(s)"
+            case .array(let items): return "[" + items.map { canonical($0.value) }.joined(separator: ",") + "]"
+            case .object(let members):
+                return "{" + members.sorted { $0.key < $1.key }.map { "k\($0.key.utf8.count):\($0.key)=" + canonical($0.value.value) }
+                    .joined(separator: ",") + "}"
+            }
+        }
+        return "sha256:" + Digest.sha256Hex(canonical(value))
     }
 
     /// The settings (dotted paths: `probe.proxy`, `secrets.env`) whose
@@ -210,6 +234,11 @@ public enum WorkspaceLoader {
         if let secrets = tree["secrets"] {
             if let env = secrets["env"]?.value.elements { workspace.secretEnvPatterns = env.compactMap { $0.value.stringValue } }
             workspace.secretDirsReachAll = secrets["dirs_reach"]?.value.stringValue == "all"
+            workspace.sharedSecrets = Set(secrets["shared"]?.value.elements?.compactMap { node -> String? in
+                guard let text = node.value.stringValue, let reference = SecretReference(parsing: text) else { return nil }
+                // Written relative to the workspace file; compared as plans show references.
+                return reference.canonical(origin: root + "/mailform.yaml", workspaceRoot: root)
+            } ?? [])
             if workspace.hasWideSecretFence {
                 diagnostics.report(.warning(
                     "the secret fences are wider than the default (\(workspace.secretEnvPatterns.joined(separator: ", "))\(workspace.secretDirsReachAll ? "; secrets.dirs_reach: all" : "")): a company may read variables or files that belong to another",

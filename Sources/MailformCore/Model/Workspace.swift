@@ -54,6 +54,11 @@ public struct Workspace: Sendable {
     /// `DIR/<company id>/…` of each `secrets.dirs` folder, and a profile only
     /// `DIR/_<profile>/…`; `all` lets every company read every file there.
     public var secretDirsReachAll = false
+    /// `secrets.shared`: references (as plans show them: `${file:secrets/relay.txt}`,
+    /// `${env:NAME}`) that several companies may use. Every other secret
+    /// belongs to one company (or to a profile, shared by the companies that
+    /// extend it).
+    public var sharedSecrets: Set<String> = []
 
     /// Whether the secret fences are wider than the default (shown to reviewers).
     public var hasWideSecretFence: Bool { secretEnvPatterns != Self.defaultSecretEnvPatterns || secretDirsReachAll }
@@ -69,6 +74,11 @@ public struct Workspace: Sendable {
     /// sets otherwise (a pull request's change to trusted settings, shown to
     /// reviewers; it takes effect only after merge).
     public var trustedChanges: [String] = []
+    /// `sha256:` of the settings in effect (the trusted workspace file's, or
+    /// the workspace's own; "none" without a file), in a canonical form:
+    /// part of the reviewed change set, so a merge that changes them (a proxy,
+    /// a CA, a fence) makes its change set be planned again under them.
+    public var settingsDigest = "none"
     public var maxDeletes = 5
     public var maxChangedPercent = 30.0
 

@@ -72,13 +72,14 @@ public enum ReviewedChangeSet {
         return .secret(.byReference(value.reference))
     }
 
-    /// `cs1:` and the SHA-256 of the view, with the store's id (``noStore`` when none).
-    public static func digest(_ plan: Plan, storeID: String?) -> String {
-        digest(of: view(plan), storeID: storeID)
+    /// `cs1:` and the SHA-256 of the view, with the store's id (``noStore`` when none)
+    /// and the workspace settings in effect (`Workspace.settingsDigest`).
+    public static func digest(_ plan: Plan, storeID: String?, settings: String) -> String {
+        digest(of: view(plan), storeID: storeID, settings: settings)
     }
 
     /// The digest of changes already in the reviewed view.
-    public static func digest(of changes: [CompanyChange], storeID: String?) -> String {
+    public static func digest(of changes: [CompanyChange], storeID: String?, settings: String) -> String {
         var bytes: [UInt8] = []
         func put(_ s: String) {
             withUnsafeBytes(of: UInt64(s.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
@@ -91,6 +92,7 @@ public enum ReviewedChangeSet {
         }
         put("mailform change set v1")
         put(storeID ?? noStore)
+        put(settings)
         put(String(changes.count))
         for change in changes.sorted(by: { $0.id < $1.id }) {
             put(change.id)

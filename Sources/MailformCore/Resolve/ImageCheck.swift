@@ -115,7 +115,24 @@ public enum ImageCheck {
         // Elements and attributes, tag by tag.
         var index = lower.startIndex
         while let open = lower[index...].firstIndex(of: "<") {
-            guard let close = lower[open...].firstIndex(of: ">") else { return .refused("an SVG tag is not closed") }
+            // The tag ends at the first `>` outside quotes: `title="a>"` must not
+            // end it before the attributes that follow.
+            var quote: Character?
+            var closeAt: String.Index?
+            var scan = lower.index(after: open)
+            while scan < lower.endIndex {
+                let c = lower[scan]
+                if let q = quote {
+                    if c == q { quote = nil }
+                } else if c == "\"" || c == "'" {
+                    quote = c
+                } else if c == ">" {
+                    closeAt = scan
+                    break
+                }
+                scan = lower.index(after: scan)
+            }
+            guard let close = closeAt else { return .refused("an SVG tag is not closed") }
             let tag = lower[lower.index(after: open)..<close]
             index = lower.index(after: close)
             if tag.hasPrefix("!--") || tag.hasPrefix("/") || tag.hasPrefix("?") { continue }

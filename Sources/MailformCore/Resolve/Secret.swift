@@ -94,15 +94,18 @@ public struct ResolvedSecret: Sendable {
 extension SecretReference {
     /// The reference independent of the file that holds it: `${env:NAME}`
     /// as written; `${file:PATH}` with PATH relative to the workspace root
-    /// (absolute when outside it), normalised. Two checkouts of one
-    /// workspace in different folders give the same text, and two files
-    /// that name one secret file through different relative paths too.
+    /// (absolute when outside it), normalised, and with every symbolic link
+    /// on the way replaced by its target (even a dangling one). Two
+    /// checkouts of one workspace in different folders give the same text,
+    /// and two files that name one secret file through different relative
+    /// paths or links too.
     public func canonical(origin: String, workspaceRoot: String) -> String {
         switch kind {
         case .env: return description
         case .file(let path):
-            let absolute = Paths.absolute(path, relativeTo: Paths.directory(of: origin))
-            let root = workspaceRoot.hasSuffix("/") ? String(workspaceRoot.dropLast()) : workspaceRoot
+            let absolute = Paths.resolvingLinks(Paths.absolute(path, relativeTo: Paths.directory(of: origin)))
+            let rootPath = Paths.resolvingLinks(workspaceRoot)
+            let root = rootPath.hasSuffix("/") ? String(rootPath.dropLast()) : rootPath
             if Paths.isInside(absolute, root) && absolute != root {
                 return "${file:" + String(absolute.dropFirst(root.count + 1)) + "}"
             }

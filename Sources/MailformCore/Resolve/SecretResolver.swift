@@ -131,6 +131,10 @@ public struct SecretResolver: Sendable {
             return workspace.allowsEnv(name, owner: owner, owners: owners) ? nil : .envNotAllowed(name)
         case .file(let path):
             let real = Paths.real(filePath(path, referencedFrom: file))
+            // The kernel's views of processes and devices hold the run's own
+            // environment (the store key among it): never a secret file,
+            // whatever the fences say.
+            if ["/proc", "/sys", "/dev"].contains(where: { Paths.isInside(real, $0) }) { return .fileProtected(path) }
             if protectedFiles.contains(real) || FileIdentity(path: real).map(protectedIdentities.contains) == true { return .fileProtected(path) }
             guard let folder = fenceFolders.filter({ Paths.isInside(real, $0) }).max(by: { $0.count < $1.count }) else {
                 return .fileOutsideFence(path)

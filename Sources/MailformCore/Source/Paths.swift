@@ -90,10 +90,67 @@ public enum Paths {
 
     private static let realCache = LockedCache()
 
+    /// `path` with every symbolic link on it replaced by its target, even
+    /// where a target does not exist (yet): `realpath` gives up on a
+    /// dangling link, and a pull request's checkout may hold a link to a
+    /// secret file only the apply's runner has. At most 40 links are
+    /// followed; past that the path is returned as far as it got.
+    public static func resolvingLinks(_ path: String) -> String {
+        // The folder is resolved once per run (10,000 references often share
+        // a few folders); the last component is looked at every time.
+        let full = absolute(path)
+        let parent = directory(of: full)
+        guard parent != full else { return full }
+        let folder: String
+        if let cached = linkCache.get(parent) {
+            folder = cached
+        } else {
+            folder = resolvingEveryLink(parent)
+            linkCache.set(parent, folder)
+        }
+        let candidate = (folder == "/" ? "" : folder) + "/" + (full as NSString).lastPathComponent
+        var info = stat()
+        if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK { return resolvingEveryLink(candidate) }
+        return candidate
+    }
+
+    private static let linkCache = LockedCache()
+
+    static func resolvingEveryLink(_ path: String) -> String {
+        var parts = absolute(path).split(separator: "/").map(String.init)
+        var resolved = ""
+        var hops = 0
+        var i = 0
+        while i < parts.count {
+            let candidate = resolved + "/" + parts[i]
+            var info = stat()
+            if hops < 40, lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let n = readlink(candidate, &buffer, Int(PATH_MAX))
+                if n > 0 {
+                    hops += 1
+                    let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    let base = target.hasPrefix("/") ? "/" : (resolved.isEmpty ? "/" : resolved)
+                    let rest = Array(parts[(i + 1)...])
+                    parts = absolute(target, relativeTo: base).split(separator: "/").map(String.init) + rest
+                    resolved = ""
+                    i = 0
+                    continue
+                }
+            }
+            resolved = candidate
+            i += 1
+        }
+        return resolved.isEmpty ? "/" : resolved
+    }
+
     /// Forgets every resolved path: a run that reads files again later (an
     /// apply that re-reads companies as it writes) must see a folder that
     /// became a link meanwhile.
-    public static func forgetRealPaths() { realCache.removeAll() }
+    public static func forgetRealPaths() {
+        realCache.removeAll()
+        linkCache.removeAll()
+    }
 
     /// Whether `path` is `folder` or lies below it (both absolute and resolved).
     public static func isInside(_ path: String, _ folder: String) -> Bool {

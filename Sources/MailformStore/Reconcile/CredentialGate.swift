@@ -33,6 +33,18 @@ public struct CredentialGate: Sendable {
         }
     }
 
+    /// Why no credential may go out at all, if so: a proxy or CA file from
+    /// the workspace's own file (not a trusted one) decides who reads the
+    /// connection, and the gate's endpoint checks mean nothing through a
+    /// proxy or CA a pull request chose.
+    public static func untrustedPath(_ workspace: Workspace) -> String? {
+        guard workspace.trustedFile == nil else { return nil }
+        let settings = [workspace.probeProxy.map { _ in "probe.proxy" }, workspace.probeCAFile.map { _ in "probe.ca_file" },
+                        workspace.platformCABundle.map { _ in "platform.mail_client.ca_bundle" }].compactMap { $0 }
+        guard !settings.isEmpty else { return nil }
+        return "no credential is sent: \(settings.joined(separator: " and ")) come\(settings.count == 1 ? "s" : "") from the workspace's own mailform.yaml, not a trusted one; pass --trusted-workspace (the base branch's file), or --send-credentials to trust it"
+    }
+
     /// A plan against a snapshot holds no credential: every endpoint gets
     /// connect, TLS, EHLO and QUIT only.
     public static let nowhere = CredentialGate(stored: [:])

@@ -32,7 +32,7 @@ final class RecordingListener: @unchecked Sendable {
     private let state = State()
 
     /// - Parameter banner: the server's first bytes (with their CRLF), or nil for a silent server.
-    /// - Parameter echoAuth: reject AUTH PLAIN with a reply that quotes the token
+    /// - Parameter echoAuth: offer only AUTH PLAIN, and reject it with a reply that quotes the token
     ///   back (a hostile server fishing for it in logs).
     init(banner: String? = "220 rec ESMTP\r\n", echoAuth: Bool = false) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -154,7 +154,7 @@ final class RecordingListener: @unchecked Sendable {
                     break
                 }
                 if upper.hasPrefix("EHLO") {
-                    reply("250-rec\r\n250 AUTH PLAIN LOGIN\r\n")
+                    reply(echoAuth ? "250-rec\r\n250 AUTH PLAIN\r\n" : "250-rec\r\n250 AUTH PLAIN LOGIN\r\n")
                 } else if upper.hasPrefix("HELO") {
                     reply("250 rec\r\n")
                 } else if upper.hasPrefix("AUTH LOGIN") {
