@@ -77,6 +77,7 @@ struct LeastPrivilegeTests {
         let acmePassword = try ws.read("secrets/acme-smtp.txt").trimmingCharacters(in: .newlines)
         try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Privacy.")
         try ws.write("secrets/guess-right.txt", acmePassword + "\n")
+        try ws.write("secrets/guess-right-2.txt", acmePassword + "\n")
         try ws.write("companies/guesser.yaml", """
             company: guesser
             sender:
@@ -92,7 +93,7 @@ struct LeastPrivilegeTests {
               p:
                 use_for: [dsar]
                 servers:
-                  - {host: a.guesser.example.com, port: 587, username: u, password: "${file:../secrets/acme-smtp.txt}", starttls: required}
+                  - {host: a.guesser.example.com, port: 587, username: u, password: "${file:../secrets/guess-right-2.txt}", starttls: required}
 
             """)
         let saved = try ws.run(["plan", "companies", "--out", "plan.json"])
@@ -375,6 +376,140 @@ struct LeastPrivilegeTests {
         #expect(!FileManager.default.fileExists(atPath: ws.storePath))
     }
 
+    // MARK: From the review of the new design
+
+    /// `init`'s `secrets/` is git-ignored: its files are the runner's. A new
+    /// company that names acme's file, plainly or through a link the pull
+    /// request commits (dangling in its checkout), is refused on both sides.
+    @Test func anotherCompanysSecretFileIsRefusedPlainOrThroughALink() throws {
+        let ws = try Self.applied()
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        func evil(_ reference: String) -> String {
+            "company: evil\nsender:\n  email: a@evil.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 587\n  username: evil@evil.example.com\n  password: \(reference)\n  starttls: required\n"
+        }
+        try FileManager.default.createDirectory(atPath: ws.path("companies/evil"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: ws.path("companies/evil/pw.txt"), withDestinationPath: "../../secrets/acme-smtp.txt")
+        for reference in ["${file:../secrets/acme-smtp.txt}", "${file:evil/pw.txt}"] {
+            try ws.write("companies/evil.yaml", evil(reference))
+            for arguments in [["plan", "companies", "--snapshot", "snapshot.json"], ["apply", "companies", "--auto-approve", "--no-probe"]] {
+                let result = try ws.run(arguments)
+                #expect(result.exitCode == 1, "\(reference) \(arguments): \(result.stdout)")
+                #expect(result.stderr.contains("companies/evil.yaml:9:13: error: secret reference \(reference) is recorded in the store for company acme; one company may not use another company's secret [secret-owner]"),
+                        "\(reference) \(arguments): \(result.stderr)")
+            }
+        }
+        #expect(try ws.companyCount() == 8)
+        // The same in the pull request's checkout, where the secret file is absent (git-ignored): the link still names it.
+        try FileManager.default.moveItem(atPath: ws.path("secrets/acme-smtp.txt"), toPath: ws.path("acme-smtp.moved"))
+        let dangling = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
+        #expect(dangling.stderr.contains("is recorded in the store for company acme"), "\(dangling.stderr)")
+        try FileManager.default.moveItem(atPath: ws.path("acme-smtp.moved"), toPath: ws.path("secrets/acme-smtp.txt"))
+        // Shared on purpose: the trusted workspace lists it.
+        try ws.write("mailform.yaml", try ws.read("mailform.yaml") + "secrets:\n  shared: [\"${file:secrets/acme-smtp.txt}\"]\n")
+        #expect(try ws.run(["plan", "companies"]).exitCode == 0)
+    }
+
+    /// Stage 1 adds a company with a committed secret file; stage 2 turns the
+    /// file into a link to acme's. The comment must not say "no changes".
+    @Test func aSecretFileRetargetedToAnotherCompanysIsAChangeAndRefused() throws {
+        let ws = try Self.applied()
+        try FileManager.default.createDirectory(atPath: ws.path("companies/evil"), withIntermediateDirectories: true)
+        try ws.write("companies/evil/pw.txt", "evil-own-password\n")
+        try ws.write("companies/evil.yaml", "company: evil\nsender:\n  email: a@evil.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 587\n  username: u\n  password: ${file:evil/pw.txt}\n  starttls: required\n")
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        try FileManager.default.removeItem(atPath: ws.path("companies/evil/pw.txt"))
+        try FileManager.default.createSymbolicLink(atPath: ws.path("companies/evil/pw.txt"), withDestinationPath: "../../secrets/acme-smtp.txt")
+        let pr = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
+        #expect(pr.exitCode == 1)
+        #expect(!pr.stdout.contains("No changes"))
+        #expect(pr.stderr.contains("is recorded in the store for company acme"), "\(pr.stderr)")
+        let apply = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
+        #expect(apply.exitCode == 1 && apply.stderr.contains("[secret-owner]"), "\(apply.stderr)")
+    }
+
+    /// A pull request that changes its own mailform.yaml (a proxy, a CA) and
+    /// a company: reviewed under the base settings, refused after merge,
+    /// where the merged settings are in effect.
+    @Test func aMergeThatChangesTrustedSettingsPlansItsChangeSetAgain() throws {
+        let ws = try Self.applied()
+        let base = try OutsideFolder()
+        try base.write("mailform.yaml", try ws.read("mailform.yaml"))
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        try ws.write("mailform.yaml", (try ws.read("mailform.yaml")).replacingOccurrences(of: "  concurrency: 64\n", with: "  concurrency: 64\n  proxy: socks5h://127.0.0.1:1089\n"))
+        try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Hardened")
+        let pr = try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--trusted-workspace", base.path("mailform.yaml"), "--change-set", "cs.txt"])
+        try #require(pr.exitCode == 0, "\(pr.stderr)")
+        #expect(pr.stdout.contains("This pull request changes trusted settings"))
+        let digest = try ws.read("cs.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let before = try ws.storeDump()
+        let apply = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", digest])
+        #expect(apply.exitCode == 1)
+        #expect(apply.stderr.contains("the change set to apply is not the reviewed one") && apply.stderr.contains("workspace settings"), "\(apply.stderr)")
+        #expect(try ws.storeDump() == before)
+        // A merge of settings alone writes nothing and succeeds.
+        try ws.edit("companies/acme.yaml", "name: ACME Hardened", "name: ACME Privacy")
+        let settingsOnly = try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--trusted-workspace", base.path("mailform.yaml"), "--change-set", "cs.txt"])
+        try #require(settingsOnly.exitCode == 0)
+        let empty = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", try ws.read("cs.txt").trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(empty.exitCode == 0, "\(empty.stderr)")
+        #expect(empty.stderr.contains("nothing to apply: the store already matches the files"))
+    }
+
+    @Test func aProfilesSecretGoesOnlyToTheProfilesHost() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\n")
+        try ws.write("profiles/relay.yaml", "provider: smtp\nsmtp:\n  host: relay.example.net\n  port: 587\n  username: shared@relay.example.net\n  password: ${env:MAILFORM__RELAY__PASSWORD}\n")
+        try ws.write("companies/good.yaml", "company: good\nextends: relay\nsender:\n  email: a@good.example.com\n")
+        let env = ["MAILFORM__RELAY__PASSWORD": "relay-shared-secret"]
+        #expect(try ws.run(["plan", "companies"], environment: env).exitCode == 0)
+        try ws.write("companies/evil.yaml", "company: evil\nextends: relay\nsender:\n  email: a@evil.example.com\nsmtp:\n  host: 127.0.0.1\n")
+        let result = try ws.run(["plan", "companies"], environment: env)
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("companies/evil.yaml:6:9: error: smtp.host is set by company evil, but the secret ${env:MAILFORM__RELAY__PASSWORD} comes from a profile: a profile's secret goes only to the host the profile names [secret-owner]"),
+                "\(result.stderr)")
+    }
+
+    @Test func theKernelsFilesAreNeverSecretFiles() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nsecrets:\n  dirs: [/proc]\n  dirs_reach: all\n")
+        try ws.write("companies/a.yaml", "company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\nsmtp:\n  host: smtp.a.example.com\n  port: 25\n  username: u\n  password: ${file:/proc/self/environ}\n")
+        let result = try ws.run(["plan", "companies"], environment: ["MAILFORM_STORE_KEY": Data(repeating: 3, count: 32).base64EncodedString()])
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("secret file '/proc/self/environ' is the store or its key, which no reference may read"), "\(result.stderr)")
+    }
+
+    /// A server that answers NOOP with an endless multi-line reply: the
+    /// probe ends within its bounds (protocol violation), memory bounded.
+    @Test func anEndlessReplyIsBounded() throws {
+        let servers = try TestServers.get()
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n  deadline: 20s\n")
+        try ws.write("companies/a.yaml", "company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: \(servers.port("flood_noop"))\n  starttls: off\n")
+        let result = try UntrustedPullRequestTests.runBounded(["probe", "companies", "--format", "json"], in: ws, seconds: 60)
+        #expect(result.exitCode == 3, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("protocol-violation") || result.stdout.contains("\"timeout\""), "\(result.stdout)")
+    }
+
+    /// A proxy from the workspace's own mailform.yaml (not a trusted file)
+    /// decides who carries the connection: no credential goes out.
+    @Test func noCredentialThroughAProxyOrCAAnUntrustedFileSets() throws {
+        let listener = try RecordingListener()
+        defer { listener.stop() }
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n")
+        try ws.write("secrets/a.txt", "a-secret-Kp9\n")
+        try ws.write("companies/a.yaml", UntrustedPullRequestTests.smtpCompany("a", port: listener.port, password: "${file:../secrets/a.txt}"))
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        #expect(try ws.run(["probe", "companies"]).exitCode == 0)
+        #expect(listener.sawAuth, "the store holds this secret for this endpoint: the gate sends it")
+        listener.clear()
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n  proxy: socks5h://127.0.0.1:9\n")
+        let probe = try ws.run(["probe", "companies"])
+        #expect(!listener.sawAuth, "\(listener.received)")
+        #expect(probe.stderr.contains("no credential is sent: probe.proxy comes from the workspace's own mailform.yaml, not a trusted one"), "\(probe.stderr)")
+    }
+
     @Test func aHardLinkToTheKeyIsNotReadAsASecret() throws {
         let ws = try Self.applied()
         try #require(link(ws.path("mailform.db.key"), ws.path("secrets/innocent.txt")) == 0)
@@ -412,12 +547,12 @@ struct LeastPrivilegeTests {
         try FileManager.default.moveItem(atPath: ws.storePath, toPath: ws.path("elsewhere.db"))
         try FileManager.default.moveItem(atPath: ws.path("mailform.db.key"), toPath: ws.path("elsewhere.key"))
         try ws.edit("companies/acme.yaml", "name: ACME Privacy", "name: ACME Privacidade")
-        try ws.edit("companies/globex.yaml", "${file:../secrets/globex-smtp.txt}", "${file:../secrets/acme-smtp.txt}")
+        try ws.edit("companies/globex.yaml", "${file:../secrets/globex-smtp.txt}", "${file:../secrets/globex-smtp-2.txt}")
         try FileManager.default.removeItem(atPath: ws.path("secrets/acme-smtp.txt"))  // no secret value is read
         let plan = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
         #expect(plan.exitCode == 0, "\(plan.stderr)")
         #expect(plan.stdout.contains("~ sender.name: \"ACME Privacy\" -> \"ACME Privacidade\""))
-        #expect(plan.stdout.contains("~ smtp.password: (sensitive; reference ${file:secrets/globex-smtp.txt} -> ${file:secrets/acme-smtp.txt})"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("~ smtp.password: (sensitive; reference ${file:secrets/globex-smtp.txt} -> ${file:secrets/globex-smtp-2.txt})"), "\(plan.stdout)")
         #expect(plan.stdout.contains("no secret read"))
         #expect(!FileManager.default.fileExists(atPath: ws.storePath) && !FileManager.default.fileExists(atPath: ws.path("mailform.db.key")))
         // Refusals: a changed snapshot, a saved plan given as one, a missing one.
@@ -484,3 +619,4 @@ struct LeastPrivilegeTests {
         #expect(try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--detailed-exitcode"]).exitCode == 0)
     }
 }
+

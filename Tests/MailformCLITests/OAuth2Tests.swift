@@ -46,9 +46,14 @@ struct OAuth2Tests {
         "provider: generic\ntoken_url: \(lab.info.generic_token_url)\nclient_id: \(lab.info.generic.client_id)\nclient_secret: ${file:../secrets/generic.txt}"
     }
 
+    /// The lab's secret files, shared by its companies (every other secret belongs to one company).
+    static let sharedSecrets = "secrets:\n  shared: [" + ["ms", "ms-wrong", "ms-expired", "generic", "password"].map { "\"${file:secrets/\($0).txt}\"" }
+        .joined(separator: ", ") + ", \"${file:secrets/google-sa.json}\", \"${file:secrets/google-other.json}\", \"${file:secrets/not-a-key.json}\"]\n"
+
     func workspace(_ lab: OAuthLab, _ companies: [String: String]) throws -> ExampleWorkspace {
         let ws = try ExampleWorkspace(copying: [])
-        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n  ca_file: \(lab.info.ca_file)\n")
+        // The lab's companies share its client secrets and keys (listed as shared).
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n  ca_file: \(lab.info.ca_file)\n" + Self.sharedSecrets)
         try ws.write("secrets/ms.txt", lab.info.microsoft.client_secret)
         try ws.write("secrets/ms-wrong.txt", "not-the-client-secret")
         try ws.write("secrets/ms-expired.txt", lab.info.microsoft.expired_client_secret)
@@ -247,7 +252,7 @@ struct OAuth2Tests {
         let ws = try workspace(lab, [:])
         let cas = try String(contentsOfFile: lab.info.ca_file, encoding: .utf8) + String(contentsOfFile: servers.smtp.ca_file, encoding: .utf8)
         try ws.write("cas.pem", cas)
-        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n  ca_file: ./cas.pem\n")
+        try ws.write("mailform.yaml", "mode: on-premise\nprobe:\n  timeout: 3s\n  ca_file: ./cas.pem\n" + Self.sharedSecrets)
         let text = Self.company("c", server: "xoauth2_microsoft", lab: lab, oauth2: Self.generic(lab))
             .replacingOccurrences(of: "port: \(lab.port("xoauth2_microsoft"))", with: "port: \(servers.port("starttls_auth"))")
         try ws.write("companies/c.yaml", text)

@@ -142,6 +142,8 @@ struct PlatformClientJudgeTests {
             let ws = try ExampleWorkspace(copying: [])
             try ws.write("mailform.yaml", """
                 mode: on-premise
+                secrets:
+                  shared: ["${file:secrets/good.txt}", "${file:secrets/wrong.txt}"]
                 probe:
                   timeout: 8s
                   deadline: 3m

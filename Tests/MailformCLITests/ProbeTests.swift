@@ -51,7 +51,8 @@ struct ProbeTests {
 
     func workspace(_ servers: TestServers, companies: [String: String], caFile: Bool = true) throws -> ExampleWorkspace {
         let ws = try ExampleWorkspace(copying: [])
-        var settings = "mode: on-premise\nprobe:\n  timeout: 2s\n"
+        // The test servers' companies share their secrets (every other secret belongs to one company).
+        var settings = "mode: on-premise\nsecrets:\n  shared: [\"${file:secrets/good.txt}\", \"${file:secrets/bad.txt}\", \"${file:secrets/mailgun.txt}\", \"${file:secrets/mailgun-bad.txt}\"]\nprobe:\n  timeout: 2s\n"
         if caFile { settings += "  ca_file: \(servers.smtp.ca_file)\n" }
         try ws.write("mailform.yaml", settings)
         try ws.write("secrets/good.txt", servers.smtp.password + "\n")

@@ -99,7 +99,8 @@ def free_port():
 def raw_server(port, behaviour):
     """Hostile or broken servers: silent, garbage instead of a banner, a banner
     dripped one byte a second, megabytes of EHLO, a close in the middle of
-    AUTH, and a STARTTLS answered with bytes that are not TLS."""
+    AUTH, a STARTTLS answered with bytes that are not TLS, and a NOOP answered
+    with a reply that never ends."""
     loop = asyncio.new_event_loop()
 
     async def handle(reader, writer):
@@ -112,7 +113,7 @@ def raw_server(port, behaviour):
                     writer.write(bytes([byte]))
                     await writer.drain()
                     await asyncio.sleep(1)
-            elif behaviour in ("huge_ehlo", "close_mid_auth", "tls_garbage"):
+            elif behaviour in ("huge_ehlo", "close_mid_auth", "tls_garbage", "flood_noop"):
                 writer.write(b"220 hostile ESMTP\r\n")
                 await writer.drain()
                 while True:
@@ -126,6 +127,14 @@ def raw_server(port, behaviour):
                             writer.write(chunk)
                             await writer.drain()
                         writer.write(b"250 HELP\r\n")
+                    elif verb == b"EHLO" and behaviour == "flood_noop":
+                        writer.write(b"250-hostile\r\n250 8BITMIME\r\n")
+                    elif verb == b"NOOP" and behaviour == "flood_noop":
+                        # A multi-line reply that never ends (until the client leaves).
+                        chunk = (b"250-" + b"x" * 200 + b"\r\n") * 50
+                        while True:
+                            writer.write(chunk)
+                            await writer.drain()
                     elif verb == b"EHLO" and behaviour == "close_mid_auth":
                         writer.write(b"250-hostile\r\n250 AUTH PLAIN LOGIN\r\n")
                     elif verb == b"EHLO":
@@ -188,7 +197,7 @@ def main():
         controller.start()
         controllers.append(controller)
         ports[name] = port
-    for name in ("silent", "garbage", "drip", "huge_ehlo", "close_mid_auth", "tls_garbage"):
+    for name in ("silent", "garbage", "drip", "huge_ehlo", "close_mid_auth", "tls_garbage", "flood_noop"):
         port = free_port()
         raw_server(port, name)
         ports[name] = port

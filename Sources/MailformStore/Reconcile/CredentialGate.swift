@@ -33,16 +33,13 @@ public struct CredentialGate: Sendable {
         }
     }
 
-    /// Why no credential may go out at all, if so: a proxy or CA file from
-    /// the workspace's own file (not a trusted one) decides who reads the
-    /// connection, and the gate's endpoint checks mean nothing through a
-    /// proxy or CA a pull request chose.
+    /// Why no credential may go out at all, if so: a proxy from the
+    /// workspace's own file (not a trusted one) decides who carries the
+    /// connection, and with a CA of its own (or a pull request's) it reads
+    /// it; the gate's endpoint checks mean nothing through it.
     public static func untrustedPath(_ workspace: Workspace) -> String? {
-        guard workspace.trustedFile == nil else { return nil }
-        let settings = [workspace.probeProxy.map { _ in "probe.proxy" }, workspace.probeCAFile.map { _ in "probe.ca_file" },
-                        workspace.platformCABundle.map { _ in "platform.mail_client.ca_bundle" }].compactMap { $0 }
-        guard !settings.isEmpty else { return nil }
-        return "no credential is sent: \(settings.joined(separator: " and ")) come\(settings.count == 1 ? "s" : "") from the workspace's own mailform.yaml, not a trusted one; pass --trusted-workspace (the base branch's file), or --send-credentials to trust it"
+        guard workspace.trustedFile == nil, workspace.probeProxy != nil else { return nil }
+        return "no credential is sent: probe.proxy comes from the workspace's own mailform.yaml, not a trusted one; pass --trusted-workspace (the base branch's file), or --send-credentials to trust it"
     }
 
     /// A plan against a snapshot holds no credential: every endpoint gets
