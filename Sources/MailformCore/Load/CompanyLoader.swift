@@ -364,8 +364,17 @@ public enum CompanyLoader {
         let violations = SchemaCatalog.company.validate(tree)
         let companyID = tree["company"]?.value.stringValue
         if !violations.isEmpty {
-            outcome.diagnostics = SchemaDiagnostics(files: files, schema: SchemaCatalog.companyJSON, secretsFolder: workspace.suggestedSecretsFolder)
-                .diagnostics(for: violations, companyID: companyID)
+            // Bounded per file: one file of 95,000 unknown keys once printed
+            // 24 MB of annotations. The first ones, then how many more.
+            let limit = 100
+            var found = SchemaDiagnostics(files: files, schema: SchemaCatalog.companyJSON, secretsFolder: workspace.suggestedSecretsFolder)
+                .diagnostics(for: Array(violations.prefix(limit + 1)), companyID: companyID)
+            if violations.count > limit {
+                found = Array(found.prefix(limit))
+                found.append(.error("\(violations.count - limit) more problems in this file are not shown", at: files.location(tree.mark),
+                                    hint: "fix the ones above and validate again"))
+            }
+            outcome.diagnostics = found
             return outcome
         }
         var company: Company<SecretReference>
