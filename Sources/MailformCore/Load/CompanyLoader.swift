@@ -372,7 +372,7 @@ public enum CompanyLoader {
             if violations.count > limit {
                 found = Array(found.prefix(limit))
                 found.append(.error("\(violations.count - limit) more problems in this file are not shown", at: files.location(tree.mark),
-                                    hint: "fix the ones above and validate again"))
+                                    hint: "fix the ones shown and validate again"))
             }
             outcome.diagnostics = found
             return outcome
