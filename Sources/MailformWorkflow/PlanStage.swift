@@ -278,8 +278,15 @@ extension Stages {
             do {
                 let changed = try Reconciler.add(resolved, to: &builder, opened: opened)
                 if opened.snapshot == nil {
-                    references += try Reconciler.references(of: resolved.filter { filter?($0.id) ?? true },
-                                                            box: fingerprintsReferences ? opened.box : nil)
+                    // Only a stored company whose references differ (a digest
+                    // per company) is looked at again, reference by reference.
+                    let differing = resolved.filter { company in
+                        guard filter?(company.id) ?? true, let stored = opened.summaries[company.id]?.references else { return false }
+                        return StoredSummary.referencesDigest(company.secretPairs { $0.canonical }) != stored
+                    }
+                    if !differing.isEmpty {
+                        references += try Reconciler.references(of: differing, box: fingerprintsReferences ? opened.box : nil)
+                    }
                 }
                 for index in changed {
                     kept.append(resolved[index])

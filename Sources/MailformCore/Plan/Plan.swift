@@ -105,10 +105,21 @@ public struct StoredSummary: Sendable {
     public var name: String?
     public var revision: Int
     public var digest: FieldsDigest
-    public init(name: String?, revision: Int, digest: FieldsDigest) {
+    /// The digest of the company's secret references (`referencesDigest`):
+    /// a company whose references differ is read again for them (apply
+    /// records a renamed reference); nil when not known (a snapshot compares
+    /// references in `digest` already).
+    public var references: FieldsDigest?
+    public init(name: String?, revision: Int, digest: FieldsDigest, references: FieldsDigest? = nil) {
         self.name = name
         self.revision = revision
         self.digest = digest
+        self.references = references
+    }
+
+    /// The digest of a company's secret references: (path, reference) pairs in the order given.
+    public static func referencesDigest(_ pairs: [(path: String, reference: String?)]) -> FieldsDigest {
+        FieldsDigest(pairs.map { ($0.path, FieldValue.text($0.reference ?? "\u{0}")) })
     }
 }
 

@@ -77,7 +77,8 @@ enum CompanyRows {
             let companies = Array(try read(.range(ids[start], ids[end - 1]), sealed: false, db).values)
             let summaries = Parallel.map(companies.count) { i in
                 StoredSummary(name: companies[i].company.name, revision: companies[i].revision,
-                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: \.fingerprint)))
+                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: \.fingerprint)),
+                              references: StoredSummary.referencesDigest(companies[i].company.secretPairs { $0.fingerprint.reference }))
             }
             for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = summary }
         }
@@ -266,6 +267,18 @@ enum CompanyRows {
         batch.add(.text(secret.fingerprint.hex))
         batch.add(.text(secret.fingerprint.reference))
         batch.endRow()
+    }
+}
+
+extension Company {
+    /// (path, reference) of every secret, in the order of `mapSecrets`.
+    public func secretPairs(_ reference: (SecretValue) -> String?) -> [(path: String, reference: String?)] {
+        var out: [(path: String, reference: String?)] = []
+        _ = mapSecrets { path, secret -> Int in
+            out.append((path, reference(secret)))
+            return 0
+        }
+        return out
     }
 }
 

@@ -144,14 +144,20 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Every secret's recorded reference (nil: none recorded), by company and path.
-    public func recordedReferences() throws -> [String: [String: String?]] {
+    /// The recorded reference of every secret of these companies (nil: none recorded), by company and path.
+    public func recordedReferences(of companies: Set<String>) throws -> [String: [String: String?]] {
         try read { db in
             var out: [String: [String: String?]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT company_id, path, reference FROM secrets")
-            while let row = try rows.next() {
-                let reference: String? = row[2]
-                out[row[0] as String, default: [:]][row[1] as String] = .some(reference)
+            let ids = Array(companies)
+            for start in stride(from: 0, to: ids.count, by: 2_000) {
+                let chunk = Array(ids[start..<min(start + 2_000, ids.count)])
+                let rows = try Row.fetchCursor(db, sql: "SELECT company_id, path, reference FROM secrets WHERE company_id IN ("
+                                                + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")",
+                                               arguments: StatementArguments(chunk))
+                while let row = try rows.next() {
+                    let reference: String? = row[2]
+                    out[row[0] as String, default: [:]][row[1] as String] = .some(reference)
+                }
             }
             return out
         }

@@ -227,7 +227,7 @@ public enum Reconciler {
     /// - Throws: ``Store/Failure`` when the store cannot be read.
     public static func unrecorded(_ references: [RecordedReference], opened: OpenedStore) throws -> [RecordedReference] {
         guard let store = opened.store, !references.isEmpty else { return [] }
-        let recorded = try store.recordedReferences()
+        let recorded = try store.recordedReferences(of: Set(references.map(\.company)))
         return references.compactMap { reference in
             // Not stored: written with its row.
             guard let stored = recorded[reference.company]?[reference.path], stored != reference.reference else { return nil }
