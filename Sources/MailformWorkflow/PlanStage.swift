@@ -223,28 +223,16 @@ extension Stages {
         /// repository's; links are resolved, so a link to another company's
         /// file is that file). Shared by design: a reference read through a
         /// profile, and those the trusted workspace lists in `secrets.shared`.
-        /// A profile's secret goes only to the profile's own host: a company
-        /// that extends it may not send it elsewhere.
         func checkReach(_ companies: [Company<ResolvedSecret>], loaded: [LoadedCompany], opened: OpenedStore, files: SourceFiles,
                         shared: Set<String>) {
             let marksByID = Dictionary(loaded.map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
             for company in companies {
                 _ = company.mapSecrets { path, secret -> Int in
                     guard !shared.contains(secret.canonical) else { return 0 }
-                    if secret.fromProfile {
-                        // The server this secret belongs to, and where its host is written.
-                        let key = SMTPServerShape.secretKeys.first { path.hasSuffix("." + $0) }
-                        let server = key.map { String(path.dropLast($0.count + 1)) }
-                        let hostFile = server.flatMap { files.absolutePath(of: marksByID[company.id]?[$0 + ".host"]) }
-                        if let server, let hostFile, hostFile != secret.origin {
-                            resolveDiagnostics.report(.error(
-                                "\(server).host is set by company \(SafeText.escape(company.id)), but the secret \(SafeText.escape(secret.reference.description)) comes from a profile: a profile's secret goes only to the host the profile names",
-                                at: files.location(marksByID[company.id]?[server + ".host"]),
-                                hint: "keep the profile's host, or give company \(SafeText.escape(company.id)) a secret of its own",
-                                rule: "secret-owner"))
-                        }
-                        return 0
-                    }
+                    // A profile's references are fenced to the profile (its own
+                    // variables, secrets.dirs/_NAME, shared files) and go only
+                    // with its own server settings (CompanyLoader).
+                    if secret.fromProfile { return 0 }
                     let owner = opened.referenceOwners[secret.canonical] ?? desiredReferences[secret.canonical]
                     if let owner, owner != company.id {
                         let recorded = opened.referenceOwners[secret.canonical] != nil

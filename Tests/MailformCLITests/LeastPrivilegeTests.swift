@@ -158,8 +158,8 @@ struct LeastPrivilegeTests {
             try ws.write("companies/\(id).yaml", company(id, "${env:MAILFORM_\(SecretOwner.envForm(id))__\(id == "acme" || id == "acme-smtp" ? (id == "acme" ? "SMTP_PASSWORD" : "PASSWORD") : "X")}"))
         }
         // A profile named like another's prefix (acme_dsar) reads nothing by default.
-        try ws.write("profiles/acme_dsar.yaml", "smtp:\n  password: ${env:MAILFORM_ACME_DSAR__X}\n")
-        try ws.write("companies/acme.yaml", "company: acme\nextends: acme_dsar\nsender:\n  email: a@acme.example.com\nprovider: smtp\nsmtp:\n  host: smtp.example.com\n  port: 25\n  username: u\n")
+        try ws.write("profiles/acme_dsar.yaml", "smtp:\n  password: ${env:MAILFORM_ACME_DSAR__X}\n  host: smtp.example.com\n  port: 25\n  username: u\n")
+        try ws.write("companies/acme.yaml", "company: acme\nextends: acme_dsar\nsender:\n  email: a@acme.example.com\nprovider: smtp\n")
         let profile = try ws.run(["validate", "companies"], environment: env)
         #expect(profile.exitCode == 1)
         #expect(profile.stdout.contains("profiles/acme_dsar.yaml:2:13: error: secret reference ${env:MAILFORM_ACME_DSAR__X} reads a variable outside the secrets.env fence"), "\(profile.stdout)")
@@ -394,19 +394,24 @@ struct LeastPrivilegeTests {
             for arguments in [["plan", "companies", "--snapshot", "snapshot.json"], ["apply", "companies", "--auto-approve", "--no-probe"]] {
                 let result = try ws.run(arguments)
                 #expect(result.exitCode == 1, "\(reference) \(arguments): \(result.stdout)")
-                #expect(result.stderr.contains("companies/evil.yaml:9:13: error: secret reference \(reference) is recorded in the store for company acme; one company may not use another company's secret [secret-owner]"),
-                        "\(reference) \(arguments): \(result.stderr)")
+                // Named plainly: another company's; through a link the pull request commits: refused as a link.
+                let expected = reference.contains("evil/pw.txt")
+                    ? "secret file 'evil/pw.txt' is reached through the symbolic link companies/evil/pw.txt inside the workspace"
+                    : "companies/evil.yaml:9:13: error: secret reference \(reference) is recorded in the store for company acme; one company may not use another company's secret [secret-owner]"
+                #expect(result.stderr.contains(expected), "\(reference) \(arguments): \(result.stderr)")
             }
         }
         #expect(try ws.companyCount() == 8)
         // The same in the pull request's checkout, where the secret file is absent (git-ignored): the link still names it.
         try FileManager.default.moveItem(atPath: ws.path("secrets/acme-smtp.txt"), toPath: ws.path("acme-smtp.moved"))
         let dangling = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
-        #expect(dangling.stderr.contains("is recorded in the store for company acme"), "\(dangling.stderr)")
+        #expect(dangling.stderr.contains("is reached through the symbolic link companies/evil/pw.txt"), "\(dangling.stderr)")
         try FileManager.default.moveItem(atPath: ws.path("acme-smtp.moved"), toPath: ws.path("secrets/acme-smtp.txt"))
         // Shared on purpose: the trusted workspace lists it.
         try ws.write("mailform.yaml", try ws.read("mailform.yaml") + "secrets:\n  shared: [\"${file:secrets/acme-smtp.txt}\"]\n")
-        #expect(try ws.run(["plan", "companies"]).exitCode == 0)
+        try ws.write("companies/evil.yaml", evil("${file:../secrets/acme-smtp.txt}"))
+        let shared = try ws.run(["plan", "companies"])
+        #expect(shared.exitCode == 0, "\(shared.stderr)")
     }
 
     /// Stage 1 adds a company with a committed secret file; stage 2 turns the
@@ -423,9 +428,9 @@ struct LeastPrivilegeTests {
         let pr = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
         #expect(pr.exitCode == 1)
         #expect(!pr.stdout.contains("No changes"))
-        #expect(pr.stderr.contains("is recorded in the store for company acme"), "\(pr.stderr)")
+        #expect(pr.stderr.contains("is reached through the symbolic link companies/evil/pw.txt inside the workspace"), "\(pr.stderr)")
         let apply = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
-        #expect(apply.exitCode == 1 && apply.stderr.contains("[secret-owner]"), "\(apply.stderr)")
+        #expect(apply.exitCode == 1 && apply.stderr.contains("[secret-file-fence]"), "\(apply.stderr)")
     }
 
     /// A pull request that changes its own mailform.yaml (a proxy, a CA) and
@@ -456,6 +461,39 @@ struct LeastPrivilegeTests {
         #expect(empty.stderr.contains("nothing to apply: the store already matches the files"))
     }
 
+    /// The third review: links whose targets use `..` after a link
+    /// (`.l/../secrets/acme-smtp.txt`), so the path mailform reads differs
+    /// from the path written; a profile naming a company's file; profile
+    /// names that differ only in case. All refused.
+    @Test func linksProfilesAndCaseCannotBorrowASecret() throws {
+        let ws = try Self.applied()
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        try FileManager.default.createDirectory(atPath: ws.path("companies/evil/secrets"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: ws.path("companies/evil/.l"), withDestinationPath: "../../logos")
+        try FileManager.default.createSymbolicLink(atPath: ws.path("companies/evil/pw.txt"), withDestinationPath: ".l/../secrets/acme-smtp.txt")
+        try ws.write("companies/evil/password.txt", "evil-own\n")
+        try FileManager.default.createSymbolicLink(atPath: ws.path("companies/evil/secrets/acme-smtp.txt"), withDestinationPath: "../password.txt")
+        try ws.write("companies/evil.yaml", "company: evil\nsender:\n  email: a@evil.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 587\n  username: u\n  password: ${file:evil/pw.txt}\n  starttls: required\n")
+        for arguments in [["plan", "companies", "--snapshot", "snapshot.json"], ["apply", "companies", "--auto-approve", "--no-probe"]] {
+            let result = try ws.run(arguments)
+            #expect(result.exitCode == 1, "\(arguments): \(result.stdout)")
+            #expect(result.stderr.contains("secret file 'evil/pw.txt' is reached through the symbolic link companies/evil/pw.txt inside the workspace"), "\(result.stderr)")
+        }
+        try ws.remove("companies/evil.yaml")
+        // A profile may not read a file inside the workspace (it would hand a company's file to others).
+        try ws.write("profiles/mailer.yaml", "provider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 587\n  username: u\n  password: ${file:../secrets/acme-smtp.txt}\n  starttls: required\n")
+        try ws.write("companies/evil.yaml", "company: evil\nextends: mailer\nsender:\n  email: a@evil.example.com\n")
+        let profile = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"])
+        #expect(profile.exitCode == 1)
+        #expect(profile.stderr.contains("a profile may not read the secret file '../secrets/acme-smtp.txt' inside the workspace"), "\(profile.stderr)")
+        // Profiles named alike but for case share no variables.
+        try ws.write("profiles/Mailer.yaml", "provider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 587\n  username: u\n  password: ${env:MAILFORM__MAILER__PASSWORD}\n  starttls: required\n")
+        try ws.write("companies/evil.yaml", "company: evil\nextends: Mailer\nsender:\n  email: a@evil.example.com\n")
+        let cased = try ws.run(["plan", "companies", "--snapshot", "snapshot.json"], environment: ["MAILFORM__MAILER__PASSWORD": "x"])
+        #expect(cased.exitCode == 1)
+        #expect(cased.stderr.contains("${env:MAILFORM__MAILER__PASSWORD} reads a variable outside the secrets.env fence"), "\(cased.stderr)")
+    }
+
     @Test func aProfilesSecretGoesOnlyToTheProfilesHost() throws {
         let ws = try ExampleWorkspace(copying: [])
         try ws.write("mailform.yaml", "mode: on-premise\n")
@@ -466,8 +504,11 @@ struct LeastPrivilegeTests {
         try ws.write("companies/evil.yaml", "company: evil\nextends: relay\nsender:\n  email: a@evil.example.com\nsmtp:\n  host: 127.0.0.1\n")
         let result = try ws.run(["plan", "companies"], environment: env)
         #expect(result.exitCode == 1)
-        #expect(result.stderr.contains("companies/evil.yaml:6:9: error: smtp.host is set by company evil, but the secret ${env:MAILFORM__RELAY__PASSWORD} comes from a profile: a profile's secret goes only to the host the profile names [secret-owner]"),
+        #expect(result.stderr.contains("companies/evil.yaml:6:3: error: smtp.host changes a setting of the SMTP server whose secret comes from profile 'relay': a profile's secret goes only with the profile's own settings [secret-owner]"),
                 "\(result.stderr)")
+        // Any setting of that server, not only its host: an OAuth2 token URL too.
+        try ws.write("companies/evil.yaml", "company: evil\nextends: relay\nsender:\n  email: a@evil.example.com\nsmtp:\n  port: 2525\n")
+        #expect(try ws.run(["validate", "companies"], environment: env).stdout.contains("smtp.port changes a setting of the SMTP server whose secret comes from profile 'relay'"))
     }
 
     @Test func theKernelsFilesAreNeverSecretFiles() throws {
@@ -476,7 +517,7 @@ struct LeastPrivilegeTests {
         try ws.write("companies/a.yaml", "company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\nsmtp:\n  host: smtp.a.example.com\n  port: 25\n  username: u\n  password: ${file:/proc/self/environ}\n")
         let result = try ws.run(["plan", "companies"], environment: ["MAILFORM_STORE_KEY": Data(repeating: 3, count: 32).base64EncodedString()])
         #expect(result.exitCode == 1)
-        #expect(result.stderr.contains("secret file '/proc/self/environ' is the store or its key, which no reference may read"), "\(result.stderr)")
+        #expect(result.stderr.contains("secret file '/proc/self/environ' is one of the kernel's files (/proc, /sys, /dev), which no reference may read"), "\(result.stderr)")
     }
 
     /// A server that answers NOOP with an endless multi-line reply: the

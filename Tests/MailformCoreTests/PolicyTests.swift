@@ -113,6 +113,11 @@ struct PolicyTests {
         ("<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY x \"y\">]><svg>&x;</svg>", "DOCTYPE"),
         ("<svg><svg:script>alert(1)</svg:script></svg>", "<script> element"),
         ("<svg><style><![CDATA[ @import url(x) ]]></style></svg>", "CDATA"),
+        // A quote inside a comment or a processing instruction once hid the tags after it.
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><!-- \" --><script>alert(1)</script><!-- \" --></svg>", "<script> element"),
+        ("<svg><?pi \" ?><rect onmouseover=\"alert(1)\"/><?pi \" ?></svg>", "event handler attribute"),
+        ("<svg><a><set attributeName=\"href\" to=\"https://evil.example/\"/></a></svg>", "animates a link"),
+        ("<svg><set attributeName=\"href\" to=\"java\tscript:alert(1)\"/></svg>", "javascript: link"),
     ])
     func logosWithScriptsOrOutsideReferencesAreRefused(_ svg: String, _ why: String) {
         guard case .refused(let message) = ImageCheck.check(Array(svg.utf8)) else { Issue.record("accepted: \(svg)"); return }
@@ -127,8 +132,12 @@ struct PolicyTests {
         corrupt[20] = 2  // the width changes, the CRC does not
         #expect(ImageCheck.check(corrupt) == .refused("a PNG chunk's checksum does not match (a damaged or disguised file)"))
         // A minimal baseline JPEG header: SOI, APP0, SOF0 of 16×8.
-        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x08, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00]
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x08, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00,
+                             0xFF, 0xD9]
         #expect(ImageCheck.check(jpeg) == .image(mediaType: "image/jpeg"))
+        // Polyglots: an image followed by something else is refused.
+        #expect(ImageCheck.check(jpeg + Array("<html>".utf8)) == .refused("the JPEG does not end with its end-of-image marker (FF D9)"))
+        #expect(ImageCheck.check(Self.onePixelPNG + Array("<html>".utf8)) == .refused("the PNG has 6 bytes after its IEND chunk"))
         var huge = jpeg
         huge[13] = 0xFF; huge[14] = 0xFF  // 65,535 rows
         if case .refused(let why) = ImageCheck.check(huge) { #expect(why.contains("at most 16384")) } else { Issue.record("huge JPEG accepted") }

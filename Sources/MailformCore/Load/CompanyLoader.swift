@@ -349,6 +349,12 @@ public enum CompanyLoader {
             }
             switch profiles.profile(named: name) {
             case .found(let profile):
+                for (key, mark) in ProfileSet.borrowedSecretOverrides(profile: profile, company: tree) {
+                    outcome.diagnostics.append(.error(
+                        "\(key) changes a setting of the SMTP server whose secret comes from profile '\(name)': a profile's secret goes only with the profile's own settings",
+                        at: files.location(mark),
+                        hint: "remove \(key) to use the profile's server as it is, or give the company its own secret for its own server", rule: "secret-owner"))
+                }
                 tree = ProfileSet.merge(base: profile, over: tree)
             case .failed(let diagnostic):
                 outcome.diagnostics.append(diagnostic)
@@ -374,7 +380,7 @@ public enum CompanyLoader {
                 found.append(.error("\(violations.count - limit) more problems in this file are not shown", at: files.location(tree.mark),
                                     hint: "fix the ones shown and validate again"))
             }
-            outcome.diagnostics = found
+            outcome.diagnostics += found
             return outcome
         }
         var company: Company<SecretReference>
@@ -389,7 +395,7 @@ public enum CompanyLoader {
             return outcome
         }
         let context = PolicyContext(company: company, tree: tree, workspace: workspace, filePath: path, files: files)
-        outcome.diagnostics = Policy.check(context)
+        outcome.diagnostics += Policy.check(context)
         if case .image(let image)? = company.logo {
             // The logo rule reported a failure already; a company never goes on without its logo.
             guard case .success(let loaded) = LogoLoader.load(image.fileName, from: files.absolutePath(of: tree["sender"]?["logo"]?.mark) ?? path,

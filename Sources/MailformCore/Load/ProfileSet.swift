@@ -61,6 +61,33 @@ final class ProfileSet: @unchecked Sendable {
     /// Deep merge: mappings merge key by key, the company's value wins; lists
     /// and scalars replace. Every node keeps the position of the file it came
     /// from, so errors in inherited values point into the profile.
+    /// The settings a company file changes in an SMTP server whose secret it
+    /// takes from the profile: a profile's secret goes only with the
+    /// profile's own settings (its host, port, TLS checks, user, OAuth2 token
+    /// URL), so a company cannot send it elsewhere. Each as (dotted key, mark).
+    static func borrowedSecretOverrides(profile: JSONNode, company: JSONNode) -> [(key: String, mark: Mark?)] {
+        guard let base = profile["smtp"], let own = company["smtp"], let ownMembers = own.value.members else { return [] }
+        let secretKeys = SMTPServerShape.secretKeys  // password, oauth2.client_secret, oauth2.service_account_key
+        func has(_ node: JSONNode, _ dotted: String) -> Bool {
+            var current: JSONNode? = node
+            for part in dotted.split(separator: ".") { current = current?[String(part)] }
+            return current != nil
+        }
+        let borrowed = secretKeys.filter { has(base, $0) && !has(own, $0) }
+        guard !borrowed.isEmpty else { return [] }
+        var out: [(key: String, mark: Mark?)] = []
+        for member in ownMembers {
+            if let nested = member.value.value.members, member.key == "oauth2" {
+                for inner in nested where !secretKeys.contains("oauth2." + inner.key) {
+                    out.append(("smtp.oauth2." + inner.key, inner.keyMark ?? inner.value.mark))
+                }
+            } else if !secretKeys.contains(member.key) {
+                out.append(("smtp." + member.key, member.keyMark ?? member.value.mark))
+            }
+        }
+        return out
+    }
+
     static func merge(base: JSONNode, over top: JSONNode) -> JSONNode {
         guard case .object(let baseMembers) = base.value, case .object(let topMembers) = top.value else { return top }
         var merged: [JSONMember] = []

@@ -126,7 +126,8 @@ public struct Workspace: Sendable {
             if pattern.contains("{profile}") {
                 guard case .profile(let profile) = owner else { continue }
                 ownerForm = SecretOwner.envForm(profile)
-                if injective && (profile.contains("_") || !SecretOwner.isInjectiveForm(profile)) { continue }
+                // Profile names with '_' or capitals share an env form with another name.
+                if injective && (profile.contains("_") || profile != profile.lowercased() || !SecretOwner.isInjectiveForm(profile)) { continue }
                 expanded = expanded.replacingOccurrences(of: "{profile}", with: ownerForm!)
             }
             guard Glob.matches(pattern: expanded, name) else { continue }
@@ -189,7 +190,7 @@ public enum SecretOwner: Sendable, Equatable {
     public var defaultEnvPrefix: String? {
         switch self {
         case .company(let id): SecretOwner.isInjectiveForm(id) ? "MAILFORM_\(SecretOwner.envForm(id))__" : nil
-        case .profile(let name): SecretOwner.isInjectiveForm(name) && !name.contains("_") ? "MAILFORM__\(SecretOwner.envForm(name))__" : nil
+        case .profile(let name): SecretOwner.isInjectiveForm(name) && !name.contains("_") && name == name.lowercased() ? "MAILFORM__\(SecretOwner.envForm(name))__" : nil
         }
     }
 

@@ -53,7 +53,11 @@ public enum ImageCheck {
             }
             chunks += 1
             if chunks > 100_000 { return .refused("the PNG has too many chunks") }
-            if type == Array("IEND".utf8) { return .image(mediaType: "image/png") }
+            if type == Array("IEND".utf8) {
+                // Nothing after the end: a file that is a PNG and something else too is neither.
+                guard i + 12 == b.count else { return .refused("the PNG has \(b.count - i - 12) bytes after its IEND chunk") }
+                return .image(mediaType: "image/png")
+            }
             i += 12 + length
         }
         return .refused("the PNG file ends before its IEND chunk (truncated, or not a PNG)")
@@ -75,6 +79,10 @@ public enum ImageCheck {
                 guard length >= 8 else { return .refused("the JPEG's frame header is too short") }
                 let height = u16(b, i + 5), width = u16(b, i + 7)
                 guard dimensionsOK(width, height) else { return .refused("the JPEG is \(width)×\(height) pixels; at most \(maxDimension)×\(maxDimension)") }
+                // It must end as a JPEG ends (EOI): nothing after its image data.
+                guard b.count >= 4, b[b.count - 2] == 0xFF, b[b.count - 1] == 0xD9 else {
+                    return .refused("the JPEG does not end with its end-of-image marker (FF D9)")
+                }
                 return .image(mediaType: "image/jpeg")
             }
             segments += 1
@@ -89,76 +97,95 @@ public enum ImageCheck {
             return .refused("the file is not a PNG, a JPEG or an SVG (UTF-8 text)")
         }
         let lower = text.lowercased()
-        let looksLikeSVG = lower.contains("<svg")
-        if looksLikeSVG {
+        let bytes = Array(lower.utf8)
+        if lower.contains("<svg") {
+            // Whitespace and control characters inside a scheme still make it one ("java\tscript:").
+            let squeezed = String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)
             for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
-                                  ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import")] where lower.contains(needle) {
+                                  ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import")]
+                where lower.contains(needle) || squeezed.contains(needle) {
                 return .refused("the SVG holds \(why), which no logo may")
             }
         }
-        // The root element: after an optional XML declaration and comments.
-        var rest = Substring(lower).drop { $0.isWhitespace || $0 == "\u{FEFF}" }
-        while true {
-            if rest.hasPrefix("<?xml") {
-                guard let end = rest.range(of: "?>") else { return .refused("the SVG's XML declaration is not closed") }
-                rest = rest[end.upperBound...].drop(while: \.isWhitespace)
-            } else if rest.hasPrefix("<!--") {
-                guard let end = rest.range(of: "-->") else { return .refused("an SVG comment is not closed") }
-                rest = rest[end.upperBound...].drop(while: \.isWhitespace)
-            } else {
-                break
-            }
+        func starts(_ at: Int, _ prefix: String) -> Bool {
+            let p = Array(prefix.utf8)
+            return at + p.count <= bytes.count && Array(bytes[at..<(at + p.count)]) == p
         }
-        guard rest.hasPrefix("<svg"), let after = rest.dropFirst(4).first, after.isWhitespace || after == ">" || after == "/" else {
-            return .refused("the file is not a PNG, a JPEG or an SVG (its root element must be <svg>)")
-        }
-        // Elements and attributes, tag by tag.
-        var index = lower.startIndex
-        while let open = lower[index...].firstIndex(of: "<") {
-            // The tag ends at the first `>` outside quotes: `title="a>"` must not
-            // end it before the attributes that follow.
-            var quote: Character?
-            var closeAt: String.Index?
-            var scan = lower.index(after: open)
-            while scan < lower.endIndex {
-                let c = lower[scan]
-                if let q = quote {
-                    if c == q { quote = nil }
-                } else if c == "\"" || c == "'" {
-                    quote = c
-                } else if c == ">" {
-                    closeAt = scan
-                    break
-                }
-                scan = lower.index(after: scan)
+        func find(_ needle: String, from: Int) -> Int? {
+            let n = Array(needle.utf8)
+            guard n.count <= bytes.count else { return nil }
+            var i = from
+            while i + n.count <= bytes.count {
+                if bytes[i] == n[0] && Array(bytes[i..<(i + n.count)]) == n { return i }
+                i += 1
             }
-            guard let close = closeAt else { return .refused("an SVG tag is not closed") }
-            let tag = lower[lower.index(after: open)..<close]
-            index = lower.index(after: close)
-            if tag.hasPrefix("!--") || tag.hasPrefix("/") || tag.hasPrefix("?") { continue }
+            return nil
+        }
+        // Tag by tag, comments and processing instructions skipped whole (a
+        // quote inside one must not hide the tags after it).
+        var i = 0
+        var sawRoot = false
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "<") else { i += 1; continue }
+            if starts(i, "<!--") {
+                guard let close = find("-->", from: i + 4) else { return .refused("an SVG comment is not closed") }
+                i = close + 3
+                continue
+            }
+            if starts(i, "<?") {
+                guard let close = find("?>", from: i + 2) else { return .refused("an SVG processing instruction is not closed") }
+                i = close + 2
+                continue
+            }
+            if starts(i, "<!") { return .refused("the SVG holds a declaration (<!…>), which no logo may") }
+            // The tag ends at the first `>` outside quotes.
+            var j = i + 1
+            var quote: UInt8 = 0
+            while j < bytes.count {
+                let c = bytes[j]
+                if quote != 0 { if c == quote { quote = 0 } } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { quote = c } else if c == UInt8(ascii: ">") { break }
+                j += 1
+            }
+            guard j < bytes.count else { return .refused("an SVG tag is not closed") }
+            let tag = Substring(String(decoding: bytes[(i + 1)..<j], as: UTF8.self))
+            i = j + 1
+            if tag.hasPrefix("/") { continue }
             let name = tag.prefix { !$0.isWhitespace && $0 != "/" && $0 != ">" }
             let local = name.split(separator: ":").last.map(String.init) ?? String(name)
+            if !sawRoot {
+                guard local == "svg" else { return .refused("the file is not a PNG, a JPEG or an SVG (its root element must be <svg>)") }
+                sawRoot = true
+            }
             if ["script", "foreignobject", "iframe", "embed", "object", "handler", "listener", "audio", "video", "animation"].contains(local) {
                 return .refused("the SVG holds a <\(local)> element, which no logo may")
             }
+            // Animations that set a link or a handler change the document after any check.
+            if ["set", "animate", "animatemotion", "animatetransform"].contains(local),
+               let target = tag.range(of: "attributename"),
+               tag[target.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }).prefix(while: { $0.isLetter || $0 == ":" })
+                .hasSuffix("href") || tag.contains("attributename=\"on") || tag.contains("attributename='on") {
+                return .refused("the SVG animates a link or an event handler (<\(local) attributeName=…>), which no logo may")
+            }
             if let problem = attributeProblem(tag.dropFirst(name.count)) { return .refused(problem) }
         }
+        guard sawRoot else { return .refused("the file is not a PNG, a JPEG or an SVG (its root element must be <svg>)") }
         // Character references other than the predefined five could spell anything.
-        var search = lower.startIndex
-        while let amp = lower[search...].firstIndex(of: "&") {
-            let tail = lower[amp...]
-            guard ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].contains(where: { tail.hasPrefix($0) }) else {
-                return .refused("the SVG holds a character or entity reference (&…;) other than &amp; &lt; &gt; &quot; &apos;")
+        var k = 0
+        while k < bytes.count {
+            if bytes[k] == UInt8(ascii: "&") {
+                guard ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].contains(where: { starts(k, $0) }) else {
+                    return .refused("the SVG holds a character or entity reference (&…;) other than &amp; &lt; &gt; &quot; &apos;")
+                }
             }
-            search = lower.index(after: amp)
-        }
-        if lower.contains("url(") {
-            var at = lower.startIndex
-            while let r = lower[at...].range(of: "url(") {
-                let inner = lower[r.upperBound...].drop { $0.isWhitespace || $0 == "'" || $0 == "\"" }
-                guard inner.hasPrefix("#") else { return .refused("the SVG refers to something outside itself (url() not to a #fragment)") }
-                at = r.upperBound
+            // url( must name a local #fragment.
+            if starts(k, "url(") {
+                var m = k + 4
+                while m < bytes.count, bytes[m] == 0x20 || bytes[m] == 0x09 || bytes[m] == 0x0A || bytes[m] == 0x0D || bytes[m] == 0x27 || bytes[m] == 0x22 { m += 1 }
+                guard m < bytes.count, bytes[m] == UInt8(ascii: "#") else {
+                    return .refused("the SVG refers to something outside itself (url() not to a #fragment)")
+                }
             }
+            k += 1
         }
         return .image(mediaType: "image/svg+xml")
     }

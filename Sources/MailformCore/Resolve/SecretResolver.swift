@@ -47,6 +47,9 @@ public struct SecretResolver: Sendable {
         case envNotSet(String)
         case fileOutsideFence(String)
         case fileOfAnotherOwner(String, folder: String)
+        case fileThroughLink(String, link: String)
+        case fileKernel(String)
+        case profileWorkspaceFile(String)
         case fileProtected(String)
         case fileHidden(String)
         case profileNamedLikeCompany(String)
@@ -60,6 +63,9 @@ public struct SecretResolver: Sendable {
             case .envNotSet(let name): "environment variable '\(name)' is not set"
             case .fileOutsideFence(let path): "secret file '\(path)' is outside the workspace and secrets.dirs"
             case .fileOfAnotherOwner(let path, _): "secret file '\(path)' is in a secrets.dirs folder, outside this file's own subfolder there"
+            case .fileThroughLink(let path, let link): "secret file '\(path)' is reached through the symbolic link \(link) inside the workspace; no secret is read through a link the workspace holds"
+            case .fileKernel(let path): "secret file '\(path)' is one of the kernel's files (/proc, /sys, /dev), which no reference may read"
+            case .profileWorkspaceFile(let path): "a profile may not read the secret file '\(path)' inside the workspace: several companies extend a profile, and a secret file there belongs to one company"
             case .fileProtected(let path): "secret file '\(path)' is the store or its key, which no reference may read"
             case .fileHidden(let path): "secret file '\(path)' lies in a hidden folder or is hidden (such as .git/config), which no reference may read"
             case .profileNamedLikeCompany(let name): "profile '\(name)' is named like a company, so its ${env:} references could read that company's variables"
@@ -71,7 +77,7 @@ public struct SecretResolver: Sendable {
         public var rule: String {
             switch self {
             case .envNotAllowed, .envProtected, .profileNamedLikeCompany: "secret-env-fence"
-            case .fileOutsideFence, .fileProtected, .fileHidden, .fileOfAnotherOwner: "secret-file-fence"
+            case .fileOutsideFence, .fileProtected, .fileHidden, .fileOfAnotherOwner, .fileThroughLink, .fileKernel, .profileWorkspaceFile: "secret-file-fence"
             default: "secret-unresolved"
             }
         }
@@ -99,6 +105,9 @@ public struct SecretResolver: Sendable {
             case .envNotSet(let name): return "export \(name) before running mailform"
             case .fileOutsideFence: return "keep secret files inside the workspace, or add their folder to secrets.dirs in mailform.yaml"
             case .fileOfAnotherOwner(_, let folder): return "in a secrets.dirs folder, a company reads only its own subfolder (\(folder)/…, named for its id; a profile: _NAME/…); set secrets.dirs_reach: all in the trusted workspace to share files"
+            case .fileThroughLink: return "name the file itself, not a link to it"
+            case .fileKernel: return "reference the secret itself, in a variable or file of its own"
+            case .profileWorkspaceFile: return "give the profile a variable of its own (MAILFORM__<PROFILE>__…) or a file in secrets.dirs/_<profile>/, or list the file in secrets.shared of the trusted workspace"
             case .fileUnreadable: return "the path is relative to the file that holds the reference; check that it exists, is readable and under 64 KiB"
             case .empty: return "put the secret value in it"
             }
@@ -130,11 +139,19 @@ public struct SecretResolver: Sendable {
             }
             return workspace.allowsEnv(name, owner: owner, owners: owners) ? nil : .envNotAllowed(name)
         case .file(let path):
-            let real = Paths.real(filePath(path, referencedFrom: file))
+            // No secret is read through a link the workspace holds: a pull
+            // request commits links, and a link can make one path name another
+            // company's file (links in secrets.dirs, as Kubernetes mounts
+            // make them, are the runner's and stay allowed).
+            let written = filePath(path, referencedFrom: file)
+            if let link = Paths.linkInside(written, folder: workspace.root) {
+                return .fileThroughLink(path, link: Paths.display(link))
+            }
+            let real = Paths.real(written)
             // The kernel's views of processes and devices hold the run's own
             // environment (the store key among it): never a secret file,
             // whatever the fences say.
-            if ["/proc", "/sys", "/dev"].contains(where: { Paths.isInside(real, $0) }) { return .fileProtected(path) }
+            if ["/proc", "/sys", "/dev"].contains(where: { Paths.isInside(real, $0) }) { return .fileKernel(path) }
             if protectedFiles.contains(real) || FileIdentity(path: real).map(protectedIdentities.contains) == true { return .fileProtected(path) }
             guard let folder = fenceFolders.filter({ Paths.isInside(real, $0) }).max(by: { $0.count < $1.count }) else {
                 return .fileOutsideFence(path)
@@ -142,6 +159,13 @@ public struct SecretResolver: Sendable {
             // Inside the fence, hidden paths stay out of reach: .git/config holds CI tokens.
             let parts = real.dropFirst(folder.count).split(separator: "/")
             if parts.contains(where: { $0.hasPrefix(".") }) { return .fileHidden(path) }
+            // A profile is shared by every company that extends it: inside the
+            // workspace, it reads only files the trusted workspace shares.
+            let workspaceRoot0 = Paths.real(workspace.root)
+            if case .profile = owner, folder == workspaceRoot0 || Paths.isInside(folder, workspaceRoot0),
+               !workspace.sharedSecrets.contains(reference.canonical(origin: file, workspaceRoot: workspace.root)) {
+                return .profileWorkspaceFile(path)
+            }
             // In a secrets.dirs folder (where CI mounts secrets), each owner
             // reads only its own subfolder: no company reaches another's file.
             let workspaceRoot = Paths.real(workspace.root)

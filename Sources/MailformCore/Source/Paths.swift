@@ -116,13 +116,20 @@ public enum Paths {
 
     private static let linkCache = LockedCache()
 
+    /// Every link on `path` followed in the kernel's order: each component
+    /// is resolved before a `..` after it applies to it (`link/..` is the
+    /// link target's parent, not the folder the link is in).
     static func resolvingEveryLink(_ path: String) -> String {
-        var parts = absolute(path).split(separator: "/").map(String.init)
-        var resolved = ""
+        var pending = Array(absolute(path).split(separator: "/").map(String.init).reversed())
+        var resolved: [String] = []
         var hops = 0
-        var i = 0
-        while i < parts.count {
-            let candidate = resolved + "/" + parts[i]
+        while let component = pending.popLast() {
+            if component == "." || component.isEmpty { continue }
+            if component == ".." {
+                if !resolved.isEmpty { resolved.removeLast() }
+                continue
+            }
+            let candidate = "/" + (resolved + [component]).joined(separator: "/")
             var info = stat()
             if hops < 40, lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
                 var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -130,18 +137,44 @@ public enum Paths {
                 if n > 0 {
                     hops += 1
                     let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    let base = target.hasPrefix("/") ? "/" : (resolved.isEmpty ? "/" : resolved)
-                    let rest = Array(parts[(i + 1)...])
-                    parts = absolute(target, relativeTo: base).split(separator: "/").map(String.init) + rest
-                    resolved = ""
-                    i = 0
+                    if target.hasPrefix("/") { resolved = [] }
+                    pending += target.split(separator: "/").map(String.init).reversed()
                     continue
                 }
             }
-            resolved = candidate
-            i += 1
+            resolved.append(component)
         }
-        return resolved.isEmpty ? "/" : resolved
+        return "/" + resolved.joined(separator: "/")
+    }
+
+    /// The first component of `path` inside `folder` (not `folder` itself)
+    /// that is a symbolic link, in the kernel's order of resolution.
+    public static func linkInside(_ path: String, folder: String) -> String? {
+        let realFolder = real(folder)
+        var pending = Array(absolute(path).split(separator: "/").map(String.init).reversed())
+        var resolved: [String] = []
+        while let component = pending.popLast() {
+            if component == "." || component.isEmpty { continue }
+            if component == ".." {
+                if !resolved.isEmpty { resolved.removeLast() }
+                continue
+            }
+            let candidate = "/" + (resolved + [component]).joined(separator: "/")
+            var info = stat()
+            if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                if (isInside(candidate, folder) && candidate != folder) || (isInside(candidate, realFolder) && candidate != realFolder) { return candidate }
+                var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let n = readlink(candidate, &buffer, Int(PATH_MAX))
+                guard n > 0 else { return nil }
+                let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if target.hasPrefix("/") { resolved = [] }
+                pending += target.split(separator: "/").map(String.init).reversed()
+                if resolved.count > 4096 { return nil }
+                continue
+            }
+            resolved.append(component)
+        }
+        return nil
     }
 
     /// Forgets every resolved path: a run that reads files again later (an
