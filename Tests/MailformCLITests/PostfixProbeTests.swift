@@ -147,13 +147,14 @@ struct PostfixProbeTests {
         }
         try "mode: on-premise\nprobe:\n  timeout: 5s\n  ca_file: \(instance.ca_file)\n"
             .write(to: ws.appendingPathComponent("mailform.yaml"), atomically: true, encoding: .utf8)
-        try "not-the-password\n".write(to: ws.appendingPathComponent("secrets/wrong.txt"), atomically: true, encoding: .utf8)
-        try "smtp:\n  host: localhost\n  port: \(instance.ports["submission"]!)\n  username: \(instance.user)\n  password: ${file:../secrets/wrong.txt}\n"
+        // A profile reads no file inside the workspace: its secret comes from the runner.
+        try "smtp:\n  host: localhost\n  port: \(instance.ports["submission"]!)\n  username: \(instance.user)\n  password: ${env:MAILFORM__RELAY__SMTP_PASSWORD}\n"
             .write(to: ws.appendingPathComponent("profiles/relay.yaml"), atomically: true, encoding: .utf8)
         try "company: heir\nextends: relay\nsender:\n  email: a@heir.example.test\nprovider: smtp\n"
             .write(to: ws.appendingPathComponent("companies/heir.yaml"), atomically: true, encoding: .utf8)
-        let result = try CommandRunner.run(["probe", "--send-credentials", "companies"], in: ws)
-        #expect(result.exitCode == 3)
+        let result = try CommandRunner.run(["probe", "--send-credentials", "companies"], in: ws,
+                                           environment: ["MAILFORM__RELAY__SMTP_PASSWORD": "not-the-password"])
+        #expect(result.exitCode == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("heir  smtp"), "\(result.stdout)")
         #expect(result.stdout.contains("profiles/relay.yaml:5:"), "the hint must point at the profile's password line: \(result.stdout)")
     }

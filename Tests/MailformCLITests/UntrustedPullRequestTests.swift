@@ -851,8 +851,8 @@ struct UntrustedPullRequestTests {
     @Test func aProfileNamedLikeACompanyCannotReadItsVariables() throws {
         let ws = try Self.onPremiseWorkspace()
         try ws.write("companies/globex.yaml", Self.smtpCompany("globex", port: 2526, password: "${env:MAILFORM_GLOBEX__SMTP_PASSWORD}"))
-        try ws.write("profiles/globex.yaml", "smtp:\n  password: ${env:MAILFORM_GLOBEX__SMTP_PASSWORD}\n")
-        try ws.write("companies/acme.yaml", "company: acme\nextends: globex\nsender:\n  email: a@acme.example.com\nprovider: smtp\nsmtp:\n  host: 127.0.0.1\n  port: 2527\n  username: u\n  starttls: off\n")
+        try ws.write("profiles/globex.yaml", "smtp:\n  host: 127.0.0.1\n  port: 2527\n  username: u\n  starttls: off\n  password: ${env:MAILFORM_GLOBEX__SMTP_PASSWORD}\n")
+        try ws.write("companies/acme.yaml", "company: acme\nextends: globex\nsender:\n  email: a@acme.example.com\nprovider: smtp\n")
         let validate = try ws.run(["validate", "companies", "--format", "github"])
         #expect(validate.exitCode == 1, "\(validate.stdout)")
         #expect(validate.stdout.contains("profile 'globex' is named like a company"), "\(validate.stdout)")
