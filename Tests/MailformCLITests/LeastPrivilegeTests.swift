@@ -509,6 +509,13 @@ struct LeastPrivilegeTests {
         // Any setting of that server, not only its host: an OAuth2 token URL too.
         try ws.write("companies/evil.yaml", "company: evil\nextends: relay\nsender:\n  email: a@evil.example.com\nsmtp:\n  port: 2525\n")
         #expect(try ws.run(["validate", "companies"], environment: env).stdout.contains("smtp.port changes a setting of the SMTP server whose secret comes from profile 'relay'"))
+        // A Mailgun key from a profile goes only with the profile's domain and region.
+        try ws.write("profiles/mg.yaml", "provider: mailgun\nmailgun:\n  domain: mg.relay.example.net\n  api_key: ${env:MAILFORM__MG__MAILGUN_API_KEY}\n")
+        try ws.write("companies/evil.yaml", "company: evil\nextends: mg\nsender:\n  email: a@evil.example.com\nmailgun:\n  domain: mg.evil.example.com\n  region: eu\n")
+        let mailgun = try ws.run(["validate", "companies"], environment: env.merging(["MAILFORM__MG__MAILGUN_API_KEY": "key-x"]) { $1 })
+        #expect(mailgun.exitCode == 1)
+        #expect(mailgun.stdout.contains("companies/evil.yaml:6:3: error: mailgun.domain changes a setting of the Mailgun account whose secret comes from profile 'mg'"), "\(mailgun.stdout)")
+        #expect(mailgun.stdout.contains("companies/evil.yaml:7:3: error: mailgun.region changes a setting"), "\(mailgun.stdout)")
     }
 
     @Test func theKernelsFilesAreNeverSecretFiles() throws {

@@ -630,6 +630,22 @@ struct UntrustedPullRequestTests {
     /// HEAD~1 copied the open collection on every append and looked up
     /// duplicate keys linearly (quadratic: minutes for these files), and
     /// read every profile up front, blocking forever on the FIFO.
+    /// From the fourth review: a profile and a company of 40,000 keys each
+    /// were merged key against key (4 minutes in a debug build); the merge
+    /// looks keys up. Bounded at 60 s so a quadratic merge fails the test.
+    @Test func aLargeProfileAndCompanyMergeInLinearTime() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        try ws.write("mailform.yaml", "mode: saas\nprofiles: ./profiles\n")
+        var profile = "provider: platform\n", company = "company: big\nextends: wide\nsender:\n  email: a@big.example.com\n"
+        for i in 0..<40_000 { profile += "p\(i): 1\n"; company += "c\(i): 1\n" }
+        try ws.write("profiles/wide.yaml", profile)
+        try ws.write("companies/big.yaml", company)
+        let result = try Self.runBounded(["validate", "companies"], in: ws, seconds: 60)
+        #expect(result.exitCode == 1, "\(result.stdout.suffix(500))")
+        #expect(result.stdout.contains("profiles/wide.yaml:2:1: error: unknown key 'p0' in the top level"), "\(result.stdout.prefix(1000))")
+        #expect(result.stdout.contains("companies/big.yaml:1:1: error: 79900 more problems in this file are not shown"), "\(result.stdout.prefix(1000))")
+    }
+
     @Test func quadraticInputsLoadInLinearTimeAndUnusedProfilesAreNeverRead() throws {
         let ws = try ExampleWorkspace(copying: [])
         try ws.write("mailform.yaml", "mode: saas\nprofiles: ./profiles\n")

@@ -118,6 +118,11 @@ struct PolicyTests {
         ("<svg><?pi \" ?><rect onmouseover=\"alert(1)\"/><?pi \" ?></svg>", "event handler attribute"),
         ("<svg><a><set attributeName=\"href\" to=\"https://evil.example/\"/></a></svg>", "animates a link"),
         ("<svg><set attributeName=\"href\" to=\"java\tscript:alert(1)\"/></svg>", "javascript: link"),
+        // From the fourth review: whitespace around `=`, a decoy attribute, a spaced handler, image-set().
+        ("<svg><a href=\"#a\"><set attributeName\n=\n\"href\" to=\"https://evil.example/x\"/></a></svg>", "animates a link"),
+        ("<svg><a href=\"#a\"><set data-x=\"attributename\" attributeName=\"href\" to=\"https://evil.example/x\"/></a></svg>", "animates a link"),
+        ("<svg><rect><set attributeName = \"onclick\" to=\"alert(1)\"/></rect></svg>", "animates a link or an event handler"),
+        ("<svg><style>rect{background-image:image-set(\"https://e.x/a\" 1x)}</style></svg>", "image-set()"),
     ])
     func logosWithScriptsOrOutsideReferencesAreRefused(_ svg: String, _ why: String) {
         guard case .refused(let message) = ImageCheck.check(Array(svg.utf8)) else { Issue.record("accepted: \(svg)"); return }

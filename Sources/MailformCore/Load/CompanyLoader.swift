@@ -350,10 +350,11 @@ public enum CompanyLoader {
             switch profiles.profile(named: name) {
             case .found(let profile):
                 for (key, mark) in ProfileSet.borrowedSecretOverrides(profile: profile, company: tree) {
+                    let what = key.hasPrefix("mailgun.") ? "Mailgun account" : "SMTP server"
                     outcome.diagnostics.append(.error(
-                        "\(key) changes a setting of the SMTP server whose secret comes from profile '\(name)': a profile's secret goes only with the profile's own settings",
+                        "\(key) changes a setting of the \(what) whose secret comes from profile '\(name)': a profile's secret goes only with the profile's own settings",
                         at: files.location(mark),
-                        hint: "remove \(key) to use the profile's server as it is, or give the company its own secret for its own server", rule: "secret-owner"))
+                        hint: "remove \(key) to use the profile's \(what) as it is, or give the company its own secret for its own \(what)", rule: "secret-owner"))
                 }
                 tree = ProfileSet.merge(base: profile, over: tree)
             case .failed(let diagnostic):

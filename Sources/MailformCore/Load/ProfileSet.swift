@@ -61,44 +61,60 @@ final class ProfileSet: @unchecked Sendable {
     /// Deep merge: mappings merge key by key, the company's value wins; lists
     /// and scalars replace. Every node keeps the position of the file it came
     /// from, so errors in inherited values point into the profile.
-    /// The settings a company file changes in an SMTP server whose secret it
-    /// takes from the profile: a profile's secret goes only with the
-    /// profile's own settings (its host, port, TLS checks, user, OAuth2 token
-    /// URL), so a company cannot send it elsewhere. Each as (dotted key, mark).
+    /// The settings a company file changes in an SMTP server or a Mailgun
+    /// account whose secret it takes from the profile: a profile's secret
+    /// goes only with the profile's own settings (its host, port, TLS checks,
+    /// user, OAuth2 token URL; its Mailgun domain and region), so a company
+    /// cannot send it elsewhere or use it for another domain. Each as
+    /// (dotted key, mark).
     static func borrowedSecretOverrides(profile: JSONNode, company: JSONNode) -> [(key: String, mark: Mark?)] {
-        guard let base = profile["smtp"], let own = company["smtp"], let ownMembers = own.value.members else { return [] }
-        let secretKeys = SMTPServerShape.secretKeys  // password, oauth2.client_secret, oauth2.service_account_key
+        // smtp: password, oauth2.client_secret, oauth2.service_account_key; mailgun: api_key.
+        let sections: [(name: String, secretKeys: [String])] = [("smtp", SMTPServerShape.secretKeys), ("mailgun", ["api_key"])]
         func has(_ node: JSONNode, _ dotted: String) -> Bool {
             var current: JSONNode? = node
             for part in dotted.split(separator: ".") { current = current?[String(part)] }
             return current != nil
         }
-        let borrowed = secretKeys.filter { has(base, $0) && !has(own, $0) }
-        guard !borrowed.isEmpty else { return [] }
         var out: [(key: String, mark: Mark?)] = []
-        for member in ownMembers {
-            if let nested = member.value.value.members, member.key == "oauth2" {
-                for inner in nested where !secretKeys.contains("oauth2." + inner.key) {
-                    out.append(("smtp.oauth2." + inner.key, inner.keyMark ?? inner.value.mark))
+        for section in sections {
+            guard let base = profile[section.name], let own = company[section.name], let ownMembers = own.value.members else { continue }
+            let secretKeys = section.secretKeys
+            let borrowed = secretKeys.filter { has(base, $0) && !has(own, $0) }
+            guard !borrowed.isEmpty else { continue }
+            for member in ownMembers {
+                if let nested = member.value.value.members, secretKeys.contains(where: { $0.hasPrefix(member.key + ".") }) {
+                    for inner in nested where !secretKeys.contains(member.key + "." + inner.key) {
+                        out.append((section.name + "." + member.key + "." + inner.key, inner.keyMark ?? inner.value.mark))
+                    }
+                } else if !secretKeys.contains(member.key) {
+                    out.append((section.name + "." + member.key, member.keyMark ?? member.value.mark))
                 }
-            } else if !secretKeys.contains(member.key) {
-                out.append(("smtp." + member.key, member.keyMark ?? member.value.mark))
             }
         }
         return out
     }
 
+    /// Deep merge: mappings merge key by key, the company's value wins; lists
+    /// and scalars replace. Every node keeps the position of the file it came
+    /// from, so errors in inherited values point into the profile. Linear in
+    /// the number of keys (a key is looked up, not searched for).
     static func merge(base: JSONNode, over top: JSONNode) -> JSONNode {
         guard case .object(let baseMembers) = base.value, case .object(let topMembers) = top.value else { return top }
+        var topIndex: [String: Int] = [:]
+        for (i, member) in topMembers.enumerated() where topIndex[member.key] == nil { topIndex[member.key] = i }
+        var baseKeys = Set<String>()
         var merged: [JSONMember] = []
+        merged.reserveCapacity(baseMembers.count + topMembers.count)
         for member in baseMembers {
-            if let override = topMembers.first(where: { $0.key == member.key }) {
+            baseKeys.insert(member.key)
+            if let i = topIndex[member.key] {
+                let override = topMembers[i]
                 merged.append(JSONMember(key: member.key, keyMark: override.keyMark, value: merge(base: member.value, over: override.value)))
             } else {
                 merged.append(member)
             }
         }
-        for member in topMembers where !baseMembers.contains(where: { $0.key == member.key }) {
+        for member in topMembers where !baseKeys.contains(member.key) {
             merged.append(member)
         }
         return JSONNode(.object(merged), mark: top.mark)

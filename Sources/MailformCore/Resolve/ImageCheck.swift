@@ -102,7 +102,8 @@ public enum ImageCheck {
             // Whitespace and control characters inside a scheme still make it one ("java\tscript:").
             let squeezed = String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)
             for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
-                                  ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import")]
+                                  ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import"),
+                                  ("image-set(", "a CSS image-set() (it loads images by URL)"), ("src(", "a CSS src() (it loads by URL)")]
                 where lower.contains(needle) || squeezed.contains(needle) {
                 return .refused("the SVG holds \(why), which no logo may")
             }
@@ -160,11 +161,13 @@ public enum ImageCheck {
                 return .refused("the SVG holds a <\(local)> element, which no logo may")
             }
             // Animations that set a link or a handler change the document after any check.
-            if ["set", "animate", "animatemotion", "animatetransform"].contains(local),
-               let target = tag.range(of: "attributename"),
-               tag[target.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }).prefix(while: { $0.isLetter || $0 == ":" })
-                .hasSuffix("href") || tag.contains("attributename=\"on") || tag.contains("attributename='on") {
-                return .refused("the SVG animates a link or an event handler (<\(local) attributeName=…>), which no logo may")
+            if ["set", "animate", "animatemotion", "animatetransform", "animatecolor"].contains(local),
+               let animated = attributes(tag.dropFirst(name.count)).first(where: { ($0.name.split(separator: ":").last.map(String.init) ?? $0.name) == "attributename" }) {
+                let value = animated.value.trimmingCharacters(in: .whitespacesAndNewlines)
+                let target = value.split(separator: ":").last.map(String.init) ?? value
+                if target == "href" || target == "src" || target.hasPrefix("on") {
+                    return .refused("the SVG animates a link or an event handler (<\(local) attributeName=\"\(value.prefix(40))\">), which no logo may")
+                }
             }
             if let problem = attributeProblem(tag.dropFirst(name.count)) { return .refused(problem) }
         }
@@ -190,15 +193,17 @@ public enum ImageCheck {
         return .image(mediaType: "image/svg+xml")
     }
 
-    /// The first refused attribute of a tag: an event handler, or a link
-    /// (`href`, `xlink:href`, `src`) to anything but a local `#fragment`.
-    static func attributeProblem(_ attributes: Substring) -> String? {
+    /// The attributes of a tag, in order, as (name, value): names and values
+    /// as the parser of `attributeProblem` and an XML reader see them
+    /// (whitespace allowed around `=`, quoted or bare values).
+    static func attributes(_ attributes: Substring) -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
         var s = attributes
         while true {
             s = s.drop { $0.isWhitespace || $0 == "/" }
-            guard !s.isEmpty else { return nil }
+            guard !s.isEmpty else { return out }
             let name = s.prefix { !$0.isWhitespace && $0 != "=" && $0 != "/" }
-            guard !name.isEmpty else { return nil }
+            guard !name.isEmpty else { return out }
             s = s.dropFirst(name.count).drop(while: \.isWhitespace)
             var value = ""
             if s.first == "=" {
@@ -214,13 +219,22 @@ public enum ImageCheck {
                     s = s.dropFirst(body.count)
                 }
             }
-            let local = name.split(separator: ":").last.map(String.init) ?? String(name)
+            out.append((String(name), value))
+        }
+    }
+
+    /// The first refused attribute of a tag: an event handler, or a link
+    /// (`href`, `xlink:href`, `src`) to anything but a local `#fragment`.
+    static func attributeProblem(_ tagAttributes: Substring) -> String? {
+        for (name, value) in attributes(tagAttributes) {
+            let local = name.split(separator: ":").last.map(String.init) ?? name
             if local.hasPrefix("on") { return "the SVG has an event handler attribute (\(name)=), which no logo may" }
             if ["href", "src"].contains(local) {
-                let target = value.trimmingCharacters(in: .whitespaces)
+                let target = value.trimmingCharacters(in: .whitespacesAndNewlines)
                 if !target.hasPrefix("#") { return "the SVG links to something outside itself (\(name)= not a #fragment)" }
             }
         }
+        return nil
     }
 
     /// CRC-32 (ISO 3309, as PNG uses it).
