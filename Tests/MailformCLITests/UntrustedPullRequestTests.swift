@@ -630,6 +630,23 @@ struct UntrustedPullRequestTests {
     /// HEAD~1 copied the open collection on every append and looked up
     /// duplicate keys linearly (quadratic: minutes for these files), and
     /// read every profile up front, blocking forever on the FIFO.
+    /// A secret path through a link that points at itself, outside the
+    /// workspace: the link check once followed it for ever (no hop limit).
+    /// Now it stops where the kernel does (40 links) and the reference is
+    /// refused with a located error. Bounded at 60 s so a hang fails the test.
+    @Test func aSecretPathThroughALinkLoopEnds() throws {
+        let ws = try ExampleWorkspace(copying: [])
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-loop-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try FileManager.default.createSymbolicLink(atPath: outside + "/loop", withDestinationPath: "loop")
+        try ws.write("mailform.yaml", "mode: on-premise\n")
+        try ws.write("companies/a.yaml", "company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\nsmtp:\n  host: smtp.a.example.com\n  port: 587\n  username: u\n  password: ${file:\(outside)/loop/pw.txt}\n")
+        let result = try Self.runBounded(["validate", "companies"], in: ws, seconds: 60)
+        #expect(result.exitCode == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("companies/a.yaml:9:13: error:"), "\(result.stdout)")
+    }
+
     /// From the fourth review: a profile and a company of 40,000 keys each
     /// were merged key against key (4 minutes in a debug build); the merge
     /// looks keys up. Bounded at 60 s so a quadratic merge fails the test.

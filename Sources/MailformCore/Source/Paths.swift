@@ -120,6 +120,35 @@ public enum Paths {
     /// is resolved before a `..` after it applies to it (`link/..` is the
     /// link target's parent, not the folder the link is in).
     static func resolvingEveryLink(_ path: String) -> String {
+        walk(path, stoppingAt: { _ in false }).path
+    }
+
+    /// The first component of `path` inside `folder` (not `folder` itself)
+    /// that is a symbolic link, in the kernel's order of resolution.
+    /// Remembered per run (a plan of 10,000 companies names a few shared
+    /// files 30,000 times); `forgetRealPaths` forgets it with the rest.
+    public static func linkInside(_ path: String, folder: String) -> String? {
+        let key = absolute(path) + "\u{0}" + folder
+        if let cached = linkInsideCache.get(key) { return cached.isEmpty ? nil : cached }
+        let realFolder = real(folder)
+        let end = walk(path, stoppingAt: { link in
+            (isInside(link, folder) && link != folder) || (isInside(link, realFolder) && link != realFolder)
+        })
+        let found = end.stopped ? end.path : nil
+        linkInsideCache.set(key, found ?? "")
+        return found
+    }
+
+    private static let linkInsideCache = LockedCache()
+
+    /// The kernel's walk of `path`: component by component, each symbolic
+    /// link replaced by its target before what follows applies (so
+    /// `link/..` is the target's parent). At most 40 links are followed, as
+    /// the kernel's ELOOP limit: after that a link is kept as a name, so a
+    /// link to itself ends the walk instead of looping. `stop` sees each
+    /// link met (its path before resolution); when it says true the walk
+    /// ends there with `stopped` and that link's path.
+    private static func walk(_ path: String, stoppingAt stop: (String) -> Bool) -> (path: String, stopped: Bool) {
         var pending = Array(absolute(path).split(separator: "/").map(String.init).reversed())
         var resolved: [String] = []
         var hops = 0
@@ -131,62 +160,23 @@ public enum Paths {
             }
             let candidate = "/" + (resolved + [component]).joined(separator: "/")
             var info = stat()
-            if hops < 40, lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
-                var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let n = readlink(candidate, &buffer, Int(PATH_MAX))
-                if n > 0 {
-                    hops += 1
-                    let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    if target.hasPrefix("/") { resolved = [] }
-                    pending += target.split(separator: "/").map(String.init).reversed()
-                    continue
+            if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                if stop(candidate) { return (candidate, true) }
+                if hops < 40 {
+                    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                    let n = readlink(candidate, &buffer, Int(PATH_MAX))
+                    if n > 0 {
+                        hops += 1
+                        let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                        if target.hasPrefix("/") { resolved = [] }
+                        pending += target.split(separator: "/").map(String.init).reversed()
+                        continue
+                    }
                 }
             }
             resolved.append(component)
         }
-        return "/" + resolved.joined(separator: "/")
-    }
-
-    /// The first component of `path` inside `folder` (not `folder` itself)
-    /// that is a symbolic link, in the kernel's order of resolution.
-    /// Remembered per run (a plan of 10,000 companies names a few shared
-    /// files 30,000 times); `forgetRealPaths` forgets it with the rest.
-    public static func linkInside(_ path: String, folder: String) -> String? {
-        let key = absolute(path) + "\u{0}" + folder
-        if let cached = linkInsideCache.get(key) { return cached.isEmpty ? nil : cached }
-        let found = findLinkInside(path, folder: folder)
-        linkInsideCache.set(key, found ?? "")
-        return found
-    }
-
-    private static let linkInsideCache = LockedCache()
-
-    private static func findLinkInside(_ path: String, folder: String) -> String? {
-        let realFolder = real(folder)
-        var pending = Array(absolute(path).split(separator: "/").map(String.init).reversed())
-        var resolved: [String] = []
-        while let component = pending.popLast() {
-            if component == "." || component.isEmpty { continue }
-            if component == ".." {
-                if !resolved.isEmpty { resolved.removeLast() }
-                continue
-            }
-            let candidate = "/" + (resolved + [component]).joined(separator: "/")
-            var info = stat()
-            if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
-                if (isInside(candidate, folder) && candidate != folder) || (isInside(candidate, realFolder) && candidate != realFolder) { return candidate }
-                var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let n = readlink(candidate, &buffer, Int(PATH_MAX))
-                guard n > 0 else { return nil }
-                let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                if target.hasPrefix("/") { resolved = [] }
-                pending += target.split(separator: "/").map(String.init).reversed()
-                if resolved.count > 4096 { return nil }
-                continue
-            }
-            resolved.append(component)
-        }
-        return nil
+        return ("/" + resolved.joined(separator: "/"), false)
     }
 
     /// Forgets every resolved path: a run that reads files again later (an
