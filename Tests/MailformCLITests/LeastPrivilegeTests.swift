@@ -303,6 +303,26 @@ struct LeastPrivilegeTests {
 
     // MARK: Attack 8 (low-medium): read-only commands, keys and old plans
 
+    /// From the fifth review: the store's own path (a regular file with one
+    /// name) as the target of `--out` or `--change-set` was replaced by the
+    /// plan. Every write refuses the store, its side files and its key.
+    @Test func noCommandWritesOverTheStoreOrItsKey() throws {
+        let ws = try Self.applied()
+        try #require(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
+        let store = try Self.sha256(ws.storePath), key = try Self.sha256(ws.path("mailform.db.key"))
+        for arguments in [["plan", "companies", "--out", "mailform.db"], ["plan", "companies", "--out", "mailform.db.key"],
+                          ["plan", "companies", "--out", ws.storePath + "-wal"],
+                          ["snapshot", "--out", "mailform.db"], ["snapshot", "--out", "./mailform.db.key"],
+                          ["plan", "companies", "--snapshot", "snapshot.json", "--change-set", "mailform.db"]] {
+            let result = try ws.run(arguments)
+            #expect(result.exitCode == 1, "\(arguments): \(result.stdout)")
+            #expect(result.stderr.contains("it is the store, one of its files or its key; nothing was written there"), "\(arguments): \(result.stderr)")
+        }
+        #expect(try Self.sha256(ws.storePath) == store)
+        #expect(try Self.sha256(ws.path("mailform.db.key")) == key)
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath + "-wal"))
+    }
+
     @Test func readOnlyCommandsNeverChangeTheStoreOrCreateAKey() throws {
         let ws = try Self.applied()
         let before = try Self.sha256(ws.storePath), files = Self.listing(ws.root)

@@ -7,12 +7,17 @@ import Foundation
 /// the store's files too: no company file, profile or `${file:}` reference
 /// may ever read the store, its journal files or its key.
 public enum StoreLocation {
+    /// The store's path. Its files and key are handed to ``SafeWrite`` as
+    /// files no write of this run may replace.
     public static func resolve(flag: String?, workspace: Workspace,
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let flag { return Paths.absolute(flag) }
-        if let env = environment["MAILFORM_STORE"], !env.isEmpty { return Paths.absolute(env) }
-        if let path = workspace.storePath { return path }
-        return Paths.absolute("mailform.db", relativeTo: workspace.root)
+        let path: String
+        if let flag { path = Paths.absolute(flag) }
+        else if let env = environment["MAILFORM_STORE"], !env.isEmpty { path = Paths.absolute(env) }
+        else if let stored = workspace.storePath { path = stored }
+        else { path = Paths.absolute("mailform.db", relativeTo: workspace.root) }
+        SafeWrite.neverWrite(protectedFiles(forStore: path))
+        return path
     }
 
     /// `<store>.key`, the key file beside the store.

@@ -80,6 +80,11 @@ public struct FileIdentity: Hashable, Sendable {
     public var device: UInt64
     public var inode: UInt64
 
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
     /// The identity of the file at `path` (links followed); nil when there is none.
     public init?(path: String) {
         var info = stat()

@@ -11,13 +11,29 @@ import Foundation
 /// through one. A target that is a link, a folder, a device or a FIFO, or a
 /// regular file with another hard link (the store, the key), is refused
 /// with a message that says so; a parent folder reached through a link
-/// below the current folder (the checkout) is refused too.
+/// below the current folder (the checkout) is refused too. So is the store
+/// a run has located, its side files and its key, by path and by device and
+/// inode (`StoreLocation.resolve` names them here): `plan --out mailform.db`
+/// once replaced the store with a plan.
 public enum SafeWrite {
     public struct Refusal: Error, CustomStringConvertible, Sendable {
         public var path: String
         public var reason: String
         public var description: String {
             "cannot write \(SafeText.escape(Paths.display(path))): \(reason); nothing was written there"
+        }
+    }
+
+    /// Files no write of this run may replace: the store, its side files and
+    /// its key, as each run locates them.
+    private static let protected = ProtectedFiles()
+
+    /// Adds `paths` to the files no write of this run replaces.
+    public static func neverWrite(_ paths: [String]) { protected.add(paths) }
+
+    private static func refuseProtected(_ absolute: String, identity: FileIdentity?) throws {
+        if protected.contains(path: Paths.real(absolute), identity: identity) {
+            throw Refusal(path: absolute, reason: "it is the store, one of its files or its key")
         }
     }
 
@@ -37,6 +53,7 @@ public enum SafeWrite {
         defer { close(dir) }
         var info = stat()
         if fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+            try refuseProtected(absolute, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
             let type = info.st_mode & S_IFMT
             if type == S_IFLNK { throw Refusal(path: absolute, reason: "it is a symbolic link, and mailform never writes through a link (remove it, or choose another path)") }
             guard type == S_IFREG else { throw Refusal(path: absolute, reason: "it exists and is not a regular file") }
@@ -44,6 +61,8 @@ public enum SafeWrite {
             if exclusive { throw Refusal(path: absolute, reason: "it exists already") }
         } else if errno != ENOENT {
             throw Refusal(path: absolute, reason: String(cString: strerror(errno)))
+        } else {
+            try refuseProtected(absolute, identity: nil)
         }
         var random = [UInt8](repeating: 0, count: 8)
         for i in random.indices { random[i] = UInt8.random(in: 0...255) }
@@ -95,7 +114,8 @@ public enum SafeWrite {
             }
         }
         var info = stat()
-        guard lstat(absolute, &info) == 0 else { return }
+        guard lstat(absolute, &info) == 0 else { return try refuseProtected(absolute, identity: nil) }
+        try refuseProtected(absolute, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
         let type = info.st_mode & S_IFMT
         if type == S_IFLNK { throw Refusal(path: absolute, reason: "it is a symbolic link, and mailform never writes through a link (remove it, or choose another path)") }
         guard type == S_IFREG else { throw Refusal(path: absolute, reason: "it exists and is not a regular file") }
@@ -157,5 +177,27 @@ public enum SafeWrite {
     static func isBelowCurrentFolder(_ path: String) -> Bool {
         let cwd = Paths.currentDirectory
         return path != cwd && Paths.isInside(path, cwd)
+    }
+}
+
+/// The paths (resolved) and identities of the files no write may replace.
+final class ProtectedFiles: @unchecked Sendable {
+    private var paths = Set<String>()
+    private var identities = Set<FileIdentity>()
+    private let lock = NSLock()
+
+    func add(_ new: [String]) {
+        let resolved = new.map(Paths.real)
+        let found = new.compactMap(FileIdentity.init(path:))
+        lock.lock()
+        paths.formUnion(resolved)
+        identities.formUnion(found)
+        lock.unlock()
+    }
+
+    func contains(path: String, identity: FileIdentity?) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return paths.contains(path) || identity.map(identities.contains) == true
     }
 }
