@@ -141,6 +141,30 @@ final class CurlTransfer {
         return out
     }
 
+    /// Set once the client sent AUTH: from then on a server line keeps only
+    /// its reply code and enhanced status code. A server that received the
+    /// credentials could echo them in any encoding (hex, reversed, split),
+    /// which no list of known forms catches; text it sends after them is
+    /// never shown, so there is nothing to decode.
+    private(set) var credentialsSent = false
+
+    /// A server line as kept: redacted, and after AUTH its code only.
+    func serverLineKept(_ line: Substring) -> String {
+        credentialsSent ? Self.codesOnly(line) : SafeText.escape(redact(String(line.prefix(512))))
+    }
+
+    /// A reply to the credentials as a message may quote it: its reply
+    /// code and enhanced status code, never its text.
+    static func codesOnly(_ line: Substring) -> String {
+        let words = line.prefix(512).split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard let first = words.first, first.count >= 3, first.prefix(3).allSatisfy(\.isNumber) else {
+            return "(server text after the credentials not shown)"
+        }
+        var kept = String(first.prefix(4).filter { $0.isNumber || $0 == "-" })
+        if words.count > 1, words[1].split(separator: ".").count == 3, words[1].allSatisfy({ $0.isNumber || $0 == "." }) { kept += " " + words[1] }
+        return kept + " (server text after the credentials not shown)"
+    }
+
     /// A server that answers EHLO with megabytes must not make the probe keep
     /// them: past this many events, only the last one is kept.
     static let maxEvents = 2_000
@@ -157,7 +181,7 @@ final class CurlTransfer {
             // "\r\n" is one Character in Swift: split on newlines, whatever their form.
             for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
                 // Escaped: a server's reply must not drive the terminal or the CI log.
-                events.append((now, .serverLine(SafeText.escape(redact(String(line.prefix(512)))))))
+                events.append((now, .serverLine(serverLineKept(line))))
             }
         case CURLINFO_HEADER_OUT:
             // Only a known verb: "AUTH PLAIN <base64>" and the answers to a 334
@@ -165,6 +189,7 @@ final class CurlTransfer {
             let raw = UnsafeRawBufferPointer(start: data, count: min(size, 16))
             let word = String(decoding: raw, as: UTF8.self).split(whereSeparator: { $0 == " " || $0.isNewline }).first.map { String($0).uppercased() }
             let verb = word.flatMap { Self.knownVerbs.contains($0) ? $0 : nil } ?? "(credentials)"
+            if verb == "AUTH" || verb == "(credentials)" { credentialsSent = true }
             events.append((now, .clientVerb(verb)))
         default:
             break
@@ -182,6 +207,7 @@ final class CurlTransfer {
 
     /// A command mailform sent itself on the connection (after CONNECT_ONLY): its verb only.
     func noteClient(_ verb: String) {
+        if verb == "AUTH" || verb == "(credentials)" { credentialsSent = true }
         if events.count >= Self.maxEvents { events.removeLast() }
         events.append((Date().timeIntervalSince(started), .clientVerb(verb)))
     }
@@ -189,7 +215,7 @@ final class CurlTransfer {
     /// A reply line read by mailform itself: redacted and escaped like libcurl's.
     func noteServer(_ line: String) {
         if events.count >= Self.maxEvents { events.removeLast() }
-        events.append((Date().timeIntervalSince(started), .serverLine(SafeText.escape(redact(String(line.prefix(512)))))))
+        events.append((Date().timeIntervalSince(started), .serverLine(serverLineKept(Substring(line)))))
     }
 
     /// The dialogue's outcome when mailform finished the session itself.

@@ -89,10 +89,12 @@ struct PasswordAuthenticator: SMTPAuthenticator {
     /// A refused password; Exchange Online's "basic authentication is
     /// disabled" replies say the password can never work there again.
     func refusal(_ text: String, _ t: CurlTransfer) -> ProbeFailure {
-        let said = t.redact(text)
+        // Judged on the server's words, quoted by its codes only: text after
+        // the credentials may echo them in any encoding.
+        let said = CurlTransfer.codesOnly(Substring(text))
         let f = path
-        let basicOff = said.contains("5.7.139") || said.contains("5.7.30")
-            || said.localizedCaseInsensitiveContains("basic authentication is")
+        let basicOff = text.contains("5.7.139") || text.contains("5.7.30")
+            || text.localizedCaseInsensitiveContains("basic authentication is")
         if basicOff {
             return ProbeFailure(kind: .basicAuthDisabled, stage: .auth,
                                 message: "the server refuses password sign-in: \(said)",
@@ -155,9 +157,9 @@ struct XOAUTH2Authenticator: SMTPAuthenticator {
             challenge = Self.challengeSummary(Data(base64Encoded: encoded).map { [UInt8]($0) } ?? [])
             return .send("\r\n", verb: "(credentials)")
         }
-        let said = t.redact(reply.text)
+        let said = CurlTransfer.codesOnly(Substring(reply.text))
         let f = path
-        if said.contains("5.7.139") {
+        if reply.text.contains("5.7.139") {
             return .failed(ProbeFailure(kind: .oauth2TokenRejected, stage: .auth,
                                         message: "the server refuses SMTP AUTH for this mailbox or tenant: \(said)",
                                         hint: "turn SMTP AUTH on for \(user) (Exchange admin center → the mailbox → Email apps → Authenticated SMTP, or Set-CASMailbox -SmtpClientAuthenticationDisabled $false)",

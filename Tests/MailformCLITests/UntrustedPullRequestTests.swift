@@ -900,11 +900,15 @@ struct UntrustedPullRequestTests {
         try ws.write("secrets/acme.txt", "acme-secret-AAAA\n")
         try ws.write("companies/acme.yaml", Self.smtpCompany("acme", port: listener.port, password: "${file:../secrets/acme.txt}"))
         let token = Data("\0mailer@acme.example.com\0acme-secret-AAAA".utf8).base64EncodedString()
+        let hex = Data("acme-secret-AAAA".utf8).map { String(format: "%02x", $0) }.joined()
         for format in ["text", "json"] {
             let probe = try ws.run(["probe", "--send-credentials", "companies", "--trace", "--format", format].filter { format == "text" || $0 != "--trace" })
             #expect(probe.exitCode == 3)
-            #expect(probe.stdout.contains("(redacted)"), "\(probe.stdout)")
-            #expect(!probe.stdout.contains(token) && !probe.stderr.contains(token), "the echoed AUTH PLAIN token was printed")
+            // After AUTH, a reply keeps its codes only: the server's text could hold the secret in any encoding.
+            #expect(probe.stdout.contains("535 5.7.8 (server text after the credentials not shown)"), "\(probe.stdout)")
+            for form in [token, hex, "acme-secret-AAAA"] {
+                #expect(!probe.stdout.contains(form) && !probe.stderr.contains(form), "an echoed form of the secret was printed: \(form)")
+            }
         }
     }
 }

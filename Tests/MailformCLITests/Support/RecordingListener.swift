@@ -167,7 +167,9 @@ final class RecordingListener: @unchecked Sendable {
                     }
                 } else if upper.hasPrefix("AUTH PLAIN") {
                     if words.count > 2 && echoAuth {
-                        reply("535 5.7.8 you sent \(words[2])\r\n")
+                        // The token, and what it decodes to in hex: no list of known forms catches every encoding.
+                        let hex = (Data(base64Encoded: String(words[2])) ?? Data()).map { String(format: "%02x", $0) }.joined()
+                        reply("535 5.7.8 you sent \(words[2]) hex=\(hex)\r\n")
                     } else if words.count > 2 {
                         reply("235 2.7.0 accepted\r\n")
                     } else {
