@@ -53,11 +53,11 @@ public enum SafeWrite {
         defer { close(dir) }
         var info = stat()
         if fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
-            try refuseProtected(absolute, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
             let type = info.st_mode & S_IFMT
             if type == S_IFLNK { throw Refusal(path: absolute, reason: "it is a symbolic link, and mailform never writes through a link (remove it, or choose another path)") }
             guard type == S_IFREG else { throw Refusal(path: absolute, reason: "it exists and is not a regular file") }
             if info.st_nlink > 1 { throw Refusal(path: absolute, reason: "it has another hard link (\(info.st_nlink) names for one file), so writing it could change another file") }
+            try refuseProtected(absolute, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
             if exclusive { throw Refusal(path: absolute, reason: "it exists already") }
         } else if errno != ENOENT {
             throw Refusal(path: absolute, reason: String(cString: strerror(errno)))
@@ -115,11 +115,11 @@ public enum SafeWrite {
         }
         var info = stat()
         guard lstat(absolute, &info) == 0 else { return try refuseProtected(absolute, identity: nil) }
-        try refuseProtected(absolute, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
         let type = info.st_mode & S_IFMT
         if type == S_IFLNK { throw Refusal(path: absolute, reason: "it is a symbolic link, and mailform never writes through a link (remove it, or choose another path)") }
         guard type == S_IFREG else { throw Refusal(path: absolute, reason: "it exists and is not a regular file") }
         if info.st_nlink > 1 { throw Refusal(path: absolute, reason: "it has another hard link (\(info.st_nlink) names for one file), so writing it could change another file") }
+        try refuseProtected(absolute, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
     }
 
     /// Creates a folder (and its missing parents) without following a link
