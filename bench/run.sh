@@ -57,7 +57,7 @@ fresh_store() { rm -f "$STORE" "$STORE-wal" "$STORE-shm"; }
 # Each round applies to an empty store, then plans the same files against it
 # (no change); the last round leaves it applied for the plans after.
 BENCH_BEFORE_A=fresh_store paired "mailform apply ($N new companies)" "mailform plan of the applied files (no change)" \
-  "$MAILFORM" apply "$W/companies" --store "$STORE" --auto-approve --no-probe -- "$MAILFORM" plan "$W/companies" --store "$STORE"
+  "$MAILFORM" apply "$W/companies" --store "$STORE" --create-store --auto-approve --no-probe -- "$MAILFORM" plan "$W/companies" --store "$STORE"
 A=$PAIR_A_SECONDS; AKB=$PAIR_A_KB; APPLY_RATIO=$PAIR_RATIO
 paired "mailform plan ($N files, 1% changed)" "bare parse: PyYAML CSafeLoader, same files" \
   "$MAILFORM" plan "$CHANGED/companies" --store "$STORE" -- /usr/bin/python3 bench/bare_parse.py "$CHANGED/companies"
@@ -79,7 +79,7 @@ if [ "${SCALE:-1}" = 1 ]; then
   fresh_big_store() { rm -f "$SB" "$SB-wal" "$SB-shm"; }
   measure "bare parse: PyYAML CSafeLoader (libyaml), $BIG files" /usr/bin/python3 bench/bare_parse.py "$WBC/companies" >/dev/null
   PB=$LAST_SECONDS
-  BENCH_BEFORE_EACH=fresh_big_store measure "mailform apply ($BIG new companies)" "$MAILFORM" apply "$WB/companies" --store "$SB" --auto-approve --no-probe
+  BENCH_BEFORE_EACH=fresh_big_store measure "mailform apply ($BIG new companies)" "$MAILFORM" apply "$WB/companies" --store "$SB" --create-store --auto-approve --no-probe
   AB=$LAST_SECONDS; ABKB=$LAST_KB
   # Each round plans the big workspace, then the small one again (1% changed each).
   paired "mailform plan ($BIG files, 1% changed)" "mailform plan ($N files, 1% changed)" \

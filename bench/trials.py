@@ -45,7 +45,7 @@ B = generate("b", 100)
 
 
 def apply(files, capture=False):
-    return subprocess.Popen([args.mailform, "apply", files, "--store", store, "--auto-approve", "--no-probe", "--force", "--lock-timeout", "60", "-q"],
+    return subprocess.Popen([args.mailform, "apply", files, "--store", store, "--create-store", "--auto-approve", "--no-probe", "--force", "--lock-timeout", "60", "-q"],
                             env=env, stdout=subprocess.PIPE if capture else subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -21,7 +21,7 @@ step "OAuth2 (XOAUTH2): a Microsoft 365 and a Google Workspace company, secrets 
 run plan examples/companies/contoso.yaml examples/companies/fabrikam.yaml --store "$store" | sed -n '1,40p' || exit 1
 
 step "apply"
-run apply examples/ --store "$store" --auto-approve --no-probe | tail -3 || exit 1
+run apply examples/ --store "$store" --create-store --auto-approve --no-probe | tail -3 || exit 1
 
 step "plan again: nothing to change"
 run plan examples/ --store "$store" --detailed-exitcode || exit 1

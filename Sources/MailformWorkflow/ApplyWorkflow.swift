@@ -54,6 +54,10 @@ public struct ApplyRequest: Sendable {
     public var keepLimit = Stages.defaultKeepLimit
     /// `--reviewed DIGEST`: apply only this change set (``ReviewedChangeSet``).
     public var reviewed: String?
+    /// `--create-store`: a missing store may be created. Without it, an
+    /// apply to a path that holds no store stops (a mistyped --store must
+    /// not start an empty store and apply everything to it).
+    public var createStore = false
 
     public init(input: WorkspaceInput, actor: String) {
         self.input = input
@@ -89,8 +93,10 @@ public enum ApplyWorkflow {
         // The probe needs every changed company; without it, an apply keeps
         // a bounded number and reads the others again as it writes them.
         let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: true,
-                                           keepsMarks: !request.noProbe, keepLimit: request.noProbe ? request.keepLimit : nil, hooks: hooks)
+                                           keepsMarks: !request.noProbe, keepLimit: request.noProbe ? request.keepLimit : nil, hooks: hooks,
+                                           createsStore: request.createStore || request.reviewed != nil)
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
+        hooks.info("planned against \(opened.label)" + (opened.storeID == nil && !plan.isEmpty ? "; apply creates it (--create-store)" : ""))
         // References renamed to others that hold the same values change no
         // setting; they are recorded with the apply (or alone).
         let references: [RecordedReference]
@@ -105,6 +111,10 @@ public enum ApplyWorkflow {
         let root = workspace.root
         let commit = plan.isEmpty ? nil : Background { GitInfo.head(of: root) }
         hooks.planned(plan)
+        if !plan.adoptedDrift.isEmpty, let store = opened.store {
+            do { try Applier.acknowledgeAdopted(plan.adoptedDrift, expected: plan.baseRevisions, store: store) } catch { throw .stopped("\(error)") }
+            hooks.notice("recorded as adopted (changed outside mailform, and the files say the same): \(plan.adoptedDrift.prefix(20).map(SafeText.escape).joined(separator: ", "))\(plan.adoptedDrift.count > 20 ? " and \(plan.adoptedDrift.count - 20) more" : "")")
+        }
         guard !plan.isEmpty else {
             PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
             if !references.isEmpty, let store = opened.store {
@@ -190,6 +200,8 @@ public enum ApplyWorkflow {
         hooks.planned(plan)
         PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
         guard !plan.isEmpty else { return ApplyOutcome(plan: plan) }
+        try requireStore(prepared.opened, createStore: request.createStore)
+        hooks.info("applying to \(prepared.opened.label)")
         if !request.force { try Stages.checkSafety(plan, workspace: prepared.workspace) }
         let gated = try probeBeforeWriting(plan, desired: Array(prepared.desired.values), loaded: nil, workspace: prepared.workspace,
                                            box: prepared.opened.box, request: request, hooks: hooks)
@@ -267,6 +279,20 @@ public enum ApplyWorkflow {
         hooks.notice("left out because their probe failed: \(failed.sorted().joined(separator: ", "))")
         if kept.changes.isEmpty { throw .probeFailed("every changed company failed the probe; nothing was written", hint: nil) }
         return (kept, failed.sorted(), outcome)
+    }
+
+    /// A store that does not exist is created only with `--create-store`.
+    static func requireStore(_ opened: OpenedStore, createStore: Bool) throws(WorkflowError) {
+        guard opened.store == nil, opened.snapshot == nil, !createStore else { return }
+        let path = opened.path
+        let folder = Paths.directory(of: path)
+        guard Paths.isDirectory(folder) else {
+            throw .stopped("no store at \(SafeText.escape(Paths.display(path))): its folder \(SafeText.escape(Paths.display(folder))) does not exist; nothing was written",
+                           hint: "check --store, MAILFORM_STORE or the workspace's store:")
+        }
+        let near = StoreLocation.nearby(path).map { SafeText.escape(Paths.display($0)) }
+        throw .stopped("no store at \(SafeText.escape(Paths.display(path)))\(near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"); nothing was written",
+                       hint: "check --store, MAILFORM_STORE or the workspace's store:; to start a new store there, pass --create-store")
     }
 
     /// Writes in one transaction: the store is created first if it is new;

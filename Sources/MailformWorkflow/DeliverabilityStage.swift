@@ -92,9 +92,17 @@ public enum DeliverabilityStage {
         let checker = DeliverabilityChecker(resolver: resolver, publicSuffixList: psl)
         let box = FindingsBox()
         let done = DispatchSemaphore(value: 0)
+        let canaries = Self.canaries(inputs)
+        let resolverName = servers.isEmpty ? "the system's resolver (/etc/resolv.conf)" : "the resolver " + servers.joined(separator: ", ")
         // The workflow is synchronous; the checks are async on the DNS client's thread.
         Task.detached {
-            box.findings = await checker.check(inputs)
+            // The resolver first: when it answers none of the first queries,
+            // that is one finding, not one per domain it could not check.
+            if let outage = await Self.outage(canaries, resolver: resolver, resolverName: resolverName) {
+                box.findings = [outage]
+            } else {
+                box.findings = await checker.check(inputs)
+            }
             done.signal()
         }
         done.wait()
@@ -102,6 +110,40 @@ public enum DeliverabilityStage {
     }
 
     final class FindingsBox: @unchecked Sendable { var findings: [DeliverabilityFinding] = [] }
+
+    /// The finding of a resolver that answers nothing.
+    public static let resolverUnavailable = "dns-resolver-unavailable"
+
+    /// The first queries the checks would make: the TXT records of up to
+    /// three sender domains (sorted, so every run asks the same).
+    static func canaries(_ inputs: [DeliverabilityInput]) -> [String] {
+        Array(Set(inputs.map(\.senderDomain).filter { !$0.isEmpty }).sorted().prefix(3))
+    }
+
+    /// One finding when every canary query timed out or was refused (an
+    /// answer of any kind, NXDOMAIN too, means the resolver works).
+    static func outage(_ names: [String], resolver: any SPFResolver, resolverName: String) async -> DeliverabilityFinding? {
+        guard !names.isEmpty else { return nil }
+        var failures: [(String, SPFDNSFailure)] = []
+        await withTaskGroup(of: (String, SPFDNSFailure?).self) { group in
+            for name in names {
+                group.addTask {
+                    if case .failure(let failure) = await resolver.txt(name) { return (name, failure) }
+                    return (name, nil)
+                }
+            }
+            for await (name, failure) in group { if let failure { failures.append((name, failure)) } }
+        }
+        guard failures.count == names.count else { return nil }
+        failures.sort { $0.0 < $1.0 }
+        let (name, failure) = failures[0]
+        let what = failure == .timeout ? "timed out" : "was refused or failed (servfail)"
+        return DeliverabilityFinding(
+            id: resolverUnavailable, severity: .error, company: "", domain: "", field: "",
+            message: "\(resolverName) answered none of the first \(names.count) quer\(names.count == 1 ? "y" : "ies") (txt lookup for \(name) \(what)); no domain was checked",
+            hint: "check the network and probe.dns.servers (or --dns-server); pass --no-dns to skip the DNS stage",
+            details: ["query": "TXT \(name)", "resolver": resolverName, "failure": failure == .timeout ? "timeout" : "servfail"])
+    }
 
     /// Where a company's field is written (nil for a saved plan's settings).
     public static func locator(_ loaded: LoadResult?) -> @Sendable (String, String) -> SourceLocation? {

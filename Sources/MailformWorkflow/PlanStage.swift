@@ -45,7 +45,8 @@ extension Stages {
     ///     (nil: all; the probe and a saved plan need them all).
     public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, signs: Bool = false,
                                  keepsMarks: Bool,
-                                 keepLimit: Int? = nil, hooks: WorkflowHooks, migrated: Bool = false) throws(WorkflowError) -> PlannedFiles {
+                                 keepLimit: Int? = nil, hooks: WorkflowHooks, migrated: Bool = false,
+                                 createsStore: Bool = true) throws(WorkflowError) -> PlannedFiles {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         let prefetch = StorePrefetch()
         let state = StreamState(keepLimit: keepLimit, fingerprintsReferences: writes)
@@ -75,7 +76,7 @@ extension Stages {
                                      createKey: false, lockTimeout: input.lockTimeout, environment: input.environment)
             return try planFiles(input, companies: scope, prune: prune, writes: writes, signs: signs, keepsMarks: keepsMarks,
                                  keepLimit: keepLimit, hooks: hooks,
-                                 migrated: true)
+                                 migrated: true, createsStore: createsStore)
         }
         guard var opened = state.store(prefetch) else { throw state.failure ?? .stopped("the store could not be read") }
         if let notice = opened.keyNotice { hooks.notice(notice) }
@@ -96,6 +97,8 @@ extension Stages {
             throw .stopped("plan --out signs the plan with the store key, and there is none yet (MAILFORM_STORE_KEY is not set and the store has no key file); nothing was written",
                            hint: "set MAILFORM_STORE_KEY to the key apply will use (base64 of 32 bytes), or run apply once: only apply creates a key file")
         }
+        // No key file is made for a store that will not be made.
+        if writes && !plan.isEmpty && !createsStore { try ApplyWorkflow.requireStore(opened, createStore: false) }
         if signs || (writes && !plan.isEmpty) {
             do {
                 opened = try Reconciler.lastingKey(opened, environment: input.environment)
@@ -225,7 +228,6 @@ extension Stages {
         /// profile, and those the trusted workspace lists in `secrets.shared`.
         func checkReach(_ companies: [Company<ResolvedSecret>], loaded: [LoadedCompany], opened: OpenedStore, files: SourceFiles,
                         shared: Set<String>) {
-            let marksByID = Dictionary(loaded.map { ($0.company.id, $0.marks) }, uniquingKeysWith: { a, _ in a })
             for company in companies {
                 _ = company.mapSecrets { path, secret -> Int in
                     guard !shared.contains(secret.canonical) else { return 0 }
@@ -252,6 +254,11 @@ extension Stages {
         func consume(_ batch: [LoadedCompany], context: CompanyLoader.BatchContext, environment: [String: String],
                      filter: ((String) -> Bool)?, keepsMarks: Bool) {
             guard failure == nil, let opened else { return }
+            // --company: only the planned companies' secrets are read; a
+            // plan never fails on a secret of a company it does not plan
+            // (their files are still validated by the loader).
+            let batch = filter.map { f in batch.filter { f($0.company.id) } } ?? batch
+            guard !batch.isEmpty else { return }
             let resolver = Resolver(workspace: context.workspace, files: context.files, environment: environment, owners: context.owners,
                                     companyOwners: context.companyOwners, ownersIncludeCompanies: true)
             let resolved = resolver.resolve(batch, diagnostics: &resolveDiagnostics, referencesOnly: opened.snapshot != nil)

@@ -158,19 +158,30 @@ public enum Stages {
 
     /// The safety limits of the workspace (`--force` skips them).
     public static func checkSafety(_ plan: Plan, workspace: Workspace) throws(WorkflowError) {
+        if let over = safetyExcess(plan, workspace: workspace) {
+            throw .overSafetyLimit(over.message + "; nothing was written", hint: over.hint)
+        }
+    }
+
+    /// What of the plan is over a safety limit ("apply would delete 7
+    /// companies, over safety.max_deletes 5"), or nil.
+    public static func safetyExcess(_ plan: Plan, workspace: Workspace) -> (message: String, hint: String)? {
         let deletes = plan.count(.delete)
         if deletes > workspace.maxDeletes {
-            throw .overSafetyLimit("apply would delete \(deletes) companies, over safety.max_deletes \(workspace.maxDeletes); nothing was written",
-                                   hint: "review the plan, then pass --force, or raise safety.max_deletes in mailform.yaml")
+            return ("apply would delete \(deletes) companies, over safety.max_deletes \(workspace.maxDeletes)",
+                    "review the plan, then pass --force, or raise safety.max_deletes in mailform.yaml")
         }
         let touched = plan.count(.change) + deletes
-        if plan.storeCompanyCount > 0 {
+        // A share of a small store is no measure of risk (1 of 3 is 33%):
+        // the percentage counts from safety.min_existing companies on, as octoDNS's does.
+        if plan.storeCompanyCount > 0 && plan.storeCompanyCount >= workspace.minExistingForPercent {
             let percent = Double(touched) * 100 / Double(plan.storeCompanyCount)
             if percent > workspace.maxChangedPercent {
-                throw .overSafetyLimit(String(format: "apply would change %.1f%% of the companies in the store (%d/%d), over safety.max_changed_percent %g%%; nothing was written",
-                                              percent, touched, plan.storeCompanyCount, workspace.maxChangedPercent),
-                                       hint: "apply in batches with --company, or review the plan and pass --force")
+                return (String(format: "apply would change %.1f%% of the companies in the store (%d/%d), over safety.max_changed_percent %g%%",
+                               percent, touched, plan.storeCompanyCount, workspace.maxChangedPercent),
+                        "apply in batches with --company, or review the plan and pass --force")
             }
         }
+        return nil
     }
 }

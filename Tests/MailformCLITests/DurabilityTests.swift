@@ -108,7 +108,7 @@ extension DurabilityTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let process = Process()
         process.executableURL = CommandRunner.binary
-        process.arguments = ["apply", "plan.json", "--no-probe"]
+        process.arguments = ["apply", "plan.json", "--no-probe", "--create-store"]
         process.currentDirectoryURL = ws.root
         var env = ProcessInfo.processInfo.environment
         env["TMPDIR"] = scratch.path
@@ -142,7 +142,7 @@ enum ApplyChild {
     static func start(in ws: ExampleWorkspace, output: Any) throws -> (Process, MarkerReader, Pipe) {
         let process = Process()
         process.executableURL = CommandRunner.binary
-        process.arguments = ["apply", "companies", "--auto-approve", "--no-probe"]
+        process.arguments = ["apply", "companies", "--auto-approve", "--no-probe", "--create-store"]
         process.currentDirectoryURL = ws.root
         var env = ProcessInfo.processInfo.environment
         env["MAILFORM_PROGRESS_MARKERS"] = "1"

@@ -57,7 +57,7 @@ struct FailClosedTests {
         let ws = try ExampleWorkspace(generated: 2_000)
         // The apply last: its JSON is printed after its commit, and a plan of
         // an applied store has little to print.
-        for command in ["plan companies", "plan --format json companies", "apply --auto-approve --no-probe --format json companies"] {
+        for command in ["plan companies", "plan --format json companies", "apply --auto-approve --no-probe --create-store --format json companies"] {
             let script = "trap '' PIPE; \"$0\" \(command) 2>err.txt | head -c 10 > /dev/null; echo ${PIPESTATUS[0]}"
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")

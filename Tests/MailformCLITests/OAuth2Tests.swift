@@ -296,7 +296,7 @@ struct OAuth2Tests {
         let lab = try OAuthLab.get()
         let ws = try workspace(lab, ["m365": Self.company("m365", server: "xoauth2_microsoft", lab: lab, oauth2: Self.microsoft(lab)),
                                      "idp": Self.company("idp", server: "xoauth2_microsoft", lab: lab, oauth2: Self.generic(lab))])
-        let apply = try CommandRunner.run(["apply", ".", "--auto-approve", "--no-probe"], in: ws.root, environment: lab.environment)
+        let apply = try CommandRunner.run(["apply", ".", "--auto-approve", "--no-probe", "--create-store"], in: ws.root, environment: lab.environment)
         #expect(apply.exitCode == 0, "\(apply.stderr)")
         // The store's settings: the known client gets its token.
         var before = lab.tokenRequests.count
@@ -366,7 +366,7 @@ struct OAuth2Tests {
         #expect(saved.exitCode == 0, "\(saved.stderr)")
         #expect(saved.stdout.contains("+ smtp.oauth2.client_secret: (sensitive value; ${file:../secrets/ms.txt})")
                 || saved.stdout.contains("smtp.oauth2.client_secret"), "\(saved.stdout)")
-        let apply = try CommandRunner.run(["apply", "plan.json"], in: ws.root, environment: lab.environment.merging(key) { a, _ in a })
+        let apply = try CommandRunner.run(["apply", "plan.json", "--create-store"], in: ws.root, environment: lab.environment.merging(key) { a, _ in a })
         #expect(apply.exitCode == 0, "\(apply.stdout)\(apply.stderr)")
         let db = try DatabaseQueue(path: ws.storePath)
         let rows = try db.read { db in try Row.fetchAll(db, sql: "SELECT company_id, auth, oauth2_provider, oauth2_tenant, oauth2_client_id, oauth2_client_secret_secret, oauth2_service_account_key_secret FROM smtp_servers ORDER BY company_id") }

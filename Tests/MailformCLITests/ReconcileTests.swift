@@ -244,8 +244,8 @@ struct ReconcileTests {
         #expect(forced.exitCode == 0)
         #expect(try ws.companyCount() == 6)
 
-        // Changing 4 of 6 companies is over the default 30% share.
-        try ws.edit("mailform.yaml", "max_changed_percent: 30", "max_changed_percent: 50")
+        // Changing 4 of 6 companies is over a 50% share (counted from 6 companies on).
+        try ws.edit("mailform.yaml", "max_changed_percent: 30", "max_changed_percent: 50\n  min_existing: 6")
         for file in ["companies/acme.yaml", "companies/globex.yaml", "companies/stark.yaml", "companies/contoso.yaml"] {
             let text = try ws.read(file)
             try ws.write(file, text.replacingOccurrences(of: "\nname: ", with: "\nname: New "))
@@ -427,7 +427,7 @@ struct OutputFormatTests {
         let commands: [([String], Set<String>)] = [
             (["init", "fresh", "--format", "json"], ["created", "mode"]),
             (["validate", "companies", "--format", "json"], ["companies", "diagnostics", "errors", "files", "warnings"]),
-            (["plan", "companies", "--format", "json"], ["against", "change_set", "changes", "format_version", "notices", "recorded_references", "summary", "trusted_settings_changed", "unmanaged"]),
+            (["plan", "companies", "--format", "json"], ["adopted_drift", "against", "change_set", "changes", "format_version", "groups", "notices", "recorded_references", "summary", "trusted_settings_changed", "unmanaged", "waived"]),
             (["apply", "companies", "--auto-approve", "--no-probe", "--format", "json"], ["added", "changed", "deleted", "left_out", "plan", "revision"]),
             (["probe", "companies/latam/hooli.yaml", "--format", "json"], ["results", "skipped", "summary"]),
             (["history", "--format", "json"], ["revisions"]),

@@ -156,7 +156,7 @@ struct BatchedPlanTests {
         let plan = try ws.apply().plan
         #expect(plan.count(.add) == 4)
         let migrated = try DatabaseQueue(path: ws.store).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(migrated == ["v1", "v2", "v3", "v4"])
+        #expect(migrated == ["v1", "v2", "v3", "v4", "v5"])
     }
 
     /// A company read again by id must still be the one the summaries saw.
@@ -195,7 +195,7 @@ struct BatchedPlanTests {
         try ws.edit("companies/pad/p2.yaml", "port: 587", "port: seven")
         var input = ws.input
         input.batchSize = 2
-        let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.fresh({ var r = ApplyRequest(input: input, actor: "t"); r.noProbe = true; return r }()) }
+        let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.fresh({ var r = ApplyRequest(input: input, actor: "t"); r.noProbe = true; r.createStore = true; return r }()) }
         guard case .invalid(let diagnostics, let files)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(files == 11)
         let errors = diagnostics.sorted.filter { $0.severity == .error }
@@ -239,6 +239,7 @@ struct BatchedPlanTests {
                 try ws.write(hostile, "company: pad-zz\nsender:\n  email: a@zz.example.test\nprovider: platform\n")
             }
             var request = ApplyRequest(input: ws.input, actor: "test")
+            request.createStore = true
             request.noProbe = true
             request.keepLimit = 2
             request.input.batchSize = 3

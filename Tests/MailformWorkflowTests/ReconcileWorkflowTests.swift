@@ -37,6 +37,7 @@ struct ReconcileWorkflowTests {
         }
         func apply(_ configure: (inout ApplyRequest) -> Void = { _ in }) throws(WorkflowError) -> ApplyOutcome {
             var request = ApplyRequest(input: input, actor: "test")
+            request.createStore = true
             request.noProbe = true
             configure(&request)
             return try ApplyWorkflow.fresh(request)
@@ -121,6 +122,7 @@ struct ReconcileWorkflowTests {
         #expect(try ws.revisions() == ["alpha": 1, "beta": 1, "gamma": 1, "delta": 1])
         var probed: ProbeOutcome?
         var request = ApplyRequest(input: ws.input, actor: "test")
+        request.createStore = true
         request.skipFailed = true
         var hooks = WorkflowHooks()
         hooks.probed = { probed = $0 }
@@ -138,6 +140,7 @@ struct ReconcileWorkflowTests {
         request.out = file
         _ = try PlanWorkflow.run(request)
         var apply = ApplyRequest(input: ws.input, actor: "test")
+        apply.createStore = true
         apply.noProbe = true
         let outcome = try ApplyWorkflow.saved(file: file, label: "plan.json", apply)
         #expect(outcome.revision == 1 && outcome.plan.count(.add) == 4)

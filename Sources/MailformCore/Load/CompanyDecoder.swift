@@ -67,6 +67,10 @@ enum CompanyDecoder {
         )
         scalars.mailgunDomain = mailgun?.domain
         company.scalars = scalars
+        company.waivers = try (root["waivers"]?.value.elements ?? []).enumerated().map { i, node in
+            Waiver(rule: try required(node, "rule", "waivers[\(i)].rule"), reason: try required(node, "reason", "waivers[\(i)].reason"),
+                   until: try required(node, "until", "waivers[\(i)].until"), mark: node["rule"]?.mark ?? node.mark)
+        }.sorted { $0.rule < $1.rule }
         return company
     }
 

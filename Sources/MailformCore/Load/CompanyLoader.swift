@@ -396,7 +396,9 @@ public enum CompanyLoader {
             return outcome
         }
         let context = PolicyContext(company: company, tree: tree, workspace: workspace, filePath: path, files: files)
-        outcome.diagnostics += Policy.check(context)
+        // Waivers turn the findings of the rules they name into notes.
+        outcome.diagnostics += Waivers.apply(company.waivers, to: Policy.check(context), waivable: workspace.waivableRules,
+                                             today: Waiver.today(), location: { files.location($0) })
         if case .image(let image)? = company.logo {
             // The logo rule reported a failure already; a company never goes on without its logo.
             guard case .success(let loaded) = LogoLoader.load(image.fileName, from: files.absolutePath(of: tree["sender"]?["logo"]?.mark) ?? path,

@@ -256,9 +256,23 @@ public enum WorkspaceLoader {
             if case .bool(let flag)? = client["java_add_exports"]?.value { workspace.platformClient.javaAddExports = flag }
             workspace.platformCABundle = client["ca_bundle"]?.value.stringValue.map { Paths.absolute($0, relativeTo: root) }
         }
+        if let waivable = tree["policy"]?["waivable"]?.value.elements {
+            let known = Waivers.knownRules
+            for node in waivable {
+                guard let rule = node.value.stringValue else { continue }
+                if known.contains(rule) {
+                    workspace.waivableRules.insert(rule)
+                } else {
+                    diagnostics.report(.error("policy.waivable: '\(SafeText.escape(rule))' is not a policy rule id", at: files.location(node.mark),
+                                              hint: DidYouMean.closest(to: rule, among: known).map { "did you mean '\($0)'?" }
+                                                  ?? "name rules as diagnostics show them in brackets", rule: Waivers.ruleID))
+                }
+            }
+        }
         if let safety = tree["safety"] {
             if case .integer(let n)? = safety["max_deletes"]?.value { workspace.maxDeletes = n }
             if let p = safety["max_changed_percent"]?.value.doubleValue { workspace.maxChangedPercent = p }
+            if case .integer(let n)? = safety["min_existing"]?.value { workspace.minExistingForPercent = n }
         }
     }
 }

@@ -118,6 +118,8 @@ public struct Company<SecretValue: Sendable>: Sendable {
     /// not apply it (the platform's DKIM signing is configured elsewhere), so
     /// it is neither stored nor part of a plan.
     public var dkimSelector: String?
+    /// Policy rules waived for this company (`waivers:`), sorted by rule.
+    public var waivers: [Waiver] = []
 
     public init(id: String, name: String?, sender: Identity, logo: Logo?, dsarSender: Identity?, provider: Provider,
                 smtp: SMTPServer<SecretValue>?, mailgun: MailgunSettings<SecretValue>?, pools: [SMTPPool<SecretValue>],
@@ -136,9 +138,11 @@ public struct Company<SecretValue: Sendable>: Sendable {
     }
 
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> Company<T> {
-        Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
-                   smtp: try smtp.map { try $0.map(transform) }, mailgun: try mailgun.map { try $0.map(transform) },
-                   pools: try pools.map { try $0.map(transform) }, probeDisabledReason: probeDisabledReason, dkimSelector: dkimSelector)
+        var out = Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
+                             smtp: try smtp.map { try $0.map(transform) }, mailgun: try mailgun.map { try $0.map(transform) },
+                             pools: try pools.map { try $0.map(transform) }, probeDisabledReason: probeDisabledReason, dkimSelector: dkimSelector)
+        out.waivers = waivers
+        return out
     }
 
     /// Every SMTP endpoint of the company: the main account, then pool servers.
@@ -175,8 +179,10 @@ extension Company {
                             try s.mapSecrets { try transform(Self.serverPath(pool: pool.name, position: i) + "." + $0, $1) }
                         })
         }
-        return Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
-                          smtp: smtpMapped, mailgun: mailgunMapped, pools: poolsMapped, probeDisabledReason: probeDisabledReason,
-                          dkimSelector: dkimSelector)
+        var out = Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
+                             smtp: smtpMapped, mailgun: mailgunMapped, pools: poolsMapped, probeDisabledReason: probeDisabledReason,
+                             dkimSelector: dkimSelector)
+        out.waivers = waivers
+        return out
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchema
 
 /// Where the store is: `--store`, then `MAILFORM_STORE`, then the workspace's
 /// `store:`, then `mailform.db` in the workspace folder.
@@ -30,4 +31,31 @@ public enum StoreLocation {
 
     /// Environment variables no reference may read, whatever the fences say.
     public static let protectedVariables: Set<String> = ["MAILFORM_STORE_KEY", "MAILFORM_STORE"]
+
+    /// Stores near a path that has none, for "did you mean …?": files in its
+    /// folder named like a store (`.db`, `.sqlite`, `.sqlite3`) or within two
+    /// edits of its name. The folder is read for at most 4,096 entries, and
+    /// at most three names are given.
+    public static func nearby(_ path: String) -> [String] {
+        let folder = Paths.directory(of: path)
+        let name = (path as NSString).lastPathComponent
+        guard let dir = opendir(folder) else { return [] }
+        defer { closedir(dir) }
+        var found: [(distance: Int, path: String)] = []
+        var seen = 0
+        while seen < 4_096, let entry = readdir(dir) {
+            seen += 1
+            let candidate = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            guard candidate != ".", candidate != "..", candidate != name, !candidate.hasSuffix("-wal"), !candidate.hasSuffix("-shm"),
+                  !candidate.hasSuffix("-journal"), !candidate.hasSuffix(".key") else { continue }
+            let storeLike = [".db", ".sqlite", ".sqlite3"].contains { candidate.hasSuffix($0) }
+            let distance = candidate.count <= 64 && name.count <= 64 ? DidYouMean.distance(candidate, name) : Int.max
+            guard storeLike || distance <= 2 else { continue }
+            let full = (folder as NSString).appendingPathComponent(candidate)
+            var info = stat()
+            guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            found.append((distance, full))
+        }
+        return found.sorted { ($0.distance, $0.path) < ($1.distance, $1.path) }.prefix(3).map(\.path)
+    }
 }

@@ -81,6 +81,11 @@ public struct Workspace: Sendable {
     public var settingsDigest = "none"
     public var maxDeletes = 5
     public var maxChangedPercent = 30.0
+    /// `safety.min_existing`: the percentage limit applies only to a store
+    /// holding at least this many companies.
+    public var minExistingForPercent = 10
+    /// `policy.waivable`: the rules a company file may waive for itself.
+    public var waivableRules: Set<String> = []
 
     public init(root: String) {
         self.root = root

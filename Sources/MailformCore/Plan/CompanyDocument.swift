@@ -95,6 +95,13 @@ public struct CompanyDocument: Codable, Sendable {
     var smtp: ServerDoc?
     var smtp_pools: [PoolDoc]
     var probe_disabled_reason: String?
+    var waivers: [WaiverDoc]
+
+    struct WaiverDoc: Codable {
+        var rule: String
+        var reason: String
+        var until: String
+    }
 
     public init(_ c: Company<PlannedSecret>) {
         company = c.id
@@ -111,6 +118,7 @@ public struct CompanyDocument: Codable, Sendable {
         smtp_pools = c.pools.map { PoolDoc(name: $0.name, use_for: $0.useFor.map(\.rawValue), strategy: $0.strategy.rawValue,
                                            servers: $0.servers.map(Self.server)) }
         probe_disabled_reason = c.probeDisabledReason
+        waivers = c.waivers.map { WaiverDoc(rule: $0.rule, reason: $0.reason, until: $0.until) }
     }
 
     static func server(_ s: SMTPServer<PlannedSecret>) -> ServerDoc { ServerDoc(s) }
@@ -157,6 +165,7 @@ public struct CompanyDocument: Codable, Sendable {
         try c.encodeIfPresent(smtp, forKey: Key("smtp"))
         try c.encode(smtp_pools, forKey: Key("smtp_pools"))
         try c.encodeIfPresent(probe_disabled_reason, forKey: Key("probe_disabled_reason"))
+        if !waivers.isEmpty { try c.encode(waivers, forKey: Key("waivers")) }
     }
 
     /// A value a field does not take, or a required field missing, is
@@ -195,6 +204,7 @@ public struct CompanyDocument: Codable, Sendable {
         smtp = try c.decodeIfPresent(ServerDoc.self, forKey: Key("smtp"))
         smtp_pools = try c.decode([PoolDoc].self, forKey: Key("smtp_pools"))
         probe_disabled_reason = try c.decodeIfPresent(String.self, forKey: Key("probe_disabled_reason"))
+        waivers = try c.decodeIfPresent([WaiverDoc].self, forKey: Key("waivers")) ?? []
     }
 
     public struct Invalid: Error {}
@@ -228,6 +238,7 @@ public struct CompanyDocument: Codable, Sendable {
             },
             probeDisabledReason: probe_disabled_reason)
         company.scalars = scalars
+        company.waivers = waivers.map { Waiver(rule: $0.rule, reason: $0.reason, until: $0.until) }.sorted { $0.rule < $1.rule }
         return company
     }
 }

@@ -211,6 +211,7 @@ public enum FieldFlattener {
             for (i, s) in pool.servers.enumerated() { SMTPServerShape.flatten("\(base).servers[\(i)]", s, fingerprint: fingerprint, into: &out) }
         }
         add("probe", c.probeDisabledReason.map { .text("off: " + $0) })
+        for waiver in c.waivers { add(waiver.path, .text(waiver.shown)) }
         return out
     }
 

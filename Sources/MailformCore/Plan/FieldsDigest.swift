@@ -13,6 +13,14 @@ public struct FieldsDigest: Hashable, Sendable {
     public static func == (lhs: FieldsDigest, rhs: FieldsDigest) -> Bool { lhs.words == rhs.words }
     public func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
 
+    /// The digest as 64 hexadecimal digits.
+    public var hex: String {
+        [words.0, words.1, words.2, words.3].map { w in
+            let s = String(w, radix: 16)
+            return String(repeating: "0", count: 16 - s.count) + s
+        }.joined()
+    }
+
     public init(_ fields: [(path: String, value: FieldValue)]) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(fields.count * 48)

@@ -31,6 +31,9 @@ public struct CompanyChange: Sendable {
     public var action: Action
     /// The company revision (its own change counter in the store) when planned; 0 when it did not exist.
     public var baseRevision: Int
+    /// The store's side was changed outside mailform (the settings page):
+    /// the plan reverts those fields to the files' values.
+    public var drift: Drift?
     private var storage: Fields
 
     /// An added company's fields have no current side: they are kept as
@@ -84,6 +87,9 @@ public struct Plan: Sendable {
     public var unchangedCount: Int
     /// Companies in the store that no file describes (left alone without `--prune`).
     public var unmanaged: [String]
+    /// Companies changed outside mailform whose store side now equals the
+    /// files (the change was adopted into the files): nothing to revert.
+    public var adoptedDrift: [String] = []
     /// The company revision of every company the plan read (0 = absent), for stale-plan checks.
     public var baseRevisions: [String: Int]
     /// The number of companies in the store when planned (for the safety share).
@@ -110,11 +116,14 @@ public struct StoredSummary: Sendable {
     /// records a renamed reference); nil when not known (a snapshot compares
     /// references in `digest` already).
     public var references: FieldsDigest?
-    public init(name: String?, revision: Int, digest: FieldsDigest, references: FieldsDigest? = nil) {
+    /// Changed outside mailform since mailform wrote it (``Drift``).
+    public var drift: Drift?
+    public init(name: String?, revision: Int, digest: FieldsDigest, references: FieldsDigest? = nil, drift: Drift? = nil) {
         self.name = name
         self.revision = revision
         self.digest = digest
         self.references = references
+        self.drift = drift
     }
 
     /// The digest of a company's secret references: (path, reference) pairs in the order given.
@@ -139,6 +148,7 @@ public enum Differ {
         var unchanged = 0
         var base: [String: Int] = [:]
         var desiredIDs = Set<String>()
+        var adopted: [String] = []
 
         /// - Parameters:
         ///   - current: every company of the store.
@@ -172,6 +182,7 @@ public enum Differ {
                 base[company.id] = existing?.revision ?? 0
                 if flattened[k].same {
                     unchanged += 1
+                    if existing?.drift != nil { adopted.append(company.id) }
                     continue
                 }
                 guard let existing else {
@@ -183,7 +194,9 @@ public enum Differ {
                 // A digest can differ while every field compares equal (the
                 // same fields in another order): unchanged.
                 guard !fields.isEmpty else { unchanged += 1; continue }
-                changes.append(CompanyChange(id: company.id, name: company.name, action: .change, fields: fields, baseRevision: existing.revision))
+                var change = CompanyChange(id: company.id, name: company.name, action: .change, fields: fields, baseRevision: existing.revision)
+                change.drift = existing.drift
+                changes.append(change)
                 changed.append(index)
             }
             return changed
@@ -201,15 +214,19 @@ public enum Differ {
                 for id in missing {
                     let existing = current[id]!
                     base[id] = existing.revision
-                    changes.append(CompanyChange(id: id, name: existing.name, action: .delete,
-                                                 fields: diffFields(current: stored[id] ?? [], desired: []), baseRevision: existing.revision))
+                    var change = CompanyChange(id: id, name: existing.name, action: .delete,
+                                               fields: diffFields(current: stored[id] ?? [], desired: []), baseRevision: existing.revision)
+                    change.drift = existing.drift
+                    changes.append(change)
                 }
             } else {
                 unmanaged = missing
             }
             changes.sort { $0.id < $1.id }
-            return Plan(changes: changes, unchangedCount: unchanged, unmanaged: unmanaged, baseRevisions: base,
-                        storeCompanyCount: current.count)
+            var plan = Plan(changes: changes, unchangedCount: unchanged, unmanaged: unmanaged, baseRevisions: base,
+                            storeCompanyCount: current.count)
+            plan.adoptedDrift = adopted.sorted()
+            return plan
         }
     }
 

@@ -21,20 +21,40 @@ public enum PlanRenderer {
             emit(style.green("No changes.") + " The store matches the files.\n")
         } else {
             emit("mailform will perform these actions:\n\n")
-            // Pieces of 64 companies, rendered on every core, emitted in order.
+            let grouped = ChangeGroups(plan)
             let changes = plan.changes
+            if !grouped.groups.isEmpty {
+                emit(style.bold("Shared by several companies:") + "\n\n")
+                for group in grouped.groups {
+                    var out = groupHeader(group, plan: plan, style: style) + "\n"
+                    for k in group.fields.indices {
+                        out += "      "
+                        if group.mixed.contains(k) { out += style.yellow("~") + String(group.line(k).dropFirst()) } else {
+                            appendFieldLine(group.fields[k], style: style, to: &out)
+                        }
+                        out += "\n"
+                    }
+                    emit(out + "\n")
+                }
+                if grouped.listed.contains(true) { emit(style.bold("Each company:") + "\n\n") }
+            }
+            // Pieces of 64 companies, rendered on every core, emitted in order.
             let piece = 64, group = piece * 64
             for start in stride(from: 0, to: changes.count, by: group) {
                 let end = min(start + group, changes.count)
                 let pieces = Parallel.map((end - start + piece - 1) / piece) { k in
                     var out = ""
-                    for change in changes[(start + k * piece)..<min(start + (k + 1) * piece, end)] {
+                    for i in (start + k * piece)..<min(start + (k + 1) * piece, end) where grouped.listed[i] {
+                        let change = changes[i]
                         out += companyHeader(change, style: style)
                         out += "\n"
+                        if let drift = change.drift {
+                            out += "      " + style.yellow("! " + SafeText.escape(drift.sentence)) + "\n"
+                        }
                         if change.action != .delete {
-                            for field in change.fields {
+                            for f in grouped.own[i] {
                                 out += "      "
-                                appendFieldLine(field, style: style, to: &out)
+                                appendFieldLine(change.fields[f], style: style, to: &out)
                                 out += "\n"
                             }
                         }
@@ -49,7 +69,22 @@ public enum PlanRenderer {
             emit(style.dim("Unmanaged (in the store, in no file; left alone without --prune): ")
                 + plan.unmanaged.map(SafeText.escape).joined(separator: ", ") + "\n\n")
         }
+        if !plan.adoptedDrift.isEmpty {
+            emit(style.dim("Changed outside mailform, and the files already say the same (nothing to revert): ")
+                + plan.adoptedDrift.map(SafeText.escape).joined(separator: ", ") + "\n\n")
+        }
+        let drifted = plan.changes.count { $0.drift != nil }
+        if drifted > 0 {
+            emit(style.yellow("\(ChangeGroups.count(drifted)) changed outside mailform") + " (the platform's settings page?): this plan reverts those fields to the files' values; to keep them, adopt them into the files with 'mailform export --company ID'.\n\n")
+        }
         emit(style.bold(plan.summary) + "\n")
+    }
+
+    /// `  ~ 1,000 companies: a, b, c` (every id: text is not cut).
+    static func groupHeader(_ group: ChangeGroups.Group, plan: Plan, style: Style) -> String {
+        let ids = group.members.map { SafeText.escape(plan.changes[$0].id) }.joined(separator: ", ")
+        let text = "  \(group.action.symbol) \(ChangeGroups.count(group.members.count)): \(ids)" + (group.action == .delete ? " (all settings)" : "")
+        return group.action == .delete ? style.red(text) : style.yellow(text)
     }
 
     static func companyHeader(_ change: CompanyChange, style: Style) -> String {
@@ -106,8 +141,10 @@ public enum PlanRenderer {
     /// GitHub's limit for one comment.
     public static let commentLimit = 65_535
 
-    /// One pull-request comment: summary, a table, and per-company details
-    /// folded; cut to `limit` characters with a note of what was left out.
+    /// One pull-request comment: summary, what changed outside mailform,
+    /// every change group (the lines, then the companies, folded), then each
+    /// company's own lines, folded; cut to `limit` characters with a note
+    /// of what was left out. The groups' lines come first and are cut last.
     public static func markdown(_ plan: Plan, limit: Int = commentLimit) -> String {
         var head = "### mailform plan\n\n**\(plan.summary)**\n\n"
         if !plan.unmanaged.isEmpty {
@@ -118,37 +155,91 @@ public enum PlanRenderer {
         if plan.isEmpty { return head + "No changes. The store matches the files.\n" }
         let reserve = 400
         var budget = limit - head.utf8.count - reserve
-        var table = "| company | action | fields |\n| --- | --- | --- |\n"
-        var rowsShown = 0
-        for change in plan.changes {
-            let row = "| \(SafeText.markdownCodeSpan(change.id)) | \(change.action.symbol) \(change.action.rawValue) | \(change.fields.count) |\n"
-            if table.utf8.count + row.utf8.count > budget / 2 { break }
-            table += row
-            rowsShown += 1
+        var cuts: [String] = []
+        // Drift: a table, at most a fifth of the comment.
+        let drifted = plan.changes.filter { $0.drift != nil }
+        var driftPart = ""
+        if !drifted.isEmpty {
+            driftPart = "#### Changed outside mailform (\(ChangeGroups.count(drifted.count)))\n\n"
+                + "The store was changed since mailform wrote these companies (the platform's settings page?). This plan reverts those fields to the files' values; to keep a change, adopt it into the files (`mailform export --company ID`).\n\n"
+                + "| company | since revision | fields changed outside mailform |\n| --- | --- | --- |\n"
+            var shown = 0
+            for change in drifted {
+                let drift = change.drift!
+                let row = "| \(SafeText.markdownCodeSpan(change.id)) | \(drift.sinceRevision) | \(SafeText.markdownCodeSpan(String(drift.fieldList.prefix(300)))) |\n"
+                if driftPart.utf8.count + row.utf8.count > budget / 5 { break }
+                driftPart += row
+                shown += 1
+            }
+            if shown < drifted.count { cuts.append("\(drifted.count - shown) drift row\(drifted.count - shown == 1 ? "" : "s")") }
+            driftPart += "\n"
+            budget -= driftPart.utf8.count
         }
-        budget -= table.utf8.count
+        let grouped = ChangeGroups(plan)
+        // Every group's lines, then (folded) its companies.
+        var groupsPart = ""
+        if !grouped.groups.isEmpty {
+            groupsPart = "#### Change groups (\(grouped.groups.count))\n\nChanges identical across companies, shown once.\n\n"
+            var linesPart: [String] = []
+            for group in grouped.groups {
+                var lines = ""
+                for k in group.fields.indices { lines += group.line(k) + "\n" }
+                if group.action == .delete { lines = "- all settings\n" }
+                linesPart.append("**\(group.action.symbol) \(ChangeGroups.count(group.members.count))**\n\n" + SafeText.markdownCodeBlock(lines))
+            }
+            let linesSize = linesPart.reduce(0) { $0 + $1.utf8.count }
+            // The ids share what the lines leave of two thirds of the budget.
+            var idBudget = max(budget * 2 / 3 - linesSize, 0)
+            for (g, group) in grouped.groups.enumerated() {
+                var part = linesPart[g]
+                let ids = group.members.map { plan.changes[$0].id }
+                var list = ""
+                var listed = 0
+                for id in ids {
+                    let item = (listed == 0 ? "" : ", ") + id
+                    if list.utf8.count + item.utf8.count + 64 > idBudget { break }
+                    list += item
+                    listed += 1
+                }
+                if listed < ids.count {
+                    list += (listed == 0 ? "" : ", ") + "… and \(ids.count - listed) more"
+                    cuts.append("\(ids.count - listed) compan\(ids.count - listed == 1 ? "y id" : "y ids") of a group")
+                }
+                idBudget -= list.utf8.count
+                part += "<details><summary>the \(ChangeGroups.count(group.members.count))</summary>\n\n" + SafeText.markdownCodeBlock(list + "\n") + "</details>\n\n"
+                groupsPart += part
+            }
+            budget -= groupsPart.utf8.count
+        }
         var details = ""
         var detailsShown = 0
-        for change in plan.changes {
+        let listedCount = grouped.listed.count { $0 }
+        for (i, change) in plan.changes.enumerated() where grouped.listed[i] {
             // Values appear only inside <code> (HTML-escaped) and a code block
             // whose fence no value can close; nothing from a file becomes HTML,
             // a link or a mention.
+            let own = grouped.own[i]
             var block = "<details><summary><code>\(change.action.symbol) \(SafeText.html(change.id))</code>"
             block += change.name.map { " <code>\(SafeText.html($0))</code>" } ?? ""
-            block += " (\(change.fields.count) field\(change.fields.count == 1 ? "" : "s"))</summary>\n\n"
+            let sharedCount = change.fields.count - own.count
+            let count = change.action == .delete ? change.fields.count : own.count
+            block += " (\(count) field\(count == 1 ? "" : "s")\(change.action == .change && sharedCount > 0 ? ", and \(sharedCount) in groups" : ""))"
+            if change.drift != nil { block += " ⚠ changed outside mailform" }
+            block += "</summary>\n\n"
             var lines = ""
-            for field in change.fields where change.action != .delete { lines += fieldLine(field) + "\n" }
+            if let drift = change.drift { lines += "! " + SafeText.escape(drift.sentence) + "\n" }
+            if change.action != .delete { for f in own { lines += fieldLine(change.fields[f]) + "\n" } }
             if change.action == .delete { lines += "- \(SafeText.escape(change.id)): all settings\n" }
             block += SafeText.markdownCodeBlock(lines) + "</details>\n"
             if details.utf8.count + block.utf8.count > budget { break }
             details += block
             detailsShown += 1
         }
-        var out = head + table + "\n" + details
-        let rowsLeft = plan.changes.count - rowsShown
-        let detailsLeft = plan.changes.count - detailsShown
-        if rowsLeft > 0 || detailsLeft > 0 {
-            out += "\n> **Cut to fit one comment:** \(rowsLeft) table row\(rowsLeft == 1 ? "" : "s") and \(detailsLeft) compan\(detailsLeft == 1 ? "y's" : "ies'") details left out. Run `mailform plan` locally, or see the plan artifact, for the whole plan.\n"
+        var out = head + driftPart + groupsPart
+        if listedCount > 0 { out += "#### Each company (\(ChangeGroups.count(listedCount)))\n\n" + details }
+        if detailsShown < listedCount { cuts.append("\(listedCount - detailsShown) compan\(listedCount - detailsShown == 1 ? "y's" : "ies'") details") }
+        if !cuts.isEmpty {
+            out += "\n> **Cut to fit one comment:** \(cuts.joined(separator: ", ")) left out. Run `mailform plan` locally, or see the plan artifact, for the whole plan.\n"
         }
         return out
     }
@@ -173,9 +264,24 @@ public enum PlanRenderer {
                     "fields": change.fields.map { fieldObject($0) as Any },
                 ]
                 if let name = change.name { object["name"] = name }
+                object["drift"] = change.drift != nil
+                if let drift = change.drift {
+                    object["drift_fields"] = drift.fields
+                    object["drift_removed_fields"] = drift.removedFields
+                    object["drift_since_revision"] = drift.sinceRevision
+                }
                 return object
             },
+            "groups": ChangeGroups(plan).groups.map { group -> Any in
+                ["action": group.action.rawValue, "companies": group.members.map { plan.changes[$0].id },
+                 "fields": group.fields.indices.map { k -> Any in
+                     var object = fieldObject(group.fields[k])
+                     if group.mixed.contains(k) { object["current_values_differ"] = true; object["action"] = "change" }
+                     return object
+                 }] as [String: Any]
+            },
             "unmanaged": plan.unmanaged,
+            "adopted_drift": plan.adoptedDrift,
         ]
     }
 

@@ -15,6 +15,9 @@ public struct StoredSecret: Sendable {
 public struct StoredCompany: Sendable {
     public var company: Company<StoredSecret>
     public var revision: Int
+    /// Changed by another writer since mailform last wrote it; nil when not
+    /// (or when mailform has not written it since store version 5).
+    public var drift: Drift?
 }
 
 /// A row holds a value its column cannot mean.
@@ -78,7 +81,8 @@ enum CompanyRows {
             let summaries = Parallel.map(companies.count) { i in
                 StoredSummary(name: companies[i].company.name, revision: companies[i].revision,
                               digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: \.fingerprint)),
-                              references: StoredSummary.referencesDigest(companies[i].company.secretPairs { $0.fingerprint.reference }))
+                              references: StoredSummary.referencesDigest(companies[i].company.secretPairs { $0.fingerprint.reference }),
+                              drift: companies[i].drift)
             }
             for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = summary }
         }
@@ -91,10 +95,11 @@ enum CompanyRows {
         let byCompany = selection.clause("company_id")
         var secrets: [String: [String: StoredSecret]] = [:]
         let columns = sealed ? "company_id, path, key_id, nonce, ciphertext, tag, fingerprint, reference"
-            : "company_id, path, fingerprint, reference"
+            : "company_id, path, nonce, fingerprint, reference"
         let rows1 = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM secrets" + byCompany.sql, arguments: byCompany.arguments)
         while let row = try rows1.next() {
-            let sealed = !sealed ? SealedSecret(keyID: "", nonce: [], ciphertext: [], tag: [])
+            // Without the sealed value, the nonce alone (what drift compares: a secret sealed again has another).
+            let sealed = !sealed ? SealedSecret(keyID: "", nonce: [UInt8](row["nonce"] as Data), ciphertext: [], tag: [])
                 : SealedSecret(keyID: row["key_id"], nonce: [UInt8](row["nonce"] as Data),
                                ciphertext: [UInt8](row["ciphertext"] as Data), tag: [UInt8](row["tag"] as Data))
             secrets[row["company_id"], default: [:]][row["path"]] = StoredSecret(sealed: sealed, fingerprint: SecretFingerprint(hex: row["fingerprint"], reference: row["reference"]))
@@ -153,7 +158,22 @@ enum CompanyRows {
                 smtp: servers[id]?[""]?.first, mailgun: mailgun[id], pools: pools[id] ?? [],
                 probeDisabledReason: row["probe_disabled_reason"])
             company.scalars = scalars
+            guard let waivers = Waiver.parse(stored: row["waivers"]) else { throw StoreShapeError(column: "companies.waivers") }
+            company.waivers = waivers
             result[id] = StoredCompany(company: company, revision: row["revision"])
+        }
+        // What mailform last wrote of each: a company changed since by
+        // another writer has drifted (its changed secrets then compare
+        // unequal to every file's value, so the plan writes them again).
+        let rows6 = try Row.fetchCursor(db, sql: "SELECT company_id, store_revision, digest, fields FROM written_state" + byCompany.sql,
+                                        arguments: byCompany.arguments)
+        while let row = try rows6.next() {
+            let id: String = row[0]
+            guard var stored = result[id] else { continue }
+            guard let drift = WrittenState.drift(of: stored.company, since: row[1], digest: row[2], fields: row[3]) else { continue }
+            stored.drift = drift
+            stored.company = WrittenState.unknowingSecrets(stored.company, drifted: Set(drift.fields))
+            result[id] = stored
         }
         return result
     }
@@ -168,6 +188,16 @@ enum CompanyRows {
     ///   data of its encryption names it).
     static func rows<S>(_ company: Company<S>, revision: Int, at time: String, replacing: Bool = true, into batch: inout RowBatch,
                         store: (String, S) throws -> StoredSecret) rethrows {
+        // Each secret is sealed once; the rows and the record of what was
+        // written (`WrittenState`, for drift) are made of the sealed company.
+        let sealed = try company.mapSecrets(store)
+        rows(sealed, revision: revision, at: time, replacing: replacing, into: &batch)
+        let written = WrittenState(sealed)
+        batch.append(.writtenState, [.text(company.id), .storeRevision, .text(written.digest), .text(written.fields)])
+    }
+
+    private static func rows(_ company: Company<StoredSecret>, revision: Int, at time: String, replacing: Bool, into batch: inout RowBatch) {
+        let store: (String, StoredSecret) -> StoredSecret = { $1 }
         if replacing { batch.delete(company: company.id) }
         let id = RowBatch.Value.text(company.id)
         let scalars = company.scalars
@@ -182,6 +212,7 @@ enum CompanyRows {
         batch.add(.text(company.probeDisabledReason))
         batch.add(.text(time))
         batch.add(.storeRevision)
+        batch.add(.text(Waiver.stored(company.waivers)))
         for (field, _) in CompanyShape.companyColumns { batch.add(.text(field.value(scalars))) }
         batch.endRow()
         if let smtp = company.smtp { try server(smtp, company: id, pool: nil, position: 0, into: &batch, store: store) }

@@ -116,6 +116,22 @@ enum Migrations {
         migrator.registerMigration("v4") { db in
             try db.execute(sql: "ALTER TABLE secrets ADD COLUMN reference TEXT")
         }
+        // v5: each company's waivers (`waivers:` of its file, the store's
+        // form of `Waiver.stored`), and what mailform last wrote of each
+        // company (`WrittenState`): a later change by another writer (the
+        // platform's settings page) shows as drift. Companies written before
+        // have no row: their drift is unknown until their next apply.
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: """
+                ALTER TABLE companies ADD COLUMN waivers TEXT;
+                CREATE TABLE written_state (
+                    company_id TEXT PRIMARY KEY NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                    store_revision INTEGER NOT NULL,
+                    digest TEXT NOT NULL,
+                    fields TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

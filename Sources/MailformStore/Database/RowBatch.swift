@@ -19,7 +19,7 @@ struct RowBatch: Sendable {
     /// `companies` first, as every other table's foreign key points at it
     /// (or at `revisions`, written before any batch).
     enum Table: Int, CaseIterable, Sendable {
-        case companies, secrets, smtpServers, smtpPools, mailgunSettings, revisionChanges
+        case companies, secrets, smtpServers, smtpPools, mailgunSettings, writtenState, revisionChanges
 
         var name: String {
             switch self {
@@ -28,6 +28,7 @@ struct RowBatch: Sendable {
             case .smtpServers: "smtp_servers"
             case .smtpPools: "smtp_pools"
             case .mailgunSettings: "mailgun_settings"
+            case .writtenState: "written_state"
             case .revisionChanges: "revision_changes"
             }
         }
@@ -40,11 +41,12 @@ struct RowBatch: Sendable {
             switch table {
             case .companies:
                 ["id", "revision", "logo_url", "logo_file_name", "logo_media_type", "logo_data", "logo_sha256",
-                 "probe_disabled_reason", "updated_at", "updated_by_revision"] + CompanyShape.companyColumns.map(\.column)
+                 "probe_disabled_reason", "updated_at", "updated_by_revision", "waivers"] + CompanyShape.companyColumns.map(\.column)
             case .secrets: ["company_id", "path", "key_id", "nonce", "ciphertext", "tag", "fingerprint", "reference"]
             case .smtpServers: ["company_id", "pool_name", "position"] + SMTPServerShape.fields.map(\.column)
             case .smtpPools: ["company_id", "name", "use_for", "strategy"]
             case .mailgunSettings: ["company_id", "api_key_secret"] + CompanyShape.mailgunColumns.map(\.column)
+            case .writtenState: ["company_id", "store_revision", "digest", "fields"]
             case .revisionChanges: ["revision_id", "company_id", "action", "fields"]
             }
         }

@@ -93,6 +93,26 @@ public enum Applier {
         try store.write { db in try record(references, db) }
     }
 
+    /// Records the store's present state of these companies as what
+    /// mailform wrote: a change made outside mailform that the files now say
+    /// too was adopted, and is drift no longer. Only companies whose state
+    /// still has the digest the plan compared are recorded.
+    /// - Throws: ``Store/Failure``.
+    public static func acknowledgeAdopted(_ ids: [String], expected: [String: Int], store: Store) throws {
+        guard !ids.isEmpty else { return }
+        try store.write { db in
+            let revision = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") ?? 0
+            let companies = try CompanyRows.read(ids: ids, db)
+            let statement = try db.makeStatement(sql: "UPDATE written_state SET store_revision = ?, digest = ?, fields = ? WHERE company_id = ?")
+            for id in ids {
+                // A company changed since the plan read it is left as it is.
+                guard let stored = companies[id], stored.revision == expected[id] else { continue }
+                let written = WrittenState(stored.company)
+                try statement.execute(arguments: [revision, written.digest, written.fields, id])
+            }
+        }
+    }
+
     static func record(_ references: [RecordedReference], _ db: Database) throws {
         guard !references.isEmpty else { return }
         let statement = try db.makeStatement(sql:

@@ -25,6 +25,19 @@ public struct OpenedStore: Sendable {
     /// Every reference the store (or snapshot) records, with the company
     /// that holds it: no other company may use it.
     public var referenceOwners: [String: String] = [:]
+    /// The store revision the summaries were read at (0: none yet).
+    public var storeRevision = 0
+
+    /// "store PATH (store ID, store revision N, K companies)", or the
+    /// snapshot's, or "(no store yet)": what a plan or apply is compared against.
+    public var label: String {
+        if let snapshot {
+            return "snapshot \(Paths.display(path)) (store \(snapshot.storeID), store revision \(snapshot.storeRevision), written \(snapshot.createdAt); no secret read)"
+        }
+        guard let storeID else { return "store \(Paths.display(path)) (none there yet)" }
+        let n = summaries.count
+        return "store \(Paths.display(path)) (store \(storeID), store revision \(storeRevision), \(n) compan\(n == 1 ? "y" : "ies"))"
+    }
 
     /// Whole companies, read by id. A company whose revision is not the one
     /// its summary has (an apply committed since the summaries were read)
@@ -103,12 +116,15 @@ public enum Reconciler {
         }
         let notice = keyNotice(source)
         let recordsEveryReference = try store?.recordsEveryReference() ?? true
-        let summaries = try store?.read { db in try CompanyRows.readSummaries(db) } ?? [:]
+        // The summaries and the store revision they are of, in one read.
+        let (summaries, storeRevision) = try store?.read { db in
+            (try CompanyRows.readSummaries(db), try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") ?? 0)
+        } ?? ([:], 0)
         let box: SecretBox
         do { box = try SecretBox(key: key) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
         return OpenedStore(store: store, path: path, box: box, summaries: summaries,
                            storeID: try store?.identity(), keyNotice: notice, keySource: source, recordsEveryReference: recordsEveryReference,
-                           referenceOwners: try store?.referenceOwners() ?? [:])
+                           referenceOwners: try store?.referenceOwners() ?? [:], storeRevision: storeRevision)
     }
 
     /// A snapshot as the current side of a plan: no store is opened, no key

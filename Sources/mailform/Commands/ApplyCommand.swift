@@ -25,6 +25,9 @@ struct ApplyCommand: ParsableCommand {
     @Flag(help: "Apply even when the change is over the safety limits (safety.max_deletes, max_changed_percent).")
     var force = false
 
+    @Flag(help: "Create the store when there is none at its path (without it, apply stops: a mistyped --store never starts an empty store).")
+    var createStore = false
+
     @Flag(help: "Do not probe the changed endpoints before writing.")
     var noProbe = false
 
@@ -74,6 +77,7 @@ struct ApplyCommand: ParsableCommand {
         request.probe = probeFlags.settings
         request.dns = dnsFlags.settings
         request.reviewed = reviewed
+        request.createStore = createStore
         if autoApprove {
             request.approval = .automatic
         } else if isatty(0) == 1 && format != .json {

@@ -42,7 +42,7 @@ enum DeliverabilityRunner {
             case .note: style.cyan("note")
             }
             let place = locate(f.company, f.field).map { "\(e($0.description)): " } ?? ""
-            out += "\(place)\(severity): \(e(f.company)): \(e(f.message)) [\(e(f.id))]\n"
+            out += "\(place)\(severity): \(f.company.isEmpty ? "" : e(f.company) + ": ")\(e(f.message)) [\(e(f.id))]\n"
             out += "  \(style.dim("hint:")) \(e(f.hint))\n"
             if let record = f.record { out += "  \(style.dim("record:")) \(e(record))\n" }
         }
@@ -66,6 +66,9 @@ enum DeliverabilityRunner {
     /// One line per changed company for the pull-request comment.
     static func markdown(_ outcome: Outcome, companies: [String]) -> String {
         var out = "\n#### Deliverability (SPF, DMARC, DKIM, MX)\n\n"
+        if let outage = outcome.findings.first(where: { $0.id == DeliverabilityStage.resolverUnavailable }) {
+            return out + "- not checked: \(SafeText.markdownCodeSpan(outage.message))\n"
+        }
         for id in companies.sorted() {
             let mine = outcome.findings.filter { $0.company == id }
             let errors = mine.filter { $0.severity == .error }.map(\.id)

@@ -120,6 +120,7 @@ enum WorkspaceTemplate {
         # safety:
         #   max_deletes: 5
         #   max_changed_percent: 30
+        #   min_existing: 10      # the percentage counts from this many companies on
 
         """
     }

@@ -78,6 +78,12 @@ struct PlanCommand: ParsableCommand {
         }
         Teardown.skip(outcome)
         let plan = outcome.plan
+        // Said at once, not when the saved plan is applied.
+        if out != nil, !plan.isEmpty, let over = Stages.safetyExcess(plan, workspace: outcome.loaded.result.workspace) {
+            let style = Style.forStream(2)
+            Console.err("mailform: \(style.yellow(style.bold("warning"))): the saved plan is over a safety limit: \(over.message); 'mailform apply \(out!)' will refuse it without --force\n")
+            Console.err("  \(style.dim("hint:")) \(over.hint)\n")
+        }
         if let changeSet {
             do {
                 try SafeWrite.write(Array((outcome.changeSet + "\n").utf8), to: changeSet)
@@ -92,6 +98,8 @@ struct PlanCommand: ParsableCommand {
         let workspace = outcome.loaded.result.workspace
         let against = Self.against(outcome.store)
         let notices = outcome.loaded.warnings.filter { $0.rule == "secret-fence-wide" }.map(\.message)
+        // Waived rules: each a note naming the reason (reviewers see them).
+        let waived = outcome.loaded.warnings.filter { $0.severity == .note && workspace.waivableRules.contains($0.rule ?? "") }
         let recorded = outcome.recordedReferences.map { r in
             "\(SafeText.escape(r.company)) \(SafeText.escape(r.path)): reference \(SafeText.escape(r.from ?? "(none recorded)")) -> \(SafeText.escape(r.to))"
         }
@@ -106,6 +114,7 @@ struct PlanCommand: ParsableCommand {
             object["against"] = Self.againstObject(outcome.store)
             object["trusted_settings_changed"] = workspace.trustedChanges
             object["notices"] = notices
+            object["waived"] = waived.map(DiagnosticRenderer.jsonObject)
             object["recorded_references"] = outcome.recordedReferences.map { r -> Any in
                 ["company": r.company, "path": r.path, "current_reference": r.from ?? NSNull(), "desired_reference": r.to] as [String: Any]
             }
@@ -115,6 +124,10 @@ struct PlanCommand: ParsableCommand {
             comment.trustedChanges = workspace.trustedChanges
             comment.notices = notices
             comment.applyCommand = plan.isEmpty && recorded.isEmpty ? nil : applyCommand
+            if !waived.isEmpty {
+                comment.sections.append(.codeBlock(title: "Rules waived for a company (reason, until)",
+                                                   text: DiagnosticRenderer.text(waived, style: .plain)))
+            }
             if !recorded.isEmpty {
                 comment.sections.append(.codeBlock(title: "References apply records (the values stay the same)", text: recorded.joined(separator: "\n")))
             }
@@ -158,21 +171,16 @@ struct PlanCommand: ParsableCommand {
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
 
-    /// "snapshot FILE (store ID, store revision N, written T)" or "store PATH (store ID)".
-    static func against(_ opened: OpenedStore) -> String {
-        if let snapshot = opened.snapshot {
-            return "snapshot \(Paths.display(opened.path)) (store \(snapshot.storeID), store revision \(snapshot.storeRevision), written \(snapshot.createdAt); no secret read)"
-        }
-        guard let id = opened.storeID else { return "store \(Paths.display(opened.path)) (not created yet)" }
-        return "store \(Paths.display(opened.path)) (store \(id), \(opened.summaries.count) compan\(opened.summaries.count == 1 ? "y" : "ies"))"
-    }
+    /// "snapshot FILE (store ID, store revision N, written T)" or "store PATH (store ID, store revision N, K companies)".
+    static func against(_ opened: OpenedStore) -> String { opened.label }
 
     static func againstObject(_ opened: OpenedStore) -> [String: Any] {
         if let snapshot = opened.snapshot {
             return ["snapshot": Paths.display(opened.path), "store_id": snapshot.storeID, "store_revision": snapshot.storeRevision,
                     "created_at": snapshot.createdAt, "companies": snapshot.companies.count]
         }
-        return ["store": Paths.display(opened.path), "store_id": opened.storeID ?? NSNull(), "companies": opened.summaries.count]
+        return ["store": Paths.display(opened.path), "store_id": opened.storeID ?? NSNull(), "store_revision": opened.storeRevision,
+                "exists": opened.storeID != nil, "companies": opened.summaries.count]
     }
 
     /// A word as a POSIX shell reads it (quoted when it needs to be).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MailformCore
+import MailformWorkflow
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,9 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         // In batches, keeping nothing of a company but its problems: memory
         // follows the batch, not the number of files.
-        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace,
+        // The trusted workspace's settings (fences, policy, waivable rules)
+        // replace the workspace's own, as for plan.
+        let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace, options: Pipeline.input(input).options,
                                         batching: CompanyLoader.Batching(size: 2_048) { _, _ in })
         let diagnostics = result.diagnostics.sorted
         let errors = result.diagnostics.errorCount

@@ -7,6 +7,10 @@ final class ExampleWorkspace: @unchecked Sendable {
     let root: URL
     /// Variables every `run` adds (a store key, for plans saved before the store exists).
     var environment: [String: String] = [:]
+    /// The workspace was set up to start its store: an `apply` run here gets
+    /// `--create-store` while no store exists (and no --store names
+    /// another). Tests of the missing-store refusal set it false.
+    var startsStore = true
 
     /// Runs every command with a store key in MAILFORM_STORE_KEY: `plan --out`
     /// signs with it before any store (and key file) exists; only apply creates a key file.
@@ -63,7 +67,14 @@ final class ExampleWorkspace: @unchecked Sendable {
 
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CommandResult {
-        try CommandRunner.run(arguments, in: root, environment: self.environment.merging(environment) { _, given in given }, stdin: stdin)
+        var arguments = arguments
+        if startsStore, arguments.first == "apply", !arguments.contains("--create-store") {
+            // The store this apply would use: --store's, else the workspace's.
+            let named = arguments.firstIndex(of: "--store").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+            let store = named.map { $0.hasPrefix("/") ? $0 : path($0) } ?? (environment["MAILFORM_STORE"] ?? self.environment["MAILFORM_STORE"] ?? storePath)
+            if !FileManager.default.fileExists(atPath: store) { arguments.append("--create-store") }
+        }
+        return try CommandRunner.run(arguments, in: root, environment: self.environment.merging(environment) { _, given in given }, stdin: stdin)
     }
 
     /// A read-only connection to the store for assertions.

@@ -209,11 +209,13 @@ extension ServerField {
     }
 
     /// A closed set of words an auth method adds (kept in `SMTPSettings.extra`).
-    public static func extraWord<E: RawRepresentable>(_ key: String, _ type: E.Type) -> ServerField where E.RawValue == String {
-        ServerField(key: key, kind: .text, get: { $0.extra[key] }, set: { s, v in
+    public static func extraWord<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) -> ServerField where E.RawValue == String {
+        // The accepted words, taken once: the closure holds strings, not the metatype.
+        let accepts: @Sendable (String) -> Bool = { [words = Set(E.allCases.map(\.rawValue))] in words.contains($0) }
+        return ServerField(key: key, kind: .text, get: { $0.extra[key] }, set: { s, v in
             switch v {
             case .text(let t)?:
-                guard E(rawValue: t) != nil else { return false }
+                guard accepts(t) else { return false }
                 s.extra[key] = v
             case nil: s.extra[key] = nil
             default: return false

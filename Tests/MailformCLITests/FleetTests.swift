@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+import Testing
+
+/// Fleet operations (issue 21), run as the binary on real SQLite files:
+/// the named store and --create-store, safety limits for small stores,
+/// --company reading only its own secrets, waivers, drift from the
+/// platform's settings page, and grouped review.
+@Suite(.serialized)
+struct FleetTests {
+    /// A writable connection to the store, as the platform's settings page has one.
+    static func settingsPage(_ ws: ExampleWorkspace, _ sql: String) throws {
+        let queue = try DatabaseQueue(path: ws.storePath)
+        try queue.write { db in try db.execute(sql: sql) }
+    }
+
+    @Test func applyNeverStartsAStoreSilently() throws {
+        let ws = try ExampleWorkspace()
+        ws.startsStore = false
+        let refused = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("no store at mailform.db; nothing was written"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--create-store"))
+        // Nothing at all was written: no store, no key file.
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath))
+        #expect(!FileManager.default.fileExists(atPath: ws.storePath + ".key"))
+        let created = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--create-store"])
+        #expect(created.exitCode == 0, "\(created.stderr)")
+        #expect(try ws.companyCount() == 8)
+        // A mistyped path is refused with the store it may have meant.
+        let typo = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--store", "mailfrom.db"])
+        #expect(typo.exitCode == 1)
+        #expect(typo.stderr.contains("no store at mailfrom.db (did you mean mailform.db?); nothing was written"), "\(typo.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.path("mailfrom.db")))
+        let missingFolder = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--store", "nowhere/x.db"])
+        #expect(missingFolder.exitCode == 1 && missingFolder.stderr.contains("its folder nowhere does not exist"), "\(missingFolder.stderr)")
+        // plan names the store it compared against: path, id, revision, count.
+        let plan = try ws.run(["plan", "companies"])
+        let storeID = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") } ?? "?"
+        #expect(plan.stdout.contains("Planned against store mailform.db (store \(storeID), store revision 1, 8 companies)."), "\(plan.stdout)")
+        let json = try ws.run(["plan", "companies", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let against = object["against"] as! [String: Any]
+        #expect(against["store_revision"] as? Int == 1 && against["companies"] as? Int == 8 && against["store_id"] as? String == storeID)
+    }
+
+    @Test func thePercentLimitCountsFromMinExisting() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        // 3 of 8 companies (37.5%): the store is under min_existing (10), so no limit.
+        for file in ["acme", "globex", "stark"] { try ws.edit("companies/\(file).yaml", "\nname: ", "\nname: X ") }
+        let saved = try ws.run(["plan", "companies", "--out", "plan.json"])
+        #expect(saved.exitCode == 0)
+        #expect(!saved.stderr.contains("safety limit"))
+        try ws.edit("mailform.yaml", "max_changed_percent: 30", "max_changed_percent: 30\n  min_existing: 8")
+        let over = try ws.run(["plan", "companies", "--out", "plan.json"])
+        #expect(over.exitCode == 0)
+        // Said when the plan is saved, not first when it is applied.
+        #expect(over.stderr.contains("the saved plan is over a safety limit: apply would change 37.5% of the companies in the store (3/8)"), "\(over.stderr)")
+        let refused = try ws.run(["apply", "plan.json", "--no-probe"])
+        #expect(refused.exitCode == 1 && refused.stderr.contains("over safety.max_changed_percent"))
+        #expect(try ws.run(["apply", "plan.json", "--no-probe", "--force"]).exitCode == 0)
+        try ws.edit("mailform.yaml", "min_existing: 8", "min_existing: -1")
+        let invalid = try ws.run(["validate", "companies"])
+        #expect(invalid.exitCode == 1 && invalid.stdout.contains("mailform.yaml:"), "\(invalid.stdout)\(invalid.stderr)")
+    }
+
+    @Test func aPlanOfOneCompanyReadsOnlyItsSecrets() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        try ws.edit("companies/acme.yaml", "\nname: ACME Ltda\n", "\nname: ACME New\n")
+        try ws.remove("secrets/globex-smtp.txt")
+        let whole = try ws.run(["plan", "companies"])
+        #expect(whole.exitCode == 1 && (whole.stderr + whole.stdout).contains("globex-smtp.txt"))
+        let scoped = try ws.run(["plan", "companies", "--company", "acme"])
+        #expect(scoped.exitCode == 0, "\(scoped.stderr)")
+        #expect(scoped.stdout.contains("Plan: 0 to add, 1 to change, 0 to delete; 0 unchanged."), "\(scoped.stdout)")
+        let applied = try ws.run(["apply", "companies", "--company", "acme", "--auto-approve", "--no-probe"])
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        // Another company's invalid file still fails the run (it is validated).
+        try ws.write("companies/globex.yaml", try ws.read("companies/globex.yaml") + "provider: smtq\n")
+        #expect(try ws.run(["plan", "companies", "--company", "acme"]).exitCode == 1)
+    }
+
+    static let waived = """
+        dsar_sender:
+          email: datenschutz@privacy.initech.example.de
+        waivers:
+          - rule: dsar-sender-domain
+            reason: the DPO's address is on the privacy subdomain
+            until: 2099-12-31
+
+        """
+
+    @Test func aWaiverNeedsTheTrustedWorkspaceAndAReasonAndEnds() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        try ws.write("companies/initech.yaml", try ws.read("companies/initech.yaml") + Self.waived)
+        let line = try ws.read("companies/initech.yaml").split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.contains("- rule: dsar-sender-domain") }! + 1
+        // Not waivable: a located error, and the rule stays an error.
+        let refused = try ws.run(["validate", "companies"])
+        #expect(refused.exitCode == 1)
+        #expect(refused.stdout.contains("companies/initech.yaml:\(line):11: error: waivers: rule 'dsar-sender-domain' is not waivable in this workspace [waiver]"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("[dsar-sender-domain]"))
+        // A pull request cannot make a rule waivable: the trusted file decides.
+        let trusted = ws.path("trusted.yaml")
+        try FileManager.default.copyItem(atPath: ws.path("mailform.yaml"), toPath: trusted)
+        try ws.write("mailform.yaml", try ws.read("mailform.yaml") + "policy:\n  waivable: [dsar-sender-domain]\n")
+        let pr = try ws.run(["validate", "companies", "--trusted-workspace", trusted])
+        #expect(pr.exitCode == 1 && pr.stdout.contains("is not waivable in this workspace"), "\(pr.stdout)")
+        let plan = try ws.run(["plan", "companies", "--trusted-workspace", trusted])
+        #expect(plan.exitCode == 1 && plan.stderr.contains("is not waivable in this workspace"))
+        // Waivable: a note naming the reason; the waiver is a change reviewers see.
+        let ok = try ws.run(["validate", "companies"])
+        #expect(ok.exitCode == 0, "\(ok.stdout)")
+        #expect(ok.stdout.contains("note: waived until 2099-12-31 (the DPO's address is on the privacy subdomain): dsar_sender.email"))
+        let shown = try ws.run(["plan", "companies"])
+        #expect(shown.stdout.contains("+ waivers.dsar-sender-domain: \"until 2099-12-31: the DPO's address is on the privacy subdomain\""), "\(shown.stdout)")
+        let comment = try ws.run(["plan", "companies", "--format", "markdown"])
+        #expect(comment.stdout.contains("Rules waived for a company (reason, until)"))
+        #expect(comment.stdout.contains("waivers.dsar-sender-domain"))
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let stored = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT waivers FROM companies WHERE id = 'initech'") }
+        #expect(stored == "dsar-sender-domain\t2099-12-31\tthe DPO's address is on the privacy subdomain")
+        #expect(try ws.run(["plan", "companies", "--detailed-exitcode"]).exitCode == 0)
+        // Expired: an error again, and nothing is written.
+        try ws.edit("companies/initech.yaml", "until: 2099-12-31", "until: 2020-01-31")
+        let expired = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
+        #expect(expired.exitCode == 1)
+        #expect(expired.stderr.contains("waivers: the waiver of 'dsar-sender-domain' expired on 2020-01-31; the rule applies again"))
+        #expect(expired.stderr.contains("error: dsar_sender.email"))
+        // An unknown rule id, and one in the workspace file: located, with a suggestion.
+        try ws.edit("companies/initech.yaml", "rule: dsar-sender-domain", "rule: dsar-sender-domian")
+        let unknown = try ws.run(["validate", "companies"])
+        #expect(unknown.stdout.contains("waivers: 'dsar-sender-domian' is not a rule id"))
+        #expect(unknown.stdout.contains("did you mean 'dsar-sender-domain'?"))
+        try ws.edit("mailform.yaml", "waivable: [dsar-sender-domain]", "waivable: [no-such-rule]")
+        let badWorkspace = try ws.run(["validate", "companies"])
+        #expect(badWorkspace.exitCode == 1 && badWorkspace.stdout.contains("mailform.yaml:"), "\(badWorkspace.stdout)")
+        #expect(badWorkspace.stdout.contains("policy.waivable: 'no-such-rule' is not a policy rule id"))
+        // A reason is required.
+        try ws.edit("mailform.yaml", "waivable: [no-such-rule]", "waivable: [dsar-sender-domain]")
+        try ws.edit("companies/initech.yaml", "rule: dsar-sender-domian", "rule: dsar-sender-domain")
+        try ws.edit("companies/initech.yaml", "    reason: the DPO's address is on the privacy subdomain\n", "")
+        let noReason = try ws.run(["validate", "companies"])
+        #expect(noReason.exitCode == 1 && noReason.stdout.contains("reason"), "\(noReason.stdout)")
+    }
+
+    @Test func changesMadeOnTheSettingsPageShowAsDrift() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        #expect(try ws.run(["plan", "companies", "--detailed-exitcode"]).exitCode == 0)
+        // The page changes a name, seals a new password (a new nonce, the
+        // fingerprint column untouched), and changes another company's name
+        // to what its file will say.
+        try Self.settingsPage(ws, """
+            UPDATE companies SET sender_name = 'Changed On Page' WHERE id = 'acme';
+            UPDATE secrets SET nonce = randomblob(12) WHERE company_id = 'globex' AND path = 'smtp.password';
+            UPDATE companies SET name = 'Adopted Name' WHERE id = 'stark';
+            """)
+        try ws.edit("companies/stark.yaml", "\nname: Stark Industries\n", "\nname: Adopted Name\n")
+        let plan = try ws.run(["plan", "companies", "--detailed-exitcode"])
+        #expect(plan.exitCode == 2)
+        #expect(plan.stdout.contains("! changed outside mailform since revision 1: sender.name\n"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("! changed outside mailform since revision 1: smtp.password\n"))
+        #expect(plan.stdout.contains("~ smtp.password: (sensitive value changed"))
+        #expect(plan.stdout.contains("Changed outside mailform, and the files already say the same (nothing to revert): stark"))
+        #expect(plan.stdout.contains("Plan: 0 to add, 2 to change, 0 to delete; 6 unchanged."))
+        let json = try ws.run(["plan", "companies", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let changes = object["changes"] as! [[String: Any]]
+        let acme = changes.first { $0["company"] as? String == "acme" }!
+        #expect(acme["drift"] as? Bool == true && acme["drift_fields"] as? [String] == ["sender.name"] && acme["drift_since_revision"] as? Int == 1)
+        #expect(object["adopted_drift"] as? [String] == ["stark"])
+        let comment = try ws.run(["plan", "companies", "--format", "markdown"])
+        #expect(comment.stdout.contains("#### Changed outside mailform (2 companies)"))
+        #expect(comment.stdout.contains("| `acme` | 1 | `sender.name` |"), "\(comment.stdout)")
+        // apply reverts the page's changes and records the adopted one.
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let after = try ws.run(["plan", "companies", "--detailed-exitcode"])
+        #expect(after.exitCode == 0, "\(after.stdout)")
+        #expect(!after.stdout.contains("outside mailform"))
+        let name = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT sender_name FROM companies WHERE id = 'acme'") }
+        #expect(name == "ACME Privacy")
+        let since = try ws.database().read { db in try Int.fetchOne(db, sql: "SELECT store_revision FROM written_state WHERE company_id = 'globex'") }
+        #expect(since == 2)
+    }
+
+    @Test func aFleetMigrationIsReviewedAsGroups() throws {
+        let ws = try ExampleWorkspace(generated: 2_000)
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        // Move every SMTP company (1,000 of 2,000, each on its own host) to one relay; one is also renamed.
+        let folder = ws.path("companies")
+        var moved = 0
+        for case let file as String in FileManager.default.enumerator(atPath: folder)! where file.hasSuffix(".yaml") {
+            let path = folder + "/" + file
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard text.contains("provider: smtp\nsmtp:\n") else { continue }
+            var edited = text.replacingOccurrences(of: "provider: smtp\nsmtp:\n  host: smtp.", with: "provider: smtp\nsmtp:\n  host: relay.shared.example\n  #")
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+            moved += 1
+        }
+        #expect(moved == 1_000)
+        try ws.edit("companies/batch/000/c000000.yaml", "name: Benchmark Company 0\n", "name: Renamed Company 0\n")
+        let comment = try ws.run(["plan", "companies", "--format", "markdown"])
+        #expect(comment.exitCode == 0, "\(comment.stderr)")
+        let md = comment.stdout
+        #expect(md.utf8.count <= 65_535)
+        #expect(md.contains("**~ 1,000 companies**"), "\(md.prefix(3000))")
+        #expect(md.contains("~ smtp.host: (1,000 different values) -> \"relay.shared.example\""), "\(md.prefix(2000))")
+        #expect(!md.contains("Cut to fit"), "\(md.suffix(2000))")
+        #expect(md.contains("c000000") && md.contains("c001990"))
+        // The one company with a change of its own is listed with it alone.
+        #expect(md.contains("#### Each company"))
+        #expect(md.contains("~ name: \"Benchmark Company 0\" -> \"Renamed Company 0\""))
+        let text = try ws.run(["plan", "companies"])
+        #expect(text.stdout.contains("Shared by several companies:"))
+        #expect(text.stdout.components(separatedBy: "~ smtp.host: (1,000 different values) -> \"relay.shared.example\"").count == 2, "the shared line is printed once")
+        let json = try ws.run(["plan", "companies", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let groups = object["groups"] as! [[String: Any]]
+        #expect(groups.contains { ($0["companies"] as? [String])?.count == 1_000 })
+        #expect((object["changes"] as! [Any]).count == 1_000)
+    }
+}
