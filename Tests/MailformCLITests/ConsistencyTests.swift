@@ -197,7 +197,7 @@ struct ConsistencyTests {
         // Exporting the same store again changes nothing, so it needs no --force.
         #expect(try ws.run(["export", "--out", "exported"]).exitCode == 0)
 
-        try ws.edit("exported/companies/acme.yaml", "name: \"ACME Privacy\"", "name: \"ACME Edited Locally\"")
+        try ws.edit("exported/companies/acme.yaml", "name: ACME Privacy\n", "name: ACME Edited Locally\n")
         try ws.edit("exported/companies/globex.yaml", "company: globex\n", "company: globex  # a comment\n")
         let edited = [try ws.read("exported/companies/acme.yaml"), try ws.read("exported/companies/globex.yaml")]
         let dotenv = try ws.read("tenants.env")

@@ -25,6 +25,33 @@ struct DeliverabilityCLITests {
         ("mailgun-records", "mailgun-not-aligned", "warning"),
     ]
 
+    /// A resolver that answers nothing is one finding naming it and the
+    /// query, not one per domain (2,000 tenants once gave 10,000 errors).
+    @Test func aResolverOutageIsOneFinding() throws {
+        let servers = try TestServers.get()
+        let ws = try ExampleWorkspace(copying: [])
+        let lab = CommandRunner.packageRoot.appendingPathComponent("examples/dns-lab")
+        for part in ["mailform.yaml", "companies", "secrets"] {
+            try FileManager.default.copyItem(at: lab.appendingPathComponent(part), to: ws.root.appendingPathComponent(part))
+        }
+        try ws.edit("mailform.yaml", "timeout: 1500ms", "timeout: 300ms")
+        var env = servers.environment
+        env["MAILFORM_DNS"] = "on"
+        // A UDP and TCP port on 127.0.0.1 that nothing listens on.
+        let dead = "127.0.0.1:9"
+        let result = try ws.run(["probe", "companies", "--dns-server", dead, "--format", "json"], environment: env)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+        let findings = try #require(object["deliverability"] as? [[String: Any]])
+        #expect(findings.count == 1, "\(findings)")
+        #expect(findings.first?["id"] as? String == "dns-resolver-unavailable")
+        #expect((findings.first?["message"] as? String)?.contains("the resolver 127.0.0.1:9 answered none of the first 3 queries") == true, "\(findings)")
+        #expect(((findings.first?["details"] as? [String: String])?["query"])?.hasPrefix("TXT ") == true)
+        let text = try ws.run(["probe", "companies", "--dns-server", dead], environment: env)
+        #expect(text.exitCode == 3)
+        #expect(text.stdout.components(separatedBy: "[dns-resolver-unavailable]").count == 2, "\(text.stdout)")
+        #expect(!text.stdout.contains("[dns-timeout]") && !text.stdout.contains("[dns-servfail]"))
+    }
+
     @Test func dnsLabFindingsWithLocations() throws {
         let servers = try TestServers.get()
         let dns = try TestDNSServer.start()

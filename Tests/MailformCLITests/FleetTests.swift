@@ -223,4 +223,22 @@ struct FleetTests {
         #expect(groups.contains { ($0["companies"] as? [String])?.count == 1_000 })
         #expect((object["changes"] as! [Any]).count == 1_000)
     }
+
+    /// Adopting a settings-page change: export one company, without defaults
+    /// or needless quotes, into a workspace whose store path stays relative.
+    @Test func exportOneCompanyWithoutChurn() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        try Self.settingsPage(ws, "UPDATE companies SET sender_name = 'Changed On Page' WHERE id = 'acme'")
+        let export = try ws.run(["export", "--company", "acme", "--out", "adopt"])
+        #expect(export.exitCode == 0, "\(export.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ws.path("adopt/companies")).filter { $0.hasSuffix(".yaml") } == ["acme.yaml"])
+        let file = try ws.read("adopt/companies/acme.yaml")
+        #expect(file.contains("  name: Changed On Page\n"), "\(file)")
+        #expect(!file.contains("port: 587") && !file.contains("starttls: required") && !file.contains("ssl: false"), "\(file)")
+        #expect(try ws.read("adopt/mailform.yaml").contains("store: ../mailform.db\n"))
+        let none = try ws.run(["export", "--company", "nobody", "--out", "none"])
+        #expect(none.exitCode == 1 && none.stderr.contains("no company in the store matches nobody; nothing was written"))
+        #expect(!FileManager.default.fileExists(atPath: ws.path("none")))
+    }
 }

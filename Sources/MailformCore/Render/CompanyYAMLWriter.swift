@@ -63,7 +63,16 @@ public enum CompanyYAMLWriter {
         for field in SMTPServerShape.fields {
             let text: String?
             if field.isSecret {
-                text = s.secrets[field.key].map { scalar($0.description) }
+                // `${env:NAME}` and `${file:PATH}` read back plain in a block mapping, as people write them.
+                text = s.secrets[field.key].map { ref in
+                    let d = ref.description
+                    let plain = d.hasPrefix("${") && d.hasSuffix("}") && !d.contains(" ") && !d.contains("#") && !d.contains("\"") && !d.contains("'")
+                        && !d.contains("\\") && d.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+                    return plain ? d : scalar(d)
+                }
+            } else if let value = field.value(s.settings), value == field.fallback(s.settings, Set(s.secrets.keys)) {
+                // What the file would get without it: left out, as a person writes it.
+                continue
             } else {
                 switch field.value(s.settings) {
                 case .text(let t)?: text = scalar(t)
@@ -92,16 +101,17 @@ public enum CompanyYAMLWriter {
     /// A YAML scalar that reads back as the same string: plain when safe,
     /// double-quoted (JSON escapes) otherwise.
     public static func scalar(_ s: String) -> String {
-        let plainSafe = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
+        // Letters, digits, `@._/-+`, and single spaces inside (`ACME Ltda`).
+        let plainSafe = !s.isEmpty && !s.hasPrefix(" ") && !s.hasSuffix(" ") && !s.contains("  ") && s.unicodeScalars.allSatisfy { c in
             (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5A) || (c.value >= 0x61 && c.value <= 0x7A)
-                || "@._/-+".unicodeScalars.contains(c)
+                || "@._/-+ ".unicodeScalars.contains(c)
         }
         let first = s.unicodeScalars.first
         let resolvesToString: Bool = {
             if case .string = ScalarResolution.resolvePlain(s) { return !ScalarResolution.hasLeadingZero(s) }
             return false
         }()
-        if plainSafe, let first, !"-.+".unicodeScalars.contains(first), resolvesToString { return s }
+        if plainSafe, let first, !"-+".unicodeScalars.contains(first), resolvesToString { return s }
         var out = "\""
         for c in s.unicodeScalars {
             switch c {

@@ -33,7 +33,7 @@ public enum Exporter {
         public var files: [(path: String, bytes: Data)]
         var companiesDirectory: String
         var dotenv: [(String, Secret)]
-        var companies: Int
+        public var companies: Int
 
         /// The files that exist with other contents than the export's: local
         /// edits an export would overwrite.
@@ -55,10 +55,11 @@ public enum Exporter {
     ///   replaces files plans as no change. Other secrets get
     ///   `${env:MAILFORM_<ID>__…}` names (values in `secretsOut`).
     public static func prepare(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String,
-                               workspaceRoot: String? = nil) throws -> Prepared {
+                               workspaceRoot: String? = nil, only: ((String) -> Bool)? = nil) throws -> Prepared {
         var collision: String?
         let companiesDir = directory + "/companies"
-        let current = try opened.allCompanies()
+        var current = try opened.allCompanies()
+        if let only { current = current.filter { only($0.key) } }
         if let bad = current.keys.sorted().first(where: { !isValidID($0) }) {
             throw Reconciler.Failure("the store holds the company id '\(SafeText.escape(bad))', which is not a valid id (lowercase letters, digits and '-'); nothing was exported")
         }

@@ -30,6 +30,16 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Overwrite company files in the folder that differ from the store (local edits are lost).")
     var force = false
 
+    @Option(name: .customLong("company"), help: "Export only this company id (repeatable; '*' wildcards): adopt a settings-page change back into its file.")
+    var companies: [String] = []
+
+    /// The store as the exported mailform.yaml names it: relative to that
+    /// file's folder (the workspace moves with its files).
+    static func relativeStore(_ store: String, from directory: String) -> String {
+        let relative = Paths.relative(store, from: directory)
+        return relative.hasPrefix("/") || relative.hasPrefix(".") ? relative : "./" + relative
+    }
+
     /// The dotenv path as POSIX `.` finds it: a name without a slash is looked
     /// up in $PATH, not the current folder, so it gets `./`; quoted when needed.
     static func sourceable(_ path: String) -> String {
@@ -51,8 +61,13 @@ struct ExportCommand: ParsableCommand {
         let directory = Paths.absolute(out)
         do {
             let secretsPath = secretsOut.map { Paths.absolute($0) }
+            let only: ((String) -> Bool)? = companies.isEmpty ? nil : { id in companies.contains { Glob.matches(pattern: $0, id) } }
             let prepared = try Exporter.prepare(opened: opened, to: directory, secretsOut: secretsPath,
-                                                schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root)
+                                                schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root, only: only)
+            if prepared.companies == 0 && !companies.isEmpty {
+                throw Pipeline.fatal("no company in the store matches \(companies.map(SafeText.escape).joined(separator: ", ")); nothing was written",
+                                     hint: "--company takes company ids, with '*' wildcards")
+            }
             // Like init, export never overwrites edits without being told to.
             let differing = prepared.differing
             if !differing.isEmpty && !force {
@@ -73,9 +88,9 @@ struct ExportCommand: ParsableCommand {
                     # yaml-language-server: $schema=https://mailform.dev/schemas/workspace.schema.json
                     # Written by mailform export from \(Paths.display(storePath)).
                     mode: \(ws.mode.rawValue)
-                    store: \(CompanyYAMLWriter.scalar(storePath))
+                    store: \(CompanyYAMLWriter.scalar(Self.relativeStore(storePath, from: directory)))
 
-                    """
+                    """ + (ws.waivableRules.isEmpty ? "" : "policy:\n  waivable: [\(ws.waivableRules.sorted().joined(separator: ", "))]\n")
                 try SafeWrite.write(Array(text.utf8), to: workspaceFile, exclusive: true)
             }
             let result = try Exporter.writeFiles(prepared, secretsOut: secretsPath)
