@@ -123,4 +123,42 @@ static inline int mailform_sealer_mac(mailform_sealer *s, const unsigned char *d
     if (EVP_MAC_update(s->mac, data, data_len) != 1) return 0;
     return EVP_MAC_final(s->mac, out, &out_len, 32) == 1 && out_len == 32;
 }
+
+/// HMAC-SHA256 over data given piece by piece (a saved plan is signed as it
+/// is written, never held whole).
+typedef struct {
+    EVP_MAC *hmac;
+    EVP_MAC_CTX *mac;
+} mailform_mac_stream;
+
+static inline void mailform_mac_stream_free(mailform_mac_stream *s) {
+    if (!s) return;
+    EVP_MAC_CTX_free(s->mac);
+    EVP_MAC_free(s->hmac);
+    OPENSSL_free(s);
+}
+
+/// NULL on failure.
+static inline mailform_mac_stream *mailform_mac_stream_new(const unsigned char *key, int key_len) {
+    mailform_mac_stream *s = OPENSSL_zalloc(sizeof(mailform_mac_stream));
+    if (!s) return NULL;
+    OSSL_PARAM params[2] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0), OSSL_PARAM_construct_end() };
+    s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    s->mac = s->hmac ? EVP_MAC_CTX_new(s->hmac) : NULL;
+    if (!s->mac || EVP_MAC_init(s->mac, key, (size_t)key_len, params) != 1) {
+        mailform_mac_stream_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static inline int mailform_mac_stream_update(mailform_mac_stream *s, const unsigned char *data, size_t data_len) {
+    return EVP_MAC_update(s->mac, data, data_len) == 1;
+}
+
+/// Writes 32 bytes to `out`; the stream is finished.
+static inline int mailform_mac_stream_final(mailform_mac_stream *s, unsigned char *out) {
+    size_t out_len = 0;
+    return EVP_MAC_final(s->mac, out, &out_len, 32) == 1 && out_len == 32;
+}
 #endif

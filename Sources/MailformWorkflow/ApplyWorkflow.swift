@@ -182,7 +182,8 @@ public enum ApplyWorkflow {
         let prepared: SavedPlanCheck.Prepared
         do {
             prepared = try SavedPlanCheck.prepare(file: file, label: label, workspaceOverride: request.input.workspace,
-                                                  options: request.input.options, lockTimeout: request.input.lockTimeout)
+                                                  options: request.input.options, lockTimeout: request.input.lockTimeout,
+                                                  holdsAll: !request.noProbe)
         } catch let refusal as SavedPlanCheck.Refusal {
             switch refusal {
             case .invalid(let diagnostics):
@@ -203,10 +204,10 @@ public enum ApplyWorkflow {
         try requireStore(prepared.opened, createStore: request.createStore)
         hooks.info("applying to \(prepared.opened.label)")
         if !request.force { try Stages.checkSafety(plan, workspace: prepared.workspace) }
-        let gated = try probeBeforeWriting(plan, desired: Array(prepared.desired.values), loaded: nil, workspace: prepared.workspace,
+        let gated = try probeBeforeWriting(plan, desired: prepared.companies, loaded: nil, workspace: prepared.workspace,
                                            box: prepared.opened.box, request: request, hooks: hooks)
-        let (planDigest, commit) = (prepared.saved.digest, GitInfo.head(of: prepared.workspace.root))
-        let revision = try write(gated.plan, desired: .held(prepared.desired), expectedStoreID: prepared.saved.store_id,
+        let (planDigest, commit) = (prepared.digest, GitInfo.head(of: prepared.workspace.root))
+        let revision = try write(gated.plan, desired: prepared.desired, expectedStoreID: prepared.storeID,
                                  details: { (planDigest, commit) }, opened: prepared.opened,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut)

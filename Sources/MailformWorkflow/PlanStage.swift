@@ -42,6 +42,7 @@ extension Stages {
     ///   - signs: `plan --out` (the key signs the plan: it must last).
     ///   - keepsMarks: keep the changed companies' positions (the probe's hints point at them).
     ///   - keepLimit: keep at most this many changed companies in memory
+    ///     (0: none at all, for a plan that only shows itself;
     ///     (nil: all; the probe and a saved plan need them all).
     public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, signs: Bool = false,
                                  keepsMarks: Bool,
@@ -283,7 +284,7 @@ extension Stages {
                         references += try Reconciler.references(of: differing, box: fingerprintsReferences ? opened.box : nil)
                     }
                 }
-                for index in changed {
+                for index in changed where keepLimit != 0 {
                     kept.append(resolved[index])
                     keptOrigins.append((batch[index].path, batch[index].source))
                     if keepsMarks { keptLoaded.append(batch[index]) }

@@ -17,6 +17,8 @@ public struct PlanRequest: Sendable {
     public var sendCredentials = false
     public var probeSettings = ProbeSettings()
     public var dns = DNSSettings(enabled: false)
+    /// Changed companies `--out` keeps in memory (`Stages.defaultKeepLimit`).
+    public var keepLimit = Stages.defaultKeepLimit
 
     public init(input: WorkspaceInput) { self.input = input }
 }
@@ -53,11 +55,15 @@ public enum PlanWorkflow {
             }
         }
         // Only a saved plan needs a lasting key (it is signed with it).
+        // The probe needs every changed company; a saved plan reads them
+        // again from their files as it writes them (a bounded number in
+        // memory); a plan that only shows itself keeps none.
+        let keepLimit: Int? = request.probe ? nil : request.out != nil ? request.keepLimit : 0
         let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: false,
-                                           signs: request.out != nil, keepsMarks: request.probe, hooks: hooks)
+                                           signs: request.out != nil, keepsMarks: request.probe, keepLimit: keepLimit, hooks: hooks)
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
         let workspace = loaded.result.workspace
-        if let out = request.out { try save(plan, loaded: loaded, opened: opened, request: request, to: out) }
+        if let out = request.out { try save(planned, request: request, to: out) }
         // Credentials go only to endpoints that already hold that same
         // secret in the store (docs/security.md): a pull request cannot
         // make the probe hand a secret to a new host, port or TLS mode.
@@ -88,29 +94,58 @@ public enum PlanWorkflow {
         return outcome
     }
 
-    static func save(_ plan: Plan, loaded: Loaded, opened: OpenedStore, request: PlanRequest, to out: String) throws(WorkflowError) {
+    /// Writes the saved plan (format 3, ``SavedPlanLines``) as it is made:
+    /// the companies are taken a chunk at a time (read again from their files
+    /// when not held), signed line by line, and never held whole.
+    static func save(_ planned: PlannedFiles, request: PlanRequest, to out: String) throws(WorkflowError) {
+        let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
         let workspace = loaded.result.workspace
-        var desired: [String: Company<PlannedSecret>] = [:]
         // A plan made before the store exists names the store it may create.
         let storeID = opened.storeID ?? UUID().uuidString.lowercased()
         let salt = Hex.random(16)
-        do {
-            for company in loaded.desired {
-                desired[company.id] = try Reconciler.planned(company, box: opened.box, storeID: storeID, salt: salt, workspaceRoot: workspace.root)
-            }
-        } catch {
-            throw .stopped("\(error)")
-        }
         let workspaceFile = WorkspaceLoader.find(paths: request.input.paths, override: request.input.workspace).map(Paths.display)
-        var saved = SavedPlan(plan: plan, desired: desired, storeID: storeID, createsStore: opened.storeID == nil, salt: salt, mode: workspace.mode,
-                              workspaceFile: workspaceFile, version: request.version, createdAt: Date())
-        saved.sign(opened.box.planMAC)
+        let header = SavedPlanLines.header(plan, storeID: storeID, createsStore: opened.storeID == nil, salt: salt, mode: workspace.mode,
+                                           workspaceFile: workspaceFile, version: request.version, createdAt: Date())
+        let mac = opened.box.planMACStream()
+        let digest = Digest.Stream()
+        let box = opened.box, root = workspace.root
         do {
-            try SafeWrite.write([UInt8](try saved.encoded()), to: out, mode: 0o644)
+            try SafeWrite.write(to: out, mode: 0o644) { emit in
+                func line(_ bytes: [UInt8]) throws {
+                    mac.update(bytes)
+                    digest.update(bytes)
+                    try emit(bytes)
+                }
+                try line(SavedPlanLines.encode(header))
+                let changes = plan.changes
+                for start in stride(from: 0, to: changes.count, by: 512) {
+                    let chunk = Array(changes[start..<min(start + 512, changes.count)])
+                    let companies = try planned.desired.companies(chunk.filter { $0.action != .delete }.map(\.id))
+                    var byID: [String: Company<ResolvedSecret>] = [:]
+                    for company in companies { if let company { byID[company.id] = company } }
+                    let held = byID
+                    // Made on every core, written in order.
+                    let lines = Parallel.map(chunk.count) { k -> Result<[UInt8], Error> in
+                        Result {
+                            let change = chunk[k]
+                            var desired: Company<PlannedSecret>?
+                            if change.action != .delete {
+                                guard let company = held[change.id] else { throw Reconciler.Failure("company \(change.id) of the plan has no settings to save") }
+                                desired = try Reconciler.planned(company, box: box, storeID: storeID, salt: salt, workspaceRoot: root)
+                            }
+                            return try SavedPlanLines.encode(SavedPlanLines.change(change, desired: desired))
+                        }
+                    }
+                    for made in lines { try line(made.get()) }
+                }
+                try emit(SavedPlanLines.encode(SavedPlanLines.Trailer(digest: "sha256:" + digest.finishHex(), mac: "hmac-sha256:" + mac.finishHex())))
+            }
         } catch let refusal as SafeWrite.Refusal {
             throw .stopped(refusal.description)
+        } catch let failure as Store.Failure {
+            throw .stopped(failure.description + "; the plan file was not written")
         } catch {
-            throw .stopped("cannot write the plan file \(SafeText.escape(out)): \(error.localizedDescription)")
+            throw .stopped("cannot write the plan file \(SafeText.escape(out)): \(error); it was not written")
         }
     }
 }

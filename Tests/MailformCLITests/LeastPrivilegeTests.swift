@@ -98,7 +98,7 @@ struct LeastPrivilegeTests {
             """)
         let saved = try ws.run(["plan", "companies", "--out", "plan.json"])
         try #require(saved.exitCode == 0, "\(saved.stderr)")
-        let plan = try JSONSerialization.jsonObject(with: Data(try ws.read("plan.json").utf8)) as? [String: Any]
+        let plan = SavedPlanFile.object(try ws.read("plan.json"))
         var fingerprints: [String: String] = [:]
         for change in plan?["changes"] as? [[String: Any]] ?? [] {
             guard let desired = change["desired"] as? [String: Any] else { continue }
@@ -356,7 +356,7 @@ struct LeastPrivilegeTests {
     @Test func aPlanMadeBeforeTheStoreExistedAppliesToNoOtherStore() throws {
         let ws = try ExampleWorkspace().usingStoreKey()
         try #require(try ws.run(["plan", "companies", "--out", "plan.json"]).exitCode == 0)
-        let plan = try JSONSerialization.jsonObject(with: Data(try ws.read("plan.json").utf8)) as? [String: Any]
+        let plan = SavedPlanFile.object(try ws.read("plan.json"))
         let named = try #require(plan?["store_id"] as? String)
         #expect(plan?["creates_store"] as? Bool == true)
         // Another store with the same key exists by then: refused.

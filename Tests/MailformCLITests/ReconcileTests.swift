@@ -133,15 +133,13 @@ struct ReconcileTests {
         let ws = try ExampleWorkspace().usingStoreKey()
         try #require(try ws.run(["plan", "companies", "--out", "all.json"]).exitCode == 0)
         let text = try ws.read("all.json")
-        try #require(text.contains("\"media_type\" : \"image/png\"") && text.contains("\"file_name\" : \"../logos/acme.png\""))
+        try #require(text.contains("\"media_type\":\"image/png\"") && text.contains("\"file_name\":\"../logos/acme.png\""))
         let keyText = try #require(ws.environment["MAILFORM_STORE_KEY"])
         let box = try SecretBox(key: StoreKey(bytes: [UInt8](try #require(Data(base64Encoded: keyText.trimmingCharacters(in: .whitespacesAndNewlines))))))
-        func signed(_ edited: String) throws -> String {
-            var plan = try JSONDecoder().decode(SavedPlan.self, from: Data(edited.utf8))
-            plan.sign(box.planMAC)
-            return String(decoding: try plan.encoded(), as: UTF8.self)
+        func signed(_ from: String, _ to: String) -> String {
+            SavedPlanFile.resigned(text, with: box) { $0.replacingOccurrences(of: from, with: to) }
         }
-        try ws.write("html.json", try signed(text.replacingOccurrences(of: "\"media_type\" : \"image/png\"", with: "\"media_type\" : \"text/html\"")))
+        try ws.write("html.json", signed("\"media_type\":\"image/png\"", "\"media_type\":\"text/html\""))
         let html = try ws.run(["apply", "html.json", "--no-probe"])
         #expect(html.exitCode == 0, "\(html.stderr)")
         let stored = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT logo_media_type FROM companies WHERE id = 'acme'") }
@@ -150,7 +148,7 @@ struct ReconcileTests {
             try? FileManager.default.removeItem(atPath: ws.storePath)
             try? FileManager.default.removeItem(atPath: ws.storePath + "-wal")
             try? FileManager.default.removeItem(atPath: ws.storePath + "-shm")
-            try ws.write("name.json", try signed(text.replacingOccurrences(of: "\"file_name\" : \"../logos/acme.png\"", with: "\"file_name\" : \"\(name)\"")))
+            try ws.write("name.json", signed("\"file_name\":\"../logos/acme.png\"", "\"file_name\":\"\(name)\""))
             let refused = try ws.run(["apply", "name.json", "--no-probe"])
             #expect(refused.exitCode == 1, "\(name): \(refused.stdout)")
             #expect(refused.stderr.contains("the plan's logo has a file name no company file can have"), "\(name): \(refused.stderr)")
@@ -175,10 +173,10 @@ struct ReconcileTests {
         #expect(!tampered.stderr.contains("hmac-sha256:"), "the refusal must not print the expected MAC")
 
         // Tampered and re-signed with another key (all an attacker without the store key can do).
-        var forged = try JSONDecoder().decode(SavedPlan.self, from: Data(planText.replacingOccurrences(of: "smtp.acme.com.br", with: "smtp.evil.example.net").utf8))
         let attackerBox = try SecretBox(key: StoreKey(bytes: Array(repeating: 7, count: 32)))
-        forged.sign(attackerBox.planMAC)
-        try ws.write("forged.json", String(decoding: try forged.encoded(), as: UTF8.self))
+        try ws.write("forged.json", SavedPlanFile.resigned(planText, with: attackerBox) {
+            $0.replacingOccurrences(of: "smtp.acme.com.br", with: "smtp.evil.example.net")
+        })
         let resigned = try ws.run(["apply", "forged.json", "--no-probe"])
         #expect(resigned.exitCode == 1)
         #expect(resigned.stderr.contains("signature does not verify"), "\(resigned.stderr)")

@@ -487,20 +487,19 @@ struct UntrustedPullRequestTests {
         let made = try ws.run(["plan", "companies", "--out", "plan.json"])
         try #require(made.exitCode == 0, "\(made.stderr)")
         let original = try Data(contentsOf: URL(fileURLWithPath: ws.path("plan.json")))
-        // The digest an attacker can recompute is the one plan wrote.
-        let digestOf = { (data: Data) throws -> String in
-            "sha256:" + Digest.sha256Hex(try SavedPlan.decode(data, path: "plan.json").canonicalBytes())
-        }
-        let originalObject = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
-        try #require(originalObject["digest"] as? String == (try digestOf(original)))
-        try #require((originalObject["mac"] as? String)?.hasPrefix("hmac-sha256:") == true)
+        // The digest an attacker can recompute is the one plan wrote: over every line before the trailer.
+        let originalText = String(decoding: original, as: UTF8.self)
+        let body = SavedPlanFile.body(originalText)
+        let digestOf = { (lines: [String]) -> String in "sha256:" + Digest.sha256Hex(Array(lines.map { $0 + "\n" }.joined().utf8)) }
+        let trailer = try #require(try JSONSerialization.jsonObject(with: Data(originalText.split(separator: "\n").last!.utf8)) as? [String: Any])
+        try #require(trailer["digest"] as? String == digestOf(body))
+        try #require((trailer["mac"] as? String)?.hasPrefix("hmac-sha256:") == true)
         let before = try ws.storeDump()
 
-        /// Rewrites the plan's first change, then recomputes the digest.
+        /// Rewrites the plan's first change, then recomputes the digest (the MAC needs the key).
         func rewritten(host: String?, company id: String?) throws -> Data {
-            var object = originalObject
-            var changes = try #require(object["changes"] as? [[String: Any]])
-            var change = changes[0]
+            var header = try #require(try JSONSerialization.jsonObject(with: Data(body[0].utf8)) as? [String: Any])
+            var change = try #require(try JSONSerialization.jsonObject(with: Data(body[1].utf8)) as? [String: Any])
             var desired = try #require(change["desired"] as? [String: Any])
             if let host {
                 var smtp = try #require(desired["smtp"] as? [String: Any])
@@ -513,15 +512,16 @@ struct UntrustedPullRequestTests {
             if let id {
                 desired["company"] = id
                 change["company"] = id
-                object["base_revisions"] = [id: 1]
+                header["base_revisions"] = [id: 1]
             }
             change["desired"] = desired
-            changes[0] = change
-            object["changes"] = changes
-            var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            object["digest"] = try digestOf(data)
-            data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            return data
+            func line(_ object: [String: Any]) throws -> String {
+                String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+            }
+            let lines = [try line(header), try line(change)] + body.dropFirst(2)
+            var forgedTrailer = trailer
+            forgedTrailer["digest"] = digestOf(lines)
+            return Data((lines.map { $0 + "\n" }.joined() + (try line(forgedTrailer)) + "\n").utf8)
         }
 
         func expectRefused(_ result: CommandResult, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {

@@ -150,6 +150,38 @@ struct ReconcileWorkflowTests {
         #expect(try ws.revisions().values.allSatisfy { $0 == 1 })
     }
 
+    /// A saved plan (format 3) written and applied with one company in
+    /// memory at a time: the others are read again from their files when
+    /// the plan is written, and from the plan file when it is applied; a
+    /// secret changed between the plan's check and its write stops it.
+    @Test func savedPlansStreamWithBoundedMemory() throws {
+        let ws = try Workspace()
+        let file = ws.root.appendingPathComponent("plan.json").path
+        var request = PlanRequest(input: ws.input)
+        request.out = file
+        request.keepLimit = 1
+        _ = try PlanWorkflow.run(request)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 6, "a header, 4 changes, a trailer")
+        #expect(lines.first?.hasPrefix("{\"base_revisions\":") == true && lines.first?.contains("\"format_version\":3") == true)
+        #expect(lines.last?.hasPrefix("{\"digest\":\"sha256:") == true)
+        var apply = ApplyRequest(input: ws.input, actor: "test")
+        apply.createStore = true
+        apply.noProbe = true
+        let outcome = try ApplyWorkflow.saved(file: file, label: "plan.json", apply)
+        #expect(outcome.revision == 1 && outcome.plan.count(.add) == 4)
+        #expect(try ws.revisions() == ["alpha": 1, "beta": 1, "gamma": 1, "delta": 1])
+        // A plan applied with the files, then the same again after a secret changed.
+        try ws.edit("companies/alpha.yaml", "name: ", "name: Renamed ")
+        _ = try PlanWorkflow.run(request)
+        try ws.write("secrets/relay.txt", "FAKE-rotated-relay\n")
+        let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.saved(file: file, label: "plan.json", apply) }
+        guard case .stopped(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("stale plan: secret"), "\(message)")
+        #expect(try ws.revisions()["alpha"] == 1)
+    }
+
     /// The DNS stage runs again for a change of how a company's mail is
     /// received (its domains, provider, host, Mailgun), not for a display
     /// name or a logo.

@@ -374,7 +374,7 @@ public enum CompanyLoader {
             // Bounded per file: one file of 95,000 unknown keys once printed
             // 24 MB of annotations. The first ones, then how many more.
             let limit = 100
-            var found = SchemaDiagnostics(files: files, schema: SchemaCatalog.companyJSON, secretsFolder: workspace.suggestedSecretsFolder)
+            var found = SchemaDiagnostics(files: files, schema: SchemaCatalog.companyJSON, secretsFolder: workspace.suggestedSecretsFolder, instance: tree)
                 .diagnostics(for: Array(violations.prefix(limit + 1)), companyID: companyID)
             if violations.count > limit {
                 found = Array(found.prefix(limit))

@@ -50,6 +50,10 @@ extension Digest {
 
         deinit { EVP_MD_CTX_free(context) }
 
+        public func update(_ bytes: [UInt8]) {
+            bytes.withUnsafeBufferPointer { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        }
+
         public func update(_ text: String) {
             var text = text
             text.withUTF8 { bytes in _ = EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }

@@ -43,6 +43,16 @@ public enum SafeWrite {
     /// - Throws: ``Refusal`` when the target or a parent folder is a link, the
     ///   target is not a regular file or is hard-linked, or a write fails.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, exclusive: Bool = false) throws {
+        try write(to: path, mode: mode, exclusive: exclusive) { emit in try emit(bytes) }
+    }
+
+    /// The same, with the content given piece by piece: `body` calls `emit`
+    /// for each piece (a saved plan of 100,000 companies is written as it is
+    /// made, never held whole). The target is replaced only once `body`
+    /// returns; an error from `body` leaves it as it was.
+    /// - Throws: ``Refusal``, or what `body` throws.
+    public static func write(to path: String, mode: mode_t = 0o644, exclusive: Bool = false,
+                             _ body: (_ emit: ([UInt8]) throws -> Void) throws -> Void) throws {
         let absolute = Paths.absolute(path)
         let parent = Paths.directory(of: absolute)
         let name = (absolute as NSString).lastPathComponent
@@ -70,22 +80,36 @@ public enum SafeWrite {
         let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Refusal(path: absolute, reason: "cannot create a file beside it (\(String(cString: strerror(errno))))") }
         var ok = false
+        var open = true
         defer {
+            if open { close(fd) }
             if !ok { unlinkat(dir, temporary, 0) }
         }
         _ = fchmod(fd, mode)
-        var total = 0
-        while total < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + total, $0.count - total) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                throw Refusal(path: absolute, reason: reason)
+        // Pieces are gathered to about 1 MiB before each write(2).
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        func flush() throws {
+            var total = 0
+            while total < buffer.count {
+                let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + total, $0.count - total) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw Refusal(path: absolute, reason: String(cString: strerror(errno)))
+                }
+                total += n
             }
-            total += n
+            buffer.removeAll(keepingCapacity: true)
         }
-        guard fsync(fd) == 0, close(fd) == 0 else { throw Refusal(path: absolute, reason: String(cString: strerror(errno))) }
+        try body { piece in
+            buffer.append(contentsOf: piece)
+            if buffer.count >= 1 << 20 { try flush() }
+        }
+        try flush()
+        open = false
+        let synced = fsync(fd) == 0
+        let closed = close(fd) == 0
+        guard synced && closed else { throw Refusal(path: absolute, reason: String(cString: strerror(errno))) }
         if exclusive {
             // link(2) never replaces: a file that appeared meanwhile stays.
             guard linkat(dir, temporary, dir, name, 0) == 0 else {

@@ -10,6 +10,12 @@ struct SchemaDiagnostics {
     /// the reference is written relative to the file that holds it, as the
     /// resolver reads it. `nil`: `secrets/` beside the file.
     var secretsFolder: String? = nil
+    /// The file's tree: a key refused by a condition ("not allowed here")
+    /// is explained by the setting beside it that chose the condition.
+    var instance: JSONNode? = nil
+
+    /// The settings whose value decides which keys a section allows.
+    static let deciding = ["auth", "provider", "ssl"]
 
     /// The rule id of a secret written as a value instead of a reference.
     static let literalSecretRule = "literal-secret"
@@ -26,8 +32,33 @@ struct SchemaDiagnostics {
     /// The validator's message, except at a secret field, where the value
     /// (a literal, a number, a list) is never repeated.
     func message(for violation: Violation) -> String {
+        if case .falseSchema = violation.kind, let why = reason(violation) { return violation.message + " because " + why }
         guard isSecretField(violation), !isUnknownKey(violation) else { return violation.message }
         return "\(violation.subject) must be a secret reference like ${env:NAME} or ${file:PATH}, never a literal value"
+    }
+
+    /// `smtp.auth is oauth2`: the setting beside a refused key that decides
+    /// what its section allows (nil when none is written).
+    func reason(_ violation: Violation) -> String? {
+        guard var node = instance, case .key(let refused)? = violation.path.last else { return nil }
+        let parent = Array(violation.path.dropLast())
+        for element in parent {
+            switch element {
+            case .key(let k): guard let next = node[k] else { return nil }; node = next
+            case .index(let i): guard let items = node.value.elements, i < items.count else { return nil }; node = items[i]
+            }
+        }
+        for key in Self.deciding where key != refused {
+            guard let value = node[key]?.value else { continue }
+            let text: String
+            switch value {
+            case .string(let s): text = s
+            case .bool(let b): text = b ? "true" : "false"
+            default: continue
+            }
+            return "\((parent + [.key(key)]).dotted) is \(SafeText.escape(String(text.prefix(40))))"
+        }
+        return nil
     }
 
     func isSecretField(_ violation: Violation) -> Bool {

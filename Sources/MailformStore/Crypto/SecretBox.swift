@@ -91,6 +91,34 @@ public struct SecretBox: Sendable {
         (try? SecretBox.hmac(key: planKey, bytes)).map(Hex.encode) ?? "unavailable"
     }
 
+    /// `planMAC` over bytes given piece by piece: the same value as
+    /// `planMAC` of all the pieces joined.
+    public func planMACStream() -> MACStream { MACStream(key: planKey) }
+
+    /// HMAC-SHA256 piece by piece. A failure in OpenSSL makes `finishHex`
+    /// return a value no plan carries, so verification fails closed.
+    public final class MACStream: @unchecked Sendable {
+        private let stream: UnsafeMutablePointer<mailform_mac_stream>?
+        private var failed = false
+
+        init(key: [UInt8]) { stream = mailform_mac_stream_new(key, Int32(key.count)) }
+        deinit { mailform_mac_stream_free(stream) }
+
+        public func update(_ bytes: [UInt8]) {
+            guard let stream, !failed else { failed = true; return }
+            if mailform_mac_stream_update(stream, bytes, bytes.count) != 1 { failed = true }
+        }
+
+        /// The MAC in hex, or "unavailable"; the stream is finished.
+        public func finishHex() -> String {
+            guard let stream, !failed else { return "unavailable" }
+            var out = [UInt8](repeating: 0, count: 32)
+            guard mailform_mac_stream_final(stream, &out) == 1 else { return "unavailable" }
+            failed = true
+            return Hex.encode(out)
+        }
+    }
+
     /// HMAC-SHA256; throws when OpenSSL reports a failure (a zeroed MAC would
     /// make every fingerprint equal).
     static func hmac(key: [UInt8], _ data: [UInt8]) throws -> [UInt8] {

@@ -11,8 +11,15 @@ public enum SavedPlanCheck {
     /// A saved plan that may be applied.
     public struct Prepared: Sendable {
         public var plan: Plan
-        public var desired: [String: Company<ResolvedSecret>]
-        public var saved: SavedPlan
+        /// The settings to write: held, or read again from the plan file
+        /// (and checked again) chunk by chunk as they are written.
+        public var desired: DesiredCompanies
+        /// Every desired company, when `holdsAll` (the probe needs them).
+        public var companies: [Company<ResolvedSecret>]
+        /// `sha256:` of the plan: names it in the revision log.
+        public var digest: String
+        /// The store the plan names (or may create).
+        public var storeID: String?
         public var opened: OpenedStore
         public var workspace: Workspace
         /// Warnings of the workspace files (a PR's mailform.yaml ignored for a trusted one).
@@ -29,15 +36,27 @@ public enum SavedPlanCheck {
         case stale(String)
     }
 
+    /// The largest plan file of format 2 (read whole).
     public static let maxFileSize = 1 << 30
+    /// Changes a format-3 plan is checked and recomputed in at a time.
+    static let chunk = 1_024
+
+    static let macHint = "a saved plan is signed with a key derived from the store key; only 'mailform plan --out' with that key makes one"
 
     /// - Parameters:
     ///   - file: the plan file (absolute); `label` is how messages name it.
     ///   - workspaceOverride: `--workspace`; else the workspace the plan recorded, else one above the file.
+    ///   - holdsAll: keep every desired company in memory (`companies`);
+    ///     without, a plan of format 3 reads them again as they are written.
     public static func prepare(file: String, label: String, workspaceOverride: String?, options: WorkspaceLoader.Options,
-                               lockTimeout: TimeInterval) throws -> Prepared {
+                               lockTimeout: TimeInterval, holdsAll: Bool = true) throws -> Prepared {
+        let real = Paths.real(file)
+        if SavedPlanReader.isLines(real) {
+            return try prepareLines(real, label: label, workspaceOverride: workspaceOverride, options: options, lockTimeout: lockTimeout,
+                                    holdsAll: holdsAll)
+        }
         let bytes: [UInt8]
-        switch SafeFile.read(Paths.real(file), limit: maxFileSize) {
+        switch SafeFile.read(real, limit: maxFileSize) {
         case .success(let read): bytes = read
         case .failure(let problem): throw Refusal.refused("\(label) \(problem.message)", hint: nil)
         }
@@ -46,88 +65,252 @@ public enum SavedPlanCheck {
         do { unverified = try SavedPlan.decode(data, path: label) } catch let refusal as SavedPlan.Refusal {
             throw Refusal.refused(refusal.description, hint: nil)
         }
-
-        // The workspace: --workspace, else the one the plan was made with
-        // (relative to the current folder, as plan ran), else one above the file.
-        let recorded = unverified.workspace_file.map { Paths.absolute($0) }.flatMap { Paths.exists($0) ? $0 : nil }
-        let workspaceFile = workspaceOverride.map { WorkspaceLoader.find(paths: [], override: $0) }
-            ?? recorded ?? WorkspaceLoader.find(paths: [Paths.directory(of: file)], override: nil)
-        if let recordedName = unverified.workspace_file, workspaceFile == nil {
-            throw Refusal.refused("the plan was made with the workspace \(SafeText.escape(recordedName)), which is not here",
-                                  hint: "run apply from the folder plan ran in, or name the workspace with --workspace")
-        }
-        let files = SourceFiles()
-        var diagnostics = DiagnosticCollector()
-        let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics, options: options)
-        if diagnostics.hasErrors { throw Refusal.invalid(diagnostics.sorted) }
-
-        let path = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
-        if unverified.store_id != nil && unverified.creates_store != true && !Paths.exists(path) {
-            throw Refusal.stale("stale plan: the plan was made against a store that is not at \(Paths.display(path)); run plan again")
-        }
-        let opened: OpenedStore
-        do {
-            opened = try Reconciler.openStore(path: path, createStore: false, lockTimeout: lockTimeout, environment: options.environment)
-        } catch let failure as Reconciler.Failure {
-            throw Refusal.refused(failure.description, hint: nil)
-        }
+        let context = try Context.open(file: file, label: label, workspaceFile: unverified.workspace_file, storeID: unverified.store_id,
+                                       createsStore: unverified.creates_store, workspaceOverride: workspaceOverride, options: options,
+                                       lockTimeout: lockTimeout)
         let saved: SavedPlan
-        do { saved = try SavedPlan.read(data, path: label, authenticate: opened.box.planMAC) } catch let refusal as SavedPlan.Refusal {
-            throw Refusal.refused(refusal.description, hint: "a saved plan is signed with a key derived from the store key; only 'mailform plan --out' with that key makes one")
+        do { saved = try SavedPlan.read(data, path: label, authenticate: context.opened.box.planMAC) } catch let refusal as SavedPlan.Refusal {
+            throw Refusal.refused(refusal.description, hint: macHint)
         }
-        // A plan names its store; one made before the store existed names
-        // the store it may create, and applies only while there is none.
-        if opened.store == nil ? (saved.store_id == nil || saved.creates_store != true) : saved.store_id != opened.storeID {
-            let why = opened.store == nil ? " (it names no store to create, and none exists here)"
-                : saved.creates_store == true ? " (it was made before any store existed, and a store exists here now)" : ""
-            throw Refusal.stale("stale plan: the plan was made against another store\(why); run plan again")
-        }
-        let storeID = opened.storeID ?? saved.store_id
-
-        // Re-validate and re-resolve every desired company the plan carries.
-        let companyOwners = Set(saved.changes.map { SecretOwner.envForm($0.company) }).union(opened.summaries.keys.map(SecretOwner.envForm))
-        let owners = Set(profileNames(workspace).map(SecretOwner.envForm))
-        let resolver = SecretResolver(workspace: workspace, environment: options.environment, owners: owners, companyOwners: companyOwners)
-        var invalid: [Diagnostic] = []
-        var stale: [String] = []
+        try context.checkStore(storeID: saved.store_id, createsStore: saved.creates_store)
+        let checker = try Checker(context, label: label, salt: saved.fingerprint_salt ?? "", planStoreID: saved.store_id,
+                                  companyIDs: saved.changes.map(\.company))
         var desired: [String: Company<ResolvedSecret>] = [:]
         var seen = Set<String>()
-        let scratch: PlannedCompanyCheck.Scratch
-        let tmpdirHint = "free space in TMPDIR, or set TMPDIR to another folder"
-        do { scratch = try PlannedCompanyCheck.Scratch() } catch {
-            throw Refusal.refused("\(error); nothing was written", hint: tmpdirHint)
-        }
         for change in saved.changes {
             guard seen.insert(change.company).inserted else {
                 throw Refusal.refused("\(label) lists company \(SafeText.escape(change.company)) twice; run plan again", hint: nil)
             }
+            if let company = try checker.check(change) { desired[change.company] = company }
+        }
+        try checker.throwProblems()
+        // Recompute the diff for exactly the companies the plan names.
+        var plan = try recompute(Array(desired.values), ids: seen, recorded: saved.changes, opened: context.opened)
+        plan.baseRevisions = saved.base_revisions
+        plan.unmanaged = saved.unmanaged
+        plan.unchangedCount = saved.unchanged_count
+        return Prepared(plan: plan, desired: .held(desired), companies: Array(desired.values), digest: saved.digest, storeID: saved.store_id,
+                        opened: context.opened, workspace: context.workspace, warnings: context.warnings)
+    }
+
+    /// Format 3: verified in one pass over the file, then checked and
+    /// recomputed a chunk of changes at a time; the settings are read again
+    /// from the file (each line checked against the first pass) as they are
+    /// written, unless `holdsAll`.
+    static func prepareLines(_ real: String, label: String, workspaceOverride: String?, options: WorkspaceLoader.Options,
+                             lockTimeout: TimeInterval, holdsAll: Bool) throws -> Prepared {
+        let reader: SavedPlanReader
+        let context: Context
+        do {
+            let unverified = try SavedPlanReader.peekHeader(real, label: label)
+            context = try Context.open(file: real, label: label, workspaceFile: unverified.workspace_file, storeID: unverified.store_id,
+                                       createsStore: unverified.creates_store, workspaceOverride: workspaceOverride, options: options,
+                                       lockTimeout: lockTimeout)
+            reader = try SavedPlanReader(path: real, label: label, mac: context.opened.box.planMACStream())
+        } catch let refusal as SavedPlanReader.Refusal {
+            throw Refusal.refused(refusal.description, hint: refusal.description.contains("signature") ? macHint : nil)
+        }
+        let header = reader.header
+        try context.checkStore(storeID: header.store_id, createsStore: header.creates_store)
+        // Company ids first (a company's secrets are fenced from every other's).
+        var ids: [String] = []
+        ids.reserveCapacity(reader.count)
+        try eachChunk(reader) { _, changes in ids += changes.map(\.company) }
+        var seen = Set<String>()
+        var lineOf: [String: Int] = [:]
+        for (i, id) in ids.enumerated() {
+            guard seen.insert(id).inserted else {
+                throw Refusal.refused("\(label) lists company \(SafeText.escape(id)) twice; run plan again", hint: nil)
+            }
+            lineOf[id] = i
+        }
+        let checker = try Checker(context, label: label, salt: header.fingerprint_salt ?? "", planStoreID: header.store_id, companyIDs: ids)
+        var changes: [CompanyChange] = []
+        var held: [String: Company<ResolvedSecret>] = [:]
+        var written = Set<String>()
+        try eachChunk(reader) { _, recorded in
+            var desired: [Company<ResolvedSecret>] = []
+            for change in recorded {
+                if let company = try checker.check(change) {
+                    desired.append(company)
+                    written.insert(company.id)
+                }
+            }
+            // Problems are gathered over every chunk; nothing is recomputed after the first.
+            guard !checker.hasProblems else { return }
+            let plan = try recompute(desired, ids: Set(recorded.map(\.company)), recorded: recorded, opened: context.opened)
+            changes += plan.changes
+            if holdsAll { for company in desired { held[company.id] = company } }
+        }
+        try checker.throwProblems()
+        changes.sort { $0.id < $1.id }
+        let plan = SavedPlanLines.plan(header, changes: changes)
+        var desired = DesiredCompanies.held(held)
+        if !holdsAll {
+            let lineOf = lineOf
+            desired = .reloaded(held: [:], reloadable: written, reload: { wanted in
+                // Read again, each line checked against the first pass, and
+                // checked and resolved again: a secret changed since is stale.
+                var out: [String: Company<ResolvedSecret>] = [:]
+                for index in wanted.compactMap({ lineOf[$0] }).sorted() {
+                    for change in try reader.changes(index..<(index + 1)) {
+                        if let company = try checker.check(change) { out[company.id] = company }
+                    }
+                }
+                try checker.throwProblems()
+                return out
+            })
+        }
+        return Prepared(plan: plan, desired: desired, companies: holdsAll ? Array(held.values) : [], digest: reader.digest,
+                        storeID: header.store_id, opened: context.opened, workspace: context.workspace, warnings: context.warnings)
+    }
+
+    /// The change lines in chunks.
+    static func eachChunk(_ reader: SavedPlanReader, _ body: (Range<Int>, [SavedPlan.Change]) throws -> Void) throws {
+        for start in stride(from: 0, to: reader.count, by: chunk) {
+            let range = start..<min(start + chunk, reader.count)
+            let changes: [SavedPlan.Change]
+            do { changes = try reader.changes(range) } catch let refusal as SavedPlanReader.Refusal {
+                throw Refusal.refused(refusal.description, hint: nil)
+            }
+            try body(range, changes)
+        }
+    }
+
+    /// The diff of these companies against the store, which must be the one recorded.
+    static func recompute(_ desired: [Company<ResolvedSecret>], ids: Set<String>, recorded: [SavedPlan.Change],
+                          opened: OpenedStore) throws -> Plan {
+        let plan: Plan
+        do {
+            plan = try Reconciler.plan(desired: desired, opened: opened, filter: { ids.contains($0) }, prune: true)
+        } catch {
+            throw Refusal.refused("cannot compute the plan: \(error)", hint: nil)
+        }
+        if let difference = difference(recorded: recorded, recomputed: plan) { throw difference }
+        return plan
+    }
+
+    /// The workspace and the store a saved plan is applied with.
+    struct Context {
+        var workspace: Workspace
+        var files: SourceFiles
+        var opened: OpenedStore
+        var warnings: [Diagnostic]
+        var label: String
+        var environment: [String: String]
+
+        static func open(file: String, label: String, workspaceFile recordedName: String?, storeID: String?, createsStore: Bool?,
+                         workspaceOverride: String?, options: WorkspaceLoader.Options, lockTimeout: TimeInterval) throws -> Context {
+            // The workspace: --workspace, else the one the plan was made with
+            // (relative to the current folder, as plan ran), else one above the file.
+            let recorded = recordedName.map { Paths.absolute($0) }.flatMap { Paths.exists($0) ? $0 : nil }
+            let workspaceFile = workspaceOverride.map { WorkspaceLoader.find(paths: [], override: $0) }
+                ?? recorded ?? WorkspaceLoader.find(paths: [Paths.directory(of: file)], override: nil)
+            if let recordedName, workspaceFile == nil {
+                throw Refusal.refused("the plan was made with the workspace \(SafeText.escape(recordedName)), which is not here",
+                                      hint: "run apply from the folder plan ran in, or name the workspace with --workspace")
+            }
+            let files = SourceFiles()
+            var diagnostics = DiagnosticCollector()
+            let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics, options: options)
+            if diagnostics.hasErrors { throw Refusal.invalid(diagnostics.sorted) }
+            let path = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
+            if storeID != nil && createsStore != true && !Paths.exists(path) {
+                throw Refusal.stale("stale plan: the plan was made against a store that is not at \(Paths.display(path)); run plan again")
+            }
+            let opened: OpenedStore
+            do {
+                opened = try Reconciler.openStore(path: path, createStore: false, lockTimeout: lockTimeout, environment: options.environment)
+            } catch let failure as Reconciler.Failure {
+                throw Refusal.refused(failure.description, hint: nil)
+            }
+            return Context(workspace: workspace, files: files, opened: opened,
+                           warnings: diagnostics.sorted.filter { $0.severity != .error }, label: label, environment: options.environment)
+        }
+
+        /// A plan names its store; one made before the store existed names
+        /// the store it may create, and applies only while there is none.
+        func checkStore(storeID: String?, createsStore: Bool?) throws {
+            if opened.store == nil ? (storeID == nil || createsStore != true) : storeID != opened.storeID {
+                let why = opened.store == nil ? " (it names no store to create, and none exists here)"
+                    : createsStore == true ? " (it was made before any store existed, and a store exists here now)" : ""
+                throw Refusal.stale("stale plan: the plan was made against another store\(why); run plan again")
+            }
+        }
+    }
+
+    /// Re-validates and re-resolves the desired settings of one change at a
+    /// time, gathering problems (invalid settings, secrets changed since).
+    final class Checker: @unchecked Sendable {
+        let context: Context
+        let label: String
+        let salt: String
+        let storeID: String?
+        let resolver: SecretResolver
+        let scratch: PlannedCompanyCheck.Scratch
+        private let lock = NSLock()
+        private(set) var invalid: [Diagnostic] = []
+        private(set) var stale: [String] = []
+        static let tmpdirHint = "free space in TMPDIR, or set TMPDIR to another folder"
+
+        /// - Parameter planStoreID: the store the plan names (fingerprints
+        ///   are bound to it; a plan made before the store names the one it creates).
+        init(_ context: Context, label: String, salt: String, planStoreID: String?, companyIDs: [String]) throws {
+            self.context = context
+            self.label = label
+            self.salt = salt
+            storeID = context.opened.storeID ?? planStoreID
+            let companyOwners = Set(companyIDs.map(SecretOwner.envForm)).union(context.opened.summaries.keys.map(SecretOwner.envForm))
+            let owners = Set(SavedPlanCheck.profileNames(context.workspace).map(SecretOwner.envForm))
+            resolver = SecretResolver(workspace: context.workspace, environment: context.environment, owners: owners,
+                                      companyOwners: companyOwners)
+            do { scratch = try PlannedCompanyCheck.Scratch() } catch {
+                throw Refusal.refused("\(error); nothing was written", hint: Self.tmpdirHint)
+            }
+        }
+
+        var hasProblems: Bool { lock.withLock { !invalid.isEmpty || !stale.isEmpty } }
+
+        func throwProblems() throws {
+            let (invalid, stale) = lock.withLock { (self.invalid, self.stale) }
+            if !invalid.isEmpty { throw Refusal.invalid(invalid) }
+            if !stale.isEmpty { throw Refusal.stale("stale plan: " + stale.joined(separator: "; ") + "; run plan again") }
+        }
+
+        /// The company to write, or nil (a deletion, or a problem gathered).
+        func check(_ change: SavedPlan.Change) throws -> Company<ResolvedSecret>? {
+            let workspace = context.workspace
+            let opened = context.opened
             guard let document = change.desired else {
                 if change.action != .delete {
                     throw Refusal.refused("\(label) holds no settings for company \(SafeText.escape(change.company)); run plan again", hint: nil)
                 }
-                continue
+                return nil
             }
-            let checked = PlannedCompanyCheck.check(document, expectedID: change.company, workspace: workspace, files: files, label: label,
+            let checked = PlannedCompanyCheck.check(document, expectedID: change.company, workspace: workspace, files: context.files, label: label,
                                                     scratch: scratch)
-            if let failure = scratch.failure { throw Refusal.refused(failure + "; nothing was written", hint: tmpdirHint) }
+            if let failure = scratch.failure { throw Refusal.refused(failure + "; nothing was written", hint: Self.tmpdirHint) }
             switch checked {
             case .failure(let problems):
-                invalid += problems.diagnostics
+                lock.withLock { invalid += problems.diagnostics }
+                return nil
             case .success(let checked):
                 var plannedSecrets: [String: PlannedSecret] = [:]
                 if let planned = try? document.settings() {
                     _ = planned.mapSecrets { path, secret -> Int in plannedSecrets[path] = secret; return 0 }
                 }
                 var problems: [Diagnostic] = []
+                var changed: [String] = []
+                let storeID = self.storeID
                 let resolved = checked.company.mapSecrets { fieldPath, reference -> ResolvedSecret in
                     let origin = checked.origins[fieldPath] ?? workspace.root
                     let owner = resolver.owner(ofFile: origin, company: change.company)
                     switch resolver.resolve(reference, referencedFrom: origin, owner: owner) {
                     case .success(let secret):
                         let fingerprint = try? opened.box.planFingerprint(secret, store: storeID, company: change.company,
-                                                                         path: fieldPath, salt: saved.fingerprint_salt ?? "")
+                                                                         path: fieldPath, salt: salt)
                         if fingerprint == nil || fingerprint != plannedSecrets[fieldPath]?.fingerprint {
-                            stale.append("secret \(fieldPath) of company \(change.company) changed since the plan")
+                            changed.append("secret \(fieldPath) of company \(change.company) changed since the plan")
                         }
                         return ResolvedSecret(reference: reference, secret: secret, origin: origin,
                                               canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
@@ -139,28 +322,13 @@ public enum SavedPlanCheck {
                                               canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
                     }
                 }
-                if problems.isEmpty { desired[change.company] = resolved } else { invalid += problems }
+                lock.withLock {
+                    invalid += problems
+                    stale += changed
+                }
+                return problems.isEmpty && changed.isEmpty ? resolved : nil
             }
         }
-        if !invalid.isEmpty { throw Refusal.invalid(invalid) }
-        if !stale.isEmpty { throw Refusal.stale("stale plan: " + stale.joined(separator: "; ") + "; run plan again") }
-
-        // Recompute the diff for exactly the companies the plan names.
-        let ids = seen
-        var plan: Plan
-        do {
-            plan = try Reconciler.plan(desired: Array(desired.values), opened: opened, filter: { ids.contains($0) }, prune: true)
-        } catch {
-            throw Refusal.refused("cannot compute the plan: \(error)", hint: nil)
-        }
-        if let difference = difference(saved: saved, recomputed: plan) {
-            throw difference
-        }
-        plan.baseRevisions = saved.base_revisions
-        plan.unmanaged = saved.unmanaged
-        plan.unchangedCount = saved.unchanged_count
-        return Prepared(plan: plan, desired: desired, saved: saved, opened: opened, workspace: workspace,
-                        warnings: diagnostics.sorted.filter { $0.severity != .error })
     }
 
     static func profileNames(_ workspace: Workspace) -> [String] {
@@ -169,9 +337,9 @@ public enum SavedPlanCheck {
     }
 
     /// The first way the recomputed plan differs from the recorded one.
-    static func difference(saved: SavedPlan, recomputed: Plan) -> Refusal? {
+    static func difference(recorded changes: [SavedPlan.Change], recomputed: Plan) -> Refusal? {
         let byID = Dictionary(recomputed.changes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        for change in saved.changes {
+        for change in changes {
             let id = SafeText.escape(change.company)
             guard let now = byID[change.company] else {
                 return .stale("stale plan: company \(id) no longer needs the change the plan recorded; run plan again")
@@ -195,7 +363,7 @@ public enum SavedPlanCheck {
                                 hint: "the plan file was edited or made by another mailform; run plan again")
             }
         }
-        if recomputed.changes.count != saved.changes.count {
+        if recomputed.changes.count != changes.count {
             return .refused("the plan's settings change more companies than it shows; nothing was written", hint: "run plan again")
         }
         return nil
