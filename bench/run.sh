@@ -3,7 +3,10 @@
 # in the same run, and the ratios the issues set as targets. Every measured
 # command, mailform's and the peers', runs BENCH_RUNS times (default 3) and the
 # median is reported; a measured command that fails stops the bench (bench/lib.sh).
-#   bench/run.sh [N] [validate|reconcile|probe|dns|all]     (default: 10000 all)
+#   bench/run.sh [N] [validate|reconcile|fleet|probe|dns|all]     (default: 10000 all)
+# fleet: 10 x N companies with secret files and logos of their own (as users
+# have them): plan, plan --out, apply FILE and apply, of new and of changed
+# companies, one run each, peak memory beside issue 21's 400 MB target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -92,6 +95,46 @@ if [ "${SCALE:-1}" = 1 ]; then
   echo "  peak memory at $BIG: plan $(echo "$PLBKB / 1024" | bc) MB, apply $(echo "$ABKB / 1024" | bc) MB   (issue 14 target <= 400 MB)"
   rm -rf "$WB" "$WBC" "$SB" "$SB-wal" "$SB-shm"
 fi
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = fleet ]; then
+  FLEET=$((N * 10))
+  echo
+  echo "== fleet: $FLEET companies, each with secret files and a logo of its own (one run each)"
+  WF="$OUT/f$FLEET"; WFC="$OUT/f$FLEET-changed"; SF="$OUT/fleet-$FLEET.db"; PF="$OUT/fleet-plan.json"
+  rm -rf "$WF" "$WFC"
+  /usr/bin/python3 bench/generate.py "$FLEET" "$WF" --own-files
+  /usr/bin/python3 bench/generate.py "$FLEET" "$WFC" --own-files --changed 100 --seed 7
+  export MAILFORM_STORE_KEY
+  MAILFORM_STORE_KEY=${MAILFORM_STORE_KEY:-$(head -c 32 /dev/urandom | base64)}
+  fleet_fresh() { rm -f "$SF" "$SF-wal" "$SF-shm" "$PF"; }
+  fleet_base() { rm -f "$SF-wal" "$SF-shm"; cp "$SF.base" "$SF"; }
+  fleet_fresh
+  one() { BENCH_RUNS=1 measure "$@"; }
+  one "plan ($FLEET new)" "$MAILFORM" plan "$WF/companies" --store "$SF" -q
+  FP=$LAST_SECONDS; FPKB=$LAST_KB
+  one "plan --out ($FLEET new)" "$MAILFORM" plan "$WF/companies" --store "$SF" -q --out "$PF"
+  FOKB=$LAST_KB
+  one "apply FILE ($FLEET new)" "$MAILFORM" apply "$PF" --store "$SF" --create-store --no-probe -q
+  FAFKB=$LAST_KB
+  cp "$SF" "$SF.base"
+  BENCH_BEFORE_EACH=fleet_fresh one "apply ($FLEET new)" "$MAILFORM" apply "$WF/companies" --store "$SF" --create-store --auto-approve --no-probe -q
+  FA=$LAST_SECONDS; FAKB=$LAST_KB
+  fleet_base
+  one "plan ($FLEET changed)" "$MAILFORM" plan "$WFC/companies" --store "$SF" -q
+  FCP=$LAST_SECONDS; FCPKB=$LAST_KB
+  one "plan --out ($FLEET changed)" "$MAILFORM" plan "$WFC/companies" --store "$SF" -q --out "$PF"
+  FCOKB=$LAST_KB
+  one "apply FILE ($FLEET changed)" "$MAILFORM" apply "$PF" --store "$SF" --no-probe -q --force
+  FCAFKB=$LAST_KB
+  BENCH_BEFORE_EACH=fleet_base one "apply ($FLEET changed)" "$MAILFORM" apply "$WFC/companies" --store "$SF" --auto-approve --no-probe -q --force
+  FCA=$LAST_SECONDS; FCAKB=$LAST_KB
+  mb() { echo "$1 / 1024" | bc; }
+  echo "  peak memory, new:     plan $(mb $FPKB) MB, plan --out $(mb $FOKB) MB, apply FILE $(mb $FAFKB) MB, apply $(mb $FAKB) MB   (issue 21 target <= 400 MB each)"
+  echo "  peak memory, changed: plan $(mb $FCPKB) MB, plan --out $(mb $FCOKB) MB, apply FILE $(mb $FCAFKB) MB, apply $(mb $FCAKB) MB   (issue 21 target <= 400 MB each)"
+  echo "  apply / plan, new     = $(ratio "$FA" "$FP")x   (issue 21 target <= 1.2x)"
+  echo "  apply / plan, changed = $(ratio "$FCA" "$FCP")x   (issue 21 target <= 1.2x)"
+  rm -rf "$WF" "$WFC" "$SF" "$SF.base" "$SF-wal" "$SF-shm" "$PF"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = probe ]; then

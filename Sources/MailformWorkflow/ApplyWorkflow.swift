@@ -226,11 +226,14 @@ public enum ApplyWorkflow {
             throw .stopped("the store holds secrets written by an older version of mailform, without their references, so this change set cannot be compared with the reviewed one; nothing was written",
                            hint: "run one apply without --reviewed (it records the references), then snapshot the store again for pull requests")
         }
-        let view = ReviewedChangeSet.view(plan, recording: references.map {
+        let recording = references.map {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
-        }, revisions: opened.summaries.mapValues(\.revision))
-        let now = ReviewedChangeSet.digest(of: view, storeID: opened.storeID, settings: settings)
+        }
+        let revisions = opened.summaries.mapValues(\.revision)
+        let now = ReviewedChangeSet.digest(plan, recording: recording, revisions: revisions, storeID: opened.storeID, settings: settings)
         guard now != digest else { return true }
+        // Only a change set that is not the reviewed one is held whole, to be shown.
+        let view = ReviewedChangeSet.view(plan, recording: recording, revisions: revisions)
         // Nothing to write is no risk: the store matches the files (the
         // change set was applied already, or a merge changed only settings).
         if view.isEmpty && plan.isEmpty && references.isEmpty { return false }

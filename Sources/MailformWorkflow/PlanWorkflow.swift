@@ -80,11 +80,10 @@ public enum PlanWorkflow {
         // names the references its apply would record (same values).
         let recorded: [RecordedReference]
         do { recorded = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .stopped("\(error)") }
-        let view = ReviewedChangeSet.view(plan, recording: recorded.map {
+        let changeSet = ReviewedChangeSet.digest(plan, recording: recorded.map {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
-        }, revisions: opened.summaries.mapValues(\.revision))
-        var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed,
-                                  changeSet: ReviewedChangeSet.digest(of: view, storeID: opened.storeID, settings: workspace.settingsDigest))
+        }, revisions: opened.summaries.mapValues(\.revision), storeID: opened.storeID, settings: workspace.settingsDigest)
+        var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed, changeSet: changeSet)
         outcome.recordedReferences = recorded.map { ($0.company, $0.path, $0.previous, $0.reference) }
         if request.probe {
             let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)

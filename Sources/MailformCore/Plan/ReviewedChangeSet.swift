@@ -16,17 +16,57 @@ public enum ReviewedChangeSet {
     /// The plan's changes as reviewers see them (see the type's summary).
     public static func view(_ plan: Plan) -> [CompanyChange] {
         var out: [CompanyChange] = []
-        for change in plan.changes {
-            var fields: [FieldChange] = []
-            for field in change.fields {
-                let current = field.current.map(byReference), desired = field.desired.map(byReference)
-                if current != nil && current == desired { continue }
-                fields.append(FieldChange(path: field.path, current: current, desired: desired))
-            }
-            if change.action == .change && fields.isEmpty { continue }
-            out.append(CompanyChange(id: change.id, name: change.name, action: change.action, fields: fields, baseRevision: change.baseRevision))
-        }
+        forEachViewed(plan, recording: [], revisions: [:]) { out.append($0) }
         return out
+    }
+
+    /// One company of the view: its fields by reference, without those
+    /// whose two sides are then equal; nil for a change that keeps none.
+    static func viewed(_ change: CompanyChange) -> CompanyChange? {
+        var fields: [FieldChange] = []
+        for field in change.fields {
+            let current = field.current.map(byReference), desired = field.desired.map(byReference)
+            if current != nil && current == desired { continue }
+            fields.append(FieldChange(path: field.path, current: current, desired: desired))
+        }
+        if change.action == .change && fields.isEmpty { return nil }
+        return CompanyChange(id: change.id, name: change.name, action: change.action, fields: fields, baseRevision: change.baseRevision)
+    }
+
+    /// The view, one company at a time, by id: a plan of 100,000 added
+    /// companies is digested without its view being held (it was most of
+    /// such a plan's memory).
+    static func forEachViewed(_ plan: Plan, recording: [Recorded], revisions: [String: Int], _ body: (CompanyChange) -> Void) {
+        var records: [String: [Recorded]] = [:]
+        for record in recording { records[record.company, default: []].append(record) }
+        func withRecords(_ change: CompanyChange?, id: String) -> CompanyChange? {
+            var change = change
+            for record in records[id] ?? [] {
+                let field = FieldChange(path: record.path, current: .secret(.byReference(record.from)), desired: .secret(.byReference(record.to)))
+                if var existing = change {
+                    guard existing.action == .change, !existing.fields.contains(where: { $0.path == record.path }) else { continue }
+                    existing.fields.append(field)
+                    change = existing
+                } else {
+                    change = CompanyChange(id: id, name: nil, action: .change, fields: [field], baseRevision: revisions[id] ?? 0)
+                }
+            }
+            return change
+        }
+        // The plan's changes are sorted by id; the companies only recorded are merged in.
+        let planned = plan.changes.sorted { $0.id < $1.id }
+        let planIDs = Set(planned.map(\.id))
+        let recordedOnly = records.keys.filter { !planIDs.contains($0) }.sorted()
+        var i = 0, j = 0
+        while i < planned.count || j < recordedOnly.count {
+            if j >= recordedOnly.count || (i < planned.count && planned[i].id < recordedOnly[j]) {
+                if let change = withRecords(viewed(planned[i]), id: planned[i].id) { body(change) }
+                i += 1
+            } else {
+                if let change = withRecords(nil, id: recordedOnly[j]) { body(change) }
+                j += 1
+            }
+        }
     }
 
     /// A reference an apply records beside its plan: the value stays, the
@@ -49,21 +89,55 @@ public enum ReviewedChangeSet {
     /// the same change set a plan against a snapshot of that store shows.
     /// - Parameter revisions: each company's company revision in the store.
     public static func view(_ plan: Plan, recording: [Recorded], revisions: [String: Int]) -> [CompanyChange] {
-        var changes = view(plan)
-        var index: [String: Int] = [:]
-        for (i, change) in changes.enumerated() { index[change.id] = i }
-        for record in recording {
-            let field = FieldChange(path: record.path, current: .secret(.byReference(record.from)), desired: .secret(.byReference(record.to)))
-            if let i = index[record.company] {
-                guard changes[i].action == .change, !changes[i].fields.contains(where: { $0.path == record.path }) else { continue }
-                changes[i].fields.append(field)
-            } else {
-                index[record.company] = changes.count
-                changes.append(CompanyChange(id: record.company, name: nil, action: .change, fields: [field],
-                                             baseRevision: revisions[record.company] ?? 0))
-            }
+        var out: [CompanyChange] = []
+        forEachViewed(plan, recording: recording, revisions: revisions) { out.append($0) }
+        return out
+    }
+
+    /// The digest of that view (``digest(of:storeID:settings:)``), made
+    /// one company at a time.
+    public static func digest(_ plan: Plan, recording: [Recorded], revisions: [String: Int], storeID: String?, settings: String) -> String {
+        var count = 0
+        forEachViewed(plan, recording: recording, revisions: revisions) { _ in count += 1 }
+        let stream = Digest.Stream()
+        var bytes: [UInt8] = []
+        put("mailform change set v1", &bytes)
+        put(storeID ?? noStore, &bytes)
+        put(settings, &bytes)
+        put(String(count), &bytes)
+        stream.update(bytes)
+        forEachViewed(plan, recording: recording, revisions: revisions) { change in
+            bytes.removeAll(keepingCapacity: true)
+            put(change, &bytes)
+            stream.update(bytes)
         }
-        return changes
+        return "cs1:" + stream.finishHex()
+    }
+
+    private static func put(_ s: String, _ bytes: inout [UInt8]) {
+        withUnsafeBytes(of: UInt64(s.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    private static func put(_ value: FieldValue?, _ bytes: inout [UInt8]) {
+        guard let value else { bytes.append(0); return }
+        bytes.append(value.sensitive ? 2 : 1)
+        put(value.key, &bytes)
+    }
+
+    private static func put(_ change: CompanyChange, _ bytes: inout [UInt8]) {
+        put(change.id, &bytes)
+        put(change.action.rawValue, &bytes)
+        put(String(change.baseRevision), &bytes)
+        // By path: a view merged from a plan and recorded references
+        // lists a company's fields in another order than a snapshot's plan.
+        let fields = change.fields.sorted { $0.path < $1.path }
+        put(String(fields.count), &bytes)
+        for field in fields {
+            put(field.path, &bytes)
+            put(field.current, &bytes)
+            put(field.desired, &bytes)
+        }
     }
 
     /// A secret as its reference; anything else as it is.
@@ -81,33 +155,11 @@ public enum ReviewedChangeSet {
     /// The digest of changes already in the reviewed view.
     public static func digest(of changes: [CompanyChange], storeID: String?, settings: String) -> String {
         var bytes: [UInt8] = []
-        func put(_ s: String) {
-            withUnsafeBytes(of: UInt64(s.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: s.utf8)
-        }
-        func put(_ value: FieldValue?) {
-            guard let value else { bytes.append(0); return }
-            bytes.append(value.sensitive ? 2 : 1)
-            put(value.key)
-        }
-        put("mailform change set v1")
-        put(storeID ?? noStore)
-        put(settings)
-        put(String(changes.count))
-        for change in changes.sorted(by: { $0.id < $1.id }) {
-            put(change.id)
-            put(change.action.rawValue)
-            put(String(change.baseRevision))
-            // By path: a view merged from a plan and recorded references
-            // lists a company's fields in another order than a snapshot's plan.
-            let fields = change.fields.sorted { $0.path < $1.path }
-            put(String(fields.count))
-            for field in fields {
-                put(field.path)
-                put(field.current)
-                put(field.desired)
-            }
-        }
+        put("mailform change set v1", &bytes)
+        put(storeID ?? noStore, &bytes)
+        put(settings, &bytes)
+        put(String(changes.count), &bytes)
+        for change in changes.sorted(by: { $0.id < $1.id }) { put(change, &bytes) }
         return "cs1:" + Digest.sha256Hex(bytes)
     }
 

@@ -81,8 +81,8 @@ public enum SavedPlanCheck {
             guard seen.insert(change.company).inserted else {
                 throw Refusal.refused("\(label) lists company \(SafeText.escape(change.company)) twice; run plan again", hint: nil)
             }
-            if let company = try checker.check(change) { desired[change.company] = company }
         }
+        for company in try checker.checkAll(saved.changes) { if let company { desired[company.id] = company } }
         try checker.throwProblems()
         // Recompute the diff for exactly the companies the plan names.
         var plan = try recompute(Array(desired.values), ids: seen, recorded: saved.changes, opened: context.opened)
@@ -130,8 +130,8 @@ public enum SavedPlanCheck {
         var written = Set<String>()
         try eachChunk(reader) { _, recorded in
             var desired: [Company<ResolvedSecret>] = []
-            for change in recorded {
-                if let company = try checker.check(change) {
+            for company in try checker.checkAll(recorded) {
+                if let company {
                     desired.append(company)
                     written.insert(company.id)
                 }
@@ -152,11 +152,9 @@ public enum SavedPlanCheck {
                 // Read again, each line checked against the first pass, and
                 // checked and resolved again: a secret changed since is stale.
                 var out: [String: Company<ResolvedSecret>] = [:]
-                for index in wanted.compactMap({ lineOf[$0] }).sorted() {
-                    for change in try reader.changes(index..<(index + 1)) {
-                        if let company = try checker.check(change) { out[company.id] = company }
-                    }
-                }
+                var changes: [SavedPlan.Change] = []
+                for index in wanted.compactMap({ lineOf[$0] }).sorted() { changes += try reader.changes(index..<(index + 1)) }
+                for company in try checker.checkAll(changes) { if let company { out[company.id] = company } }
                 try checker.throwProblems()
                 return out
             })
@@ -277,23 +275,45 @@ public enum SavedPlanCheck {
             if !stale.isEmpty { throw Refusal.stale("stale plan: " + stale.joined(separator: "; ") + "; run plan again") }
         }
 
-        /// The company to write, or nil (a deletion, or a problem gathered).
-        func check(_ change: SavedPlan.Change) throws -> Company<ResolvedSecret>? {
+        /// `check` of each change, on every core; problems are gathered in
+        /// the changes' order.
+        func checkAll(_ changes: [SavedPlan.Change]) throws -> [Company<ResolvedSecret>?] {
+            let results = Parallel.map(changes.count) { i in Result { try self.check(changes[i]) } }
+            var out: [Company<ResolvedSecret>?] = []
+            out.reserveCapacity(changes.count)
+            for result in results {
+                let checked = try result.get()
+                lock.withLock {
+                    invalid += checked.invalid
+                    stale += checked.stale
+                }
+                out.append(checked.company)
+            }
+            return out
+        }
+
+        struct Checked {
+            var company: Company<ResolvedSecret>?
+            var invalid: [Diagnostic] = []
+            var stale: [String] = []
+        }
+
+        /// The company to write (nil for a deletion or a problem), and the problems.
+        func check(_ change: SavedPlan.Change) throws -> Checked {
             let workspace = context.workspace
             let opened = context.opened
             guard let document = change.desired else {
                 if change.action != .delete {
                     throw Refusal.refused("\(label) holds no settings for company \(SafeText.escape(change.company)); run plan again", hint: nil)
                 }
-                return nil
+                return Checked()
             }
             let checked = PlannedCompanyCheck.check(document, expectedID: change.company, workspace: workspace, files: context.files, label: label,
                                                     scratch: scratch)
             if let failure = scratch.failure { throw Refusal.refused(failure + "; nothing was written", hint: Self.tmpdirHint) }
             switch checked {
             case .failure(let problems):
-                lock.withLock { invalid += problems.diagnostics }
-                return nil
+                return Checked(invalid: problems.diagnostics)
             case .success(let checked):
                 var plannedSecrets: [String: PlannedSecret] = [:]
                 if let planned = try? document.settings() {
@@ -322,11 +342,7 @@ public enum SavedPlanCheck {
                                               canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
                     }
                 }
-                lock.withLock {
-                    invalid += problems
-                    stale += changed
-                }
-                return problems.isEmpty && changed.isEmpty ? resolved : nil
+                return Checked(company: problems.isEmpty && changed.isEmpty ? resolved : nil, invalid: problems, stale: changed)
             }
         }
     }
