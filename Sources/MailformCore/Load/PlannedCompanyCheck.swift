@@ -58,6 +58,10 @@ public enum PlannedCompanyCheck {
             return false
         }
 
+        /// Removes `name` from the folder (a checked company's files: a
+        /// folder of 100,000 of them made each new one slow to create).
+        func remove(_ name: String) { unlink(folder + "/" + name) }
+
         /// Creates `name` in the folder (it must not exist) with `bytes`.
         func write(_ name: String, _ bytes: [UInt8]) -> Bool {
             let fd = open(folder + "/" + name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -141,6 +145,8 @@ public enum PlannedCompanyCheck {
         let source = files.add(absolutePath: file, display: shown)
         let outcome = CompanyLoader.loadOne(path: file, source: source, workspace: virtual,
                                             profiles: ProfileSet(workspace: virtual, files: files), files: files)
+        scratch.remove("\(name).yaml")
+        if let logoPath { scratch.remove(logoPath) }
         let errors = outcome.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, var loaded = outcome.company?.company else {
             return .failure(Problems(diagnostics: errors.isEmpty ? [.error("the plan's settings for this company do not load", at: files.start(of: source),

@@ -32,6 +32,9 @@ public enum SavedPlanLines {
         public var unmanaged: [String]
         /// How many change lines follow.
         public var change_count: Int
+        /// The company of each change line, in order (a reader fences each
+        /// company's secrets from every other's before it reads the lines).
+        public var change_ids: [String]
     }
 
     public struct Trailer: Codable, Sendable {
@@ -49,7 +52,8 @@ public enum SavedPlanLines {
         Header(format_version: format, mailform_version: version, created_at: ISO8601DateFormatter().string(from: createdAt),
                store_id: storeID, creates_store: createsStore ? true : nil, fingerprint_salt: salt, workspace_mode: mode.rawValue,
                workspace_file: workspaceFile, base_revisions: plan.baseRevisions, store_company_count: plan.storeCompanyCount,
-               unchanged_count: plan.unchangedCount, unmanaged: plan.unmanaged, change_count: plan.changes.count)
+               unchanged_count: plan.unchangedCount, unmanaged: plan.unmanaged, change_count: plan.changes.count,
+               change_ids: plan.changes.map(\.id))
     }
 
     /// One change's line: what the plan shows of it and the settings to write.

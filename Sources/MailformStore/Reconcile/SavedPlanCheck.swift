@@ -113,9 +113,10 @@ public enum SavedPlanCheck {
         let header = reader.header
         try context.checkStore(storeID: header.store_id, createsStore: header.creates_store)
         // Company ids first (a company's secrets are fenced from every other's).
-        var ids: [String] = []
-        ids.reserveCapacity(reader.count)
-        try eachChunk(reader) { _, changes in ids += changes.map(\.company) }
+        let ids = header.change_ids
+        guard ids.count == reader.count else {
+            throw Refusal.refused("\(label) names \(ids.count) companies for \(reader.count) changes; run plan again", hint: nil)
+        }
         var seen = Set<String>()
         var lineOf: [String: Int] = [:]
         for (i, id) in ids.enumerated() {
@@ -127,14 +128,21 @@ public enum SavedPlanCheck {
         let checker = try Checker(context, label: label, salt: header.fingerprint_salt ?? "", planStoreID: header.store_id, companyIDs: ids)
         var changes: [CompanyChange] = []
         var held: [String: Company<ResolvedSecret>] = [:]
-        var written = Set<String>()
-        try eachChunk(reader) { _, recorded in
+        // The digest of each checked company: read again to be written, a
+        // company must be exactly what was checked.
+        var digests: [String: FieldsDigest] = [:]
+        let box = context.opened.box
+        try eachChunk(reader) { range, recorded in
+            for (k, change) in recorded.enumerated() where change.company != ids[range.lowerBound + k] {
+                throw Refusal.refused("\(label) line \(range.lowerBound + k + 2) is company \(SafeText.escape(change.company)), where its header names \(SafeText.escape(ids[range.lowerBound + k])); run plan again", hint: nil)
+            }
             var desired: [Company<ResolvedSecret>] = []
             for company in try checker.checkAll(recorded) {
-                if let company {
-                    desired.append(company)
-                    written.insert(company.id)
-                }
+                if let company { desired.append(company) }
+            }
+            if !holdsAll {
+                let made = Parallel.map(desired.count) { i in Result { try Reconciler.digest(desired[i], box: box) } }
+                for (company, digest) in zip(desired, made) { digests[company.id] = try digest.get() }
             }
             // Problems are gathered over every chunk; nothing is recomputed after the first.
             guard !checker.hasProblems else { return }
@@ -147,16 +155,16 @@ public enum SavedPlanCheck {
         let plan = SavedPlanLines.plan(header, changes: changes)
         var desired = DesiredCompanies.held(held)
         if !holdsAll {
-            let lineOf = lineOf
-            desired = .reloaded(held: [:], reloadable: written, reload: { wanted in
-                // Read again, each line checked against the first pass, and
-                // checked and resolved again: a secret changed since is stale.
-                var out: [String: Company<ResolvedSecret>] = [:]
+            let lineOf = lineOf, digests = digests
+            desired = .reloaded(held: [:], reloadable: Set(digests.keys), reload: { wanted in
+                // Read again (each line's bytes those the first pass read)
+                // and resolved again: a secret changed since is stale, and a
+                // company that is not what was checked is not written.
                 var changes: [SavedPlan.Change] = []
                 for index in wanted.compactMap({ lineOf[$0] }).sorted() { changes += try reader.changes(index..<(index + 1)) }
-                for company in try checker.checkAll(changes) { if let company { out[company.id] = company } }
+                let companies = try checker.reloadAll(changes, digests: digests)
                 try checker.throwProblems()
-                return out
+                return companies
             })
         }
         return Prepared(plan: plan, desired: desired, companies: holdsAll ? Array(held.values) : [], digest: reader.digest,
@@ -290,6 +298,69 @@ public enum SavedPlanCheck {
                 out.append(checked.company)
             }
             return out
+        }
+
+        /// Companies read again to be written: each line's bytes are those
+        /// checked, so its settings are taken as they are and their secrets
+        /// resolved again; one whose digest is not the checked one's (a logo
+        /// whose media type the check corrected) goes through the whole check,
+        /// and must then have it.
+        func reloadAll(_ changes: [SavedPlan.Change], digests: [String: FieldsDigest]) throws -> [String: Company<ResolvedSecret>] {
+            let box = context.opened.box
+            let results = Parallel.map(changes.count) { i -> Result<Checked, Error> in
+                Result {
+                    let change = changes[i]
+                    guard let expected = digests[change.company] else { return Checked() }
+                    if let quick = try self.quick(change), quick.company.map({ try? Reconciler.digest($0, box: box) }) == expected {
+                        return quick
+                    }
+                    var full = try self.check(change)
+                    if let company = full.company, (try? Reconciler.digest(company, box: box)) != expected {
+                        full.company = nil
+                        full.stale.append("company \(change.company) is not what the plan's check found")
+                    }
+                    return full
+                }
+            }
+            var out: [String: Company<ResolvedSecret>] = [:]
+            for result in results {
+                let checked = try result.get()
+                lock.withLock {
+                    invalid += checked.invalid
+                    stale += checked.stale
+                }
+                if let company = checked.company { out[company.id] = company }
+            }
+            return out
+        }
+
+        /// The settings as the plan holds them, with their secrets resolved
+        /// (nil when they do not convert; the whole check then decides).
+        func quick(_ change: SavedPlan.Change) throws -> Checked? {
+            let workspace = context.workspace
+            guard let document = change.desired, let planned = try? document.settings(), planned.id == change.company else { return nil }
+            var unusable = false
+            var changed: [String] = []
+            let resolved = planned.mapSecrets { fieldPath, secret -> ResolvedSecret in
+                let origin = Paths.absolute(secret.origin, relativeTo: workspace.root)
+                guard let reference = SecretReference(parsing: secret.reference) else {
+                    unusable = true
+                    return ResolvedSecret(reference: SecretReference(kind: .env("INVALID")), secret: Secret(""), origin: origin, canonical: "")
+                }
+                let owner = resolver.owner(ofFile: origin, company: change.company)
+                guard case .success(let value) = resolver.resolve(reference, referencedFrom: origin, owner: owner) else {
+                    unusable = true
+                    return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin, canonical: "")
+                }
+                let fingerprint = try? context.opened.box.planFingerprint(value, store: storeID, company: change.company, path: fieldPath, salt: salt)
+                if fingerprint == nil || fingerprint != secret.fingerprint {
+                    changed.append("secret \(fieldPath) of company \(change.company) changed since the plan")
+                }
+                return ResolvedSecret(reference: reference, secret: value, origin: origin,
+                                      canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
+            }
+            if unusable { return nil }
+            return Checked(company: changed.isEmpty ? resolved : nil, stale: changed)
         }
 
         struct Checked {
