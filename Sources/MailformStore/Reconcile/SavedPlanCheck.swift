@@ -117,13 +117,12 @@ public enum SavedPlanCheck {
         guard ids.count == reader.count else {
             throw Refusal.refused("\(label) names \(ids.count) companies for \(reader.count) changes; run plan again", hint: nil)
         }
-        var seen = Set<String>()
         var lineOf: [String: Int] = [:]
+        lineOf.reserveCapacity(ids.count)
         for (i, id) in ids.enumerated() {
-            guard seen.insert(id).inserted else {
+            guard lineOf.updateValue(i, forKey: id) == nil else {
                 throw Refusal.refused("\(label) lists company \(SafeText.escape(id)) twice; run plan again", hint: nil)
             }
-            lineOf[id] = i
         }
         let checker = try Checker(context, label: label, salt: header.fingerprint_salt ?? "", planStoreID: header.store_id, companyIDs: ids)
         var changes: [CompanyChange] = []
