@@ -94,8 +94,18 @@ public enum ApplyWorkflow {
         // a bounded number and reads the others again as it writes them.
         let planned = try Stages.planFiles(request.input, companies: request.companies, prune: request.prune, writes: true,
                                            keepsMarks: !request.noProbe, keepLimit: request.noProbe ? request.keepLimit : nil, hooks: hooks,
-                                           createsStore: request.createStore || request.reviewed != nil)
+                                           createsStore: request.createStore || request.reviewed != nil, defersKey: true)
         let (plan, loaded, opened) = (planned.plan, planned.loaded, planned.opened)
+        // The lasting key (its file made now, for a new store), only once
+        // nothing is left that could refuse the write.
+        func lasting() throws(WorkflowError) -> OpenedStore {
+            let made: OpenedStore
+            do { made = try Reconciler.lastingKey(opened, environment: request.input.environment) } catch {
+                throw .stopped("\(error); nothing was written")
+            }
+            if made.keySource != opened.keySource, let notice = made.keyNotice { hooks.notice(notice) }
+            return made
+        }
         hooks.info("planned against \(opened.label)" + (opened.storeID == nil && !plan.isEmpty ? "; apply creates it (--create-store)" : ""))
         // References renamed to others that hold the same values change no
         // setting; they are recorded with the apply (or alone).
@@ -131,6 +141,7 @@ public enum ApplyWorkflow {
         // thread of its own: a reader slow to take it (a pager, a stalled
         // pipe) holds the text in memory, never the store's lock.
         if request.noProbe, request.approval.isAutomatic, case .success = safety {
+            let opened = try lasting()
             let shown = Promise<String>()
             // A notice of the write waits for the plan's text, not to cut into it.
             let notices = Notices()
@@ -168,8 +179,9 @@ public enum ApplyWorkflow {
         let gated = try probeBeforeWriting(plan, desired: loaded.desired, loaded: result, workspace: workspace, box: opened.box,
                                            request: request, hooks: hooks)
         let planDigest = "sha256:" + digest.finishHex()
+        let writer = try lasting()
         let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID,
-                                 details: { (planDigest, commit?.value) }, opened: opened, references: references,
+                                 details: { (planDigest, commit?.value) }, opened: writer, references: references,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut, read: planned)
     }
@@ -230,8 +242,14 @@ public enum ApplyWorkflow {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
         }
         let revisions = opened.summaries.mapValues(\.revision)
-        let now = ReviewedChangeSet.digest(plan, recording: recording, revisions: revisions, storeID: opened.storeID, settings: settings)
+        let now = ReviewedChangeSet.digest(plan, recording: recording, revisions: revisions, storeID: opened.changeSetStore, settings: settings)
         guard now != digest else { return true }
+        // A first deployment reviewed against a snapshot written with --empty
+        // names no path: the operator chose to start the store wherever apply runs.
+        if opened.storeID == nil,
+           ReviewedChangeSet.digest(plan, recording: recording, revisions: revisions, storeID: ReviewedChangeSet.noStore, settings: settings) == digest {
+            return true
+        }
         // Only a change set that is not the reviewed one is held whole, to be shown.
         let view = ReviewedChangeSet.view(plan, recording: recording, revisions: revisions)
         // Nothing to write is no risk: the store matches the files (the
@@ -239,8 +257,11 @@ public enum ApplyWorkflow {
         if view.isEmpty && plan.isEmpty && references.isEmpty { return false }
         // The usual causes, named when they can be told.
         var why = ""
-        if opened.storeID != nil, ReviewedChangeSet.digest(of: view, storeID: nil, settings: settings) == digest {
+        if opened.storeID != nil, ReviewedChangeSet.digest(of: view, storeID: ReviewedChangeSet.absent(at: Paths.absolute(opened.path)), settings: settings) == digest
+            || ReviewedChangeSet.digest(of: view, storeID: nil, settings: settings) == digest {
             why = "\nIt was reviewed against a snapshot of no store (a first deployment), and a store exists now: plan the pull request again against its snapshot."
+        } else if opened.storeID == nil {
+            why = "\nNo store is at \(SafeText.escape(Paths.display(opened.path))): if it was reviewed against no store, that was at another path (check --store and MAILFORM_STORE)."
         }
         var lines = view.prefix(20).map { change in
             "  \(change.action.symbol) \(SafeText.escape(change.id)) (company revision \(change.baseRevision)): "
@@ -252,7 +273,7 @@ public enum ApplyWorkflow {
         throw .stopped("""
             the change set to apply is not the reviewed one; nothing was written
               reviewed: \(digest)
-              now:      \(now) (store \(opened.storeID ?? ReviewedChangeSet.noStore), workspace settings \(settings.prefix(19))…, \(view.count) compan\(view.count == 1 ? "y" : "ies") changed)
+              now:      \(now) (store \(SafeText.escape(opened.changeSetStore)), workspace settings \(settings.prefix(19))…, \(view.count) compan\(view.count == 1 ? "y" : "ies") changed)
             The change set now:
             \(lines.joined(separator: "\n"))\(why)
             """, hint: "the store, the files or the workspace settings changed since the review (another merge, an edit on the settings page, a mailform.yaml this merge changed, other --company or --prune flags): plan the pull request again and review the new change set")

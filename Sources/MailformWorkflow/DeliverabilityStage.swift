@@ -137,7 +137,7 @@ public enum DeliverabilityStage {
         guard failures.count == names.count else { return nil }
         failures.sort { $0.0 < $1.0 }
         let (name, failure) = failures[0]
-        let what = failure == .timeout ? "timed out" : "was refused or failed (servfail)"
+        let what = failure == .timeout ? "timed out" : "got no usable answer (nothing listening, REFUSED, SERVFAIL or a broken reply)"
         return DeliverabilityFinding(
             id: resolverUnavailable, severity: .error, company: "", domain: "", field: "",
             message: "\(resolverName) answered none of the first \(names.count) quer\(names.count == 1 ? "y" : "ies") (txt lookup for \(name) \(what)); no domain was checked",

@@ -47,7 +47,7 @@ extension Stages {
     public static func planFiles(_ input: WorkspaceInput, companies scope: [String], prune: Bool, writes: Bool, signs: Bool = false,
                                  keepsMarks: Bool,
                                  keepLimit: Int? = nil, hooks: WorkflowHooks, migrated: Bool = false,
-                                 createsStore: Bool = true) throws(WorkflowError) -> PlannedFiles {
+                                 createsStore: Bool = true, defersKey: Bool = false) throws(WorkflowError) -> PlannedFiles {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         let prefetch = StorePrefetch()
         let state = StreamState(keepLimit: keepLimit, fingerprintsReferences: writes)
@@ -77,7 +77,7 @@ extension Stages {
                                      createKey: false, lockTimeout: input.lockTimeout, environment: input.environment)
             return try planFiles(input, companies: scope, prune: prune, writes: writes, signs: signs, keepsMarks: keepsMarks,
                                  keepLimit: keepLimit, hooks: hooks,
-                                 migrated: true, createsStore: createsStore)
+                                 migrated: true, createsStore: createsStore, defersKey: defersKey)
         }
         guard var opened = state.store(prefetch) else { throw state.failure ?? .stopped("the store could not be read") }
         if let notice = opened.keyNotice { hooks.notice(notice) }
@@ -100,7 +100,9 @@ extension Stages {
         }
         // No key file is made for a store that will not be made.
         if writes && !plan.isEmpty && !createsStore { try ApplyWorkflow.requireStore(opened, createStore: false) }
-        if signs || (writes && !plan.isEmpty) {
+        // An apply makes the key file only as it writes (`defersKey`): a
+        // run refused later (the reviewed change set, the probe) leaves none.
+        if signs || (writes && !plan.isEmpty && !defersKey) {
             do {
                 opened = try Reconciler.lastingKey(opened, environment: input.environment)
             } catch {

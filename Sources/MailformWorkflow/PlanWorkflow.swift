@@ -82,7 +82,7 @@ public enum PlanWorkflow {
         do { recorded = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .stopped("\(error)") }
         let changeSet = ReviewedChangeSet.digest(plan, recording: recorded.map {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
-        }, revisions: opened.summaries.mapValues(\.revision), storeID: opened.storeID, settings: workspace.settingsDigest)
+        }, revisions: opened.summaries.mapValues(\.revision), storeID: opened.changeSetStore, settings: workspace.settingsDigest)
         var outcome = PlanOutcome(plan: plan, loaded: loaded, store: closed, changeSet: changeSet)
         outcome.recordedReferences = recorded.map { ($0.company, $0.path, $0.previous, $0.reference) }
         if request.probe {

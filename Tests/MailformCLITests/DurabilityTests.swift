@@ -118,13 +118,12 @@ extension DurabilityTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until the check has written some of its files.
+        // Wait until the check has made its folder and is writing into it
+        // (each company's files are removed once it is checked).
         let deadline = Date().addingTimeInterval(60)
-        func filesInScratch() -> Int {
-            let folders = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []
-            return folders.reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/" + $1).count) ?? 0) }
-        }
-        while process.isRunning, Date() < deadline, filesInScratch() < 20 { usleep(1_000) }
+        func foldersInScratch() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []).count }
+        while process.isRunning, Date() < deadline, foldersInScratch() < 1 { usleep(1_000) }
+        usleep(20_000)
         try #require(process.isRunning, "the check ended before it could be stopped")
         kill(process.processIdentifier, number)
         process.waitUntilExit()

@@ -241,4 +241,72 @@ struct FleetTests {
         #expect(none.exitCode == 1 && none.stderr.contains("no company in the store matches nobody; nothing was written"))
         #expect(!FileManager.default.fileExists(atPath: ws.path("none")))
     }
+
+    /// From the hostile review: a comment cut to fit still names every
+    /// changed field and each existing company whose endpoint or
+    /// credential changes (a redirect hid among 600 renamed senders).
+    @Test func aCutCommentStillShowsWhereCredentialsGo() throws {
+        let ws = try ExampleWorkspace(generated: 600)
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let folder = ws.path("companies")
+        for case let file as String in FileManager.default.enumerator(atPath: folder)! where file.hasSuffix(".yaml") {
+            let path = folder + "/" + file
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try text.replacingOccurrences(of: "  name: Company ", with: "  name: Renamed Company ").write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try ws.edit("companies/batch/000/c000590.yaml", "  host: smtp.c000590.bench.example.com", "  host: evil-relay.example.net")
+        let md = try ws.run(["plan", "companies", "--format", "markdown"]).stdout
+        #expect(md.utf8.count <= 65_535)
+        #expect(md.contains("Cut to fit one comment"))
+        #expect(md.contains("#### Every field this plan changes"), "\(md.prefix(3000))")
+        #expect(md.contains("| `sender.name` | 600 |"))
+        #expect(md.contains("| `smtp.host` ⚠ | 1 |"))
+        #expect(md.contains("**Existing companies whose endpoints or credentials change (1 company):** `c000590`"))
+    }
+
+    /// From the hostile review: a refused apply leaves no key file, and a
+    /// change set reviewed against no store starts none at another path.
+    @Test func aRefusedApplyLeavesNoKeyAndAReviewedDigestNamesItsPath() throws {
+        let ws = try ExampleWorkspace()
+        ws.startsStore = false
+        let plan = try ws.run(["plan", "companies"])
+        let digest = try #require(plan.stdout.split(separator: "\n").first { $0.hasPrefix("Change set: ") }.map { String($0.dropFirst(12)) })
+        let typo = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", digest, "--store", "typo.db"])
+        #expect(typo.exitCode == 1, "\(typo.stdout)")
+        #expect(typo.stderr.contains("the change set to apply is not the reviewed one; nothing was written"), "\(typo.stderr)")
+        #expect(typo.stderr.contains("No store is at typo.db"))
+        #expect(!FileManager.default.fileExists(atPath: ws.path("typo.db")) && !FileManager.default.fileExists(atPath: ws.path("typo.db.key")))
+        let wrong = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", "cs1:" + String(repeating: "0", count: 64)])
+        #expect(wrong.exitCode == 1 && !FileManager.default.fileExists(atPath: ws.storePath + ".key"), "\(wrong.stderr)")
+        let right = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", digest])
+        #expect(right.exitCode == 0, "\(right.stderr)")
+        #expect(try ws.companyCount() == 8)
+    }
+
+    /// From the hostile review: rows of written_state that are not
+    /// mailform's form fail closed; a FIFO as a plan is refused, not waited
+    /// on; an empty MAILFORM_TRUSTED_WORKSPACE is an error; a waiver's day
+    /// must exist.
+    @Test func hostileStoreRowsPlansAndSettingsFailClosed() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        for (column, value) in [("digest", "'zz'"), ("fields", "'garbage !!'"), ("store_revision", "'abc'"), ("store_revision", "-5")] {
+            let before = try ws.database().read { db in try Row.fetchOne(db, sql: "SELECT * FROM written_state WHERE company_id = 'acme'") }
+            try Self.settingsPage(ws, "UPDATE written_state SET \(column) = \(value) WHERE company_id = 'acme'")
+            let plan = try ws.run(["plan", "companies"])
+            #expect(plan.exitCode == 1, "\(column)=\(value): \(plan.stdout)")
+            #expect(plan.stderr.contains("written_state.\(column) holds a value mailform cannot read"), "\(plan.stderr)")
+            try Self.settingsPage(ws, "UPDATE written_state SET store_revision = \(before!["store_revision"] as Int), digest = '\(before!["digest"] as String)', fields = '\(before!["fields"] as String)' WHERE company_id = 'acme'")
+        }
+        #expect(try ws.run(["plan", "companies", "--detailed-exitcode"]).exitCode == 0)
+        #expect(mkfifo(ws.path("fifo.json"), 0o600) == 0)
+        let fifo = try UntrustedPullRequestTests.runBounded(["apply", "fifo.json", "--no-probe"], in: ws, seconds: 20)
+        #expect(fifo.exitCode == 1, "\(fifo.stderr)")
+        let empty = try ws.run(["validate", "companies"], environment: ["MAILFORM_TRUSTED_WORKSPACE": ""])
+        #expect(empty.exitCode == 1, "\(empty.stdout)\(empty.stderr)")
+        try ws.write("mailform.yaml", try ws.read("mailform.yaml") + "policy:\n  waivable: [dsar-sender-domain]\n")
+        try ws.write("companies/initech.yaml", try ws.read("companies/initech.yaml") + Self.waived.replacingOccurrences(of: "2099-12-31", with: "2099-02-30"))
+        let date = try ws.run(["validate", "companies"])
+        #expect(date.exitCode == 1 && date.stdout.contains("waivers: until '2099-02-30' is not a day of the calendar"), "\(date.stdout)")
+    }
 }

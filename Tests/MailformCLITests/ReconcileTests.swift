@@ -300,8 +300,11 @@ struct ReconcileTests {
         // "From A" -> "From B" or the reverse); two applies that both planned
         // against the original store and both wrote would be a lost update.
         if succeeded == 2 {
-            let sawTheOther = results.all.compactMap { $0 }.contains {
-                $0.stdout.contains("\"From A\" -> \"From B\"") || $0.stdout.contains("\"From B\" -> \"From A\"")
+            // A line from one's value to the other's (alone, or in a group: `"From A", "Globex …" -> "From B"`).
+            let sawTheOther = results.all.compactMap { $0 }.contains { r in
+                r.stdout.split(separator: "\n").contains { line in
+                    (line.contains("\"From A\"") && line.hasSuffix("-> \"From B\"")) || (line.contains("\"From B\"") && line.hasSuffix("-> \"From A\""))
+                }
             }
             #expect(sawTheOther, "both applies wrote acme, neither planned against the other's result: a lost update")
         }

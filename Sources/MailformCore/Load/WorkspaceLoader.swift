@@ -52,7 +52,10 @@ public enum WorkspaceLoader {
 
         public init(trusted: String? = nil, storeFlag: String? = nil, paths: [String] = [],
                     environment: [String: String] = ProcessInfo.processInfo.environment) {
-            self.trusted = trusted ?? environment["MAILFORM_TRUSTED_WORKSPACE"].flatMap { $0.isEmpty ? nil : $0 }
+            // Set but empty is an error (as --trusted-workspace ""), never
+            // "no trusted file": a CI variable that expanded to nothing must
+            // not hand the pull request's own settings the trust.
+            self.trusted = trusted ?? environment["MAILFORM_TRUSTED_WORKSPACE"]
             self.storeFlag = storeFlag
             self.environment = environment
             self.paths = paths

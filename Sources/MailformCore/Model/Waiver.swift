@@ -32,6 +32,17 @@ public struct Waiver: Sendable, Equatable {
     /// Whether the waiver no longer holds on `today` (`YYYY-MM-DD`, UTC).
     public func expired(today: String) -> Bool { until < today }
 
+    /// Whether `text` (`YYYY-MM-DD`) is a day of the Gregorian calendar
+    /// (2099-02-30 is not), from year 2000 to 2999.
+    public static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (2000...2999).contains(parts[0]), (1...12).contains(parts[1]) else { return false }
+        let (y, m, d) = (parts[0], parts[1], parts[2])
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return (1...days).contains(d)
+    }
+
     /// Today's date in UTC, as waivers write it.
     public static func today(_ now: Date = Date()) -> String {
         var calendar = Calendar(identifier: .gregorian)

@@ -16,13 +16,28 @@ public struct ChangeGroups: Sendable {
         /// The shared field changes (empty for a group of deleted companies).
         /// A field whose old value differs across the members has none here.
         public var fields: [FieldChange]
-        /// Indexes of `fields` whose old values differ across the members.
-        public var mixed: Set<Int>
+        /// For each field (index into `fields`) whose old values differ
+        /// across the members: its distinct old values (a company without
+        /// the field has none).
+        public var olds: [Int: [FieldValue]]
 
-        /// `~ smtp.host: (1,000 different values) -> "relay.shared.example"`, or the field's line.
+        /// Indexes of `fields` whose old values differ across the members.
+        public var mixed: Set<Int> { Set(olds.keys) }
+
+        /// `~ smtp.host: "a", "b" -> "relay.shared.example"` (up to three old
+        /// values), `~ smtp.host: (1,000 different values) -> "…"`, or the field's line.
         public func line(_ k: Int) -> String {
-            guard mixed.contains(k) else { return PlanRenderer.fieldLine(fields[k]) }
-            var out = "~ \(SafeText.escape(fields[k].path)): (\(ChangeGroups.count(members.count, "value", "different values"))) -> "
+            guard let values = olds[k] else { return PlanRenderer.fieldLine(fields[k]) }
+            var out = "~ \(SafeText.escape(fields[k].path)): "
+            if values.count <= 3 && !fields[k].sensitive {
+                for (i, value) in values.enumerated() {
+                    if i > 0 { out += ", " }
+                    value.appendShown(to: &out)
+                }
+            } else {
+                out += "(\(ChangeGroups.count(values.count, "value", "different values")))"
+            }
+            out += " -> "
             fields[k].desired.map { $0.appendShown(to: &out) }
             return out
         }
@@ -41,7 +56,14 @@ public struct ChangeGroups: Sendable {
     public init(_ plan: Plan) {
         let changes = plan.changes
         // One line's key → the companies that have it (and where, for the first).
-        struct Line { var first: (change: Int, field: Int); var members: [Int]; var mixed = false }
+        struct Line {
+            var first: (change: Int, field: Int)
+            var members: [Int]
+            var mixed = false
+            /// The distinct old values (their keys), in order of first use.
+            var olds: [String: Int] = [:]
+            var oldValues: [FieldValue] = []
+        }
         var lines: [String: Line] = [:]
         var deleted: [Int] = []
         for (i, change) in changes.enumerated() {
@@ -55,28 +77,40 @@ public struct ChangeGroups: Sendable {
                         line.members.append(i)
                         let first = changes[line.first.change].fields[line.first.field]
                         if first.current != field.current || first.current?.reference != field.current?.reference { line.mixed = true }
+                        if let current = field.current, line.olds[current.key] == nil {
+                            line.olds[current.key] = line.oldValues.count
+                            line.oldValues.append(current)
+                        }
                         lines[key] = line
                     } else {
-                        lines[key] = Line(first: (i, k), members: [i])
+                        var line = Line(first: (i, k), members: [i])
+                        if let current = field.current {
+                            line.olds[current.key] = 0
+                            line.oldValues.append(current)
+                        }
+                        lines[key] = line
                     }
                 }
             }
         }
         // Shared lines, by the set of companies sharing them.
-        var bySet: [[Int]: [(change: Int, field: Int, mixed: Bool)]] = [:]
+        var bySet: [[Int]: [(change: Int, field: Int, mixed: Bool, olds: [FieldValue])]] = [:]
         var shared = Set<String>()
         for (key, line) in lines where line.members.count >= Self.minimumMembers {
-            bySet[line.members, default: []].append((line.first.change, line.first.field, line.mixed))
+            bySet[line.members, default: []].append((line.first.change, line.first.field, line.mixed, line.oldValues))
             shared.insert(key)
         }
         var groups: [Group] = bySet.map { members, firsts in
             let ordered = firsts.sorted { ($0.change, $0.field) < ($1.change, $1.field) }
             var fields = ordered.map { changes[$0.change].fields[$0.field] }
-            for (k, first) in ordered.enumerated() where first.mixed { fields[k].current = nil }
-            return Group(action: .change, members: members, fields: fields,
-                         mixed: Set(ordered.enumerated().filter { $0.element.mixed }.map(\.offset)))
+            var olds: [Int: [FieldValue]] = [:]
+            for (k, first) in ordered.enumerated() where first.mixed {
+                fields[k].current = nil
+                olds[k] = first.olds
+            }
+            return Group(action: .change, members: members, fields: fields, olds: olds)
         }
-        if deleted.count >= Self.minimumMembers { groups.append(Group(action: .delete, members: deleted, fields: [], mixed: [])) }
+        if deleted.count >= Self.minimumMembers { groups.append(Group(action: .delete, members: deleted, fields: [], olds: [:])) }
         groups.sort { a, b in
             if a.members.count != b.members.count { return a.members.count > b.members.count }
             return (a.members.first ?? 0, a.fields.count) < (b.members.first ?? 0, b.fields.count)

@@ -13,6 +13,14 @@ public enum ReviewedChangeSet {
     /// The store a snapshot of no store names.
     public static let noStore = "none"
 
+    /// The identity of no store at `path` (absolute): a change set reviewed
+    /// against it applies to no other path (a mistyped --store starts no
+    /// store with a reviewed digest).
+    public static func absent(at path: String) -> String { noStore + ":" + path }
+
+    /// Whether a store id names no store (`none`, or `none:PATH`).
+    public static func namesNoStore(_ id: String) -> Bool { id == noStore || id.hasPrefix(noStore + ":") }
+
     /// The plan's changes as reviewers see them (see the type's summary).
     public static func view(_ plan: Plan) -> [CompanyChange] {
         var out: [CompanyChange] = []

@@ -156,6 +156,12 @@ public enum PlanRenderer {
         let reserve = 400
         var budget = limit - head.utf8.count - reserve
         var cuts: [String] = []
+        // Never cut, and shown whenever anything else is: every field the
+        // plan changes, with how many companies, and the existing companies
+        // whose endpoints or credentials change (a redirect of a stored
+        // password must not hide among thousands of renamed senders).
+        let overview = Self.overview(plan)
+        budget -= overview.utf8.count
         // Drift: a table, at most a fifth of the comment.
         let drifted = plan.changes.filter { $0.drift != nil }
         var driftPart = ""
@@ -235,11 +241,53 @@ public enum PlanRenderer {
             details += block
             detailsShown += 1
         }
+        if detailsShown < listedCount { cuts.append("\(listedCount - detailsShown) compan\(listedCount - detailsShown == 1 ? "y's" : "ies'") details") }
+        if !cuts.isEmpty { head += overview }
         var out = head + driftPart + groupsPart
         if listedCount > 0 { out += "#### Each company (\(ChangeGroups.count(listedCount)))\n\n" + details }
-        if detailsShown < listedCount { cuts.append("\(listedCount - detailsShown) compan\(listedCount - detailsShown == 1 ? "y's" : "ies'") details") }
         if !cuts.isEmpty {
             out += "\n> **Cut to fit one comment:** \(cuts.joined(separator: ", ")) left out. Run `mailform plan` locally, or see the plan artifact, for the whole plan.\n"
+        }
+        return out
+    }
+
+    /// A settings path with pool names and server indexes folded:
+    /// `smtp_pools.*.servers[*].host`.
+    static func folded(_ path: String) -> String {
+        guard path.hasPrefix("smtp_pools.") else { return path }
+        var parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 1 { parts[1] = "*" }
+        return parts.map { $0.hasPrefix("servers[") ? "servers[*]" : $0 }.joined(separator: ".")
+    }
+
+    /// Whether a change of this path changes where mail goes or which
+    /// credential is sent there.
+    static func isEndpoint(_ path: String) -> Bool {
+        let last = path.split(separator: ".").last.map(String.init) ?? path
+        return path == "provider" || path.hasPrefix("mailgun.") || path.contains("oauth2.")
+            || ["host", "port", "ssl", "starttls", "ssl_trust", "ssl_check_identity", "ssl_protocols", "auth", "username", "password"].contains(last)
+    }
+
+    /// The part of a cut comment that is never cut (at most about 9 KB).
+    static func overview(_ plan: Plan) -> String {
+        var counts: [String: Int] = [:]
+        var redirected: [String] = []
+        for change in plan.changes {
+            let paths = change.paths
+            for path in Set(paths.map(folded)) { counts[path, default: 0] += 1 }
+            if change.action == .change && paths.contains(where: isEndpoint) { redirected.append(change.id) }
+        }
+        var out = "#### Every field this plan changes\n\n| field | companies |\n| --- | --- |\n"
+        let rows = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        for (path, n) in rows.prefix(100) {
+            out += "| \(SafeText.markdownCodeSpan(String(path.prefix(120))))\(isEndpoint(path) ? " ⚠" : "") | \(n) |\n"
+        }
+        if rows.count > 100 { out += "| … and \(rows.count - 100) more fields | |\n" }
+        out += "\n"
+        if !redirected.isEmpty {
+            let shown = redirected.prefix(200).map(SafeText.markdownCodeSpan).joined(separator: ", ")
+            out += "**Existing companies whose endpoints or credentials change (\(ChangeGroups.count(redirected.count))):** \(shown)"
+                + (redirected.count > 200 ? " and \(redirected.count - 200) more" : "") + "\n\n"
         }
         return out
     }

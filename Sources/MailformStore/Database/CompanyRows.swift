@@ -170,7 +170,13 @@ enum CompanyRows {
         while let row = try rows6.next() {
             let id: String = row[0]
             guard var stored = result[id] else { continue }
-            guard let drift = WrittenState.drift(of: stored.company, since: row[1], digest: row[2], fields: row[3]) else { continue }
+            // Another tool's row that is not mailform's form fails closed.
+            guard case .int64(let since) = (row[1] as DatabaseValue).storage, since >= 0, since <= Int64(Int32.max) else {
+                throw StoreShapeError(column: "written_state.store_revision")
+            }
+            guard let digest = row[2] as String?, WrittenState.isDigest(digest) else { throw StoreShapeError(column: "written_state.digest") }
+            guard let fields = row[3] as String?, WrittenState.isFieldList(fields) else { throw StoreShapeError(column: "written_state.fields") }
+            guard let drift = WrittenState.drift(of: stored.company, since: Int(since), digest: digest, fields: fields) else { continue }
             stored.drift = drift
             stored.company = WrittenState.unknowingSecrets(stored.company, drifted: Set(drift.fields))
             result[id] = stored

@@ -27,6 +27,21 @@ struct WrittenState {
         }
     }
 
+    /// 64 lowercase hexadecimal digits.
+    static func isDigest(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// Hashes of 8 lowercase hexadecimal digits, single-spaced; at most
+    /// 100,000 of them (a company has some tens of fields).
+    static func isFieldList(_ text: String) -> Bool {
+        guard text.utf8.count <= 900_000 else { return false }
+        if text.isEmpty { return true }
+        return text.split(separator: " ", omittingEmptySubsequences: false).allSatisfy { token in
+            token.utf8.count == 8 && token.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        }
+    }
+
     static func hash(_ field: (path: String, value: FieldValue)) -> String {
         String(FieldsDigest([field]).hex.prefix(8))
     }

@@ -28,13 +28,25 @@ public struct OpenedStore: Sendable {
     /// The store revision the summaries were read at (0: none yet).
     public var storeRevision = 0
 
+    /// What a change set names as its store: the store's id, or for no
+    /// store the absent store's identity (`none:PATH`; a snapshot of no
+    /// store written with `--empty` names `none`).
+    public var changeSetStore: String {
+        if let storeID { return storeID }
+        if let snapshot { return snapshot.storeID }
+        return ReviewedChangeSet.absent(at: Paths.absolute(path))
+    }
+
     /// "store PATH (store ID, store revision N, K companies)", or the
     /// snapshot's, or "(no store yet)": what a plan or apply is compared against.
     public var label: String {
         if let snapshot {
             return "snapshot \(Paths.display(path)) (store \(snapshot.storeID), store revision \(snapshot.storeRevision), written \(snapshot.createdAt); no secret read)"
         }
-        guard let storeID else { return "store \(Paths.display(path)) (none there yet)" }
+        guard let storeID else {
+            let near = StoreLocation.nearby(path).map { Paths.display($0) }
+            return "store \(Paths.display(path)) (none there yet\(near.isEmpty ? "" : "; did you mean \(near.joined(separator: " or "))?"))"
+        }
         let n = summaries.count
         return "store \(Paths.display(path)) (store \(storeID), store revision \(storeRevision), \(n) compan\(n == 1 ? "y" : "ies"))"
     }
@@ -135,7 +147,7 @@ public enum Reconciler {
         let box: SecretBox
         do { box = try SecretBox(key: StoreKey.ephemeral()) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
         return OpenedStore(store: nil, path: path, box: box, summaries: snapshot.summaries(),
-                           storeID: snapshot.storeID == ReviewedChangeSet.noStore ? nil : snapshot.storeID, keyNotice: nil,
+                           storeID: ReviewedChangeSet.namesNoStore(snapshot.storeID) ? nil : snapshot.storeID, keyNotice: nil,
                            keySource: .ephemeral, recordsEveryReference: true, snapshot: snapshot, referenceOwners: snapshot.referenceOwners)
     }
 

@@ -29,10 +29,15 @@ struct SavedPlanReader: Sendable {
     /// Whether the file is of format 3: its first line is one JSON object
     /// (format 2 opens with `{` alone on its line).
     static func isLines(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 64)) ?? Data()
-        return head.count >= 2 && head[head.startIndex] == UInt8(ascii: "{") && head[head.startIndex + 1] == UInt8(ascii: "\"")
+        // Never blocks: a FIFO or device is not a plan (the reader of
+        // format 2 refuses it), and opening a FIFO would wait for a writer.
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 2)
+        return read(fd, &head, 2) == 2 && head[0] == UInt8(ascii: "{") && head[1] == UInt8(ascii: "\"")
     }
 
     /// The header, unverified: which workspace and store the MAC is checked with.
@@ -105,19 +110,28 @@ struct SavedPlanReader: Sendable {
     /// Change lines `range`, decoded; a line whose bytes are not those the
     /// first pass read (and the MAC covered) is refused.
     func changes(_ range: Range<Int>) throws -> [SavedPlan.Change] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw Refusal(description: "\(label) cannot be read again; nothing was written")
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        var info = stat()
+        guard fd >= 0, fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            if fd >= 0 { close(fd) }
+            throw Refusal(description: "\(label) changed while it was read (it cannot be read again as a file); nothing was written; run apply again")
         }
-        defer { try? handle.close() }
+        defer { close(fd) }
         var out: [SavedPlan.Change] = []
         out.reserveCapacity(range.count)
         let decoder = JSONDecoder()
         for i in range {
             let line = lines[i]
-            try handle.seek(toOffset: line.offset)
-            let data = try handle.read(upToCount: line.length) ?? Data()
-            let bytes = [UInt8](data)
-            guard bytes.count == line.length, Digest.sha256(bytes) == line.sha else {
+            var bytes = [UInt8](repeating: 0, count: line.length)
+            var done = 0
+            while done < line.length {
+                let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, line.length - done, off_t(line.offset) + off_t(done)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                done += n
+            }
+            let data = Data(bytes)
+            guard done == line.length, Digest.sha256(bytes) == line.sha else {
                 throw Refusal(description: "\(label) changed while it was read; nothing was written; run apply again")
             }
             do { out.append(try decoder.decode(SavedPlan.Change.self, from: data)) } catch {
@@ -131,7 +145,8 @@ struct SavedPlanReader: Sendable {
     /// offset, until it returns false. Lines over `maxLine`, a file over
     /// `maxFile`, and a last line without a newline are refused.
     static func eachLine(_ path: String, label: String, _ body: (Int, [UInt8], UInt64) throws -> Bool) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK: a FIFO put in the plan's place is refused, not waited on.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { throw Refusal(description: "\(label) cannot be read (\(String(cString: strerror(errno)))); nothing was written") }
         defer { close(fd) }
         var info = stat()

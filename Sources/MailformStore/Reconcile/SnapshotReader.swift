@@ -37,8 +37,11 @@ public enum SnapshotReader {
     }
 
     /// A snapshot of no store (a first deployment: every company is new).
-    public static func empty(createdAt: Date = Date()) -> StateSnapshot {
-        StateSnapshot(storeID: ReviewedChangeSet.noStore, storeRevision: 0, createdAt: timestamp(createdAt), companies: [])
+    /// - Parameter path: the store's path (absolute), when known: the change
+    ///   set planned against it then applies to no store at another path.
+    public static func empty(at path: String? = nil, createdAt: Date = Date()) -> StateSnapshot {
+        StateSnapshot(storeID: path.map(ReviewedChangeSet.absent(at:)) ?? ReviewedChangeSet.noStore, storeRevision: 0,
+                      createdAt: timestamp(createdAt), companies: [])
     }
 
     static func timestamp(_ date: Date) -> String {

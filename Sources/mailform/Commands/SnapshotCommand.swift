@@ -56,7 +56,7 @@ struct SnapshotCommand: ParsableCommand {
             do {
                 guard let store = try Store.open(path: path, create: false, lockTimeout: storeOptions.lockTimeout, readOnly: true) else {
                     if allowAbsent {
-                        snapshot = SnapshotReader.empty()
+                        snapshot = SnapshotReader.empty(at: Paths.absolute(path))
                         Pipeline.notice("no store at \(SafeText.escape(Paths.display(path))) yet: writing the snapshot of no store")
                         try write(snapshot, shown: "no store")
                         return

@@ -45,6 +45,11 @@ public enum Waivers {
                 out.append(.error("waivers: rule '\(rule)' is waived twice", at: at, hint: "keep one waiver per rule", rule: ruleID))
                 continue
             }
+            guard Waiver.isDate(waiver.until) else {
+                out.append(.error("waivers: until '\(SafeText.escape(waiver.until))' is not a day of the calendar", at: at,
+                                  hint: "write the waiver's last day as YYYY-MM-DD, e.g. 2027-03-31", rule: ruleID))
+                continue
+            }
             if waiver.expired(today: today) {
                 out.append(.error("waivers: the waiver of '\(rule)' expired on \(waiver.until); the rule applies again", at: at,
                                   hint: "fix what the rule reports, or renew the waiver with a new until: date after review", rule: ruleID))
