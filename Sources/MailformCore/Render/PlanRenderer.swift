@@ -75,7 +75,7 @@ public enum PlanRenderer {
         }
         let drifted = plan.changes.count { $0.drift != nil }
         if drifted > 0 {
-            emit(style.yellow("\(ChangeGroups.count(drifted)) changed outside mailform") + " (the platform's settings page?): this plan reverts those fields to the files' values; to keep them, adopt them into the files with 'mailform export --company ID'.\n\n")
+            emit(style.yellow("\(ChangeGroups.count(drifted)) changed outside mailform") + " (the platform's settings page?): this plan reverts those fields to the files' values; to keep them, adopt them into the files: 'mailform export --company ID --out DIR' writes the store's settings of a company to DIR/companies/ID.yaml; copy the changed values into its file.\n\n")
         }
         emit(style.bold(plan.summary) + "\n")
     }
@@ -167,7 +167,7 @@ public enum PlanRenderer {
         var driftPart = ""
         if !drifted.isEmpty {
             driftPart = "#### Changed outside mailform (\(ChangeGroups.count(drifted.count)))\n\n"
-                + "The store was changed since mailform wrote these companies (the platform's settings page?). This plan reverts those fields to the files' values; to keep a change, adopt it into the files (`mailform export --company ID`).\n\n"
+                + "The store was changed since mailform wrote these companies (the platform's settings page?). This plan reverts those fields to the files' values; to keep a change, adopt it into the files: `mailform export --company ID --out DIR` writes the store's settings of a company to `DIR/companies/ID.yaml`; copy the changed values into its file.\n\n"
                 + "| company | since revision | fields changed outside mailform |\n| --- | --- | --- |\n"
             var shown = 0
             for change in drifted {

@@ -52,7 +52,8 @@ struct HistoryCommand: ParsableCommand {
             Console.out(style.bold("store revision \(revision.id)") + "  \(revision.appliedAt)  by \(revision.actor)\(commit)\n")
             if quiet { continue }
             Console.out("  \(revision.summary)\n")
-            for change in revision.changes {
+            // A revision of 100,000 companies: the first 50, then how many more (--format json has them all).
+            for change in revision.changes.prefix(50) {
                 let detail: String
                 switch change.action {
                 case .change: detail = ": " + change.fields.joined(separator: ", ")
@@ -60,6 +61,9 @@ struct HistoryCommand: ParsableCommand {
                 case .delete: detail = ""
                 }
                 Console.out("  \(change.action.symbol) \(change.company)\(detail)\n")
+            }
+            if revision.changes.count > 50 {
+                Console.out("  … and \(revision.changes.count - 50) more compan\(revision.changes.count == 51 ? "y" : "ies") (--company ID, or --format json for all)\n")
             }
             Console.out("\n")
         }
