@@ -189,17 +189,19 @@ extension Stages {
             self.fingerprintsReferences = fingerprintsReferences
         }
 
-        /// Past the limit, the kept companies become reloadable (each
-        /// keeps its file and digest) and so does every later one.
+        /// The first `keepLimit` changed companies stay in memory; every
+        /// later one becomes reloadable (it keeps its file and digest). An
+        /// apply of 10,000 companies with a limit of 8,192 once reloaded all
+        /// of them, and took twice its plan.
         private func release(box: SecretBox) throws {
-            guard let keepLimit, !kept.isEmpty, !reloadable.isEmpty || kept.count > keepLimit else { return }
-            let companies = kept, origins = keptOrigins
+            guard let keepLimit, kept.count > keepLimit else { return }
+            let companies = Array(kept[keepLimit...]), origins = Array(keptOrigins[keepLimit...])
             let digests = try Parallel.map(companies.count) { i in Result { try Reconciler.digest(companies[i], box: box) } }.map { try $0.get() }
             for i in companies.indices {
                 reloadable[companies[i].id] = Reloadable(path: origins[i].path, source: origins[i].source, digest: digests[i])
             }
-            kept = []
-            keptOrigins = []
+            kept.removeSubrange(keepLimit...)
+            keptOrigins.removeSubrange(keepLimit...)
         }
         private(set) var failure: WorkflowError?
         private(set) var builder: Differ.Builder?
