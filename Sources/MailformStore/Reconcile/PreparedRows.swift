@@ -23,7 +23,7 @@ public final class PreparedRows: @unchecked Sendable {
     private var started = 0
 
     /// Companies per chunk, and how many chunks are made ahead of the write.
-    static let chunkSize = 1_024
+    static let chunkSize = 512
     static let ahead = 2
     /// The first chunk is small: it is waited for before anything is written.
     static let firstChunkSize = 128

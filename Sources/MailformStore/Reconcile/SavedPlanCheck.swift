@@ -39,7 +39,7 @@ public enum SavedPlanCheck {
     /// The largest plan file of format 2 (read whole).
     public static let maxFileSize = 1 << 30
     /// Changes a format-3 plan is checked and recomputed in at a time.
-    static let chunk = 1_024
+    static let chunk = 512
 
     static let macHint = "a saved plan is signed with a key derived from the store key; only 'mailform plan --out' with that key makes one"
 
