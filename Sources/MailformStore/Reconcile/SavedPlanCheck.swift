@@ -346,20 +346,34 @@ public enum SavedPlanCheck {
                     unusable = true
                     return ResolvedSecret(reference: SecretReference(kind: .env("INVALID")), secret: Secret(""), origin: origin, canonical: "")
                 }
-                let owner = resolver.owner(ofFile: origin, company: change.company)
-                guard case .success(let value) = resolver.resolve(reference, referencedFrom: origin, owner: owner) else {
-                    unusable = true
-                    return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin, canonical: "")
-                }
-                let fingerprint = try? context.opened.box.planFingerprint(value, store: storeID, company: change.company, path: fieldPath, salt: salt)
-                if fingerprint == nil || fingerprint != secret.fingerprint {
-                    changed.append("secret \(fieldPath) of company \(change.company) changed since the plan")
-                }
-                return ResolvedSecret(reference: reference, secret: value, origin: origin,
-                                      canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
+                let again = resolveAgain(reference, origin: origin, path: fieldPath, company: change.company, planned: secret.fingerprint)
+                if again.failure != nil { unusable = true }
+                if let stale = again.changed { changed.append(stale) }
+                return again.secret
             }
             if unusable { return nil }
             return Checked(company: changed.isEmpty ? resolved : nil, stale: changed)
+        }
+
+        /// A secret of the plan read again: its value (empty when it cannot
+        /// be read, with the located problem), and whether its fingerprint is
+        /// no longer the one the plan recorded.
+        func resolveAgain(_ reference: SecretReference, origin: String, path: String, company: String,
+                          planned: String?) -> (secret: ResolvedSecret, changed: String?, failure: Diagnostic?) {
+            let workspace = context.workspace
+            let canonical = reference.canonical(origin: origin, workspaceRoot: workspace.root)
+            let owner = resolver.owner(ofFile: origin, company: company)
+            switch resolver.resolve(reference, referencedFrom: origin, owner: owner) {
+            case .success(let secret):
+                let fingerprint = try? context.opened.box.planFingerprint(secret, store: storeID, company: company, path: path, salt: salt)
+                let changed = fingerprint == nil || fingerprint != planned ? "secret \(path) of company \(company) changed since the plan" : nil
+                return (ResolvedSecret(reference: reference, secret: secret, origin: origin, canonical: canonical), changed, nil)
+            case .failure(let problem):
+                let failure = Diagnostic.error("company \(SafeText.escape(company)) \(path): \(problem.message)",
+                                               at: SourceLocation(file: label, line: 1, column: 1),
+                                               hint: problem.hint(workspace: workspace, owner: owner), rule: problem.rule)
+                return (ResolvedSecret(reference: reference, secret: Secret(""), origin: origin, canonical: canonical), nil, failure)
+            }
         }
 
         struct Checked {
@@ -371,7 +385,6 @@ public enum SavedPlanCheck {
         /// The company to write (nil for a deletion or a problem), and the problems.
         func check(_ change: SavedPlan.Change) throws -> Checked {
             let workspace = context.workspace
-            let opened = context.opened
             guard let document = change.desired else {
                 if change.action != .delete {
                     throw Refusal.refused("\(label) holds no settings for company \(SafeText.escape(change.company)); run plan again", hint: nil)
@@ -391,26 +404,12 @@ public enum SavedPlanCheck {
                 }
                 var problems: [Diagnostic] = []
                 var changed: [String] = []
-                let storeID = self.storeID
                 let resolved = checked.company.mapSecrets { fieldPath, reference -> ResolvedSecret in
-                    let origin = checked.origins[fieldPath] ?? workspace.root
-                    let owner = resolver.owner(ofFile: origin, company: change.company)
-                    switch resolver.resolve(reference, referencedFrom: origin, owner: owner) {
-                    case .success(let secret):
-                        let fingerprint = try? opened.box.planFingerprint(secret, store: storeID, company: change.company,
-                                                                         path: fieldPath, salt: salt)
-                        if fingerprint == nil || fingerprint != plannedSecrets[fieldPath]?.fingerprint {
-                            changed.append("secret \(fieldPath) of company \(change.company) changed since the plan")
-                        }
-                        return ResolvedSecret(reference: reference, secret: secret, origin: origin,
-                                              canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
-                    case .failure(let problem):
-                        problems.append(.error("company \(SafeText.escape(change.company)) \(fieldPath): \(problem.message)",
-                                               at: SourceLocation(file: label, line: 1, column: 1),
-                                               hint: problem.hint(workspace: workspace, owner: owner), rule: problem.rule))
-                        return ResolvedSecret(reference: reference, secret: Secret(""), origin: origin,
-                                              canonical: reference.canonical(origin: origin, workspaceRoot: workspace.root))
-                    }
+                    let again = resolveAgain(reference, origin: checked.origins[fieldPath] ?? workspace.root, path: fieldPath,
+                                             company: change.company, planned: plannedSecrets[fieldPath]?.fingerprint)
+                    if let failure = again.failure { problems.append(failure) }
+                    if let stale = again.changed { changed.append(stale) }
+                    return again.secret
                 }
                 return Checked(company: problems.isEmpty && changed.isEmpty ? resolved : nil, invalid: problems, stale: changed)
             }
