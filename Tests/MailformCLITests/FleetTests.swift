@@ -14,6 +14,22 @@ struct FleetTests {
         try queue.write { db in try db.execute(sql: sql) }
     }
 
+    /// Applies `edit` to every company file of a generated workspace; the
+    /// number of files it changed.
+    static func editEveryCompany(_ ws: ExampleWorkspace, _ edit: (String) -> String) throws -> Int {
+        let folder = ws.path("companies")
+        var changed = 0
+        for case let file as String in FileManager.default.enumerator(atPath: folder)! where file.hasSuffix(".yaml") {
+            let path = folder + "/" + file
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let edited = edit(text)
+            guard edited != text else { continue }
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+            changed += 1
+        }
+        return changed
+    }
+
     @Test func applyNeverStartsAStoreSilently() throws {
         let ws = try ExampleWorkspace()
         ws.startsStore = false
@@ -191,15 +207,8 @@ struct FleetTests {
         let ws = try ExampleWorkspace(generated: 2_000)
         #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
         // Move every SMTP company (1,000 of 2,000, each on its own host) to one relay; one is also renamed.
-        let folder = ws.path("companies")
-        var moved = 0
-        for case let file as String in FileManager.default.enumerator(atPath: folder)! where file.hasSuffix(".yaml") {
-            let path = folder + "/" + file
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            guard text.contains("provider: smtp\nsmtp:\n") else { continue }
-            var edited = text.replacingOccurrences(of: "provider: smtp\nsmtp:\n  host: smtp.", with: "provider: smtp\nsmtp:\n  host: relay.shared.example\n  #")
-            try edited.write(toFile: path, atomically: true, encoding: .utf8)
-            moved += 1
+        let moved = try Self.editEveryCompany(ws) { text in
+            text.replacingOccurrences(of: "provider: smtp\nsmtp:\n  host: smtp.", with: "provider: smtp\nsmtp:\n  host: relay.shared.example\n  #")
         }
         #expect(moved == 1_000)
         try ws.edit("companies/batch/000/c000000.yaml", "name: Benchmark Company 0\n", "name: Renamed Company 0\n")
@@ -248,12 +257,7 @@ struct FleetTests {
     @Test func aCutCommentStillShowsWhereCredentialsGo() throws {
         let ws = try ExampleWorkspace(generated: 600)
         #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
-        let folder = ws.path("companies")
-        for case let file as String in FileManager.default.enumerator(atPath: folder)! where file.hasSuffix(".yaml") {
-            let path = folder + "/" + file
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            try text.replacingOccurrences(of: "  name: Company ", with: "  name: Renamed Company ").write(toFile: path, atomically: true, encoding: .utf8)
-        }
+        #expect(try Self.editEveryCompany(ws) { $0.replacingOccurrences(of: "  name: Company ", with: "  name: Renamed Company ") } == 600)
         try ws.edit("companies/batch/000/c000590.yaml", "  host: smtp.c000590.bench.example.com", "  host: evil-relay.example.net")
         let md = try ws.run(["plan", "companies", "--format", "markdown"]).stdout
         #expect(md.utf8.count <= 65_535)
