@@ -313,4 +313,28 @@ struct FleetTests {
         let date = try ws.run(["validate", "companies"])
         #expect(date.exitCode == 1 && date.stdout.contains("waivers: until '2099-02-30' is not a day of the calendar"), "\(date.stdout)")
     }
+
+    /// From the second hostile review: a folder reached through a link
+    /// outside the current folder is not written through either (a
+    /// `--change-set` through one replaced a secret file).
+    @Test func noWriteGoesThroughALinkedFolderAnywhere() throws {
+        let ws = try ExampleWorkspace()
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-links-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let link = outside.appendingPathComponent("s-dir").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: ws.path("secrets"))
+        let secret = try ws.read("secrets/acme-smtp.txt")
+        for arguments in [["plan", "companies", "--change-set", link + "/acme-smtp.txt"],
+                          ["snapshot", "--empty", "--out", link + "/new.json"]] {
+            let result = try ws.run(arguments)
+            #expect(result.exitCode != 0, "\(arguments): \(result.stdout)")
+            #expect(result.stderr.contains("is a symbolic link, and mailform never writes through a link"), "\(arguments): \(result.stderr)")
+        }
+        #expect(try ws.read("secrets/acme-smtp.txt") == secret)
+        #expect(!FileManager.default.fileExists(atPath: ws.path("secrets/new.json")))
+        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let export = try ws.run(["export", "--out", ws.path("exported"), "--secrets-out", link + "/leak.env"])
+        #expect(export.exitCode == 1 && !FileManager.default.fileExists(atPath: ws.path("secrets/leak.env")), "\(export.stderr)")
+    }
 }

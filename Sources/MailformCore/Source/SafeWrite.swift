@@ -10,8 +10,9 @@ import Foundation
 /// renamed into place, which replaces a directory entry and never writes
 /// through one. A target that is a link, a folder, a device or a FIFO, or a
 /// regular file with another hard link (the store, the key), is refused
-/// with a message that says so; a parent folder reached through a link
-/// below the current folder (the checkout) is refused too. So is the store
+/// with a message that says so; a parent folder reached through a link,
+/// anywhere on its path, is refused too (the folder is opened component by
+/// component with `O_NOFOLLOW`). So is the store
 /// a run has located, its side files and its key, by path and by device and
 /// inode (`StoreLocation.resolve` names them here): `plan --out mailform.db`
 /// once replaced the store with a plan.
@@ -58,8 +59,9 @@ public enum SafeWrite {
         let name = (absolute as NSString).lastPathComponent
         guard !name.isEmpty, name != ".", name != ".." else { throw Refusal(path: absolute, reason: "it is not a file name") }
         try checkParent(parent, target: absolute)
-        let dir = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dir >= 0 else { throw Refusal(path: absolute, reason: "its folder cannot be opened (\(String(cString: strerror(errno))))") }
+        // The folder is opened component by component without following a
+        // link: one put in its place after the check is refused too.
+        let dir = try openFolder(parent, target: absolute)
         defer { close(dir) }
         var info = stat()
         if fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
@@ -133,7 +135,7 @@ public enum SafeWrite {
             current += "/" + component
             var info = stat()
             guard lstat(current, &info) == 0 else { return }  // created later, by makeDirectory
-            if (info.st_mode & S_IFMT) == S_IFLNK, isBelowCurrentFolder(current) {
+            if (info.st_mode & S_IFMT) == S_IFLNK {
                 throw Refusal(path: absolute, reason: "its folder \(Paths.display(current)) is a symbolic link, and mailform never writes through a link")
             }
         }
@@ -146,8 +148,7 @@ public enum SafeWrite {
         try refuseProtected(absolute, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
     }
 
-    /// Creates a folder (and its missing parents) without following a link
-    /// below the current folder.
+    /// Creates a folder (and its missing parents) without following a link.
     /// - Throws: ``Refusal`` when a component is a link or not a folder.
     public static func makeDirectory(_ path: String) throws {
         let absolute = Paths.absolute(path)
@@ -157,8 +158,8 @@ public enum SafeWrite {
             var info = stat()
             if lstat(current, &info) == 0 {
                 let type = info.st_mode & S_IFMT
-                if type == S_IFLNK, isBelowCurrentFolder(current) {
-                    throw Refusal(path: current, reason: "it is a symbolic link, and mailform never writes through a link")
+                if type == S_IFLNK {
+                    throw Refusal(path: current, reason: "it is a symbolic link, and mailform never writes through a link (name the folder it points to)")
                 }
                 continue
             }
@@ -168,8 +169,9 @@ public enum SafeWrite {
         }
     }
 
-    /// A parent folder below the current folder (the checkout a pull request
-    /// fills) must be reached without a link.
+    /// Every folder on the way must be reached without a link, wherever it
+    /// is: a link outside the checkout (made by anyone) once let
+    /// `--change-set LINK/acme-smtp.txt` replace a secret file.
     static func checkParent(_ parent: String, target: String) throws {
         var current = ""
         for component in parent.split(separator: "/") {
@@ -178,10 +180,29 @@ public enum SafeWrite {
             guard lstat(current, &info) == 0 else {
                 throw Refusal(path: target, reason: "its folder \(Paths.display(current)) does not exist")
             }
-            if (info.st_mode & S_IFMT) == S_IFLNK, isBelowCurrentFolder(current) {
-                throw Refusal(path: target, reason: "its folder \(Paths.display(current)) is a symbolic link, and mailform never writes through a link")
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                throw Refusal(path: target, reason: "its folder \(Paths.display(current)) is a symbolic link, and mailform never writes through a link (name the folder it points to)")
             }
         }
+    }
+
+    /// The folder `path` (absolute), opened from `/` one component at a
+    /// time with `O_NOFOLLOW`.
+    static func openFolder(_ path: String, target: String) throws -> Int32 {
+        var fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Refusal(path: target, reason: "its folder cannot be opened (\(String(cString: strerror(errno))))") }
+        for component in path.split(separator: "/") {
+            let next = openat(fd, String(component), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let failure = errno
+            close(fd)
+            guard next >= 0 else {
+                throw Refusal(path: target, reason: failure == ELOOP || failure == ENOTDIR
+                    ? "a folder on its way (\(SafeText.escape(String(component)))) is a symbolic link or not a folder, and mailform never writes through a link"
+                    : "its folder cannot be opened (\(String(cString: strerror(failure))))")
+            }
+            fd = next
+        }
+        return fd
     }
 
     /// The first component of `path` below the current folder that is a
