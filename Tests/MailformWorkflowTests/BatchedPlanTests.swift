@@ -228,16 +228,20 @@ struct BatchedPlanTests {
         #expect(again.plan.isEmpty && again.plan.unchangedCount == 13)
     }
 
-    /// A file (or a secret) that changes between the plan and the write
-    /// stops the apply: what is written is what was shown.
-    @Test func aCompanyThatChangedSinceThePlanStopsTheWrite() throws {
+    /// A file, a secret or a folder that changes between the plan and the
+    /// write changes nothing written: the companies past the keep limit
+    /// are kept aside as planned (sealed), not read again, so the store
+    /// holds what the plan showed, for kept and for set-aside companies.
+    @Test func whatIsWrittenIsWhatThePlanShowed() throws {
         for change in ["file", "secret", "linked folder", "file named to write into the terminal"] {
-            let ws = try Workspace()
+            let ws = try Workspace(), reference = try Workspace()
             try Self.pad(ws, count: 9)
+            try Self.pad(reference, count: 9)
             let hostile = "companies/pad/p9\u{1B}]0;owned\u{07}\u{1B}[2J.yaml"
             if change.hasPrefix("file named") {
-                try ws.write(hostile, "company: pad-zz\nsender:\n  email: a@zz.example.test\nprovider: platform\n")
+                for w in [ws, reference] { try w.write(hostile, "company: pad-zz\nsender:\n  email: a@zz.example.test\nprovider: platform\n") }
             }
+            _ = try reference.apply()
             var request = ApplyRequest(input: ws.input, actor: "test")
             request.createStore = true
             request.noProbe = true
@@ -251,21 +255,65 @@ struct BatchedPlanTests {
                 case "secret": try? ws.write("secrets/relay.txt", "another password\n")
                 case "file named to write into the terminal": try? ws.edit(hostile, "a@zz.example.test", "b@zz.example.test")
                 default:
-                    // The same secrets, but outside the workspace, through a link.
+                    // Other secrets, outside the workspace, through a link.
                     let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-outside-\(UUID().uuidString)")
                     let secrets = ws.root.appendingPathComponent("secrets")
                     try? FileManager.default.copyItem(at: secrets, to: outside)
+                    try? "stolen\n".write(to: outside.appendingPathComponent("relay.txt"), atomically: true, encoding: .utf8)
                     try? FileManager.default.removeItem(at: secrets)
                     try? FileManager.default.createSymbolicLink(at: secrets, withDestinationURL: outside)
                 }
             }
-            let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.fresh(request, hooks: hooks) }
-            guard case .stopped(let message, _)? = error else { Issue.record("\(change): \(String(describing: error))"); continue }
-            #expect(message.contains("changed since the plan") && message.hasSuffix("nothing was written"), "\(message)")
-            #expect(!message.unicodeScalars.contains { $0.value < 0x20 }, "control characters reach the terminal: \(message.debugDescription)")
-            #expect(try ws.revisions().isEmpty, "\(change)")
-            let written = try DatabaseQueue(path: ws.store).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM revisions") }
-            #expect(written == 0)
+            let outcome = try ApplyWorkflow.fresh(request, hooks: hooks)
+            #expect(outcome.plan.count(.add) == (change.hasPrefix("file named") ? 14 : 13), "\(change)")
+            #expect(try Self.settings(ws) == Self.settings(reference), "\(change)")
+            #expect(try Self.settings(ws).contains { $0.contains("pad-008") && $0.contains("587") })
         }
+    }
+
+    /// Every stored setting that does not depend on a nonce: companies,
+    /// servers, secrets (by fingerprint and reference) and logos.
+    static func settings(_ ws: Workspace) throws -> [String] {
+        try DatabaseQueue(path: ws.store).read { db in
+            let queries = [
+                "SELECT id, name, revision, provider, sender_email, sender_name, logo_url, logo_file_name, logo_media_type, logo_sha256, dsar_email, dsar_name, probe_disabled_reason, waivers FROM companies ORDER BY id",
+                "SELECT * FROM smtp_pools ORDER BY company_id, name",
+                "SELECT * FROM smtp_servers ORDER BY company_id, pool_name, position",
+                "SELECT company_id, domain, region FROM mailgun_settings ORDER BY company_id",
+                "SELECT company_id, path, fingerprint, reference FROM secrets ORDER BY company_id, path",
+            ]
+            return try queries.flatMap { sql in try Row.fetchAll(db, sql: sql).map(\.description) }
+        }
+    }
+
+    /// The bundled examples (Mailgun, pools, logos, OAuth2 for Microsoft
+    /// and Google, profiles) applied with one company kept and the others
+    /// set aside, in batches of two: the same store as with all kept, and
+    /// a plan of the same files against it is empty.
+    @Test func companiesSetAsideAreWrittenWholly() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples").standardized
+        var stores: [[String]] = []
+        for keep in [Int.max, 1] {
+            let ws = try Workspace()
+            try FileManager.default.removeItem(at: ws.root)
+            try FileManager.default.createDirectory(at: ws.root, withIntermediateDirectories: true)
+            for part in ["companies", "profiles", "logos", "secrets", "mailform.yaml"] {
+                try FileManager.default.copyItem(at: examples.appendingPathComponent(part), to: ws.root.appendingPathComponent(part))
+            }
+            var input = ws.input
+            input.paths = [ws.root.appendingPathComponent("companies").path]
+            var request = ApplyRequest(input: input, actor: "test")
+            request.createStore = true
+            request.noProbe = true
+            request.keepLimit = keep
+            request.input.batchSize = 2
+            let outcome = try ApplyWorkflow.fresh(request)
+            #expect(outcome.plan.count(.add) >= 8)
+            let again = try PlanWorkflow.run(PlanRequest(input: input)).plan
+            #expect(again.isEmpty && again.unchangedCount == outcome.plan.count(.add), "\(Self.text(again))")
+            stores.append(try Self.settings(ws))
+        }
+        #expect(stores[0] == stores[1])
+        #expect(stores[0].contains { $0.contains("initech") && $0.contains("api_key") })
     }
 }

@@ -230,27 +230,6 @@ public enum CompanyLoader {
         }
     }
 
-    /// Loads these files again (a run that did not keep their companies):
-    /// the same reading, schema, policy and fence as the first time, with
-    /// every owner of the run. Each result is the company or the file's
-    /// diagnostics.
-    public static func reload(_ entries: [(path: String, source: Int)], workspace: Workspace, files: SourceFiles, owners: Set<String>,
-                              companyOwners: Set<String>) -> [Result<LoadedCompany, ReloadFailure>] {
-        let profiles = ProfileSet(workspace: workspace, files: files)
-        let fence = SecretResolver(workspace: workspace, environment: [:], owners: owners, companyOwners: companyOwners,
-                                   ownersIncludeCompanies: true)
-        return Parallel.map(entries.count) { i in
-            let outcome = loadOne(path: entries[i].path, source: entries[i].source, workspace: workspace, profiles: profiles, files: files)
-            guard let loaded = outcome.company else { return .failure(ReloadFailure(diagnostics: outcome.diagnostics)) }
-            let problems = fence.fenceDiagnostics(loaded.company, companyFile: loaded.path, files: files)
-            return problems.isEmpty ? .success(loaded) : .failure(ReloadFailure(diagnostics: problems))
-        }
-    }
-
-    public struct ReloadFailure: Error {
-        public var diagnostics: [Diagnostic]
-    }
-
     /// What a batch's consumer needs beside the companies.
     public struct BatchContext {
         public var workspace: Workspace

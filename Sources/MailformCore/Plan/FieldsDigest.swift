@@ -14,11 +14,21 @@ public struct FieldsDigest: Hashable, Sendable {
     public func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
 
     /// The digest as 64 hexadecimal digits.
-    public var hex: String {
-        [words.0, words.1, words.2, words.3].map { w in
-            let s = String(w, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
-        }.joined()
+    public var hex: String { Self.hex([words.0, words.1, words.2, words.3], digits: 64) }
+
+    /// The first 8 hexadecimal digits (drift's per-field hashes).
+    public var shortHex: String { Self.hex([words.0], digits: 8) }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    private static func hex(_ words: [UInt64], digits count: Int) -> String {
+        String(unsafeUninitializedCapacity: count) { out in
+            for i in 0..<count {
+                let word = words[i / 16], shift = UInt64(60 - (i % 16) * 4)
+                out[i] = digits[Int((word >> shift) & 0xF)]
+            }
+            return count
+        }
     }
 
     public init(_ fields: [(path: String, value: FieldValue)]) {

@@ -71,7 +71,27 @@ struct PackedFields: Sendable {
         return out
     }
 
-    var paths: [String] { fields.map(\.path) }
+    /// The paths alone: the values are stepped over, not made.
+    var paths: [String] {
+        var out: [String] = []
+        var i = 0
+        while i < bytes.count {
+            out.append(string(&i))
+            let tag = bytes[i], flags = bytes[i + 1]
+            i += 2
+            switch tag {
+            case 0, 4: skip(&i)
+            case 1: _ = number(&i)
+            case 2: i += 1
+            case 3: for _ in 0..<Int(number(&i)) { skip(&i) }
+            default: skip(&i); skip(&i)
+            }
+            if flags & 2 != 0 { skip(&i) }
+        }
+        return out
+    }
+
+    private func skip(_ i: inout Int) { i += Int(number(&i)) }
 
     private static func put(_ n: UInt64, _ out: inout [UInt8]) {
         var n = n

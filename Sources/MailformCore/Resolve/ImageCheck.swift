@@ -93,7 +93,7 @@ public enum ImageCheck {
     }
 
     static func svg(_ b: [UInt8]) -> Verdict {
-        guard let text = String(validatingUTF8: b.map { CChar(bitPattern: $0) } + [0]), !b.contains(0) else {
+        guard !b.contains(0), let text = String(validating: b, as: UTF8.self) else {
             return .refused("the file is not a PNG, a JPEG or an SVG (UTF-8 text)")
         }
         let lower = text.lowercased()

@@ -126,7 +126,7 @@ public enum Paths {
     /// The first component of `path` inside `folder` (not `folder` itself)
     /// that is a symbolic link, in the kernel's order of resolution.
     /// Remembered per run (a plan of 10,000 companies names a few shared
-    /// files 30,000 times); `forgetRealPaths` forgets it with the rest.
+    /// files 30,000 times).
     public static func linkInside(_ path: String, folder: String) -> String? {
         let key = absolute(path) + "\u{0}" + folder
         if let cached = linkInsideCache.get(key) { return cached.isEmpty ? nil : cached }
@@ -177,15 +177,6 @@ public enum Paths {
             resolved.append(component)
         }
         return ("/" + resolved.joined(separator: "/"), false)
-    }
-
-    /// Forgets every resolved path: a run that reads files again later (an
-    /// apply that re-reads companies as it writes) must see a folder that
-    /// became a link meanwhile.
-    public static func forgetRealPaths() {
-        realCache.removeAll()
-        linkCache.removeAll()
-        linkInsideCache.removeAll()
     }
 
     /// Whether `path` is `folder` or lies below it (both absolute and resolved).

@@ -43,7 +43,7 @@ struct WrittenState {
     }
 
     static func hash(_ field: (path: String, value: FieldValue)) -> String {
-        String(FieldsDigest([field]).hex.prefix(8))
+        FieldsDigest([field]).shortHex
     }
 
     /// The drift of a company read from the store against what mailform
