@@ -251,6 +251,47 @@ struct FleetTests {
         #expect(!FileManager.default.fileExists(atPath: ws.path("none")))
     }
 
+    /// Every file under the workspace but the store and its key, with its bytes.
+    static func tree(_ ws: ExampleWorkspace) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for case let file as String in FileManager.default.enumerator(atPath: ws.root.path)! where !file.hasPrefix("mailform.db") {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: ws.path(file), isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            out[file] = try Data(contentsOf: URL(fileURLWithPath: ws.path(file)))
+        }
+        return out
+    }
+
+    /// Exported into the workspace that was applied (hand-written files in
+    /// folders, with comments, profiles and quoting of their own), nothing
+    /// changes: every file stays byte for byte. A company changed on the
+    /// settings page is written over its own file (with --force), and only
+    /// that file changes; the files then plan to no change.
+    @Test func exportIntoTheWorkspaceKeepsItsFilesAsWritten() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let before = try Self.tree(ws)
+        #expect(before.keys.contains("companies/eu/umbrella.yaml") && before.keys.contains("profiles/relay.yaml"))
+        let export = try ws.run(["export", "--out", "."])
+        #expect(export.exitCode == 0, "\(export.stderr)")
+        #expect(export.stdout.contains("(every file already said what the store holds and were left as written)"), "\(export.stdout)")
+        #expect(try Self.tree(ws) == before)
+        // A settings-page change of one company: refused without --force, then written over its file alone.
+        try Self.settingsPage(ws, "UPDATE companies SET sender_name = 'Changed On Page' WHERE id = 'umbrella'")
+        let refused = try ws.run(["export", "--out", "."])
+        #expect(refused.exitCode == 1 && refused.stderr.contains("companies/eu/umbrella.yaml"), "\(refused.stderr)")
+        #expect(try Self.tree(ws) == before)
+        let adopted = try ws.run(["export", "--company", "umbrella", "--out", ".", "--force"])
+        #expect(adopted.exitCode == 0, "\(adopted.stderr)")
+        let after = try Self.tree(ws)
+        #expect(Set(after.keys) == Set(before.keys).union(after.keys.filter { $0.hasPrefix("companies/eu/logos/") }))
+        #expect(after.filter { before[$0.key] != $0.value && !$0.key.hasPrefix("companies/eu/logos/") }.map(\.key) == ["companies/eu/umbrella.yaml"])
+        #expect(try ws.read("companies/eu/umbrella.yaml").contains("name: Changed On Page"))
+        let plan = try ws.run(["plan"])
+        #expect(plan.exitCode == 0 && plan.stdout.contains("0 to add, 0 to change, 0 to delete"), "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stdout.contains("the files already say the same (nothing to revert): umbrella"), "\(plan.stdout)")
+    }
+
     /// From the hostile review: a comment cut to fit still names every
     /// changed field and each existing company whose endpoint or
     /// credential changes (a redirect hid among 600 renamed senders).

@@ -34,6 +34,18 @@ public struct FieldsDigest: Hashable, Sendable {
     public init(_ fields: [(path: String, value: FieldValue)]) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(fields.count * 48)
+        self.init(fields, into: &bytes)
+    }
+
+    /// The digest of one field (drift's per-field hashes), encoded in
+    /// `scratch` (reused between fields: a store of 100,000 companies has
+    /// two million of them).
+    public init(field: (path: String, value: FieldValue), scratch: inout [UInt8]) {
+        scratch.removeAll(keepingCapacity: true)
+        self.init(CollectionOfOne(field), into: &scratch)
+    }
+
+    private init(_ fields: some Collection<(path: String, value: FieldValue)>, into bytes: inout [UInt8]) {
         func put(_ n: Int) { withUnsafeBytes(of: UInt64(truncatingIfNeeded: n).littleEndian) { bytes.append(contentsOf: $0) } }
         func put(_ s: String) {
             put(s.utf8.count)

@@ -17,7 +17,15 @@ struct WrittenState {
     init(_ company: Company<StoredSecret>) {
         let flattened = Self.flatten(company)
         digest = FieldsDigest(flattened).hex
-        fields = flattened.map { Self.hash($0) }.joined(separator: " ")
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(256)
+        var hashes = ""
+        hashes.reserveCapacity(flattened.count * 9)
+        for (i, field) in flattened.enumerated() {
+            if i > 0 { hashes += " " }
+            hashes += FieldsDigest(field: field, scratch: &scratch).shortHex
+        }
+        fields = hashes
     }
 
     /// The fields as drift compares them (secrets with their nonce).

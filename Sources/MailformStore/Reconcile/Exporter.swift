@@ -27,10 +27,49 @@ public enum Exporter {
         })
     }
 
+    /// A company file already in the folder an export writes to, and the
+    /// digest of what it says (``ExistingFiles``).
+    public struct ExistingFile: Sendable {
+        public var path: String
+        var digest: FieldsDigest
+    }
+
+    /// The company files already in `directory`, when it is a workspace (it
+    /// has a mailform.yaml), by company id: each with the digest of its
+    /// settings, a secret as the reference it records. An export leaves a
+    /// file that says what the store holds exactly as it is (its comments,
+    /// order, quoting, profiles and folder), and writes a company that
+    /// differs over the file that holds it. A file that does not load is
+    /// not one: what export would write there differs from it.
+    public static func existingFiles(in directory: String) -> [String: ExistingFile] {
+        guard Paths.exists(directory + "/mailform.yaml") else { return [:] }
+        let loaded = CompanyLoader.load(paths: [directory], workspaceOverride: directory + "/mailform.yaml")
+        let resolver = Resolver(workspace: loaded.workspace, files: loaded.files, environment: [:], owners: loaded.owners,
+                                companyOwners: loaded.companyOwners, ownersIncludeCompanies: true)
+        var diagnostics = DiagnosticCollector()
+        let resolved = resolver.resolve(loaded.companies, diagnostics: &diagnostics, referencesOnly: true)
+        let paths = Dictionary(loaded.companies.map { ($0.company.id, $0.path) }, uniquingKeysWith: { a, _ in a })
+        var out: [String: ExistingFile] = [:]
+        for company in resolved {
+            guard let path = paths[company.id] else { continue }
+            out[company.id] = ExistingFile(path: path, digest: FieldsDigest(FieldFlattener.flatten(company) {
+                SecretFingerprint(hex: "reference " + $0.canonical)
+            }))
+        }
+        return out
+    }
+
+    /// The digest ``existingFiles(in:)`` gives a file that says what the store holds of `company`.
+    static func digest(_ company: Company<StoredSecret>) -> FieldsDigest {
+        FieldsDigest(FieldFlattener.flatten(company) { SecretFingerprint(hex: "reference " + ($0.fingerprint.reference ?? "(none recorded)")) })
+    }
+
     /// What an export would write, computed before anything is written.
     public struct Prepared {
         /// Company files and logos, absolute paths, in write order.
         public var files: [(path: String, bytes: Data)]
+        /// Company files left as they are: they say what the store holds.
+        public var unchanged: [String] = []
         var companiesDirectory: String
         var dotenv: [(String, Secret)]
         public var companies: Int
@@ -55,7 +94,8 @@ public enum Exporter {
     ///   replaces files plans as no change. Other secrets get
     ///   `${env:MAILFORM_<ID>__…}` names (values in `secretsOut`).
     public static func prepare(opened: OpenedStore, to directory: String, secretsOut: String?, schemaPath: String,
-                               workspaceRoot: String? = nil, only: ((String) -> Bool)? = nil) throws -> Prepared {
+                               workspaceRoot: String? = nil, only: ((String) -> Bool)? = nil,
+                               existing: [String: ExistingFile] = [:]) throws -> Prepared {
         var collision: String?
         let companiesDir = directory + "/companies"
         var current = try opened.allCompanies()
@@ -63,10 +103,12 @@ public enum Exporter {
         if let bad = current.keys.sorted().first(where: { !isValidID($0) }) {
             throw Reconciler.Failure("the store holds the company id '\(SafeText.escape(bad))', which is not a valid id (lowercase letters, digits and '-'); nothing was exported")
         }
+        // A company goes where its file already is (companies/<id>.yaml for a new one).
+        func target(_ id: String) -> String { existing[id]?.path ?? companiesDir + "/\(id).yaml" }
         var owners: [String: String] = [:]
         for id in current.keys.sorted() {
             _ = current[id]!.company.mapSecrets { path, secret -> Int in
-                if kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot, exportedRoot: directory) != nil { return 0 }
+                if kept(secret, companyFile: target(id), root: workspaceRoot, exportedRoot: directory) != nil { return 0 }
                 let name = envName(company: id, path: path)
                 if let other = owners[name] {
                     collision = "\(other) and \(id) \(path) would both read \(name)"
@@ -79,11 +121,14 @@ public enum Exporter {
         var dotenv: [(String, Secret)] = []
         var dotenvNames = Set<String>()
         var files: [(path: String, bytes: Data)] = []
+        var unchanged: [String] = []
         for id in current.keys.sorted() {
             let stored = current[id]!
             let company = stored.company
+            let file = target(id)
+            let same = existing[id].map { $0.digest == digest(company) } ?? false
             let references = try company.mapSecrets { path, secret -> SecretReference in
-                let recorded = kept(secret, companyFile: companiesDir + "/\(id).yaml", root: workspaceRoot, exportedRoot: directory)
+                let recorded = kept(secret, companyFile: file, root: workspaceRoot, exportedRoot: directory)
                 if case .file? = recorded?.kind { return recorded! }
                 let name: String
                 if case .env(let recordedName)? = recorded?.kind { name = recordedName } else { name = envName(company: id, path: path) }
@@ -93,16 +138,20 @@ public enum Exporter {
                 }
                 return SecretReference(kind: .env(name))
             }
+            if same {
+                unchanged.append(file)
+                continue
+            }
             var logoPath: String?
             if case .image(let image)? = company.logo {
                 let ext = image.mediaType == "image/png" ? "png" : image.mediaType == "image/jpeg" ? "jpg" : "svg"
                 logoPath = "logos/\(id).\(ext)"
-                files.append((companiesDir + "/" + logoPath!, Data(image.bytes)))
+                files.append((Paths.directory(of: file) + "/" + logoPath!, Data(image.bytes)))
             }
             let yaml = CompanyYAMLWriter.yaml(references, logoPath: logoPath, schemaPath: schemaPath)
-            files.append((companiesDir + "/\(id).yaml", Data(yaml.utf8)))
+            files.append((file, Data(yaml.utf8)))
         }
-        return Prepared(files: files, companiesDirectory: companiesDir, dotenv: dotenv, companies: current.count)
+        return Prepared(files: files, unchanged: unchanged, companiesDirectory: companiesDir, dotenv: dotenv, companies: current.count)
     }
 
     /// The reference the store records for `secret`, as the exported file

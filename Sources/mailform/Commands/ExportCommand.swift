@@ -7,7 +7,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write one company file per company in the store, secrets as ${env:MAILFORM_...} references.",
-        discussion: "With --secrets-out FILE the secret values go to a mode-0600 dotenv file for the migration; plan of the result shows no change. Company files already in the folder that differ from the store are not overwritten without --force (exit 1, nothing written)."
+        discussion: "With --secrets-out FILE the secret values go to a mode-0600 dotenv file for the migration; plan of the result shows no change. Exported into a workspace (a folder with a mailform.yaml), a company file that already says what the store holds is left exactly as it is (comments, order, profiles), and a company that differs is written over the file that holds it; company files that differ from the store are not overwritten without --force (exit 1, nothing written)."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -63,7 +63,8 @@ struct ExportCommand: ParsableCommand {
             let secretsPath = secretsOut.map { Paths.absolute($0) }
             let only: ((String) -> Bool)? = companies.isEmpty ? nil : { id in companies.contains { Glob.matches(pattern: $0, id) } }
             let prepared = try Exporter.prepare(opened: opened, to: directory, secretsOut: secretsPath,
-                                                schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root, only: only)
+                                                schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root, only: only,
+                                                existing: Exporter.existingFiles(in: directory))
             if prepared.companies == 0 && !companies.isEmpty {
                 throw Pipeline.fatal("no company in the store matches \(companies.map(SafeText.escape).joined(separator: ", ")); nothing was written",
                                      hint: "--company takes company ids, with '*' wildcards")
@@ -95,13 +96,18 @@ struct ExportCommand: ParsableCommand {
             }
             let result = try Exporter.writeFiles(prepared, secretsOut: secretsPath)
             if format == .json {
-                var object: [String: Any] = ["companies": result.companies, "files": result.files.map(Paths.display), "secrets": result.secrets]
+                var object: [String: Any] = ["companies": result.companies, "files": result.files.map(Paths.display), "secrets": result.secrets,
+                                             "unchanged": prepared.unchanged.map(Paths.display)]
                 object["secrets_out"] = secretsOut ?? NSNull()
                 Console.out(JSONOutput.string(object))
                 return
             }
             if quiet { return }
             Console.out("Exported \(result.companies) compan\(result.companies == 1 ? "y" : "ies") to \(Paths.display(directory))/companies")
+            if !prepared.unchanged.isEmpty {
+                let n = prepared.unchanged.count
+                Console.out(" (\(n == result.companies ? "every file" : "\(n) file\(n == 1 ? "" : "s")") already said what the store holds and \(n == 1 ? "was" : "were") left as written)")
+            }
             if let secretsOut {
                 Console.out("; \(result.secrets) secret value\(result.secrets == 1 ? "" : "s") to \(secretsOut) (mode 0600)")
             }

@@ -47,6 +47,26 @@ enum SchemaFormat: String, ExpressibleByArgument, CaseIterable {
 enum Console {
     static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
 
+    nonisolated(unsafe) private static var pending = ""
+
+    /// Text for stdout in pieces, written 64 KB at a time (`flush` writes
+    /// the rest): a long plan is printed without being held whole, and
+    /// without a system call per piece. One thread at a time.
+    static func buffered() -> (String) -> Void {
+        { piece in
+            pending += piece
+            if pending.utf8.count >= 65_536 { flush() }
+        }
+    }
+
+    /// Writes what `buffered` holds.
+    static func flush() {
+        guard !pending.isEmpty else { return }
+        let text = pending
+        pending = ""
+        out(text)
+    }
+
     static func err(_ text: String) { write(text, to: STDERR_FILENO) }
 
     private static func write(_ text: String, to fd: Int32) {

@@ -153,7 +153,10 @@ struct PlanCommand: ParsableCommand {
                 for r in probeResults where !r.ok { Console.out(ProbeReport.line(r, style: Style.forStream(1))) }
                 break
             }
-            Console.out(PlanRenderer.text(plan, style: Style.forStream(1)))
+            // Printed as it is made: the text of 100,000 added companies is
+            // 76 MB, and held whole it put the plan over its memory bound.
+            PlanRenderer.text(plan, style: Style.forStream(1), emit: Console.buffered())
+            Console.flush()
             if !recorded.isEmpty {
                 Console.out("References apply records (the values stay the same):\n" + recorded.map { "  " + $0 + "\n" }.joined())
             }
