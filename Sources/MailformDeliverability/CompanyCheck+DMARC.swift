@@ -8,7 +8,15 @@ extension CompanyCheck {
         switch lookup {
         case .failure(let problem):
             return [dnsFinding(problem, domain: senderDomain, field: field, purpose: "dmarc policy of \(senderDomain)")]
-        case .missing(let asked):
+        case .missing(let asked, let ignored):
+            if let first = ignored.first {
+                // Receivers ignore it (RFC 9989 section 4.7): there is no policy, whatever it says.
+                return [finding("dmarc-missing", .warning, domain: senderDomain, field: field,
+                                message: "\(senderDomain) publishes no dmarc record receivers apply: _dmarc.\(first.at) has \"\(first.text.prefix(120))\", whose version is not exactly DMARC1 (it is case-sensitive), so receivers ignore it",
+                                hint: "write the version as v=DMARC1, in capitals, in the TXT record at _dmarc.\(first.at)",
+                                record: RecordText.txt("_dmarc." + first.at, "v=DMARC1" + first.text.drop { $0 != ";" }),
+                                details: ["record_domain": first.at, "record": first.text])]
+            }
             return [finding("dmarc-missing", .warning, domain: senderDomain, field: field,
                             message: "\(senderDomain) publishes no dmarc record (none at \(asked.joined(separator: " or "))); bulk-sender rules (gmail, yahoo) require one",
                             hint: "add a TXT record at _dmarc.\(senderDomain), starting with p=none to collect reports before enforcing",

@@ -6,6 +6,12 @@ extension CompanyCheck {
         switch lookup {
         case .records:
             return []
+        case .unusable(let exchanges):
+            let list = exchanges.map { "\($0.exchange) is \($0.why)" }.joined(separator: "; ")
+            return [finding("mx-missing", .warning, domain: domain, field: replyField,
+                            message: "\(domain) has no mail exchanger that can take mail (\(list)), so replies from data subjects to \(domain) will bounce",
+                            hint: "point the MX records of \(domain) at the host name of the server that receives its mail",
+                            details: ["query": "\(domain) MX"])]
         case .failure(let problem):
             return [dnsFinding(problem, domain: domain, field: replyField, purpose: "mx of \(domain)")]
         case .missing(let nonexistent, let nullMX):

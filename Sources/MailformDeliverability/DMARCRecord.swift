@@ -19,26 +19,39 @@ struct DMARCRecord: Sendable, Hashable {
     /// Lowercase, one per problem; empty for a good record.
     var problems: [String]
 
-    /// Whether `text` claims to be DMARC: it starts with `v=DMARC1` (RFC 7489
-    /// says other TXT records at `_dmarc` are ignored). A space instead of the
-    /// `;` after it still counts, so `v=DMARC1 p=reject` is reported as
-    /// broken rather than passed over as if there were no record.
-    static func isDMARCRecord(_ text: String) -> Bool {
+    /// Whether `text` is a DMARC record: it starts with `v=DMARC1` (RFC 9989
+    /// section 4.7: the value must match precisely, or the record is
+    /// ignored, so `v=dmarc1` is no record; other TXT records at `_dmarc`
+    /// are ignored too). A space instead of the `;` after it still counts,
+    /// so `v=DMARC1 p=reject` is reported as broken rather than passed over
+    /// as if there were no record.
+    static func isDMARCRecord(_ text: String) -> Bool { version(text) == "DMARC1" }
+
+    /// A record meant as DMARC that receivers ignore: its version is
+    /// DMARC1 in another case (`v=dmarc1`, `v=Dmarc1`).
+    static func isIgnoredVersion(_ text: String) -> Bool {
+        guard let version = version(text) else { return false }
+        return version != "DMARC1"
+    }
+
+    /// The six characters after `v=` when they are DMARC1 in any case.
+    private static func version(_ text: String) -> Substring? {
         let compact = text.drop { $0 == " " || $0 == "\t" }
-        guard compact.first == "v" || compact.first == "V" else { return false }
+        guard compact.first == "v" || compact.first == "V" else { return nil }
         let rest = compact.dropFirst().drop { $0 == " " || $0 == "\t" }
-        guard rest.first == "=" else { return false }
+        guard rest.first == "=" else { return nil }
         let value = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
-        guard value.prefix(6).uppercased() == "DMARC1" else { return false }
+        guard value.prefix(6).uppercased() == "DMARC1" else { return nil }
         let after = value.dropFirst(6).first
-        return after == nil || after == ";" || after == " " || after == "\t"
+        guard after == nil || after == ";" || after == " " || after == "\t" else { return nil }
+        return value.prefix(6)
     }
 
     init(parsing text: String) {
         self.text = text
         let list = TagList(parsing: text)
         var problems = list.problems
-        if list.tags.first?.name != "v" || list.tags.first?.value.uppercased() != "DMARC1" {
+        if list.tags.first?.name != "v" || list.tags.first?.value != "DMARC1" {
             problems.append("the record does not start with the tag v=DMARC1 (tags are separated by \";\")")
         }
         func policy(_ name: String) -> DMARCPolicy? {

@@ -85,6 +85,7 @@ final class DeliverabilityLookups: Sendable {
     func dmarc(_ domain: String) async -> DMARCLookup {
         await dmarcResults.value(for: domain) { [resolver, publicSuffixList] in
             var asked: [String] = []
+            var ignored: [(at: String, text: String)] = []
             var names = [domain]
             let organizational = publicSuffixList.organizationalDomain(of: domain)
             if organizational != domain { names.append(organizational) }
@@ -100,9 +101,10 @@ final class DeliverabilityLookups: Sendable {
                     let found = records.map(\.text).filter(DMARCRecord.isDMARCRecord)
                     if found.count > 1 { return .several(count: found.count, at: name) }
                     if let text = found.first { return .found(DMARCRecord(parsing: text), at: name) }
+                    ignored += records.map(\.text).filter(DMARCRecord.isIgnoredVersion).prefix(3).map { (name, $0) }
                 }
             }
-            return .missing(asked: asked)
+            return .missing(asked: asked, ignored: ignored)
         }
     }
 
@@ -140,7 +142,24 @@ final class DeliverabilityLookups: Sendable {
             case .noData: return .missing(nonexistent: false, nullMX: false)
             case .records(let records):
                 let real = records.filter { $0.exchange != "" && $0.exchange != "." }
-                return real.isEmpty ? .missing(nonexistent: false, nullMX: true) : .records(real)
+                if real.isEmpty { return .missing(nonexistent: false, nullMX: true) }
+                // The most preferred exchanges, at most 5 (a hostile zone may list thousands).
+                var unusable: [MXLookup.Unusable] = []
+                for record in real.sorted(by: { $0.preference < $1.preference }).prefix(5) {
+                    let host = record.exchange.hasSuffix(".") ? String(record.exchange.dropLast()) : record.exchange
+                    let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+                    if IPAddress(bare) != nil {
+                        unusable.append(.init(exchange: host, why: "an address, not a host name (RFC 5321 section 5.1)"))
+                        continue
+                    }
+                    // A lookup that fails says nothing: only a name known to have no address counts.
+                    switch (await resolver.a(host), await resolver.aaaa(host)) {
+                    case (.nxdomain, _), (_, .nxdomain): unusable.append(.init(exchange: host, why: "a name that does not exist"))
+                    case (.noData, .noData): unusable.append(.init(exchange: host, why: "a name with no A or AAAA record"))
+                    default: return .records(real)
+                    }
+                }
+                return unusable.count == real.count ? .unusable(unusable) : .records(real)
             }
         }
     }

@@ -6,5 +6,14 @@ enum MXLookup: Sendable, Hashable {
     case records([SPFMXRecord])
     /// No MX record (NXDOMAIN or NODATA), or only a null MX (RFC 7505).
     case missing(nonexistent: Bool, nullMX: Bool)
+    /// MX records, but none names a host that can take mail: an address
+    /// literal (RFC 5321 section 5.1 requires a host name), or a name with
+    /// no A or AAAA record. Each exchange with why (at most 5 are asked).
+    case unusable([Unusable])
+
+    struct Unusable: Sendable, Hashable {
+        var exchange: String
+        var why: String
+    }
     case failure(DNSProblem)
 }

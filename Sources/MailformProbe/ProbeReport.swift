@@ -60,6 +60,12 @@ public enum ProbeReport {
 
     public static func summary(_ results: [ProbeResult], skipped: Int) -> String {
         let failed = results.count { !$0.ok }
+        if results.isEmpty {
+            // Nothing was probed: say so, not "0 endpoints: 0 ok, 0 failed".
+            return skipped > 0
+                ? "Probe: nothing probed; \(skipped) compan\(skipped == 1 ? "y" : "ies") skipped."
+                : "Probe: nothing to probe (no changed company has an endpoint)."
+        }
         var text = "Probe: \(results.count) endpoint\(results.count == 1 ? "" : "s"): \(results.count - failed) ok, \(failed) failed"
         let warned = results.count { $0.ok && !$0.warnings.isEmpty }
         if warned > 0 { text += " (\(warned) with warnings)" }

@@ -296,12 +296,12 @@ public enum ApplyWorkflow {
         let failed = outcome.failedCompanies
         guard !failed.isEmpty else { return (plan, [], outcome) }
         guard request.skipFailed else {
-            throw .probeFailed("\(failed.count) compan\(failed.count == 1 ? "y" : "ies") failed the probe or the DNS checks (\(failed.sorted().joined(separator: ", "))); nothing was written",
+            throw .probeFailed("\(failed.count) compan\(failed.count == 1 ? "y" : "ies") failed the probe or the DNS checks (\(SafeText.list(failed.sorted()))); nothing was written",
                                hint: "fix the settings named above, or pass --skip-failed to write the others, or --no-probe to skip the check")
         }
         var kept = plan
         kept.changes.removeAll { failed.contains($0.id) }
-        hooks.notice("left out because their probe failed: \(failed.sorted().joined(separator: ", "))")
+        hooks.notice("left out because their probe failed: \(SafeText.list(failed.sorted()))")
         if kept.changes.isEmpty { throw .probeFailed("every changed company failed the probe; nothing was written", hint: nil) }
         return (kept, failed.sorted(), outcome)
     }

@@ -19,7 +19,7 @@ struct CheckerTests {
             "mg.acme.test": ["v=spf1 include:mailgun.org ~all"],
             "mailgun.org": ["v=spf1 ip4:198.51.100.0/24 ~all"],
         ]
-        dns.aRecords = ["relay.acme.test": ["192.0.2.25"], "other-relay.test": ["192.0.2.99"]]
+        dns.aRecords = ["relay.acme.test": ["192.0.2.25"], "other-relay.test": ["192.0.2.99"], "mx.acme.test": ["192.0.2.26"]]
         dns.mxRecords = ["acme.test": ["mx.acme.test"]]
         return dns
     }
@@ -145,5 +145,51 @@ struct CheckerTests {
         #expect(findings.contains { $0.company == "zeta" && $0.domain == "a.test" && $0.id == "spf-missing" && $0.field == "dsar_sender.email"
                 && $0.record == "a.test TXT \"v=spf1 ip4:192.0.2.1 ~all\"" })
         #expect(findings.contains { $0.company == "zeta" && $0.domain == "b.test" && $0.id == "dkim-missing" && $0.field == "dkim.selector" })
+    }
+
+    /// Verdicts a held-out differential found wrong (issue 22): a version
+    /// not exactly DMARC1 is no policy (RFC 9989 section 4.7), a key for
+    /// s=tls or with h=sha1 only is no mail key (RFC 6376 section 3.6.1,
+    /// RFC 8301), and an MX naming an address or a host that does not
+    /// exist takes no mail (RFC 5321 section 5.1).
+    @Test func wrongVerdictsOfTheDifferential() async {
+        let dns = Self.zone()
+        for (domain, dmarc, key) in [("lower.test", "v=dmarc1; p=reject", "v=DKIM1; k=rsa; p=\(DKIMKeyTests.rsa2048)"),
+                                     ("mixed.test", "v=Dmarc1; p=quarantine", "v=DKIM1; k=rsa; s=tls; p=\(DKIMKeyTests.rsa2048)"),
+                                     ("sha1.test", "v=DMARC1; p=none", "v=DKIM1; k=rsa; h=sha1; p=\(DKIMKeyTests.rsa2048)"),
+                                     ("both.test", "v=DMARC1; p=none", "v=DKIM1; k=rsa; h=sha1:sha256; s=email:tls; p=\(DKIMKeyTests.rsa2048)")] {
+            dns.txtRecords[domain] = ["v=spf1 ip4:192.0.2.200 -all"]
+            dns.txtRecords["_dmarc." + domain] = [dmarc]
+            dns.txtRecords["s1._domainkey." + domain] = [key]
+            dns.mxRecords[domain] = ["mx.acme.test"]
+        }
+        dns.mxRecords["literal.test"] = ["192.0.2.7", "[192.0.2.8]"]
+        dns.mxRecords["gone.test"] = ["mx.nowhere.example"]
+        let checker = DeliverabilityChecker(resolver: dns, publicSuffixList: PublicSuffixList(text: "test\nexample\n"))
+        func check(_ sender: String, dsar: String? = nil) async -> [DeliverabilityFinding] {
+            await checker.check([DeliverabilityInput(company: "a", senderDomain: sender, dsarDomain: dsar,
+                                                     sending: .smtp(host: "relay.acme.test"), dkimSelector: "s1")])
+        }
+        // The relay is not in SPF: with a policy receivers applied, "mail will be rejected" would follow.
+        let lower = await check("lower.test")
+        #expect(!lower.contains { $0.id == "dmarc-reject-misaligned" }, "\(lower)")
+        let missing = lower.first { $0.id == "dmarc-missing" }
+        #expect(missing?.message.contains("\"v=dmarc1; p=reject\", whose version is not exactly DMARC1") == true, "\(lower)")
+        #expect(missing?.record == "_dmarc.lower.test TXT \"v=DMARC1; p=reject\"")
+        let mixed = await check("mixed.test")
+        #expect(mixed.contains { $0.id == "dmarc-missing" } && !mixed.contains { $0.id == "dmarc-reject-misaligned" })
+        #expect(mixed.first { $0.id == "dkim-no-key" }?.message.contains("s=tls limits the key to services other than email") == true, "\(mixed)")
+        let sha1 = await check("sha1.test")
+        #expect(sha1.first { $0.id == "dkim-no-key" }?.message.contains("h=sha1 allows no sha256") == true, "\(sha1)")
+        let both = await check("both.test")
+        #expect(!both.contains { $0.id.hasPrefix("dkim-") }, "\(both)")
+        let literal = await check("lower.test", dsar: "literal.test")
+        #expect(literal.first { $0.id == "mx-missing" && $0.domain == "literal.test" }?.message
+                    .contains("192.0.2.7 is an address, not a host name (RFC 5321 section 5.1); [192.0.2.8] is an address") == true, "\(literal)")
+        let gone = await check("lower.test", dsar: "gone.test")
+        #expect(gone.first { $0.id == "mx-missing" && $0.domain == "gone.test" }?.message.contains("mx.nowhere.example is a name that does not exist") == true,
+                "\(gone)")
+        // An MX whose host has an address passes.
+        #expect(!lower.contains { $0.id == "mx-missing" })
     }
 }

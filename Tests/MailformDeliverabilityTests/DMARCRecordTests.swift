@@ -41,7 +41,9 @@ struct DMARCRecordTests {
 
     @Test func recognition() {
         #expect(DMARCRecord.isDMARCRecord("v=DMARC1; p=none"))
-        #expect(DMARCRecord.isDMARCRecord("v=dmarc1; p=none"))
+        #expect(!DMARCRecord.isDMARCRecord("v=dmarc1; p=none"), "the version is case-sensitive (RFC 9989 section 4.7)")
+        #expect(DMARCRecord.isIgnoredVersion("v=dmarc1; p=none") && DMARCRecord.isIgnoredVersion("V = Dmarc1;p=reject"))
+        #expect(DMARCRecord.isDMARCRecord("V=DMARC1; p=none") && !DMARCRecord.isIgnoredVersion("v=DMARC1; p=none"))
         #expect(!DMARCRecord.isDMARCRecord("p=none; v=DMARC1"), "v= must come first")
         #expect(!DMARCRecord.isDMARCRecord("v=spf1 -all"))
         #expect(!DMARCRecord.isDMARCRecord(""))

@@ -4,6 +4,12 @@ import Testing
 @testable import MailformProbe
 
 struct ProbeUnitTests {
+    /// A probe that probed nothing says so (a new user read "Probe: 0 endpoints: 0 ok, 0 failed").
+    @Test func aProbeOfNothingSaysSo() {
+        #expect(ProbeReport.summary([], skipped: 0) == "Probe: nothing to probe (no changed company has an endpoint).")
+        #expect(ProbeReport.summary([], skipped: 2) == "Probe: nothing probed; 2 companies skipped.")
+    }
+
     @Test func changedEndpointsFollowTheChangedFields() {
         func change(_ paths: [String]) -> CompanyChange {
             CompanyChange(id: "a", name: nil, action: .change,

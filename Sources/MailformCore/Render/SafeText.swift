@@ -6,6 +6,13 @@
 /// backtick run can close a Markdown code block. Every renderer passes such
 /// text through here.
 public enum SafeText {
+    /// Ids for one line of text: the first `limit`, escaped, then "and N
+    /// more" (a probe that fails 2,000 companies names 20 of them, not 2,000).
+    public static func list(_ ids: [String], limit: Int = 20) -> String {
+        let shown = ids.prefix(limit).map(escape).joined(separator: ", ")
+        return ids.count > limit ? shown + " and \(ids.count - limit) more" : shown
+    }
+
     /// Control characters (C0, DEL, C1), line and paragraph separators and
     /// bidirectional controls, shown escaped: `\r`, `\n`, `\t`, `\x1b`, `\u{202e}`.
     public static func escape(_ text: String) -> String {

@@ -145,7 +145,7 @@ struct ApplyCommand: ParsableCommand {
             object["left_out"] = outcome.leftOut
             JSONOutput.write(object, emit: Console.out)
         } else {
-            let partial = outcome.leftOut.isEmpty ? "" : "; left out after a failed probe: \(outcome.leftOut.joined(separator: ", "))"
+            let partial = outcome.leftOut.isEmpty ? "" : "; left out after a failed probe: \(SafeText.list(outcome.leftOut))"
             Console.out("\(quiet ? "" : "\n")Apply complete: \(plan.count(.add)) added, \(plan.count(.change)) changed, \(plan.count(.delete)) deleted (store revision \(revision))\(partial).\n")
         }
     }
