@@ -432,7 +432,7 @@ struct OutputFormatTests {
             (["apply", "companies", "--auto-approve", "--no-probe", "--format", "json"], ["added", "changed", "deleted", "left_out", "plan", "revision"]),
             (["probe", "companies/latam/hooli.yaml", "--format", "json"], ["results", "skipped", "summary"]),
             (["history", "--format", "json"], ["revisions"]),
-            (["export", "--out", "exported", "--format", "json"], ["companies", "files", "secrets", "secrets_out"]),
+            (["export", "--out", "exported", "--format", "json"], ["companies", "files", "secrets", "secrets_out", "unchanged"]),
         ]
         for (command, keys) in commands {
             let result = try ws.run(command)
