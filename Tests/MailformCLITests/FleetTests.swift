@@ -90,7 +90,7 @@ struct FleetTests {
         #expect(whole.exitCode == 1 && (whole.stderr + whole.stdout).contains("globex-smtp.txt"))
         let scoped = try ws.run(["plan", "companies", "--company", "acme"])
         #expect(scoped.exitCode == 0, "\(scoped.stderr)")
-        #expect(scoped.stdout.contains("Plan: 0 to add, 1 to change, 0 to delete; 0 unchanged."), "\(scoped.stdout)")
+        #expect(scoped.stdout.contains("Plan: 0 to add, 1 to change, 0 to delete; 0 unchanged; 7 other companies not planned (--company)."), "\(scoped.stdout)")
         let applied = try ws.run(["apply", "companies", "--company", "acme", "--auto-approve", "--no-probe"])
         #expect(applied.exitCode == 0, "\(applied.stderr)")
         // Another company's invalid file still fails the run (it is validated).

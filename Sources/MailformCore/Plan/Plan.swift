@@ -97,13 +97,16 @@ public struct Plan: Sendable {
     public var baseRevisions: [String: Int]
     /// The number of companies in the store when planned (for the safety share).
     public var storeCompanyCount: Int
+    /// Companies of the files or the store that `--company` left out.
+    public var notPlanned = 0
 
     public var isEmpty: Bool { changes.isEmpty }
     public func count(_ action: Action) -> Int { changes.count { $0.action == action } }
 
     /// `Plan: 1 to add, 2 to change, 0 to delete; 37 unchanged.`
     public var summary: String {
-        "Plan: \(count(.add)) to add, \(count(.change)) to change, \(count(.delete)) to delete; \(unchangedCount) unchanged."
+        "Plan: \(count(.add)) to add, \(count(.change)) to change, \(count(.delete)) to delete; \(unchangedCount) unchanged"
+            + (notPlanned > 0 ? "; \(notPlanned) other compan\(notPlanned == 1 ? "y" : "ies") not planned (--company)." : ".")
     }
 }
 
@@ -152,6 +155,7 @@ public enum Differ {
         var base: [String: Int] = [:]
         var desiredIDs = Set<String>()
         var adopted: [String] = []
+        var outOfScope = 0
 
         /// - Parameters:
         ///   - current: every company of the store.
@@ -169,6 +173,7 @@ public enum Differ {
                                               fetch: ([String]) throws -> [String: Fields]) rethrows -> [Int] {
             for company in batch { desiredIDs.insert(company.id) }
             let planned = batch.indices.filter { scope?(batch[$0].id) ?? true }
+            outOfScope += batch.count - planned.count
             let current = current
             let flattened = Parallel.map(planned.count) { k -> (fields: Fields, same: Bool) in
                 let company = batch[planned[k]]
@@ -229,6 +234,9 @@ public enum Differ {
             var plan = Plan(changes: changes, unchangedCount: unchanged, unmanaged: unmanaged, baseRevisions: base,
                             storeCompanyCount: current.count)
             plan.adoptedDrift = adopted.sorted()
+            if let scope {
+                plan.notPlanned = outOfScope + current.keys.count { !desiredIDs.contains($0) && !scope($0) }
+            }
             return plan
         }
     }
