@@ -7,7 +7,8 @@ extension CompanyCheck {
         case .records:
             return []
         case .unusable(let exchanges):
-            let list = exchanges.map { "\($0.exchange) is \($0.why)" }.joined(separator: "; ")
+            let list = exchanges.prefix(5).map { "\($0.exchange) is \($0.why)" }.joined(separator: "; ")
+                + (exchanges.count > 5 ? "; and \(exchanges.count - 5) more" : "")
             return [finding("mx-missing", .warning, domain: domain, field: replyField,
                             message: "\(domain) has no mail exchanger that can take mail (\(list)), so replies from data subjects to \(domain) will bounce",
                             hint: "point the MX records of \(domain) at the host name of the server that receives its mail",

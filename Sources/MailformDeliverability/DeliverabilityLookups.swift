@@ -143,23 +143,31 @@ final class DeliverabilityLookups: Sendable {
             case .records(let records):
                 let real = records.filter { $0.exchange != "" && $0.exchange != "." }
                 if real.isEmpty { return .missing(nonexistent: false, nullMX: true) }
-                // The most preferred exchanges, at most 5 (a hostile zone may list thousands).
+                // The most preferred exchanges, at most 10 (a hostile zone may
+                // list thousands): when every one of them cannot take mail,
+                // a sender gives up before reaching any later one.
                 var unusable: [MXLookup.Unusable] = []
-                for record in real.sorted(by: { $0.preference < $1.preference }).prefix(5) {
+                let checked = real.sorted(by: { $0.preference < $1.preference }).prefix(10)
+                for record in checked {
                     let host = record.exchange.hasSuffix(".") ? String(record.exchange.dropLast()) : record.exchange
                     let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
                     if IPAddress(bare) != nil {
                         unusable.append(.init(exchange: host, why: "an address, not a host name (RFC 5321 section 5.1)"))
                         continue
                     }
-                    // A lookup that fails says nothing: only a name known to have no address counts.
-                    switch (await resolver.a(host), await resolver.aaaa(host)) {
-                    case (.nxdomain, _), (_, .nxdomain): unusable.append(.init(exchange: host, why: "a name that does not exist"))
-                    case (.noData, .noData): unusable.append(.init(exchange: host, why: "a name with no A or AAAA record"))
-                    default: return .records(real)
+                    // Only a name known to have no address counts: an answer
+                    // with records, or a lookup that fails, says it may take mail.
+                    let (a, aaaa) = (await resolver.a(host), await resolver.aaaa(host))
+                    switch (a, aaaa) {
+                    case (.nxdomain, .nxdomain):
+                        unusable.append(.init(exchange: host, why: "a name that does not exist"))
+                    case (.noData, .noData), (.nxdomain, .noData), (.noData, .nxdomain):
+                        unusable.append(.init(exchange: host, why: "a name with no A or AAAA record"))
+                    default:
+                        return .records(real)
                     }
                 }
-                return unusable.count == real.count ? .unusable(unusable) : .records(real)
+                return .unusable(unusable)
             }
         }
     }

@@ -8,7 +8,7 @@ enum MXLookup: Sendable, Hashable {
     case missing(nonexistent: Bool, nullMX: Bool)
     /// MX records, but none names a host that can take mail: an address
     /// literal (RFC 5321 section 5.1 requires a host name), or a name with
-    /// no A or AAAA record. Each exchange with why (at most 5 are asked).
+    /// no A or AAAA record. Each exchange with why (the 10 most preferred are asked).
     case unusable([Unusable])
 
     struct Unusable: Sendable, Hashable {

@@ -29,7 +29,7 @@ extension Stages {
 
     /// Changed companies an apply keeps in memory; beyond, it keeps their
     /// file and digest and reads them again as it writes (`DesiredCompanies`).
-    public static let defaultKeepLimit = Int(ProcessInfo.processInfo.environment["MF_KEEP"] ?? "4096")!
+    public static let defaultKeepLimit = 4_096
 
     /// load → validate → resolve → diff, batch by batch. The store is read
     /// (summaries: id, revision, digest of the fields) while the first

@@ -87,7 +87,7 @@ extension DurabilityTests {
         #expect(process.terminationStatus == 0)
         // The plan's text ends with its summary line; the digest is of that text.
         let stdout = String(decoding: text, as: UTF8.self)
-        let summary = try #require(stdout.range(of: "Plan: 2000 to add, 0 to change, 0 to delete; 0 unchanged.\n"))
+        let summary = try #require(stdout.range(of: "Plan: 2,000 to add, 0 to change, 0 to delete; 0 unchanged.\n"))
         #expect(stdout.hasPrefix("mailform will perform these actions:"))
         #expect(stdout[summary.upperBound...].contains("Apply complete: 2000 added"))
         let shown = Array(stdout[..<summary.upperBound].utf8)
@@ -206,7 +206,7 @@ struct ExportTests {
         #expect(export.exitCode == 0)
         let plan = try ws.run(["plan", "exported", "--detailed-exitcode"], environment: try Self.dotenv(ws.path("exported.env")))
         #expect(plan.exitCode == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains("; 1000 unchanged."))
+        #expect(plan.stdout.contains("; 1,000 unchanged."))
     }
 
     @Test func exportWithoutSecretsOutWritesNoValues() throws {

@@ -178,8 +178,8 @@ struct FleetTests {
         try ws.edit("companies/stark.yaml", "\nname: Stark Industries\n", "\nname: Adopted Name\n")
         let plan = try ws.run(["plan", "companies", "--detailed-exitcode"])
         #expect(plan.exitCode == 2)
-        #expect(plan.stdout.contains("! changed outside mailform since revision 1: sender.name\n"), "\(plan.stdout)")
-        #expect(plan.stdout.contains("! changed outside mailform since revision 1: smtp.password\n"))
+        #expect(plan.stdout.contains("! changed outside mailform since store revision 1: sender.name\n"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("! changed outside mailform since store revision 1: smtp.password\n"))
         #expect(plan.stdout.contains("~ smtp.password: (sensitive value changed"))
         #expect(plan.stdout.contains("Changed outside mailform, and the files already say the same (nothing to revert): stark"))
         #expect(plan.stdout.contains("Plan: 0 to add, 2 to change, 0 to delete; 6 unchanged."))
@@ -265,8 +265,10 @@ struct FleetTests {
     /// Exported into the workspace that was applied (hand-written files in
     /// folders, with comments, profiles and quoting of their own), nothing
     /// changes: every file stays byte for byte. A company changed on the
-    /// settings page is written over its own file (with --force), and only
-    /// that file changes; the files then plan to no change.
+    /// settings page is written over its own file (with --force): a changed
+    /// value the file writes itself is edited in place (a one-line diff); a
+    /// value that comes from a profile makes the file written whole (with a
+    /// note), keeping its DKIM selector. The files then plan to no change.
     @Test func exportIntoTheWorkspaceKeepsItsFilesAsWritten() throws {
         let ws = try ExampleWorkspace()
         #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
@@ -274,22 +276,48 @@ struct FleetTests {
         #expect(before.keys.contains("companies/eu/umbrella.yaml") && before.keys.contains("profiles/relay.yaml"))
         let export = try ws.run(["export", "--out", "."])
         #expect(export.exitCode == 0, "\(export.stderr)")
-        #expect(export.stdout.contains("(every file already said what the store holds and were left as written)"), "\(export.stdout)")
+        #expect(export.stdout.contains("Nothing to export: every company file in . already says what the store holds (8 left as written)"), "\(export.stdout)")
         #expect(try Self.tree(ws) == before)
-        // A settings-page change of one company: refused without --force, then written over its file alone.
-        try Self.settingsPage(ws, "UPDATE companies SET sender_name = 'Changed On Page' WHERE id = 'umbrella'")
+        // Settings-page changes: refused without --force, then written over each company's own file.
+        try Self.settingsPage(ws, """
+            UPDATE companies SET sender_name = 'Changed On Page' WHERE id = 'umbrella';
+            UPDATE companies SET dsar_name = 'DPO Team' WHERE id = 'acme';
+            UPDATE smtp_servers SET host = 'smtp.moved.example' WHERE company_id = 'globex';
+            """)
         let refused = try ws.run(["export", "--out", "."])
         #expect(refused.exitCode == 1 && refused.stderr.contains("companies/eu/umbrella.yaml"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("say other than the store"), "\(refused.stderr)")
         #expect(try Self.tree(ws) == before)
-        let adopted = try ws.run(["export", "--company", "umbrella", "--out", ".", "--force"])
+        let adopted = try ws.run(["export", "--out", ".", "--force"])
         #expect(adopted.exitCode == 0, "\(adopted.stderr)")
+        #expect(adopted.stdout.contains("Exported 3 companies to . (2 edited in place: only the values the store changed; 1 written whole; 5 already said"), "\(adopted.stdout)")
+        #expect(adopted.stderr.contains("companies/globex.yaml was written whole"), "\(adopted.stderr)")
         let after = try Self.tree(ws)
-        #expect(Set(after.keys) == Set(before.keys).union(after.keys.filter { $0.hasPrefix("companies/eu/logos/") }))
-        #expect(after.filter { before[$0.key] != $0.value && !$0.key.hasPrefix("companies/eu/logos/") }.map(\.key) == ["companies/eu/umbrella.yaml"])
-        #expect(try ws.read("companies/eu/umbrella.yaml").contains("name: Changed On Page"))
+        #expect(Set(after.keys) == Set(before.keys), "no file added (the logo is not copied)")
+        #expect(after.filter { before[$0.key] != $0.value }.map(\.key).sorted() == ["companies/acme.yaml", "companies/eu/umbrella.yaml", "companies/globex.yaml"])
+        func text(_ data: Data?) -> String { String(decoding: data ?? Data(), as: UTF8.self) }
+        // In place: exactly the changed value's text differs.
+        #expect(text(after["companies/eu/umbrella.yaml"]) == text(before["companies/eu/umbrella.yaml"]).replacingOccurrences(of: "name: Umbrella Datenschutz", with: "name: Changed On Page"))
+        #expect(text(after["companies/acme.yaml"]) == text(before["companies/acme.yaml"]).replacingOccurrences(of: "name: ACME Data Protection Office", with: "name: DPO Team"))
+        // Whole: the host the profile gave is now the file's own; what the store does not hold is kept.
+        let globex = text(after["companies/globex.yaml"])
+        #expect(globex.contains("host: smtp.moved.example") && !globex.contains("extends:"), "\(globex)")
+        if text(before["companies/globex.yaml"]).contains("dkim:") { #expect(globex.contains("dkim:")) }
         let plan = try ws.run(["plan"])
         #expect(plan.exitCode == 0 && plan.stdout.contains("0 to add, 0 to change, 0 to delete"), "\(plan.stdout)\(plan.stderr)")
-        #expect(plan.stdout.contains("the files already say the same (nothing to revert): umbrella"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("the files already say the same (nothing to revert): acme, globex, umbrella"), "\(plan.stdout)")
+        // A folder whose files do not load is not exported into (which file holds which company is not known).
+        try ws.write("companies/zz.yaml", "company: acme\nsender:\n  email: a@acme.example\nprovider: platform\n")
+        let duplicate = try ws.run(["export", "--out", ".", "--force"])
+        #expect(duplicate.exitCode == 1 && duplicate.stderr.contains("do not all load"), "\(duplicate.stderr)")
+        try ws.remove("companies/zz.yaml")
+        // A file that declares another company is not written over with a third.
+        try FileManager.default.removeItem(atPath: ws.path("companies/acme.yaml"))
+        try FileManager.default.moveItem(atPath: ws.path("companies/globex.yaml"), toPath: ws.path("companies/acme.yaml"))
+        let crossed = try ws.run(["export", "--out", ".", "--force"])
+        #expect(crossed.exitCode == 1 && crossed.stderr.contains("companies/acme.yaml holds company globex, so export cannot write company acme there"),
+                "\(crossed.stderr)")
+        #expect(try ws.read("companies/acme.yaml").contains("company: globex"))
     }
 
     /// From the hostile review: a comment cut to fit still names every

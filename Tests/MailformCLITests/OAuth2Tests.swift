@@ -283,7 +283,7 @@ struct OAuth2Tests {
         let authBefore = lab.authAttempts.count
         let result = try CommandRunner.run(["plan", ".", "--probe", "--send-credentials", "-q"], in: ws.root, environment: lab.environment)
         #expect(result.exitCode == 0, "\(result.stdout.suffix(2000))\(result.stderr.suffix(2000))")
-        #expect(result.stdout.contains("Plan: 1010 to add"))
+        #expect(result.stdout.contains("Plan: 1,010 to add"))
         let requests = lab.tokenRequests.dropFirst(before)
         #expect(requests.count == 2, "\(requests)")
         #expect(lab.authAttempts.dropFirst(authBefore).filter { $0.contains("XOAUTH2") && $0.hasSuffix(" 235") }.count == 1010)

@@ -412,7 +412,7 @@ struct PlanFormatTests {
         let plan = try ws.run(["plan", "companies", "--format", "markdown"])
         #expect(plan.exitCode == 0)
         #expect(plan.stdout.utf8.count <= 65_535)
-        #expect(plan.stdout.contains("**Plan: 10000 to add, 0 to change, 0 to delete; 0 unchanged.**"))
+        #expect(plan.stdout.contains("**Plan: 10,000 to add, 0 to change, 0 to delete; 0 unchanged.**"))
         #expect(plan.stdout.contains("Cut to fit one comment:"))
         #expect(plan.stdout.contains("<details>"))
     }
@@ -432,7 +432,7 @@ struct OutputFormatTests {
             (["apply", "companies", "--auto-approve", "--no-probe", "--format", "json"], ["added", "changed", "deleted", "left_out", "plan", "revision"]),
             (["probe", "companies/latam/hooli.yaml", "--format", "json"], ["results", "skipped", "summary"]),
             (["history", "--format", "json"], ["revisions"]),
-            (["export", "--out", "exported", "--format", "json"], ["companies", "files", "secrets", "secrets_out", "unchanged"]),
+            (["export", "--out", "exported", "--format", "json"], ["companies", "edited", "files", "rewritten", "secrets", "secrets_out", "unchanged"]),
         ]
         for (command, keys) in commands {
             let result = try ws.run(command)

@@ -189,7 +189,14 @@ struct CheckerTests {
         let gone = await check("lower.test", dsar: "gone.test")
         #expect(gone.first { $0.id == "mx-missing" && $0.domain == "gone.test" }?.message.contains("mx.nowhere.example is a name that does not exist") == true,
                 "\(gone)")
-        // An MX whose host has an address passes.
+        // An MX whose host has an address passes, also when its server says NXDOMAIN for AAAA (RFC 4074).
         #expect(!lower.contains { $0.id == "mx-missing" })
+        dns.aaaaNXDomain = ["mx.acme.test"]
+        dns.mxRecords["broken-aaaa.test"] = ["mx.acme.test"]
+        #expect(!(await check("lower.test", dsar: "broken-aaaa.test")).contains { $0.id == "mx-missing" })
+        // Twelve address literals: the ten most preferred are looked at, and the finding names five.
+        dns.mxRecords["many.test"] = (1...12).map { "192.0.2.\($0)" }
+        let many = await check("lower.test", dsar: "many.test")
+        #expect(many.first { $0.id == "mx-missing" && $0.domain == "many.test" }?.message.contains("; and 5 more") == true, "\(many)")
     }
 }

@@ -9,6 +9,9 @@ final class FakeResolver: SPFResolver, @unchecked Sendable {
     var aRecords: [String: [String]] = [:]
     var mxRecords: [String: [String]] = [:]
     var failures: [String: SPFDNSFailure] = [:]
+    /// Names whose AAAA question gets NXDOMAIN (a server that answers so
+    /// for a name with an A record: RFC 4074); other AAAA questions get NODATA.
+    var aaaaNXDomain: Set<String> = []
     private let lock = NSLock()
     private var asked: [String: Int] = [:]
 
@@ -51,7 +54,9 @@ final class FakeResolver: SPFResolver, @unchecked Sendable {
     func aaaa(_ name: String) async -> SPFDNSAnswer<IPAddress> {
         lock.withLock { asked["AAAA \(name)", default: 0] += 1 }
         if let failure = failures[name] { return .failure(failure) }
-        return .noData
+        if aaaaNXDomain.contains(name) { return .nxdomain }
+        let exists = [txtRecords.keys, aRecords.keys, mxRecords.keys].contains { $0.contains { $0 == name || $0.hasSuffix("." + name) } }
+        return exists ? .noData : .nxdomain
     }
 
     func mx(_ name: String) async -> SPFDNSAnswer<SPFMXRecord> {

@@ -152,12 +152,17 @@ public struct ChangeGroups: Sendable {
 
     /// "1,000 companies" / "1 company".
     public static func count(_ n: Int, _ one: String = "company", _ many: String = "companies") -> String {
-        let digits = String(n)
+        number(n) + " " + (n == 1 ? one : many)
+    }
+
+    /// "1,000": thousands grouped, as every count mailform prints.
+    public static func number(_ n: Int) -> String {
+        let digits = String(n.magnitude)
         var grouped = ""
         for (i, c) in digits.reversed().enumerated() {
             if i > 0 && i % 3 == 0 { grouped.append(",") }
             grouped.append(c)
         }
-        return String(grouped.reversed()) + " " + (n == 1 ? one : many)
+        return (n < 0 ? "-" : "") + String(grouped.reversed())
     }
 }

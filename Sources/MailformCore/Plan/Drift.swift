@@ -24,6 +24,6 @@ public struct Drift: Sendable, Equatable {
         return text
     }
 
-    /// `changed outside mailform since revision 3: sender.name`.
-    public var sentence: String { "changed outside mailform since revision \(sinceRevision): \(fieldList)" }
+    /// `changed outside mailform since store revision 3: sender.name`.
+    public var sentence: String { "changed outside mailform since store revision \(sinceRevision): \(fieldList)" }
 }

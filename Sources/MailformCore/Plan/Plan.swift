@@ -105,8 +105,9 @@ public struct Plan: Sendable {
 
     /// `Plan: 1 to add, 2 to change, 0 to delete; 37 unchanged.`
     public var summary: String {
-        "Plan: \(count(.add)) to add, \(count(.change)) to change, \(count(.delete)) to delete; \(unchangedCount) unchanged"
-            + (notPlanned > 0 ? "; \(notPlanned) other compan\(notPlanned == 1 ? "y" : "ies") not planned (--company)." : ".")
+        let n = ChangeGroups.number
+        return "Plan: \(n(count(.add))) to add, \(n(count(.change))) to change, \(n(count(.delete))) to delete; \(n(unchangedCount)) unchanged"
+            + (notPlanned > 0 ? "; \(ChangeGroups.count(notPlanned, "other company", "other companies")) not planned (--company)." : ".")
     }
 }
 

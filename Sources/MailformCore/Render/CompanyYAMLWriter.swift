@@ -48,6 +48,8 @@ public enum CompanyYAMLWriter {
         if let reason = c.probeDisabledReason {
             out += reason == "probe: false" ? "probe: false\n" : "probe:\n  enabled: false\n  reason: \(scalar(reason))\n"
         }
+        // Not stored (the DNS checks' selector): written only when a file that had it is written again.
+        if let selector = c.dkimSelector { out += "dkim:\n  selector: \(scalar(selector))\n" }
         if !c.waivers.isEmpty {
             out += "waivers:\n"
             for w in c.waivers { out += "  - rule: \(scalar(w.rule))\n    reason: \(scalar(w.reason))\n    until: \(scalar(w.until))\n" }

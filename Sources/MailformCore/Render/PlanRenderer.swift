@@ -75,15 +75,29 @@ public enum PlanRenderer {
         }
         let drifted = plan.changes.count { $0.drift != nil }
         if drifted > 0 {
-            emit(style.yellow("\(ChangeGroups.count(drifted)) changed outside mailform") + " (the platform's settings page?): this plan reverts those fields to the files' values; to keep them, adopt them into the files: 'mailform export --company ID --out DIR' writes the store's settings of a company to DIR/companies/ID.yaml; copy the changed values into its file.\n\n")
+            emit(style.yellow("\(ChangeGroups.count(drifted)) changed outside mailform") + " (the platform's settings page?): this plan reverts those fields to the files' values; to keep them, adopt them into the files: 'mailform export --company ID --out . --force' in the workspace writes the store's values over that company's own file (only the changed values, where it can); review the diff and commit it.\n\n")
         }
         emit(style.bold(plan.summary) + "\n")
     }
 
     /// `  ~ 1,000 companies: a, b, c` (every id: text is not cut).
     static func groupHeader(_ group: ChangeGroups.Group, plan: Plan, style: Style) -> String {
-        let ids = group.members.map { SafeText.escape(plan.changes[$0].id) }.joined(separator: ", ")
-        let text = "  \(group.action.symbol) \(ChangeGroups.count(group.members.count)): \(ids)" + (group.action == .delete ? " (all settings)" : "")
+        // Ids wrapped at about 100 columns (a line of 1,000 ids was 9,000 characters).
+        var text = "  \(group.action.symbol) \(ChangeGroups.count(group.members.count)):"
+        var column = text.count
+        for (i, member) in group.members.enumerated() {
+            let id = SafeText.escape(plan.changes[member].id) + (i == group.members.count - 1 ? "" : ",")
+            if column + 1 + id.count > 100 && column > 6 {
+                text += "\n      "
+                column = 6
+            } else {
+                text += " "
+                column += 1
+            }
+            text += id
+            column += id.count
+        }
+        if group.action == .delete { text += " (all settings)" }
         return group.action == .delete ? style.red(text) : style.yellow(text)
     }
 
@@ -167,8 +181,8 @@ public enum PlanRenderer {
         var driftPart = ""
         if !drifted.isEmpty {
             driftPart = "#### Changed outside mailform (\(ChangeGroups.count(drifted.count)))\n\n"
-                + "The store was changed since mailform wrote these companies (the platform's settings page?). This plan reverts those fields to the files' values; to keep a change, adopt it into the files: `mailform export --company ID --out DIR` writes the store's settings of a company to `DIR/companies/ID.yaml`; copy the changed values into its file.\n\n"
-                + "| company | since revision | fields changed outside mailform |\n| --- | --- | --- |\n"
+                + "The store was changed since mailform wrote these companies (the platform's settings page?). This plan reverts those fields to the files' values; to keep a change, adopt it into the files: `mailform export --company ID --out . --force` in the workspace writes the store's values over that company's own file (only the changed values, where it can); review the diff and commit it.\n\n"
+                + "| company | since store revision | fields changed outside mailform |\n| --- | --- | --- |\n"
             var shown = 0
             for change in drifted {
                 let drift = change.drift!

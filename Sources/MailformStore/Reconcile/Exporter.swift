@@ -32,6 +32,13 @@ public enum Exporter {
     public struct ExistingFile: Sendable {
         public var path: String
         var digest: FieldsDigest
+        /// Its flattened fields (a secret as its reference), by path.
+        var fields: [String: FieldValue]
+        /// What the file says that the store does not hold, kept when the
+        /// file has to be written whole: `dkim.selector`, the logo's path
+        /// (when the store's logo is the same image), the schema comment.
+        var dkimSelector: String?
+        var logo: (path: String, sha256: String)?
     }
 
     /// The company files already in `directory`, when it is a workspace (it
@@ -41,9 +48,16 @@ public enum Exporter {
     /// order, quoting, profiles and folder), and writes a company that
     /// differs over the file that holds it. A file that does not load is
     /// not one: what export would write there differs from it.
-    public static func existingFiles(in directory: String) -> [String: ExistingFile] {
+    /// - Throws: ``Reconciler/Failure`` when the folder's files do not all
+    ///   load: which file holds which company is then not known for sure (two
+    ///   files may claim one id), so nothing is exported into it.
+    public static func existingFiles(in directory: String) throws -> [String: ExistingFile] {
         guard Paths.exists(directory + "/mailform.yaml") else { return [:] }
         let loaded = CompanyLoader.load(paths: [directory], workspaceOverride: directory + "/mailform.yaml")
+        let errors = loaded.diagnostics.sorted.filter { $0.severity == .error }
+        if let first = errors.first {
+            throw Reconciler.Failure("the files in \(SafeText.escape(Paths.display(directory))) do not all load (\(errors.count) error\(errors.count == 1 ? "" : "s"); first: \(first.location.map { SafeText.escape($0.description) + ": " } ?? "")\(SafeText.escape(first.message))); export writes into a workspace only when it knows which file holds which company; nothing was exported")
+        }
         let resolver = Resolver(workspace: loaded.workspace, files: loaded.files, environment: [:], owners: loaded.owners,
                                 companyOwners: loaded.companyOwners, ownersIncludeCompanies: true)
         var diagnostics = DiagnosticCollector()
@@ -52,16 +66,42 @@ public enum Exporter {
         var out: [String: ExistingFile] = [:]
         for company in resolved {
             guard let path = paths[company.id] else { continue }
-            out[company.id] = ExistingFile(path: path, digest: FieldsDigest(FieldFlattener.flatten(company) {
-                SecretFingerprint(hex: "reference " + $0.canonical)
-            }))
+            let flattened = FieldFlattener.flatten(company) { SecretFingerprint(hex: "reference " + $0.canonical) }
+            var logo: (String, String)?
+            if case .image(let image)? = company.logo { logo = (image.fileName, image.sha256) }
+            out[company.id] = ExistingFile(path: path, digest: FieldsDigest(flattened),
+                                           fields: Dictionary(flattened.map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                                           dkimSelector: company.dkimSelector, logo: logo)
         }
         return out
     }
 
+    /// The fields ``existingFiles(in:)`` compares a file with: the store's
+    /// settings of `company`, a secret as the reference it records.
+    static func flattened(_ company: Company<StoredSecret>) -> [(path: String, value: FieldValue)] {
+        FieldFlattener.flatten(company) { SecretFingerprint(hex: "reference " + ($0.fingerprint.reference ?? "(none recorded)")) }
+    }
+
     /// The digest ``existingFiles(in:)`` gives a file that says what the store holds of `company`.
-    static func digest(_ company: Company<StoredSecret>) -> FieldsDigest {
-        FieldsDigest(FieldFlattener.flatten(company) { SecretFingerprint(hex: "reference " + ($0.fingerprint.reference ?? "(none recorded)")) })
+    static func digest(_ company: Company<StoredSecret>) -> FieldsDigest { FieldsDigest(flattened(company)) }
+
+    /// The existing file with the store's values written over the ones that
+    /// differ, and nothing else changed (``YAMLScalarPatch``); nil when a
+    /// differing field is not a plain value the file writes itself (a
+    /// secret reference, a list, a logo, a field from a profile or left
+    /// to its default, a field the store has and the file not).
+    static func patched(_ existing: ExistingFile, store company: Company<StoredSecret>) -> [UInt8]? {
+        let store = flattened(company)
+        let storePaths = Set(store.map(\.path))
+        // A field only the file has: the store dropped it; a patch cannot remove it.
+        guard existing.fields.keys.allSatisfy(storePaths.contains) else { return nil }
+        var edits: [YAMLScalarPatch.Edit] = []
+        for (path, value) in store where existing.fields[path] != value {
+            guard existing.fields[path] != nil, let edit = YAMLScalarPatch.Edit(path: path, field: value) else { return nil }
+            edits.append(edit)
+        }
+        guard case .success(let bytes) = SafeFile.read(existing.path, limit: 1 << 20) else { return nil }
+        return YAMLScalarPatch.patch(bytes, edits)
     }
 
     /// What an export would write, computed before anything is written.
@@ -70,6 +110,10 @@ public enum Exporter {
         public var files: [(path: String, bytes: Data)]
         /// Company files left as they are: they say what the store holds.
         public var unchanged: [String] = []
+        /// Company files whose differing values are written over, nothing else changed.
+        public var edited: [String] = []
+        /// Company files written whole (a differing field could not be edited in place).
+        public var rewritten: [String] = []
         var companiesDirectory: String
         var dotenv: [(String, Secret)]
         public var companies: Int
@@ -118,10 +162,21 @@ public enum Exporter {
             }
         }
         if let collision { throw Reconciler.Failure("export cannot name the secrets apart: \(collision); nothing was exported") }
+        // One file per company: a company's file may not be another's (a
+        // file that declares another id, or two companies sent to one path).
+        var holders: [String: String] = [:]
+        for (id, file) in existing { holders[file.path] = id }
+        for id in current.keys.sorted() {
+            let path = target(id)
+            if let holder = holders[path], holder != id {
+                throw Reconciler.Failure("\(SafeText.escape(Paths.display(path))) holds company \(SafeText.escape(holder)), so export cannot write company \(SafeText.escape(id)) there; nothing was exported")
+            }
+            holders[path] = id
+        }
         var dotenv: [(String, Secret)] = []
         var dotenvNames = Set<String>()
         var files: [(path: String, bytes: Data)] = []
-        var unchanged: [String] = []
+        var unchanged: [String] = [], edited: [String] = [], rewritten: [String] = []
         for id in current.keys.sorted() {
             let stored = current[id]!
             let company = stored.company
@@ -142,16 +197,32 @@ public enum Exporter {
                 unchanged.append(file)
                 continue
             }
+            if let known = existing[id] {
+                // Only the values that differ, over the file as it is.
+                if let bytes = patched(known, store: company) {
+                    files.append((file, Data(bytes)))
+                    edited.append(file)
+                    continue
+                }
+                rewritten.append(file)
+            }
             var logoPath: String?
             if case .image(let image)? = company.logo {
-                let ext = image.mediaType == "image/png" ? "png" : image.mediaType == "image/jpeg" ? "jpg" : "svg"
-                logoPath = "logos/\(id).\(ext)"
-                files.append((Paths.directory(of: file) + "/" + logoPath!, Data(image.bytes)))
+                if let kept = existing[id]?.logo, kept.sha256 == image.sha256 {
+                    logoPath = kept.path  // the same image: the file's own path, no copy
+                } else {
+                    let ext = image.mediaType == "image/png" ? "png" : image.mediaType == "image/jpeg" ? "jpg" : "svg"
+                    logoPath = "logos/\(id).\(ext)"
+                    files.append((Paths.directory(of: file) + "/" + logoPath!, Data(image.bytes)))
+                }
             }
-            let yaml = CompanyYAMLWriter.yaml(references, logoPath: logoPath, schemaPath: schemaPath)
+            var written = references
+            written.dkimSelector = existing[id]?.dkimSelector
+            let yaml = CompanyYAMLWriter.yaml(written, logoPath: logoPath, schemaPath: schemaPath)
             files.append((file, Data(yaml.utf8)))
         }
-        return Prepared(files: files, unchanged: unchanged, companiesDirectory: companiesDir, dotenv: dotenv, companies: current.count)
+        return Prepared(files: files, unchanged: unchanged, edited: edited, rewritten: rewritten, companiesDirectory: companiesDir, dotenv: dotenv,
+                        companies: current.count)
     }
 
     /// The reference the store records for `secret`, as the exported file

@@ -64,7 +64,7 @@ struct ExportCommand: ParsableCommand {
             let only: ((String) -> Bool)? = companies.isEmpty ? nil : { id in companies.contains { Glob.matches(pattern: $0, id) } }
             let prepared = try Exporter.prepare(opened: opened, to: directory, secretsOut: secretsPath,
                                                 schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root, only: only,
-                                                existing: Exporter.existingFiles(in: directory))
+                                                existing: try Exporter.existingFiles(in: directory))
             if prepared.companies == 0 && !companies.isEmpty {
                 throw Pipeline.fatal("no company in the store matches \(companies.map(SafeText.escape).joined(separator: ", ")); nothing was written",
                                      hint: "--company takes company ids, with '*' wildcards")
@@ -74,9 +74,9 @@ struct ExportCommand: ParsableCommand {
             if !differing.isEmpty && !force {
                 let shown = differing.prefix(20).map { SafeText.escape(Paths.display($0)) }
                 let more = differing.count > shown.count ? "\n  … and \(differing.count - shown.count) more" : ""
-                throw Pipeline.fatal("\(differing.count) file\(differing.count == 1 ? "" : "s") in \(SafeText.escape(Paths.display(directory))) differ\(differing.count == 1 ? "s" : "") from what export would write; nothing was written:\n  "
+                throw Pipeline.fatal("\(differing.count) file\(differing.count == 1 ? "" : "s") in \(SafeText.escape(Paths.display(directory))) say\(differing.count == 1 ? "s" : "") other than the store (edits in the files, or changes made in the store since they were applied); nothing was written:\n  "
                                + shown.joined(separator: "\n  ") + more,
-                               hint: "commit or move those edits, export to another folder, or pass --force to overwrite them")
+                               hint: "to write the store's settings over them, pass --force and review the diff (a company file is edited in place where it can be); or export to another folder")
             }
             // Every target checked before the first write: a refusal writes nothing.
             for target in prepared.files.map(\.path) + [directory + "/mailform.yaml"] + (secretsPath.map { [$0] } ?? []) {
@@ -97,16 +97,25 @@ struct ExportCommand: ParsableCommand {
             let result = try Exporter.writeFiles(prepared, secretsOut: secretsPath)
             if format == .json {
                 var object: [String: Any] = ["companies": result.companies, "files": result.files.map(Paths.display), "secrets": result.secrets,
-                                             "unchanged": prepared.unchanged.map(Paths.display)]
+                                             "unchanged": prepared.unchanged.map(Paths.display),
+                                             "edited": prepared.edited.map(Paths.display), "rewritten": prepared.rewritten.map(Paths.display)]
                 object["secrets_out"] = secretsOut ?? NSNull()
                 Console.out(JSONOutput.string(object))
                 return
             }
             if quiet { return }
-            Console.out("Exported \(result.companies) compan\(result.companies == 1 ? "y" : "ies") to \(Paths.display(directory))/companies")
-            if !prepared.unchanged.isEmpty {
-                let n = prepared.unchanged.count
-                Console.out(" (\(n == result.companies ? "every file" : "\(n) file\(n == 1 ? "" : "s")") already said what the store holds and \(n == 1 ? "was" : "were") left as written)")
+            let written = result.files.count
+            if written == 0 && !prepared.unchanged.isEmpty {
+                Console.out("Nothing to export: every company file in \(Paths.display(directory)) already says what the store holds (\(prepared.unchanged.count) left as written)")
+            } else {
+                Console.out("Exported \(written) compan\(written == 1 ? "y" : "ies") to \(Paths.display(directory))")
+                var parts: [String] = []
+                if !prepared.edited.isEmpty { parts.append("\(prepared.edited.count) edited in place: only the values the store changed") }
+                if !prepared.rewritten.isEmpty { parts.append("\(prepared.rewritten.count) written whole") }
+                if !prepared.unchanged.isEmpty {
+                    parts.append("\(prepared.unchanged.count) already said what the store holds and \(prepared.unchanged.count == 1 ? "was" : "were") left as written")
+                }
+                if !parts.isEmpty { Console.out(" (" + parts.joined(separator: "; ") + ")") }
             }
             if let secretsOut {
                 Console.out("; \(result.secrets) secret value\(result.secrets == 1 ? "" : "s") to \(secretsOut) (mode 0600)")
@@ -114,6 +123,9 @@ struct ExportCommand: ParsableCommand {
             Console.out(".\n")
             if let secretsOut {
                 Console.out("Load them before planning the exported files: set -a; . \(Self.sourceable(secretsOut)); set +a\n")
+            }
+            for file in prepared.rewritten {
+                Console.err("mailform: note: \(SafeText.escape(Paths.display(file))) was written whole: a value the store changed is not one the file writes itself (it comes from a profile or a default, or is a list, a logo or a secret reference); review its diff\n")
             }
         } catch let failure as Reconciler.Failure {
             throw Pipeline.fatal(failure.description)
