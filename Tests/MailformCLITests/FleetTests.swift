@@ -241,6 +241,8 @@ struct FleetTests {
         try Self.settingsPage(ws, "UPDATE companies SET sender_name = 'Changed On Page' WHERE id = 'acme'")
         let export = try ws.run(["export", "--company", "acme", "--out", "adopt"])
         #expect(export.exitCode == 0, "\(export.stderr)")
+        // Secrets it names variables for: their values are in no file, and it says so.
+        #expect(export.stderr.contains("note: 3 secrets are written as ${env:} references (MAILFORM_ACME__POOL_DSAR_RELAY_0_PASSWORD, "), "\(export.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: ws.path("adopt/companies")).filter { $0.hasSuffix(".yaml") } == ["acme.yaml"])
         let file = try ws.read("adopt/companies/acme.yaml")
         #expect(file.contains("  name: Changed On Page\n"), "\(file)")

@@ -114,6 +114,9 @@ public enum Exporter {
         public var edited: [String] = []
         /// Company files written whole (a differing field could not be edited in place).
         public var rewritten: [String] = []
+        /// The `MAILFORM_…` variables export named for secrets written as
+        /// `${env:}` references (their values only in `--secrets-out`).
+        public var namedVariables: [String] = []
         var companiesDirectory: String
         var dotenv: [(String, Secret)]
         public var companies: Int
@@ -177,6 +180,7 @@ public enum Exporter {
         var dotenvNames = Set<String>()
         var files: [(path: String, bytes: Data)] = []
         var unchanged: [String] = [], edited: [String] = [], rewritten: [String] = []
+        var named = Set<String>()
         for id in current.keys.sorted() {
             let stored = current[id]!
             let company = stored.company
@@ -186,7 +190,10 @@ public enum Exporter {
                 let recorded = kept(secret, companyFile: file, root: workspaceRoot, exportedRoot: directory)
                 if case .file? = recorded?.kind { return recorded! }
                 let name: String
-                if case .env(let recordedName)? = recorded?.kind { name = recordedName } else { name = envName(company: id, path: path) }
+                if case .env(let recordedName)? = recorded?.kind { name = recordedName } else {
+                    name = envName(company: id, path: path)
+                    if !same { named.insert(name) }
+                }
                 if secretsOut != nil, !dotenvNames.contains(name) {
                     dotenvNames.insert(name)
                     dotenv.append((name, try opened.box.open(secret.sealed, context: SecretBox.context(company: id, path: path))))
@@ -221,8 +228,8 @@ public enum Exporter {
             let yaml = CompanyYAMLWriter.yaml(written, logoPath: logoPath, schemaPath: schemaPath)
             files.append((file, Data(yaml.utf8)))
         }
-        return Prepared(files: files, unchanged: unchanged, edited: edited, rewritten: rewritten, companiesDirectory: companiesDir, dotenv: dotenv,
-                        companies: current.count)
+        return Prepared(files: files, unchanged: unchanged, edited: edited, rewritten: rewritten, namedVariables: named.sorted(),
+                        companiesDirectory: companiesDir, dotenv: dotenv, companies: current.count)
     }
 
     /// The reference the store records for `secret`, as the exported file

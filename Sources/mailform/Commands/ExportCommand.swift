@@ -124,6 +124,10 @@ struct ExportCommand: ParsableCommand {
             if let secretsOut {
                 Console.out("Load them before planning the exported files: set -a; . \(Self.sourceable(secretsOut)); set +a\n")
             }
+            if secretsOut == nil && !prepared.namedVariables.isEmpty {
+                let n = prepared.namedVariables.count
+                Console.err("mailform: note: \(n) secret\(n == 1 ? " is" : "s are") written as ${env:} references (\(SafeText.list(prepared.namedVariables, limit: 3))) whose values are in no file: set \(n == 1 ? "that variable" : "those variables") before planning, or export again with --secrets-out FILE\n")
+            }
             for file in prepared.rewritten {
                 Console.err("mailform: note: \(SafeText.escape(Paths.display(file))) was written whole: a value the store changed is not one the file writes itself (it comes from a profile or a default, or is a list, a logo or a secret reference); review its diff\n")
             }
