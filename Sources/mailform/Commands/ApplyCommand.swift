@@ -11,7 +11,7 @@ struct ApplyCommand: ParsableCommand {
         abstract: "Change the store to match the files, or apply exactly a saved plan file.",
         discussion: """
             mailform apply PATHS plans and, after 'yes' on a terminal (or --auto-approve), applies.
-            mailform apply FILE applies exactly a plan saved with 'plan --out FILE', or refuses when the store,
+            mailform apply FILE applies exactly a plan saved with 'plan --out FILE', or refuses when the store, \
             the secrets or the file changed since. All writes happen in one transaction.
             """
     )
