@@ -322,6 +322,33 @@ struct FleetTests {
         #expect(try ws.read("companies/acme.yaml").contains("company: globex"))
     }
 
+    /// From the hostile review of the edit in place: `probe: false` is not
+    /// a plain value (the plan shows "off: REASON"), so the file is written
+    /// whole (keeping its schema comment) and still loads; a name starting
+    /// with `@` is quoted; values the workspace's rules refuse are exported
+    /// with a warning naming them.
+    @Test func exportWritesOnlyWhatReadsBack() throws {
+        let ws = try ExampleWorkspace()
+        try ws.write("companies/acme.yaml", try ws.read("companies/acme.yaml") + "probe: false\n")
+        #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
+        try Self.settingsPage(ws, """
+            UPDATE companies SET probe_disabled_reason = 'VPN only' WHERE id = 'acme';
+            UPDATE companies SET sender_name = '@x' WHERE id = 'stark';
+            UPDATE companies SET sender_name = '' WHERE id = 'initech';
+            """)
+        let export = try ws.run(["export", "--out", ".", "--force"])
+        #expect(export.exitCode == 0, "\(export.stderr)")
+        #expect(export.stderr.contains("companies/acme.yaml was written whole"), "\(export.stderr)")
+        #expect(export.stderr.contains("warning: the exported files do not pass the workspace's checks (1 error)")
+                    && export.stderr.contains("companies/initech.yaml:"), "\(export.stderr)")
+        let acme = try ws.read("companies/acme.yaml")
+        #expect(acme.hasPrefix("# yaml-language-server: $schema=../../schemas/company.schema.json\n") && acme.contains("reason: VPN only"), "\(acme)")
+        #expect(try ws.read("companies/stark.yaml").contains("  name: \"@x\"\n"))
+        try ws.edit("companies/initech.yaml", "  name: \"\"\n", "")
+        let plan = try ws.run(["plan"])
+        #expect(plan.exitCode == 0 && plan.stdout.contains("acme, stark"), "\(plan.stdout)\(plan.stderr)")
+    }
+
     /// From the hostile review: a comment cut to fit still names every
     /// changed field and each existing company whose endpoint or
     /// credential changes (a redirect hid among 600 renamed senders).

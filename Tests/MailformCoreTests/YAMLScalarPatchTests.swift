@@ -47,4 +47,24 @@ struct YAMLScalarPatchTests {
         #expect(YAMLScalarPatch.patch(Array("a: &x 1\nb: *x\n".utf8), [.init(path: "a", value: .integer(2))]) == nil, "aliases")
         #expect(YAMLScalarPatch.patch(Array("a: [1".utf8), [.init(path: "a", value: .integer(2))]) == nil, "not YAML")
     }
+
+    /// From the hostile review: values that read back otherwise are quoted or escaped.
+    @Test func scalarsReadBackAsWritten() throws {
+        for value in ["@x", "@", "`x", "a\u{85}b", "a\u{2028}b", "a\u{2029}b", "\u{FEFF}x", "a\u{9F}b", "yes", "0x1F", " lead", "a #b"] {
+            let bytes = Array("name: old\n".utf8)
+            let patched = try #require(YAMLScalarPatch.patch(bytes, [.init(path: "name", value: .string(value))]), "\(value.debugDescription)")
+            guard case .success(let root) = YAMLLoader(source: 0).load(patched), case .object(let members) = root.value,
+                  case .string(let back) = members.first?.value.value else { Issue.record("\(value.debugDescription)"); continue }
+            #expect(back == value, "\(value.debugDescription) read back as \(back.debugDescription)")
+        }
+    }
+
+    /// A line break YAML knows (a lone CR, U+0085, U+2028) before the value: the right line is edited.
+    @Test func otherLineBreaksKeepTheLines() throws {
+        for br in ["\r", "\r\n", "\u{85}", "\u{2028}"] {
+            let file = "# note\(br)\ncompany: x\nname: old\n"
+            let patched = try #require(YAMLScalarPatch.patch(Array(file.utf8), [.init(path: "name", value: .string("new"))]), "\(br.debugDescription)")
+            #expect(String(decoding: patched, as: UTF8.self) == file.replacingOccurrences(of: "name: old", with: "name: new"))
+        }
+    }
 }

@@ -113,7 +113,8 @@ public enum CompanyYAMLWriter {
             if case .string = ScalarResolution.resolvePlain(s) { return !ScalarResolution.hasLeadingZero(s) }
             return false
         }()
-        if plainSafe, let first, !"-+".unicodeScalars.contains(first), resolvesToString { return s }
+        // `@` and `` ` `` are reserved to start a plain scalar (YAML 1.2 section 5.3).
+        if plainSafe, let first, !"-+@".unicodeScalars.contains(first), resolvesToString { return s }
         var out = "\""
         for c in s.unicodeScalars {
             switch c {
@@ -123,7 +124,9 @@ public enum CompanyYAMLWriter {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if c.value < 0x20 || c.value == 0x7F {
+                // C0, DEL, C1 (U+0085 is a line break to YAML), the line and
+                // paragraph separators and the BOM: escaped, or they read back otherwise.
+                if c.value < 0x20 || (0x7F...0x9F).contains(c.value) || c.value == 0x2028 || c.value == 0x2029 || c.value == 0xFEFF {
                     out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
                 } else {
                     out.unicodeScalars.append(c)

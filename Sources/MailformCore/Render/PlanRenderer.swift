@@ -75,7 +75,7 @@ public enum PlanRenderer {
         }
         let drifted = plan.changes.count { $0.drift != nil }
         if drifted > 0 {
-            emit(style.yellow("\(ChangeGroups.count(drifted)) changed outside mailform") + " (the platform's settings page?): this plan reverts those fields to the files' values; to keep them, adopt them into the files: 'mailform export --company ID --out . --force' in the workspace writes the store's values over that company's own file (only the changed values, where it can); review the diff and commit it.\n\n")
+            emit(style.yellow("\(ChangeGroups.count(drifted)) changed outside mailform") + " (the platform's settings page?): this plan reverts those fields to the files' values; to keep them, adopt them into the files: 'mailform export --company ID --out . --force' in the workspace writes the store's values over that company's own file (only the changed values, where it can); review the diff and commit it. A changed secret stays a reference in the file: put the store's value in its secret file or variable.\n\n")
         }
         emit(style.bold(plan.summary) + "\n")
     }
@@ -181,7 +181,7 @@ public enum PlanRenderer {
         var driftPart = ""
         if !drifted.isEmpty {
             driftPart = "#### Changed outside mailform (\(ChangeGroups.count(drifted.count)))\n\n"
-                + "The store was changed since mailform wrote these companies (the platform's settings page?). This plan reverts those fields to the files' values; to keep a change, adopt it into the files: `mailform export --company ID --out . --force` in the workspace writes the store's values over that company's own file (only the changed values, where it can); review the diff and commit it.\n\n"
+                + "The store was changed since mailform wrote these companies (the platform's settings page?). This plan reverts those fields to the files' values; to keep a change, adopt it into the files: `mailform export --company ID --out . --force` in the workspace writes the store's values over that company's own file (only the changed values, where it can); review the diff and commit it. A changed secret stays a reference in the file: put the store's value in its secret file or variable.\n\n"
                 + "| company | since store revision | fields changed outside mailform |\n| --- | --- | --- |\n"
             var shown = 0
             for change in drifted {

@@ -82,9 +82,27 @@ public enum YAMLScalarPatch {
     /// whose parents are all mappings with plain string keys, by dotted
     /// path; nil when the file does not parse.
     static func ranges(_ bytes: [UInt8]) -> [String: Range<Int>]? {
-        // libyaml's marks count characters: lines and columns become byte offsets here.
+        // libyaml's marks count characters: lines and columns become byte
+        // offsets here, with the line breaks YAML knows (LF, CR LF, a lone
+        // CR, U+0085, U+2028, U+2029).
         var lineStarts = [0]
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { lineStarts.append(i + 1) }
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\n"): lineStarts.append(i + 1)
+            case UInt8(ascii: "\r"):
+                if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n") { i += 1 }
+                lineStarts.append(i + 1)
+            case 0xC2 where i + 1 < bytes.count && bytes[i + 1] == 0x85:
+                i += 1
+                lineStarts.append(i + 1)
+            case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                i += 2
+                lineStarts.append(i + 1)
+            default: break
+            }
+            i += 1
+        }
         func offset(line: Int, column: Int) -> Int? {
             guard line < lineStarts.count else { return nil }
             var at = lineStarts[line], characters = 0

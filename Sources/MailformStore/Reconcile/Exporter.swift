@@ -85,6 +85,22 @@ public enum Exporter {
     /// The digest ``existingFiles(in:)`` gives a file that says what the store holds of `company`.
     static func digest(_ company: Company<StoredSecret>) -> FieldsDigest { FieldsDigest(flattened(company)) }
 
+    /// The fields an edit in place may write: those a company file writes as
+    /// the plain value the plan compares (the shape tables' text, integer
+    /// and boolean fields of the company and its main server). Others, like
+    /// `probe` (shown as "off: REASON", written as a boolean or a section),
+    /// are written with the whole file.
+    static let editable: Set<String> = {
+        var paths = Set(CompanyShape.fields.filter { !$0.isSecret }.map(\.key))
+        for field in SMTPServerShape.fields where !field.isSecret {
+            switch field.kind {
+            case .text, .integer, .boolean: paths.insert("smtp." + field.key)
+            default: continue
+            }
+        }
+        return paths
+    }()
+
     /// The existing file with the store's values written over the ones that
     /// differ, and nothing else changed (``YAMLScalarPatch``); nil when a
     /// differing field is not a plain value the file writes itself (a
@@ -97,7 +113,7 @@ public enum Exporter {
         guard existing.fields.keys.allSatisfy(storePaths.contains) else { return nil }
         var edits: [YAMLScalarPatch.Edit] = []
         for (path, value) in store where existing.fields[path] != value {
-            guard existing.fields[path] != nil, let edit = YAMLScalarPatch.Edit(path: path, field: value) else { return nil }
+            guard existing.fields[path] != nil, editable.contains(path), let edit = YAMLScalarPatch.Edit(path: path, field: value) else { return nil }
             edits.append(edit)
         }
         guard case .success(let bytes) = SafeFile.read(existing.path, limit: 1 << 20) else { return nil }
@@ -225,7 +241,16 @@ public enum Exporter {
             }
             var written = references
             written.dkimSelector = existing[id]?.dkimSelector
-            let yaml = CompanyYAMLWriter.yaml(written, logoPath: logoPath, schemaPath: schemaPath)
+            // A file written whole keeps its own schema comment (a relative path, often).
+            var schema = schemaPath
+            if let known = existing[id], case .success(let bytes) = SafeFile.read(known.path, limit: 1 << 20) {
+                let first = String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+                let prefix = "# yaml-language-server: $schema="
+                if first.hasPrefix(prefix), !first.dropFirst(prefix.count).contains(where: { $0 == " " || $0.isNewline }) {
+                    schema = String(first.dropFirst(prefix.count))
+                }
+            }
+            let yaml = CompanyYAMLWriter.yaml(written, logoPath: logoPath, schemaPath: schema)
             files.append((file, Data(yaml.utf8)))
         }
         return Prepared(files: files, unchanged: unchanged, edited: edited, rewritten: rewritten, namedVariables: named.sorted(),

@@ -94,7 +94,18 @@ struct ExportCommand: ParsableCommand {
                     """ + (ws.waivableRules.isEmpty ? "" : "policy:\n  waivable: [\(ws.waivableRules.sorted().joined(separator: ", "))]\n")
                 try SafeWrite.write(Array(text.utf8), to: workspaceFile, exclusive: true)
             }
+            let intoWorkspace = Paths.exists(directory + "/mailform.yaml")
             let result = try Exporter.writeFiles(prepared, secretsOut: secretsPath)
+            // The store may hold values the workspace's rules refuse (the
+            // settings page checks less): say so now, not at the next plan.
+            if intoWorkspace && !result.files.isEmpty {
+                let check = CompanyLoader.load(paths: [directory], workspaceOverride: directory + "/mailform.yaml")
+                let errors = check.diagnostics.sorted.filter { $0.severity == .error }
+                if !errors.isEmpty {
+                    Console.err("mailform: warning: the exported files do not pass the workspace's checks (\(errors.count) error\(errors.count == 1 ? "" : "s")): the store holds values its rules refuse; fix them in the files before the next apply\n")
+                    Console.err(DiagnosticRenderer.text(Array(errors.prefix(5)), style: .plain))
+                }
+            }
             if format == .json {
                 var object: [String: Any] = ["companies": result.companies, "files": result.files.map(Paths.display), "secrets": result.secrets,
                                              "unchanged": prepared.unchanged.map(Paths.display),
@@ -129,7 +140,7 @@ struct ExportCommand: ParsableCommand {
                 Console.err("mailform: note: \(n) secret\(n == 1 ? " is" : "s are") written as ${env:} references (\(SafeText.list(prepared.namedVariables, limit: 3))) whose values are in no file: set \(n == 1 ? "that variable" : "those variables") before planning, or export again with --secrets-out FILE\n")
             }
             for file in prepared.rewritten {
-                Console.err("mailform: note: \(SafeText.escape(Paths.display(file))) was written whole: a value the store changed is not one the file writes itself (it comes from a profile or a default, or is a list, a logo or a secret reference); review its diff\n")
+                Console.err("mailform: note: \(SafeText.escape(Paths.display(file))) was written whole: a value the store changed could not be edited in place there (it comes from a profile or a default, is a list, a logo, a section or a secret reference, was removed, or would not read back the same); review its diff\n")
             }
         } catch let failure as Reconciler.Failure {
             throw Pipeline.fatal(failure.description)
