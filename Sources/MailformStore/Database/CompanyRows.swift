@@ -120,9 +120,15 @@ enum CompanyRows {
             let company: String = row["company_id"]
             let name: String = row["name"]
             let useFor: String = row["use_for"]
-            pools[company, default: []].append(SMTPPool(
-                name: name, useFor: useFor.split(separator: " ").compactMap { MailPurpose(rawValue: String($0)) },
-                strategy: PoolStrategy(rawValue: row["strategy"]) ?? .failover, servers: servers[company]?[name] ?? []))
+            // Enumerations are checked here, not by SQL (migration v6): a value
+            // this version does not know stops the read, never becomes a default.
+            var purposes: [MailPurpose] = []
+            for word in useFor.split(separator: " ") {
+                guard let purpose = MailPurpose(rawValue: String(word)) else { throw StoreShapeError(column: "smtp_pools.use_for") }
+                purposes.append(purpose)
+            }
+            guard let strategy = PoolStrategy(rawValue: row["strategy"]) else { throw StoreShapeError(column: "smtp_pools.strategy") }
+            pools[company, default: []].append(SMTPPool(name: name, useFor: purposes, strategy: strategy, servers: servers[company]?[name] ?? []))
         }
         var mailgun: [String: MailgunSettings<StoredSecret>] = [:]
         let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM mailgun_settings" + byCompany.sql, arguments: byCompany.arguments)

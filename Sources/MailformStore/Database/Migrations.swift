@@ -132,7 +132,90 @@ enum Migrations {
                 );
                 """)
         }
+        // v6: enumerations out of SQL. A new provider, auth method, OAuth2
+        // provider, Mailgun region or pool strategy needs no table rebuild
+        // any more: those values are checked where the store is read, from
+        // the model's own enumerations (`CompanyShape`, `SMTPServerShape`,
+        // `PoolStrategy`), and a row with another value is a
+        // `StoreShapeError` that nothing is planned from. This is the one
+        // rebuild, SQLite's procedure: each table is made again without its
+        // CHECK lists and its rows copied, while the migration runs with
+        // foreign keys off (GRDB checks them before it commits).
+        migrator.registerMigration("v6") { db in
+            try rebuild(db, "companies", """
+                id TEXT PRIMARY KEY NOT NULL,
+                name TEXT,
+                revision INTEGER NOT NULL CHECK (revision >= 1),
+                provider TEXT NOT NULL,
+                sender_email TEXT NOT NULL,
+                sender_name TEXT,
+                logo_url TEXT,
+                logo_file_name TEXT,
+                logo_media_type TEXT,
+                logo_data BLOB,
+                logo_sha256 TEXT,
+                dsar_email TEXT,
+                dsar_name TEXT,
+                probe_disabled_reason TEXT,
+                updated_at TEXT NOT NULL,
+                updated_by_revision INTEGER NOT NULL,
+                waivers TEXT
+                """)
+            try rebuild(db, "smtp_pools", """
+                company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                use_for TEXT NOT NULL,
+                strategy TEXT NOT NULL,
+                PRIMARY KEY (company_id, name)
+                """)
+            try rebuild(db, "smtp_servers", """
+                company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                pool_name TEXT NOT NULL DEFAULT '',
+                position INTEGER NOT NULL,
+                host TEXT NOT NULL,
+                port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+                username TEXT,
+                password_secret TEXT,
+                starttls TEXT NOT NULL,
+                ssl INTEGER NOT NULL,
+                ssl_trust TEXT NOT NULL DEFAULT '',
+                ssl_check_identity INTEGER NOT NULL,
+                ssl_protocols TEXT NOT NULL,
+                auth TEXT NOT NULL DEFAULT 'none',
+                oauth2_provider TEXT,
+                oauth2_tenant TEXT,
+                oauth2_client_id TEXT,
+                oauth2_client_secret_secret TEXT,
+                oauth2_service_account_key_secret TEXT,
+                oauth2_token_url TEXT,
+                oauth2_scope TEXT,
+                PRIMARY KEY (company_id, pool_name, position)
+                """)
+            try rebuild(db, "mailgun_settings", """
+                company_id TEXT PRIMARY KEY NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+                domain TEXT NOT NULL,
+                api_key_secret TEXT NOT NULL,
+                region TEXT NOT NULL
+                """)
+        }
         return migrator
+    }
+
+    /// Makes `table` again with `columns` (the same column names; other
+    /// constraints), its rows copied: create, copy, drop, rename. Runs in a
+    /// migration, with foreign keys off (dropping a parent table would
+    /// otherwise delete its children).
+    static func rebuild(_ db: Database, _ table: String, _ columns: String) throws {
+        let names = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", arguments: [table]).map { $0["name"] as String }
+        let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
+        try db.execute(sql: """
+            CREATE TABLE \(table)_rebuilt (
+            \(columns)
+            );
+            INSERT INTO \(table)_rebuilt (\(list)) SELECT \(list) FROM \(table);
+            DROP TABLE \(table);
+            ALTER TABLE \(table)_rebuilt RENAME TO \(table);
+            """)
     }
 }
 
