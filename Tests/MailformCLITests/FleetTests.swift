@@ -349,6 +349,22 @@ struct FleetTests {
         #expect(plan.exitCode == 0 && plan.stdout.contains("acme, stark"), "\(plan.stdout)\(plan.stderr)")
     }
 
+    /// From the new-user review: after an apply to an existing store, a copy
+    /// of mailform.db alone (a backup, the platform's copy) holds the apply,
+    /// not only the -wal file beside it.
+    @Test func aCopyOfTheStoreFileAloneHoldsTheLastApply() throws {
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
+        try ws.edit("companies/eu/umbrella.yaml", "name: Umbrella Datenschutz", "name: Umbrella Copy")
+        #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let copy = ws.path("copy.db")
+        try FileManager.default.copyItem(atPath: ws.storePath, toPath: copy)
+        let (name, revision) = try DatabaseQueue(path: copy).read { db in
+            (try String.fetchOne(db, sql: "SELECT sender_name FROM companies WHERE id = 'umbrella'"), try Int.fetchOne(db, sql: "SELECT MAX(id) FROM revisions"))
+        }
+        #expect(name == "Umbrella Copy" && revision == 2)
+    }
+
     /// From the hostile review: a comment cut to fit still names every
     /// changed field and each existing company whose endpoint or
     /// credential changes (a redirect hid among 600 renamed senders).

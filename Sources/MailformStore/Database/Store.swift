@@ -224,7 +224,15 @@ public final class Store: @unchecked Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as DatabaseError { throw Failure(Store.describe(error, path: path)) }
+        let result: T
+        do { result = try pool.write(body) } catch let error as DatabaseError { throw Failure(Store.describe(error, path: path)) }
+        // The committed write moved into the store file itself: a copy of
+        // mailform.db alone (a backup, the platform's own copy) holds it,
+        // whatever -wal file a connection still open leaves beside it.
+        // Passive: it never waits (a reader holding an older snapshot only
+        // postpones the move), and the write is committed either way.
+        try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        return result
     }
 }
 
