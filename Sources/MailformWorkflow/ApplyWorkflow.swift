@@ -406,10 +406,22 @@ final class Notices: @unchecked Sendable {
 
 /// The Git commit of a workspace that is a checkout.
 public enum GitInfo {
+    /// The commit the workspace is at, with `-dirty` when its files differ
+    /// from it (as `git describe --dirty` says): history then does not name
+    /// a commit that holds other values than those applied. nil outside Git.
     public static func head(of directory: String) -> String? {
+        guard let head = git(["-C", directory, "rev-parse", "HEAD"]), !head.isEmpty else { return nil }
+        // Tracked files of the workspace changed or staged (untracked ones are
+        // left out: the store and its key file usually lie untracked beside
+        // mailform.yaml).
+        guard let status = git(["-C", directory, "status", "--porcelain", "--untracked-files=no", "--", "."]) else { return head }
+        return status.isEmpty ? head : head + "-dirty"
+    }
+
+    private static func git(_ arguments: [String]) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", directory, "rev-parse", "HEAD"]
+        process.arguments = ["git"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -417,7 +429,6 @@ public enum GitInfo {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return nil }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.isEmpty ? nil : text
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -365,6 +365,31 @@ struct FleetTests {
         #expect(name == "Umbrella Copy" && revision == 2)
     }
 
+    /// From the new-user review: history names the commit applied, and says
+    /// when the workspace's tracked files differed from it.
+    @Test func historySaysWhenTheCommitWasNotWhatWasApplied() throws {
+        let ws = try ExampleWorkspace()
+        func git(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", ws.root.path, "-c", "user.name=t", "-c", "user.email=t@example.test"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0, "git \(arguments)")
+        }
+        try git(["init", "-q"])
+        try git(["add", "companies", "profiles", "secrets", "logos", "mailform.yaml"])
+        try git(["commit", "-qm", "tenants"])
+        #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
+        try ws.edit("companies/eu/umbrella.yaml", "name: Umbrella Datenschutz", "name: Umbrella Uncommitted")
+        #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let history = try ws.run(["history"]).stdout
+        let lines = history.split(separator: "\n").filter { $0.contains(" commit ") }
+        #expect(lines.count == 2, "\(history)")
+        #expect(lines.filter { $0.contains("(with uncommitted changes)") }.count == 1, "\(history)")
+    }
+
     /// From the hostile review: a comment cut to fit still names every
     /// changed field and each existing company whose endpoint or
     /// credential changes (a redirect hid among 600 renamed senders).

@@ -48,7 +48,7 @@ struct HistoryCommand: ParsableCommand {
         if revisions.isEmpty { Console.out("No revisions\(company.map { " for company \($0)" } ?? "").\n"); return }
         let style = Style.forStream(1)
         for revision in revisions {
-            let commit = revision.sourceCommit.map { " commit \($0.prefix(12))" } ?? ""
+            let commit = revision.sourceCommit.map { " commit \($0.prefix(12))" + ($0.hasSuffix("-dirty") ? " (with uncommitted changes)" : "") } ?? ""
             Console.out(style.bold("store revision \(revision.id)") + "  \(revision.appliedAt)  by \(revision.actor)\(commit)\n")
             if quiet { continue }
             Console.out("  \(revision.summary)\n")
