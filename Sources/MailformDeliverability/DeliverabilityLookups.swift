@@ -79,16 +79,19 @@ final class DeliverabilityLookups: Sendable {
 
     // MARK: DMARC
 
-    /// DMARC discovery (RFC 7489 section 6.6.3): `_dmarc.<domain>`, and when
-    /// that holds no DMARC record, `_dmarc.<organisational domain>`. A failed
-    /// lookup stops discovery: falling back would report the wrong policy.
+    /// DMARC policy discovery by the DNS tree walk (RFC 9989 section 4.10,
+    /// as checkdmarc 6 reads it): `_dmarc.<domain>`, then `_dmarc.` of each
+    /// parent name up to the top-level one, the first DMARC record found
+    /// being the policy; for a name of more than 8 labels the walk jumps to
+    /// its 7-label parent, so at most 8 names are asked. A failed lookup
+    /// stops discovery: going on would report the wrong policy. (RFC 7489
+    /// asked the domain and its organisational domain from the Public
+    /// Suffix List: a record at a name between them was never seen.)
     func dmarc(_ domain: String) async -> DMARCLookup {
-        await dmarcResults.value(for: domain) { [resolver, publicSuffixList] in
+        await dmarcResults.value(for: domain) { [resolver] in
             var asked: [String] = []
             var ignored: [(at: String, text: String)] = []
-            var names = [domain]
-            let organizational = publicSuffixList.organizationalDomain(of: domain)
-            if organizational != domain { names.append(organizational) }
+            let names = Self.walk(domain)
             for name in names {
                 let query = "_dmarc." + name
                 asked.append(query)
@@ -106,6 +109,14 @@ final class DeliverabilityLookups: Sendable {
             }
             return .missing(asked: asked, ignored: ignored)
         }
+    }
+
+    /// The names policy discovery asks, in order (at most 8).
+    static func walk(_ domain: String) -> [String] {
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count > 1 else { return [domain] }
+        let start = labels.count <= 8 ? 1 : labels.count - 7
+        return [domain] + (start..<labels.count).map { labels[$0...].joined(separator: ".") }
     }
 
     // MARK: DKIM

@@ -199,4 +199,29 @@ struct CheckerTests {
         let many = await check("lower.test", dsar: "many.test")
         #expect(many.first { $0.id == "mx-missing" && $0.domain == "many.test" }?.message.contains("; and 5 more") == true, "\(many)")
     }
+
+    /// DMARC policy discovery walks the DNS tree (RFC 9989 section 4.10):
+    /// a record at a name between the domain and its Public Suffix List
+    /// organisational domain is found (RFC 7489 asked only the two), and
+    /// at most 8 names are asked.
+    @Test func dmarcPolicyIsFoundByTheTreeWalk() async {
+        #expect(DeliverabilityLookups.walk("mail.sub.acme.test") == ["mail.sub.acme.test", "sub.acme.test", "acme.test", "test"])
+        let long = "a.b.c.d.e.f.g.h.i.example.test"
+        #expect(DeliverabilityLookups.walk(long).count == 8)
+        #expect(DeliverabilityLookups.walk(long).dropFirst().first == "e.f.g.h.i.example.test", "the jump to the 7-label parent")
+        #expect(DeliverabilityLookups.walk("test") == ["test"])
+        let dns = Self.zone()
+        dns.txtRecords["_dmarc.sub.acme.test"] = ["v=DMARC1; p=none"]
+        dns.txtRecords["mail.sub.acme.test"] = ["v=spf1 ip4:192.0.2.25 -all"]
+        dns.mxRecords["mail.sub.acme.test"] = ["mx.acme.test"]
+        let checker = DeliverabilityChecker(resolver: dns, publicSuffixList: Self.psl)
+        let found = await checker.check([DeliverabilityInput(company: "a", senderDomain: "mail.sub.acme.test", dsarDomain: nil,
+                                                             sending: .smtp(host: "relay.acme.test"), dkimSelector: nil)])
+        // The intermediate record says p=none: no "mail will be rejected" from acme.test's p=reject.
+        #expect(!found.contains { $0.id == "dmarc-reject-misaligned" || $0.id == "dmarc-missing" }, "\(found)")
+        #expect(dns.count("TXT", "_dmarc.sub.acme.test") == 1 && dns.count("TXT", "_dmarc.acme.test") == 0)
+        let missing = await checker.check([DeliverabilityInput(company: "b", senderDomain: "x.y.z.none.example", dsarDomain: nil,
+                                                               sending: .platform(spfInclude: nil), dkimSelector: nil)])
+        #expect(missing.first { $0.id == "dmarc-missing" }?.message.contains("_dmarc.x.y.z.none.example or _dmarc.y.z.none.example or _dmarc.z.none.example or _dmarc.none.example or _dmarc.example") == true, "\(missing)")
+    }
 }
