@@ -36,7 +36,7 @@ extension CompanyCheck {
         let field = "sender.email"
         let isSubdomain = at != senderDomain
         let effective = record.effectivePolicy(forSubdomain: isSubdomain)
-        var details = ["record_domain": at, "record": record.text, "pct": String(record.percent),
+        var details = ["record_domain": at, "record": record.text, "t": record.testMode ? "y" : "n",
                        "adkim": record.dkimAlignment.rawValue, "aspf": record.spfAlignment.rawValue]
         if let policy = record.policy { details["p"] = policy.rawValue }
         if let policy = record.subdomainPolicy ?? record.policy { details["sp"] = policy.rawValue }
@@ -52,15 +52,33 @@ extension CompanyCheck {
                                     hint: "fix the TXT record at _dmarc.\(at): " + record.problems[0],
                                     record: fixed.map { RecordText.txt("_dmarc." + at, $0) }, details: details))
         }
-        guard let effective, effective != .none, record.percent > 0 else { return findings }
+        if !record.removedTags.isEmpty {
+            let tags = record.removedTags.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+            let pct = record.removedTags.contains { $0.name == "pct" }
+            findings.append(finding("dmarc-removed-tag", .warning, domain: senderDomain, field: field,
+                                    message: "the dmarc record at _dmarc.\(at) carries \(tags), which RFC 9989 removed: receivers ignore \(record.removedTags.count == 1 ? "it" : "them")"
+                                        + (pct ? " and apply the policy to all mail" : ""),
+                                    hint: "remove \(record.removedTags.map { $0.name + "=" }.joined(separator: " and ")) from the TXT record at _dmarc.\(at)"
+                                        + (pct ? "; to test a policy before enforcing it, use t=y" : ""),
+                                    details: details))
+        }
+        guard let effective, effective != .none else { return findings }
         guard case .fails(let spfReason) = spf.under(record.spfAlignment),
               case .fails(let dkimReason) = dkimAuthentication(mode: record.dkimAlignment, selectorKey: selectorKey) else {
             return findings
         }
         let outcome = effective == .reject ? "rejected" : "quarantined (sent to spam)"
         let policyTag = isSubdomain && record.subdomainPolicy != nil ? "sp=\(effective.rawValue)" : "p=\(effective.rawValue)"
+        if record.testMode {
+            // Receivers are asked not to apply it: a warning of what ending the test does.
+            findings.append(finding("dmarc-test-mode", .warning, domain: senderDomain, field: field,
+                                    message: "the dmarc record at _dmarc.\(at) says \(policyTag) with t=y (testing: receivers are asked not to apply it); once t=y is removed, mail will be \(outcome): \(spfReason), and \(dkimReason)",
+                                    hint: "authorise the sending servers in the spf TXT record of \(senderDomain) or publish an aligned DKIM key before removing t=y from _dmarc.\(at)",
+                                    details: details))
+            return findings
+        }
         findings.append(finding("dmarc-reject-misaligned", .error, domain: senderDomain, field: field,
-                                message: "mail will be \(outcome): the dmarc record at _dmarc.\(at) says \(policyTag) (pct=\(record.percent)), but \(spfReason), and \(dkimReason)",
+                                message: "mail will be \(outcome): the dmarc record at _dmarc.\(at) says \(policyTag), but \(spfReason), and \(dkimReason)",
                                 hint: "authorise the sending servers in the spf TXT record of \(senderDomain) or publish an aligned DKIM key (TXT at <selector>._domainkey.\(senderDomain)) and set dkim.selector; until then set p=none in the TXT record at _dmarc.\(at)",
                                 details: details))
         return findings

@@ -3,15 +3,19 @@
 /// Parsing never throws: a broken record is still a record — it stops a
 /// receiver from falling back to the organisational domain — so what is
 /// wrong goes into `problems` and the checker reports `dmarc-invalid`.
-struct DMARCRecord: Sendable, Hashable {
+struct DMARCRecord: Sendable {
     /// The record as published.
     var text: String
     /// `p=`; nil when missing or not none/quarantine/reject.
     var policy: DMARCPolicy?
     /// `sp=`, the policy for subdomains; nil when absent or invalid.
     var subdomainPolicy: DMARCPolicy?
-    /// `pct=`, 0…100; 100 when absent (or invalid).
-    var percent: Int
+    /// Tags RFC 9989 removed that the record still carries (`pct`, `rf`,
+    /// `ri`), as written: receivers ignore them.
+    var removedTags: [(name: String, value: String)]
+    /// `t=y`: the owner tests its policy and asks receivers not to apply
+    /// it (RFC 9989; `t` replaces what `pct` was used for).
+    var testMode: Bool
     var dkimAlignment: DMARCAlignment
     var spfAlignment: DMARCAlignment
     /// `rua=` as published, if any.
@@ -77,15 +81,19 @@ struct DMARCRecord: Sendable, Hashable {
         self.subdomainPolicy = policy("sp")
         self.dkimAlignment = alignment("adkim")
         self.spfAlignment = alignment("aspf")
-        var percent = 100
-        if let value = list["pct"] {
-            if let parsed = Int(value), (0...100).contains(parsed), value.allSatisfy({ $0.isASCII && $0.isNumber }) {
-                percent = parsed
-            } else {
-                problems.append("pct=\(value) is not a whole number from 0 to 100")
+        // pct, rf and ri are gone in RFC 9989: whatever they say, receivers
+        // ignore them (so pct=150 is no error any more, and pct=0 no longer
+        // stops the policy: t=y does).
+        self.removedTags = ["pct", "rf", "ri"].compactMap { name in list[name].map { (name, $0) } }
+        var testMode = false
+        if let value = list["t"] {
+            switch value.lowercased() {
+            case "y": testMode = true
+            case "n": testMode = false
+            default: problems.append("t=\(value) is not y (testing) or n")
             }
         }
-        self.percent = percent
+        self.testMode = testMode
         self.aggregateReports = list["rua"]
         self.problems = problems
     }

@@ -116,7 +116,7 @@ struct CheckerTests {
         #expect(finding?.details["policy"] == "quarantine")
         #expect(finding?.details["aspf"] == "s")
         #expect(finding?.details["adkim"] == "s")
-        #expect(finding?.details["pct"] == "100")
+        #expect(finding?.details["t"] == "n" && finding?.details["pct"] == nil)
     }
 
     @Test func dnsFailuresAreFindingsNamingTheQuery() async {
@@ -223,5 +223,29 @@ struct CheckerTests {
         let missing = await checker.check([DeliverabilityInput(company: "b", senderDomain: "x.y.z.none.example", dsarDomain: nil,
                                                                sending: .platform(spfInclude: nil), dkimSelector: nil)])
         #expect(missing.first { $0.id == "dmarc-missing" }?.message.contains("_dmarc.x.y.z.none.example or _dmarc.y.z.none.example or _dmarc.z.none.example or _dmarc.none.example or _dmarc.example") == true, "\(missing)")
+    }
+
+    /// RFC 9989 removed pct, rf and ri (warned, ignored: pct=0 no longer
+    /// stops a policy) and added t=y (testing: the policy is not applied,
+    /// and the warning says what removing it would do).
+    @Test func removedTagsAndTestMode() async {
+        let dns = Self.zone()
+        for (domain, dmarc) in [("pct.test", "v=DMARC1; p=reject; pct=0; rf=afrf"), ("testing.test", "v=DMARC1; p=reject; t=y")] {
+            dns.txtRecords[domain] = ["v=spf1 ip4:192.0.2.200 -all"]
+            dns.txtRecords["_dmarc." + domain] = [dmarc]
+            dns.mxRecords[domain] = ["mx.acme.test"]
+        }
+        let checker = DeliverabilityChecker(resolver: dns, publicSuffixList: PublicSuffixList(text: "test\n"))
+        func check(_ domain: String) async -> [DeliverabilityFinding] {
+            await checker.check([DeliverabilityInput(company: "a", senderDomain: domain, dsarDomain: nil, sending: .smtp(host: "relay.acme.test"), dkimSelector: nil)])
+        }
+        let pct = await check("pct.test")
+        #expect(pct.map(\.id).sorted() == ["dmarc-reject-misaligned", "dmarc-removed-tag", "spf-relay-not-authorized"], "\(pct)")
+        let removed = pct.first { $0.id == "dmarc-removed-tag" }
+        #expect(removed?.severity == .warning && removed?.message.contains("carries pct=0, rf=afrf, which RFC 9989 removed") == true, "\(String(describing: removed))")
+        let testing = await check("testing.test")
+        #expect(!testing.contains { $0.id == "dmarc-reject-misaligned" }, "\(testing)")
+        let mode = testing.first { $0.id == "dmarc-test-mode" }
+        #expect(mode?.severity == .warning && mode?.message.contains("once t=y is removed, mail will be rejected") == true, "\(testing)")
     }
 }

@@ -95,7 +95,7 @@ struct EndToEndTests {
         let reject = try #require(findings.first)
         #expect(reject.severity == .error)
         #expect(reject.message.hasPrefix("mail will be rejected"))
-        #expect(reject.details == ["p": "reject", "sp": "reject", "pct": "100", "adkim": "s", "aspf": "s", "policy": "reject",
+        #expect(reject.details == ["p": "reject", "sp": "reject", "t": "n", "adkim": "s", "aspf": "s", "policy": "reject",
                                    "record_domain": "reject-misaligned.test", "record": "v=DMARC1; p=reject; adkim=s; aspf=s"])
         // Mailgun out of alignment under p=reject: rejected too.
         let mailgun = try await Self.check([Self.input("reject-misaligned.test", .mailgun(domain: "mg.elsewhere.test", records: nil))], server: server)
