@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh --test   also the test servers (aiosmtpd)
 set -euo pipefail
 
-packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libc-ares-dev publicsuffix pkg-config)
+packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libc-ares-dev pkg-config)
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--demo" ]; then
   packages+=(python3-aiosmtpd python3-cryptography python3-yaml knot python3-dnslib)
 fi

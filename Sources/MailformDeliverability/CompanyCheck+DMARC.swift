@@ -109,9 +109,8 @@ extension CompanyCheck {
             let mailgunDomain = DomainNormalizer.normalize(domain)
             let dkimRecords = (records ?? []).filter(\.isDKIMKey)
             let signingDomain = dkimRecords.first?.dkimDomain ?? mailgunDomain
-            let psl = lookups.publicSuffixList
             let aligned = mode == .strict ? signingDomain == senderDomain
-                : psl.organizationalDomain(of: signingDomain) == psl.organizationalDomain(of: senderDomain)
+                : organizationalDomain(signingDomain) == organizationalDomain(senderDomain)
             if !aligned {
                 reasons.append("mailgun signs as \(signingDomain), which is not aligned with \(senderDomain) (adkim=\(mode.rawValue))")
             } else if records == nil {

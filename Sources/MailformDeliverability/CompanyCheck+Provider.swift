@@ -148,13 +148,12 @@ extension CompanyCheck {
                                     record: record.zoneLine,
                                     details: ["type": record.recordType.uppercased(), "name": DomainNormalizer.normalize(record.name), "value": record.value]))
         }
-        let psl = lookups.publicSuffixList
-        let relaxedAligned = psl.organizationalDomain(of: mailgunDomain) == psl.organizationalDomain(of: senderDomain)
+        let relaxedAligned = organizationalDomain(mailgunDomain) == organizationalDomain(senderDomain)
         if !relaxedAligned {
             findings.append(finding("mailgun-not-aligned", .warning, domain: senderDomain, field: "mailgun.domain",
                                     message: "mailgun domain \(mailgunDomain) is not under the organisational domain of \(senderDomain), so dmarc cannot count mailgun's spf or dkim for mail from \(senderDomain)",
-                                    hint: "send through a mailgun domain under \(psl.organizationalDomain(of: senderDomain)) (such as mg.\(senderDomain)) and publish the records mailgun lists for it",
-                                    details: ["mailgun_domain": mailgunDomain, "organizational_domain": psl.organizationalDomain(of: senderDomain)]))
+                                    hint: "send through a mailgun domain under \(organizationalDomain(senderDomain)) (such as mg.\(senderDomain)) and publish the records mailgun lists for it",
+                                    details: ["mailgun_domain": mailgunDomain, "organizational_domain": organizationalDomain(senderDomain)]))
         }
         let brokenSPF = (records ?? []).contains { $0.isSPF && $0.valid == false }
         func status(aligned: Bool, mode: String) -> DMARCAuthentication {

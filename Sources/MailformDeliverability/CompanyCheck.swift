@@ -16,6 +16,12 @@ struct CompanyCheck: Sendable {
     let sending: DeliverabilityInput.Sending
     let dkimSelector: String?
     let lookups: DeliverabilityLookups
+    /// The organisational domains (RFC 9989's tree walk) of the sender
+    /// domain and the Mailgun domains, found before the checks run.
+    var organizational: [String: String] = [:]
+
+    /// The organisational domain of a domain `run` looked up (itself otherwise).
+    func organizationalDomain(_ domain: String) -> String { organizational[domain] ?? domain }
 
     init(_ input: DeliverabilityInput, lookups: DeliverabilityLookups) {
         company = input.company
@@ -33,6 +39,18 @@ struct CompanyCheck: Sendable {
     var replyField: String { dsarDomain == nil ? "sender.email" : "dsar_sender.email" }
 
     func run() async -> [DeliverabilityFinding] {
+        var check = self
+        var domains = [senderDomain]
+        if case .mailgun(let domain, let records) = sending {
+            let mailgunDomain = DomainNormalizer.normalize(domain)
+            domains.append(mailgunDomain)
+            if let signing = (records ?? []).first(where: \.isDKIMKey)?.dkimDomain { domains.append(signing) }
+        }
+        for domain in Set(domains) { check.organizational[domain] = await lookups.organizationalDomain(domain) }
+        return await check.checks()
+    }
+
+    private func checks() async -> [DeliverabilityFinding] {
         async let senderSPF = lookups.spf(senderDomain)
         async let dsarSPF = optionalSPF(dsarDomain)
         async let dmarc = lookups.dmarc(senderDomain)

@@ -16,6 +16,9 @@ struct DMARCRecord: Sendable {
     /// `t=y`: the owner tests its policy and asks receivers not to apply
     /// it (RFC 9989; `t` replaces what `pct` was used for).
     var testMode: Bool
+    /// `psd=`: y (a public suffix operator's record), n (the organisational
+    /// domain's own), u or absent (unknown); RFC 9989's tree walk reads it.
+    var psd: Character
     var dkimAlignment: DMARCAlignment
     var spfAlignment: DMARCAlignment
     /// `rua=` as published, if any.
@@ -94,6 +97,16 @@ struct DMARCRecord: Sendable {
             }
         }
         self.testMode = testMode
+        var psd: Character = "u"
+        if let value = list["psd"] {
+            switch value.lowercased() {
+            case "y": psd = "y"
+            case "n": psd = "n"
+            case "u": psd = "u"
+            default: problems.append("psd=\(value) is not y, n or u")
+            }
+        }
+        self.psd = psd
         self.aggregateReports = list["rua"]
         self.problems = problems
     }

@@ -8,13 +8,11 @@ import SPF
 /// `dns-servfail`): a check that could not run never passes silently.
 public struct DeliverabilityChecker: Sendable {
     private let resolver: any SPFResolver
-    private let publicSuffixList: PublicSuffixList
 
     /// `resolver` is normally one `DNSClient` for the run; the checker adds
     /// its own per-run cache on top, so any resolver is asked each question once.
-    public init(resolver: any SPFResolver, publicSuffixList: PublicSuffixList) {
+    public init(resolver: any SPFResolver) {
         self.resolver = resolver
-        self.publicSuffixList = publicSuffixList
     }
 
     /// Checks every input; each domain's DNS records are looked up once per run (inputs sharing a domain share the lookups); findings sorted by company, domain, id.
@@ -23,7 +21,7 @@ public struct DeliverabilityChecker: Sendable {
     /// together, so a run takes about as long as its slowest lookup chain
     /// rather than the sum of all timeouts.
     public func check(_ inputs: [DeliverabilityInput]) async -> [DeliverabilityFinding] {
-        let lookups = DeliverabilityLookups(resolver: resolver, publicSuffixList: publicSuffixList)
+        let lookups = DeliverabilityLookups(resolver: resolver)
         let all = await withTaskGroup(of: [DeliverabilityFinding].self) { group in
             for input in inputs {
                 group.addTask { await CompanyCheck(input, lookups: lookups).run() }

@@ -9,17 +9,16 @@ import SPF
 /// one domain can never get different answers within a run.
 final class DeliverabilityLookups: Sendable {
     let resolver: CachingResolver
-    let publicSuffixList: PublicSuffixList
     private let spfResults = AsyncMemo<String, SPFDomainResult>()
     private let dmarcResults = AsyncMemo<String, DMARCLookup>()
     private let dkimResults = AsyncMemo<String, DKIMLookup>()
     private let mxResults = AsyncMemo<String, MXLookup>()
+    private let organizationalResults = AsyncMemo<String, String>()
     private let relayResults = AsyncMemo<String, RelayAddresses>()
     private let hostChecks = AsyncMemo<String, SPFResult>()
 
-    init(resolver: any SPFResolver, publicSuffixList: PublicSuffixList) {
+    init(resolver: any SPFResolver) {
         self.resolver = CachingResolver(resolver)
-        self.publicSuffixList = publicSuffixList
     }
 
     // MARK: SPF
@@ -109,6 +108,41 @@ final class DeliverabilityLookups: Sendable {
             }
             return .missing(asked: asked, ignored: ignored)
         }
+    }
+
+    /// The organisational domain of `domain` by RFC 9989's tree walk (section
+    /// 4.10): the same names as policy discovery; the first record with
+    /// `psd=n` names it, one with `psd=y` (a public suffix operator's) makes
+    /// it the name one label below, else it is the name with the fewest
+    /// labels that has a record, else `domain` itself. A failed lookup makes
+    /// it `domain` (nothing is taken as aligned on an unknown; the DNS
+    /// stage reports the failure). Shares the resolver's cache with discovery.
+    func organizationalDomain(_ domain: String) async -> String {
+        await organizationalResults.value(for: domain) { [resolver] in
+            var highest: String?
+            for name in Self.walk(domain) {
+                switch await resolver.txt("_dmarc." + name) {
+                case .failure: return domain
+                case .nxdomain, .noData: continue
+                case .records(let records):
+                    let found = records.map(\.text).filter(DMARCRecord.isDMARCRecord)
+                    guard found.count == 1 else { continue }  // several at one name: all discarded
+                    switch DMARCRecord(parsing: found[0]).psd {
+                    case "n": return name
+                    case "y": return Self.oneLabelBelow(name, toward: domain)
+                    default: highest = name
+                    }
+                }
+            }
+            return highest ?? domain
+        }
+    }
+
+    /// The ancestor of `domain` (or `domain`) with one label more than `name`.
+    static func oneLabelBelow(_ name: String, toward domain: String) -> String {
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        let count = name.split(separator: ".", omittingEmptySubsequences: false).count + 1
+        return count >= labels.count ? domain : labels.suffix(count).joined(separator: ".")
     }
 
     /// The names policy discovery asks, in order (at most 8).

@@ -81,15 +81,8 @@ public enum DeliverabilityStage {
         } catch {
             throw .stopped("the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers (host:port)")
         }
-        let psl: PublicSuffixList
-        do {
-            psl = try PublicSuffixList.load()
-        } catch {
-            throw .stopped("the Public Suffix List cannot be read (\(PublicSuffixList.debianPath)): \(error)",
-                           hint: "install Debian's publicsuffix package, or pass --no-dns")
-        }
         let resolver: any SPFResolver = deadline.map { DeadlineResolver(base: client, deadline: $0) } ?? client
-        let checker = DeliverabilityChecker(resolver: resolver, publicSuffixList: psl)
+        let checker = DeliverabilityChecker(resolver: resolver)
         let box = FindingsBox()
         let done = DispatchSemaphore(value: 0)
         let canaries = Self.canaries(inputs)

@@ -8,11 +8,10 @@ import TestServerSupport
 /// The checks through the real c-ares client against the Knot zones of
 /// Tests/Servers/dns: one clean domain, and each broken zone giving its id.
 struct EndToEndTests {
-    static let psl = Result { try PublicSuffixList.load() }
 
     static func check(_ inputs: [DeliverabilityInput], server: TestDNSServer) async throws -> [DeliverabilityFinding] {
         let dns = try DNSClient(servers: [server.address], timeoutMilliseconds: 2_000)
-        return await DeliverabilityChecker(resolver: dns, publicSuffixList: try psl.get()).check(inputs)
+        return await DeliverabilityChecker(resolver: dns).check(inputs)
     }
 
     static func input(_ domain: String, dsar: String? = nil, _ sending: DeliverabilityInput.Sending,
@@ -121,7 +120,7 @@ struct EndToEndTests {
         defer { server.stop() }
         let timeout = 1_000
         let dns = try DNSClient(servers: [server.proxyAddress], timeoutMilliseconds: timeout)
-        let checker = DeliverabilityChecker(resolver: dns, publicSuffixList: try Self.psl.get())
+        let checker = DeliverabilityChecker(resolver: dns)
         let findings = await checker.check([Self.input("timeout.test", .smtp(host: "ns.good.test"), selector: "s1")])
         #expect(findings.map(\.id) == ["dns-timeout", "dns-timeout", "dns-timeout", "dns-timeout"], "\(findings)")
         #expect(Set(findings.compactMap { $0.details["query"] })

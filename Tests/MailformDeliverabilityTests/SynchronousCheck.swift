@@ -18,7 +18,7 @@ enum SynchronousCheck {
     /// One run: one `DNSClient` (its cache is the run's), one checker.
     static func run(_ inputs: [DeliverabilityInput], servers: [String], timeoutMilliseconds: Int) throws -> [DeliverabilityFinding] {
         let dns = try DNSClient(servers: servers, timeoutMilliseconds: timeoutMilliseconds)
-        let checker = DeliverabilityChecker(resolver: dns, publicSuffixList: try PublicSuffixList.load())
+        let checker = DeliverabilityChecker(resolver: dns)
         let box = Box()
         let done = DispatchSemaphore(value: 0)
         Task.detached {
