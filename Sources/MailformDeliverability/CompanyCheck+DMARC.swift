@@ -52,6 +52,12 @@ extension CompanyCheck {
                                     hint: "fix the TXT record at _dmarc.\(at): " + record.problems[0],
                                     record: fixed.map { RecordText.txt("_dmarc." + at, $0) }, details: details))
         }
+        if !record.ignored.isEmpty {
+            findings.append(finding("dmarc-tag-ignored", .warning, domain: senderDomain, field: field,
+                                    message: "the dmarc record at _dmarc.\(at) has values receivers ignore, using the tag's default instead: " + record.ignored.joined(separator: "; "),
+                                    hint: "fix the TXT record at _dmarc.\(at): " + record.ignored[0],
+                                    details: details))
+        }
         if !record.removedTags.isEmpty {
             let tags = record.removedTags.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
             let pct = record.removedTags.contains { $0.name == "pct" }

@@ -25,6 +25,9 @@ struct DMARCRecord: Sendable {
     var aggregateReports: String?
     /// Lowercase, one per problem; empty for a good record.
     var problems: [String]
+    /// Tag values receivers replace with the tag's default (RFC 9989: an
+    /// invalid adkim, aspf, t or psd does not void the record), one per tag.
+    var ignored: [String]
 
     /// Whether `text` is a DMARC record: it starts with `v=DMARC1` (RFC 9989
     /// section 4.7: the value must match precisely, or the record is
@@ -58,6 +61,7 @@ struct DMARCRecord: Sendable {
         self.text = text
         let list = TagList(parsing: text)
         var problems = list.problems
+        var ignored: [String] = []
         if list.tags.first?.name != "v" || list.tags.first?.value != "DMARC1" {
             problems.append("the record does not start with the tag v=DMARC1 (tags are separated by \";\")")
         }
@@ -72,7 +76,7 @@ struct DMARCRecord: Sendable {
         func alignment(_ name: String) -> DMARCAlignment {
             guard let value = list[name] else { return .relaxed }
             guard let parsed = DMARCAlignment(rawValue: value.lowercased()) else {
-                problems.append("\(name)=\(value) is not r (relaxed) or s (strict)")
+                ignored.append("\(name)=\(value) is not r (relaxed) or s (strict)")
                 return .relaxed
             }
             return parsed
@@ -93,7 +97,7 @@ struct DMARCRecord: Sendable {
             switch value.lowercased() {
             case "y": testMode = true
             case "n": testMode = false
-            default: problems.append("t=\(value) is not y (testing) or n")
+            default: ignored.append("t=\(value) is not y (testing) or n")
             }
         }
         self.testMode = testMode
@@ -103,12 +107,13 @@ struct DMARCRecord: Sendable {
             case "y": psd = "y"
             case "n": psd = "n"
             case "u": psd = "u"
-            default: problems.append("psd=\(value) is not y, n or u")
+            default: ignored.append("psd=\(value) is not y, n or u")
             }
         }
         self.psd = psd
         self.aggregateReports = list["rua"]
         self.problems = problems
+        self.ignored = ignored
     }
 
     /// The policy a receiver applies: for a subdomain whose record was found at

@@ -268,4 +268,15 @@ struct CheckerTests {
         #expect(await org(["_dmarc.example.test": ["v=DMARC1; p=none"]], "a.b.example.test", failing: "_dmarc.b.example.test") == "a.b.example.test")
         #expect(DeliverabilityLookups.oneLabelBelow("test", toward: "a.b.example.test") == "example.test")
     }
+
+    /// An invalid adkim, aspf, t or psd does not void the record (RFC 9989:
+    /// the default applies): a warning, and the policy still counts.
+    @Test func ignoredTagValuesAreWarnings() async {
+        let dns = Self.zone()
+        dns.txtRecords["_dmarc.acme.test"] = ["v=DMARC1; p=none; adkim=x"]
+        let found = await DeliverabilityChecker(resolver: dns).check([DeliverabilityInput(
+            company: "a", senderDomain: "acme.test", dsarDomain: nil, sending: .smtp(host: "relay.acme.test"), dkimSelector: "s1")])
+        #expect(found.map(\.id) == ["dmarc-tag-ignored"], "\(found)")
+        #expect(found.first?.severity == .warning && found.first?.message.contains("adkim=x is not r (relaxed) or s (strict)") == true)
+    }
 }
