@@ -15,6 +15,7 @@ struct CompanyCheck: Sendable {
     let dsarDomain: String?
     let sending: DeliverabilityInput.Sending
     let dkimSelector: String?
+    let bulkSender: Bool
     let lookups: DeliverabilityLookups
     /// The organisational domains (RFC 9989's tree walk) of the sender
     /// domain and the Mailgun domains, found before the checks run.
@@ -31,6 +32,7 @@ struct CompanyCheck: Sendable {
         sending = input.sending
         let selector = input.dkimSelector?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         dkimSelector = selector?.isEmpty == true ? nil : selector
+        bulkSender = input.bulkSender
         self.lookups = lookups
     }
 
@@ -62,7 +64,9 @@ struct CompanyCheck: Sendable {
         findings += provider.findings
         let dkimResult = await dkim
         if let dkimResult { findings += dkimFindings(dkimResult) }
-        findings += check.dmarcFindings(await dmarc, spf: provider.spf, selectorKey: dkimResult)
+        let dmarcResult = await dmarc
+        findings += check.dmarcFindings(dmarcResult, spf: provider.spf, selectorKey: dkimResult)
+        if bulkSender { findings += check.bulkSenderFindings(spf: senderResult, dkim: dkimResult, dmarc: dmarcResult, provider: provider.spf) }
         findings += mxFindings(await mx)
         return findings
     }

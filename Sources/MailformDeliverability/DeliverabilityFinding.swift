@@ -10,7 +10,7 @@
 /// `spf-relay-not-authorized`, `spf-platform-include-missing`,
 /// `platform-spf-include-unset`, `smtp-host-unresolved`,
 /// `mailgun-dns-record-invalid`, `mailgun-not-aligned`, `dmarc-missing`,
-/// `dmarc-invalid`, `dmarc-reject-misaligned`, `dmarc-test-mode`, `dmarc-removed-tag`, `dmarc-tag-ignored`, `dkim-missing`, `dkim-no-key`,
+/// `dmarc-invalid`, `dmarc-reject-misaligned`, `dmarc-test-mode`, `dmarc-removed-tag`, `bulk-sender-requirements`, `dmarc-tag-ignored`, `dkim-missing`, `dkim-no-key`,
 /// `dkim-weak-key`, `mx-missing`, `dns-timeout`, `dns-servfail`.
 public struct DeliverabilityFinding: Sendable, Hashable {
     public enum Severity: String, Sendable {

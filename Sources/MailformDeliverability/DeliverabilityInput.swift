@@ -27,6 +27,8 @@ public struct DeliverabilityInput: Sendable {
     public var sending: Sending
     /// `dkim.selector`: checked only when set.
     public var dkimSelector: String?
+    /// Check the bulk-sender rules (`probe.bulk_sender`).
+    public var bulkSender = false
 
     public init(company: String, senderDomain: String, dsarDomain: String?, sending: Sending, dkimSelector: String?) {
         self.company = company

@@ -65,8 +65,10 @@ public enum DeliverabilityStage {
                 sending = .mailgun(domain: company.mailgun?.domain ?? "", records: records)
             case .platform: sending = .platform(spfInclude: workspace.platformSPFInclude)
             }
-            return DeliverabilityInput(company: company.id, senderDomain: company.sender.domain,
-                                       dsarDomain: company.dsarSender?.domain, sending: sending, dkimSelector: company.dkimSelector)
+            var input = DeliverabilityInput(company: company.id, senderDomain: company.sender.domain,
+                                            dsarDomain: company.dsarSender?.domain, sending: sending, dkimSelector: company.dkimSelector)
+            input.bulkSender = workspace.bulkSender
+            return input
         }
     }
 

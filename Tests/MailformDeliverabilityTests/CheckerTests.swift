@@ -279,4 +279,24 @@ struct CheckerTests {
         #expect(found.map(\.id) == ["dmarc-tag-ignored"], "\(found)")
         #expect(found.first?.severity == .warning && found.first?.message.contains("adkim=x is not r (relaxed) or s (strict)") == true)
     }
+
+    /// probe.bulk_sender: one warning lists what the bulk-sender rules miss;
+    /// off by default (no finding at all).
+    @Test func bulkSenderRules() async {
+        let dns = Self.zone()
+        dns.txtRecords["bare.test"] = ["v=spf1 ip4:192.0.2.200 -all"]
+        dns.mxRecords["bare.test"] = ["mx.acme.test"]
+        let checker = DeliverabilityChecker(resolver: dns)
+        func check(_ domain: String, selector: String?, bulk: Bool) async -> [DeliverabilityFinding] {
+            var input = DeliverabilityInput(company: "a", senderDomain: domain, dsarDomain: nil, sending: .smtp(host: "relay.acme.test"), dkimSelector: selector)
+            input.bulkSender = bulk
+            return await checker.check([input])
+        }
+        #expect(await check("acme.test", selector: "s1", bulk: true).isEmpty, "spf, an aligned dkim key, dmarc: the rules are met")
+        let bare = await check("bare.test", selector: nil, bulk: true)
+        let bulk = bare.first { $0.id == "bulk-sender-requirements" }
+        #expect(bulk?.severity == .warning)
+        #expect(bulk?.details["missing"] == "no usable dkim key (dkim.selector is not set); no dmarc record with a policy (p=none at least); neither spf nor dkim aligned with the from domain, so mail fails dmarc", "\(bare)")
+        #expect(!(await check("bare.test", selector: nil, bulk: false)).contains { $0.id == "bulk-sender-requirements" })
+    }
 }

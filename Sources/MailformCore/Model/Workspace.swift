@@ -28,6 +28,8 @@ public struct Workspace: Sendable {
     public var probeEHLOName = "mailform.invalid"
     public var probeProxy: String?
     public var probeCAFile: String?
+    /// `probe.bulk_sender`: check the bulk-sender rules (off by default).
+    public var bulkSender = false
     /// `probe.dns.servers`: resolvers as host:port; empty = the system's.
     public var dnsServers: [String] = []
     public var dnsTimeoutMilliseconds = 3_000

@@ -1,0 +1,37 @@
+/// The rules Gmail and Yahoo (February 2024) and Microsoft (May 2025) set
+/// for domains that send 5,000 messages a day or more: SPF and DKIM both
+/// set up, a DMARC record (p=none at least), and mail that passes DMARC
+/// (SPF or DKIM aligned with the From domain). On with `probe.bulk_sender`:
+/// one warning lists what the sender domain lacks; the finding of each part
+/// (spf-…, dkim-…, dmarc-…) says how to fix it.
+extension CompanyCheck {
+    static let bulkSenderRules = "https://support.google.com/a/answer/81126, https://senders.yahooinc.com/best-practices/, https://techcommunity.microsoft.com/blog/microsoftdefenderforoffice365blog/strengthening-email-ecosystem-outlook%E2%80%99s-new-requirements-for-high%E2%80%90volume-senders/4399730"
+
+    func bulkSenderFindings(spf: SPFDomainResult, dkim: DKIMLookup?, dmarc: DMARCLookup, provider: ProviderSPF) -> [DeliverabilityFinding] {
+        // A lookup that failed decides nothing here: its own finding says so.
+        if !spf.failures.isEmpty || spf.report.status == .temperror { return [] }
+        if case .failure = dmarc { return [] }
+        if case .failure? = dkim { return [] }
+        if case .unknown = provider.under(.relaxed) { return [] }
+        var missing: [String] = []
+        if spf.report.status == .none { missing.append("no spf record") }
+        let mailgunSigns: Bool = { if case .mailgun = sending { return true } else { return false } }()
+        switch dkim {
+        case .key?: break
+        case nil where mailgunSigns: break
+        default: missing.append("no usable dkim key" + (dkimSelector == nil && !mailgunSigns ? " (dkim.selector is not set)" : ""))
+        }
+        switch dmarc {
+        case .found(let record, _) where record.policy != nil: break
+        default: missing.append("no dmarc record with a policy (p=none at least)")
+        }
+        let spfAligned: Bool = { if case .passes = provider.under(.relaxed) { return true } else { return false } }()
+        let dkimAligned: Bool = { if case .passes = dkimAuthentication(mode: .relaxed, selectorKey: dkim) { return true } else { return false } }()
+        if !spfAligned && !dkimAligned { missing.append("neither spf nor dkim aligned with the from domain, so mail fails dmarc") }
+        guard !missing.isEmpty else { return [] }
+        return [finding("bulk-sender-requirements", .warning, domain: senderDomain, field: "sender.email",
+                        message: "mail from \(senderDomain) does not meet the bulk-sender rules of gmail, yahoo and microsoft (5,000 messages a day or more): " + missing.joined(separator: "; "),
+                        hint: "set up spf and dkim for \(senderDomain), publish a dmarc record (v=DMARC1; p=none at least) and send so that spf or dkim aligns; the other findings for \(senderDomain) say how (rules: \(Self.bulkSenderRules))",
+                        details: ["missing": missing.joined(separator: "; ")])]
+    }
+}
