@@ -23,6 +23,8 @@ public struct ProbeOptions: Sendable {
     /// default, so a server a pull request chose learns nothing of the CI
     /// machine (`probe.ehlo` in the trusted workspace may set it).
     public var ehloName = ProbeOptions.defaultEHLOName
+    /// Warn when a certificate expires within this many days (`probe.cert_warning_days`; 0: never).
+    public var certWarningDays = 21
     public static let defaultEHLOName = "mailform.invalid"
 
     /// The platform's mail client, whose verdict the probe gives

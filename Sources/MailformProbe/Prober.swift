@@ -38,7 +38,7 @@ public struct Prober: Sendable {
                     smtpResults[i] = Self.deadlineFailure(target.company, target.path, "\(target.server.host):\(target.server.port)", target.location)
                     return
                 }
-                var result = SMTPProbe.classify(t, code, target)
+                var result = SMTPProbe.classify(t, code, target, certWarningDays: options.certWarningDays)
                 if let ms = target.tokenMilliseconds { result.stages.insert((.token, ms), at: 0) }
                 smtpResults[i] = result
             })
@@ -95,7 +95,7 @@ public struct Prober: Sendable {
             SMTPProbe.configure(transfer, open, options)
             diagnoses.append(MultiDriver.Job(transfer: transfer, group: nil, dialogue: Self.dialogue(open, options)) { t, code in
                 if t.cutByDeadline { return }
-                let probe = SMTPProbe.classify(t, code, open)
+                let probe = SMTPProbe.classify(t, code, open, certWarningDays: options.certWarningDays)
                 // The second connection shows in --trace too.
                 smtpResults[i]?.transcript += ["--- second connection: which TLS version the server speaks (no credentials) ---"] + probe.transcript
                 guard let version = probe.tlsVersion, !smtp[i].server.sslProtocols.contains(version) else { return }
@@ -176,7 +176,7 @@ public struct Prober: Sendable {
             && (target.server.auth == .none || (target.sendCredentials && results[i].stages.contains { $0.stage == .auth })) {
             guard let transfer = CurlTransfer() else { continue }
             SMTPProbe.configure(transfer, target, options)
-            jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in outcomes[i] = SMTPProbe.classify(t, code, target) })
+            jobs.append(MultiDriver.Job(transfer: transfer, group: nil) { t, code in outcomes[i] = SMTPProbe.classify(t, code, target, certWarningDays: options.certWarningDays) })
         }
         MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(jobs)
         for (i, target) in smtp.enumerated() where results[i].ok && target.server.auth != .none && target.sendCredentials && outcomes[i] == nil {

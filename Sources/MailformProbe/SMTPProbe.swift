@@ -103,7 +103,7 @@ enum SMTPProbe {
         }
     }
 
-    static func classify(_ t: CurlTransfer, _ code: CURLcode, _ target: SMTPTarget) -> ProbeResult {
+    static func classify(_ t: CurlTransfer, _ code: CURLcode, _ target: SMTPTarget, certWarningDays: Int = 21) -> ProbeResult {
         let s = target.server
         var result = ProbeResult(company: target.company, endpointPath: target.path, endpoint: "\(s.host):\(s.port)", location: target.location)
         var reached = Set<ProbeStage>()
@@ -213,8 +213,9 @@ enum SMTPProbe {
         if let days = result.certificateDaysLeft, days < 0 {
             // Verification was off (ssl_trust): the probe passed, but the platform's mail library may not.
             result.warnings.append("the certificate expired \(-days) day\(days == -1 ? "" : "s") ago; \(target.path).ssl_trust hides it — renew the certificate")
-        } else if let days = result.certificateDaysLeft, days < 14 {
-            result.notes.append("certificate expires in \(days) day\(days == 1 ? "" : "s")")
+        } else if let days = result.certificateDaysLeft, let expiry = result.certificateExpiry, days < certWarningDays {
+            let date = ISO8601DateFormatter.string(from: expiry, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            result.warnings.append("the certificate of \(s.host):\(s.port) expires on \(date) (\(days) day\(days == 1 ? "" : "s") left, within probe.cert_warning_days \(certWarningDays)); renew it before then")
         }
         return result
     }

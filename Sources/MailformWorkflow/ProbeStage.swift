@@ -30,6 +30,7 @@ public struct ProbeSettings: Sendable {
             caFile: caFile.map { Paths.absolute($0) } ?? workspace.probeCAFile)
         options.sendTestTo = sendTestTo
         options.ehloName = workspace.probeEHLOName
+        options.certWarningDays = workspace.certWarningDays
         options.platformClient = workspace.platformClient
         // The probe trusts what the platform's JVM trusts: its CA bundle.
         if let bundle = workspace.platformCABundle { options.caFile = bundle }

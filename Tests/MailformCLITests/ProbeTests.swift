@@ -171,8 +171,11 @@ struct ProbeTests {
         #expect(entry["tls_version"] as? String == "TLSv1.3")
         #expect((entry["certificate_days_left"] as? Int).map { (8...10).contains($0) } == true, "\(entry)")
         #expect((entry["capabilities"] as? [String])?.contains("AUTH LOGIN PLAIN") == true)
-        // Under 14 days left is worth a warning.
-        #expect((entry["notes"] as? [String])?.contains { $0.contains("certificate expires in") } == true)
+        // Within probe.cert_warning_days (default 21) it is a warning with the date and the days left.
+        #expect((entry["warnings"] as? [String])?.contains { $0.contains(" expires on 20") && $0.contains(" days left, within probe.cert_warning_days 21); renew it before then") } == true, "\(entry)")
+        try ws.edit("mailform.yaml", "  timeout: 2s\n", "  timeout: 2s\n  cert_warning_days: 5\n")
+        let later = try #require(try results(try ws.run(["probe", "--send-credentials", "companies", "--format", "json"], environment: servers.environment)).first)
+        #expect(!((later["warnings"] as? [String]) ?? []).contains { $0.contains("expires on") }, "9 days left is not within 5: \(later)")
         let text = try ws.run(["probe", "--send-credentials", "companies", "--trace"], environment: servers.environment)
         #expect(text.stdout.contains("> AUTH"))
         // mailform speaks AUTH itself: the line shows as its verb only, then NOOP and QUIT.
@@ -320,7 +323,7 @@ struct ProbeTests {
         try ws.write("secrets/bad.txt", servers.smtp.password + "\n")
         let fixed = try ws.run(["apply", "companies", "--auto-approve", "--force"], environment: servers.environment)
         #expect(fixed.exitCode == 0, "\(fixed.stderr)")
-        #expect(fixed.stdout.contains("Probe: 1 endpoint: 1 ok, 0 failed."))
+        #expect(fixed.stdout.contains("Probe: 1 endpoint: 1 ok, 0 failed"))
         #expect(servers.forbiddenCommands.isEmpty)
     }
 

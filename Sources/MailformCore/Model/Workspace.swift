@@ -28,6 +28,8 @@ public struct Workspace: Sendable {
     public var probeEHLOName = "mailform.invalid"
     public var probeProxy: String?
     public var probeCAFile: String?
+    /// `probe.cert_warning_days`: warn of certificates expiring this soon.
+    public var certWarningDays = 21
     /// `probe.bulk_sender`: check the bulk-sender rules (off by default).
     public var bulkSender = false
     /// `probe.dns.servers`: resolvers as host:port; empty = the system's.
