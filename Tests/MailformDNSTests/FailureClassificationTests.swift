@@ -88,4 +88,15 @@ struct FailureClassificationTests {
         let (answer, elapsed) = await TestDNSServer.timed(dns, DNSQuery("mailform-nonexistent.invalid", .txt))
         #expect(elapsed < .milliseconds(3_000), "\(answer)")
     }
+
+    /// Several servers (probe.dns.servers) are tried in order: one that
+    /// never answers, or one that is down, leaves the answer to the next.
+    @Test func theNextServerAnswersWhenOneTimesOutOrIsDown() async throws {
+        let server = try TestDNSServer.start()
+        defer { server.stop() }
+        let silent = try DNSClient(servers: [server.proxyAddress, server.address], timeoutMilliseconds: 3_000)
+        #expect(await silent.txt("timeout.test") == .nxdomain, "the proxy never answers timeout.test; knot does")
+        let down = try DNSClient(servers: ["127.0.0.1:9", server.address], timeoutMilliseconds: 3_000)
+        if case .records = await down.txt("good.test") {} else { Issue.record("the server after a closed port did not answer") }
+    }
 }
