@@ -4,8 +4,12 @@ extension CompanyCheck {
     func mxFindings(_ lookup: MXLookup) -> [DeliverabilityFinding] {
         let domain = replyDomain
         switch lookup {
-        case .records:
-            return []
+        case .records(_, let withNullMX):
+            guard withNullMX else { return [] }
+            return [finding("mx-null-mixed", .warning, domain: domain, field: replyField,
+                            message: "\(domain) publishes a null mx (\"MX 0 .\", no mail accepted) beside real mail exchangers; rfc 7505 section 3 forbids the mix, and senders may take the domain as refusing mail, so replies from data subjects may bounce",
+                            hint: "remove the null MX record (MX 0 .) of \(domain), or the others if it should accept no mail",
+                            details: ["query": "\(domain) MX"])]
         case .unusable(let exchanges):
             let list = exchanges.prefix(5).map { "\($0.exchange) is \($0.why)" }.joined(separator: "; ")
                 + (exchanges.count > 5 ? "; and \(exchanges.count - 5) more" : "")

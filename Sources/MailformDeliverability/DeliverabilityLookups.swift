@@ -188,6 +188,7 @@ final class DeliverabilityLookups: Sendable {
             case .records(let records):
                 let real = records.filter { $0.exchange != "" && $0.exchange != "." }
                 if real.isEmpty { return .missing(nonexistent: false, nullMX: true) }
+                let withNullMX = real.count < records.count
                 // The most preferred exchanges, at most 10 (a hostile zone may
                 // list thousands): when every one of them cannot take mail,
                 // a sender gives up before reaching any later one.
@@ -209,7 +210,7 @@ final class DeliverabilityLookups: Sendable {
                     case (.noData, .noData), (.nxdomain, .noData), (.noData, .nxdomain):
                         unusable.append(.init(exchange: host, why: "a name with no A or AAAA record"))
                     default:
-                        return .records(real)
+                        return .records(real, withNullMX: withNullMX)
                     }
                 }
                 return .unusable(unusable)

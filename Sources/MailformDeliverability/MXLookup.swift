@@ -2,8 +2,10 @@ import SPF
 
 /// The MX records of the domain data subjects reply to.
 enum MXLookup: Sendable, Hashable {
-    /// At least one real mail exchanger.
-    case records([SPFMXRecord])
+    /// At least one real mail exchanger; `withNullMX` when a null MX is
+    /// published beside them (RFC 7505 section 3 forbids it: senders may
+    /// take the domain as refusing mail).
+    case records([SPFMXRecord], withNullMX: Bool = false)
     /// No MX record (NXDOMAIN or NODATA), or only a null MX (RFC 7505).
     case missing(nonexistent: Bool, nullMX: Bool)
     /// MX records, but none names a host that can take mail: an address

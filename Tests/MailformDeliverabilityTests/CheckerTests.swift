@@ -299,4 +299,20 @@ struct CheckerTests {
         #expect(bulk?.details["missing"] == "no usable dkim key (dkim.selector is not set); no dmarc record with a policy (p=none at least); neither spf nor dkim aligned with the from domain, so mail fails dmarc", "\(bare)")
         #expect(!(await check("bare.test", selector: nil, bulk: false)).contains { $0.id == "bulk-sender-requirements" })
     }
+
+    /// A null MX beside real exchangers (RFC 7505 section 3 forbids it) is a
+    /// warning; a null MX alone is "no mail exchanger", as before.
+    @Test func aNullMXBesideRealOnesIsAWarning() async {
+        let dns = Self.zone()
+        dns.mxRecords["mixed.test"] = [".", "mx.acme.test"]
+        dns.mxRecords["null.test"] = ["."]
+        let checker = DeliverabilityChecker(resolver: dns)
+        func mx(_ dsar: String) async -> [DeliverabilityFinding] {
+            await checker.check([DeliverabilityInput(company: "a", senderDomain: "acme.test", dsarDomain: dsar, sending: .smtp(host: "relay.acme.test"), dkimSelector: "s1")])
+                .filter { $0.id.hasPrefix("mx-") }
+        }
+        let mixed = await mx("mixed.test")
+        #expect(mixed.map(\.id) == ["mx-null-mixed"] && mixed.first?.severity == .warning, "\(mixed)")
+        #expect(await mx("null.test").map(\.id) == ["mx-missing"])
+    }
 }
