@@ -17,6 +17,11 @@ extension CompanyCheck {
                             message: "\(domain) has no mail exchanger that can take mail (\(list)), so replies from data subjects to \(domain) will bounce",
                             hint: "point the MX records of \(domain) at the host name of the server that receives its mail",
                             details: ["query": "\(domain) MX"])]
+        case .implicit:
+            return [finding("mx-implicit", .note, domain: domain, field: replyField,
+                            message: "\(domain) has no MX record, so senders deliver replies from data subjects to its address record instead (the implicit MX of RFC 5321 section 5.1)",
+                            hint: "publish an MX record for \(domain) naming the server that receives its mail, to make the route explicit",
+                            details: ["query": "\(domain) MX"])]
         case .failure(let problem):
             return [dnsFinding(problem, domain: domain, field: replyField, purpose: "mx of \(domain)")]
         case .missing(let nonexistent, let nullMX):

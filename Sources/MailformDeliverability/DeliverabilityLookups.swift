@@ -184,7 +184,13 @@ final class DeliverabilityLookups: Sendable {
             switch await resolver.mx(domain) {
             case .failure(let failure): return .failure(DNSProblem(name: domain, type: "MX", failure: failure))
             case .nxdomain: return .missing(nonexistent: true, nullMX: false)
-            case .noData: return .missing(nonexistent: false, nullMX: false)
+            case .noData:
+                // RFC 5321 section 5.1: without MX records, the address records are the exchanger.
+                switch (await resolver.a(domain), await resolver.aaaa(domain)) {
+                case (.records(let a), _) where !a.isEmpty: return .implicit
+                case (_, .records(let aaaa)) where !aaaa.isEmpty: return .implicit
+                default: return .missing(nonexistent: false, nullMX: false)
+                }
             case .records(let records):
                 let real = records.filter { $0.exchange != "" && $0.exchange != "." }
                 if real.isEmpty { return .missing(nonexistent: false, nullMX: true) }

@@ -6,6 +6,9 @@ enum MXLookup: Sendable, Hashable {
     /// published beside them (RFC 7505 section 3 forbids it: senders may
     /// take the domain as refusing mail).
     case records([SPFMXRecord], withNullMX: Bool = false)
+    /// No MX record, but the domain has an address: senders deliver to it
+    /// (the implicit MX of RFC 5321 section 5.1).
+    case implicit
     /// No MX record (NXDOMAIN or NODATA), or only a null MX (RFC 7505).
     case missing(nonexistent: Bool, nullMX: Bool)
     /// MX records, but none names a host that can take mail: an address

@@ -19,7 +19,7 @@ struct DeliverabilityCLITests {
         ("reject-misaligned", "dmarc-reject-misaligned", "error"),
         ("weak-dkim", "dkim-weak-key", "error"),
         ("missing-dkim", "dkim-missing", "error"),
-        ("dsar-without-mx", "mx-missing", "warning"),
+        ("dsar-without-mx", "mx-implicit", "note"),
         ("dns-timeout", "dns-timeout", "error"),
         ("mailgun-records", "mailgun-dns-record-invalid", "error"),
         ("mailgun-records", "mailgun-not-aligned", "warning"),
