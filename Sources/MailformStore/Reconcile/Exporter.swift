@@ -106,7 +106,7 @@ public enum Exporter {
     /// differing field is not a plain value the file writes itself (a
     /// secret reference, a list, a logo, a field from a profile or left
     /// to its default, a field the store has and the file not).
-    static func patched(_ existing: ExistingFile, store company: Company<StoredSecret>) -> [UInt8]? {
+    static func patched(_ existing: ExistingFile, bytes: [UInt8], store company: Company<StoredSecret>) -> [UInt8]? {
         let store = flattened(company)
         let storePaths = Set(store.map(\.path))
         // A field only the file has: the store dropped it; a patch cannot remove it.
@@ -116,7 +116,6 @@ public enum Exporter {
             guard existing.fields[path] != nil, editable.contains(path), let edit = YAMLScalarPatch.Edit(path: path, field: value) else { return nil }
             edits.append(edit)
         }
-        guard case .success(let bytes) = SafeFile.read(existing.path, limit: 1 << 20) else { return nil }
         return YAMLScalarPatch.patch(bytes, edits)
     }
 
@@ -220,9 +219,12 @@ public enum Exporter {
                 unchanged.append(file)
                 continue
             }
+            // The company's own file, read once: edited in place, or its schema comment kept.
+            var own: [UInt8]?
             if let known = existing[id] {
+                if case .success(let bytes) = SafeFile.read(known.path, limit: 1 << 20) { own = bytes }
                 // Only the values that differ, over the file as it is.
-                if let bytes = patched(known, store: company) {
+                if let own, let bytes = patched(known, bytes: own, store: company) {
                     files.append((file, Data(bytes)))
                     edited.append(file)
                     continue
@@ -243,8 +245,8 @@ public enum Exporter {
             written.dkimSelector = existing[id]?.dkimSelector
             // A file written whole keeps its own schema comment (a relative path, often).
             var schema = schemaPath
-            if let known = existing[id], case .success(let bytes) = SafeFile.read(known.path, limit: 1 << 20) {
-                let first = String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+            if let own {
+                let first = String(decoding: own.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
                 let prefix = "# yaml-language-server: $schema="
                 if first.hasPrefix(prefix), !first.dropFirst(prefix.count).contains(where: { $0 == " " || $0.isNewline }) {
                     schema = String(first.dropFirst(prefix.count))
