@@ -344,6 +344,13 @@ struct FleetTests {
         let acme = try ws.read("companies/acme.yaml")
         #expect(acme.hasPrefix("# yaml-language-server: $schema=../../schemas/company.schema.json\n") && acme.contains("reason: VPN only"), "\(acme)")
         #expect(try ws.read("companies/stark.yaml").contains("  name: \"@x\"\n"))
+        // A file whose secret reference leaves its fence: refused, nothing written.
+        let beforeFence = try Self.tree(ws)
+        try ws.edit("companies/acme.yaml", "password: ${file:../secrets/acme-smtp.txt}", "password: ${env:HOME}")
+        let fenced = try ws.run(["export", "--out", ".", "--force"])
+        #expect(fenced.exitCode == 1 && fenced.stderr.contains("export writes into a workspace only when it knows which file holds which company"), "\(fenced.stderr)")
+        try ws.edit("companies/acme.yaml", "password: ${env:HOME}", "password: ${file:../secrets/acme-smtp.txt}")
+        #expect(try Self.tree(ws) == beforeFence)
         try ws.edit("companies/initech.yaml", "  name: \"\"\n", "")
         let plan = try ws.run(["plan"])
         #expect(plan.exitCode == 0 && plan.stdout.contains("acme, stark"), "\(plan.stdout)\(plan.stderr)")

@@ -62,6 +62,11 @@ public enum Exporter {
                                 companyOwners: loaded.companyOwners, ownersIncludeCompanies: true)
         var diagnostics = DiagnosticCollector()
         let resolved = resolver.resolve(loaded.companies, diagnostics: &diagnostics, referencesOnly: true)
+        // A company whose references do not pass would be missing here, and
+        // export would write it a second file: refused like a file that does not load.
+        if let first = diagnostics.sorted.first(where: { $0.severity == .error }) {
+            throw Reconciler.Failure("the files in \(SafeText.escape(Paths.display(directory))) do not all pass their secret fences (first: \(first.location.map { SafeText.escape($0.description) + ": " } ?? "")\(SafeText.escape(first.message))); export writes into a workspace only when it knows which file holds which company; nothing was exported")
+        }
         let paths = Dictionary(loaded.companies.map { ($0.company.id, $0.path) }, uniquingKeysWith: { a, _ in a })
         var out: [String: ExistingFile] = [:]
         for company in resolved {
