@@ -418,16 +418,28 @@ public enum GitInfo {
         return status.isEmpty ? head : head + "-dirty"
     }
 
-    private static func git(_ arguments: [String]) -> String? {
+    /// git with its file-system monitor off (a hook named in .git/config
+    /// would run), stopped after `limit` seconds: history waits for the
+    /// commit inside the apply's transaction, so a slow or hanging git must
+    /// not hold the store's lock (the commit is then not recorded).
+    private static func git(_ arguments: [String], limit: TimeInterval = 5) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
+        process.arguments = ["git", "-c", "core.fsmonitor=false"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
+        let ended = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in ended.signal() }
         guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Read on another thread: a full pipe must not keep git from ending.
+        let output = Background { pipe.fileHandleForReading.readDataToEndOfFile() }
+        guard ended.wait(timeout: .now() + limit) == .success else {
+            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            return nil
+        }
+        let data = output.value
         guard process.terminationStatus == 0 else { return nil }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
