@@ -344,6 +344,10 @@ struct FleetTests {
         let acme = try ws.read("companies/acme.yaml")
         #expect(acme.hasPrefix("# yaml-language-server: $schema=../../schemas/company.schema.json\n") && acme.contains("reason: VPN only"), "\(acme)")
         #expect(try ws.read("companies/stark.yaml").contains("  name: \"@x\"\n"))
+        // Secret values are never written where they would be read as a company file.
+        let yamlSecrets = try ws.run(["export", "--out", ".", "--force", "--secrets-out", "companies/leak.YAML"])
+        #expect(yamlSecrets.exitCode == 1 && yamlSecrets.stderr.contains("is a YAML file inside"), "\(yamlSecrets.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.path("companies/leak.YAML")))
         // A file whose secret reference leaves its fence: refused, nothing written.
         let beforeFence = try Self.tree(ws)
         try ws.edit("companies/acme.yaml", "password: ${file:../secrets/acme-smtp.txt}", "password: ${env:HOME}")

@@ -61,6 +61,13 @@ struct ExportCommand: ParsableCommand {
         let directory = Paths.absolute(out)
         do {
             let secretsPath = secretsOut.map { Paths.absolute($0) }
+            // The values' file must not be one mailform reads as a company file
+            // (its errors would quote the values, in this run and every later one).
+            if let secretsPath, Paths.isInside(secretsPath, directory),
+               [".yaml", ".yml"].contains(where: { secretsPath.lowercased().hasSuffix($0) }) {
+                throw Pipeline.fatal("--secrets-out \(SafeText.escape(Paths.display(secretsPath))) is a YAML file inside \(SafeText.escape(Paths.display(directory))), where mailform reads company files; nothing was written",
+                                     hint: "write the secret values to a dotenv file outside the exported folder, e.g. --secrets-out tenants.env")
+            }
             let only: ((String) -> Bool)? = companies.isEmpty ? nil : { id in companies.contains { Glob.matches(pattern: $0, id) } }
             let prepared = try Exporter.prepare(opened: opened, to: directory, secretsOut: secretsPath,
                                                 schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root, only: only,
