@@ -458,6 +458,14 @@ struct FleetTests {
             #expect(plan.stderr.contains("written_state.\(column) holds a value mailform cannot read"), "\(plan.stderr)")
             try Self.settingsPage(ws, "UPDATE written_state SET store_revision = \(before!["store_revision"] as Int), digest = '\(before!["digest"] as String)', fields = '\(before!["fields"] as String)' WHERE company_id = 'acme'")
         }
+        // Server values of the wrong type are refused, not converted (ssl 'abc' read as false, port 587.5 as 587).
+        for (column, value) in [("ssl", "'abc'"), ("ssl", "7"), ("port", "587.5"), ("host", "x'00ff'")] {
+            let before = try ws.database().read { db in try Row.fetchOne(db, sql: "SELECT ssl, port, host FROM smtp_servers WHERE company_id = 'acme' AND pool_name = ''") }
+            try Self.settingsPage(ws, "UPDATE smtp_servers SET \(column) = \(value) WHERE company_id = 'acme' AND pool_name = ''")
+            let plan = try ws.run(["plan", "companies"])
+            #expect(plan.exitCode == 1 && plan.stderr.contains("smtp_servers.\(column) holds a value mailform cannot read"), "\(column)=\(value): \(plan.stdout)\(plan.stderr)")
+            try Self.settingsPage(ws, "UPDATE smtp_servers SET ssl = \(before!["ssl"] as Int), port = \(before!["port"] as Int), host = '\(before!["host"] as String)' WHERE company_id = 'acme' AND pool_name = ''")
+        }
         #expect(try ws.run(["plan", "companies", "--detailed-exitcode"]).exitCode == 0)
         #expect(mkfifo(ws.path("fifo.json"), 0o600) == 0)
         let fifo = try UntrustedPullRequestTests.runBounded(["apply", "fifo.json", "--no-probe"], in: ws, seconds: 20)

@@ -282,17 +282,24 @@ enum CompanyRows {
         var found: [String: StoredSecret] = [:]
         for field in SMTPServerShape.fields {
             let value: FieldScalar?
-            switch field.kind {
-            case .secret:
+            if case .secret = field.kind {
                 if let path: String = row[field.column] {
                     guard let secret = secrets[path] else { throw StoreShapeError(column: "smtp_servers.\(field.column)") }
                     found[field.key] = secret
                 }
                 continue
-            case .text: value = (row[field.column] as String?).map(FieldScalar.text)
-            case .integer: value = (row[field.column] as Int?).map(FieldScalar.integer)
-            case .boolean: value = (row[field.column] as Bool?).map(FieldScalar.boolean)
-            case .list: value = (row[field.column] as String?).map { .list($0.split(separator: " ").map(String.init)) }
+            }
+            // Read by the value's own type: SQLite keeps what another writer
+            // put there ('abc' in ssl, 587.5 in port), and a converted value
+            // would be planned from as if it were the store's.
+            let stored = (row[field.column] as DatabaseValue).storage
+            switch (field.kind, stored) {
+            case (_, .null): value = nil
+            case (.text, .string(let text)): value = .text(text)
+            case (.list, .string(let text)): value = .list(text.split(separator: " ").map(String.init))
+            case (.integer, .int64(let number)) where Int(exactly: number) != nil: value = .integer(Int(number))
+            case (.boolean, .int64(let flag)) where flag == 0 || flag == 1: value = .boolean(flag == 1)
+            default: throw StoreShapeError(column: "smtp_servers.\(field.column)")
             }
             guard field.set(&settings, value) else { throw StoreShapeError(column: "smtp_servers.\(field.column)") }
         }
