@@ -105,6 +105,10 @@ public enum CompanyLoader {
         // A batch is checked against the owners known so far; more owners
         // only refuse more, so the final check below (every owner) is the
         // one that counts, and a run it fails writes nothing.
+        let consumer = DispatchQueue(label: "mailform.load.consume")
+        let consumerSlots = DispatchSemaphore(value: 2)
+        // Every batch handed over is consumed before the load returns.
+        defer { consumer.sync {} }
         func deliver(_ loaded: [LoadedCompany]) {
             guard let batching else { return }
             var batch = loaded
@@ -121,7 +125,15 @@ public enum CompanyLoader {
             if batch.count < checked { refused.formUnion(Set(loaded.map(\.company.id)).subtracting(batch.map(\.company.id))) }
             validCount += batch.count
             guard !diagnostics.hasErrors else { return }
-            batching.consume(batch, BatchContext(workspace: workspace, files: files, owners: batchOwners, companyOwners: companyOwners))
+            // The consumer takes the batch on its own thread while the next
+            // batch loads (at most two wait for it, so memory stays bounded).
+            let handed = Handover(batch: batch, context: BatchContext(workspace: workspace, files: files, owners: batchOwners,
+                                                                      companyOwners: companyOwners), consume: batching.consume)
+            consumerSlots.wait()
+            consumer.async {
+                handed.consume(handed.batch, handed.context)
+                consumerSlots.signal()
+            }
         }
         for start in stride(from: 0, to: companyPaths.count, by: batchSize) {
             let end = min(start + batchSize, companyPaths.count)
@@ -218,7 +230,9 @@ public enum CompanyLoader {
         public var maxWaiting = 16
         /// Each batch's companies that passed loading, the schema, the policy
         /// and the fence, in id order, with the owners known so far;
-        /// `LoadResult.companies` stays empty. Not
+        /// `LoadResult.companies` stays empty. Called on a thread of its own,
+        /// one batch at a time, in order, while later batches load; every
+        /// call has returned when `load` returns. Not
         /// called once any file had an error: the run stops anyway.
         public var consume: ([LoadedCompany], BatchContext) -> Void
 
@@ -228,6 +242,14 @@ public enum CompanyLoader {
             self.extraOwners = extraOwners
             self.consume = consume
         }
+    }
+
+    /// A batch on its way to the consumer's thread: handed over whole, and
+    /// not touched by the loader after.
+    private struct Handover: @unchecked Sendable {
+        let batch: [LoadedCompany]
+        let context: BatchContext
+        let consume: ([LoadedCompany], BatchContext) -> Void
     }
 
     /// What a batch's consumer needs beside the companies.

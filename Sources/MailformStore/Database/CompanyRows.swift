@@ -18,6 +18,16 @@ public struct StoredCompany: Sendable {
     /// Changed by another writer since mailform last wrote it; nil when not
     /// (or when mailform has not written it since store version 5).
     public var drift: Drift?
+    /// The `written_state` row, while its drift is not evaluated yet
+    /// (`CompanyRows.read(evaluatesDrift: false)`).
+    var written: WrittenRow?
+}
+
+/// A `written_state` row whose shape is checked, its drift not evaluated yet.
+struct WrittenRow: Sendable {
+    var since: Int
+    var digest: String
+    var fields: String
 }
 
 /// A row holds a value its column cannot mean.
@@ -77,21 +87,27 @@ enum CompanyRows {
         result.reserveCapacity(ids.count)
         for start in stride(from: 0, to: ids.count, by: chunk) {
             let end = min(start + chunk, ids.count)
-            let companies = Array(try read(.range(ids[start], ids[end - 1]), sealed: false, db).values)
-            let summaries = Parallel.map(companies.count) { i in
-                StoredSummary(name: companies[i].company.name, revision: companies[i].revision,
-                              digest: FieldsDigest(FieldFlattener.flatten(companies[i].company, fingerprint: \.fingerprint)),
-                              references: StoredSummary.referencesDigest(companies[i].company.secretPairs { $0.fingerprint.reference }),
-                              drift: companies[i].drift)
+            let companies = Array(try read(.range(ids[start], ids[end - 1]), sealed: false, evaluatesDrift: false, db).values)
+            // Drift and digests on every core: the connection's thread only reads rows.
+            let summaries = Parallel.map(companies.count) { i -> Result<StoredSummary, any Error> in
+                var stored = companies[i]
+                do { try evaluateWritten(&stored) } catch { return .failure(error) }
+                return .success(StoredSummary(name: stored.company.name, revision: stored.revision,
+                                              digest: FieldsDigest(FieldFlattener.flatten(stored.company, fingerprint: \.fingerprint)),
+                                              references: StoredSummary.referencesDigest(stored.company.secretPairs { $0.fingerprint.reference }),
+                                              drift: stored.drift))
             }
-            for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = summary }
+            for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = try summary.get() }
         }
         return result
     }
 
     /// - Parameter sealed: read the encrypted values too (a summary needs
     ///   only the fingerprints; without, each secret's `sealed` is empty).
-    static func read(_ selection: Selection, sealed: Bool = true, _ db: Database) throws -> [String: StoredCompany] {
+    /// - Parameter evaluatesDrift: compare each company with what mailform
+    ///   last wrote of it; without, the row is kept in `written` for
+    ///   `evaluateWritten` (on other threads).
+    static func read(_ selection: Selection, sealed: Bool = true, evaluatesDrift: Bool = true, _ db: Database) throws -> [String: StoredCompany] {
         let byCompany = selection.clause("company_id")
         var secrets: [String: [String: StoredSecret]] = [:]
         let columns = sealed ? "company_id, path, key_id, nonce, ciphertext, tag, fingerprint, reference"
@@ -181,13 +197,24 @@ enum CompanyRows {
                 throw StoreShapeError(column: "written_state.store_revision")
             }
             guard let digest = row[2] as String?, WrittenState.isDigest(digest) else { throw StoreShapeError(column: "written_state.digest") }
-            guard let fields = row[3] as String?, WrittenState.isFieldList(fields) else { throw StoreShapeError(column: "written_state.fields") }
-            guard let drift = WrittenState.drift(of: stored.company, since: Int(since), digest: digest, fields: fields) else { continue }
-            stored.drift = drift
-            stored.company = WrittenState.unknowingSecrets(stored.company, drifted: Set(drift.fields))
+            guard let fields = row[3] as String? else { throw StoreShapeError(column: "written_state.fields") }
+            stored.written = WrittenRow(since: Int(since), digest: digest, fields: fields)
+            if evaluatesDrift { try evaluateWritten(&stored) }
             result[id] = stored
         }
         return result
+    }
+
+    /// Sets the company's drift from its `written_state` row (and makes its
+    /// drifted secrets unknown); pure, so it runs on any thread.
+    /// - Throws: `StoreShapeError` when the row's field list is not mailform's form.
+    static func evaluateWritten(_ stored: inout StoredCompany) throws(StoreShapeError) {
+        guard let written = stored.written else { return }
+        stored.written = nil
+        guard WrittenState.isFieldList(written.fields) else { throw StoreShapeError(column: "written_state.fields") }
+        guard let drift = WrittenState.drift(of: stored.company, since: written.since, digest: written.digest, fields: written.fields) else { return }
+        stored.drift = drift
+        stored.company = WrittenState.unknowingSecrets(stored.company, drifted: Set(drift.fields))
     }
 
     // MARK: Writing

@@ -45,9 +45,18 @@ struct WrittenState {
     static func isFieldList(_ text: String) -> Bool {
         guard text.utf8.count <= 900_000 else { return false }
         if text.isEmpty { return true }
-        return text.split(separator: " ", omittingEmptySubsequences: false).allSatisfy { token in
-            token.utf8.count == 8 && token.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        // Byte by byte: read for every company of a plan.
+        var run = 0
+        for byte in text.utf8 {
+            if byte == 0x20 {
+                guard run == 8 else { return false }
+                run = 0
+            } else {
+                guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66), run < 8 else { return false }
+                run += 1
+            }
         }
+        return run == 8
     }
 
     static func hash(_ field: (path: String, value: FieldValue)) -> String {
