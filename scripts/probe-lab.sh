@@ -14,7 +14,7 @@ fifo="$lab/stdin"; mkfifo "$fifo"
 # OAuth2: Entra ID- and Google-like token endpoints (25900) and XOAUTH2 servers (25901-25905).
 /usr/bin/python3 Tests/Servers/oauth_lab.py "$lab/oauth" 25900 <"$fifo" >"$lab/oauth.json" 2>"$lab/oauth.log" &
 exec 3>"$fifo"   # the servers run until this closes
-trap 'exec 3>&-; wait' EXIT
+trap 'exec 3>&- 4>&-; wait' EXIT
 for _ in $(seq 100); do [ -s "$lab/smtp.json" ] && [ -s "$lab/mailgun.json" ] && [ -s "$lab/oauth.json" ] && break; sleep 0.1; done
 # One CA file for both labs' certificates; the service account's key is made fresh by the lab.
 cat "$lab/smtp/ca.crt" "$lab/oauth/ca.crt" > "$lab/ca.crt"
@@ -32,13 +32,20 @@ for log in "$lab/smtp/forbidden.log" "$lab/oauth/forbidden.log"; do
 done
 
 # The DNS lab: a real DNS server (Knot) with a zone per case, and the probe's
-# DNS stage against it (SPF, DMARC, DKIM, MX; Mailgun's own record checks).
+# DNS stage against it (SPF, DMARC, DKIM, MX, MTA-STS and TLS-RPT; Mailgun's
+# own record checks). The MTA-STS policies come from an HTTPS server on
+# 127.0.0.1:25895 (MAILFORM_MTA_STS_PORT), its CA passed as --ca-file.
 dns=$(mktemp -d /tmp/mailform-dns-lab.XXXXXX); chmod 755 "$dns"
+sts_fifo="$lab/sts-stdin"; mkfifo "$sts_fifo"
+/usr/bin/python3 Tests/Servers/mta_sts_lab.py "$lab/mta-sts" 25895 <"$sts_fifo" >"$lab/mta-sts.json" 2>"$lab/mta-sts.log" &
+exec 4>"$sts_fifo"
+for _ in $(seq 100); do [ -s "$lab/mta-sts.json" ] && break; sleep 0.1; done
 if Tests/Servers/dns/start.sh "$dns/root" 25890 >/dev/null; then
   echo
-  echo "\$ mailform probe --send-credentials --dns-server 127.0.0.1:25891 examples/dns-lab"
-  $mailform probe --send-credentials --dns-server 127.0.0.1:25891 examples/dns-lab "$@"
+  echo "\$ MAILFORM_MTA_STS_PORT=25895 mailform probe --send-credentials --dns-server 127.0.0.1:25891 --ca-file $lab/mta-sts/ca.crt examples/dns-lab"
+  MAILFORM_MTA_STS_PORT=25895 $mailform probe --send-credentials --dns-server 127.0.0.1:25891 --ca-file "$lab/mta-sts/ca.crt" examples/dns-lab "$@"
   dns_status=$?
+  exec 4>&-
   Tests/Servers/dns/stop.sh "$dns/root" >/dev/null 2>&1
   rm -rf "$dns"
   [ $dns_status -eq 3 ] || { echo "expected exit 3 from the DNS lab (its domains are broken on purpose)"; exit 1; }

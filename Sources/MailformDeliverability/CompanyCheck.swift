@@ -16,6 +16,7 @@ struct CompanyCheck: Sendable {
     let sending: DeliverabilityInput.Sending
     let dkimSelector: String?
     let bulkSender: Bool
+    let requireMTASTS: Bool
     let lookups: DeliverabilityLookups
     /// The organisational domains (RFC 9989's tree walk) of the sender
     /// domain and the Mailgun domains, found before the checks run.
@@ -33,6 +34,7 @@ struct CompanyCheck: Sendable {
         let selector = input.dkimSelector?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         dkimSelector = selector?.isEmpty == true ? nil : selector
         bulkSender = input.bulkSender
+        requireMTASTS = input.requireMTASTS
         self.lookups = lookups
     }
 
@@ -50,6 +52,7 @@ struct CompanyCheck: Sendable {
         async let dkim = optionalDKIM()
         async let mx = lookups.mx(replyDomain)
         async let relay = optionalRelay()
+        async let receiving = receivingLookups()
 
         let relayAddresses = await relay
         let suggestion = spfSuggestion(relay: relayAddresses)
@@ -68,7 +71,30 @@ struct CompanyCheck: Sendable {
         findings += check.dmarcFindings(dmarcResult, spf: provider.spf, selectorKey: dkimResult)
         if bulkSender { findings += check.bulkSenderFindings(spf: senderResult, dkim: dkimResult, dmarc: dmarcResult, provider: provider.spf) }
         findings += mxFindings(await mx)
+        for (domain, field, mtaSTS, tlsRPT, domainMX) in await receiving {
+            // A domain whose lookups already failed is reported once, not once per record.
+            let failed = findings.contains { $0.domain == domain && ($0.id == "dns-timeout" || $0.id == "dns-servfail") }
+            findings += mtaSTSFindings(domain: domain, field: field, lookup: mtaSTS, tlsRPT: tlsRPT, mx: domainMX)
+                .filter { !failed || ($0.id != "dns-timeout" && $0.id != "dns-servfail") }
+        }
         return findings
+    }
+
+    /// MTA-STS, TLS-RPT and MX of each receiving domain, all at once.
+    private func receivingLookups() async -> [(String, String, MTASTSLookup, TLSRPTLookup, MXLookup)] {
+        await withTaskGroup(of: (Int, (String, String, MTASTSLookup, TLSRPTLookup, MXLookup)).self) { group in
+            for (i, (domain, field)) in receivingDomains.enumerated() where !domain.isEmpty {
+                group.addTask { [lookups] in
+                    async let sts = lookups.mtaSTS(domain)
+                    async let rpt = lookups.tlsRPT(domain)
+                    async let mx = lookups.mx(domain)
+                    return (i, (domain, field, await sts, await rpt, await mx))
+                }
+            }
+            var out: [(Int, (String, String, MTASTSLookup, TLSRPTLookup, MXLookup))] = []
+            for await item in group { out.append(item) }
+            return out.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     /// The organisational domains alignment compares: the sender domain's,

@@ -8,11 +8,18 @@ import SPF
 /// `dns-servfail`): a check that could not run never passes silently.
 public struct DeliverabilityChecker: Sendable {
     private let resolver: any SPFResolver
+    private let policyFetcher: (any MTASTSPolicyFetching)?
+    private let certWarningDays: Int
 
     /// `resolver` is normally one `DNSClient` for the run; the checker adds
     /// its own per-run cache on top, so any resolver is asked each question once.
-    public init(resolver: any SPFResolver) {
+    /// - Parameters:
+    ///   - policyFetcher: fetches MTA-STS policies (nil: records are checked, policies not fetched).
+    ///   - certWarningDays: warn when the MTA-STS host's certificate expires within this many days (0: never).
+    public init(resolver: any SPFResolver, policyFetcher: (any MTASTSPolicyFetching)? = nil, certWarningDays: Int = 21) {
         self.resolver = resolver
+        self.policyFetcher = policyFetcher
+        self.certWarningDays = certWarningDays
     }
 
     /// Checks every input; each domain's DNS records are looked up once per run (inputs sharing a domain share the lookups); findings sorted by company, domain, id.
@@ -21,7 +28,7 @@ public struct DeliverabilityChecker: Sendable {
     /// together, so a run takes about as long as its slowest lookup chain
     /// rather than the sum of all timeouts.
     public func check(_ inputs: [DeliverabilityInput]) async -> [DeliverabilityFinding] {
-        let lookups = DeliverabilityLookups(resolver: resolver)
+        let lookups = DeliverabilityLookups(resolver: resolver, policyFetcher: policyFetcher, certWarningDays: certWarningDays)
         let all = await withTaskGroup(of: [DeliverabilityFinding].self) { group in
             for input in inputs {
                 group.addTask { await CompanyCheck(input, lookups: lookups).run() }

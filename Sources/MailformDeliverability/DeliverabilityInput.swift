@@ -29,6 +29,8 @@ public struct DeliverabilityInput: Sendable {
     public var dkimSelector: String?
     /// Check the bulk-sender rules (`probe.bulk_sender`).
     public var bulkSender = false
+    /// A domain without MTA-STS is a warning (`probe.require_mta_sts`); else not reported.
+    public var requireMTASTS = false
 
     public init(company: String, senderDomain: String, dsarDomain: String?, sending: Sending, dkimSelector: String?) {
         self.company = company

@@ -1,3 +1,4 @@
+import Foundation
 import SPF
 
 /// Every lookup one run makes, each done once and shared by all companies
@@ -16,9 +17,102 @@ final class DeliverabilityLookups: Sendable {
     private let organizationalResults = AsyncMemo<String, String>()
     private let relayResults = AsyncMemo<String, RelayAddresses>()
     private let hostChecks = AsyncMemo<String, SPFResult>()
+    private let mtaSTSResults = AsyncMemo<String, MTASTSLookup>()
+    private let tlsRPTResults = AsyncMemo<String, TLSRPTLookup>()
+    /// Fetches MTA-STS policies; nil: policies are not fetched.
+    let policyFetcher: (any MTASTSPolicyFetching)?
 
-    init(resolver: any SPFResolver) {
+    /// Warn when the MTA-STS host's certificate expires within this many days (0: never).
+    let certWarningDays: Int
+    /// The run's "now", for certificate expiry.
+    let now: Date
+
+    init(resolver: any SPFResolver, policyFetcher: (any MTASTSPolicyFetching)? = nil, certWarningDays: Int = 21, now: Date = Date()) {
         self.resolver = CachingResolver(resolver)
+        self.policyFetcher = policyFetcher
+        self.certWarningDays = certWarningDays
+        self.now = now
+    }
+
+    // MARK: MTA-STS and TLS-RPT
+
+    /// The MTA-STS record of `domain` and, when it is valid, its policy
+    /// (RFC 8461 sections 3.1 to 3.3). The policy host is resolved by the
+    /// run's resolver and fetched at those addresses only.
+    func mtaSTS(_ domain: String) async -> MTASTSLookup {
+        await mtaSTSResults.value(for: domain) { [resolver, policyFetcher] in
+            let query = "_mta-sts." + domain
+            let records: [String]
+            switch await resolver.txt(query) {
+            case .failure(let failure): return .failure(DNSProblem(name: query, type: "TXT", failure: failure))
+            case .nxdomain, .noData: return .missing
+            case .records(let found): records = found.map(\.text).filter(MTASTSRecord.isCandidate)
+            }
+            guard let text = records.first else { return .missing }
+            guard records.count == 1 else {
+                return .invalidRecord(text: text, why: "\(records.count) records begin with v=STSv1, and senders use none when there is more than one")
+            }
+            let record: MTASTSRecord
+            switch MTASTSRecord.parse(text) {
+            case .failure(let problem): return .invalidRecord(text: text, why: problem.why)
+            case .success(let parsed): record = parsed
+            }
+            guard let policyFetcher else { return .published(record: record, policy: .notFetched) }
+            let host = "mta-sts." + domain
+            var addresses: [IPAddress] = []
+            var problem: DNSProblem?
+            for (type, answer) in [("A", await resolver.a(host)), ("AAAA", await resolver.aaaa(host))] {
+                switch answer {
+                case .records(let found): addresses += found
+                case .failure(let failure): problem = problem ?? DNSProblem(name: host, type: type, failure: failure)
+                case .nxdomain, .noData: continue
+                }
+            }
+            guard !addresses.isEmpty else { return .published(record: record, policy: .hostUnresolved(problem)) }
+            let fetch = await policyFetcher.fetchPolicy(host: host, addresses: Array(addresses.prefix(4)))
+            let expiry = fetch.certificateExpiry
+            switch fetch.outcome {
+            case .failed(let why): return .published(record: record, policy: .unavailable(why, certificateExpiry: expiry))
+            case .tooLarge:
+                return .published(record: record, policy: .invalid("the policy is larger than \(MTASTSPolicy.maxBytes / 1024) KiB", certificateExpiry: expiry))
+            case .answered(let status, let contentType, let body):
+                guard status == 200 else {
+                    let why = (300...399).contains(status)
+                        ? "it answered HTTP \(status), a redirect, and senders follow none (RFC 8461 section 3.3)"
+                        : "it answered HTTP \(status), not 200"
+                    return .published(record: record, policy: .unavailable(why, certificateExpiry: expiry))
+                }
+                let media = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                guard media == "text/plain" else {
+                    return .published(record: record, policy: .invalid("it is served as \(SafeLine.excerpt(contentType ?? "no Content-Type")), not text/plain (RFC 8461 section 3.2)", certificateExpiry: expiry))
+                }
+                switch MTASTSPolicy.parse(body) {
+                case .failure(let problem): return .published(record: record, policy: .invalid(problem.why, certificateExpiry: expiry))
+                case .success(let policy): return .published(record: record, policy: .found(policy, certificateExpiry: expiry))
+                }
+            }
+        }
+    }
+
+    /// The TLS-RPT record of `domain` (RFC 8460 section 3).
+    func tlsRPT(_ domain: String) async -> TLSRPTLookup {
+        await tlsRPTResults.value(for: domain) { [resolver] in
+            let query = "_smtp._tls." + domain
+            switch await resolver.txt(query) {
+            case .failure(let failure): return .failure(DNSProblem(name: query, type: "TXT", failure: failure))
+            case .nxdomain, .noData: return .missing
+            case .records(let found):
+                let records = found.map(\.text).filter(TLSRPTRecord.isCandidate)
+                guard let text = records.first else { return .missing }
+                guard records.count == 1 else {
+                    return .invalid(text: text, why: "\(records.count) records begin with v=TLSRPTv1, and senders use none when there is more than one")
+                }
+                switch TLSRPTRecord.parse(text) {
+                case .failure(let problem): return .invalid(text: text, why: problem.why)
+                case .success(let record): return .found(record)
+                }
+            }
+        }
     }
 
     // MARK: SPF

@@ -25,6 +25,9 @@ public struct ProbeOptions: Sendable {
     public var ehloName = ProbeOptions.defaultEHLOName
     /// Warn when a certificate expires within this many days (`probe.cert_warning_days`; 0: never).
     public var certWarningDays = 21
+    /// The port MTA-STS policies are fetched from: 443, as RFC 8461 says;
+    /// `MAILFORM_MTA_STS_PORT` moves it (the tests' HTTPS server).
+    public var mtaSTSPort = 443
     public static let defaultEHLOName = "mailform.invalid"
 
     /// The platform's mail client, whose verdict the probe gives
@@ -63,6 +66,12 @@ public struct ProbeOptions: Sendable {
                 throw InvalidBase(description: "\(name) must be an https URL (plain http is allowed only to 127.0.0.1), without a user or password")
             }
             self[keyPath: keyPath] = value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
+        if let value = environment["MAILFORM_MTA_STS_PORT"], !value.isEmpty {
+            guard let port = Int(value), (1...65_535).contains(port) else {
+                throw InvalidBase(description: "MAILFORM_MTA_STS_PORT must be a port number from 1 to 65535")
+            }
+            mtaSTSPort = port
         }
     }
 

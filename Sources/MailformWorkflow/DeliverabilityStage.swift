@@ -41,14 +41,17 @@ public enum DeliverabilityStage {
     }
 
     /// Runs the stage when enabled, with the Mailgun records the probe read.
+    /// - Parameter options: the probe's: its concurrency and deadline, and
+    ///   the trust and time limits MTA-STS policies are fetched with.
     public static func outcome(_ companies: [Company<ResolvedSecret>], results: [ProbeResult], workspace: Workspace,
-                               settings: DNSSettings, concurrency: Int, deadline: Date? = nil) throws(WorkflowError) -> Outcome? {
+                               settings: DNSSettings, options: ProbeOptions) throws(WorkflowError) -> Outcome? {
         guard settings.enabled else { return nil }
         var records: [String: [MailgunDNSRecordState]] = [:]
         for r in results where r.endpointPath == "mailgun" && !r.mailgunDNSRecords.isEmpty { records[r.company] = r.mailgunDNSRecords }
         let inputs = Self.inputs(companies, mailgunRecords: records, workspace: workspace)
         return try run(inputs, servers: settings.servers.isEmpty ? workspace.dnsServers : settings.servers,
-                       timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: concurrency, deadline: deadline)
+                       timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: options.concurrency, deadline: options.deadline,
+                       policyFetcher: MTASTSFetcher(options: options), certWarningDays: options.certWarningDays)
     }
 
     /// One input per company that sends mail and is probed.
@@ -68,13 +71,15 @@ public enum DeliverabilityStage {
             var input = DeliverabilityInput(company: company.id, senderDomain: company.sender.domain,
                                             dsarDomain: company.dsarSender?.domain, sending: sending, dkimSelector: company.dkimSelector)
             input.bulkSender = workspace.bulkSender
+            input.requireMTASTS = workspace.requireMTASTS
             return input
         }
     }
 
     /// Runs the checks; a resolver that cannot be set up stops the run.
     static func run(_ inputs: [DeliverabilityInput], servers: [String], timeoutMilliseconds: Int,
-                    concurrency: Int, deadline: Date? = nil) throws(WorkflowError) -> Outcome {
+                    concurrency: Int, deadline: Date? = nil, policyFetcher: (any MTASTSPolicyFetching)? = nil,
+                    certWarningDays: Int = 21) throws(WorkflowError) -> Outcome {
         guard !inputs.isEmpty else { return Outcome(findings: []) }
         let client: DNSClient
         do {
@@ -84,7 +89,7 @@ public enum DeliverabilityStage {
             throw .stopped("the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers (host:port)")
         }
         let resolver: any SPFResolver = deadline.map { DeadlineResolver(base: client, deadline: $0) } ?? client
-        let checker = DeliverabilityChecker(resolver: resolver)
+        let checker = DeliverabilityChecker(resolver: resolver, policyFetcher: policyFetcher, certWarningDays: certWarningDays)
         let box = FindingsBox()
         let done = DispatchSemaphore(value: 0)
         let canaries = Self.canaries(inputs)
@@ -145,5 +150,24 @@ public enum DeliverabilityStage {
         let companies = Dictionary((loaded?.companies ?? []).map { ($0.company.id, $0) }, uniquingKeysWith: { a, _ in a })
         let files = loaded?.files
         return { company, field in files?.location(companies[company]?.mark(field) ?? companies[company]?.mark("company")) }
+    }
+}
+
+/// MTA-STS policies fetched with the probe's trust settings and time limits.
+struct MTASTSFetcher: MTASTSPolicyFetching {
+    var options: ProbeOptions
+
+    func fetchPolicy(host: String, addresses: [IPAddress]) async -> MTASTSFetch {
+        let answer = await PolicyFetch.get(host: host, path: "/.well-known/mta-sts.txt", addresses: addresses.map(\.description),
+                                           options: options, maxBytes: MTASTSFetch.maxBytes)
+        let outcome: MTASTSFetch.Outcome
+        if answer.tooLarge {
+            outcome = .tooLarge
+        } else if let failure = answer.failure {
+            outcome = .failed(failure)
+        } else {
+            outcome = .answered(status: answer.status, contentType: answer.contentType, body: answer.body)
+        }
+        return MTASTSFetch(outcome: outcome, certificateExpiry: answer.certificateExpiry)
     }
 }

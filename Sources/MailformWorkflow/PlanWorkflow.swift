@@ -192,7 +192,7 @@ public enum ProbeWorkflow {
         (outcome.results, outcome.skipped) = (run.results, run.targets.skipped)
         // The DNS stage: will the mail arrive (SPF, DMARC, DKIM, MX)?
         outcome.deliverability = try DeliverabilityStage.outcome(selected, results: outcome.results, workspace: workspace,
-                                                                 settings: request.dns, concurrency: options.concurrency, deadline: options.deadline)
+                                                                 settings: request.dns, options: options)
         outcome.checkedDomainsOf = selected.map(\.id)
         return (outcome, loaded)
     }

@@ -117,7 +117,7 @@ public enum ProbeStage {
         }
         let touched = Set(DeliverabilityStage.sendingChanged(plan))
         outcome.deliverability = try DeliverabilityStage.outcome(desired.filter { touched.contains($0.id) }, results: outcome.results,
-                                                                 workspace: workspace, settings: dns, concurrency: options.concurrency, deadline: options.deadline)
+                                                                 workspace: workspace, settings: dns, options: options)
         outcome.checkedDomainsOf = touched.sorted()
         return outcome
     }

@@ -23,6 +23,9 @@ struct DeliverabilityCLITests {
         ("dns-timeout", "dns-timeout", "error"),
         ("mailgun-records", "mailgun-dns-record-invalid", "error"),
         ("mailgun-records", "mailgun-not-aligned", "warning"),
+        ("mta-sts-mismatch", "mta-sts-mx-mismatch", "error"),
+        ("mta-sts-testing", "mta-sts-testing", "note"),
+        ("mta-sts-testing", "tlsrpt-missing", "note"),
     ]
 
     /// A resolver that answers nothing is one finding naming it and the
@@ -62,10 +65,12 @@ struct DeliverabilityCLITests {
             try FileManager.default.copyItem(at: lab.appendingPathComponent(part), to: ws.root.appendingPathComponent(part))
         }
         try FileManager.default.createDirectory(atPath: ws.path(".lab"), withIntermediateDirectories: true)
-        var env = servers.environment
+        let sts = try MTASTSLab.get()
+        var env = servers.environment.merging(sts.environment) { a, _ in a }
         env["MAILFORM_DNS"] = "on"
         let server = "127.0.0.1:\(dns.proxy_port)"
-        let result = try ws.run(["probe", "--send-credentials", "companies", "--dns-server", server, "--format", "json"], environment: env)
+        let result = try ws.run(["probe", "--send-credentials", "companies", "--dns-server", server, "--ca-file", sts.info.ca_file,
+                                 "--format", "json"], environment: env)
         #expect(result.exitCode == 3, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let findings = try #require(object["deliverability"] as? [[String: Any]], "\(result.stdout.prefix(500))")

@@ -222,6 +222,7 @@ public enum WorkspaceLoader {
             if let ehlo = probe["ehlo"]?.value.stringValue { workspace.probeEHLOName = ehlo }
             if case .integer(let c)? = probe["concurrency"]?.value { workspace.probeConcurrency = c }
             if case .bool(let on)? = probe["bulk_sender"]?.value { workspace.bulkSender = on }
+            if case .bool(let on)? = probe["require_mta_sts"]?.value { workspace.requireMTASTS = on }
             if case .integer(let days)? = probe["cert_warning_days"]?.value { workspace.certWarningDays = days }
             workspace.probeProxy = probe["proxy"]?.value.stringValue
             workspace.probeCAFile = probe["ca_file"]?.value.stringValue.map { Paths.absolute($0, relativeTo: root) }

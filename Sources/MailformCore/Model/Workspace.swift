@@ -32,6 +32,8 @@ public struct Workspace: Sendable {
     public var certWarningDays = 21
     /// `probe.bulk_sender`: check the bulk-sender rules (off by default).
     public var bulkSender = false
+    /// `probe.require_mta_sts`: a domain without MTA-STS is a warning (off by default).
+    public var requireMTASTS = false
     /// `probe.dns.servers`: resolvers as host:port; empty = the system's.
     public var dnsServers: [String] = []
     public var dnsTimeoutMilliseconds = 3_000
