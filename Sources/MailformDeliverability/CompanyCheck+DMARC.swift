@@ -2,7 +2,9 @@
 /// it must parse, and a reject or quarantine policy with neither aligned SPF
 /// nor an aligned DKIM key means the company's mail will not arrive.
 extension CompanyCheck {
-    func dmarcFindings(_ lookup: DMARCLookup, spf: ProviderSPF, selectorKey: DKIMLookup?) -> [DeliverabilityFinding] {
+    /// - Parameter senderExists: false when the sender domain has no A, AAAA
+    ///   or MX record (RFC 9989's non-existent domain: `np=` applies to it).
+    func dmarcFindings(_ lookup: DMARCLookup, spf: ProviderSPF, selectorKey: DKIMLookup?, senderExists: Bool = true) -> [DeliverabilityFinding] {
         let field = "sender.email"
         let suggestionValue = "v=DMARC1; p=none; rua=mailto:dmarc@\(senderDomain)"
         switch lookup {
@@ -27,19 +29,20 @@ extension CompanyCheck {
                             hint: "keep exactly one TXT record starting with v=DMARC1 at _dmarc.\(at)",
                             details: ["record_domain": at])]
         case .found(let record, let at):
-            return foundDMARC(record, at: at, spf: spf, selectorKey: selectorKey, suggestionValue: suggestionValue)
+            return foundDMARC(record, at: at, spf: spf, selectorKey: selectorKey, suggestionValue: suggestionValue, senderExists: senderExists)
         }
     }
 
     private func foundDMARC(_ record: DMARCRecord, at: String, spf: ProviderSPF, selectorKey: DKIMLookup?,
-                            suggestionValue: String) -> [DeliverabilityFinding] {
+                            suggestionValue: String, senderExists: Bool) -> [DeliverabilityFinding] {
         let field = "sender.email"
         let isSubdomain = at != senderDomain
-        let effective = record.effectivePolicy(forSubdomain: isSubdomain)
+        let effective = record.effectivePolicy(forSubdomain: isSubdomain, nonExistent: !senderExists)
         var details = ["record_domain": at, "record": record.text, "t": record.testMode ? "y" : "n",
                        "adkim": record.dkimAlignment.rawValue, "aspf": record.spfAlignment.rawValue]
         if let policy = record.policy { details["p"] = policy.rawValue }
         if let policy = record.subdomainPolicy ?? record.policy { details["sp"] = policy.rawValue }
+        if let policy = record.nonExistentPolicy { details["np"] = policy.rawValue }
         if let effective { details["policy"] = effective.rawValue }
 
         var findings: [DeliverabilityFinding] = []
@@ -51,6 +54,16 @@ extension CompanyCheck {
                                     message: "the dmarc record at _dmarc.\(at) is invalid: " + record.problems.joined(separator: "; "),
                                     hint: "fix the TXT record at _dmarc.\(at): " + record.problems[0],
                                     record: fixed.map { RecordText.txt("_dmarc." + at, $0) }, details: details))
+        }
+        if !record.policyProblems.isEmpty {
+            let what = record.policyProblems.joined(separator: "; ")
+            findings.append(finding("dmarc-invalid", .warning, domain: senderDomain, field: field,
+                                    message: "the dmarc record at _dmarc.\(at) has no valid policy (\(what)), so receivers "
+                                        + (record.actsAsNone ? "act as if it said p=none (its rua= has an address)" : "apply no dmarc to its mail (it has no rua= address either)"),
+                                    hint: "set p= to none, quarantine or reject in the TXT record at _dmarc.\(at)"
+                                        + (record.policyProblems.contains { $0.hasPrefix("sp=") || $0.hasPrefix("np=") } ? ", and sp=/np= too" : ""),
+                                    record: RecordText.txt("_dmarc." + at, "v=DMARC1; p=none; rua=" + (record.aggregateReports ?? "mailto:dmarc@\(senderDomain)")),
+                                    details: details))
         }
         if !record.ignored.isEmpty {
             findings.append(finding("dmarc-tag-ignored", .warning, domain: senderDomain, field: field,
@@ -74,7 +87,8 @@ extension CompanyCheck {
             return findings
         }
         let outcome = effective == .reject ? "rejected" : "quarantined (sent to spam)"
-        let policyTag = isSubdomain && record.subdomainPolicy != nil ? "sp=\(effective.rawValue)" : "p=\(effective.rawValue)"
+        let policyTag = isSubdomain && !senderExists && record.nonExistentPolicy != nil ? "np=\(effective.rawValue) (\(senderDomain) does not exist)"
+            : isSubdomain && record.subdomainPolicy != nil ? "sp=\(effective.rawValue)" : "p=\(effective.rawValue)"
         if record.testMode {
             // Receivers are asked not to apply it: a warning of what ending the test does.
             findings.append(finding("dmarc-test-mode", .warning, domain: senderDomain, field: field,

@@ -10,6 +10,14 @@ struct DMARCRecord: Sendable {
     var policy: DMARCPolicy?
     /// `sp=`, the policy for subdomains; nil when absent or invalid.
     var subdomainPolicy: DMARCPolicy?
+    /// `np=` (RFC 9989), the policy for subdomains that do not exist (no A,
+    /// AAAA or MX); nil when absent or invalid.
+    var nonExistentPolicy: DMARCPolicy?
+    /// `p=` is missing or invalid, or `sp=`/`np=` invalid, and `rua=` has a
+    /// usable address: receivers act as if the record said `p=none` (RFC 7489
+    /// section 6.6.3, kept by RFC 9989). With `policy == nil` and this
+    /// false, receivers apply no DMARC at all.
+    var actsAsNone = false
     /// Tags RFC 9989 removed that the record still carries (`pct`, `rf`,
     /// `ri`), as written: receivers ignore them.
     var removedTags: [(name: String, value: String)]
@@ -25,6 +33,8 @@ struct DMARCRecord: Sendable {
     var aggregateReports: String?
     /// Lowercase, one per problem; empty for a good record.
     var problems: [String]
+    /// What is wrong with `p=`, `sp=` or `np=` (see `actsAsNone`).
+    var policyProblems: [String]
     /// Tag values receivers replace with the tag's default (RFC 9989: an
     /// invalid adkim, aspf, t or psd does not void the record), one per tag.
     var ignored: [String]
@@ -65,14 +75,6 @@ struct DMARCRecord: Sendable {
         if list.tags.first?.name != "v" || list.tags.first?.value != "DMARC1" {
             problems.append("the record does not start with the tag v=DMARC1 (tags are separated by \";\")")
         }
-        func policy(_ name: String) -> DMARCPolicy? {
-            guard let value = list[name] else { return nil }
-            guard let parsed = DMARCPolicy(rawValue: value.lowercased()) else {
-                problems.append("\(name)=\(value) is not none, quarantine or reject")
-                return nil
-            }
-            return parsed
-        }
         func alignment(_ name: String) -> DMARCAlignment {
             guard let value = list[name] else { return .relaxed }
             guard let parsed = DMARCAlignment(rawValue: value.lowercased()) else {
@@ -81,11 +83,37 @@ struct DMARCRecord: Sendable {
             }
             return parsed
         }
-        if list["p"] == nil {
-            problems.append("the record has no p= tag")
+        // A missing or invalid p=, or an invalid sp= or np=, is not a broken
+        // record: receivers read it as p=none when rua= has a usable address,
+        // and apply no DMARC otherwise (RFC 7489 section 6.6.3, kept by RFC 9989).
+        var policyProblems: [String] = []
+        func policy(_ name: String) -> DMARCPolicy? {
+            guard let value = list[name] else { return nil }
+            guard let parsed = DMARCPolicy(rawValue: value.lowercased()) else {
+                policyProblems.append("\(name)=\(value) is not none, quarantine or reject")
+                return nil
+            }
+            return parsed
         }
-        self.policy = policy("p")
-        self.subdomainPolicy = policy("sp")
+        if list["p"] == nil { policyProblems.append("the record has no p= tag") }
+        let declared = policy("p")
+        let subdomain = policy("sp")
+        let nonExistent = policy("np")
+        self.policyProblems = policyProblems
+        let reportable = (list["rua"] ?? "").split(separator: ",").contains { uri in
+            let text = uri.trimmingCharacters(in: .whitespaces).lowercased()
+            return (text.hasPrefix("mailto:") && text.contains("@")) || text.hasPrefix("https://")
+        }
+        if policyProblems.isEmpty {
+            self.policy = declared
+            self.subdomainPolicy = subdomain
+            self.nonExistentPolicy = nonExistent
+        } else {
+            self.actsAsNone = reportable
+            self.policy = reportable ? DMARCPolicy.none : nil
+            self.subdomainPolicy = nil
+            self.nonExistentPolicy = nil
+        }
         self.dkimAlignment = alignment("adkim")
         self.spfAlignment = alignment("aspf")
         // pct, rf and ri are gone in RFC 9989: whatever they say, receivers
@@ -117,8 +145,11 @@ struct DMARCRecord: Sendable {
     }
 
     /// The policy a receiver applies: for a subdomain whose record was found at
-    /// its organisational domain, `sp=` (else `p=`); `p=` otherwise.
-    func effectivePolicy(forSubdomain isSubdomain: Bool) -> DMARCPolicy? {
-        isSubdomain ? (subdomainPolicy ?? policy) : policy
+    /// a parent, `np=` when the subdomain does not exist (RFC 9989), else `sp=`,
+    /// else `p=`; `p=` otherwise.
+    func effectivePolicy(forSubdomain isSubdomain: Bool, nonExistent: Bool = false) -> DMARCPolicy? {
+        guard isSubdomain else { return policy }
+        if nonExistent, let nonExistentPolicy { return nonExistentPolicy }
+        return subdomainPolicy ?? policy
     }
 }

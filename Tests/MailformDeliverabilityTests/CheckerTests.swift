@@ -118,6 +118,83 @@ struct CheckerTests {
         #expect(finding?.details["t"] == "n" && finding?.details["pct"] == nil)
     }
 
+    /// np= (RFC 9989) applies to a subdomain with no A, AAAA or MX; sp= to
+    /// one that exists. A sender on a name that does not exist gets np=.
+    @Test func nonExistentSubdomainsGetNP() async {
+        let dns = Self.zone()
+        dns.txtRecords["_dmarc.acme.test"] = ["v=DMARC1; p=none; np=reject"]
+        dns.txtRecords["ghost.acme.test"] = nil
+        dns.aRecords["news.acme.test"] = ["192.0.2.40"]
+        let checker = DeliverabilityChecker(resolver: dns)
+        func check(_ domain: String) async -> [DeliverabilityFinding] {
+            await checker.check([DeliverabilityInput(company: "a", senderDomain: domain, dsarDomain: "acme.test",
+                                                     sending: .smtp(host: "other-relay.test"), dkimSelector: nil)])
+                .filter { $0.id.hasPrefix("dmarc") }
+        }
+        let ghost = await check("ghost.acme.test")
+        #expect(ghost.map(\.id) == ["dmarc-reject-misaligned"], "\(ghost)")
+        #expect(ghost.first?.message.contains("np=reject (ghost.acme.test does not exist)") == true, "\(ghost)")
+        #expect(ghost.first?.details["np"] == "reject")
+        // news.acme.test has an address: it exists, so p=none applies (no sp=).
+        #expect(await check("news.acme.test").isEmpty)
+    }
+
+    /// No valid p=: with a rua= address receivers read p=none (a warning,
+    /// not an error: mail still arrives); without one, they apply no DMARC.
+    @Test func aRecordWithoutAValidPolicy() async {
+        let dns = Self.zone()
+        let checker = DeliverabilityChecker(resolver: dns)
+        for (record, text) in [("v=DMARC1; rua=mailto:d@acme.test", "act as if it said p=none"),
+                               ("v=DMARC1; p=rejct", "apply no dmarc to its mail")] {
+            dns.txtRecords["_dmarc.acme.test"] = [record]
+            let found = await checker.check([DeliverabilityInput(company: "a", senderDomain: "acme.test", dsarDomain: nil,
+                                                                 sending: .smtp(host: "other-relay.test"), dkimSelector: nil)])
+                .filter { $0.id.hasPrefix("dmarc") }
+            #expect(found.map(\.id) == ["dmarc-invalid"], "\(record): \(found)")
+            #expect(found.first?.severity == .warning && found.first?.message.contains(text) == true, "\(found)")
+        }
+    }
+
+    /// Hostile size: a DMARC record at every level of a 127-label name
+    /// costs at most 8 _dmarc queries (RFC 9989's walk), shared by policy
+    /// discovery and the organisational domain.
+    @Test func aRecordAtEveryLevelOfA127LabelName() async {
+        let dns = FakeResolver()
+        let labels = Array(repeating: "a", count: 125) + ["b", "t"]
+        let domain = labels.joined(separator: ".")
+        #expect(domain.utf8.count <= 253)
+        for i in 0..<labels.count { dns.txtRecords["_dmarc." + labels[i...].joined(separator: ".")] = ["v=DMARC1; p=reject"] }
+        dns.txtRecords[domain] = ["v=spf1 ip4:192.0.2.25 -all"]
+        dns.aRecords["relay.b.t"] = ["192.0.2.25"]
+        let found = await DeliverabilityChecker(resolver: dns).check([DeliverabilityInput(
+            company: "a", senderDomain: domain, dsarDomain: nil, sending: .smtp(host: "relay.b.t"), dkimSelector: nil)])
+        let asked = dns.questions.keys.filter { $0.hasPrefix("TXT _dmarc.") }
+        #expect(asked.count <= 8, "\(asked.count) _dmarc names asked")
+        #expect(dns.questions.filter { $0.key.hasPrefix("TXT _dmarc.") }.values.allSatisfy { $0 == 1 })
+        #expect(!found.contains { $0.severity == .error }, "\(found)")
+    }
+
+    /// check_host() stops at the first match (RFC 7208 4.6.4): a record over
+    /// the lookup limit still passes a relay matched before it, so the limit
+    /// is a warning for that company, and stays an error when it is not.
+    @Test func lookupLimitIsAWarningWhenTheRelayMatchesFirst() async {
+        let dns = Self.zone()
+        let includes = (1...11).map { "include:_s\($0).acme.test" }.joined(separator: " ")
+        for i in 1...11 { dns.txtRecords["_s\(i).acme.test"] = ["v=spf1 ip4:198.51.100.\(i) -all"] }
+        dns.txtRecords["acme.test"] = ["v=spf1 ip4:192.0.2.25 \(includes) -all"]
+        let checker = DeliverabilityChecker(resolver: dns)
+        func limit(_ relay: String) async -> DeliverabilityFinding? {
+            await checker.check([DeliverabilityInput(company: "a", senderDomain: "acme.test", dsarDomain: nil,
+                                                     sending: .smtp(host: relay), dkimSelector: nil)]).first { $0.id == "spf-lookup-limit" }
+        }
+        let first = await limit("relay.acme.test")
+        #expect(first?.severity == .warning, "\(String(describing: first))")
+        #expect(first?.message.contains("relay.acme.test is matched before the limit") == true)
+        dns.aRecords["late.acme.test"] = ["198.51.100.11"]
+        let late = await limit("late.acme.test")
+        #expect(late?.severity == .error, "\(String(describing: late))")
+    }
+
     @Test func dnsFailuresAreFindingsNamingTheQuery() async {
         let dns = Self.zone()
         dns.failures = ["acme.test": .servfail, "_dmarc.acme.test": .timeout]

@@ -23,14 +23,29 @@ struct DMARCRecordTests {
         #expect(record.dkimAlignment == .relaxed && record.spfAlignment == .relaxed)
         #expect(record.subdomainPolicy == nil)
         #expect(record.effectivePolicy(forSubdomain: true) == DMARCPolicy.none, "without sp=, subdomains get p=")
+        // np= (RFC 9989) is for subdomains that do not exist; sp= for those that do.
+        let np = DMARCRecord(parsing: "v=DMARC1; p=none; sp=quarantine; np=reject")
+        #expect(np.nonExistentPolicy == .reject && np.problems.isEmpty && np.policyProblems.isEmpty)
+        #expect(np.effectivePolicy(forSubdomain: true, nonExistent: true) == .reject)
+        #expect(np.effectivePolicy(forSubdomain: true, nonExistent: false) == .quarantine)
+        #expect(np.effectivePolicy(forSubdomain: false, nonExistent: true) == DMARCPolicy.none, "np= is for subdomains only")
+        #expect(DMARCRecord(parsing: "v=DMARC1; p=none; sp=quarantine").effectivePolicy(forSubdomain: true, nonExistent: true) == .quarantine)
         #expect(DMARCRecord(parsing: " v = DMARC1 ; P = Reject ").policy == .reject, "spaces and case")
     }
 
     @Test func problems() {
-        #expect(DMARCRecord(parsing: "v=DMARC1; rua=mailto:d@acme.com").problems == ["the record has no p= tag"])
+        // RFC 7489 6.6.3, kept by RFC 9989: no valid p= (or a bad sp=/np=)
+        // with a usable rua= reads as p=none; without one, no DMARC applies.
+        let noPolicy = DMARCRecord(parsing: "v=DMARC1; rua=mailto:d@acme.com")
+        #expect(noPolicy.problems.isEmpty && noPolicy.policyProblems == ["the record has no p= tag"])
+        #expect(noPolicy.actsAsNone && noPolicy.policy == DMARCPolicy.none)
+        let noReports = DMARCRecord(parsing: "v=DMARC1; p=rejct; rua=ftp://x")
+        #expect(!noReports.actsAsNone && noReports.policy == nil && noReports.policyProblems == ["p=rejct is not none, quarantine or reject"])
+        let badSub = DMARCRecord(parsing: "v=DMARC1; p=reject; sp=never; rua=mailto:d@acme.com")
+        #expect(badSub.actsAsNone && badSub.policy == DMARCPolicy.none && badSub.subdomainPolicy == nil, "a bad sp= voids p=reject too")
         let bad = DMARCRecord(parsing: "v=DMARC1; p=block; pct=150; adkim=x; p=none")
         #expect(bad.policy == nil)
-        #expect(bad.problems.contains("p=block is not none, quarantine or reject"))
+        #expect(bad.policyProblems.contains("p=block is not none, quarantine or reject"))
         #expect(!bad.problems.contains { $0.hasPrefix("pct=") }, "pct is ignored (RFC 9989), whatever it says")
         #expect(bad.ignored == ["adkim=x is not r (relaxed) or s (strict)"], "RFC 9989: the default applies, the record stands")
         #expect(bad.problems.contains("tag p= appears more than once"))
