@@ -9,6 +9,12 @@ final class InFlightQuery {
     /// Set when the deadline passed: the answer was given (a timeout), and
     /// c-ares's late callback only frees the slot.
     var expired = false
+    /// The channel (server first asked) of the current try.
+    var channel = 0
+    /// Tries repeated on this channel after a lost connection.
+    var connectionRetries = 0
+    /// The channel's answer count when this try was sent.
+    var answersBeforeTry = 0
     unowned let loop: DNSEventLoop
 
     init(query: DNSQuery, deadline: ContinuousClock.Instant, loop: DNSEventLoop) {

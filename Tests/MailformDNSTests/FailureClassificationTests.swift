@@ -99,4 +99,42 @@ struct FailureClassificationTests {
         let down = try DNSClient(servers: ["127.0.0.1:9", server.address], timeoutMilliseconds: 3_000)
         if case .records = await down.txt("good.test") {} else { Issue.record("the server after a closed port did not answer") }
     }
+
+    /// A server that answers SERVFAIL (or REFUSED) leaves the question to
+    /// the next one (issue 22, point 6); alone, it is still a classified SERVFAIL.
+    @Test func theNextServerAnswersWhenOneSaysServfail() async throws {
+        let server = try TestDNSServer.start()
+        defer { server.stop() }
+        let broken = try FlakyDNSServer(.servfail, upstreamPort: server.port)
+        defer { broken.stop() }
+        let client = try DNSClient(servers: [broken.address, server.address], timeoutMilliseconds: 3_000)
+        for name in ["good.test", "nospf.test", "toomany.test"] {
+            if case .records = await client.txt(name) {} else { Issue.record("\(name): the server after a SERVFAIL did not answer") }
+        }
+        #expect(await client.txt("nothing-here.good.test") == .nxdomain)
+        let alone = try DNSClient(servers: [broken.address], timeoutMilliseconds: 3_000)
+        #expect(await alone.txt("good.test") == .failure(.servfail))
+    }
+
+    /// Issue 13's note: a resolver that closes each TCP connection after
+    /// one answer (answers truncated over UDP, so every lookup goes to TCP)
+    /// made the other lookups on that connection report a failure.
+    @Test func aServerThatClosesEachTCPConnectionAfterOneAnswer() async throws {
+        let server = try TestDNSServer.start()
+        defer { server.stop() }
+        let once = try FlakyDNSServer(.tcpOnce, upstreamPort: server.port)
+        defer { once.stop() }
+        let client = try DNSClient(servers: [once.address], timeoutMilliseconds: 4_000)
+        let names = ["good.test", "nospf.test", "toomany.test", "nodmarc.test", "weakdkim.test", "_dmarc.good.test",
+                     "s1._domainkey.good.test", "i1.toomany.test", "i2.toomany.test", "i3.toomany.test"]
+        let results = await withTaskGroup(of: (String, DNSResult).self) { group in
+            for name in names { group.addTask { (name, await client.resolve(DNSQuery(name, .txt))) } }
+            var out: [(String, DNSResult)] = []
+            for await item in group { out.append(item) }
+            return out
+        }
+        for (name, result) in results {
+            if case .failure(let failure) = result { Issue.record("\(name): \(failure)") }
+        }
+    }
 }

@@ -26,6 +26,7 @@ public struct TestDNSServer: Decodable, Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     static let scripts: URL = {
