@@ -24,7 +24,7 @@ public struct DNSSettings: Sendable {
 }
 
 /// The DNS stage: from companies (and what the Mailgun probe learnt) to
-/// deliverability findings (SPF, DMARC, DKIM, MX).
+/// deliverability findings (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT).
 public enum DeliverabilityStage {
     public struct Outcome: Sendable {
         public var findings: [DeliverabilityFinding]

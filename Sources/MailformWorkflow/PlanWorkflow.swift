@@ -190,7 +190,7 @@ public enum ProbeWorkflow {
         let run = ProbeStage.run(selected, only: nil, loaded: result, options: options, gate: gate, box: opened.box,
                                  progress: hooks.progress)
         (outcome.results, outcome.skipped) = (run.results, run.targets.skipped)
-        // The DNS stage: will the mail arrive (SPF, DMARC, DKIM, MX)?
+        // The DNS stage: will the mail arrive (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT)?
         outcome.deliverability = try DeliverabilityStage.outcome(selected, results: outcome.results, workspace: workspace,
                                                                  settings: request.dns, options: options)
         outcome.checkedDomainsOf = selected.map(\.id)

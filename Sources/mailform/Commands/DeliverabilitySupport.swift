@@ -7,9 +7,9 @@ import MailformProbe
 import MailformWorkflow
 import SPF
 
-/// Flags of the DNS stage (sender-domain checks: SPF, DMARC, DKIM, MX).
+/// Flags of the DNS stage (sender-domain checks: SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT).
 struct DNSFlags: ParsableArguments {
-    @Flag(help: "Skip the DNS stage: the SPF, DMARC, DKIM and MX checks of the sender domains.")
+    @Flag(help: "Skip the DNS stage: the SPF, DMARC, DKIM, MX, MTA-STS and TLS-RPT checks of the sender domains.")
     var noDns = false
 
     @Option(name: .customLong("dns-server"), help: "A resolver to ask, as host:port (repeatable; default: probe.dns.servers, else the system's).")
@@ -32,7 +32,7 @@ enum DeliverabilityRunner {
     // MARK: Views
 
     static func text(_ outcome: Outcome, locate: (String, String) -> SourceLocation?, style: Style) -> String {
-        guard !outcome.findings.isEmpty else { return "Deliverability: no findings (SPF, DMARC, DKIM, MX).\n" }
+        guard !outcome.findings.isEmpty else { return "Deliverability: no findings (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT).\n" }
         var out = "Deliverability:\n"
         let e = SafeText.escape
         for f in outcome.findings {
@@ -65,7 +65,7 @@ enum DeliverabilityRunner {
 
     /// One line per changed company for the pull-request comment.
     static func markdown(_ outcome: Outcome, companies: [String]) -> String {
-        var out = "\n#### Deliverability (SPF, DMARC, DKIM, MX)\n\n"
+        var out = "\n#### Deliverability (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT)\n\n"
         if let outage = outcome.findings.first(where: { $0.id == DeliverabilityStage.resolverUnavailable }) {
             return out + "- not checked: \(SafeText.markdownCodeSpan(outage.message))\n"
         }
