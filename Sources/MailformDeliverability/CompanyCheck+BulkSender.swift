@@ -22,7 +22,7 @@ extension CompanyCheck {
         default: missing.append("no usable dkim key" + (dkimSelector == nil && !mailgunSigns ? " (dkim.selector is not set)" : ""))
         }
         switch dmarc {
-        case .found(let record, _) where record.policy != nil: break
+        case .found(let record, _, _) where record.policy != nil: break
         default: missing.append("no dmarc record with a policy (p=none at least)")
         }
         let spfAligned: Bool = { if case .passes = provider.under(.relaxed) { return true } else { return false } }()

@@ -28,8 +28,15 @@ extension CompanyCheck {
                             message: "_dmarc.\(at) has \(count) dmarc records; receivers apply none of them",
                             hint: "keep exactly one TXT record starting with v=DMARC1 at _dmarc.\(at)",
                             details: ["record_domain": at])]
-        case .found(let record, let at):
-            return foundDMARC(record, at: at, spf: spf, selectorKey: selectorKey, suggestionValue: suggestionValue, senderExists: senderExists)
+        case .found(let record, let at, let discarded):
+            var findings = discarded.map { name, count in
+                finding("dmarc-invalid", .warning, domain: senderDomain, field: field,
+                        message: "_dmarc.\(name) has \(count) dmarc records; receivers discard them all and apply the record at _dmarc.\(at)",
+                        hint: "keep exactly one TXT record starting with v=DMARC1 at _dmarc.\(name), or none",
+                        details: ["record_domain": name])
+            }
+            findings += foundDMARC(record, at: at, spf: spf, selectorKey: selectorKey, suggestionValue: suggestionValue, senderExists: senderExists)
+            return findings
         }
     }
 

@@ -11,10 +11,9 @@ import SPF
 final class DeliverabilityLookups: Sendable {
     let resolver: CachingResolver
     private let spfResults = AsyncMemo<String, SPFDomainResult>()
-    private let dmarcResults = AsyncMemo<String, DMARCLookup>()
+    private let dmarcWalks = AsyncMemo<String, DMARCWalk>()
     private let dkimResults = AsyncMemo<String, DKIMLookup>()
     private let mxResults = AsyncMemo<String, MXLookup>()
-    private let organizationalResults = AsyncMemo<String, String>()
     private let relayResults = AsyncMemo<String, RelayAddresses>()
     private let hostChecks = AsyncMemo<String, SPFResult>()
     private let mtaSTSResults = AsyncMemo<String, MTASTSLookup>()
@@ -172,64 +171,70 @@ final class DeliverabilityLookups: Sendable {
 
     // MARK: DMARC
 
-    /// DMARC policy discovery by the DNS tree walk (RFC 9989 section 4.10,
-    /// as checkdmarc 6 reads it): `_dmarc.<domain>`, then `_dmarc.` of each
-    /// parent name up to the top-level one, the first DMARC record found
-    /// being the policy; for a name of more than 8 labels the walk jumps to
-    /// its 7-label parent, so at most 8 names are asked. A failed lookup
-    /// stops discovery: going on would report the wrong policy. (RFC 7489
-    /// asked the domain and its organisational domain from the Public
-    /// Suffix List: a record at a name between them was never seen.)
-    func dmarc(_ domain: String) async -> DMARCLookup {
-        await dmarcResults.value(for: domain) { [resolver] in
-            var asked: [String] = []
-            var ignored: [(at: String, text: String)] = []
-            let names = Self.walk(domain)
-            for name in names {
+    /// The DNS Tree Walk of RFC 9989 (section "DNS Tree Walk") from `domain`:
+    /// `_dmarc.<domain>`, then each parent name (a name of more than 8
+    /// labels skips to its 7-label parent), at most 8 names. At each name,
+    /// records that are not `v=DMARC1` are dropped, and several records are
+    /// all discarded (the walk goes on); a single record with `psd=n` or
+    /// `psd=y` ends it. A failed lookup ends it too: going on would give the
+    /// wrong answer. Policy discovery and the organisational domain are both
+    /// read from this one walk, so they always agree.
+    func dmarcWalk(_ domain: String) async -> DMARCWalk {
+        await dmarcWalks.value(for: domain) { [resolver] in
+            var walk = DMARCWalk(domain: domain)
+            for name in Self.walk(domain) {
                 let query = "_dmarc." + name
-                asked.append(query)
+                walk.asked.append(query)
                 switch await resolver.txt(query) {
                 case .failure(let failure):
-                    return .failure(DNSProblem(name: query, type: "TXT", failure: failure))
+                    walk.failure = DNSProblem(name: query, type: "TXT", failure: failure)
+                    return walk
                 case .nxdomain, .noData:
                     continue
                 case .records(let records):
                     let found = records.map(\.text).filter(DMARCRecord.isDMARCRecord)
-                    if found.count > 1 { return .several(count: found.count, at: name) }
-                    if let text = found.first { return .found(DMARCRecord(parsing: text), at: name) }
-                    ignored += records.map(\.text).filter(DMARCRecord.isIgnoredVersion).prefix(3).map { (name, $0) }
+                    walk.ignored += records.map(\.text).filter(DMARCRecord.isIgnoredVersion).prefix(3).map { (name, $0) }
+                    if found.count > 1 {
+                        walk.discarded.append((name, found.count))
+                        continue
+                    }
+                    guard let text = found.first else { continue }
+                    let record = DMARCRecord(parsing: text)
+                    walk.records.append((name, record))
+                    if record.psd == "n" || record.psd == "y" { return walk }
                 }
             }
-            return .missing(asked: asked, ignored: ignored)
+            return walk
         }
     }
 
-    /// The organisational domain of `domain` by RFC 9989's tree walk (section
-    /// 4.10): the same names as policy discovery; the first record with
-    /// `psd=n` names it, one with `psd=y` (a public suffix operator's) makes
-    /// it the name one label below, else it is the name with the fewest
-    /// labels that has a record, else `domain` itself. A failed lookup makes
-    /// it `domain` (nothing is taken as aligned on an unknown; the DNS
-    /// stage reports the failure). Shares the resolver's cache with discovery.
-    func organizationalDomain(_ domain: String) async -> String {
-        await organizationalResults.value(for: domain) { [resolver] in
-            var highest: String?
-            for name in Self.walk(domain) {
-                switch await resolver.txt("_dmarc." + name) {
-                case .failure: return domain
-                case .nxdomain, .noData: continue
-                case .records(let records):
-                    let found = records.map(\.text).filter(DMARCRecord.isDMARCRecord)
-                    guard found.count == 1 else { continue }  // several at one name: all discarded
-                    switch DMARCRecord(parsing: found[0]).psd {
-                    case "n": return name
-                    case "y": return Self.oneLabelBelow(name, toward: domain)
-                    default: highest = name
-                    }
-                }
-            }
-            return highest ?? domain
+    /// The DMARC policy record that applies to mail from `domain` (RFC 9989,
+    /// "DMARC Policy Discovery"): the domain's own, else its organisational
+    /// domain's, else its public suffix domain's (the `psd=y` record that
+    /// named the organisational domain).
+    func dmarc(_ domain: String) async -> DMARCLookup {
+        let walk = await dmarcWalk(domain)
+        if let failure = walk.failure { return .failure(failure) }
+        if let own = walk.records.first, own.name == domain { return .found(own.record, at: domain, discarded: walk.discarded) }
+        let (organizational, suffix) = walk.organizationalDomain()
+        if let record = walk.records.first(where: { $0.name == organizational }) {
+            return .found(record.record, at: organizational, discarded: walk.discarded)
         }
+        if let suffix, let record = walk.records.first(where: { $0.name == suffix }) {
+            return .found(record.record, at: suffix, discarded: walk.discarded)
+        }
+        if let first = walk.discarded.first { return .several(count: first.count, at: first.name) }
+        return .missing(asked: walk.asked, ignored: walk.ignored)
+    }
+
+    /// The organisational domain of `domain` (RFC 9989, "Identifier
+    /// Alignment Evaluation"), from the same walk as policy discovery. A
+    /// failed lookup makes it `domain` (nothing is taken as aligned on an
+    /// unknown; the DNS stage reports the failure).
+    func organizationalDomain(_ domain: String) async -> String {
+        let walk = await dmarcWalk(domain)
+        if walk.failure != nil { return domain }
+        return walk.organizationalDomain().domain
     }
 
     /// The ancestor of `domain` (or `domain`) with one label more than `name`.

@@ -38,17 +38,17 @@ struct MTASTSPolicy: Sendable, Hashable {
             let key = line[..<colon].trimmingWSP(), value = line[line.index(after: colon)...].trimmingWSP()
             switch key {
             case "version":
-                guard version == nil else { return .failure(.init("version appears more than once")) }
+                guard version == nil else { continue }  // section 3.2: a repeated field's later entries are ignored
                 guard value == "STSv1" else { return .failure(.init("version is \"\(SafeLine.excerpt(value))\", not STSv1")) }
                 version = String(value)
             case "mode":
-                guard mode == nil else { return .failure(.init("mode appears more than once")) }
+                guard mode == nil else { continue }  // section 3.2: a repeated field's later entries are ignored
                 guard let parsed = Mode(rawValue: String(value)) else {
                     return .failure(.init("mode is \"\(SafeLine.excerpt(value))\", not enforce, testing or none"))
                 }
                 mode = parsed
             case "max_age":
-                guard maxAge == nil else { return .failure(.init("max_age appears more than once")) }
+                guard maxAge == nil else { continue }  // section 3.2: a repeated field's later entries are ignored
                 guard (1...10).contains(value.count), value.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int(value),
                       seconds <= maxMaxAge else {
                     return .failure(.init("max_age is \"\(SafeLine.excerpt(value))\", not a number of seconds up to \(maxMaxAge)"))

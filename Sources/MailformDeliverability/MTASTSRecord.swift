@@ -25,7 +25,7 @@ struct MTASTSRecord: Sendable, Hashable {
             guard let equals = field.firstIndex(of: "=") else { return .failure(.init("\"\(field.prefix(40))\" is not name=value")) }
             let name = String(field[..<equals]), value = field[field.index(after: equals)...]
             if name == "id" {
-                guard id == nil else { return .failure(.init("id= appears more than once")) }
+                guard id == nil else { continue }  // as section 3.2 says of policy fields: the first is kept
                 guard (1...32).contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
                     return .failure(.init("id=\(value.prefix(40)) is not 1 to 32 letters and digits"))
                 }

@@ -20,7 +20,6 @@ struct TLSRPTRecord: Sendable, Hashable {
             guard let equals = field.firstIndex(of: "=") else { return .failure(.init("\"\(SafeLine.excerpt(field))\" is not name=value")) }
             let name = field[..<equals], value = field[field.index(after: equals)...]
             guard name == "rua" else { continue }  // tlsrpt-extension
-            guard rua == nil else { return .failure(.init("rua= appears more than once")) }
             var uris: [String] = []
             for uri in value.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingWSP() }) {
                 let lower = uri.lowercased()
@@ -30,7 +29,7 @@ struct TLSRPTRecord: Sendable, Hashable {
                 }
                 uris.append(String(uri))
             }
-            rua = uris
+            rua = (rua ?? []) + uris  // the ABNF allows the field more than once
         }
         guard let rua, !rua.isEmpty else { return .failure(.init("it has no rua= field (where reports go)")) }
         return .success(TLSRPTRecord(rua: rua))

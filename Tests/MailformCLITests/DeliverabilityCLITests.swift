@@ -26,6 +26,8 @@ struct DeliverabilityCLITests {
         ("mta-sts-mismatch", "mta-sts-mx-mismatch", "error"),
         ("mta-sts-testing", "mta-sts-testing", "note"),
         ("mta-sts-testing", "tlsrpt-missing", "note"),
+        ("dmarc-removed-tags", "dmarc-removed-tag", "warning"),
+        ("dmarc-np-reject", "dmarc-reject-misaligned", "error"),
     ]
 
     /// A resolver that answers nothing is one finding naming it and the

@@ -195,6 +195,38 @@ struct CheckerTests {
         #expect(late?.severity == .error, "\(String(describing: late))")
     }
 
+    /// RFC 9989 policy discovery: the author domain's own record, else its
+    /// organisational domain's (psd=n; one below psd=y; else the fewest
+    /// labels), else the public suffix domain's; not the first record the
+    /// walk meets. Cases from the checkdmarc differential (bench/differential).
+    @Test func policyComesFromTheOrganizationalDomainNotTheFirstRecordAbove() async {
+        func policy(_ domain: String, _ records: [String: String]) async -> (String?, [String]) {
+            let dns = FakeResolver()
+            for (name, text) in records { dns.txtRecords["_dmarc." + name] = text.split(separator: "|").map(String.init) }
+            dns.aRecords["relay.other.test"] = ["192.0.2.99"]
+            let found = await DeliverabilityChecker(resolver: dns).check([DeliverabilityInput(
+                company: "a", senderDomain: domain, dsarDomain: nil, sending: .smtp(host: "relay.other.test"), dkimSelector: nil)])
+            let dmarc = found.filter { $0.id.hasPrefix("dmarc") }
+            return (dmarc.first { $0.id == "dmarc-reject-misaligned" }?.details["policy"], dmarc.map(\.id))
+        }
+        // The highest record wins over a closer one: p=none, no error.
+        #expect(await policy("a.b.mid.dt", ["b.mid.dt": "v=DMARC1; p=reject", "mid.dt": "v=DMARC1; p=none"]).0 == nil)
+        // ... and its sp= applies to the subdomain: quarantine, missed before.
+        #expect(await policy("a.b.mid2.dt", ["b.mid2.dt": "v=DMARC1; p=none", "mid2.dt": "v=DMARC1; p=reject; sp=quarantine"]).0 == "quarantine")
+        // psd=y makes the name below it the organisational domain, and its record applies.
+        #expect(await policy("a.b.cust.host.dt", ["b.cust.host.dt": "v=DMARC1; p=none", "cust.host.dt": "v=DMARC1; p=reject",
+                                                  "host.dt": "v=DMARC1; p=none; psd=y"]).0 == "reject")
+        // The organisational domain without a record: the public suffix domain's applies.
+        #expect(await policy("a.cust.psd.dt", ["psd.dt": "v=DMARC1; p=quarantine; psd=y"]).0 == "quarantine")
+        // psd=n ends the walk: the record above it is not read.
+        #expect(await policy("a.org.n.dt", ["org.n.dt": "v=DMARC1; p=none; psd=n", "n.dt": "v=DMARC1; p=reject"]).0 == nil)
+        // The author domain's own record always applies.
+        #expect(await policy("own.dt", ["own.dt": "v=DMARC1; p=reject", "dt": "v=DMARC1; p=none"]).0 == "reject")
+        // Several records at a name are all discarded and the walk goes on (a warning says so).
+        let two = await policy("x.two.dt", ["x.two.dt": "v=DMARC1; p=none|v=DMARC1; p=reject", "two.dt": "v=DMARC1; p=quarantine"])
+        #expect(two.0 == "quarantine" && two.1.sorted() == ["dmarc-invalid", "dmarc-reject-misaligned"], "\(two)")
+    }
+
     @Test func dnsFailuresAreFindingsNamingTheQuery() async {
         let dns = Self.zone()
         dns.failures = ["acme.test": .servfail, "_dmarc.acme.test": .timeout]
