@@ -14,8 +14,8 @@ extension CompanyCheck {
             if let first = ignored.first {
                 // Receivers ignore it (RFC 9989 section 4.7): there is no policy, whatever it says.
                 return [finding("dmarc-missing", .warning, domain: senderDomain, field: field,
-                                message: "\(senderDomain) publishes no dmarc record receivers apply: _dmarc.\(first.at) has \"\(first.text.prefix(120))\", whose version is not exactly DMARC1 (it is case-sensitive), so receivers ignore it",
-                                hint: "write the version as v=DMARC1, in capitals, in the TXT record at _dmarc.\(first.at)",
+                                message: "\(senderDomain) publishes no dmarc record receivers apply: _dmarc.\(first.at) has \"\(first.text.prefix(120))\", \(DMARCRecord.ignoredReason(first.text) ?? "which is not a dmarc record"), so receivers ignore it",
+                                hint: "start the TXT record at _dmarc.\(first.at) with v=DMARC1; (in capitals, then a semicolon)",
                                 record: RecordText.txt("_dmarc." + first.at, "v=DMARC1" + first.text.drop { $0 != ";" }),
                                 details: ["record_domain": first.at, "record": first.text])]
             }

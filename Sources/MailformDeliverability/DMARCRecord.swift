@@ -39,32 +39,39 @@ struct DMARCRecord: Sendable {
     /// invalid adkim, aspf, t or psd does not void the record), one per tag.
     var ignored: [String]
 
-    /// Whether `text` is a DMARC record: it starts with `v=DMARC1` (RFC 9989
-    /// section 4.7: the value must match precisely, or the record is
-    /// ignored, so `v=dmarc1` is no record; other TXT records at `_dmarc`
-    /// are ignored too). A space instead of the `;` after it still counts,
-    /// so `v=DMARC1 p=reject` is reported as broken rather than passed over
-    /// as if there were no record.
-    static func isDMARCRecord(_ text: String) -> Bool { version(text) == "DMARC1" }
-
-    /// A record meant as DMARC that receivers ignore: its version is
-    /// DMARC1 in another case (`v=dmarc1`, `v=Dmarc1`).
-    static func isIgnoredVersion(_ text: String) -> Bool {
-        guard let version = version(text) else { return false }
-        return version != "DMARC1"
+    /// Whether `text` is a DMARC record: it starts with the tag `v=DMARC1`
+    /// (RFC 9989 section 4.7: the value must match precisely, case
+    /// included), followed by `;` or nothing. Other TXT records at `_dmarc`
+    /// are discarded by receivers, `v=dmarc1` and `v=DMARC1 p=reject` (no
+    /// `;`) too: see `ignoredReason`.
+    static func isDMARCRecord(_ text: String) -> Bool {
+        guard let (version, rest) = versionTag(text) else { return false }
+        return version == "DMARC1" && (rest.isEmpty || rest.first == ";")
     }
 
-    /// The six characters after `v=` when they are DMARC1 in any case.
-    private static func version(_ text: String) -> Substring? {
+    /// Why receivers discard a record meant as DMARC (its version tag is
+    /// DMARC1 in some case): nil for a DMARC record and for other text.
+    static func ignoredReason(_ text: String) -> String? {
+        guard let (version, rest) = versionTag(text), !isDMARCRecord(text) else { return nil }
+        if version != "DMARC1" { return "whose version is not exactly DMARC1 (it is case-sensitive)" }
+        return "where v=DMARC1 is not followed by \";\" (\"\(rest.prefix(20))…\" runs into the version tag)"
+    }
+
+    /// A record meant as DMARC that receivers ignore.
+    static func isIgnoredVersion(_ text: String) -> Bool { ignoredReason(text) != nil }
+
+    /// The six characters after `v=` when they are DMARC1 in any case, and
+    /// what follows them (spaces dropped).
+    private static func versionTag(_ text: String) -> (Substring, Substring)? {
         let compact = text.drop { $0 == " " || $0 == "\t" }
         guard compact.first == "v" || compact.first == "V" else { return nil }
         let rest = compact.dropFirst().drop { $0 == " " || $0 == "\t" }
         guard rest.first == "=" else { return nil }
         let value = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
         guard value.prefix(6).uppercased() == "DMARC1" else { return nil }
-        let after = value.dropFirst(6).first
-        guard after == nil || after == ";" || after == " " || after == "\t" else { return nil }
-        return value.prefix(6)
+        let after = value.dropFirst(6)
+        guard after.first == nil || after.first == ";" || after.first == " " || after.first == "\t" else { return nil }
+        return (value.prefix(6), after.drop { $0 == " " || $0 == "\t" })
     }
 
     init(parsing text: String) {
