@@ -68,6 +68,10 @@ extension CompanyCheck {
                     message: "\(domain) publishes an mta-sts record, but mta-sts.\(domain) has no address, so senders cannot fetch its policy and use none",
                     hint: "point mta-sts.\(domain) (A/AAAA) at an HTTPS server that serves \(url)", details: details))
             }
+        case .notChecked(let why):
+            findings.append(finding("mta-sts-not-checked", .error, domain: domain, field: field,
+                message: "the mta-sts policy of \(domain) was not checked (\(why)), so whether senders can deliver to its mx hosts is unknown",
+                hint: "raise probe.deadline (or --deadline), or probe fewer companies at once, and run the check again", details: details))
         case .unavailable(let why, let expiry):
             expiring(expiry)
             findings.append(finding("mta-sts-policy-unavailable", .warning, domain: domain, field: field,
@@ -95,11 +99,15 @@ extension CompanyCheck {
             if found.mode != .none {
                 let unmatched = exchanges.filter { !found.allows($0) }
                 if !unmatched.isEmpty {
-                    let enforce = found.mode == .enforce
+                    // Senders deliver to a matching MX when there is one: an
+                    // unmatched backup is a risk, all unmatched is refused mail.
+                    let enforce = found.mode == .enforce && unmatched.count == exchanges.count
                     let list = unmatched.prefix(5).joined(separator: ", ") + (unmatched.count > 5 ? " and \(unmatched.count - 5) more" : "")
                     findings.append(finding("mta-sts-mx-mismatch", enforce ? .error : .warning, domain: domain, field: field,
-                        message: "the mx host\(unmatched.count == 1 ? "" : "s") \(list) of \(domain) match\(unmatched.count == 1 ? "es" : "") no mx line of its mta-sts policy (\(found.mx.prefix(5).joined(separator: ", "))), so "
-                            + (enforce ? "senders that enforce mta-sts refuse to deliver mail to \(unmatched.count == 1 ? "it" : "them")" : "senders report each delivery to \(unmatched.count == 1 ? "it" : "them") as a failure"),
+                        message: "the mx host\(unmatched.count == 1 ? "" : "s") \(list) of \(domain) match\(unmatched.count == 1 ? "es" : "") no mx line of its mta-sts policy (\(found.mx.prefix(5).joined(separator: ", "))\(found.mx.count > 5 ? " and \(found.mx.count - 5) more" : "")), so "
+                            + (enforce ? "senders that enforce mta-sts refuse to deliver mail to \(unmatched.count == 1 ? "it" : "them")"
+                               : found.mode == .enforce ? "senders that enforce mta-sts refuse \(unmatched.count == 1 ? "it" : "them") when the matching mx is down"
+                               : "senders report each delivery to \(unmatched.count == 1 ? "it" : "them") as a failure"),
                         hint: "add an mx line for each MX host to \(url) (\(unmatched.prefix(3).map { "mx: \($0)" }.joined(separator: ", "))) and change the id= of _mta-sts.\(domain)",
                         details: details.merging(["mx": unmatched.prefix(10).joined(separator: " ")]) { a, _ in a }))
                 }

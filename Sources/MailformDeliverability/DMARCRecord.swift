@@ -46,7 +46,7 @@ struct DMARCRecord: Sendable {
     /// `;`) too: see `ignoredReason`.
     static func isDMARCRecord(_ text: String) -> Bool {
         guard let (version, rest) = versionTag(text) else { return false }
-        return version == "DMARC1" && (rest.isEmpty || rest.first == ";")
+        return version == "DMARC1" && (rest.isEmpty || rest.unicodeScalars.first == ";")
     }
 
     /// Why receivers discard a record meant as DMARC (its version tag is
@@ -70,7 +70,7 @@ struct DMARCRecord: Sendable {
         let value = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
         guard value.prefix(6).uppercased() == "DMARC1" else { return nil }
         let after = value.dropFirst(6)
-        guard after.first == nil || after.first == ";" || after.first == " " || after.first == "\t" else { return nil }
+        guard after.isEmpty || [";", " ", "\t"].contains(after.unicodeScalars.first!) else { return nil }
         return (value.prefix(6), after.drop { $0 == " " || $0 == "\t" })
     }
 

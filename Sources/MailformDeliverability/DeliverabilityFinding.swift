@@ -13,7 +13,7 @@
 /// `dmarc-invalid`, `dmarc-reject-misaligned`, `dmarc-test-mode`, `dmarc-removed-tag`, `bulk-sender-requirements`, `dmarc-tag-ignored`, `dkim-missing`, `dkim-no-key`,
 /// `dkim-weak-key`, `mx-missing`, `mx-null-mixed`, `mx-implicit`, `mta-sts-missing`, `mta-sts-record-invalid`,
 /// `mta-sts-policy-unavailable`, `mta-sts-policy-invalid`, `mta-sts-testing`, `mta-sts-none`,
-/// `mta-sts-mx-mismatch`, `mta-sts-cert-expiring`, `tlsrpt-missing`, `tlsrpt-invalid`, `dns-timeout`, `dns-servfail`.
+/// `mta-sts-mx-mismatch`, `mta-sts-cert-expiring`, `mta-sts-not-checked`, `tlsrpt-missing`, `tlsrpt-invalid`, `dns-timeout`, `dns-servfail`.
 public struct DeliverabilityFinding: Sendable, Hashable {
     public enum Severity: String, Sendable {
         /// Mail will fail (rejected, unsigned, unverifiable), or the check could not run.

@@ -47,9 +47,12 @@ final class DeliverabilityLookups: Sendable {
             case .nxdomain, .noData: return .missing
             case .records(let found): records = found.map(\.text).filter(MTASTSRecord.isCandidate)
             }
-            guard let text = records.first else { return .missing }
-            guard records.count == 1 else {
-                return .invalidRecord(text: text, why: "\(records.count) records begin with v=STSv1, and senders use none when there is more than one")
+            // Section 3.1: records not beginning "v=STSv1;" are discarded
+            // before counting; one that nearly does is reported, not dropped silently.
+            let kept = records.filter(MTASTSRecord.isKept)
+            guard let text = kept.first ?? records.first else { return .missing }
+            guard kept.count <= 1 else {
+                return .invalidRecord(text: text, why: "\(kept.count) records begin with v=STSv1;, and senders use none when there is more than one")
             }
             let record: MTASTSRecord
             switch MTASTSRecord.parse(text) {
@@ -72,6 +75,7 @@ final class DeliverabilityLookups: Sendable {
             let expiry = fetch.certificateExpiry
             switch fetch.outcome {
             case .failed(let why): return .published(record: record, policy: .unavailable(why, certificateExpiry: expiry))
+            case .notChecked(let why): return .published(record: record, policy: .notChecked(why))
             case .tooLarge:
                 return .published(record: record, policy: .invalid("the policy is larger than \(MTASTSPolicy.maxBytes / 1024) KiB", certificateExpiry: expiry))
             case .answered(let status, let contentType, let body):
@@ -102,9 +106,10 @@ final class DeliverabilityLookups: Sendable {
             case .nxdomain, .noData: return .missing
             case .records(let found):
                 let records = found.map(\.text).filter(TLSRPTRecord.isCandidate)
-                guard let text = records.first else { return .missing }
-                guard records.count == 1 else {
-                    return .invalid(text: text, why: "\(records.count) records begin with v=TLSRPTv1, and senders use none when there is more than one")
+                let kept = records.filter(TLSRPTRecord.isKept)
+                guard let text = kept.first ?? records.first else { return .missing }
+                guard kept.count <= 1 else {
+                    return .invalid(text: text, why: "\(kept.count) records begin with v=TLSRPTv1;, and senders use none when there is more than one")
                 }
                 switch TLSRPTRecord.parse(text) {
                 case .failure(let problem): return .invalid(text: text, why: problem.why)
@@ -288,6 +293,10 @@ final class DeliverabilityLookups: Sendable {
                 switch (await resolver.a(domain), await resolver.aaaa(domain)) {
                 case (.records(let a), _) where !a.isEmpty: return .implicit
                 case (_, .records(let aaaa)) where !aaaa.isEmpty: return .implicit
+                // An address lookup that failed says nothing: not "no address"
+                // (np= would then apply to a domain that may exist).
+                case (.failure(let failure), _): return .failure(DNSProblem(name: domain, type: "A", failure: failure))
+                case (_, .failure(let failure)): return .failure(DNSProblem(name: domain, type: "AAAA", failure: failure))
                 default: return .missing(nonexistent: false, nullMX: false)
                 }
             case .records(let records):

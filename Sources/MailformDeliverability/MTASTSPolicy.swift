@@ -31,11 +31,22 @@ struct MTASTSPolicy: Sendable, Hashable {
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
         for (number, rawLine) in lines.enumerated() {
             let line = rawLine.trimmingWSP()
+            // Byte-wise: the policy is ASCII, and Swift's Character compare
+            // would take U+037E for ";" or fold U+212A (KELVIN SIGN) to "k".
+            guard line.utf8.allSatisfy({ $0 < 0x80 }) else {
+                return .failure(.init("line \(number + 1) has a character that is not ASCII"))
+            }
             if line.isEmpty { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 return .failure(.init("line \(number + 1) (\"\(SafeLine.excerpt(line))\") is not \"key: value\""))
             }
-            let key = line[..<colon].trimmingWSP(), value = line[line.index(after: colon)...].trimmingWSP()
+            // The ABNF: a name of letters, digits, "_", "-", "." (at most 32),
+            // ":" right after it, so "version : STSv1" is no field.
+            let key = line[..<colon], value = line[line.index(after: colon)...].trimmingWSP()
+            guard let first = key.utf8.first, (0x30...0x39).contains(first) || (0x41...0x5A).contains(first) || (0x61...0x7A).contains(first),
+                  key.utf8.count <= 32, key.utf8.allSatisfy({ b in (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x5F || b == 0x2D || b == 0x2E }) else {
+                return .failure(.init("line \(number + 1) (\"\(SafeLine.excerpt(line))\") is not \"key: value\""))
+            }
             switch key {
             case "version":
                 guard version == nil else { continue }  // section 3.2: a repeated field's later entries are ignored
@@ -73,13 +84,14 @@ struct MTASTSPolicy: Sendable, Hashable {
     /// Whether `host` (an MX exchange) matches a pattern (section 4.1): the
     /// same name, or `*.` and exactly one more label on the left.
     func allows(_ host: String) -> Bool {
-        var name = host.lowercased()
+        // ASCII case only: a name with other characters matches no pattern.
+        var name = String(decoding: host.utf8.map { (0x41...0x5A).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
         if name.hasSuffix(".") { name.removeLast() }
         return mx.contains { pattern in
-            guard pattern.hasPrefix("*.") else { return pattern == name }
+            guard pattern.hasPrefix("*.") else { return pattern.utf8.elementsEqual(name.utf8) }
             let parent = pattern.dropFirst(2)
             guard let dot = name.firstIndex(of: "."), dot != name.startIndex else { return false }
-            return name[name.index(after: dot)...] == parent
+            return name[name.index(after: dot)...].utf8.elementsEqual(parent.utf8)
         }
     }
 

@@ -21,6 +21,8 @@ public struct MTASTSFetch: Sendable, Hashable {
         /// No HTTP answer: the connection, TLS (certificate) or time limit
         /// failed; what libcurl said.
         case failed(String)
+        /// Not fetched (or cut) because the run's deadline came first.
+        case notChecked(String)
     }
 
     public var outcome: Outcome
@@ -55,6 +57,8 @@ enum MTASTSLookup: Sendable {
         case unavailable(String, certificateExpiry: Date?)
         /// An answer senders discard: why.
         case invalid(String, certificateExpiry: Date?)
+        /// The run's deadline came before the fetch ended: unknown, so it fails the run.
+        case notChecked(String)
         case found(MTASTSPolicy, certificateExpiry: Date?)
     }
 }

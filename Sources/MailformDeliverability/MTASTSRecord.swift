@@ -9,11 +9,21 @@ struct MTASTSRecord: Sendable, Hashable {
     /// `v=STSv1` (case-sensitive, as the ABNF's `%s"v=STSv1"`). Senders
     /// keep only those that begin with `v=STSv1;`; the others are reported
     /// as invalid here rather than silently missing.
-    static func isCandidate(_ text: String) -> Bool { text.hasPrefix("v=STSv1") }
+    static func isCandidate(_ text: String) -> Bool { text.utf8.starts(with: "v=STSv1".utf8) }
+
+    /// Records senders keep (section 3.1: the others are discarded before
+    /// they are counted): `v=STSv1`, spaces or tabs, then `;`, by bytes.
+    static func isKept(_ text: String) -> Bool {
+        guard isCandidate(text) else { return false }
+        return text.utf8.dropFirst(7).first { $0 != 0x20 && $0 != 0x09 } == 0x3B
+    }
 
     /// Parses a candidate; the error says why senders discard it.
     static func parse(_ text: String) -> Result<MTASTSRecord, RecordProblem> {
         guard text.hasPrefix("v=STSv1") else { return .failure(.init("it does not begin with v=STSv1")) }
+        // The ABNF is ASCII; byte-wise, so U+037E is no ";" (Swift matches them as Characters).
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return .failure(.init("it has a character that is not ASCII")) }
+        guard isKept(text) else { return .failure(.init("v=STSv1 is not followed by \";\"")) }
         var rest = text.dropFirst("v=STSv1".count)
         // sts-sep = *WSP ";" *WSP, and at least one field after the version.
         rest = rest.drop { $0 == " " || $0 == "\t" }

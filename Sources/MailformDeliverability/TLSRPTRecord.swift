@@ -6,10 +6,19 @@ struct TLSRPTRecord: Sendable, Hashable {
     var rua: [String]
 
     /// Records meant as TLS-RPT: they start with `v=TLSRPTv1` (case-sensitive).
-    static func isCandidate(_ text: String) -> Bool { text.hasPrefix("v=TLSRPTv1") }
+    static func isCandidate(_ text: String) -> Bool { text.utf8.starts(with: "v=TLSRPTv1".utf8) }
+
+    /// Records senders keep (section 3: the others are discarded before
+    /// they are counted): `v=TLSRPTv1`, spaces or tabs, then `;`, by bytes.
+    static func isKept(_ text: String) -> Bool {
+        guard isCandidate(text) else { return false }
+        return text.utf8.dropFirst(10).first { $0 != 0x20 && $0 != 0x09 } == 0x3B
+    }
 
     /// Parses a candidate; the error says why senders discard it.
     static func parse(_ text: String) -> Result<TLSRPTRecord, RecordProblem> {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return .failure(.init("it has a character that is not ASCII")) }
+        guard isKept(text) else { return .failure(.init("v=TLSRPTv1 is not followed by \";\"")) }
         var rest = text.dropFirst("v=TLSRPTv1".count)
         rest = rest.drop { $0 == " " || $0 == "\t" }
         guard rest.first == ";" else { return .failure(.init("v=TLSRPTv1 is not followed by \";\"")) }

@@ -14,7 +14,10 @@ struct TagList {
 
     init(parsing text: String) {
         var seen = Set<String>()
-        for part in text.split(separator: ";", omittingEmptySubsequences: false) {
+        // By scalars: Swift's Character ";" also matches U+037E (GREEK
+        // QUESTION MARK, canonically equivalent), which no receiver takes as ";".
+        for partScalars in text.unicodeScalars.split(separator: ";", omittingEmptySubsequences: false) {
+            let part = String(String.UnicodeScalarView(partScalars))
             let trimmed = part.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue } // "p=none;" ends in an empty part
             guard let equals = trimmed.firstIndex(of: "=") else {

@@ -19,6 +19,8 @@ public enum PolicyFetch {
         public var failure: String?
         /// When the server's certificate expires, when the handshake got that far.
         public var certificateExpiry: Date?
+        /// Not fetched, or cut, because the run's deadline came first.
+        public var deadlineReached = false
     }
 
     /// At most this many fetches at once (each holds a thread while it runs).
@@ -54,6 +56,7 @@ public enum PolicyFetch {
             timeout = min(timeout, Int(deadline.timeIntervalSinceNow * 1000))
             guard timeout > 0 else {
                 answer.failure = "not fetched: the run's deadline was reached"
+                answer.deadlineReached = true
                 return answer
             }
         }
@@ -67,6 +70,10 @@ public enum PolicyFetch {
         let pinned = addresses.prefix(4).map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ",")
         t.set(CURLOPT_RESOLVE, list: ["\(host):\(port):\(pinned)"])
         t.set(CURLOPT_PROTOCOLS_STR, "https")
+        // Straight to the pinned addresses: no proxy from the environment
+        // (https_proxy would resolve the name itself), none from probe.proxy.
+        t.set(CURLOPT_PROXY, "")
+        t.set(CURLOPT_NOPROXY, "*")
         t.set(CURLOPT_FOLLOWLOCATION, 0)
         t.set(CURLOPT_SSL_VERIFYPEER, 1)
         t.set(CURLOPT_SSL_VERIFYHOST, 2)
@@ -89,6 +96,10 @@ public enum PolicyFetch {
         } else if code != CURLE_OK {
             let message = t.errorMessage
             answer.failure = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
+            if code == CURLE_OPERATION_TIMEDOUT && timeout < options.timeoutMilliseconds {
+                answer.deadlineReached = true
+                answer.failure = "cut: the run's deadline was reached"
+            }
         } else {
             answer.body = t.body
         }

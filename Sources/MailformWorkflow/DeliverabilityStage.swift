@@ -163,6 +163,8 @@ struct MTASTSFetcher: MTASTSPolicyFetching {
         let outcome: MTASTSFetch.Outcome
         if answer.tooLarge {
             outcome = .tooLarge
+        } else if answer.deadlineReached {
+            outcome = .notChecked(answer.failure ?? "the run's deadline was reached")
         } else if let failure = answer.failure {
             outcome = .failed(failure)
         } else {

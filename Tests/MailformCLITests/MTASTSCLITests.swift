@@ -89,6 +89,22 @@ struct MTASTSCLITests {
         #expect(rpt?["record"] as? String == "_smtp._tls.badrpt.sts.test TXT \"v=TLSRPTv1; rua=mailto:tls-reports@badrpt.sts.test\"")
     }
 
+    /// The fetch goes straight to the address Knot gave: a proxy from the
+    /// environment (which would resolve the name itself) is not used.
+    @Test func theFetchIgnoresProxyVariables() throws {
+        let lab = try MTASTSLab.get()
+        let dns = try TestDNSServer.start()
+        defer { dns.stop() }
+        let ws = try Self.workspace()
+        var env = lab.environment
+        env["MAILFORM_DNS"] = "on"
+        for name in ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] { env[name] = "http://127.0.0.1:9" }
+        let result = try ws.run(["probe", "companies", "--company", "enforce", "--dns-server", dns.proxyAddress, "--ca-file", lab.info.ca_file],
+                                environment: env)
+        #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
+        #expect(!result.stdout.contains("mta-sts-policy-unavailable"), "\(result.stdout)")
+    }
+
     /// `probe.require_mta_sts: true` makes a domain without MTA-STS a
     /// warning with the record to publish; without it, absence is not reported.
     @Test func requiringMTASTSReportsItsAbsence() throws {

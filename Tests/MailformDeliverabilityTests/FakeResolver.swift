@@ -9,6 +9,8 @@ final class FakeResolver: SPFResolver, @unchecked Sendable {
     var aRecords: [String: [String]] = [:]
     var mxRecords: [String: [String]] = [:]
     var failures: [String: SPFDNSFailure] = [:]
+    /// Failures of one type of question: "A name", "AAAA name", …
+    var typeFailures: [String: SPFDNSFailure] = [:]
     /// Names whose AAAA question gets NXDOMAIN (a server that answers so
     /// for a name with an A record: RFC 4074); other AAAA questions get NODATA.
     var aaaaNXDomain: Set<String> = []
@@ -25,7 +27,7 @@ final class FakeResolver: SPFResolver, @unchecked Sendable {
 
     private func answer<T>(_ type: String, _ name: String, _ table: [String: [T]]) -> SPFDNSAnswer<T> {
         lock.withLock { asked["\(type) \(name)", default: 0] += 1 }
-        if let failure = failures[name] { return .failure(failure) }
+        if let failure = failures[name] ?? typeFailures["\(type) \(name)"] { return .failure(failure) }
         guard let records = table[name] else {
             let exists = [txtRecords.keys, aRecords.keys, mxRecords.keys].contains { $0.contains { $0 == name || $0.hasSuffix("." + name) } }
             return exists ? .noData : .nxdomain
