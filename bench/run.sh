@@ -3,7 +3,7 @@
 # in the same run, and the ratios the issues set as targets. Every measured
 # command, mailform's and the peers', runs BENCH_RUNS times (default 3) and the
 # median is reported; a measured command that fails stops the bench (bench/lib.sh).
-#   bench/run.sh [N] [validate|reconcile|fleet|probe|dns|all]     (default: 10000 all)
+#   bench/run.sh [N] [validate|reconcile|fleet|probe|dns|differential|all]     (default: 10000 all)
 # fleet: 10 x N companies with secret files and logos of their own (as users
 # have them): plan, plan --out, apply FILE and apply, of new and of changed
 # companies, one run each, peak memory beside issue 21's 400 MB target. plan
@@ -142,6 +142,12 @@ fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = probe ]; then
   MAILFORM="$MAILFORM" bench/probe.sh 1000
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = differential ]; then
+  echo
+  echo "== differential: the DNS stage vs checkdmarc 6.0.4 on 159 domains (bench/differential/RESULTS.md)"
+  MAILFORM="$MAILFORM" bash bench/differential/run.sh | tail -5
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = dns ]; then

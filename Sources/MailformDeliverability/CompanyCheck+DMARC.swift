@@ -24,8 +24,9 @@ extension CompanyCheck {
                             hint: "add a TXT record at _dmarc.\(senderDomain), starting with p=none to collect reports before enforcing",
                             record: RecordText.txt("_dmarc." + senderDomain, suggestionValue))]
         case .several(let count, let at):
-            return [finding("dmarc-invalid", .error, domain: senderDomain, field: field,
-                            message: "_dmarc.\(at) has \(count) dmarc records; receivers apply none of them",
+            // Receivers discard them all: no DMARC, as with no record (a warning).
+            return [finding("dmarc-invalid", .warning, domain: senderDomain, field: field,
+                            message: "_dmarc.\(at) has \(count) dmarc records; receivers discard them all, so no dmarc policy applies",
                             hint: "keep exactly one TXT record starting with v=DMARC1 at _dmarc.\(at)",
                             details: ["record_domain": at])]
         case .found(let record, let at, let discarded):

@@ -53,12 +53,17 @@ def mailform_verdicts(domain):
         v["spf"] = "dns-error"
     else:
         v["spf"] = "valid"
-    if "dmarc-missing" in ids:
+    # mailform's effective policy is in the details of its DMARC findings
+    # ("policy"); a dmarc-invalid that says receivers apply no DMARC, or
+    # discard every record, is "missing" as the RFC reads it.
+    pol = [f["details"] for f in fs if f["id"].startswith("dmarc-") and "policy" in f.get("details", {})]
+    no_dmarc = [f for f in fs if f["id"] == "dmarc-invalid" and ("apply no dmarc" in f["message"] or "no dmarc policy applies" in f["message"])]
+    broken = [f for f in fs if f["id"] == "dmarc-invalid" and f["severity"] == "error"]
+    if "dmarc-missing" in ids or (no_dmarc and not pol):
         v["dmarc"] = "missing"
-    elif "dmarc-invalid" in ids:
+    elif broken or ("dmarc-invalid" in ids and not pol):
         v["dmarc"] = "invalid"
     else:
-        pol = [f["details"] for f in fs if f["id"].startswith("dmarc-") and "policy" in f.get("details", {})]
         if pol:
             d = pol[0]
             v["dmarc"] = "p=" + d["policy"] + (",t=y" if d.get("t") == "y" else "")

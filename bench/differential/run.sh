@@ -8,17 +8,25 @@
 # bench/out/differential), starts Knot and the HTTPS policy server, runs both
 # tools 3 times (timing: median wall seconds), compares their verdicts with
 # each other and with the corpus's RFC expectation (compare.py), stops both
-# servers by PID, exits 0. MAILFORM: the mailform binary (default /tmp/mailform-diff).
+# servers by PID, exits 0. MAILFORM: the mailform binary (default: a release build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=bench/differential
 OUT=${OUT:-bench/out/differential}
-MAILFORM=${MAILFORM:-/tmp/mailform-diff}
 VENV=bench/out/venv
 PY=/usr/bin/python3
 RUNS=${RUNS:-3}
+if [ -z "${MAILFORM:-}" ]; then
+  echo "building release..."
+  swift build -c release >/dev/null
+  MAILFORM=$(swift build -c release --show-bin-path)/mailform
+fi
 [ -x "$MAILFORM" ] || { echo "no mailform binary at $MAILFORM (set MAILFORM=)" >&2; exit 1; }
-[ -x "$VENV/bin/python" ] || { echo "checkdmarc venv missing: $VENV" >&2; exit 1; }
+if ! "$VENV/bin/python" -c 'import checkdmarc, sys; sys.exit(checkdmarc.__version__ != "6.0.4")' 2>/dev/null; then
+  echo "installing checkdmarc 6.0.4 (PyPI) into $VENV..."
+  [ -x "$VENV/bin/pip" ] || $PY -m venv "$VENV"
+  "$VENV/bin/pip" install -q checkdmarc==6.0.4
+fi
 
 in_use() { # port -> 0 if something listens on 127.0.0.1/0.0.0.0 (UDP or TCP)
   local hex; hex=$(printf '%04X' "$1")
