@@ -146,7 +146,7 @@ fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = differential ]; then
   echo
-  echo "== differential: the DNS stage vs checkdmarc 6.0.4 on 159 domains (bench/differential/RESULTS.md)"
+  echo "== differential: the DNS stage vs checkdmarc 6.0.4 on 159 domains (docs/differential.md)"
   MAILFORM="$MAILFORM" bash bench/differential/run.sh | tail -5
 fi
 
