@@ -107,7 +107,10 @@ extension CompanyCheck {
         }
         findings.append(finding("dmarc-reject-misaligned", .error, domain: senderDomain, field: field,
                                 message: "mail will be \(outcome): the dmarc record at _dmarc.\(at) says \(policyTag), but \(spfReason), and \(dkimReason)",
-                                hint: "authorise the sending servers in the spf TXT record of \(senderDomain) or publish an aligned DKIM key (TXT at <selector>._domainkey.\(senderDomain)) and set dkim.selector; until then set p=none in the TXT record at _dmarc.\(at)",
+                                hint: "authorise the sending servers in the spf TXT record of \(senderDomain) or "
+                                    + (dkimSelector.map { "publish a usable DKIM key at \($0)._domainkey.\(senderDomain)" }
+                                       ?? "publish an aligned DKIM key (TXT at <selector>._domainkey.\(senderDomain)) and set dkim.selector")
+                                    + "; until then set p=none in the TXT record at _dmarc.\(at)",
                                 details: details))
         return findings
     }

@@ -54,7 +54,7 @@ extension CompanyCheck {
             let date = ISO8601DateFormatter.string(from: expiry, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
             findings.append(finding("mta-sts-cert-expiring", .warning, domain: domain, field: field,
                 message: "the certificate of mta-sts.\(domain) expires on \(date) (\(days) day\(days == 1 ? "" : "s") left); after that senders cannot fetch the mta-sts policy",
-                hint: "renew the certificate of mta-sts.\(domain) before \(date)",
+                hint: "renew the certificate of mta-sts.\(domain) before \(date) (probe.cert_warning_days sets how early this warns)",
                 details: details.merging(["expires": date, "days_left": String(days)]) { a, _ in a }))
         }
         switch policy {
@@ -76,7 +76,9 @@ extension CompanyCheck {
             expiring(expiry)
             findings.append(finding("mta-sts-policy-unavailable", .warning, domain: domain, field: field,
                 message: "\(domain) publishes an mta-sts record, but its policy could not be fetched from \(url): \(why); senders without a cached policy use none",
-                hint: "serve the policy at \(url) over HTTPS with a valid certificate for mta-sts.\(domain), HTTP 200 and no redirect", details: details))
+                hint: "serve the policy at \(url) over HTTPS with a valid certificate for mta-sts.\(domain), HTTP 200 and no redirect"
+                    + (why.lowercased().contains("certificate") ? " (a certificate from a private CA: pass the CA with --ca-file or probe.ca_file)" : ""),
+                details: details))
         case .invalid(let why, let expiry):
             expiring(expiry)
             findings.append(finding("mta-sts-policy-invalid", .warning, domain: domain, field: field,

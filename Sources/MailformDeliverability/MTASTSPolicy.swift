@@ -24,6 +24,11 @@ struct MTASTSPolicy: Sendable, Hashable {
     /// Parses a policy body; the error says why senders discard it.
     static func parse(_ body: [UInt8]) -> Result<MTASTSPolicy, RecordProblem> {
         guard let text = String(validating: body, as: UTF8.self) else { return .failure(.init("the policy is not UTF-8 text")) }
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { return .failure(.init("it starts with a byte-order mark (BOM); save it without one")) }
+        // A CR not followed by LF ends no line (LF or CRLF do).
+        for (i, byte) in body.enumerated() where byte == 0x0D && (i + 1 == body.count || body[i + 1] != 0x0A) {
+            return .failure(.init("its lines end in a lone CR (carriage return, or CR CR LF); end them with LF or CRLF"))
+        }
         var version: String?, mode: Mode?, maxAge: Int?
         var mx: [String] = []
         // sts-policy-term = LF / CRLF ("\r\n" is one Character in Swift, so

@@ -64,7 +64,7 @@ public enum ProbeReport {
             // Nothing was probed: say so, not "0 endpoints: 0 ok, 0 failed".
             return skipped > 0
                 ? "Probe: nothing probed; \(skipped) compan\(skipped == 1 ? "y" : "ies") skipped."
-                : "Probe: nothing to probe (no changed company has an endpoint)."
+                : "Probe: nothing to probe (none of the companies checked has an SMTP or Mailgun endpoint)."
         }
         var text = "Probe: \(results.count) endpoint\(results.count == 1 ? "" : "s"): \(results.count - failed) ok, \(failed) failed"
         let warned = results.count { $0.ok && !$0.warnings.isEmpty }

@@ -19,7 +19,7 @@ public struct DNSSettings: Sendable {
     }
 
     public static func from(noDNS: Bool, servers: [String], environment: [String: String]) -> DNSSettings {
-        DNSSettings(enabled: !noDNS && environment["MAILFORM_DNS"]?.lowercased() != "off", servers: servers)
+        DNSSettings(enabled: !noDNS && !["off", "0", "false", "no"].contains(environment["MAILFORM_DNS"]?.lowercased() ?? ""), servers: servers)
     }
 }
 
@@ -28,6 +28,9 @@ public struct DNSSettings: Sendable {
 public enum DeliverabilityStage {
     public struct Outcome: Sendable {
         public var findings: [DeliverabilityFinding]
+        /// The companies whose domains were checked (0: none was, so "no
+        /// findings" would say nothing).
+        public var checkedCompanies = 0
         public var hasErrors: Bool { findings.contains { $0.severity == .error } }
         public var failedCompanies: Set<String> { Set(findings.filter { $0.severity == .error }.map(\.company)) }
     }
@@ -49,9 +52,11 @@ public enum DeliverabilityStage {
         var records: [String: [MailgunDNSRecordState]] = [:]
         for r in results where r.endpointPath == "mailgun" && !r.mailgunDNSRecords.isEmpty { records[r.company] = r.mailgunDNSRecords }
         let inputs = Self.inputs(companies, mailgunRecords: records, workspace: workspace)
-        return try run(inputs, servers: settings.servers.isEmpty ? workspace.dnsServers : settings.servers,
+        var outcome = try run(inputs, servers: settings.servers.isEmpty ? workspace.dnsServers : settings.servers,
                        timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: options.concurrency, deadline: options.deadline,
                        policyFetcher: MTASTSFetcher(options: options), certWarningDays: options.certWarningDays)
+        outcome.checkedCompanies = Set(inputs.map(\.company)).count
+        return outcome
     }
 
     /// One input per company that sends mail and is probed.
@@ -86,7 +91,7 @@ public enum DeliverabilityStage {
             client = try DNSClient(configuration: DNSClientConfiguration(servers: servers, timeoutMilliseconds: timeoutMilliseconds,
                                                                           maxConcurrentQueries: max(1, concurrency)))
         } catch {
-            throw .stopped("the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers (host:port)")
+            throw .stopped("the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers: an IP address, optionally with :port (53 by default)")
         }
         let resolver: any SPFResolver = deadline.map { DeadlineResolver(base: client, deadline: $0) } ?? client
         let checker = DeliverabilityChecker(resolver: resolver, policyFetcher: policyFetcher, certWarningDays: certWarningDays)
@@ -140,7 +145,7 @@ public enum DeliverabilityStage {
         let what = failure == .timeout ? "timed out" : "got no usable answer (nothing listening, REFUSED, SERVFAIL or a broken reply)"
         return DeliverabilityFinding(
             id: resolverUnavailable, severity: .error, company: "", domain: "", field: "",
-            message: "\(resolverName) answered none of the first \(names.count) quer\(names.count == 1 ? "y" : "ies") (txt lookup for \(name) \(what)); no domain was checked",
+            message: "\(resolverName) answered none of the first \(names.count == 1 ? "query" : "\(names.count) queries") (txt lookup for \(name) \(what)); no domain was checked",
             hint: "check the network and probe.dns.servers (or --dns-server); pass --no-dns to skip the DNS stage",
             details: ["query": "TXT \(name)", "resolver": resolverName, "failure": failure == .timeout ? "timeout" : "servfail"])
     }

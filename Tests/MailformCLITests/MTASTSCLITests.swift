@@ -105,6 +105,30 @@ struct MTASTSCLITests {
         #expect(!result.stdout.contains("mta-sts-policy-unavailable"), "\(result.stdout)")
     }
 
+    /// From the new-user trial: `-q` prints the errors that fail the run and
+    /// no warnings or notes; a plan that checks no company says so instead
+    /// of "no findings".
+    @Test func quietRunsShowTheErrorsAndAnUncheckedPlanSaysSo() throws {
+        let lab = try MTASTSLab.get()
+        let dns = try TestDNSServer.start()
+        defer { dns.stop() }
+        let ws = try Self.workspace().usingStoreKey()
+        var env = lab.environment
+        env["MAILFORM_DNS"] = "on"
+        let flags = ["--dns-server", dns.proxyAddress, "--ca-file", lab.info.ca_file]
+        let probe = try ws.run(["probe", "companies", "-q", "--company", "mismatch", "--company", "testing"] + flags, environment: env)
+        #expect(probe.exitCode == 3)
+        #expect(probe.stdout.contains("[mta-sts-mx-mismatch]") && !probe.stdout.contains("[mta-sts-testing]"), "\(probe.stdout)")
+        let plan = try ws.run(["plan", "--probe", "-q", "--company", "mismatch"] + flags, environment: env)
+        #expect(plan.exitCode == 3, "\(plan.stderr)")
+        #expect(plan.stdout.contains("[mta-sts-mx-mismatch]"), "\(plan.stdout)")
+        _ = try ws.run(["apply", "--auto-approve", "--no-probe", "--company", "enforce"], environment: env)
+        let unchanged = try ws.run(["plan", "--probe", "--company", "enforce"] + flags, environment: env)
+        #expect(unchanged.exitCode == 0, "\(unchanged.stdout)\(unchanged.stderr)")
+        #expect(unchanged.stdout.contains("Deliverability: not checked"), "\(unchanged.stdout)")
+        #expect(!unchanged.stdout.contains("no findings"))
+    }
+
     /// `probe.require_mta_sts: true` makes a domain without MTA-STS a
     /// warning with the record to publish; without it, absence is not reported.
     @Test func requiringMTASTSReportsItsAbsence() throws {

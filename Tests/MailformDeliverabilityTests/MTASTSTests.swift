@@ -36,7 +36,8 @@ struct MTASTSTests {
             ("version: STSv1\nmode: enforce\nmx: a.b\nmax_age: -1", "max_age"),
             ("version: STSv1\nmode: enforce\nmx: a.b", "no max_age"),
             ("version: STSv1\nmode: enforce\nmx: a b\nmax_age: 1", "mx \"a b\""),
-            ("version: STSv1\rmode: enforce\nmx: a.b\nmax_age: 1", "version"),
+            ("version: STSv1\rmode: enforce\nmx: a.b\nmax_age: 1", "lone CR"),
+            ("\u{FEFF}version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 1", "byte-order mark"),
             ("version: STSv1\njust text\n", "line 2"),
         ]
         for (body, why) in bad {

@@ -6,7 +6,7 @@ import Testing
 struct ProbeUnitTests {
     /// A probe that probed nothing says so (a new user read "Probe: 0 endpoints: 0 ok, 0 failed").
     @Test func aProbeOfNothingSaysSo() {
-        #expect(ProbeReport.summary([], skipped: 0) == "Probe: nothing to probe (no changed company has an endpoint).")
+        #expect(ProbeReport.summary([], skipped: 0) == "Probe: nothing to probe (none of the companies checked has an SMTP or Mailgun endpoint).")
         #expect(ProbeReport.summary([], skipped: 2) == "Probe: nothing probed; 2 companies skipped.")
     }
 

@@ -31,11 +31,18 @@ enum DeliverabilityRunner {
 
     // MARK: Views
 
-    static func text(_ outcome: Outcome, locate: (String, String) -> SourceLocation?, style: Style) -> String {
-        guard !outcome.findings.isEmpty else { return "Deliverability: no findings (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT).\n" }
-        var out = "Deliverability:\n"
+    /// - Parameter onlyErrors: `-q`: the errors (why the run fails) and the summary line.
+    static func text(_ outcome: Outcome, locate: (String, String) -> SourceLocation?, style: Style, onlyErrors: Bool = false) -> String {
+        guard !outcome.findings.isEmpty else {
+            if outcome.checkedCompanies == 0 {
+                return "Deliverability: not checked: no company here sends mail of its own, or none whose sending changes (plan --probe checks the companies whose sender, provider or servers change; probe checks all).\n"
+            }
+            let n = outcome.checkedCompanies
+            return "Deliverability: no findings for \(ChangeGroups.number(n)) compan\(n == 1 ? "y" : "ies") (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT).\n"
+        }
+        var out = onlyErrors ? "" : "Deliverability:\n"
         let e = SafeText.escape
-        for f in outcome.findings {
+        for f in outcome.findings where !onlyErrors || f.severity == .error {
             let severity: String = switch f.severity {
             case .error: style.red(style.bold("error"))
             case .warning: style.yellow(style.bold("warning"))

@@ -151,6 +151,10 @@ struct PlanCommand: ParsableCommand {
             if quiet {
                 Console.out(plan.summary + "\n")
                 for r in probeResults where !r.ok { Console.out(ProbeReport.line(r, style: Style.forStream(1))) }
+                // Why a quiet plan exits 3: the deliverability errors too.
+                if let dnsOutcome, dnsOutcome.hasErrors {
+                    Console.out(DeliverabilityRunner.text(dnsOutcome, locate: locate, style: Style.forStream(1), onlyErrors: true))
+                }
                 break
             }
             // Printed as it is made: the text of 100,000 added companies is

@@ -9,8 +9,8 @@ import MailformWorkflow
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Check that every SMTP and Mailgun endpoint in the files connects and authenticates, without sending mail.",
-        discussion: "SMTP: connect, banner, EHLO, STARTTLS or implicit TLS, AUTH, NOOP, QUIT (never MAIL, RCPT or DATA). Mailgun: the domains API. Exit 0 when all pass, 3 when any fails, 1 on invalid input."
+        abstract: "Check that every SMTP and Mailgun endpoint in the files connects and authenticates, without sending mail, and that each company's mail will arrive.",
+        discussion: "SMTP: connect, banner, EHLO, STARTTLS or implicit TLS, AUTH, NOOP, QUIT (never MAIL, RCPT or DATA). Mailgun: the domains API. Then the DNS stage: SPF, DMARC, DKIM, MX, MTA-STS and TLS-RPT of the sender and DSAR domains (--no-dns skips it). Exit 0 when all pass, 3 when an endpoint fails or the DNS stage finds an error, 1 on invalid input."
     )
 
     @OptionGroup var input: InputOptions
@@ -65,8 +65,8 @@ struct ProbeCommand: ParsableCommand {
             } else {
                 Console.out(ProbeReport.text(results, skipped: outcome.skipped, style: Style.forStream(1), trace: trace))
             }
-            if let dns, !quiet || dns.hasErrors {
-                Console.out("\n" + DeliverabilityRunner.text(dns, locate: locate, style: Style.forStream(1)))
+            if let dns {
+                Console.out((quiet ? "" : "\n") + DeliverabilityRunner.text(dns, locate: locate, style: Style.forStream(1), onlyErrors: quiet))
             }
         }
         // An error-level finding fails like a failed probe; warnings do not.
