@@ -31,7 +31,22 @@ extension CompanyCheck {
         guard !missing.isEmpty else { return [] }
         return [finding("bulk-sender-requirements", .warning, domain: senderDomain, field: "sender.email",
                         message: "mail from \(senderDomain) does not meet the bulk-sender rules of gmail, yahoo and microsoft (5,000 messages a day or more): " + missing.joined(separator: "; "),
-                        hint: "set up spf and dkim for \(senderDomain), publish a dmarc record (v=DMARC1; p=none at least) and send so that spf or dkim aligns; the other findings for \(senderDomain) say how (rules: \(Self.bulkSenderRules))",
+                        hint: Self.bulkSenderHint(missing: missing, domain: senderDomain, selector: dkimSelector),
                         details: ["missing": missing.joined(separator: "; ")])]
+    }
+
+    /// One step per thing missing, in the order of the message.
+    static func bulkSenderHint(missing: [String], domain: String, selector: String?) -> String {
+        var steps: [String] = []
+        for item in missing {
+            if item.hasPrefix("no spf") { steps.append("publish an spf TXT record at \(domain) that authorises the servers that send its mail") }
+            if item.hasPrefix("no usable dkim") {
+                steps.append(selector.map { "publish a usable DKIM key at \($0)._domainkey.\(domain)" }
+                             ?? "publish a DKIM key for \(domain) and set dkim.selector")
+            }
+            if item.hasPrefix("no dmarc") { steps.append("publish a TXT record at _dmarc.\(domain): v=DMARC1; p=none at least") }
+            if item.hasPrefix("neither") { steps.append("send so that spf or dkim aligns with \(domain)") }
+        }
+        return steps.joined(separator: "; ") + " (rules: \(bulkSenderRules))"
     }
 }

@@ -406,6 +406,9 @@ struct CheckerTests {
         let bulk = bare.first { $0.id == "bulk-sender-requirements" }
         #expect(bulk?.severity == .warning)
         #expect(bulk?.details["missing"] == "no usable dkim key (dkim.selector is not set); no dmarc record with a policy (p=none at least); neither spf nor dkim aligned with the from domain, so mail fails dmarc", "\(bare)")
+        // The hint has one step per thing missing, none for what is in place (SPF here).
+        #expect(bulk?.hint.hasPrefix("publish a DKIM key for bare.test and set dkim.selector; publish a TXT record at _dmarc.bare.test: v=DMARC1; p=none at least; send so that spf or dkim aligns") == true, "\(String(describing: bulk?.hint))")
+        #expect(bulk?.hint.contains("publish an spf") == false)
         #expect(!(await check("bare.test", selector: nil, bulk: false)).contains { $0.id == "bulk-sender-requirements" })
     }
 
