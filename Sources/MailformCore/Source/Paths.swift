@@ -2,7 +2,9 @@ import Foundation
 
 /// Path helpers: absolute paths for reading, short relative ones for showing.
 public enum Paths {
-    public static var currentDirectory: String { FileManager.default.currentDirectoryPath }
+    /// Read once: mailform never changes directory, and `getcwd` for every
+    /// path of 100,000 files was a measurable part of a plan.
+    public static let currentDirectory: String = FileManager.default.currentDirectoryPath
 
     /// Joins and normalises lexically (`.`, `..`, `//`), without touching the
     /// file system: symbolic links are resolved only where fences need it (`real`).
