@@ -86,7 +86,9 @@ public enum CompanyLoader {
         if !diagnostics.hasErrors { onWorkspace?(workspace) }
 
         let companyPaths = expand(paths.isEmpty ? ["."] : paths, workspace: workspace, diagnostics: &diagnostics)
-        let profiles = ProfileSet(workspace: workspace, files: files)
+        // One fence for every file read here (not one per file).
+        let reading = workspace.withFrozenFence()
+        let profiles = ProfileSet(workspace: reading, files: files)
         let sources = companyPaths.map { files.add(absolutePath: $0) }
 
         var companies: [LoadedCompany] = []
@@ -139,7 +141,7 @@ public enum CompanyLoader {
             let end = min(start + batchSize, companyPaths.count)
             let slots = OutcomeSlots(count: end - start)
             DispatchQueue.concurrentPerform(iterations: end - start) { i in
-                slots.set(i, loadOne(path: companyPaths[start + i], source: sources[start + i], workspace: workspace, profiles: profiles,
+                slots.set(i, loadOne(path: companyPaths[start + i], source: sources[start + i], workspace: reading, profiles: profiles,
                                      files: files))
             }
             var batch: [LoadedCompany] = []

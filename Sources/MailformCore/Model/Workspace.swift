@@ -112,7 +112,19 @@ public struct Workspace: Sendable {
 
     /// Which files may be read as company, profile or workspace files.
     public var fence: WorkspaceFence {
-        WorkspaceFence(roots: [root] + extraRoots, protectedFiles: protectedFiles, secretFolders: secretDirectories)
+        frozenFence ?? WorkspaceFence(roots: [root] + extraRoots, protectedFiles: protectedFiles, secretFolders: secretDirectories)
+    }
+
+    /// The fence made once for the files of one load (`CompanyLoader`):
+    /// made per use it cost 5 `stat`s and the roots' `realpath` per file.
+    /// Never leaves the loader (a key file made later must be seen).
+    var frozenFence: WorkspaceFence?
+
+    /// This workspace with its fence made now, for many reads in a row.
+    func withFrozenFence() -> Workspace {
+        var copy = self
+        copy.frozenFence = fence
+        return copy
     }
 
     /// Whether `${env:name}`, written in a file of `owner`, is inside the fence.

@@ -104,7 +104,7 @@ extension SecretReference {
         case .env: return description
         case .file(let path):
             let absolute = Paths.resolvingLinks(Paths.absolute(path, relativeTo: Paths.directory(of: origin)))
-            let rootPath = Paths.resolvingLinks(workspaceRoot)
+            let rootPath = Paths.resolvingLinksOnce(workspaceRoot)
             let root = rootPath.hasSuffix("/") ? String(rootPath.dropLast()) : rootPath
             if Paths.isInside(absolute, root) && absolute != root {
                 return "${file:" + String(absolute.dropFirst(root.count + 1)) + "}"

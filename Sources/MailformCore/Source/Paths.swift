@@ -79,7 +79,15 @@ public enum Paths {
     public static func real(_ path: String) -> String {
         if let cached = realCache.get(path) { return cached }
         let result: String
-        if let resolved = realpath(path, nil) {
+        var info = stat()
+        let parent = directory(of: path)
+        if path.hasPrefix("/"), parent != path, isLexicallyNormal(path), lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFLNK {
+            // Not a link itself: its real path is its folder's (resolved
+            // once per folder) and its name. realpath() asked readlink()
+            // of every component of every one of 100,000 files.
+            let folder = real(parent)
+            result = (folder == "/" ? "" : folder) + "/" + path[path.index(after: path.lastIndex(of: "/")!)...]
+        } else if let resolved = realpath(path, nil) {
             result = String(cString: resolved)
             free(resolved)
         } else {
@@ -91,6 +99,23 @@ public enum Paths {
     }
 
     private static let realCache = LockedCache()
+
+    /// No empty, "." or ".." component and no trailing "/": the kernel
+    /// resolves such a path component by component as written.
+    static func isLexicallyNormal(_ path: String) -> Bool {
+        var part = 0, dots = 0
+        for (i, b) in path.utf8.enumerated() {
+            if b == 0x2F {
+                if part == 0 && i > 0 { return false }  // "//"
+                if part == dots && (dots == 1 || dots == 2) { return false }
+                part = 0; dots = 0
+            } else {
+                part += 1
+                if b == 0x2E { dots += 1 }
+            }
+        }
+        return part > 0 && !(part == dots && (dots == 1 || dots == 2))
+    }
 
     /// `path` with every symbolic link on it replaced by its target, even
     /// where a target does not exist (yet): `realpath` gives up on a
@@ -117,6 +142,17 @@ public enum Paths {
     }
 
     private static let linkCache = LockedCache()
+
+    /// `resolvingLinks`, remembered for the run: for a folder every
+    /// reference of every file names (the workspace root), not for files.
+    public static func resolvingLinksOnce(_ path: String) -> String {
+        if let cached = onceCache.get(path) { return cached }
+        let resolved = resolvingLinks(path)
+        onceCache.set(path, resolved)
+        return resolved
+    }
+
+    private static let onceCache = LockedCache()
 
     /// Every link on `path` followed in the kernel's order: each component
     /// is resolved before a `..` after it applies to it (`link/..` is the
