@@ -64,6 +64,8 @@ struct MTASTSCLITests {
         #expect(result.exitCode == 3, "\(result.stderr)")  // the mismatch under enforce is an error
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
         let findings = try #require(object["deliverability"] as? [[String: Any]])
+        let summary = try #require(object["deliverability_summary"] as? [String: Int])
+        #expect(summary["checked_companies"] == Self.expected.count && summary["errors"] == findings.count { $0["severity"] as? String == "error" })
         for (company, ids) in Self.expected {
             let mine = findings.filter { $0["company"] as? String == company }
             let got = mine.filter { ($0["id"] as? String).map { $0.hasPrefix("mta-sts") || $0.hasPrefix("tlsrpt") } ?? false }
@@ -126,6 +128,8 @@ struct MTASTSCLITests {
         let unchanged = try ws.run(["plan", "--probe", "--company", "enforce"] + flags, environment: env)
         #expect(unchanged.exitCode == 0, "\(unchanged.stdout)\(unchanged.stderr)")
         #expect(unchanged.stdout.contains("Deliverability: not checked"), "\(unchanged.stdout)")
+        let skipped = try ws.run(["probe", "companies", "--no-dns", "--company", "enforce"], environment: env)
+        #expect(skipped.stdout.contains("Deliverability: skipped (--no-dns or MAILFORM_DNS=off)."), "\(skipped.stdout)")
         #expect(!unchanged.stdout.contains("no findings"))
     }
 

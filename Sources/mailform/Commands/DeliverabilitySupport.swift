@@ -70,6 +70,12 @@ enum DeliverabilityRunner {
         }
     }
 
+    /// The counts of a run, for JSON: what a script checks first.
+    static func summary(_ outcome: Outcome) -> [String: Any] {
+        ["errors": outcome.findings.count { $0.severity == .error }, "warnings": outcome.findings.count { $0.severity == .warning },
+         "notes": outcome.findings.count { $0.severity == .note }, "checked_companies": outcome.checkedCompanies]
+    }
+
     /// One line per changed company for the pull-request comment.
     static func markdown(_ outcome: Outcome, companies: [String]) -> String {
         var out = "\n#### Deliverability (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT)\n\n"

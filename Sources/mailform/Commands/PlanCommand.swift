@@ -109,7 +109,10 @@ struct PlanCommand: ParsableCommand {
         case .json:
             var object = PlanRenderer.jsonObject(plan)
             if probe { object["probe"] = ProbeReport.json(probeResults, skipped: skipped) }
-            if let dnsOutcome { object["deliverability"] = DeliverabilityRunner.json(dnsOutcome, locate: locate) }
+            if let dnsOutcome {
+                object["deliverability"] = DeliverabilityRunner.json(dnsOutcome, locate: locate)
+                object["deliverability_summary"] = DeliverabilityRunner.summary(dnsOutcome)
+            }
             object["change_set"] = outcome.changeSet
             object["against"] = Self.againstObject(outcome.store)
             object["trusted_settings_changed"] = workspace.trustedChanges

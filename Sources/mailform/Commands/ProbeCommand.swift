@@ -56,7 +56,10 @@ struct ProbeCommand: ParsableCommand {
         let locate = DeliverabilityRunner.locator(loaded.result)
         if format == .json {
             var object = ProbeReport.json(results, skipped: outcome.skipped)
-            if let dns { object["deliverability"] = DeliverabilityRunner.json(dns, locate: locate) }
+            if let dns {
+                object["deliverability"] = DeliverabilityRunner.json(dns, locate: locate)
+                object["deliverability_summary"] = DeliverabilityRunner.summary(dns)
+            }
             Console.out(JSONOutput.string(object))
         } else {
             if quiet {
@@ -67,6 +70,8 @@ struct ProbeCommand: ParsableCommand {
             }
             if let dns {
                 Console.out((quiet ? "" : "\n") + DeliverabilityRunner.text(dns, locate: locate, style: Style.forStream(1), onlyErrors: quiet))
+            } else if !quiet {
+                Console.out("\nDeliverability: skipped (--no-dns or MAILFORM_DNS=off).\n")
             }
         }
         // An error-level finding fails like a failed probe; warnings do not.
