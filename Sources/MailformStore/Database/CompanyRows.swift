@@ -85,52 +85,21 @@ enum CompanyRows {
         let ids = try String.fetchAll(db, sql: "SELECT id FROM companies ORDER BY id")
         var result: [String: StoredSummary] = [:]
         result.reserveCapacity(ids.count)
-        // Pipelined: a chunk's drift and digests run on other threads while
-        // this one reads the next chunk's rows (reading rows is serial, and
-        // left a core idle while a plan's loader waited for the store).
-        var pending: SummaryChunk?
-        func collect(_ chunk: SummaryChunk) throws {
-            chunk.done.wait()
-            for (i, stored) in chunk.companies.enumerated() { result[stored.company.id] = try chunk.results[i]!.get() }
-        }
         for start in stride(from: 0, to: ids.count, by: chunk) {
             let end = min(start + chunk, ids.count)
-            let next = SummaryChunk(companies: Array(try read(.range(ids[start], ids[end - 1]), sealed: false, evaluatesDrift: false, db).values))
-            next.start()
-            if let pending { try collect(pending) }
-            pending = next
-        }
-        if let pending { try collect(pending) }
-        return result
-    }
-
-    /// One chunk of companies and their summaries, made on every core.
-    private final class SummaryChunk: @unchecked Sendable {
-        let companies: [StoredCompany]
-        /// Written once per index by the chunk's own workers, read after `done`.
-        private(set) var results: [Result<StoredSummary, any Error>?]
-        let done = DispatchGroup()
-
-        init(companies: [StoredCompany]) {
-            self.companies = companies
-            results = Array(repeating: nil, count: companies.count)
-        }
-
-        func start() {
-            DispatchQueue.global().async(group: done) {
-                let made = Parallel.map(self.companies.count) { i in Self.summarize(self.companies[i]) }
-                self.results = made
+            let companies = Array(try read(.range(ids[start], ids[end - 1]), sealed: false, evaluatesDrift: false, db).values)
+            // Drift and digests on every core: the connection's thread only reads rows.
+            let summaries = Parallel.map(companies.count) { i -> Result<StoredSummary, any Error> in
+                var stored = companies[i]
+                do { try evaluateWritten(&stored) } catch { return .failure(error) }
+                return .success(StoredSummary(name: stored.company.name, revision: stored.revision,
+                                              digest: FieldsDigest(FieldFlattener.flatten(stored.company, fingerprint: \.fingerprint)),
+                                              references: StoredSummary.referencesDigest(stored.company.secretPairs { $0.fingerprint.reference }),
+                                              drift: stored.drift))
             }
+            for (stored, summary) in zip(companies, summaries) { result[stored.company.id] = try summary.get() }
         }
-
-        static func summarize(_ company: StoredCompany) -> Result<StoredSummary, any Error> {
-            var stored = company
-            do { try evaluateWritten(&stored) } catch { return .failure(error) }
-            return .success(StoredSummary(name: stored.company.name, revision: stored.revision,
-                                          digest: FieldsDigest(FieldFlattener.flatten(stored.company, fingerprint: \.fingerprint)),
-                                          references: StoredSummary.referencesDigest(stored.company.secretPairs { $0.fingerprint.reference }),
-                                          drift: stored.drift))
-        }
+        return result
     }
 
     /// - Parameter sealed: read the encrypted values too (a summary needs
