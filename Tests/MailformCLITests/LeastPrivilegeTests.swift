@@ -31,6 +31,25 @@ struct LeastPrivilegeTests {
 
     // MARK: Attack 1 (critical): writes through a link the pull request planted
 
+    /// From a hostile review: with --trusted-workspace, a pull request that
+    /// turns the company folder the workflow names into a link (to a folder
+    /// outside the checkout, or to /) must not move the fence there.
+    @Test func aLinkedCompanyFolderDoesNotMoveTheFence() throws {
+        let ws = try ExampleWorkspace()
+        let trusted = ws.path("trusted.yaml")
+        try FileManager.default.copyItem(atPath: ws.path("mailform.yaml"), toPath: trusted)
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-outside-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try "company: stolen\nsender:\n  email: no-reply@outside.example\nprovider: platform\n".write(toFile: outside + "/x.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: ws.path("tenants"), withDestinationPath: outside)
+        let result = try ws.run(["validate", "tenants", "--trusted-workspace", trusted])
+        #expect(result.exitCode != 0, "\(result.stdout)")
+        #expect(result.stdout.contains("path 'tenants' leads outside the current folder") || result.stderr.contains("path 'tenants' leads outside the current folder"),
+                "\(result.stdout)\(result.stderr)")
+        #expect(!result.stdout.contains("stolen") && !result.stdout.contains("1 file"), "\(result.stdout)")
+    }
+
     @Test func noCommandWritesThroughALinkOrAHardLink() throws {
         let ws = try Self.applied()
         let store = try Self.sha256(ws.storePath), key = try Self.sha256(ws.path("mailform.db.key"))

@@ -85,7 +85,25 @@ public enum CompanyLoader {
         let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics, options: workspaceOptions)
         if !diagnostics.hasErrors { onWorkspace?(workspace) }
 
-        let companyPaths = expand(paths.isEmpty ? ["."] : paths, workspace: workspace, diagnostics: &diagnostics)
+        var requested = paths.isEmpty ? ["."] : paths
+        if options.trusted != nil {
+            // With a trusted workspace file the paths come from the CI
+            // workflow, but their contents from the pull request: a path the
+            // request turned into a link (tenants -> ../elsewhere, or -> /)
+            // would move the fence to wherever it points.
+            let checkout = Paths.real(Paths.currentDirectory)
+            requested = requested.filter { path in
+                // A path the workflow names outside the checkout is its own choice.
+                guard Paths.isInside(Paths.absolute(path), Paths.currentDirectory) else { return true }
+                let real = Paths.real(Paths.absolute(path))
+                guard !Paths.isInside(real, checkout) else { return true }
+                diagnostics.report(.error("path '\(SafeText.escape(path))' leads outside the current folder (to \(SafeText.escape(real))) through a symbolic link",
+                                          at: nil, hint: "with --trusted-workspace, pass folders of the checkout that are not links; a pull request may not move them",
+                                          rule: "workspace-files"))
+                return false
+            }
+        }
+        let companyPaths = expand(requested, workspace: workspace, diagnostics: &diagnostics)
         // One fence for every file read here (not one per file).
         let reading = workspace.withFrozenFence()
         let profiles = ProfileSet(workspace: reading, files: files)
@@ -107,10 +125,6 @@ public enum CompanyLoader {
         // A batch is checked against the owners known so far; more owners
         // only refuse more, so the final check below (every owner) is the
         // one that counts, and a run it fails writes nothing.
-        let consumer = DispatchQueue(label: "mailform.load.consume")
-        let consumerSlots = DispatchSemaphore(value: 2)
-        // Every batch handed over is consumed before the load returns.
-        defer { consumer.sync {} }
         func deliver(_ loaded: [LoadedCompany]) {
             guard let batching else { return }
             var batch = loaded
@@ -127,15 +141,10 @@ public enum CompanyLoader {
             if batch.count < checked { refused.formUnion(Set(loaded.map(\.company.id)).subtracting(batch.map(\.company.id))) }
             validCount += batch.count
             guard !diagnostics.hasErrors else { return }
-            // The consumer takes the batch on its own thread while the next
-            // batch loads (at most two wait for it, so memory stays bounded).
-            let handed = Handover(batch: batch, context: BatchContext(workspace: workspace, files: files, owners: batchOwners,
-                                                                      companyOwners: companyOwners), consume: batching.consume)
-            consumerSlots.wait()
-            consumer.async {
-                handed.consume(handed.batch, handed.context)
-                consumerSlots.signal()
-            }
+            // On this thread: a batch consumed on its own thread while the
+            // next loads held one more batch, and with logos of their own
+            // that put plan --out of 100,000 changed companies at 427 MB.
+            batching.consume(batch, BatchContext(workspace: workspace, files: files, owners: batchOwners, companyOwners: companyOwners))
         }
         for start in stride(from: 0, to: companyPaths.count, by: batchSize) {
             let end = min(start + batchSize, companyPaths.count)
@@ -232,9 +241,7 @@ public enum CompanyLoader {
         public var maxWaiting = 16
         /// Each batch's companies that passed loading, the schema, the policy
         /// and the fence, in id order, with the owners known so far;
-        /// `LoadResult.companies` stays empty. Called on a thread of its own,
-        /// one batch at a time, in order, while later batches load; every
-        /// call has returned when `load` returns. Not
+        /// `LoadResult.companies` stays empty. Not
         /// called once any file had an error: the run stops anyway.
         public var consume: ([LoadedCompany], BatchContext) -> Void
 
@@ -244,14 +251,6 @@ public enum CompanyLoader {
             self.extraOwners = extraOwners
             self.consume = consume
         }
-    }
-
-    /// A batch on its way to the consumer's thread: handed over whole, and
-    /// not touched by the loader after.
-    private struct Handover: @unchecked Sendable {
-        let batch: [LoadedCompany]
-        let context: BatchContext
-        let consume: ([LoadedCompany], BatchContext) -> Void
     }
 
     /// What a batch's consumer needs beside the companies.
