@@ -28,6 +28,20 @@ struct MTASTSCLITests {
         "plain": [],
     ]
 
+    /// A Knot of its own for the test, the shared HTTPS lab, and what
+    /// points mailform at both.
+    struct Servers {
+        let lab: MTASTSLab
+        let dns: TestDNSServer
+        init() throws {
+            lab = try MTASTSLab.get()
+            dns = try TestDNSServer.start()
+        }
+        var environment: [String: String] { lab.environment.merging(["MAILFORM_DNS": "on"]) { _, given in given } }
+        var flags: [String] { ["--dns-server", dns.proxyAddress, "--ca-file", lab.info.ca_file] }
+        func stop() { dns.stop() }
+    }
+
     static func workspace(requireMTASTS: Bool = false) throws -> ExampleWorkspace {
         let ws = try ExampleWorkspace(copying: [])
         try ws.write("mailform.yaml", """
@@ -50,14 +64,12 @@ struct MTASTSCLITests {
     }
 
     @Test func eachCaseGivesItsFindingsAtTheSenderLine() throws {
-        let lab = try MTASTSLab.get()
-        let dns = try TestDNSServer.start()
-        defer { dns.stop() }
+        let servers = try Servers()
+        defer { servers.stop() }
         let ws = try Self.workspace()
-        var env = lab.environment
-        env["MAILFORM_DNS"] = "on"
+        var env = servers.environment
         let started = Date()
-        let result = try ws.run(["probe", "companies", "--dns-server", dns.proxyAddress, "--ca-file", lab.info.ca_file, "--format", "json"],
+        let result = try ws.run(["probe", "companies", "--format", "json"] + servers.flags,
                                 environment: env)
         // The policy host that never answers costs the probe's timeout (2 s), once.
         #expect(Date().timeIntervalSince(started) < 15)
@@ -94,14 +106,12 @@ struct MTASTSCLITests {
     /// The fetch goes straight to the address Knot gave: a proxy from the
     /// environment (which would resolve the name itself) is not used.
     @Test func theFetchIgnoresProxyVariables() throws {
-        let lab = try MTASTSLab.get()
-        let dns = try TestDNSServer.start()
-        defer { dns.stop() }
+        let servers = try Servers()
+        defer { servers.stop() }
         let ws = try Self.workspace()
-        var env = lab.environment
-        env["MAILFORM_DNS"] = "on"
+        var env = servers.environment
         for name in ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] { env[name] = "http://127.0.0.1:9" }
-        let result = try ws.run(["probe", "companies", "--company", "enforce", "--dns-server", dns.proxyAddress, "--ca-file", lab.info.ca_file],
+        let result = try ws.run(["probe", "companies", "--company", "enforce"] + servers.flags,
                                 environment: env)
         #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
         #expect(!result.stdout.contains("mta-sts-policy-unavailable"), "\(result.stdout)")
@@ -111,13 +121,11 @@ struct MTASTSCLITests {
     /// no warnings or notes; a plan that checks no company says so instead
     /// of "no findings".
     @Test func quietRunsShowTheErrorsAndAnUncheckedPlanSaysSo() throws {
-        let lab = try MTASTSLab.get()
-        let dns = try TestDNSServer.start()
-        defer { dns.stop() }
+        let servers = try Servers()
+        defer { servers.stop() }
         let ws = try Self.workspace().usingStoreKey()
-        var env = lab.environment
-        env["MAILFORM_DNS"] = "on"
-        let flags = ["--dns-server", dns.proxyAddress, "--ca-file", lab.info.ca_file]
+        var env = servers.environment
+        let flags = servers.flags
         let probe = try ws.run(["probe", "companies", "-q", "--company", "mismatch", "--company", "testing"] + flags, environment: env)
         #expect(probe.exitCode == 3)
         #expect(probe.stdout.contains("[mta-sts-mx-mismatch]") && !probe.stdout.contains("[mta-sts-testing]"), "\(probe.stdout)")
@@ -136,13 +144,11 @@ struct MTASTSCLITests {
     /// `probe.require_mta_sts: true` makes a domain without MTA-STS a
     /// warning with the record to publish; without it, absence is not reported.
     @Test func requiringMTASTSReportsItsAbsence() throws {
-        let lab = try MTASTSLab.get()
-        let dns = try TestDNSServer.start()
-        defer { dns.stop() }
+        let servers = try Servers()
+        defer { servers.stop() }
         let ws = try Self.workspace(requireMTASTS: true)
-        var env = lab.environment
-        env["MAILFORM_DNS"] = "on"
-        let result = try ws.run(["probe", "companies", "--company", "plain", "--dns-server", dns.proxyAddress, "--ca-file", lab.info.ca_file],
+        var env = servers.environment
+        let result = try ws.run(["probe", "companies", "--company", "plain"] + servers.flags,
                                 environment: env)
         #expect(result.stdout.contains("companies/plain.yaml:3:10: warning: plain: plain.sts.test publishes no mta-sts policy"), "\(result.stdout)")
         #expect(result.stdout.contains("record: _mta-sts.plain.sts.test TXT \"v=STSv1; id="), "\(result.stdout)")

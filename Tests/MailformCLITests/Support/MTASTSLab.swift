@@ -1,4 +1,5 @@
 import Foundation
+import TestServerSupport
 
 /// Tests/Servers/mta_sts_lab.py, started once for the test process: the
 /// MTA-STS policies of the zone sts.test over HTTPS, one certificate per
@@ -10,27 +11,16 @@ final class MTASTSLab: @unchecked Sendable {
     }
 
     let info: Info
-    private let process: Process
-    private let stdin: Pipe
+    private let lab: LabProcess
 
     static let shared: Result<MTASTSLab, Error> = Result { try MTASTSLab() }
     static func get() throws -> MTASTSLab { try shared.get() }
 
     private init() throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-mta-sts-\(UUID().uuidString)")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/mta_sts_lab.py").path, state.path]
-        let out = Pipe()
-        stdin = Pipe()
-        process.standardOutput = out
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard let line = out.fileHandleForReading.readLine(), !line.isEmpty else {
-            throw TestServers.ServerError(message: "mta_sts_lab.py did not start (is python3-cryptography installed?)")
-        }
-        info = try JSONDecoder().decode(Info.self, from: line)
+        lab = try LabProcess(script: CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/mta_sts_lab.py"), arguments: [state.path],
+                             missing: "is python3-cryptography installed?")
+        info = try JSONDecoder().decode(Info.self, from: lab.firstLine)
     }
 
     /// What points mailform's policy fetches at the lab.

@@ -1,4 +1,5 @@
 import Foundation
+import TestServerSupport
 import Testing
 
 /// Tests/Servers/oauth_lab.py, started once for the test process: token
@@ -22,8 +23,7 @@ final class OAuthLab: @unchecked Sendable {
 
     let info: Info
     let state: URL
-    private let process: Process
-    private let stdin: Pipe
+    private let lab: LabProcess
 
     static let shared: Result<OAuthLab, Error> = Result { try OAuthLab() }
     static func get() throws -> OAuthLab { try shared.get() }
@@ -31,20 +31,9 @@ final class OAuthLab: @unchecked Sendable {
     private init() throws {
         state = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-oauth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        process = Process()
-        // Debian's aiosmtpd is installed for /usr/bin/python3 only.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/oauth_lab.py").path, state.path]
-        let out = Pipe()
-        stdin = Pipe()
-        process.standardOutput = out
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard let line = out.fileHandleForReading.readLine(), !line.isEmpty else {
-            throw TestServers.ServerError(message: "oauth_lab.py did not start (are python3-aiosmtpd and python3-cryptography installed?)")
-        }
-        info = try JSONDecoder().decode(Info.self, from: line)
+        lab = try LabProcess(script: CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/oauth_lab.py"), arguments: [state.path],
+                             missing: "are python3-aiosmtpd and python3-cryptography installed?")
+        info = try JSONDecoder().decode(Info.self, from: lab.firstLine)
     }
 
     func port(_ name: String) -> Int { info.ports[name]! }
