@@ -64,14 +64,15 @@ public enum DeliverabilityStage {
                        workspace: Workspace) -> [DeliverabilityInput] {
         companies.filter { $0.probeDisabledReason == nil }.map { company in
             let sending: DeliverabilityInput.Sending
-            switch company.provider {
-            case .smtp: sending = .smtp(host: company.smtp?.host ?? "")
-            case .mailgun:
+            if company.provider == .smtp {
+                sending = .smtp(host: company.smtp?.host ?? "")
+            } else if company.provider == .mailgun {
                 let records = mailgunRecords[company.id].map { list in
                     list.map { MailgunDNSRecord(recordType: $0.recordType, name: $0.name, value: $0.value, valid: $0.valid) }
                 }
                 sending = .mailgun(domain: company.mailgun?.domain ?? "", records: records)
-            case .platform: sending = .platform(spfInclude: workspace.platformSPFInclude)
+            } else {
+                sending = .platform(spfInclude: workspace.platformSPFInclude)
             }
             var input = DeliverabilityInput(company: company.id, senderDomain: company.sender.domain,
                                             dsarDomain: company.dsarSender?.domain, sending: sending, dkimSelector: company.dkimSelector)

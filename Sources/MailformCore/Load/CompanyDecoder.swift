@@ -18,7 +18,7 @@ enum CompanyDecoder {
         guard let senderNode = root["sender"] else { throw Failure(message: "sender is missing", mark: root.mark) }
         // The plain company-level fields, as `CompanyShape` describes them.
         var scalars = CompanyScalars()
-        for field in CompanyShape.fields where !field.isSecret && field.section != .mailgun {
+        for field in CompanyShape.fields where !field.isSecret {
             try decode(field, in: root, into: &scalars)
         }
         var logo: Logo?
@@ -42,13 +42,11 @@ enum CompanyDecoder {
                 pools.append(SMTPPool(name: member.key, useFor: useFor, strategy: strategy, servers: servers))
             }
         }
-        var mailgun: MailgunSettings<SecretReference>?
-        if let node = root["mailgun"] {
-            for field in CompanyShape.fields(in: .mailgun) where !field.isSecret { try decode(field, in: root, into: &scalars) }
-            guard let domain = scalars.mailgunDomain else { throw Failure(message: "mailgun.domain is missing", mark: node.mark) }
-            guard let keyNode = node["api_key"] else { throw Failure(message: "mailgun.api_key is missing", mark: node.mark) }
-            let key = try reference(keyNode, "mailgun.api_key")
-            mailgun = MailgunSettings(domain: domain.lowercased(), apiKey: key, region: scalars.mailgunRegion ?? .us)
+        // Each HTTP-API provider's section, as its fields describe it.
+        var apis: [APISettings<SecretReference>] = []
+        for api in ProviderSchemes.apis {
+            guard let node = root[api.word] else { continue }
+            apis.append(try apiSettings(api, node))
         }
         var probeDisabledReason: String?
         if case .bool(false)? = root["probe"]?.value {
@@ -60,12 +58,11 @@ enum CompanyDecoder {
         var company = Company(
             id: id, name: nil, sender: Identity(email: "", name: nil), logo: logo, dsarSender: nil, provider: .platform,
             smtp: try root["smtp"].map { try smtpServer($0, "smtp") },
-            mailgun: mailgun,
+            apis: apis,
             pools: pools,
             probeDisabledReason: probeDisabledReason,
             dkimSelector: try root["dkim"].flatMap { try optional($0, "selector", "dkim.selector") }
         )
-        scalars.mailgunDomain = mailgun?.domain
         company.scalars = scalars
         company.waivers = try (root["waivers"]?.value.elements ?? []).enumerated().map { i, node in
             Waiver(rule: try required(node, "rule", "waivers[\(i)].rule"), reason: try required(node, "reason", "waivers[\(i)].reason"),
@@ -87,6 +84,29 @@ enum CompanyDecoder {
         guard field.assign(text, to: &scalars) else {
             throw Failure(message: field.isWord ? "\(field.key) has an unknown value" : "\(field.key) cannot be read", mark: node.mark)
         }
+    }
+
+    /// A provider's section: each field present and of its kind, required
+    /// ones there, defaults filled in.
+    static func apiSettings(_ api: any APIProvider, _ node: JSONNode) throws -> APISettings<SecretReference> {
+        var values: [String?] = []
+        var secrets: [SecretReference] = []
+        for field in api.fields {
+            let path = api.path(field)
+            guard let child = node[field.name] else {
+                if field.required || field.isSecret { throw Failure(message: "\(path) is missing", mark: node.mark) }
+                if !field.isSecret { values.append(field.defaultValue) }
+                continue
+            }
+            if field.isSecret {
+                secrets.append(try reference(child, path))
+                continue
+            }
+            guard let text = child.value.stringValue else { throw Failure(message: "\(path) is not a string", mark: child.mark) }
+            guard field.accepts(text) else { throw Failure(message: "\(path) has an unknown value", mark: child.mark) }
+            values.append(field.lowercased ? text.lowercased() : text)
+        }
+        return APISettings(provider: api.provider, values: values, secrets: secrets)
     }
 
     static func identity(_ node: JSONNode, _ path: String) throws -> Identity {

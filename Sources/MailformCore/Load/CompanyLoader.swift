@@ -5,7 +5,7 @@ import JSONSchema
 public struct LoadedCompany: Sendable {
     public var company: Company<SecretReference>
     /// Positions later stages point at: `company`, and each endpoint's host
-    /// (`smtp.host`, `smtp_pools.NAME.servers[I].host`, `mailgun.domain`).
+    /// (`smtp.host`, `smtp_pools.NAME.servers[I].host`, `mailgun.domain`: a provider's fields).
     /// The whole tree is not kept: at 100,000 companies it would dominate memory.
     public var marks: [String: Mark]
     /// Absolute path of the company file.
@@ -352,7 +352,7 @@ public enum CompanyLoader {
             switch profiles.profile(named: name) {
             case .found(let profile):
                 for (key, mark) in ProfileSet.borrowedSecretOverrides(profile: profile, company: tree) {
-                    let what = key.hasPrefix("mailgun.") ? "Mailgun account" : "SMTP server"
+                    let what = ProviderSchemes.apis.first { key.hasPrefix($0.word + ".") }.map { "\($0.displayName) account" } ?? "SMTP server"
                     outcome.diagnostics.append(.error(
                         "\(key) changes a setting of the \(what) whose secret comes from profile '\(name)': a profile's secret goes only with the profile's own settings",
                         at: files.location(mark),
@@ -451,9 +451,13 @@ public enum CompanyLoader {
         }
         let smtpKey = tree.value.members?.first { $0.key == "smtp" }?.keyMark
         server(tree["smtp"], keyMark: smtpKey, "smtp")
-        marks["mailgun.domain"] = tree["mailgun"]?["domain"]?.mark
-        marks["mailgun.api_key"] = tree["mailgun"]?["api_key"]?.mark
-        marks["mailgun.region"] = tree["mailgun"]?["region"]?.mark ?? tree["mailgun"]?["domain"]?.mark
+        // A provider's fields; one left to its default at the section's first field.
+        for api in ProviderSchemes.apis {
+            guard let section = tree[api.word] else { continue }
+            for field in api.fields {
+                marks[api.path(field)] = section[field.name]?.mark ?? (field.defaultValue != nil ? section[api.fields[0].name]?.mark : nil)
+            }
+        }
         for pool in company.pools {
             for (i, node) in (tree["smtp_pools"]?[pool.name]?["servers"]?.value.elements ?? []).enumerated() {
                 server(node, keyMark: node.mark, "smtp_pools.\(pool.name).servers[\(i)]")

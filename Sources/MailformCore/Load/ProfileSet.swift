@@ -68,8 +68,9 @@ final class ProfileSet: @unchecked Sendable {
     /// cannot send it elsewhere or use it for another domain. Each as
     /// (dotted key, mark).
     static func borrowedSecretOverrides(profile: JSONNode, company: JSONNode) -> [(key: String, mark: Mark?)] {
-        // smtp: password, oauth2.client_secret, oauth2.service_account_key; mailgun: api_key.
-        let sections: [(name: String, secretKeys: [String])] = [("smtp", SMTPServerShape.secretKeys), ("mailgun", ["api_key"])]
+        // smtp: password, oauth2.client_secret, oauth2.service_account_key; a provider's: its secrets (mailgun: api_key).
+        let sections: [(name: String, secretKeys: [String])] = [("smtp", SMTPServerShape.secretKeys)]
+            + ProviderSchemes.apis.map { ($0.word, $0.secretFields.map(\.name)) }
         func has(_ node: JSONNode, _ dotted: String) -> Bool {
             var current: JSONNode? = node
             for part in dotted.split(separator: ".") { current = current?[String(part)] }

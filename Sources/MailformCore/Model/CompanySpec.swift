@@ -9,16 +9,8 @@ public enum MailPurpose: String, CaseIterable, Sendable, Codable {
     case notifications
 }
 
-public enum Provider: String, Sendable, Codable {
-    case smtp, mailgun, platform
-}
-
 public enum StartTLS: String, Sendable, Codable {
     case required, optional, off
-}
-
-public enum MailgunRegion: String, Sendable, Codable {
-    case us, eu
 }
 
 public enum PoolStrategy: String, Sendable, Codable {
@@ -39,22 +31,6 @@ public struct Identity: Sendable, Equatable {
     public var domain: String {
         guard let at = email.utf8.lastIndex(of: UInt8(ascii: "@")) else { return email.lowercased() }
         return String(email[email.utf8.index(after: at)...]).lowercased()
-    }
-}
-
-public struct MailgunSettings<SecretValue: Sendable>: Sendable {
-    public var domain: String
-    public var apiKey: SecretValue
-    public var region: MailgunRegion
-
-    public init(domain: String, apiKey: SecretValue, region: MailgunRegion) {
-        self.domain = domain
-        self.apiKey = apiKey
-        self.region = region
-    }
-
-    public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> MailgunSettings<T> {
-        MailgunSettings<T>(domain: domain, apiKey: try transform(apiKey), region: region)
     }
 }
 
@@ -109,7 +85,10 @@ public struct Company<SecretValue: Sendable>: Sendable {
     public var dsarSender: Identity?
     public var provider: Provider
     public var smtp: SMTPServer<SecretValue>?
-    public var mailgun: MailgunSettings<SecretValue>?
+    /// The HTTP-API providers' sections the file has (`mailgun:`), in
+    /// registry order: the selected provider's, and any others (ignored
+    /// by the platform, warned about).
+    public var apis: [APISettings<SecretValue>]
     public var pools: [SMTPPool<SecretValue>]
     /// `nil` when probing is on; the reason when the file says `probe: false`.
     public var probeDisabledReason: String?
@@ -122,7 +101,7 @@ public struct Company<SecretValue: Sendable>: Sendable {
     public var waivers: [Waiver] = []
 
     public init(id: String, name: String?, sender: Identity, logo: Logo?, dsarSender: Identity?, provider: Provider,
-                smtp: SMTPServer<SecretValue>?, mailgun: MailgunSettings<SecretValue>?, pools: [SMTPPool<SecretValue>],
+                smtp: SMTPServer<SecretValue>?, apis: [APISettings<SecretValue>], pools: [SMTPPool<SecretValue>],
                 probeDisabledReason: String?, dkimSelector: String? = nil) {
         self.dkimSelector = dkimSelector
         self.id = id
@@ -132,14 +111,34 @@ public struct Company<SecretValue: Sendable>: Sendable {
         self.dsarSender = dsarSender
         self.provider = provider
         self.smtp = smtp
-        self.mailgun = mailgun
+        self.apis = []
         self.pools = pools
         self.probeDisabledReason = probeDisabledReason
+        for settings in apis { setAPI(settings.provider, settings) }
+    }
+
+    /// With a Mailgun section or none (the form before providers were plug-ins).
+    public init(id: String, name: String?, sender: Identity, logo: Logo?, dsarSender: Identity?, provider: Provider,
+                smtp: SMTPServer<SecretValue>?, mailgun: MailgunSettings<SecretValue>?, pools: [SMTPPool<SecretValue>],
+                probeDisabledReason: String?, dkimSelector: String? = nil) {
+        self.init(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider, smtp: smtp,
+                  apis: mailgun.map { [$0.settings] } ?? [], pools: pools, probeDisabledReason: probeDisabledReason, dkimSelector: dkimSelector)
+    }
+
+    /// The section of an HTTP-API provider (nil when the file has none).
+    public func api(_ provider: Provider) -> APISettings<SecretValue>? { apis.first { $0.provider == provider } }
+
+    /// Sets (or with nil removes) a provider's section, kept in registry order.
+    public mutating func setAPI(_ provider: Provider, _ settings: APISettings<SecretValue>?) {
+        apis.removeAll { $0.provider == provider }
+        if let settings { apis.append(settings) }
+        let order = ProviderSchemes.apis.map(\.provider)
+        apis.sort { (order.firstIndex(of: $0.provider) ?? .max) < (order.firstIndex(of: $1.provider) ?? .max) }
     }
 
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> Company<T> {
         var out = Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
-                             smtp: try smtp.map { try $0.map(transform) }, mailgun: try mailgun.map { try $0.map(transform) },
+                             smtp: try smtp.map { try $0.map(transform) }, apis: try apis.map { try $0.map(transform) },
                              pools: try pools.map { try $0.map(transform) }, probeDisabledReason: probeDisabledReason, dkimSelector: dkimSelector)
         out.waivers = waivers
         return out
@@ -158,7 +157,7 @@ public struct Company<SecretValue: Sendable>: Sendable {
 
 extension Company {
     /// Where each secret of a company lives, by field path: `smtp.password`,
-    /// `mailgun.api_key`, `smtp_pools.NAME.servers[I].oauth2.client_secret`.
+    /// `mailgun.api_key` (an HTTP-API provider's section), `smtp_pools.NAME.servers[I].oauth2.client_secret`.
     /// The store keys secrets by these paths, and binds each ciphertext to its path.
     public static func serverPath(pool: String?, position: Int) -> String {
         guard let pool else { return "smtp" }
@@ -167,12 +166,10 @@ extension Company {
 
     public static func passwordPath(pool: String?, position: Int) -> String { serverPath(pool: pool, position: position) + ".password" }
 
-    public static var mailgunKeyPath: String { "mailgun.api_key" }
-
     /// Like `map`, with each secret's field path.
     public func mapSecrets<T>(_ transform: (String, SecretValue) throws -> T) rethrows -> Company<T> {
         let smtpMapped = try smtp.map { s in try s.mapSecrets { try transform("smtp." + $0, $1) } }
-        let mailgunMapped = try mailgun.map { m in try m.map { try transform(Self.mailgunKeyPath, $0) } }
+        let apisMapped = try apis.map { try $0.mapSecrets(transform) }
         let poolsMapped = try pools.map { pool in
             SMTPPool<T>(name: pool.name, useFor: pool.useFor, strategy: pool.strategy,
                         servers: try pool.servers.enumerated().map { i, s in
@@ -180,7 +177,7 @@ extension Company {
                         })
         }
         var out = Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
-                             smtp: smtpMapped, mailgun: mailgunMapped, pools: poolsMapped, probeDisabledReason: probeDisabledReason,
+                             smtp: smtpMapped, apis: apisMapped, pools: poolsMapped, probeDisabledReason: probeDisabledReason,
                              dkimSelector: dkimSelector)
         out.waivers = waivers
         return out

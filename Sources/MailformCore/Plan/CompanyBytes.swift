@@ -14,7 +14,13 @@ public enum CompanyBytes {
         out.string(company.id)
         let scalars = company.scalars
         for field in CompanyShape.fields where !field.isSecret { out.optional(field.value(scalars)) { $0.string($1) } }
-        out.optional(company.mailgun?.apiKey) { $0.secret($1) }
+        // Each provider section: its word, its plain values, its secrets.
+        out.number(company.apis.count)
+        for settings in company.apis {
+            out.string(settings.section)
+            for value in settings.values { out.optional(value) { $0.string($1) } }
+            for secret in settings.secrets { out.secret(secret) }
+        }
         switch company.logo {
         case nil: out.byte(0)
         case .url(let url)?: out.byte(1); out.string(url)
@@ -53,7 +59,13 @@ public enum CompanyBytes {
         for field in CompanyShape.fields where !field.isSecret {
             guard field.assign(try input.optional { try $0.string() }, to: &scalars) else { throw Invalid() }
         }
-        let mailgunKey = try input.optional { try $0.secret() }
+        var apis: [APISettings<ResolvedSecret>] = []
+        for _ in 0..<(try input.count()) {
+            guard let provider = Provider(rawValue: try input.string()), let api = ProviderSchemes.api(provider) else { throw Invalid() }
+            let values = try api.plainFields.map { _ in try input.optional { try $0.string() } }
+            let secrets = try api.secretFields.map { _ in try input.secret() }
+            apis.append(APISettings(provider: provider, values: values, secrets: secrets))
+        }
         let logo: Logo?
         switch try input.byte() {
         case 0: logo = nil
@@ -78,14 +90,10 @@ public enum CompanyBytes {
         for _ in 0..<(try input.count()) {
             waivers.append(Waiver(rule: try input.string(), reason: try input.string(), until: try input.string()))
         }
-        guard input.atEnd, (scalars.mailgunDomain == nil) == (mailgunKey == nil) else { throw Invalid() }
+        guard input.atEnd else { throw Invalid() }
         var company = Company<ResolvedSecret>(
             id: id, name: nil, sender: Identity(email: "", name: nil), logo: logo, dsarSender: nil, provider: .platform, smtp: smtp,
-            mailgun: try mailgunKey.map { key in
-                guard let domain = scalars.mailgunDomain else { throw Invalid() }
-                return MailgunSettings(domain: domain, apiKey: key, region: scalars.mailgunRegion ?? .us)
-            },
-            pools: pools, probeDisabledReason: probeDisabledReason, dkimSelector: dkimSelector)
+            apis: apis, pools: pools, probeDisabledReason: probeDisabledReason, dkimSelector: dkimSelector)
         company.scalars = scalars
         company.waivers = waivers
         return company

@@ -90,7 +90,8 @@ public struct CompanyDocument: Codable, Sendable {
 
     var company: String
     var scalars: CompanyScalars
-    var mailgunKey: PlannedSecret?
+    /// The HTTP-API providers' sections (`mailgun: {domain, api_key, region}`).
+    var apis: [APISettings<PlannedSecret>]
     var logo: LogoDoc?
     var smtp: ServerDoc?
     var smtp_pools: [PoolDoc]
@@ -106,7 +107,7 @@ public struct CompanyDocument: Codable, Sendable {
     public init(_ c: Company<PlannedSecret>) {
         company = c.id
         scalars = c.scalars
-        mailgunKey = c.mailgun?.apiKey
+        apis = c.apis
         switch c.logo {
         case .url(let url)?: logo = LogoDoc(url: url)
         case .image(let image)?:
@@ -132,7 +133,7 @@ public struct CompanyDocument: Codable, Sendable {
     }
 
     /// The table's fields grouped by their first key: `name`, `sender`
-    /// (email, name), `dsar_sender`, `provider`, `mailgun` (domain, api_key, region).
+    /// (email, name), `dsar_sender`, `provider`.
     static let groups: [(key: String, fields: [CompanyField])] = {
         var out: [(String, [CompanyField])] = []
         for field in CompanyShape.fields {
@@ -149,17 +150,19 @@ public struct CompanyDocument: Codable, Sendable {
                 if let value = fields[0].value(scalars) { try c.encode(value, forKey: Key(key)) }
                 continue
             }
-            let present = fields.contains { $0.isSecret ? mailgunKey != nil : $0.value(scalars) != nil }
+            let present = fields.contains { $0.value(scalars) != nil }
             guard present else { continue }
             var nested = c.nestedContainer(keyedBy: Key.self, forKey: Key(key))
             for field in fields {
-                let name = Key(field.parts[1])
-                if field.isSecret {
-                    if let mailgunKey { try nested.encode(mailgunKey, forKey: name) }
-                } else if let value = field.value(scalars) {
-                    try nested.encode(value, forKey: name)
-                }
+                if let value = field.value(scalars) { try nested.encode(value, forKey: Key(field.parts[1])) }
             }
+        }
+        for settings in apis {
+            var nested = c.nestedContainer(keyedBy: Key.self, forKey: Key(settings.section))
+            for (i, field) in settings.scheme.plainFields.enumerated() {
+                if let value = settings.values[i] { try nested.encode(value, forKey: Key(field.name)) }
+            }
+            for (i, field) in settings.scheme.secretFields.enumerated() { try nested.encode(settings.secrets[i], forKey: Key(field.name)) }
         }
         try c.encodeIfPresent(logo, forKey: Key("logo"))
         try c.encodeIfPresent(smtp, forKey: Key("smtp"))
@@ -174,7 +177,6 @@ public struct CompanyDocument: Codable, Sendable {
         let c = try decoder.container(keyedBy: Key.self)
         company = try c.decode(String.self, forKey: Key("company"))
         var scalars = CompanyScalars()
-        var mailgunKey: PlannedSecret?
         for (key, fields) in Self.groups {
             if fields.count == 1 && fields[0].parts.count == 1 {
                 let value = try c.decodeIfPresent(String.self, forKey: Key(key))
@@ -189,17 +191,33 @@ public struct CompanyDocument: Codable, Sendable {
             let nested = try c.nestedContainer(keyedBy: Key.self, forKey: Key(key))
             for field in fields {
                 let name = Key(field.parts[1])
-                if field.isSecret {
-                    mailgunKey = try nested.decodeIfPresent(PlannedSecret.self, forKey: name)
-                    continue
-                }
                 let value = try nested.decodeIfPresent(String.self, forKey: name)
                 if value == nil && field.required { throw Invalid() }
                 guard field.assign(value, to: &scalars) else { throw Invalid() }
             }
         }
         self.scalars = scalars
-        self.mailgunKey = mailgunKey
+        // A provider's section is whole: every field of its kind, the
+        // required ones and the secrets there, nothing it does not declare.
+        var apis: [APISettings<PlannedSecret>] = []
+        for api in ProviderSchemes.apis where c.contains(Key(api.word)) {
+            let nested = try c.nestedContainer(keyedBy: Key.self, forKey: Key(api.word))
+            guard Set(nested.allKeys.map(\.stringValue)).isSubset(of: Set(api.fields.map(\.name))) else { throw Invalid() }
+            var values: [String?] = []
+            var secrets: [PlannedSecret] = []
+            for field in api.fields {
+                if field.isSecret {
+                    secrets.append(try nested.decode(PlannedSecret.self, forKey: Key(field.name)))
+                    continue
+                }
+                let value = try nested.decodeIfPresent(String.self, forKey: Key(field.name))
+                if value == nil && field.required { throw Invalid() }
+                if let value, !field.accepts(value) { throw Invalid() }
+                values.append(value)
+            }
+            apis.append(APISettings(provider: api.provider, values: values, secrets: secrets))
+        }
+        self.apis = apis
         logo = try c.decodeIfPresent(LogoDoc.self, forKey: Key("logo"))
         smtp = try c.decodeIfPresent(ServerDoc.self, forKey: Key("smtp"))
         smtp_pools = try c.decode([PoolDoc].self, forKey: Key("smtp_pools"))
@@ -222,15 +240,10 @@ public struct CompanyDocument: Codable, Sendable {
                 throw Invalid()
             }
         }
-        // Mailgun's block is whole or absent: a domain without its key (or the reverse) is no plan's.
-        if (scalars.mailgunDomain == nil) != (mailgunKey == nil) { throw Invalid() }
         var company = Company<PlannedSecret>(
             id: company, name: nil, sender: Identity(email: "", name: nil), logo: logoValue, dsarSender: nil, provider: .platform,
             smtp: smtp.map(\.server),
-            mailgun: try mailgunKey.map { key in
-                guard let domain = scalars.mailgunDomain else { throw Invalid() }
-                return MailgunSettings(domain: domain, apiKey: key, region: scalars.mailgunRegion ?? .us)
-            },
+            apis: apis,
             pools: try smtp_pools.map { p in
                 guard let strategy = PoolStrategy(rawValue: p.strategy) else { throw Invalid() }
                 return SMTPPool(name: p.name, useFor: try p.use_for.map { guard let u = MailPurpose(rawValue: $0) else { throw Invalid() }; return u },

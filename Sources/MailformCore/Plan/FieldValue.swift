@@ -183,13 +183,7 @@ public enum FieldFlattener {
         func add(_ path: String, _ value: FieldValue?) { if let value { out.append((path, value)) } }
         let scalars = c.scalars
         func section(_ section: CompanyField.Section) {
-            for field in CompanyShape.fields(in: section) {
-                if field.isSecret {
-                    if field.key == Company<S>.mailgunKeyPath, let key = c.mailgun?.apiKey { add(field.key, .secret(fingerprint(key))) }
-                } else {
-                    add(field.key, field.value(scalars).map(FieldValue.text))
-                }
-            }
+            for field in CompanyShape.fields(in: section) { add(field.key, field.value(scalars).map(FieldValue.text)) }
         }
         section(.head)
         switch c.logo {
@@ -203,7 +197,20 @@ public enum FieldFlattener {
         }
         section(.body)
         if let smtp = c.smtp { SMTPServerShape.flatten("smtp", smtp, fingerprint: fingerprint, into: &out) }
-        if c.mailgun != nil { section(.mailgun) }
+        for settings in c.apis {
+            // In the provider's field order (`mailgun.domain`, `.api_key`, `.region`).
+            var plain = 0, secret = 0
+            for field in settings.scheme.fields {
+                let path = settings.section + "." + field.name
+                if field.isSecret {
+                    add(path, .secret(fingerprint(settings.secrets[secret])))
+                    secret += 1
+                } else {
+                    add(path, settings.values[plain].map(FieldValue.text))
+                    plain += 1
+                }
+            }
+        }
         for pool in c.pools.sorted(by: { $0.name < $1.name }) {
             let base = "smtp_pools.\(pool.name)"
             add("\(base).use_for", .list(pool.useFor.map(\.rawValue)))

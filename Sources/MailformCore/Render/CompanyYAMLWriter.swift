@@ -13,8 +13,7 @@ public enum CompanyYAMLWriter {
         var open: String?
         func section(_ section: CompanyField.Section) {
             for field in CompanyShape.fields(in: section) {
-                let text = field.isSecret ? c.mailgun.map { scalar($0.apiKey.description) }
-                    : field.value(scalars).map { field.isWord ? $0 : scalar($0) }
+                let text = field.value(scalars).map { field.isWord ? $0 : scalar($0) }
                 guard let text else { continue }
                 if field.parts.count == 2 {
                     if open != field.parts[0] { out += "\(field.parts[0]):\n"; open = field.parts[0] }
@@ -34,7 +33,21 @@ public enum CompanyYAMLWriter {
         section(.body)
         if let smtp = c.smtp { out += "smtp:\n" + server(smtp, indent: "  ", first: "  ") }
         open = nil
-        if c.mailgun != nil { section(.mailgun) }
+        for settings in c.apis {
+            out += "\(settings.section):\n"
+            var plain = 0, secret = 0
+            for field in settings.scheme.fields {
+                if field.isSecret {
+                    out += "  \(field.name): \(scalar(settings.secrets[secret].description))\n"
+                    secret += 1
+                } else {
+                    if let value = settings.values[plain] {
+                        out += "  \(field.name): \(field.kind == .text ? scalar(value) : value)\n"
+                    }
+                    plain += 1
+                }
+            }
+        }
         if !c.pools.isEmpty {
             out += "smtp_pools:\n"
             for pool in c.pools {

@@ -87,7 +87,9 @@ struct SchemaDiagnostics {
         case let .missingProperty(name):
             let full = field.isEmpty ? name : "\(field).\(name)"
             if name == "smtp" { return "add an smtp: section (host, port, username, password), or change provider" }
-            if name == "mailgun" { return "add a mailgun: section (domain, api_key, region), or change provider" }
+            if let api = ProviderSchemes.apis.first(where: { $0.word == name }) {
+                return "add a \(name): section (\(api.fields.map(\.name).joined(separator: ", "))), or change provider"
+            }
             if full == "company", schema["properties"]?["company"] != nil {
                 // The file's name is the id people expect (companies/acme.yaml holds acme).
                 let stem = ((files.absolutePath(of: violation.mark) ?? "") as NSString).lastPathComponent
@@ -124,8 +126,12 @@ struct SchemaDiagnostics {
         let key = violation.subject
         // An id that is not valid (it has its own error) names no variable or file.
         let id = companyID.flatMap { Self.isPlainID($0) ? $0 : nil } ?? "company"
-        let fileName = key == "api_key" ? "\(id)-mailgun.txt" : key == "password" ? "\(id)-smtp.txt"
-            : key == "service_account_key" ? "\(id)-google-sa.json" : "\(id)-\(key.replacingOccurrences(of: "_", with: "-")).txt"
+        // A provider's secret is named for its section (acme-mailgun.txt).
+        let section = violation.path.dropLast().last.flatMap { element -> String? in if case .key(let k) = element { k } else { nil } }
+        let provider = ProviderSchemes.apis.first { $0.word == section && $0.secretFields.contains { $0.name == key } }
+        let fileName = provider.map { "\(id)-\($0.word).txt" }
+            ?? (key == "password" ? "\(id)-smtp.txt"
+                : key == "service_account_key" ? "\(id)-google-sa.json" : "\(id)-\(key.replacingOccurrences(of: "_", with: "-")).txt")
         var reference = "secrets/" + fileName
         if let secretsFolder, let file = files.absolutePath(of: violation.mark) {
             let relative = Paths.relative(secretsFolder + "/" + fileName, from: Paths.directory(of: file))

@@ -38,7 +38,7 @@ struct StoreShapeError: Error, CustomStringConvertible {
 
 /// Maps companies to rows and back. One place knows the table layout.
 enum CompanyRows {
-    static let mailgunKeyPath = Company<StoredSecret>.mailgunKeyPath
+
 
     // MARK: Reading
 
@@ -146,18 +146,29 @@ enum CompanyRows {
             guard let strategy = PoolStrategy(rawValue: row["strategy"]) else { throw StoreShapeError(column: "smtp_pools.strategy") }
             pools[company, default: []].append(SMTPPool(name: name, useFor: purposes, strategy: strategy, servers: servers[company]?[name] ?? []))
         }
-        var mailgun: [String: MailgunSettings<StoredSecret>] = [:]
-        let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM mailgun_settings" + byCompany.sql, arguments: byCompany.arguments)
-        while let row = try rows4.next() {
-            let company: String = row["company_id"]
-            guard let key = secrets[company]?[row["api_key_secret"] as String] else {
-                throw StoreShapeError(column: "mailgun_settings.api_key_secret")
+        // Each provider's table, read by its fields: a value a field does not
+        // take, or a secret row that is not there, stops the read.
+        var apis: [String: [APISettings<StoredSecret>]] = [:]
+        for api in ProviderSchemes.apis {
+            let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM \(api.table)" + byCompany.sql, arguments: byCompany.arguments)
+            while let row = try rows4.next() {
+                let company: String = row["company_id"]
+                var keys: [StoredSecret] = []
+                for field in api.secretFields {
+                    guard let path = row[field.column] as String?, let key = secrets[company]?[path] else {
+                        throw StoreShapeError(column: "\(api.table).\(field.column)")
+                    }
+                    keys.append(key)
+                }
+                var values: [String?] = []
+                for field in api.plainFields {
+                    let value = row[field.column] as String?
+                    if let value, !field.accepts(value) { throw StoreShapeError(column: "\(api.table).\(field.column)") }
+                    if value == nil && (field.required || field.defaultValue != nil) { throw StoreShapeError(column: "\(api.table).\(field.column)") }
+                    values.append(value)
+                }
+                apis[company, default: []].append(APISettings(provider: api.provider, values: values, secrets: keys))
             }
-            var scalars = CompanyScalars()
-            for (field, column) in CompanyShape.mailgunColumns {
-                guard field.assign(row[column], to: &scalars) else { throw StoreShapeError(column: "mailgun_settings.\(column)") }
-            }
-            mailgun[company] = MailgunSettings(domain: scalars.mailgunDomain ?? "", apiKey: key, region: scalars.mailgunRegion ?? .us)
         }
         var result: [String: StoredCompany] = [:]
         let byID = selection.clause("id")
@@ -177,7 +188,7 @@ enum CompanyRows {
             }
             var company = Company<StoredSecret>(
                 id: id, name: nil, sender: Identity(email: "", name: nil), logo: logo, dsarSender: nil, provider: .platform,
-                smtp: servers[id]?[""]?.first, mailgun: mailgun[id], pools: pools[id] ?? [],
+                smtp: servers[id]?[""]?.first, apis: apis[id] ?? [], pools: pools[id] ?? [],
                 probeDisabledReason: row["probe_disabled_reason"])
             company.scalars = scalars
             guard let waivers = Waiver.parse(stored: row["waivers"]) else { throw StoreShapeError(column: "companies.waivers") }
@@ -260,12 +271,14 @@ enum CompanyRows {
                                       .text(pool.strategy.rawValue)])
             for (i, s) in pool.servers.enumerated() { try server(s, company: id, pool: pool.name, position: i, into: &batch, store: store) }
         }
-        if let mailgun = company.mailgun {
-            secret(try store(mailgunKeyPath, mailgun.apiKey), company: id, path: mailgunKeyPath, into: &batch)
-            batch.beginRow(.mailgunSettings)
+        // Each provider section: its secrets' rows, then its row (secret paths, then plain values).
+        for settings in company.apis {
+            let paths = settings.secrets.indices.map(settings.secretPath)
+            for (path, value) in zip(paths, settings.secrets) { secret(try store(path, value), company: id, path: path, into: &batch) }
+            batch.beginRow(.provider(settings.provider))
             batch.add(id)
-            batch.add(.text(mailgunKeyPath))
-            for (field, _) in CompanyShape.mailgunColumns { batch.add(.text(field.value(scalars))) }
+            for path in paths { batch.add(.text(path)) }
+            for value in settings.values { batch.add(.text(value)) }
             batch.endRow()
         }
     }

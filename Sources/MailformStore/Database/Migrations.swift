@@ -1,4 +1,5 @@
 import GRDB
+import MailformCore
 
 /// The store's schema, versioned by GRDB's migrator (table `grdb_migrations`
 /// holds the applied versions). `docs/store.md` documents every column.
@@ -198,8 +199,21 @@ enum Migrations {
                 region TEXT NOT NULL
                 """)
         }
+        // Each HTTP-API provider's table, made of its fields when the
+        // provider is added: a new provider is a new table and a migration
+        // of its own, never a rebuild. Mailgun's table is older than this
+        // (v1, rebuilt in v6); `ProviderTableTests` checks it is the one its
+        // fields describe.
+        for api in ProviderSchemes.apis where !builtInProviderTables.contains(api.table) {
+            migrator.registerMigration("provider-\(api.word)-v1") { db in
+                try db.execute(sql: "CREATE TABLE \(api.table) (\n\(api.tableDefinition)\n)")
+            }
+        }
         return migrator
     }
+
+    /// The providers' tables the numbered migrations made.
+    static let builtInProviderTables: Set<String> = ["mailgun_settings"]
 
     /// Makes `table` again with `columns` (the same column names; other
     /// constraints), its rows copied: create, copy, drop, rename. Runs in a

@@ -17,39 +17,48 @@ import MailformCore
 struct RowBatch: Sendable {
     /// The tables a company's rows go to, in the order they are written:
     /// `companies` first, as every other table's foreign key points at it
-    /// (or at `revisions`, written before any batch).
-    enum Table: Int, CaseIterable, Sendable {
-        case companies, secrets, smtpServers, smtpPools, mailgunSettings, writtenState, revisionChanges
+    /// (or at `revisions`, written before any batch); each HTTP-API
+    /// provider's own table (`mailgun_settings`) among them, its columns
+    /// from its fields.
+    struct Table: Sendable, Equatable {
+        let rawValue: Int
 
-        var name: String {
-            switch self {
-            case .companies: "companies"
-            case .secrets: "secrets"
-            case .smtpServers: "smtp_servers"
-            case .smtpPools: "smtp_pools"
-            case .mailgunSettings: "mailgun_settings"
-            case .writtenState: "written_state"
-            case .revisionChanges: "revision_changes"
-            }
+        static let companies = Table(rawValue: 0)
+        static let secrets = Table(rawValue: 1)
+        static let smtpServers = Table(rawValue: 2)
+        static let smtpPools = Table(rawValue: 3)
+        static let writtenState = Table(rawValue: 4)
+        static let revisionChanges = Table(rawValue: 5)
+        private static let fixed = 6
+
+        /// An HTTP-API provider's table.
+        static func provider(_ provider: Provider) -> Table {
+            Table(rawValue: fixed + (ProviderSchemes.apis.firstIndex { $0.provider == provider } ?? 0))
         }
+
+        /// In write order.
+        static let allCases: [Table] = [.companies, .secrets, .smtpServers, .smtpPools]
+            + ProviderSchemes.apis.map { provider($0.provider) } + [.writtenState, .revisionChanges]
+        static let count = fixed + ProviderSchemes.apis.count
+
+        var name: String { Table.names[rawValue] }
 
         /// The columns a row gives values for, in order: the one description
         /// the statements and the row makers (`CompanyRows.rows`) follow.
         var columns: [String] { Table.columnsByTable[rawValue] }
 
-        private static let columnsByTable: [[String]] = allCases.map { table in
-            switch table {
-            case .companies:
-                ["id", "revision", "logo_url", "logo_file_name", "logo_media_type", "logo_data", "logo_sha256",
-                 "probe_disabled_reason", "updated_at", "updated_by_revision", "waivers"] + CompanyShape.companyColumns.map(\.column)
-            case .secrets: ["company_id", "path", "key_id", "nonce", "ciphertext", "tag", "fingerprint", "reference"]
-            case .smtpServers: ["company_id", "pool_name", "position"] + SMTPServerShape.fields.map(\.column)
-            case .smtpPools: ["company_id", "name", "use_for", "strategy"]
-            case .mailgunSettings: ["company_id", "api_key_secret"] + CompanyShape.mailgunColumns.map(\.column)
-            case .writtenState: ["company_id", "store_revision", "digest", "fields"]
-            case .revisionChanges: ["revision_id", "company_id", "action", "fields"]
-            }
-        }
+        private static let names: [String] = ["companies", "secrets", "smtp_servers", "smtp_pools", "written_state", "revision_changes"]
+            + ProviderSchemes.apis.map(\.table)
+
+        private static let columnsByTable: [[String]] = [
+            ["id", "revision", "logo_url", "logo_file_name", "logo_media_type", "logo_data", "logo_sha256",
+             "probe_disabled_reason", "updated_at", "updated_by_revision", "waivers"] + CompanyShape.companyColumns.map(\.column),
+            ["company_id", "path", "key_id", "nonce", "ciphertext", "tag", "fingerprint", "reference"],
+            ["company_id", "pool_name", "position"] + SMTPServerShape.fields.map(\.column),
+            ["company_id", "name", "use_for", "strategy"],
+            ["company_id", "store_revision", "digest", "fields"],
+            ["revision_id", "company_id", "action", "fields"],
+        ] + ProviderSchemes.apis.map { ["company_id"] + $0.columns }
 
         /// Rows per INSERT: a hundred, within SQLite's 32,766 bound parameters.
         var rowsPerStatement: Int { min(100, 32_000 / columns.count) }
@@ -88,7 +97,7 @@ struct RowBatch: Sendable {
     /// go with them: every foreign key cascades).
     private(set) var deletedCompanies: [String] = []
     /// Per table, its rows' cells one after the other.
-    private var cells: [[Cell]] = Array(repeating: [], count: Table.allCases.count)
+    private var cells: [[Cell]] = Array(repeating: [], count: Table.count)
     private var bytes: [UInt8] = []
 
     init() {}

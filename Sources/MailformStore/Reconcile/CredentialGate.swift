@@ -13,7 +13,7 @@ import MailformCore
 /// password) at a known host.
 public struct CredentialGate: Sendable {
     private var smtp: Set<String> = []
-    private var mailgun: Set<String> = []
+    private var apis: Set<String> = []
     /// `--send-credentials`, or `apply` (after review): every endpoint gets them.
     public var sendsEverywhere = false
 
@@ -27,8 +27,8 @@ public struct CredentialGate: Sendable {
             for (_, server) in stored.company.smtpServers where !server.secrets.isEmpty {
                 smtp.insert(Self.smtpKey(id, server.settings, server.orderedSecrets.map { ($0.key, $0.value.fingerprint.hex) }))
             }
-            if let m = stored.company.mailgun {
-                mailgun.insert("\(id)|\(m.domain)|\(m.region.rawValue)|\(m.apiKey.fingerprint.hex)")
+            for settings in stored.company.apis {
+                apis.insert(Self.apiKey(id, settings, settings.secrets.map(\.fingerprint.hex)))
             }
         }
     }
@@ -76,10 +76,28 @@ public struct CredentialGate: Sendable {
         return smtp.contains(Self.smtpKey(company, server.settings, fingerprints))
     }
 
+    /// A provider section's identity: the company, the provider, every
+    /// plain field (the domain, the region: which API the key goes to and
+    /// for what) and each secret by fingerprint, each length-prefixed.
+    static func apiKey<S>(_ company: String, _ settings: APISettings<S>, _ fingerprints: [String]) -> String {
+        func field(_ text: String) -> String { "\(text.utf8.count):\(text)" }
+        return field(company) + field(settings.provider.rawValue) + settings.values.map { $0.map(field) ?? "-" }.joined()
+            + fingerprints.map(field).joined()
+    }
+
+    /// Whether a provider section's secrets may be sent to its API.
+    public func allowsAPI(company: String, settings: APISettings<ResolvedSecret>, box: SecretBox) -> Bool {
+        if sendsEverywhere { return true }
+        var fingerprints: [String] = []
+        for secret in settings.secrets {
+            guard let fingerprint = try? box.fingerprint(secret.secret) else { return false }
+            fingerprints.append(fingerprint.hex)
+        }
+        return apis.contains(Self.apiKey(company, settings, fingerprints))
+    }
+
     /// Whether the Mailgun key may be sent to the region's API for this domain.
     public func allowsMailgun(company: String, settings: MailgunSettings<ResolvedSecret>, box: SecretBox) -> Bool {
-        if sendsEverywhere { return true }
-        guard let fingerprint = try? box.fingerprint(settings.apiKey.secret) else { return false }
-        return mailgun.contains("\(company)|\(settings.domain)|\(settings.region.rawValue)|\(fingerprint.hex)")
+        allowsAPI(company: company, settings: settings.settings, box: box)
     }
 }

@@ -97,6 +97,7 @@ public enum Exporter {
     /// are written with the whole file.
     static let editable: Set<String> = {
         var paths = Set(CompanyShape.fields.filter { !$0.isSecret }.map(\.key))
+        for api in ProviderSchemes.apis { paths.formUnion(api.plainFields.map(api.path)) }
         for field in SMTPServerShape.fields where !field.isSecret {
             switch field.kind {
             case .text, .integer, .boolean: paths.insert("smtp." + field.key)

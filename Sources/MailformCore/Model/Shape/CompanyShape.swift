@@ -10,8 +10,6 @@ public struct CompanyScalars: Sendable, Equatable {
     public var dsarEmail: String?
     public var dsarName: String?
     public var provider = Provider.platform
-    public var mailgunDomain: String?
-    public var mailgunRegion: MailgunRegion?
 
     public init() {}
 }
@@ -20,7 +18,7 @@ public struct CompanyScalars: Sendable, Equatable {
 /// plan (`sender.email`), where the store keeps it, and where it sits in
 /// a file. The logo, the pools and `probe` have forms of their own (bytes, a
 /// keyed list, two spellings) and are not in the table; servers are
-/// `SMTPServerShape`.
+/// `SMTPServerShape`, an HTTP-API provider's section its `APIField`s.
 ///
 /// A class, as `ServerField` is (walked for every company); `sending` is set
 /// only while the static table is built.
@@ -28,12 +26,11 @@ public final class CompanyField: @unchecked Sendable {
     /// The store table and column.
     public enum Place: Sendable, Equatable {
         case companies(String)
-        case mailgun(String)
     }
 
-    /// Where the field is written: before the logo (in `sender:`), between
-    /// the logo and the SMTP account, or in the Mailgun block.
-    public enum Section: Sendable, Equatable { case head, body, mailgun }
+    /// Where the field is written: before the logo (in `sender:`), or
+    /// between the logo and the SMTP account.
+    public enum Section: Sendable, Equatable { case head, body }
 
     public let key: String
     public let parts: [String]
@@ -105,35 +102,27 @@ public enum CompanyShape {
         .text("dsar_sender.email", .companies("dsar_email"), .body, \.dsarEmail).sendingField(),
         .text("dsar_sender.name", .companies("dsar_name"), .body, \.dsarName),
         .word("provider", .companies("provider"), .body, required: true, \CompanyScalars.providerWord).sendingField(),
-        .text("mailgun.domain", .mailgun("domain"), .mailgun, \.mailgunDomain).sendingField(),
-        // The Mailgun records the DNS stage compares come from the API with the key.
-        CompanyField("mailgun.api_key", .mailgun("api_key_secret"), .mailgun, isSecret: true, get: { _ in nil }, set: { _, _ in true }).sendingField(),
-        .word("mailgun.region", .mailgun("region"), .mailgun, required: false, \.mailgunRegion).sendingField(),
     ]
 
     /// The plan paths whose change sends the company through the DNS stage
     /// again: the sending fields above and the main account's host (its
     /// address is what the sender domain's SPF must allow).
     public static let sendingPaths: Set<String> = Set(fields.filter(\.sending).map(\.key)).union(["smtp.host"])
+        .union(ProviderSchemes.apis.flatMap { api in api.fields.filter(\.sending).map { api.path($0) } })
 
     static let head = fields.filter { $0.section == .head }
     static let body = fields.filter { $0.section == .body }
-    static let mailgun = fields.filter { $0.section == .mailgun }
 
     public static func fields(in section: CompanyField.Section) -> [CompanyField] {
         switch section {
         case .head: head
         case .body: body
-        case .mailgun: mailgun
         }
     }
 
     /// The columns of a table, in table order.
-    public static let companyColumns: [(field: CompanyField, column: String)] = fields.compactMap { f in
-        if case .companies(let column) = f.place { return (f, column) } else { return nil }
-    }
-    public static let mailgunColumns: [(field: CompanyField, column: String)] = fields.compactMap { f in
-        if case .mailgun(let column) = f.place, !f.isSecret { return (f, column) } else { return nil }
+    public static let companyColumns: [(field: CompanyField, column: String)] = fields.map { f in
+        switch f.place { case .companies(let column): (f, column) }
     }
 }
 
@@ -147,8 +136,7 @@ extension CompanyScalars {
 
 extension Company {
     /// The plain company-level settings (see `CompanyShape`). Setting them
-    /// keeps the logo, the servers and the Mailgun key; Mailgun's domain and
-    /// region apply only to a company that has Mailgun settings.
+    /// keeps the logo, the servers and the providers' sections.
     public var scalars: CompanyScalars {
         get {
             var s = CompanyScalars()
@@ -158,8 +146,6 @@ extension Company {
             s.dsarEmail = dsarSender?.email
             s.dsarName = dsarSender?.name
             s.provider = provider
-            s.mailgunDomain = mailgun?.domain
-            s.mailgunRegion = mailgun?.region
             return s
         }
         set {
@@ -167,11 +153,6 @@ extension Company {
             sender = Identity(email: newValue.senderEmail, name: newValue.senderName)
             dsarSender = newValue.dsarEmail.map { Identity(email: $0, name: newValue.dsarName) }
             provider = newValue.provider
-            if var m = mailgun {
-                if let domain = newValue.mailgunDomain { m.domain = domain }
-                if let region = newValue.mailgunRegion { m.region = region }
-                mailgun = m
-            }
         }
     }
 }

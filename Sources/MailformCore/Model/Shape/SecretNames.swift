@@ -5,10 +5,14 @@ import Foundation
 public enum SecretNames {
     /// The environment variable a secret at `path` of a company is read from:
     /// `MAILFORM_ACME__SMTP_PASSWORD`, `MAILFORM_ACME__POOL_RELAY__A_0_OAUTH2_CLIENT_SECRET`,
-    /// `MAILFORM_ACME__MAILGUN_API_KEY`. The secret's part comes from its field
-    /// in `SMTPServerShape`.
+    /// `MAILFORM_ACME__MAILGUN_API_KEY` (a provider's section and field). The
+    /// secret's part comes from its field in `SMTPServerShape`.
     public static func envName(company: String, path: String) -> String {
-        if path == Company<SecretReference>.mailgunKeyPath { return "MAILFORM_\(sanitize(company))__MAILGUN_API_KEY" }
+        for api in ProviderSchemes.apis {
+            for field in api.secretFields where path == api.path(field) {
+                return "MAILFORM_\(sanitize(company))__\(sanitize(api.word))_\(sanitize(field.name))"
+            }
+        }
         // smtp.KEY, or smtp_pools.NAME.servers[I].KEY
         let server: String, key: String
         if path.hasPrefix("smtp.") {

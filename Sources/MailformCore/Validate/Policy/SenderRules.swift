@@ -10,21 +10,6 @@ struct DSARDomainRule: PolicyRule {
     }
 }
 
-/// Mailgun signs for its domain; a sender elsewhere fails DMARC alignment.
-struct MailgunSenderDomainRule: PolicyRule {
-    let id = "mailgun-sender-domain"
-
-    func check(_ context: PolicyContext) -> [Diagnostic] {
-        guard context.company.provider == .mailgun, let mailgun = context.company.mailgun else { return [] }
-        let senderDomain = context.company.sender.domain
-        let domain = mailgun.domain
-        if senderDomain == domain || domain.hasSuffix("." + senderDomain) { return [] }
-        return [warning("sender.email '\(context.company.sender.email)' is not on the Mailgun domain '\(domain)' or its parent",
-                        at: context.location("sender.email"),
-                        hint: "send from an address @\(domain) or @\(domain.split(separator: ".").dropFirst().joined(separator: ".")), or change mailgun.domain")]
-    }
-}
-
 /// Settings for a provider that is not selected are ignored by the platform.
 struct UnusedProviderSettingsRule: PolicyRule {
     let id = "unused-provider-settings"
