@@ -13,7 +13,7 @@ import Foundation
 final class MultiDriver {
     struct Job {
         var transfer: CurlTransfer
-        /// Jobs of one group never run at the same time (one Mailgun key).
+        /// Jobs of one group never run at the same time (one provider key).
         var group: String?
         var dialogue: ((CurlTransfer) -> SMTPDialogue)?
         var done: (CurlTransfer, CURLcode) -> Void

@@ -6,8 +6,9 @@ public struct ProbeOptions: Sendable {
     public var concurrency: Int
     public var proxy: String?
     public var caFile: String?
-    public var mailgunUSBase: String
-    public var mailgunEUBase: String
+    /// The HTTP-API providers' base URLs set in the environment, by variable
+    /// (`MAILFORM_MAILGUN_US_URL`); the others are the providers' defaults.
+    public var apiBaseOverrides: [String: String] = [:]
     /// OAuth2 token bases: Microsoft Entra ID (`{base}/{tenant}/oauth2/v2.0/token`)
     /// and Google (`{base}/token`, also the JWT's audience).
     public var oauthMicrosoftBase = "https://login.microsoftonline.com"
@@ -37,36 +38,45 @@ public struct ProbeOptions: Sendable {
     /// Whether the deadline has passed.
     public var deadlinePassed: Bool { deadline.map { Date() >= $0 } ?? false }
 
-    public init(timeoutMilliseconds: Int = 10_000, concurrency: Int = 64, proxy: String? = nil, caFile: String? = nil,
-                mailgunUSBase: String = "https://api.mailgun.net", mailgunEUBase: String = "https://api.eu.mailgun.net") {
+    public init(timeoutMilliseconds: Int = 10_000, concurrency: Int = 64, proxy: String? = nil, caFile: String? = nil) {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.concurrency = concurrency
         self.proxy = proxy
         self.caFile = caFile
-        self.mailgunUSBase = mailgunUSBase
-        self.mailgunEUBase = mailgunEUBase
     }
+
+    /// A provider's base URLs by name (`us`, `eu`): the environment's, else its defaults.
+    public func bases(_ probe: any APIProbe) -> [String: String] {
+        probe.bases.mapValues { apiBaseOverrides[$0.variable] ?? $0.url }
+    }
+
+    /// Mailgun's US and EU bases (as `bases(_:)` gives them).
+    public var mailgunUSBase: String { bases(MailgunProbe())["us"] ?? "" }
+    public var mailgunEUBase: String { bases(MailgunProbe())["eu"] ?? "" }
 
     public struct InvalidBase: Error, CustomStringConvertible {
         public var description: String
     }
 
-    /// Reads `MAILFORM_MAILGUN_US_URL`, `MAILFORM_MAILGUN_EU_URL`,
-    /// `MAILFORM_OAUTH_MICROSOFT_URL` and `MAILFORM_OAUTH_GOOGLE_URL` (for
+    /// Reads each HTTP-API provider's base variables (`MAILFORM_MAILGUN_US_URL`,
+    /// …), `MAILFORM_OAUTH_MICROSOFT_URL` and `MAILFORM_OAUTH_GOOGLE_URL` (for
     /// tests and sovereign clouds): https anywhere, plain http only to the
     /// loopback address.
     public mutating func applyEndpointOverrides(_ environment: [String: String]) throws {
-        let overrides: [(String, WritableKeyPath<ProbeOptions, String>)] = [
-            ("MAILFORM_MAILGUN_US_URL", \.mailgunUSBase), ("MAILFORM_MAILGUN_EU_URL", \.mailgunEUBase),
-            ("MAILFORM_OAUTH_MICROSOFT_URL", \.oauthMicrosoftBase), ("MAILFORM_OAUTH_GOOGLE_URL", \.oauthGoogleBase),
-        ]
-        for (name, keyPath) in overrides {
-            guard let value = environment[name], !value.isEmpty else { continue }
+        func read(_ name: String) throws -> String? {
+            guard let value = environment[name], !value.isEmpty else { return nil }
             guard Self.isAllowedBase(value) else {
                 throw InvalidBase(description: "\(name) must be an https URL (plain http is allowed only to 127.0.0.1), without a user or password")
             }
-            self[keyPath: keyPath] = value.hasSuffix("/") ? String(value.dropLast()) : value
+            return value.hasSuffix("/") ? String(value.dropLast()) : value
         }
+        for api in ProviderSchemes.apis {
+            for (_, base) in api.probe.bases.sorted(by: { $0.key < $1.key }) {
+                if let value = try read(base.variable) { apiBaseOverrides[base.variable] = value }
+            }
+        }
+        if let value = try read("MAILFORM_OAUTH_MICROSOFT_URL") { oauthMicrosoftBase = value }
+        if let value = try read("MAILFORM_OAUTH_GOOGLE_URL") { oauthGoogleBase = value }
         if let value = environment["MAILFORM_MTA_STS_PORT"], !value.isEmpty {
             guard let port = Int(value), (1...65_535).contains(port) else {
                 throw InvalidBase(description: "MAILFORM_MTA_STS_PORT must be a port number from 1 to 65535")

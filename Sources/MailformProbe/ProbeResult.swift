@@ -8,49 +8,51 @@ public enum ProbeStage: String, Sendable, Codable, CaseIterable {
     case connect, banner, ehlo, tls, auth, quit
     /// `--send-test`: the test message was accepted.
     case send
-    /// Mailgun: the domain API answered.
+    /// An HTTP-API provider's API answered.
     case api
 }
 
-/// Why an endpoint failed, classified so a user knows what to change.
-public enum ProbeFailureKind: String, Sendable, Codable {
-    case dns
-    case refused
-    case timeout
+/// Why an endpoint failed, classified so a user knows what to change: a
+/// stable id. The probe's own kinds are here; an HTTP-API provider adds
+/// its own (`mailgun-key-rejected`) in its folder (`APIProbe.failureKinds`).
+public struct ProbeFailureKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let dns = ProbeFailureKind(rawValue: "dns")
+    public static let refused = ProbeFailureKind(rawValue: "refused")
+    public static let timeout = ProbeFailureKind(rawValue: "timeout")
     /// Not probed: the run's deadline (`probe.deadline`) came first.
-    case deadline
-    case notSMTP = "not-smtp"
+    public static let deadline = ProbeFailureKind(rawValue: "deadline")
+    public static let notSMTP = ProbeFailureKind(rawValue: "not-smtp")
     /// The server broke the protocol: an invalid or oversized reply.
-    case protocolViolation = "protocol-violation"
+    public static let protocolViolation = ProbeFailureKind(rawValue: "protocol-violation")
     /// The server closed the connection in the middle of a stage.
-    case connectionClosed = "connection-closed"
-    case starttlsNotOffered = "starttls-not-offered"
-    case tlsVersionMismatch = "tls-version-mismatch"
-    case tlsHandshake = "tls-handshake"
-    case wrongPortKind = "wrong-port-kind"
-    case certificateUntrusted = "certificate-untrusted"
-    case certificateExpired = "certificate-expired"
-    case certificateHostMismatch = "certificate-host-mismatch"
-    case authNotOffered = "auth-not-offered"
-    case credentialsRejected = "credentials-rejected"
-    case mailgunKeyRejected = "mailgun-key-rejected"
-    case mailgunDomainUnknown = "mailgun-domain-unknown"
-    case mailgunOtherRegion = "mailgun-other-region"
-    case mailgunResponse = "mailgun-response"
+    public static let connectionClosed = ProbeFailureKind(rawValue: "connection-closed")
+    public static let starttlsNotOffered = ProbeFailureKind(rawValue: "starttls-not-offered")
+    public static let tlsVersionMismatch = ProbeFailureKind(rawValue: "tls-version-mismatch")
+    public static let tlsHandshake = ProbeFailureKind(rawValue: "tls-handshake")
+    public static let wrongPortKind = ProbeFailureKind(rawValue: "wrong-port-kind")
+    public static let certificateUntrusted = ProbeFailureKind(rawValue: "certificate-untrusted")
+    public static let certificateExpired = ProbeFailureKind(rawValue: "certificate-expired")
+    public static let certificateHostMismatch = ProbeFailureKind(rawValue: "certificate-host-mismatch")
+    public static let authNotOffered = ProbeFailureKind(rawValue: "auth-not-offered")
+    public static let credentialsRejected = ProbeFailureKind(rawValue: "credentials-rejected")
     /// OAuth2: the token endpoint refused (tenant, application, secret, grant)...
-    case oauth2TokenRefused = "oauth2-token-refused"
+    public static let oauth2TokenRefused = ProbeFailureKind(rawValue: "oauth2-token-refused")
     /// ... or could not be reached, or did not answer with a token.
-    case oauth2TokenEndpoint = "oauth2-token-endpoint"
+    public static let oauth2TokenEndpoint = ProbeFailureKind(rawValue: "oauth2-token-endpoint")
     /// The token was issued, but the SMTP server refused it (535 5.7.3).
-    case oauth2TokenRejected = "oauth2-token-rejected"
+    public static let oauth2TokenRejected = ProbeFailureKind(rawValue: "oauth2-token-rejected")
     /// A password where the server allows only OAuth2 (Exchange Online's 5.7.139, 5.7.30).
-    case basicAuthDisabled = "basic-auth-disabled"
+    public static let basicAuthDisabled = ProbeFailureKind(rawValue: "basic-auth-disabled")
     /// The platform's own mail client refuses these settings with this server
     /// (`PlatformClient`): the probe's verdict is the platform's.
-    case platformClientRefuses = "platform-client-refuses"
+    public static let platformClientRefuses = ProbeFailureKind(rawValue: "platform-client-refuses")
     /// No sign-in mechanism the platform's client and the server share.
-    case authMechanism = "auth-mechanism"
-    case other
+    public static let authMechanism = ProbeFailureKind(rawValue: "auth-mechanism")
+    public static let other = ProbeFailureKind(rawValue: "other")
 }
 
 public struct ProbeFailure: Sendable {
@@ -76,9 +78,9 @@ public struct ProbeFailure: Sendable {
 /// The outcome of probing one endpoint.
 public struct ProbeResult: Sendable {
     public var company: String
-    /// `smtp`, `smtp_pools.NAME.servers[I]` or `mailgun`.
+    /// `smtp`, `smtp_pools.NAME.servers[I]`, or a provider's word (`mailgun`).
     public var endpointPath: String
-    /// `host:port`, or the Mailgun domain and region.
+    /// `host:port`, or the provider's domain (and region).
     public var endpoint: String
     /// Where the endpoint is written, for the hint.
     public var location: SourceLocation?
@@ -94,13 +96,14 @@ public struct ProbeResult: Sendable {
     /// The dialogue as the probe saw it: server replies, and client commands by
     /// their verb only (the AUTH line carries credentials). For `--trace`.
     public var transcript: [String] = []
-    /// Mailgun: the domain's state (`active`, `unverified`, ...).
+    /// An HTTP-API provider: the sending domain's state (`active`, `unverified`, ...).
     public var domainState: String?
-    /// Mailgun: the SPF/DKIM/CNAME records the domain needs, as Mailgun's
-    /// domain API reports them (`sending_dns_records`), for the DNS checks.
-    public var mailgunDNSRecords: [MailgunDNSRecordState] = []
+    /// An HTTP-API provider: the records the sending domain needs, as the
+    /// provider reports them (Mailgun's `sending_dns_records`), for the DNS
+    /// checks; nil when it did not say.
+    public var providerDNSRecords: [ProviderDNSRecord]?
 
-    /// Credentials were withheld (an endpoint that does not hold them yet): AUTH, or the Mailgun API call, did not run.
+    /// Credentials were withheld (an endpoint that does not hold them yet): AUTH, or the provider's API call, did not run.
     public var credentialsWithheld = false
 
     public var ok: Bool { failure == nil }
@@ -115,13 +118,4 @@ public struct ProbeResult: Sendable {
         self.endpoint = endpoint
         self.location = location
     }
-}
-
-/// One of Mailgun's `sending_dns_records`.
-public struct MailgunDNSRecordState: Sendable, Hashable {
-    public var recordType: String
-    public var name: String
-    public var value: String
-    /// `valid` → true, `invalid` → false, `unknown` (not checked yet) → nil.
-    public var valid: Bool?
 }

@@ -9,7 +9,7 @@ public struct Prober: Sendable {
 
     public init(options: ProbeOptions) { self.options = options }
 
-    public func probe(smtp: [SMTPTarget], mailgun: [MailgunTarget],
+    public func probe(smtp: [SMTPTarget], apis: [APITarget] = [],
                       progress: (@Sendable (Int, Int) -> Void)? = nil) -> [ProbeResult] {
         var smtp = smtp
         for i in smtp.indices { smtp[i].client = options.platformClient }
@@ -44,43 +44,10 @@ public struct Prober: Sendable {
             })
         }
 
-        // Targets that share a key, domain and region share one request; one key's
-        // requests never run at the same time (Mailgun rate-limits per account).
-        struct Query: Hashable { var key: String; var domain: String; var region: MailgunRegion }
-        func keyID(_ secret: Secret) -> String { secret.withRevealedBytes { Digest.sha256Hex($0) } }
-        var answers: [Query: MailgunProbe.Answer] = [:]
-        var elapsed: [Query: Int] = [:]
-        let queries = Array(Set(mailgun.filter(\.sendCredentials).map { Query(key: keyID($0.apiKey), domain: $0.domain, region: $0.region) }))
-            .sorted { ($0.domain, $0.region.rawValue) < ($1.domain, $1.region.rawValue) }
-        let keys = Dictionary(mailgun.map { (keyID($0.apiKey), $0.apiKey) }, uniquingKeysWith: { a, _ in a })
-        func base(_ region: MailgunRegion) -> String { region == .us ? options.mailgunUSBase : options.mailgunEUBase }
-        for query in queries {
-            guard let transfer = CurlTransfer(), let key = keys[query.key] else { continue }
-            MailgunProbe.configure(transfer, base: base(query.region), domain: query.domain, key: key, options: options)
-            jobs.append(MultiDriver.Job(transfer: transfer, group: query.key) { t, code in
-                if t.cutByDeadline { return }
-                answers[query] = MailgunProbe.answer(t, code)
-                elapsed[query] = t.elapsedMilliseconds
-            })
-        }
         let driver = MultiDriver(concurrency: options.concurrency, deadline: options.deadline)
         let total = jobs.count
         driver.onProgress = { done, _ in progress?(done, total) }
         driver.run(jobs)
-
-        // Second pass: a domain not found in its region is looked up in the other one.
-        var otherAnswers: [Query: MailgunProbe.Answer] = [:]
-        var retries: [MultiDriver.Job] = []
-        for query in queries where answers[query]?.code == CURLE_OK && answers[query]?.status == 404 {
-            let other = Query(key: query.key, domain: query.domain, region: query.region == .us ? .eu : .us)
-            guard let transfer = CurlTransfer(), let key = keys[query.key] else { continue }
-            MailgunProbe.configure(transfer, base: base(other.region), domain: query.domain, key: key, options: options)
-            retries.append(MultiDriver.Job(transfer: transfer, group: query.key) { t, code in
-                if t.cutByDeadline { answers[query] = nil; return }
-                otherAnswers[query] = MailgunProbe.answer(t, code)
-            })
-        }
-        MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(retries)
 
         // A failed handshake with a narrowed ssl_protocols: find out what the server
         // does speak (without credentials), to say which version to allow.
@@ -119,47 +86,11 @@ public struct Prober: Sendable {
             result ?? Self.internalFailure(smtp[i].company, smtp[i].path, "\(smtp[i].server.host):\(smtp[i].server.port)", smtp[i].location)
         }
         if options.sendTestTo != nil { sendTests(smtp, &results) }
-        var mailgunResults: [ProbeResult] = []
-        for target in mailgun {
-            if !target.sendCredentials {
-                var result = ProbeResult(company: target.company, endpointPath: "mailgun", endpoint: "\(target.domain) (\(target.region.rawValue))",
-                                         location: target.location)
-                result.notes.append("API key not sent: the store does not hold this key for this domain and company (pass --send-credentials to trust it)")
-                result.credentialsWithheld = true
-                mailgunResults.append(result)
-                continue
-            }
-            let query = Query(key: keyID(target.apiKey), domain: target.domain, region: target.region)
-            guard let answer = answers[query] else {
-                let endpoint = "\(target.domain) (\(target.region.rawValue))"
-                mailgunResults.append(options.deadlinePassed
-                    ? Self.deadlineFailure(target.company, "mailgun", endpoint, target.location)
-                    : Self.internalFailure(target.company, "mailgun", endpoint, target.location))
-                continue
-            }
-            mailgunResults.append(MailgunProbe.result(target, primary: answer, other: otherAnswers[query], elapsed: elapsed[query] ?? 0))
-        }
-        // --send-test: one message in Mailgun's test mode per domain that passed.
-        if let recipient = options.sendTestTo {
-            var sends: [MultiDriver.Job] = []
-            for (i, target) in mailgun.enumerated() where mailgunResults.indices.contains(i) && mailgunResults[i].ok {
-                guard let transfer = CurlTransfer() else { continue }
-                MailgunProbe.configureTestSend(transfer, base: base(target.region), target: target, to: recipient, options: options)
-                sends.append(MultiDriver.Job(transfer: transfer, group: keyID(target.apiKey)) { t, code in
-                    let status = t.long(CURLINFO_RESPONSE_CODE)
-                    if code == CURLE_OK && status == 200 {
-                        mailgunResults[i].stages.append((.send, t.elapsedMilliseconds))
-                        mailgunResults[i].notes.append("test message accepted in Mailgun's test mode (not delivered)")
-                    } else {
-                        mailgunResults[i].failure = ProbeFailure(kind: .mailgunResponse, stage: .send,
-                                                                 message: "Mailgun refused the test message (HTTP \(status))",
-                                                                 hint: "check mailgun.domain and that sender.email is on it")
-                    }
-                })
-            }
-            MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(sends)
-        }
-        return results + mailgunResults
+        // The HTTP-API providers' sections, each by its own probe.
+        let prober = APIProber(options: options)
+        var apiResults = prober.probe(apis)
+        if let recipient = options.sendTestTo { prober.sendTests(apis, &apiResults, to: recipient) }
+        return results + apiResults
     }
 
     /// `--send-test`: one message through each endpoint whose probe passed —

@@ -49,8 +49,10 @@ public enum DeliverabilityStage {
     public static func outcome(_ companies: [Company<ResolvedSecret>], results: [ProbeResult], workspace: Workspace,
                                settings: DNSSettings, options: ProbeOptions) throws(WorkflowError) -> Outcome? {
         guard settings.enabled else { return nil }
-        var records: [String: [MailgunDNSRecordState]] = [:]
-        for r in results where r.endpointPath == "mailgun" && !r.mailgunDNSRecords.isEmpty { records[r.company] = r.mailgunDNSRecords }
+        var records: [String: [ProviderDNSRecord]] = [:]
+        for r in results where ProviderSchemes.apis.contains(where: { $0.word == r.endpointPath }) {
+            if let reported = r.providerDNSRecords, !reported.isEmpty { records[r.company] = reported }
+        }
         let inputs = Self.inputs(companies, mailgunRecords: records, workspace: workspace)
         var outcome = try run(inputs, servers: settings.servers.isEmpty ? workspace.dnsServers : settings.servers,
                        timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: options.concurrency, deadline: options.deadline,
@@ -60,7 +62,7 @@ public enum DeliverabilityStage {
     }
 
     /// One input per company that sends mail and is probed.
-    static func inputs(_ companies: [Company<ResolvedSecret>], mailgunRecords: [String: [MailgunDNSRecordState]],
+    static func inputs(_ companies: [Company<ResolvedSecret>], mailgunRecords: [String: [ProviderDNSRecord]],
                        workspace: Workspace) -> [DeliverabilityInput] {
         companies.filter { $0.probeDisabledReason == nil }.map { company in
             let sending: DeliverabilityInput.Sending

@@ -79,10 +79,10 @@ public enum ProbeStage {
             loaded?.files.location(loadedByID[id]?.mark(path))
         }, trustedSMTP: { company, server in
             gate.sendsEverywhere || (box.map { gate.allowsSMTP(company: company, server: server, box: $0) } ?? false)
-        }, trustedMailgun: { company, settings in
-            gate.sendsEverywhere || (box.map { gate.allowsMailgun(company: company, settings: settings, box: $0) } ?? false)
+        }, trustedAPI: { company, settings in
+            gate.sendsEverywhere || (box.map { gate.allowsAPI(company: company, settings: settings, box: $0) } ?? false)
         })
-        var results = Prober(options: options).probe(smtp: targets.smtp, mailgun: targets.mailgun, progress: progress)
+        var results = Prober(options: options).probe(smtp: targets.smtp, apis: targets.apis, progress: progress)
         // A hint is shown at the line of the field it names (the profile's, when inherited).
         for i in results.indices {
             if let field = results[i].failure?.field, let location = loaded?.files.location(loadedByID[results[i].company]?.mark(field)) {

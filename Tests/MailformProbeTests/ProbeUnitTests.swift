@@ -67,7 +67,7 @@ struct ProbeUnitTests {
         let server = SMTPServer<Secret>(host: "127.0.0.1", port: port, username: nil, password: nil, starttls: .required, ssl: false,
                                         sslTrust: [], sslCheckIdentity: true, sslProtocols: ["TLSv1.2", "TLSv1.3"])
         let results = Prober(options: ProbeOptions(timeoutMilliseconds: 2000)).probe(
-            smtp: [SMTPTarget(company: "a", path: "smtp", server: server, location: nil)], mailgun: [])
+            smtp: [SMTPTarget(company: "a", path: "smtp", server: server, location: nil)], apis: [])
         #expect(results.first?.failure?.kind == .refused)
         #expect(results.first?.failure?.hint.contains("smtp.port") == true)
     }

@@ -1,0 +1,182 @@
+import CCurl
+import Foundation
+import MailformCore
+
+/// Runs every HTTP-API provider's probe (`APIProbe`) on curl multi handles:
+/// each section's requests one after another (a request may depend on the
+/// answers before it), all sections at once, one key's requests never at
+/// the same time (providers rate-limit per account), and sections that
+/// would ask the same thing with the same key asking it once.
+///
+/// The key goes where the provider's request says (basic auth, a bearer
+/// token, a JSON member) and nowhere else; redirects are not followed;
+/// an answer is read up to 1 MiB; the key is taken out of every answer
+/// before the provider's verdict reads it.
+struct APIProber {
+    var options: ProbeOptions
+    /// At most this many requests per section (Mailgun needs two).
+    static let maxSteps = 4
+
+    func probe(_ targets: [APITarget]) -> [ProbeResult] {
+        // One exchange per distinct (provider, settings, key): companies that share them share it.
+        struct Exchange: Hashable { var provider: String; var values: [String?]; var key: String }
+        func keyID(_ target: APITarget) -> String { target.settings.secrets.first?.secret.withRevealedBytes { Digest.sha256Hex($0) } ?? "" }
+        var answers: [Exchange: [APIAnswer]] = [:]
+        var cut: Set<Exchange> = []
+        var first: [Exchange: APITarget] = [:]
+        for target in targets where target.sendCredentials {
+            let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target))
+            if first[exchange] == nil { first[exchange] = target; answers[exchange] = [] }
+        }
+        var pending = Array(first.keys).sorted { "\($0.provider)\($0.values)" < "\($1.provider)\($1.values)" }
+        for _ in 0..<Self.maxSteps where !pending.isEmpty {
+            var jobs: [MultiDriver.Job] = []
+            var next: [Exchange] = []
+            for exchange in pending {
+                let target = first[exchange]!
+                guard let request = target.scheme.probe.request(target.view, bases: options.bases(target.scheme.probe), answers: answers[exchange] ?? []),
+                      let transfer = CurlTransfer() else { continue }
+                configure(transfer, request, key: target.settings.secrets.first?.secret)
+                next.append(exchange)
+                jobs.append(MultiDriver.Job(transfer: transfer, group: exchange.key) { t, code in
+                    if t.cutByDeadline { cut.insert(exchange); return }
+                    answers[exchange, default: []].append(Self.answer(t, code))
+                })
+            }
+            MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(jobs)
+            pending = next.filter { !cut.contains($0) }
+        }
+        return targets.map { target in
+            let scheme = target.scheme
+            let endpoint = scheme.probe.endpoint(target.view)
+            var result = ProbeResult(company: target.company, endpointPath: scheme.word, endpoint: endpoint, location: target.location)
+            guard target.sendCredentials else {
+                result.notes.append("API key not sent: the store does not hold this key for this \(scheme.displayName) section and company (pass --send-credentials to trust it)")
+                result.credentialsWithheld = true
+                return result
+            }
+            let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target))
+            guard let got = answers[exchange], !got.isEmpty, !cut.contains(exchange) else {
+                return options.deadlinePassed ? Prober.deadlineFailure(target.company, scheme.word, endpoint, target.location)
+                    : Prober.internalFailure(target.company, scheme.word, endpoint, target.location)
+            }
+            let verdict = scheme.probe.verdict(target.view, answers: got)
+            result.domainState = verdict.domainState
+            result.providerDNSRecords = verdict.records
+            result.notes += verdict.notes
+            if let failure = verdict.failure {
+                let kind: ProbeFailureKind
+                switch failure.transport {
+                case .timeout?: kind = .timeout
+                case .dns?: kind = .dns
+                case .refused?: kind = .refused
+                case .other?: kind = .other
+                case nil: kind = ProbeFailureKind(rawValue: failure.kind)
+                }
+                result.failure = ProbeFailure(kind: kind, stage: .api, message: failure.message, hint: failure.hint,
+                                              field: failure.field.map { scheme.word + "." + $0 })
+                if let field = failure.field, let location = target.locations[field] { result.location = location }
+            } else {
+                result.stages.append((.api, got.reduce(0) { $0 + $1.elapsedMilliseconds }))
+            }
+            return result
+        }
+    }
+
+    /// `--send-test`: one message in the provider's test mode per section
+    /// that passed (a provider without one sends nothing).
+    func sendTests(_ targets: [APITarget], _ given: inout [ProbeResult], to recipient: String) {
+        var results = given
+        defer { given = results }
+        var jobs: [MultiDriver.Job] = []
+        for (i, target) in targets.enumerated() where results[i].ok && target.sendCredentials {
+            guard let request = target.scheme.probe.testSend(target.view, bases: options.bases(target.scheme.probe), from: target.sender, to: recipient,
+                                                             company: target.company),
+                  let transfer = CurlTransfer() else { continue }
+            configure(transfer, request, key: target.settings.secrets.first?.secret)
+            let name = target.scheme.displayName
+            jobs.append(MultiDriver.Job(transfer: transfer, group: target.settings.secrets.first?.secret.withRevealedBytes { Digest.sha256Hex($0) }) { t, code in
+                let status = t.long(CURLINFO_RESPONSE_CODE)
+                if code == CURLE_OK && (200..<300).contains(status) {
+                    results[i].stages.append((.send, t.elapsedMilliseconds))
+                    results[i].notes.append("test message accepted in \(name)'s test mode (not delivered)")
+                } else {
+                    results[i].failure = ProbeFailure(kind: ProbeFailureKind(rawValue: target.scheme.word + "-response"), stage: .send,
+                                                      message: "\(name) refused the test message (HTTP \(status))",
+                                                      hint: "check \(target.scheme.word).domain and that sender.email is on it")
+                }
+            })
+        }
+        MultiDriver(concurrency: options.concurrency, deadline: options.deadline).run(jobs)
+    }
+
+    /// The request on a transfer, the key where it says and nowhere else.
+    func configure(_ t: CurlTransfer, _ request: APIRequest, key: Secret?) {
+        t.set(CURLOPT_URL, request.url)
+        t.set(CURLOPT_TIMEOUT_MS, options.timeoutMilliseconds)
+        t.set(CURLOPT_CONNECTTIMEOUT_MS, options.timeoutMilliseconds)
+        t.set(CURLOPT_FOLLOWLOCATION, 0)
+        t.bodyLimit = 1 << 20
+        var headers: [String] = []
+        switch request.auth {
+        case .basic(let user):
+            t.set(CURLOPT_HTTPAUTH, 1) // CURLAUTH_BASIC
+            t.set(CURLOPT_USERNAME, user)
+            key?.withRevealedBytes { t.setSecret(CURLOPT_PASSWORD, $0) }
+        case .bearer:
+            t.set(CURLOPT_HTTPAUTH, 64) // CURLAUTH_BEARER
+            key?.withRevealedBytes { t.setSecret(CURLOPT_XOAUTH2_BEARER, $0) }
+        case .jsonBody:
+            break
+        }
+        if case .jsonBody(let member) = request.auth {
+            var members = request.json.sorted { $0.key < $1.key }.map { (Self.jsonString($0.key), Self.jsonString($0.value)) }
+            var body: [UInt8] = []
+            key?.withRevealedBytes { bytes in
+                members.insert((Self.jsonString(member), Self.jsonString(String(decoding: bytes, as: UTF8.self))), at: 0)
+                t.addRedaction(bytes)
+            }
+            body = Array(("{" + members.map { "\($0.0):\($0.1)" }.joined(separator: ",") + "}").utf8)
+            headers.append("Content-Type: application/json")
+            t.setSecret(CURLOPT_COPYPOSTFIELDS, body)
+            for i in body.indices { body[i] = 0 }
+            members = []
+        } else if !request.json.isEmpty {
+            headers.append("Content-Type: application/json")
+            let members = request.json.sorted { $0.key < $1.key }.map { "\(Self.jsonString($0.key)):\(Self.jsonString($0.value))" }
+            t.set(CURLOPT_COPYPOSTFIELDS, "{" + members.joined(separator: ",") + "}")
+        } else if !request.form.isEmpty {
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+            let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
+            t.set(CURLOPT_COPYPOSTFIELDS, request.form.map { encode($0.first ?? "") + "=" + encode($0.count > 1 ? $0[1] : "") }.joined(separator: "&"))
+        } else if request.method == "POST" {
+            t.set(CURLOPT_COPYPOSTFIELDS, "")
+        }
+        if !headers.isEmpty { t.set(CURLOPT_HTTPHEADER, list: headers) }
+    }
+
+    /// A JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func answer(_ t: CurlTransfer, _ code: CURLcode) -> APIAnswer {
+        let transport: APIAnswer.Transport? = code == CURLE_OK ? nil
+            : code == CURLE_OPERATION_TIMEDOUT ? .timeout : code == CURLE_COULDNT_RESOLVE_HOST ? .dns
+            : code == CURLE_COULDNT_CONNECT ? .refused : .other
+        let message = t.errorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : t.redact(t.errorMessage)
+        // The key never reaches the verdict, even when the server echoes it.
+        let body = t.body.isEmpty ? [] : Array(t.redact(String(decoding: t.body, as: UTF8.self)).utf8)
+        return APIAnswer(transport: transport, message: message, status: t.long(CURLINFO_RESPONSE_CODE), body: body,
+                         overflow: t.bodyOverflow, elapsedMilliseconds: t.elapsedMilliseconds)
+    }
+}
