@@ -15,11 +15,11 @@ extension CompanyCheck {
         if case .unknown = provider.under(.relaxed) { return [] }
         var missing: [String] = []
         if spf.report.status == .none { missing.append("no spf record") }
-        let mailgunSigns: Bool = { if case .mailgun = sending { return true } else { return false } }()
+        let providerSigns: Bool = { if case .api = sending { return true } else { return false } }()
         switch dkim {
         case .key?: break
-        case nil where mailgunSigns: break
-        default: missing.append("no usable dkim key" + (dkimSelector == nil && !mailgunSigns ? " (dkim.selector is not set)" : ""))
+        case nil where providerSigns: break
+        default: missing.append("no usable dkim key" + (dkimSelector == nil && !providerSigns ? " (dkim.selector is not set)" : ""))
         }
         switch dmarc {
         case .found(let record, _, _) where record.policy != nil: break

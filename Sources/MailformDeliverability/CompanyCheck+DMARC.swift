@@ -117,7 +117,7 @@ extension CompanyCheck {
 
     /// Whether an aligned DKIM signature can be expected under `mode`: from
     /// the configured selector's key (signed as the sender domain), or from
-    /// the Mailgun DKIM record Mailgun signs with.
+    /// the DKIM record an HTTP-API provider signs with.
     func dkimAuthentication(mode: DMARCAlignment, selectorKey: DKIMLookup?) -> DMARCAuthentication {
         var reasons: [String] = []
         var unknown = false
@@ -131,27 +131,28 @@ extension CompanyCheck {
             case .noKey(let reason, _): reasons.append("the dkim key at \(name) is unusable (\(reason))")
             case .failure: unknown = true
             }
-        } else if case .mailgun = sending {
-            // Mailgun signs on its own; its records below decide.
+        } else if case .api = sending {
+            // The provider signs on its own; its records below decide.
         } else {
             reasons.append("no dkim key is known (dkim.selector is not set)")
         }
-        if case .mailgun(let domain, let records) = sending {
-            let mailgunDomain = DomainNormalizer.normalize(domain)
+        if case .api(let api) = sending {
+            let (name, records) = (api.provider, api.records)
+            let providerDomain = DomainNormalizer.normalize(api.domain)
             let dkimRecords = (records ?? []).filter(\.isDKIMKey)
-            let signingDomain = dkimRecords.first?.dkimDomain ?? mailgunDomain
+            let signingDomain = dkimRecords.first?.dkimDomain ?? providerDomain
             let aligned = mode == .strict ? signingDomain == senderDomain
                 : organizationalDomain(signingDomain) == organizationalDomain(senderDomain)
             if !aligned {
-                reasons.append("mailgun signs as \(signingDomain), which is not aligned with \(senderDomain) (adkim=\(mode.rawValue))")
+                reasons.append("\(name) signs as \(signingDomain), which is not aligned with \(senderDomain) (adkim=\(mode.rawValue))")
             } else if records == nil {
                 unknown = true
             } else if dkimRecords.isEmpty {
-                reasons.append("mailgun's records for \(mailgunDomain) list no dkim key")
+                reasons.append("\(name)'s records for \(providerDomain) list no dkim key")
             } else if dkimRecords.contains(where: { $0.valid != false }) {
                 return .passes
             } else {
-                reasons.append("mailgun reports its dkim record for \(mailgunDomain) as not valid")
+                reasons.append("\(name) reports its dkim record for \(providerDomain) as not valid")
             }
         }
         if unknown { return .unknown }

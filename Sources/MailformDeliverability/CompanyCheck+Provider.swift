@@ -1,8 +1,8 @@
 import SPF
 
 /// The checks that depend on how the company sends: the relay must be
-/// authorised by SPF, the platform's include must be in the record, and
-/// Mailgun's records must be valid and its domain aligned with the sender.
+/// authorised by SPF, the platform's include must be in the record, and an
+/// HTTP-API provider's records must be valid and its domain aligned with the sender.
 extension CompanyCheck {
     func providerFindings(senderSPF: SPFDomainResult, relay: RelayAddresses?) async -> (findings: [DeliverabilityFinding], spf: ProviderSPF) {
         switch sending {
@@ -13,8 +13,8 @@ extension CompanyCheck {
             return await relayFindings(host: host, relay: relay, senderSPF: senderSPF)
         case .platform(let include):
             return platformFindings(include: include, senderSPF: senderSPF)
-        case .mailgun(let domain, let records):
-            return mailgunFindings(mailgunDomain: DomainNormalizer.normalize(domain), records: records)
+        case .api(let api):
+            return apiFindings(api)
         }
     }
 
@@ -134,33 +134,36 @@ extension CompanyCheck {
         return false
     }
 
-    // MARK: Mailgun
+    // MARK: HTTP-API providers
 
-    /// Mailgun signs with and bounces to its own domain: the records it lists
+    /// The provider signs with and bounces to its own domain (Mailgun's
+    /// `mg.acme.com`, SendGrid's authenticated domain): the records it lists
     /// must be valid, and that domain must share the sender's organisational
     /// domain for DMARC to count its SPF and DKIM.
-    private func mailgunFindings(mailgunDomain: String, records: [MailgunDNSRecord]?) -> ([DeliverabilityFinding], ProviderSPF) {
+    private func apiFindings(_ api: DeliverabilityInput.APISending) -> ([DeliverabilityFinding], ProviderSPF) {
+        let (name, records) = (api.provider, api.records)
+        let providerDomain = DomainNormalizer.normalize(api.domain)
         var findings: [DeliverabilityFinding] = []
         for record in records ?? [] where record.valid == false {
-            findings.append(finding("mailgun-dns-record-invalid", .error, domain: mailgunDomain, field: "mailgun.domain",
-                                    message: "mailgun reports its \(record.recordType.uppercased()) record at \(DomainNormalizer.normalize(record.name)) as not valid, so \(record.isDKIMKey ? "mailgun signs with a key receivers cannot find" : "mailgun does not treat \(mailgunDomain) as set up")",
-                                    hint: "publish the \(record.recordType.uppercased()) record at \(DomainNormalizer.normalize(record.name)) exactly as mailgun lists it, then verify the domain in mailgun",
+            findings.append(finding("\(name)-dns-record-invalid", .error, domain: providerDomain, field: "\(name).domain",
+                                    message: "\(name) reports its \(record.recordType.uppercased()) record at \(DomainNormalizer.normalize(record.name)) as not valid, so \(record.isDKIMKey ? "\(name) signs with a key receivers cannot find" : "\(name) does not treat \(providerDomain) as set up")",
+                                    hint: "publish the \(record.recordType.uppercased()) record at \(DomainNormalizer.normalize(record.name)) exactly as \(name) lists it, then verify the domain in \(name)",
                                     record: record.zoneLine,
                                     details: ["type": record.recordType.uppercased(), "name": DomainNormalizer.normalize(record.name), "value": record.value]))
         }
-        let relaxedAligned = organizationalDomain(mailgunDomain) == organizationalDomain(senderDomain)
+        let relaxedAligned = organizationalDomain(providerDomain) == organizationalDomain(senderDomain)
         if !relaxedAligned {
-            findings.append(finding("mailgun-not-aligned", .warning, domain: senderDomain, field: "mailgun.domain",
-                                    message: "mailgun domain \(mailgunDomain) is not under the organisational domain of \(senderDomain), so dmarc cannot count mailgun's spf or dkim for mail from \(senderDomain)",
-                                    hint: "send through a mailgun domain under \(organizationalDomain(senderDomain)) (such as mg.\(senderDomain)) and publish the records mailgun lists for it",
-                                    details: ["mailgun_domain": mailgunDomain, "organizational_domain": organizationalDomain(senderDomain)]))
+            findings.append(finding("\(name)-not-aligned", .warning, domain: senderDomain, field: "\(name).domain",
+                                    message: "\(name) domain \(providerDomain) is not under the organisational domain of \(senderDomain), so dmarc cannot count \(name)'s spf or dkim for mail from \(senderDomain)",
+                                    hint: "send through a \(name) domain under \(organizationalDomain(senderDomain)) (such as mg.\(senderDomain)) and publish the records \(name) lists for it",
+                                    details: ["\(name)_domain": providerDomain, "organizational_domain": organizationalDomain(senderDomain)]))
         }
         let brokenSPF = (records ?? []).contains { $0.isSPF && $0.valid == false }
         func status(aligned: Bool, mode: String) -> DMARCAuthentication {
-            if brokenSPF { return .fails("mailgun reports the spf record of \(mailgunDomain) as not valid") }
-            return aligned ? .passes : .fails("mailgun's envelope domain \(mailgunDomain) is not aligned with \(senderDomain) (\(mode))")
+            if brokenSPF { return .fails("\(name) reports the spf record of \(providerDomain) as not valid") }
+            return aligned ? .passes : .fails("\(name)'s envelope domain \(providerDomain) is not aligned with \(senderDomain) (\(mode))")
         }
         return (findings, ProviderSPF(relaxed: status(aligned: relaxedAligned, mode: "aspf=r"),
-                                      strict: status(aligned: mailgunDomain == senderDomain, mode: "aspf=s")))
+                                      strict: status(aligned: providerDomain == senderDomain, mode: "aspf=s")))
     }
 }

@@ -7,8 +7,8 @@ extension CompanyCheck {
     /// nil when it cannot be computed (relay not resolved, no platform include).
     func spfSuggestion(relay: RelayAddresses?) -> String? {
         switch sending {
-        case .mailgun:
-            return "v=spf1 include:mailgun.org ~all"
+        case .api(let api):
+            return "v=spf1 include:\(api.spfInclude) ~all"
         case .platform(let include):
             guard let include = include.map(DomainNormalizer.normalize), !include.isEmpty else { return nil }
             return "v=spf1 include:\(include) ~all"

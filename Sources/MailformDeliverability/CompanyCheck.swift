@@ -19,7 +19,7 @@ struct CompanyCheck: Sendable {
     let requireMTASTS: Bool
     let lookups: DeliverabilityLookups
     /// The organisational domains (RFC 9989's tree walk) of the sender
-    /// domain and the Mailgun domains, found before the checks run.
+    /// domain and the providers' domains, found before the checks run.
     var organizational: [String: String] = [:]
 
     /// The organisational domain of a domain `run` looked up (itself otherwise).
@@ -112,12 +112,12 @@ struct CompanyCheck: Sendable {
     }
 
     /// The organisational domains alignment compares: the sender domain's,
-    /// and those of the Mailgun domain and the domain Mailgun signs as.
+    /// and those of the provider's domain and the domain it signs as.
     private func organizationalDomains() async -> [String: String] {
         var domains = [senderDomain]
-        if case .mailgun(let domain, let records) = sending {
-            domains.append(DomainNormalizer.normalize(domain))
-            if let signing = (records ?? []).first(where: \.isDKIMKey)?.dkimDomain { domains.append(signing) }
+        if case .api(let api) = sending {
+            domains.append(DomainNormalizer.normalize(api.domain))
+            if let signing = (api.records ?? []).first(where: \.isDKIMKey)?.dkimDomain { domains.append(signing) }
         }
         return await withTaskGroup(of: (String, String).self) { group in
             for domain in Set(domains) { group.addTask { (domain, await lookups.organizationalDomain(domain)) } }

@@ -43,7 +43,7 @@ public struct DeliverabilityChecker: Sendable {
     }
 
     /// Company, domain, id; then field and message so the order is stable
-    /// for findings sharing an id (several invalid Mailgun records).
+    /// for findings sharing an id (several invalid records of a provider).
     private static func order(_ a: DeliverabilityFinding, _ b: DeliverabilityFinding) -> Bool {
         (a.company, a.domain, a.id, a.field, a.message, a.record ?? "") < (b.company, b.domain, b.id, b.field, b.message, b.record ?? "")
     }

@@ -9,13 +9,32 @@ public struct DeliverabilityInput: Sendable {
     public enum Sending: Sendable {
         /// Through an SMTP relay: SPF must authorise the relay's addresses.
         case smtp(host: String)
-        /// Through Mailgun: SPF and DKIM come from Mailgun's records for
-        /// `domain`, which DMARC counts only when aligned with the sender.
-        /// `records` is Mailgun's list with its verdicts, nil when not fetched.
-        case mailgun(domain: String, records: [MailgunDNSRecord]?)
+        /// Through an HTTP-API provider (Mailgun, SendGrid, …): SPF and DKIM
+        /// come from the provider's records for its sending domain, which
+        /// DMARC counts only when aligned with the sender.
+        case api(APISending)
         /// Through the platform's own servers: the sender domain's SPF must
         /// include the platform's record (`spfInclude`, nil when not configured).
         case platform(spfInclude: String?)
+    }
+
+    /// How an HTTP-API provider sends for the company.
+    public struct APISending: Sendable {
+        /// The provider's word (`mailgun`): findings' ids and fields start with it.
+        public var provider: String
+        /// Its sending domain.
+        public var domain: String
+        /// The records the provider lists with its verdicts, nil when not fetched.
+        public var records: [ReportedDNSRecord]?
+        /// Its SPF include (`mailgun.org`), suggested when the sender domain has no record.
+        public var spfInclude: String
+
+        public init(provider: String, domain: String, records: [ReportedDNSRecord]?, spfInclude: String) {
+            self.provider = provider
+            self.domain = domain
+            self.records = records
+            self.spfInclude = spfInclude
+        }
     }
 
     /// The company's name, as findings are grouped and sorted by it.
@@ -38,5 +57,12 @@ public struct DeliverabilityInput: Sendable {
         self.dsarDomain = dsarDomain
         self.sending = sending
         self.dkimSelector = dkimSelector
+    }
+}
+
+extension DeliverabilityInput.Sending {
+    /// Through Mailgun (the form before providers were plug-ins).
+    public static func mailgun(domain: String, records: [MailgunDNSRecord]?) -> Self {
+        .api(.init(provider: "mailgun", domain: domain, records: records, spfInclude: "mailgun.org"))
     }
 }

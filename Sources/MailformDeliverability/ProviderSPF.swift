@@ -1,5 +1,5 @@
 /// What the provider checks found about SPF, for DMARC to judge under the
-/// domain's `aspf=` mode: only a Mailgun envelope domain can be aligned under
+/// domain's `aspf=` mode: only a provider's envelope domain (Mailgun's) can be aligned under
 /// relaxed rules yet not under strict ones, so both answers are kept.
 struct ProviderSPF: Sendable, Hashable {
     var relaxed: DMARCAuthentication

@@ -23,7 +23,7 @@ public struct DNSSettings: Sendable {
     }
 }
 
-/// The DNS stage: from companies (and what the Mailgun probe learnt) to
+/// The DNS stage: from companies (and what the providers' probes learnt) to
 /// deliverability findings (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT).
 public enum DeliverabilityStage {
     public struct Outcome: Sendable {
@@ -43,7 +43,7 @@ public enum DeliverabilityStage {
         }.map(\.id)
     }
 
-    /// Runs the stage when enabled, with the Mailgun records the probe read.
+    /// Runs the stage when enabled, with the providers' records the probe read.
     /// - Parameter options: the probe's: its concurrency and deadline, and
     ///   the trust and time limits MTA-STS policies are fetched with.
     public static func outcome(_ companies: [Company<ResolvedSecret>], results: [ProbeResult], workspace: Workspace,
@@ -53,7 +53,7 @@ public enum DeliverabilityStage {
         for r in results where ProviderSchemes.apis.contains(where: { $0.word == r.endpointPath }) {
             if let reported = r.providerDNSRecords, !reported.isEmpty { records[r.company] = reported }
         }
-        let inputs = Self.inputs(companies, mailgunRecords: records, workspace: workspace)
+        let inputs = Self.inputs(companies, providerRecords: records, workspace: workspace)
         var outcome = try run(inputs, servers: settings.servers.isEmpty ? workspace.dnsServers : settings.servers,
                        timeoutMilliseconds: workspace.dnsTimeoutMilliseconds, concurrency: options.concurrency, deadline: options.deadline,
                        policyFetcher: MTASTSFetcher(options: options), certWarningDays: options.certWarningDays)
@@ -62,17 +62,18 @@ public enum DeliverabilityStage {
     }
 
     /// One input per company that sends mail and is probed.
-    static func inputs(_ companies: [Company<ResolvedSecret>], mailgunRecords: [String: [ProviderDNSRecord]],
+    static func inputs(_ companies: [Company<ResolvedSecret>], providerRecords: [String: [ProviderDNSRecord]],
                        workspace: Workspace) -> [DeliverabilityInput] {
         companies.filter { $0.probeDisabledReason == nil }.map { company in
             let sending: DeliverabilityInput.Sending
             if company.provider == .smtp {
                 sending = .smtp(host: company.smtp?.host ?? "")
-            } else if company.provider == .mailgun {
-                let records = mailgunRecords[company.id].map { list in
-                    list.map { MailgunDNSRecord(recordType: $0.recordType, name: $0.name, value: $0.value, valid: $0.valid) }
+            } else if let api = ProviderSchemes.api(company.provider) {
+                let records = providerRecords[company.id].map { list in
+                    list.map { ReportedDNSRecord(recordType: $0.recordType, name: $0.name, value: $0.value, valid: $0.valid) }
                 }
-                sending = .mailgun(domain: company.mailgun?.domain ?? "", records: records)
+                sending = .api(.init(provider: api.word, domain: company.api(company.provider)?.domain ?? "", records: records,
+                                     spfInclude: api.spfInclude))
             } else {
                 sending = .platform(spfInclude: workspace.platformSPFInclude)
             }

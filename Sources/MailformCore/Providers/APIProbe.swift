@@ -97,6 +97,15 @@ public struct ProviderDNSRecord: Sendable, Hashable {
         self.valid = valid
         self.purpose = purpose
     }
+
+    /// With its purpose read from the record: a TXT record that starts
+    /// `v=spf1` is SPF, a TXT record under `._domainkey.` a DKIM key.
+    public init(recordType: String, name: String, value: String, valid: Bool?) {
+        let txt = recordType.uppercased() == "TXT"
+        let purpose: Purpose = txt && value.lowercased().hasPrefix("v=spf1") ? .spf
+            : txt && name.lowercased().contains("._domainkey.") ? .dkim : .other
+        self.init(recordType: recordType, name: name, value: value, valid: valid, purpose: purpose)
+    }
 }
 
 /// A provider probe's finding.

@@ -23,6 +23,9 @@ public protocol APIProvider: ProviderScheme {
     var fields: [APIField] { get }
     /// The probe's HTTP exchange: what it asks, and what the answers mean.
     var probe: any APIProbe { get }
+    /// What the DNS stage expects of the sending domain's SPF: the
+    /// provider's include (`mailgun.org`), suggested when the domain has no record.
+    var spfInclude: String { get }
 }
 
 extension APIProvider {

@@ -61,10 +61,8 @@ public struct MailgunProbe: APIProbe {
                 guard let type = record["record_type"]?.value.stringValue, let name = record["name"]?.value.stringValue,
                       let value = record["value"]?.value.stringValue else { return nil }
                 let state = record["valid"]?.value.stringValue
-                let purpose: ProviderDNSRecord.Purpose = type.uppercased() != "TXT" ? .other
-                    : value.lowercased().hasPrefix("v=spf1") ? .spf : name.lowercased().contains("._domainkey.") ? .dkim : .other
                 return ProviderDNSRecord(recordType: SafeText.escape(type), name: SafeText.escape(name), value: SafeText.escape(value),
-                                         valid: state == "valid" ? true : state == "invalid" ? false : nil, purpose: purpose)
+                                         valid: state == "valid" ? true : state == "invalid" ? false : nil)
             }
             if let state = verdict.domainState, state != "active" {
                 verdict.notes.append("domain state is '\(state)': Mailgun sends only from active domains; finish its DNS verification")

@@ -12,6 +12,7 @@ public struct MailgunProvider: APIProvider {
     }
     public var rules: [any PolicyRule] { [APISenderDomainRule(provider: .mailgun, displayName: displayName)] }
     public var probe: any APIProbe { MailgunProbe() }
+    public var spfInclude: String { "mailgun.org" }
 }
 
 extension Provider {
