@@ -83,7 +83,9 @@ struct ValidationTests {
         let ws = try TemporaryWorkspace(["companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\n"])
         let d = try single(ws.load())
         #expect(d.message == "missing required key 'provider'")
-        #expect(d.hint == "add provider: smtp, mailgun or platform")
+        // Every registered provider's word, in the schema's order.
+        let words = ProviderSchemes.all.map(\.provider.rawValue)
+        #expect(d.hint == "add provider: " + words.dropLast().joined(separator: ", ") + " or " + words.last!)
     }
 
     @Test func yesIsTextInYAML12() throws {

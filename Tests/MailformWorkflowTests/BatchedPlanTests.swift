@@ -156,7 +156,7 @@ struct BatchedPlanTests {
         let plan = try ws.apply().plan
         #expect(plan.count(.add) == 4)
         let migrated = try DatabaseQueue(path: ws.store).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(migrated == ["v1", "v2", "v3", "v4", "v5", "v6"])
+        #expect(migrated == Migrations.migrator.migrations.sorted())
     }
 
     /// A company read again by id must still be the one the summaries saw.

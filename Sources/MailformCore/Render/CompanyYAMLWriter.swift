@@ -38,7 +38,7 @@ public enum CompanyYAMLWriter {
             var plain = 0, secret = 0
             for field in settings.scheme.fields {
                 if field.isSecret {
-                    out += "  \(field.name): \(scalar(settings.secrets[secret].description))\n"
+                    out += "  \(field.name): \(reference(settings.secrets[secret].description))\n"
                     secret += 1
                 } else {
                     if let value = settings.values[plain] {
@@ -78,13 +78,7 @@ public enum CompanyYAMLWriter {
         for field in SMTPServerShape.fields {
             let text: String?
             if field.isSecret {
-                // `${env:NAME}` and `${file:PATH}` read back plain in a block mapping, as people write them.
-                text = s.secrets[field.key].map { ref in
-                    let d = ref.description
-                    let plain = d.hasPrefix("${") && d.hasSuffix("}") && !d.contains(" ") && !d.contains("#") && !d.contains("\"") && !d.contains("'")
-                        && !d.contains("\\") && d.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
-                    return plain ? d : scalar(d)
-                }
+                text = s.secrets[field.key].map { reference($0.description) }
             } else if let value = field.value(s.settings), value == field.fallback(s.settings, Set(s.secrets.keys)) {
                 // What the file would get without it: left out, as a person writes it.
                 continue
@@ -115,6 +109,14 @@ public enum CompanyYAMLWriter {
 
     /// A YAML scalar that reads back as the same string: plain when safe,
     /// double-quoted (JSON escapes) otherwise.
+    /// A secret reference: `${env:NAME}` and `${file:PATH}` read back plain
+    /// in a block mapping, as people write them; anything else quoted.
+    static func reference(_ d: String) -> String {
+        let plain = d.hasPrefix("${") && d.hasSuffix("}") && !d.contains(" ") && !d.contains("#") && !d.contains("\"") && !d.contains("'")
+            && !d.contains("\\") && d.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+        return plain ? d : scalar(d)
+    }
+
     public static func scalar(_ s: String) -> String {
         // Letters, digits, `@._/-+`, and single spaces inside (`ACME Ltda`).
         let plainSafe = !s.isEmpty && !s.hasPrefix(" ") && !s.hasSuffix(" ") && !s.contains("  ") && s.unicodeScalars.allSatisfy { c in
