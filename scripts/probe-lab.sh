@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts the probe lab's servers on 127.0.0.1 (real aiosmtpd SMTP servers and a
-# Mailgun-like API, OAuth2 token endpoints and XOAUTH2 servers, see Tests/Servers) and runs 'mailform probe' on
+# Starts the probe lab's servers on 127.0.0.1 (real aiosmtpd SMTP servers, fakes
+# of the providers' APIs (Mailgun, Mailchimp Transactional, ...), OAuth2 token endpoints and XOAUTH2 servers, see Tests/Servers) and runs 'mailform probe' on
 # examples/probe-lab: per company, what works and exactly what to fix.
 #   scripts/probe-lab.sh [mailform probe options...]
 set -uo pipefail
@@ -10,16 +10,27 @@ lab=examples/probe-lab/.lab
 rm -rf "$lab"; mkdir -p "$lab"
 fifo="$lab/stdin"; mkfifo "$fifo"
 /usr/bin/python3 Tests/Servers/smtp_server.py "$lab/smtp" 25870 <"$fifo" >"$lab/smtp.json" 2>"$lab/smtp.log" &
-/usr/bin/python3 Tests/Servers/mailgun_stub.py "$lab/mailgun" 25881 <"$fifo" >"$lab/mailgun.json" 2>"$lab/mailgun.log" &
+# Each HTTP-API provider's fake (Tests/Servers/WORD_stub.py), from 25910 on, three ports each.
+port=25910
+for stub in Tests/Servers/*_stub.py; do
+  name=$(basename "$stub" _stub.py)
+  /usr/bin/python3 "$stub" "$lab/$name" $port <"$fifo" >"$lab/$name.json" 2>"$lab/$name.log" &
+  port=$((port + 3))
+done
 # OAuth2: Entra ID- and Google-like token endpoints (25900) and XOAUTH2 servers (25901-25905).
 /usr/bin/python3 Tests/Servers/oauth_lab.py "$lab/oauth" 25900 <"$fifo" >"$lab/oauth.json" 2>"$lab/oauth.log" &
 exec 3>"$fifo"   # the servers run until this closes
 trap 'exec 3>&- 4>&-; wait' EXIT
-for _ in $(seq 100); do [ -s "$lab/smtp.json" ] && [ -s "$lab/mailgun.json" ] && [ -s "$lab/oauth.json" ] && break; sleep 0.1; done
+ready() { [ -s "$lab/smtp.json" ] && [ -s "$lab/oauth.json" ] || return 1; for stub in Tests/Servers/*_stub.py; do [ -s "$lab/$(basename "$stub" _stub.py).json" ] || return 1; done; }
+for _ in $(seq 100); do ready && break; sleep 0.1; done
 # One CA file for both labs' certificates; the service account's key is made fresh by the lab.
 cat "$lab/smtp/ca.crt" "$lab/oauth/ca.crt" > "$lab/ca.crt"
 cp "$lab/oauth/google-sa.json" examples/probe-lab/secrets/lab-google-sa.json
-export MAILFORM_MAILGUN_US_URL=http://127.0.0.1:25881 MAILFORM_MAILGUN_EU_URL=http://127.0.0.1:25882
+# Each fake says which variables point mailform at it (MAILFORM_MAILGUN_US_URL, ...).
+for stub in Tests/Servers/*_stub.py; do
+  eval "$(/usr/bin/python3 -c 'import json, shlex, sys
+for k, v in json.load(open(sys.argv[1]))["env"].items(): print("export %s=%s" % (k, shlex.quote(v)))' "$lab/$(basename "$stub" _stub.py).json")"
+done
 export MAILFORM_OAUTH_MICROSOFT_URL=http://127.0.0.1:25900/ms MAILFORM_OAUTH_GOOGLE_URL=http://127.0.0.1:25900/google
 # Run by its operator on their own machine: credentials go to every endpoint
 # (a pull-request job never passes --send-credentials; see docs/security.md).

@@ -64,6 +64,7 @@ struct APIProber {
             result.domainState = verdict.domainState
             result.providerDNSRecords = verdict.records
             result.notes += verdict.notes
+            result.warnings += verdict.warnings
             if let failure = verdict.failure {
                 let kind: ProbeFailureKind
                 switch failure.transport {

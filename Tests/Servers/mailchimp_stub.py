@@ -42,6 +42,8 @@ apikey or token is logged as "[redacted]"). A request that reaches "other"
 carrying the key it was redirected with (or the valid key) is also appended to
 STATE_DIR/leaks.log as "other METHOD PATH" (the key itself is never written).
 Runs until stdin closes.
+The printed line's "env" holds the variables that point mailform at it
+(scripts/probe-lab.sh exports them).
 """
 import json
 import os
@@ -223,7 +225,7 @@ def main():
         urls[region] = f"http://127.0.0.1:{server.server_address[1]}"
         if region == "other":
             _other_port[0] = server.server_address[1]
-    print(json.dumps({"url": urls["main"], "other_url": urls["other"], "key": KEY}), flush=True)
+    print(json.dumps({"url": urls["main"], "other_url": urls["other"], "key": KEY, "env": {"MAILFORM_MAILCHIMP_URL": urls["main"]}}), flush=True)
     sys.stdin.read()
 
 

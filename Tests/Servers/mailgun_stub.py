@@ -9,6 +9,8 @@ basic auth api:KEY answers as Mailgun does: 200 with the domain and its
 state, 401 "Forbidden" for a wrong key, 404 {"message": "Domain not found"}
 for a domain of the other region or none. Every request is appended to
 STATE_DIR/requests.log ("REGION METHOD PATH"). Runs until stdin closes.
+The printed line's "env" holds the variables that point mailform at it
+(scripts/probe-lab.sh exports them).
 """
 import base64
 import json
@@ -97,7 +99,7 @@ def main():
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         urls[region] = f"http://127.0.0.1:{server.server_address[1]}"
-    print(json.dumps({**urls, "key": KEY}), flush=True)
+    print(json.dumps({**urls, "key": KEY, "env": {"MAILFORM_MAILGUN_US_URL": urls["us"], "MAILFORM_MAILGUN_EU_URL": urls["eu"]}}), flush=True)
     sys.stdin.read()
 
 

@@ -50,6 +50,8 @@ key, api_key, apikey or token is logged as "[redacted]"). A request reaching
 "other" with an Authorization header carrying a redirect-... key or a valid
 key is also appended to STATE_DIR/leaks.log as "other METHOD PATH" (the key
 itself is never written). Runs until stdin closes.
+The printed line's "env" holds the variables that point mailform at it
+(scripts/probe-lab.sh exports them).
 """
 import json
 import os
@@ -266,7 +268,7 @@ def main():
         urls[region] = f"http://127.0.0.1:{server.server_address[1]}"
         if region == "other":
             _other_port[0] = server.server_address[1]
-    print(json.dumps({**urls, "keys": KEYS}), flush=True)
+    print(json.dumps({**urls, "keys": KEYS, "env": {"MAILFORM_SENDGRID_URL": urls["global"], "MAILFORM_SENDGRID_EU_URL": urls["eu"]}}), flush=True)
     sys.stdin.read()
 
 

@@ -132,6 +132,9 @@ public struct APIVerdict: Sendable {
 
     public var failure: Failure?
     public var notes: [String] = []
+    /// Passed, but with something the operator should fix or know (a part
+    /// that could not be checked with this key).
+    public var warnings: [String] = []
     /// The sending domain's state as the provider names it (`active`).
     public var domainState: String?
     /// The records the provider reports; nil when it did not say.
