@@ -14,6 +14,9 @@ struct ProviderSchemeTests {
         let schema = SchemaCatalog.companyJSON
         let words = (schema["properties"]?["provider"]?["enum"]?.value.elements ?? []).compactMap(\.value.stringValue)
         #expect(Set(words) == ProviderSchemes.words)
+        // Each section once (a parser keeps one of two equal keys silently).
+        let sections = (schema["properties"]?.value.members ?? []).map(\.key)
+        #expect(sections.count == Set(sections).count, "a key of company.schema.json's properties is written twice: \(sections)")
         #expect(!ProviderSchemes.apis.isEmpty)
         for api in ProviderSchemes.apis {
             let section = try #require(schema["properties"]?[api.word], "no \(api.word) section in company.schema.json")
