@@ -2,7 +2,7 @@
 /// file's `provider:` word, the schema's sections, the store's tables, the
 /// probe's endpoints and the policy rules all come from this list.
 public enum ProviderSchemes {
-    public static let all: [any ProviderScheme] = [SMTPProvider(), MailgunProvider(), MailchimpProvider(), PlatformProvider()]
+    public static let all: [any ProviderScheme] = [SMTPProvider(), MailgunProvider(), MailchimpProvider(), SendGridProvider(), PlatformProvider()]
 
     /// The HTTP-API providers, in registry order.
     public static let apis: [any APIProvider] = all.compactMap { $0 as? any APIProvider }
