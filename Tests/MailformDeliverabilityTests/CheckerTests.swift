@@ -97,6 +97,38 @@ struct CheckerTests {
         #expect(signed.map(\.id) == ["mailgun-not-aligned"])
     }
 
+    /// Any HTTP-API provider is judged by the records it reports, under its
+    /// own word: SendGrid's domain authentication lists DKIM as CNAMEs to
+    /// its keys (`s1._domainkey`), which DMARC counts as aligned DKIM.
+    @Test func anotherProvidersRecordsAndAlignment() async {
+        let dns = Self.zone()
+        let checker = DeliverabilityChecker(resolver: dns)
+        func sendgrid(_ domain: String, _ records: [ReportedDNSRecord]?) -> DeliverabilityInput {
+            DeliverabilityInput(company: "a", senderDomain: "acme.test", dsarDomain: nil,
+                                sending: .api(.init(provider: "sendgrid", domain: domain, records: records, spfInclude: "sendgrid.net")), dkimSelector: nil)
+        }
+        let good = [
+            ReportedDNSRecord(recordType: "CNAME", name: "em42.acme.test", value: "u42.wl.sendgrid.net", valid: true),
+            ReportedDNSRecord(recordType: "CNAME", name: "s1._domainkey.acme.test", value: "s1.domainkey.u42.wl.sendgrid.net", valid: true),
+            ReportedDNSRecord(recordType: "CNAME", name: "s2._domainkey.acme.test", value: "s2.domainkey.u42.wl.sendgrid.net", valid: true),
+        ]
+        #expect(await checker.check([sendgrid("acme.test", good)]).isEmpty)
+        var broken = good
+        broken[1].valid = false
+        broken[2].valid = false
+        let invalid = await checker.check([sendgrid("acme.test", broken)])
+        #expect(invalid.map(\.id) == ["sendgrid-dns-record-invalid", "sendgrid-dns-record-invalid"], "\(invalid)")
+        #expect(invalid.allSatisfy { $0.field == "sendgrid.domain" && $0.message.contains("sendgrid signs with a key receivers cannot find") })
+        // Every DKIM record not valid, and p=reject: mail will be rejected.
+        let rejected = await checker.check([sendgrid("sg.elsewhere.test", nil)])
+        #expect(rejected.map(\.id) == ["dmarc-reject-misaligned", "sendgrid-not-aligned"], "\(rejected)")
+        #expect(rejected.first?.message.contains("sendgrid signs as sg.elsewhere.test") == true, "\(rejected)")
+        // No SPF record at all: the suggestion names the provider's include.
+        dns.txtRecords["acme.test"] = ["site-verification=x"]
+        let missing = await checker.check([sendgrid("acme.test", good)])
+        #expect(missing.contains { $0.id == "spf-missing" && ($0.record ?? "").contains("include:sendgrid.net") }, "\(missing)")
+    }
+
     @Test func strictAlignmentAndSubdomainPolicy() async {
         let dns = Self.zone()
         dns.txtRecords["_dmarc.acme.test"] = ["v=DMARC1; p=none; sp=quarantine; aspf=s; adkim=s"]
