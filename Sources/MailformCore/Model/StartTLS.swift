@@ -1,0 +1,5 @@
+import JSONSchema
+
+public enum StartTLS: String, Sendable, Codable {
+    case required, optional, off
+}
