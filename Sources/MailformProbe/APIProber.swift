@@ -53,6 +53,7 @@ struct APIProber {
             guard target.sendCredentials else {
                 result.notes.append("API key not sent: the store does not hold this key for this \(scheme.displayName) section and company (pass --send-credentials to trust it)")
                 result.credentialsWithheld = true
+                result.notChecked = true
                 return result
             }
             let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target))

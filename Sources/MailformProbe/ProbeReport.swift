@@ -27,7 +27,7 @@ public enum ProbeReport {
 
     public static func line(_ r: ProbeResult, style: Style, indent: String = "") -> String {
         var out = indent
-        let status = r.ok ? style.green("ok") : style.red("FAILED")
+        let status = r.notChecked ? style.yellow("not checked") : r.ok ? style.green("ok") : style.red("FAILED")
         // Everything here may come from a file or a server: escaped.
         let e = SafeText.escape
         out += "\(style.bold(e(r.company)))  \(e(r.endpointPath))  \(e(r.endpoint))  \(status)"
@@ -64,12 +64,14 @@ public enum ProbeReport {
             // Nothing was probed: say so, not "0 endpoints: 0 ok, 0 failed".
             return skipped > 0
                 ? "Probe: nothing probed; \(skipped) compan\(skipped == 1 ? "y" : "ies") skipped."
-                : "Probe: nothing to probe (none of the companies checked has an SMTP or Mailgun endpoint)."
+                : "Probe: nothing to probe (none of the companies checked sends through an SMTP server or a provider's API)."
         }
-        var text = "Probe: \(results.count) endpoint\(results.count == 1 ? "" : "s"): \(results.count - failed) ok, \(failed) failed"
-        let warned = results.count { $0.ok && !$0.warnings.isEmpty }
-        if warned > 0 { text += " (\(warned) with warnings)" }
-        let withheld = results.count { $0.credentialsWithheld }
+        let unchecked = results.count { $0.notChecked }
+        let warned = results.count { $0.ok && !$0.notChecked && !$0.warnings.isEmpty }
+        var text = "Probe: \(results.count) endpoint\(results.count == 1 ? "" : "s"): \(results.count - failed - unchecked) ok"
+            + (warned > 0 ? " (\(warned) with warnings)" : "") + ", \(failed) failed"
+        if unchecked > 0 { text += ", \(unchecked) not checked (key withheld: pass --send-credentials to check)" }
+        let withheld = results.count { $0.credentialsWithheld && !$0.notChecked }
         if withheld > 0 { text += "; \(withheld) checked without credentials" }
         if skipped > 0 { text += "; \(skipped) compan\(skipped == 1 ? "y" : "ies") skipped" }
         return text + "."
@@ -80,7 +82,7 @@ public enum ProbeReport {
             "company": r.company, "endpoint_path": r.endpointPath, "endpoint": r.endpoint, "ok": r.ok,
             "stages": r.stages.map { ["stage": $0.stage.rawValue, "ms": $0.milliseconds] as [String: Any] },
             "capabilities": r.capabilities, "notes": r.notes, "warnings": r.warnings,
-            "credentials_withheld": r.credentialsWithheld,
+            "credentials_withheld": r.credentialsWithheld, "checked": !r.notChecked,
         ]
         if let v = r.tlsVersion { object["tls_version"] = v }
         if let e = r.certificateExpiry {
@@ -102,7 +104,8 @@ public enum ProbeReport {
         [
             "results": results.map(jsonObject),
             "skipped": skipped.map { ["company": $0.company, "reason": $0.reason] },
-            "summary": ["endpoints": results.count, "ok": results.count { $0.ok }, "failed": results.count { !$0.ok }, "skipped": skipped.count],
+            "summary": ["endpoints": results.count, "ok": results.count { $0.ok && !$0.notChecked }, "failed": results.count { !$0.ok },
+                        "not_checked": results.count { $0.notChecked }, "skipped": skipped.count],
         ]
     }
 }

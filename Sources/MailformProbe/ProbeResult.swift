@@ -105,6 +105,10 @@ public struct ProbeResult: Sendable {
 
     /// Credentials were withheld (an endpoint that does not hold them yet): AUTH, or the provider's API call, did not run.
     public var credentialsWithheld = false
+    /// Nothing could be checked: a provider's API without its key (withheld)
+    /// says nothing. Not a failure (a pull request cannot hold the key), and
+    /// never shown or counted as ok.
+    public var notChecked = false
 
     public var ok: Bool { failure == nil }
 

@@ -73,13 +73,13 @@ struct SendGridTests {
         Case(name: "eu-ok", domain: "sg-eu.example.test", region: "eu", key: "eu"),
         Case(name: "send-only-key", key: "send_only", warning: "not checked: the key lacks whitelabel.read"),
         Case(name: "wrong-key", key: "SG.not-a-key", failure: "sendgrid-key-rejected", fragment: "authorization required", line: 6),
-        Case(name: "eu-key-on-global", key: "eu", failure: "sendgrid-key-rejected", fragment: "HTTP 401", line: 6),
+        Case(name: "eu-key-on-global", key: "eu", failure: "sendgrid-other-region", fragment: "belongs to SendGrid's EU API", line: 8),
         Case(name: "key-without-mail-send", key: "no_send", failure: "sendgrid-key-scope", fragment: "mail.send", line: 6),
         Case(name: "unknown-domain", domain: "nowhere.example.test", failure: "sendgrid-domain-unknown", fragment: "no authenticated domain", line: 7),
         Case(name: "invalid-domain", domain: "sg-invalid.example.test", failure: "sendgrid-domain-invalid", fragment: "not valid", line: 7),
         Case(name: "echoed-key", key: "echo-SG.secretsecretsecret", failure: "sendgrid-key-rejected", fragment: "(redacted)", line: 6),
         Case(name: "huge-answer", key: "huge-SG.secretsecretsecret", failure: "sendgrid-response", fragment: "more than 1 MiB"),
-        Case(name: "redirect", key: "redirect-SG.secretsecretsecret", failure: "sendgrid-response", fragment: "HTTP 302"),
+        Case(name: "redirect", key: "redirect-SG.secretsecretsecret", failure: "sendgrid-response", fragment: "redirect (HTTP 302)"),
         Case(name: "slow-answer", key: "slow-SG.secretsecretsecret", failure: "timeout", fragment: "could not be reached"),
     ]
 

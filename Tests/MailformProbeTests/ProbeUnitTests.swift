@@ -6,7 +6,16 @@ import Testing
 struct ProbeUnitTests {
     /// A probe that probed nothing says so (a new user read "Probe: 0 endpoints: 0 ok, 0 failed").
     @Test func aProbeOfNothingSaysSo() {
-        #expect(ProbeReport.summary([], skipped: 0) == "Probe: nothing to probe (none of the companies checked has an SMTP or Mailgun endpoint).")
+        #expect(ProbeReport.summary([], skipped: 0) == "Probe: nothing to probe (none of the companies checked sends through an SMTP server or a provider's API).")
+        // A provider's API whose key was withheld checked nothing: never counted, or shown, as ok.
+        var withheld = ProbeResult(company: "a", endpointPath: "sendgrid", endpoint: "sg.example.test (global)", location: nil)
+        withheld.credentialsWithheld = true
+        withheld.notChecked = true
+        var passed = ProbeResult(company: "b", endpointPath: "smtp", endpoint: "h:587", location: nil)
+        passed.warnings = ["w"]
+        #expect(ProbeReport.summary([withheld, passed], skipped: 0)
+                == "Probe: 2 endpoints: 1 ok (1 with warnings), 0 failed, 1 not checked (key withheld: pass --send-credentials to check).")
+        #expect(ProbeReport.line(withheld, style: .plain).contains("sg.example.test (global)  not checked"))
         #expect(ProbeReport.summary([], skipped: 2) == "Probe: nothing probed; 2 companies skipped.")
     }
 

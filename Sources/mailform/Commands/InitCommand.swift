@@ -138,7 +138,7 @@ enum WorkspaceTemplate {
         dsar_sender:
           email: dpo@example.com             # on the sender's domain
           name: Example Data Protection Office
-        provider: smtp                       # smtp | mailgun | platform
+        provider: smtp                       # smtp | mailgun | mailchimp | sendgrid | platform (docs/providers.md)
         smtp:
           host: smtp.example.com
           port: 587
@@ -150,6 +150,10 @@ enum WorkspaceTemplate {
         #   domain: mg.example.com
         #   api_key: ${env:MAILFORM_EXAMPLE__MAILGUN_API_KEY}
         #   region: us                       # us | eu
+        # sendgrid:                          # with provider: sendgrid (mailchimp: {api_key, domain} is alike)
+        #   api_key: ${env:MAILFORM_EXAMPLE__SENDGRID_API_KEY}   # needs Mail Send (+ Sender Authentication read)
+        #   domain: example.com              # as authenticated in SendGrid
+        #   region: global                   # global | eu
         # smtp_pools:                        # extra SMTP configurations
         #   dsar-relay:
         #     use_for: [dsar]                # login_codes consent_proofs request_protocols dsar notifications

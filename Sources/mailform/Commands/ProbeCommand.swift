@@ -9,8 +9,8 @@ import MailformWorkflow
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Check that every SMTP and Mailgun endpoint in the files connects and authenticates, without sending mail, and that each company's mail will arrive.",
-        discussion: "SMTP: connect, banner, EHLO, STARTTLS or implicit TLS, AUTH, NOOP, QUIT (never MAIL, RCPT or DATA). Mailgun: the domains API. Then the DNS stage: SPF, DMARC, DKIM, MX, MTA-STS and TLS-RPT of the sender and DSAR domains (--no-dns skips it). Exit 0 when all pass, 3 when an endpoint fails or the DNS stage finds an error, 1 on invalid input."
+        abstract: "Check that every SMTP server and provider API (Mailgun, Mailchimp Transactional, SendGrid) in the files connects and authenticates, without sending mail, and that each company's mail will arrive.",
+        discussion: "SMTP: connect, banner, EHLO, STARTTLS or implicit TLS, AUTH, NOOP, QUIT (never MAIL, RCPT or DATA). A provider: its API's key and domain checks (docs/providers.md); a key the store does not hold for it is not sent, and the endpoint is 'not checked'. Then the DNS stage: SPF, DMARC, DKIM, MX, MTA-STS and TLS-RPT of the sender and DSAR domains (--no-dns skips it). Exit 0 when all pass, 3 when an endpoint fails or the DNS stage finds an error, 1 on invalid input."
     )
 
     @OptionGroup var input: InputOptions

@@ -16,7 +16,7 @@ public struct SendGridProbe: APIProbe {
     }
 
     public var failureKinds: [String] {
-        ["sendgrid-key-rejected", "sendgrid-key-scope", "sendgrid-domain-unknown", "sendgrid-domain-invalid", "sendgrid-response"]
+        ["sendgrid-key-rejected", "sendgrid-other-region", "sendgrid-key-scope", "sendgrid-domain-unknown", "sendgrid-domain-invalid", "sendgrid-response"]
     }
 
     private func region(_ settings: APISettings<Void>) -> String { settings.value("region") == "eu" ? "eu" : "global" }
@@ -37,6 +37,9 @@ public struct SendGridProbe: APIProbe {
         switch answers.count {
         case 0:
             return APIRequest(url: base + "/v3/scopes", auth: .bearer)
+        case 1 where answers[0].transport == nil && answers[0].status == 401:
+            // Refused here: is it a key of the other region's API? (a hint that names the fix)
+            return APIRequest(url: (bases[region(settings) == "eu" ? "global" : "eu"] ?? "") + "/v3/scopes", auth: .bearer)
         case 1:
             // Only a key that may send and read domain authentication asks for it.
             guard let scopes = Self.scopes(answers[0]), scopes.contains("mail.send"), scopes.contains("whitelabel.read") else { return nil }
@@ -58,7 +61,9 @@ public struct SendGridProbe: APIProbe {
         func failure(_ kind: String, _ message: String, _ hint: String, _ field: String? = nil) -> APIVerdict {
             APIVerdict(failure: .init(kind: kind, message: message, hint: hint, field: field))
         }
-        for answer in answers {
+        // The other region's answer only says where the key belongs; its failure is not this endpoint's.
+        let own = answers.first?.status == 401 ? Array(answers.prefix(1)) : answers
+        for answer in own {
             if answer.overflow {
                 return failure("sendgrid-response", "the SendGrid API answered with more than 1 MiB",
                                "check MAILFORM_SENDGRID_URL (MAILFORM_SENDGRID_EU_URL) or the network path to SendGrid")
@@ -69,13 +74,21 @@ public struct SendGridProbe: APIProbe {
             }
         }
         guard let first = answers.first else { return failure("sendgrid-response", "the SendGrid API was not asked", "run the probe again") }
+        if first.status == 302 || first.status == 301 || first.status == 307 || first.status == 308 {
+            return failure("sendgrid-response", "the SendGrid API answered with a redirect (HTTP \(first.status)), which the probe does not follow with the key",
+                           "check MAILFORM_SENDGRID_URL / MAILFORM_SENDGRID_EU_URL: set them to the API's own address")
+        }
         let region = region(settings)
         switch first.status {
         case 200: break
         case 401, 403:
+            let other = region == "eu" ? "global" : "eu"
+            if first.status == 401, answers.count > 1, answers[1].transport == nil, answers[1].status == 200 {
+                return failure("sendgrid-other-region", "the API key belongs to SendGrid's \(other == "eu" ? "EU" : "global") API, not the \(region == "eu" ? "EU" : "global") one",
+                               "set sendgrid.region: \(other)", "region")
+            }
             return failure("sendgrid-key-rejected", "SendGrid rejected the API key (HTTP \(first.status)\(Self.message(first).map { ": \($0)" } ?? ""))",
-                           "check the secret behind sendgrid.api_key" + (region == "eu" ? " (an EU subuser's key, as sendgrid.region: eu says)"
-                                                                                        : "; a key of an EU subuser needs sendgrid.region: eu"),
+                           "check the secret behind sendgrid.api_key: a SendGrid API key (SG.…) from Settings > API Keys; neither the global nor the EU API accepts this one",
                            "api_key")
         case 429:
             return failure("sendgrid-response", "SendGrid rate-limited the probe (HTTP 429)", "probe fewer companies at once (--company) or try again in a minute")
