@@ -79,6 +79,15 @@ struct ValidationTests {
         }
     }
 
+    /// A provider's field written at the top level (as Mailgun's old
+    /// examples tempt) is moved, not deleted: the hint names the sections.
+    @Test func aProvidersFieldAtTheTopLevelIsToBeMoved() throws {
+        let ws = try TemporaryWorkspace(["companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\nprovider: platform\napi_key: ${env:MAILFORM_A__SENDGRID_API_KEY}\n"])
+        let d = try single(ws.load())
+        #expect(d.location?.line == 5)
+        #expect(d.hint == "move api_key under your provider's section (" + ProviderSchemes.apis.map { "\($0.word):" }.joined(separator: " or ") + "), indented")
+    }
+
     @Test func missingKeyHintsNameTheValuesNotTheDescription() throws {
         let ws = try TemporaryWorkspace(["companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\n"])
         let d = try single(ws.load())

@@ -83,6 +83,11 @@ struct SchemaDiagnostics {
         switch violation.kind {
         case let .unknownProperty(name, allowed):
             if let suggestion = violation.suggestion { return suggestion }
+            // A provider's field written at the top level belongs in its section.
+            let owners = ProviderSchemes.apis.filter { api in api.fields.contains { $0.name == name } }.map(\.word)
+            if violation.path.count <= 1, !owners.isEmpty {
+                return "move \(name) under your provider's section (\(owners.map { "\($0):" }.joined(separator: " or "))), indented"
+            }
             return allowed.isEmpty ? "remove '\(name)'" : "remove '\(name)'; the keys allowed here are \(allowed.joined(separator: ", "))"
         case let .missingProperty(name):
             let full = field.isEmpty ? name : "\(field).\(name)"
