@@ -19,13 +19,14 @@ struct APIProber {
 
     func probe(_ targets: [APITarget]) -> [ProbeResult] {
         // One exchange per distinct (provider, settings, key): companies that share them share it.
-        struct Exchange: Hashable { var provider: String; var values: [String?]; var key: String }
+        struct Exchange: Hashable { var provider: String; var values: [String?]; var key: String; var everywhere: Bool }
         func keyID(_ target: APITarget) -> String { target.settings.secrets.first?.secret.withRevealedBytes { Digest.sha256Hex($0) } ?? "" }
         var answers: [Exchange: [APIAnswer]] = [:]
         var cut: Set<Exchange> = []
         var first: [Exchange: APITarget] = [:]
         for target in targets where target.sendCredentials {
-            let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target))
+            let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target),
+                                    everywhere: target.sendsEverywhere)
             if first[exchange] == nil { first[exchange] = target; answers[exchange] = [] }
         }
         var pending = Array(first.keys).sorted { "\($0.provider)\($0.values)" < "\($1.provider)\($1.values)" }
@@ -34,7 +35,7 @@ struct APIProber {
             var next: [Exchange] = []
             for exchange in pending {
                 let target = first[exchange]!
-                guard let request = target.scheme.probe.request(target.view, bases: options.bases(target.scheme.probe), answers: answers[exchange] ?? []),
+                guard let request = target.scheme.probe.request(target.view, bases: bases(target), answers: answers[exchange] ?? []),
                       let transfer = CurlTransfer() else { continue }
                 configure(transfer, request, key: target.settings.secrets.first?.secret)
                 next.append(exchange)
@@ -56,12 +57,15 @@ struct APIProber {
                 result.notChecked = true
                 return result
             }
-            let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target))
+            let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target),
+                                    everywhere: target.sendsEverywhere)
             guard let got = answers[exchange], !got.isEmpty, !cut.contains(exchange) else {
                 return options.deadlinePassed ? Prober.deadlineFailure(target.company, scheme.word, endpoint, target.location)
                     : Prober.internalFailure(target.company, scheme.word, endpoint, target.location)
             }
-            let verdict = scheme.probe.verdict(target.view, answers: got)
+            // Nothing the server wrote reaches the output with any form of the key in it.
+            let verdict = Self.scrub(scheme.probe.verdict(target.view, answers: got),
+                                     key: target.settings.secrets.first?.secret.withRevealedBytes { $0 } ?? [])
             result.domainState = verdict.domainState
             result.providerDNSRecords = verdict.records
             result.notes += verdict.notes
@@ -83,6 +87,50 @@ struct APIProber {
             }
             return result
         }
+    }
+
+    /// The bases a section's key may go to: its own region's only, unless
+    /// credentials go everywhere (`--send-credentials`, apply): the store's
+    /// trust in a key is for the region it holds, so a 404 there never sends
+    /// it to the other region on its own.
+    func bases(_ target: APITarget) -> [String: String] {
+        let all = options.bases(target.scheme.probe)
+        guard !target.sendsEverywhere else { return all }
+        let own = target.scheme.probe.base(target.view)
+        return all.filter { $0.key == own }
+    }
+
+    /// The verdict with every string that holds a form of the key (any 10
+    /// characters of it in a row, in either case or reversed; its base64,
+    /// and that of `api:KEY`, as basic auth sends it) replaced: a server that
+    /// echoes the key in any shape gets none of it printed.
+    static func scrub(_ verdict: APIVerdict, key: [UInt8]) -> APIVerdict {
+        guard key.count >= 10 else { return verdict }
+        let text = String(decoding: key, as: UTF8.self).lowercased()
+        let reversed = String(text.reversed())
+        let encoded = [Data(key).base64EncodedString(), Data(Array("api:".utf8) + key).base64EncodedString()].map { String($0.dropLast(2)).lowercased() }
+        func holdsKey(_ s: String) -> Bool {
+            let lower = s.lowercased()
+            if encoded.contains(where: { lower.contains(String($0.prefix(12))) }) { return true }
+            let chars = Array(text), reverse = Array(reversed)
+            for source in [chars, reverse] where source.count >= 10 {
+                for start in 0...(source.count - 10) where lower.contains(String(source[start..<(start + 10)])) { return true }
+            }
+            return false
+        }
+        let withheld = "(the provider's text is not shown: it held part of the API key)"
+        func clean(_ s: String) -> String { holdsKey(s) ? withheld : s }
+        var out = verdict
+        if var failure = out.failure {
+            failure.message = clean(failure.message)
+            failure.hint = clean(failure.hint)
+            out.failure = failure
+        }
+        out.notes = out.notes.map(clean)
+        out.warnings = out.warnings.map(clean)
+        out.domainState = out.domainState.map(clean)
+        out.records = out.records?.filter { !holdsKey($0.name) && !holdsKey($0.value) && !holdsKey($0.recordType) }
+        return out
     }
 
     /// `--send-test`: one message in the provider's test mode per section
@@ -119,6 +167,16 @@ struct APIProber {
         t.set(CURLOPT_CONNECTTIMEOUT_MS, options.timeoutMilliseconds)
         t.set(CURLOPT_FOLLOWLOCATION, 0)
         t.bodyLimit = 1 << 20
+        // The workspace's proxy and CA, as the SMTP probe has them; never the
+        // runner's https_proxy (it would see the key).
+        if let proxy = options.proxy {
+            t.set(CURLOPT_PROXY, proxy)
+            if proxy.hasPrefix("http://") { t.set(CURLOPT_HTTPPROXYTUNNEL, 1) }
+        } else {
+            t.set(CURLOPT_PROXY, "")
+            t.set(CURLOPT_NOPROXY, "*")
+        }
+        if let ca = options.caFile { t.set(CURLOPT_CAINFO, ca) }
         var headers: [String] = []
         switch request.auth {
         case .basic(let user):

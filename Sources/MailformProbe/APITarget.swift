@@ -11,6 +11,9 @@ public struct APITarget: Sendable {
     public var sender: String = ""
     /// False when the key must not be sent (see `CredentialGate`).
     public var sendCredentials = true
+    /// The key may go to any of the provider's bases (`--send-credentials`,
+    /// apply); else only to the section's own region's.
+    public var sendsEverywhere = false
 
     public init(company: String, settings: APISettings<ResolvedSecret>, locations: [String: SourceLocation]) {
         self.company = company

@@ -20,7 +20,8 @@ public struct ProbeTargets: Sendable {
     public static func build(_ companies: [Company<ResolvedSecret>], only paths: [String: Set<String>]? = nil,
                              location: (String, String) -> SourceLocation?,
                              trustedSMTP: (String, SMTPServer<ResolvedSecret>) -> Bool,
-                             trustedAPI: (String, APISettings<ResolvedSecret>) -> Bool) -> ProbeTargets {
+                             trustedAPI: (String, APISettings<ResolvedSecret>) -> Bool,
+                             sendsEverywhere: Bool = false) -> ProbeTargets {
         var targets = ProbeTargets()
         for company in companies.sorted(by: { $0.id < $1.id }) {
             let wanted = paths?[company.id]
@@ -45,6 +46,7 @@ public struct ProbeTargets: Sendable {
                 var target = APITarget(company: company.id, settings: settings, locations: locations)
                 target.sender = company.sender.email
                 target.sendCredentials = trustedAPI(company.id, settings)
+                target.sendsEverywhere = sendsEverywhere
                 targets.apis.append(target)
             }
         }

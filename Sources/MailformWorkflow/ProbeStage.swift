@@ -81,7 +81,7 @@ public enum ProbeStage {
             gate.sendsEverywhere || (box.map { gate.allowsSMTP(company: company, server: server, box: $0) } ?? false)
         }, trustedAPI: { company, settings in
             gate.sendsEverywhere || (box.map { gate.allowsAPI(company: company, settings: settings, box: $0) } ?? false)
-        })
+        }, sendsEverywhere: gate.sendsEverywhere)
         var results = Prober(options: options).probe(smtp: targets.smtp, apis: targets.apis, progress: progress)
         // A hint is shown at the line of the field it names (the profile's, when inherited).
         for i in results.indices {

@@ -73,7 +73,7 @@ struct MailchimpTests {
         Case(name: "unverified", domain: "mc-unverified.example.test", failure: "mailchimp-domain-unverified", fragment: "not verified", line: 7),
         Case(name: "bad-spf", domain: "mc-badspf.example.test", failure: "mailchimp-domain-dns", fragment: "SPF", line: 7),
         Case(name: "bad-dkim", domain: "mc-baddkim.example.test", failure: "mailchimp-domain-dns", fragment: "DKIM", line: 7),
-        Case(name: "echoed-key", domain: "mc.example.test", key: "echo-Zq7Xv2LmP9sRt4Kw8Nb", failure: "mailchimp-key-rejected", fragment: "(redacted)", line: 6),
+        Case(name: "echoed-key", domain: "mc.example.test", key: "echo-Zq7Xv2LmP9sRt4Kw8Nb", failure: "mailchimp-key-rejected", fragment: "Invalid_Key", line: 6),
         Case(name: "huge-answer", domain: "mc.example.test", key: "huge-Zq7Xv2LmP9sRt4Kw8Nb", failure: "mailchimp-response", fragment: "more than 1 MiB"),
         Case(name: "redirect", domain: "mc.example.test", key: "redirect-Zq7Xv2LmP9sRt4Kw8Nb", failure: "mailchimp-response", fragment: "HTTP 302"),
         Case(name: "slow-answer", domain: "mc.example.test", key: "slow-Zq7Xv2LmP9sRt4Kw8Nb", failure: "timeout", fragment: "could not be reached"),

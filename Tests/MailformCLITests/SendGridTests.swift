@@ -72,12 +72,12 @@ struct SendGridTests {
         Case(name: "ok"),
         Case(name: "eu-ok", domain: "sg-eu.example.test", region: "eu", key: "eu"),
         Case(name: "send-only-key", key: "send_only", warning: "not checked: the key lacks whitelabel.read"),
-        Case(name: "wrong-key", key: "SG.not-a-key", failure: "sendgrid-key-rejected", fragment: "authorization required", line: 6),
+        Case(name: "wrong-key", key: "SG.not-a-key", failure: "sendgrid-key-rejected", fragment: "HTTP 401", line: 6),
         Case(name: "eu-key-on-global", key: "eu", failure: "sendgrid-other-region", fragment: "belongs to SendGrid's EU API", line: 8),
         Case(name: "key-without-mail-send", key: "no_send", failure: "sendgrid-key-scope", fragment: "mail.send", line: 6),
         Case(name: "unknown-domain", domain: "nowhere.example.test", failure: "sendgrid-domain-unknown", fragment: "no authenticated domain", line: 7),
         Case(name: "invalid-domain", domain: "sg-invalid.example.test", failure: "sendgrid-domain-invalid", fragment: "not valid", line: 7),
-        Case(name: "echoed-key", key: "echo-SG.secretsecretsecret", failure: "sendgrid-key-rejected", fragment: "(redacted)", line: 6),
+        Case(name: "echoed-key", key: "echo-SG.secretsecretsecret", failure: "sendgrid-key-rejected", fragment: "HTTP 401", line: 6),
         Case(name: "huge-answer", key: "huge-SG.secretsecretsecret", failure: "sendgrid-response", fragment: "more than 1 MiB"),
         Case(name: "redirect", key: "redirect-SG.secretsecretsecret", failure: "sendgrid-response", fragment: "redirect (HTTP 302)"),
         Case(name: "slow-answer", key: "slow-SG.secretsecretsecret", failure: "timeout", fragment: "could not be reached"),
@@ -128,6 +128,39 @@ struct SendGridTests {
         let changed = try ws.run(["probe", "--no-dns", "companies"], environment: env)
         #expect(changed.stdout.contains("API key not sent"), "\(changed.stdout)")
         #expect(lab.requests.count == moved, "a request went out with the key to an API the store does not hold it for")
+    }
+
+    /// A section of a provider the company does not use is never probed, so
+    /// the store vouches for nothing there: switching to it (with another
+    /// provider's key) gets no key sent.
+    @Test func anIgnoredSectionEarnsNoTrust() throws {
+        let lab = try Lab.shared.get()
+        let ws = try workspace("switch", domain: "sg.example.test", region: "global").usingStoreKey()
+        let env = lab.stub.env.merging([Self.variable("switch"): lab.stub.keys["full"]!]) { a, _ in a }
+        try ws.edit("companies/switch.yaml", "provider: sendgrid", "provider: platform")
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"], environment: env).exitCode == 0)
+        try ws.edit("companies/switch.yaml", "provider: platform", "provider: sendgrid")
+        let before = lab.requests.count
+        let probed = try ws.run(["probe", "--no-dns", "companies"], environment: env)
+        #expect(probed.stdout.contains("not checked") && probed.stdout.contains("API key not sent"), "\(probed.stdout)")
+        #expect(lab.requests.count == before, "the key went to SendGrid for a section the store held unused")
+    }
+
+    /// A store row whose text SQLite would cut at a NUL, or that is not
+    /// text, stops the plan and names the company; nothing is planned from it.
+    @Test func aStoreValueThatIsNotCleanTextStopsThePlan() throws {
+        let lab = try Lab.shared.get()
+        let ws = try workspace("nul", domain: "sg.example.test", region: "global").usingStoreKey()
+        let env = [Self.variable("nul"): lab.stub.keys["full"]!]
+        try #require(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"], environment: env).exitCode == 0)
+        for value in ["'global'||char(0)||'us'", "CAST('global' AS BLOB)", "5"] {
+            let db = try DatabaseQueue(path: ws.storePath)
+            try db.write { try $0.execute(sql: "UPDATE sendgrid_settings SET region = \(value)") }
+            try db.close()
+            let plan = try ws.run(["plan", "companies", "--detailed-exitcode"], environment: env)
+            #expect(plan.exitCode == 1 && plan.stderr.contains("sendgrid_settings.region of company nul holds a value mailform cannot read"),
+                    "\(value): \(plan.exitCode) \(plan.stdout)\(plan.stderr)")
+        }
     }
 
     /// Plan, apply, the store's table, saved plans and export.

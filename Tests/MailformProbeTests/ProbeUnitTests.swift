@@ -81,3 +81,39 @@ struct ProbeUnitTests {
         #expect(results.first?.failure?.hint.contains("smtp.port") == true)
     }
 }
+
+/// What a provider's server writes never carries the key out, in any shape,
+/// and an answer that is not the provider's proves nothing.
+struct ProviderAnswerTests {
+    @Test func everyFormOfTheKeyIsTakenOut() {
+        let key = "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"
+        let forms = [key, key.uppercased(), String(key.reversed()), "prefix " + key.prefix(12) + " suffix", String(key.dropFirst(58)),
+                     Data(key.utf8).base64EncodedString(), Data(("api:" + key).utf8).base64EncodedString()]
+        for form in forms {
+            var verdict = APIVerdict(failure: .init(kind: "x", message: "bad key \(form)", hint: "h"))
+            verdict.notes = ["n " + form]
+            verdict.warnings = ["w " + form]
+            verdict.domainState = form
+            verdict.records = [ProviderDNSRecord(recordType: "TXT", name: "a.example", value: form, valid: true)]
+            let clean = APIProber.scrub(verdict, key: Array(key.utf8))
+            let shown = [clean.failure!.message, clean.failure!.hint, clean.domainState ?? ""] + clean.notes + clean.warnings
+            #expect(shown.allSatisfy { !$0.contains(form) }, "\(form): \(shown)")
+            #expect(clean.records?.isEmpty == true)
+        }
+        let plain = APIVerdict(failure: .init(kind: "x", message: "SendGrid rejected the API key (HTTP 401)", hint: "check the key"))
+        #expect(APIProber.scrub(plain, key: Array(key.utf8)).failure?.message == plain.failure?.message)
+    }
+
+    @Test func aMailgunAnswerMustDescribeTheDomain() {
+        let settings = APISettings<Void>(provider: .mailgun, values: ["mg.acme.example", "us"], secrets: [()])
+        func answer(_ body: String) -> APIAnswer {
+            APIAnswer(transport: nil, message: "", status: 200, body: Array(body.utf8), overflow: false, elapsedMilliseconds: 1)
+        }
+        let portal = MailgunProbe().verdict(settings, answers: [answer("<html>Welcome to the hotel wifi</html>")])
+        #expect(portal.failure?.kind == "mailgun-response")
+        let other = MailgunProbe().verdict(settings, answers: [answer(#"{"domain": {"name": "mg.other.example", "state": "active"}}"#)])
+        #expect(other.failure?.kind == "mailgun-response")
+        let mine = MailgunProbe().verdict(settings, answers: [answer(#"{"domain": {"name": "mg.acme.example", "state": "<b>evil</b>"}}"#)])
+        #expect(mine.failure == nil && mine.domainState == "unknown")
+    }
+}

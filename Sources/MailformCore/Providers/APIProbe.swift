@@ -98,6 +98,14 @@ public struct ProviderDNSRecord: Sendable, Hashable {
         self.purpose = purpose
     }
 
+    /// A host name as a provider may list it: letters, digits, `-`, `_` and
+    /// dots, at most 253 characters (anything else is not shown).
+    public static func isDNSName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 253 && name.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
+        }
+    }
+
     /// With its purpose read from the record: a TXT record that starts
     /// `v=spf1` is SPF, a TXT record under `._domainkey.` a DKIM key.
     public init(recordType: String, name: String, value: String, valid: Bool?) {

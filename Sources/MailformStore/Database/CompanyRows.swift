@@ -33,7 +33,37 @@ struct WrittenRow: Sendable {
 /// A row holds a value its column cannot mean.
 struct StoreShapeError: Error, CustomStringConvertible {
     var column: String
-    var description: String { "the store's \(column) holds a value mailform cannot read" }
+    /// The company whose row it is, when known.
+    var company: String? = nil
+    var description: String {
+        "the store's \(column)\(company.map { " of company \(SafeText.escape($0))" } ?? "") holds a value mailform cannot read"
+    }
+
+    /// A text column's value: text or NULL; anything else (a blob, a
+    /// number) stops the read. (A NUL inside text is found by `checkText`:
+    /// SQLite's C string ends there.)
+    static func text(_ row: Row, _ column: String, table: String, company: String?) throws(StoreShapeError) -> String? {
+        switch (row[column] as DatabaseValue).storage {
+        case .null: return nil
+        case .string(let s) where !s.utf8.contains(0): return s
+        default: throw StoreShapeError(column: "\(table).\(column)", company: company)
+        }
+    }
+
+    /// Stops the read when a row of `selection` holds, in one of `columns`,
+    /// a value that is neither text nor NULL, or text with a NUL in it (read
+    /// as a C string, `'global'||char(0)||'us'` would be `global`).
+    static func checkText(_ db: Database, table: String, columns: [String], idColumn: String,
+                          where clause: (sql: String, arguments: StatementArguments)) throws {
+        guard !columns.isEmpty else { return }
+        let bad = columns.map { "(typeof(\($0)) NOT IN ('text', 'null') OR instr(CAST(\($0) AS BLOB), x'00') > 0)" }
+        let cases = columns.map { "WHEN typeof(\($0)) NOT IN ('text', 'null') OR instr(CAST(\($0) AS BLOB), x'00') > 0 THEN '\($0)'" }
+        let sql = "SELECT \(idColumn), CASE \(cases.joined(separator: " ")) END FROM \(table)" + (clause.sql.isEmpty ? " WHERE " : clause.sql + " AND (")
+            + bad.joined(separator: " OR ") + (clause.sql.isEmpty ? "" : ")") + " LIMIT 1"
+        if let row = try Row.fetchOne(db, sql: sql, arguments: clause.arguments) {
+            throw StoreShapeError(column: "\(table).\(row[1] as String? ?? "?")", company: row[0] as String?)
+        }
+    }
 }
 
 /// Maps companies to rows and back. One place knows the table layout.
@@ -150,21 +180,22 @@ enum CompanyRows {
         // take, or a secret row that is not there, stops the read.
         var apis: [String: [APISettings<StoredSecret>]] = [:]
         for api in ProviderSchemes.apis {
+            try StoreShapeError.checkText(db, table: api.table, columns: api.columns, idColumn: "company_id", where: byCompany)
             let rows4 = try Row.fetchCursor(db, sql: "SELECT * FROM \(api.table)" + byCompany.sql, arguments: byCompany.arguments)
             while let row = try rows4.next() {
                 let company: String = row["company_id"]
                 var keys: [StoredSecret] = []
                 for field in api.secretFields {
-                    guard let path = row[field.column] as String?, let key = secrets[company]?[path] else {
-                        throw StoreShapeError(column: "\(api.table).\(field.column)")
+                    guard let path = try StoreShapeError.text(row, field.column, table: api.table, company: company), let key = secrets[company]?[path] else {
+                        throw StoreShapeError(column: "\(api.table).\(field.column)", company: company)
                     }
                     keys.append(key)
                 }
                 var values: [String?] = []
                 for field in api.plainFields {
-                    let value = row[field.column] as String?
-                    if let value, !field.accepts(value) { throw StoreShapeError(column: "\(api.table).\(field.column)") }
-                    if value == nil && (field.required || field.defaultValue != nil) { throw StoreShapeError(column: "\(api.table).\(field.column)") }
+                    let value = try StoreShapeError.text(row, field.column, table: api.table, company: company)
+                    if let value, !field.accepts(value) { throw StoreShapeError(column: "\(api.table).\(field.column)", company: company) }
+                    if value == nil && (field.required || field.defaultValue != nil) { throw StoreShapeError(column: "\(api.table).\(field.column)", company: company) }
                     values.append(value)
                 }
                 apis[company, default: []].append(APISettings(provider: api.provider, values: values, secrets: keys))
@@ -172,6 +203,7 @@ enum CompanyRows {
         }
         var result: [String: StoredCompany] = [:]
         let byID = selection.clause("id")
+        try StoreShapeError.checkText(db, table: "companies", columns: CompanyShape.companyColumns.map(\.column), idColumn: "id", where: byID)
         let rows5 = try Row.fetchCursor(db, sql: "SELECT * FROM companies" + byID.sql, arguments: byID.arguments)
         while let row = try rows5.next() {
             let id: String = row["id"]
@@ -184,7 +216,9 @@ enum CompanyRows {
             }
             var scalars = CompanyScalars()
             for (field, column) in CompanyShape.companyColumns {
-                guard field.assign(row[column], to: &scalars) else { throw StoreShapeError(column: "companies.\(column)") }
+                guard field.assign(try StoreShapeError.text(row, column, table: "companies", company: id), to: &scalars) else {
+                    throw StoreShapeError(column: "companies.\(column)", company: id)
+                }
             }
             var company = Company<StoredSecret>(
                 id: id, name: nil, sender: Identity(email: "", name: nil), logo: logo, dsarSender: nil, provider: .platform,

@@ -33,7 +33,10 @@ struct RowBatch: Sendable {
 
         /// An HTTP-API provider's table.
         static func provider(_ provider: Provider) -> Table {
-            Table(rawValue: fixed + (ProviderSchemes.apis.firstIndex { $0.provider == provider } ?? 0))
+            guard let index = ProviderSchemes.apis.firstIndex(where: { $0.provider == provider }) else {
+                preconditionFailure("no table for provider \(provider): only registered providers have sections")
+            }
+            return Table(rawValue: fixed + index)
         }
 
         /// In write order.

@@ -27,7 +27,9 @@ public struct CredentialGate: Sendable {
             for (_, server) in stored.company.smtpServers where !server.secrets.isEmpty {
                 smtp.insert(Self.smtpKey(id, server.settings, server.orderedSecrets.map { ($0.key, $0.value.fingerprint.hex) }))
             }
-            for settings in stored.company.apis {
+            // Only the selected provider's section: one the platform ignores
+            // was never probed with its key, so the store vouches for nothing there.
+            for settings in stored.company.apis where settings.provider == stored.company.provider {
                 apis.insert(Self.apiKey(id, settings, settings.secrets.map(\.fingerprint.hex)))
             }
         }

@@ -29,8 +29,9 @@ public struct MailgunProbe: APIProbe {
         case 0:
             return APIRequest(url: domainURL(bases[mine] ?? "", settings.domain), auth: .basic(user: "api"))
         case 1 where answers[0].transport == nil && answers[0].status == 404 && !answers[0].overflow:
-            // Not in this region: is it in the other? (a hint that names the fix)
-            return APIRequest(url: domainURL(bases[mine == "us" ? "eu" : "us"] ?? "", settings.domain), auth: .basic(user: "api"))
+            // Not in this region: is it in the other? (a hint that names the fix; only when the key may go there)
+            guard let other = bases[mine == "us" ? "eu" : "us"] else { return nil }
+            return APIRequest(url: domainURL(other, settings.domain), auth: .basic(user: "api"))
         default:
             return nil
         }
@@ -56,15 +57,22 @@ public struct MailgunProbe: APIProbe {
         case 200:
             var verdict = APIVerdict()
             let node = try? JSONParser.parse(bytes: primary.body)
-            verdict.domainState = node?["domain"]?["state"]?.value.stringValue.map(SafeText.escape)
+            // A 200 that is not Mailgun's answer for this domain (a captive portal's page) proves nothing.
+            guard node?["domain"]?["name"]?.value.stringValue?.lowercased() == settings.domain.lowercased() else {
+                return APIVerdict(failure: .init(kind: "mailgun-response", message: "the Mailgun API's answer (HTTP 200) is not a description of domain '\(settings.domain)'",
+                                                 hint: "check MAILFORM_MAILGUN_\(mine.uppercased())_URL and the network path to Mailgun (a proxy or captive portal may answer instead)"))
+            }
+            // Mailgun's states only: no free text from the server is shown.
+            verdict.domainState = node?["domain"]?["state"]?.value.stringValue.flatMap { ["active", "unverified", "disabled"].contains($0) ? $0 : "unknown" }
             verdict.records = (node?["sending_dns_records"]?.value.elements ?? []).prefix(64).compactMap { record in
-                guard let type = record["record_type"]?.value.stringValue, let name = record["name"]?.value.stringValue,
-                      let value = record["value"]?.value.stringValue else { return nil }
+                guard let type = record["record_type"]?.value.stringValue, ["TXT", "CNAME", "MX"].contains(type.uppercased()),
+                      let name = record["name"]?.value.stringValue, ProviderDNSRecord.isDNSName(name),
+                      let value = record["value"]?.value.stringValue, value.utf8.count <= 2_048 else { return nil }
                 let state = record["valid"]?.value.stringValue
                 return ProviderDNSRecord(recordType: SafeText.escape(type), name: SafeText.escape(name), value: SafeText.escape(value),
                                          valid: state == "valid" ? true : state == "invalid" ? false : nil)
             }
-            if let state = verdict.domainState, state != "active" {
+            if let state = verdict.domainState, state != "active", state != "unknown" {
                 verdict.notes.append("domain state is '\(state)': Mailgun sends only from active domains; finish its DNS verification")
             }
             return verdict
@@ -76,6 +84,12 @@ public struct MailgunProbe: APIProbe {
             if answers.count > 1, answers[1].transport == nil, answers[1].status == 200 {
                 return APIVerdict(failure: .init(kind: "mailgun-other-region", message: "domain '\(settings.domain)' exists only in the \(other.uppercased()) region",
                                                  hint: "set mailgun.region: \(other)", field: "region"))
+            }
+            if answers.count == 1 {
+                // The other region was not asked: the store trusts this key with this region only.
+                return APIVerdict(failure: .init(kind: "mailgun-domain-unknown", message: "Mailgun knows no domain '\(settings.domain)' for this key in the \(mine.uppercased()) region",
+                                                 hint: "check mailgun.domain and mailgun.region (the \(other.uppercased()) region was not asked with a key the store holds for \(mine.uppercased()); --send-credentials asks it)",
+                                                 field: "domain"))
             }
             return APIVerdict(failure: .init(kind: "mailgun-domain-unknown", message: "Mailgun knows no domain '\(settings.domain)' for this key in either region",
                                              hint: "check mailgun.domain, and that the key belongs to the account that owns it", field: "domain"))

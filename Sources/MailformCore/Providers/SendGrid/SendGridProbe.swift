@@ -39,7 +39,8 @@ public struct SendGridProbe: APIProbe {
             return APIRequest(url: base + "/v3/scopes", auth: .bearer)
         case 1 where answers[0].transport == nil && answers[0].status == 401:
             // Refused here: is it a key of the other region's API? (a hint that names the fix)
-            return APIRequest(url: (bases[region(settings) == "eu" ? "global" : "eu"] ?? "") + "/v3/scopes", auth: .bearer)
+            guard let other = bases[region(settings) == "eu" ? "global" : "eu"] else { return nil }
+            return APIRequest(url: other + "/v3/scopes", auth: .bearer)
         case 1:
             // Only a key that may send and read domain authentication asks for it.
             guard let scopes = Self.scopes(answers[0]), scopes.contains("mail.send"), scopes.contains("whitelabel.read") else { return nil }
@@ -49,12 +50,6 @@ public struct SendGridProbe: APIProbe {
         default:
             return nil
         }
-    }
-
-    /// The first error message of a SendGrid error body, escaped and cut short.
-    static func message(_ answer: APIAnswer) -> String? {
-        (try? JSONParser.parse(bytes: answer.body))?["errors"]?.value.elements?.first?["message"]?.value.stringValue
-            .map { SafeText.escape(String($0.prefix(200))) }
     }
 
     public func verdict(_ settings: APISettings<Void>, answers: [APIAnswer]) -> APIVerdict {
@@ -87,7 +82,7 @@ public struct SendGridProbe: APIProbe {
                 return failure("sendgrid-other-region", "the API key belongs to SendGrid's \(other == "eu" ? "EU" : "global") API, not the \(region == "eu" ? "EU" : "global") one",
                                "set sendgrid.region: \(other)", "region")
             }
-            return failure("sendgrid-key-rejected", "SendGrid rejected the API key (HTTP \(first.status)\(Self.message(first).map { ": \($0)" } ?? ""))",
+            return failure("sendgrid-key-rejected", "SendGrid rejected the API key (HTTP \(first.status))",
                            "check the secret behind sendgrid.api_key: a SendGrid API key (SG.…) from Settings > API Keys; neither the global nor the EU API accepts this one",
                            "api_key")
         case 429:
@@ -128,8 +123,9 @@ public struct SendGridProbe: APIProbe {
         let chosen = valid ?? entries[0]
         verdict.records = (chosen["dns"]?.value.members ?? []).prefix(16).compactMap { member -> ProviderDNSRecord? in
             let record = member.value
-            guard let type = record["type"]?.value.stringValue, let host = record["host"]?.value.stringValue,
-                  let data = record["data"]?.value.stringValue else { return nil }
+            guard let type = record["type"]?.value.stringValue, ["cname", "txt", "mx"].contains(type.lowercased()),
+                  let host = record["host"]?.value.stringValue, ProviderDNSRecord.isDNSName(host),
+                  let data = record["data"]?.value.stringValue, data.utf8.count <= 2_048 else { return nil }
             let ok: Bool? = if case .bool(let b)? = record["valid"]?.value { b } else { nil }
             return ProviderDNSRecord(recordType: SafeText.escape(type.uppercased()), name: SafeText.escape(host), value: SafeText.escape(data), valid: ok)
         }
