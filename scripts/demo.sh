@@ -54,7 +54,7 @@ step "the invalid examples are rejected (exit 1), every file with file:line:colu
 run validate examples/invalid | tail -12
 [ "${PIPESTATUS[0]}" -eq 1 ] || { echo "expected exit 1 from the invalid examples"; exit 1; }
 
-step "probe: real SMTP servers and a Mailgun-like API on 127.0.0.1 (examples/probe-lab); exit 3 expected"
+step "probe: real SMTP servers and fakes of the Mailgun, Mailchimp Transactional and SendGrid APIs on 127.0.0.1 (examples/probe-lab); exit 3 expected"
 scripts/probe-lab.sh
 [ $? -eq 3 ] || { echo "expected exit 3 from the probe lab (some endpoints are broken on purpose)"; exit 1; }
 
