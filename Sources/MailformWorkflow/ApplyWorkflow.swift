@@ -8,6 +8,7 @@ import MailformStore
 /// Nothing is written unless every step before the write passed.
 public enum ApplyWorkflow {
     /// Plans the files and applies the plan.
+    /// - Throws: `WorkflowError`: `.invalid` (the files), `.stopped` (the store, the safety limits, approval, a failed probe, a stale plan); nothing is written then.
     public static func fresh(_ request: ApplyRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> ApplyOutcome {
         if case .unavailable = request.approval {
             // Checked first, as before the files were read: nothing else can go on.
@@ -115,6 +116,7 @@ public enum ApplyWorkflow {
     /// Applies a plan saved with `plan --out`: verified, re-validated and
     /// recomputed; what is shown, probed and written is the recomputed plan.
     /// - Parameter label: how the file is named in messages.
+    /// - Throws: `WorkflowError`: `.stopped` when the saved plan does not verify, is stale, or the store refuses; nothing is written then.
     public static func saved(file: String, label: String, _ request: ApplyRequest,
                              hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> ApplyOutcome {
         let prepared: SavedPlanCheck.Prepared

@@ -46,6 +46,7 @@ public enum DeliverabilityStage {
     /// Runs the stage when enabled, with the providers' records the probe read.
     /// - Parameter options: the probe's: its concurrency and deadline, and
     ///   the trust and time limits MTA-STS policies are fetched with.
+    /// - Throws: `WorkflowError.stopped` when the resolver cannot be set up (a bad `--dns-server`).
     public static func outcome(_ companies: [Company<ResolvedSecret>], results: [ProbeResult], workspace: Workspace,
                                settings: DNSSettings, options: ProbeOptions) throws(WorkflowError) -> Outcome? {
         guard settings.enabled else { return nil }

@@ -43,6 +43,7 @@ public struct PlanOutcome: Sendable {
 /// and probed. Never writes the store; `--out` writes only the plan file
 /// (and the store key, which signs it).
 public enum PlanWorkflow {
+    /// - Throws: `WorkflowError`: `.invalid` (the files), `.stopped` (the store, a saved plan that cannot be written).
     public static func run(_ request: PlanRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> PlanOutcome {
         if request.input.snapshot != nil {
             if request.out != nil {
@@ -162,6 +163,7 @@ public struct ProbeRequest: Sendable {
 /// probe: every endpoint of the selected companies, then the DNS stage.
 /// Reads the store (never creates it, nor a key) for the credential gate.
 public enum ProbeWorkflow {
+    /// - Throws: `WorkflowError`: `.invalid` (the files), `.stopped` (the probe's settings or the store).
     public static func run(_ request: ProbeRequest,
                            hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> (outcome: ProbeOutcome, loaded: Loaded) {
         let result = try Stages.load(request.input)

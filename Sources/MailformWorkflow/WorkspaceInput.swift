@@ -43,6 +43,7 @@ public struct Loaded: Sendable {
 /// The stages every reconciling command runs first.
 public enum Stages {
     /// load → validate: every file; errors stop the run.
+    /// - Throws: `WorkflowError`: `.invalid` with the located diagnostics, `.stopped` when the workspace cannot be read.
     public static func load(_ input: WorkspaceInput, onWorkspace: ((Workspace) -> Void)? = nil) throws(WorkflowError) -> LoadResult {
         let result = CompanyLoader.load(paths: input.paths, workspaceOverride: input.workspace, options: input.options,
                                         onWorkspace: onWorkspace)
@@ -109,6 +110,7 @@ public enum Stages {
 
     /// resolve: reads the secrets. `storeIDs` are the company ids the store
     /// holds, so the env fence also keeps their variables from other companies.
+    /// - Throws: `WorkflowError.invalid` when a secret cannot be read or is fenced off.
     public static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [],
                                environment: [String: String]) throws(WorkflowError) -> Loaded {
         var diagnostics = result.diagnostics
@@ -157,6 +159,7 @@ public enum Stages {
     }
 
     /// The safety limits of the workspace (`--force` skips them).
+    /// - Throws: `WorkflowError.stopped` when the plan is over a safety limit (`--force` skips the check).
     public static func checkSafety(_ plan: Plan, workspace: Workspace) throws(WorkflowError) {
         if let over = safetyExcess(plan, workspace: workspace) {
             throw .overSafetyLimit(over.message + "; nothing was written", hint: over.hint)

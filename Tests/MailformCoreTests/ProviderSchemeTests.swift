@@ -75,6 +75,10 @@ struct ProviderSchemeTests {
         // A section with a key its provider does not declare is no plan's.
         let tampered = text.replacingOccurrences(of: "\"region\":\"eu\"", with: "\"region\":\"eu\",\"base_url\":\"https://evil.example\"")
         #expect(throws: (any Error).self) { try JSONDecoder().decode(CompanyDocument.self, from: Data(tampered.utf8)).settings() }
+        // So is a section of a provider this version does not know.
+        let unknown = text.replacingOccurrences(of: "\"mailgun\":{", with: "\"postmark\":{\"domain\":\"x\"},\"mailgun\":{")
+        #expect(unknown != text)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(CompanyDocument.self, from: Data(unknown.utf8)).settings() }
         let flat = FieldFlattener.flatten(company) { SecretFingerprint(hex: $0.fingerprint) }.map(\.path)
         #expect(flat.filter { $0.hasPrefix("mailgun.") } == ["mailgun.domain", "mailgun.api_key", "mailgun.region"])
     }

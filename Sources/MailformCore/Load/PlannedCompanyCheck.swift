@@ -29,6 +29,7 @@ public enum PlannedCompanyCheck {
             public var description: String
         }
 
+        /// - Throws: `Failure` when no temporary folder can be made.
         public init() throws {
             let parent = NSTemporaryDirectory()
             var template = Array((parent + "/mailform-plan-XXXXXX").utf8CString)

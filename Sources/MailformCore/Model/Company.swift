@@ -62,6 +62,7 @@ public struct Company<SecretValue: Sendable>: Sendable {
         apis.sort { (order.firstIndex(of: $0.provider) ?? .max) < (order.firstIndex(of: $1.provider) ?? .max) }
     }
 
+    /// - Throws: what `transform` throws.
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> Company<T> {
         var out = Company<T>(id: id, name: name, sender: sender, logo: logo, dsarSender: dsarSender, provider: provider,
                              smtp: try smtp.map { try $0.map(transform) }, apis: try apis.map { try $0.map(transform) },
@@ -93,6 +94,7 @@ extension Company {
     public static func passwordPath(pool: String?, position: Int) -> String { serverPath(pool: pool, position: position) + ".password" }
 
     /// Like `map`, with each secret's field path.
+    /// - Throws: what `transform` throws.
     public func mapSecrets<T>(_ transform: (String, SecretValue) throws -> T) rethrows -> Company<T> {
         let smtpMapped = try smtp.map { s in try s.mapSecrets { try transform("smtp." + $0, $1) } }
         let apisMapped = try apis.map { try $0.mapSecrets(transform) }

@@ -13,6 +13,7 @@ public struct SMTPPool<SecretValue: Sendable>: Sendable {
         self.servers = servers
     }
 
+    /// - Throws: what `transform` throws.
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> SMTPPool<T> {
         SMTPPool<T>(name: name, useFor: useFor, strategy: strategy, servers: try servers.map { try $0.map(transform) })
     }

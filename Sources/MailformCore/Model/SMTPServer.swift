@@ -81,11 +81,13 @@ public struct SMTPServer<SecretValue: Sendable>: Sendable {
         SMTPServerShape.secretKeys.compactMap { key in secrets[key].map { (key, $0) } }
     }
 
+    /// - Throws: what `transform` throws.
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> SMTPServer<T> {
         SMTPServer<T>(settings: settings, secrets: try secrets.mapValues(transform))
     }
 
     /// Like `map`, with each secret's key.
+    /// - Throws: what `transform` throws.
     public func mapSecrets<T>(_ transform: (String, SecretValue) throws -> T) rethrows -> SMTPServer<T> {
         var mapped: [String: T] = [:]
         for (key, value) in orderedSecrets { mapped[key] = try transform(key, value) }

@@ -40,6 +40,7 @@ public struct CompanyDocument: Codable, Sendable {
 
         init(_ server: SMTPServer<PlannedSecret>) { self.server = server }
 
+        /// - Throws: `EncodingError` from the encoder.
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             for field in SMTPServerShape.fields {
@@ -59,6 +60,7 @@ public struct CompanyDocument: Codable, Sendable {
         }
 
         /// Unknown keys and values that do not fit their field are refused.
+        /// - Throws: `DecodingError`, or ``CompanyDocument/Invalid`` for a key or value no plan could hold.
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: Key.self)
             var settings = SMTPSettings()
@@ -142,6 +144,7 @@ public struct CompanyDocument: Codable, Sendable {
         return out
     }()
 
+    /// - Throws: `EncodingError` from the encoder.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(company, forKey: Key("company"))
@@ -173,9 +176,15 @@ public struct CompanyDocument: Codable, Sendable {
 
     /// A value a field does not take, or a required field missing, is
     /// refused (``Invalid``), never dropped.
+    /// - Throws: `DecodingError`, or ``CompanyDocument/Invalid`` for a key or value no plan could hold.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
         company = try c.decode(String.self, forKey: Key("company"))
+        // A key no company document has (a section of a provider this
+        // version does not know) is refused, never skipped.
+        let known = Set(["company", "logo", "smtp", "smtp_pools", "probe_disabled_reason", "waivers"] + Self.groups.map(\.key)
+            + ProviderSchemes.apis.map(\.word))
+        guard c.allKeys.allSatisfy({ known.contains($0.stringValue) }) else { throw Invalid() }
         var scalars = CompanyScalars()
         for (key, fields) in Self.groups {
             if fields.count == 1 && fields[0].parts.count == 1 {
@@ -228,6 +237,7 @@ public struct CompanyDocument: Codable, Sendable {
     public struct Invalid: Error {}
 
     /// Back to the model; throws ``Invalid`` for values no plan could hold.
+    /// - Throws: ``Invalid`` for a logo, pool or value no plan could hold.
     public func settings() throws -> Company<PlannedSecret> {
         var logoValue: Logo?
         if let logo {

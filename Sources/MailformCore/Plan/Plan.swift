@@ -213,6 +213,7 @@ public enum Differ {
 
         /// The plan: store companies no file describes are deleted (`prune`)
         /// or listed as unmanaged.
+        /// - Throws: what `fetch` throws.
         public func finish(prune: Bool, fetch: ([String]) throws -> [String: Fields]) rethrows -> Plan {
             var changes = changes
             var base = base

@@ -111,6 +111,7 @@ public struct SavedPlan: Codable, Sendable {
         mac = "hmac-sha256:" + authenticate(canonical)
     }
 
+    /// - Throws: `EncodingError` from the encoder.
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -160,6 +161,7 @@ public struct SavedPlan: Codable, Sendable {
 
     /// Decodes without checking the MAC (to find the workspace and store the
     /// MAC is checked against).
+    /// - Throws: ``Refusal`` when the file is not a plan of this format.
     public static func decode(_ data: Data, path: String) throws -> SavedPlan {
         let plan: SavedPlan
         do {

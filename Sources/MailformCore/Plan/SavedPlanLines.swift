@@ -63,6 +63,7 @@ public enum SavedPlanLines {
     }
 
     /// A line's bytes: canonical JSON and a newline.
+    /// - Throws: `EncodingError` from the encoder.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

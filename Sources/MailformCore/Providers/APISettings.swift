@@ -44,11 +44,13 @@ public struct APISettings<SecretValue: Sendable>: Sendable {
     /// The path of a secret in plans and the store (`mailgun.api_key`).
     public func secretPath(_ index: Int) -> String { section + "." + scheme.secretFields[index].name }
 
+    /// - Throws: what `transform` throws.
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> APISettings<T> {
         APISettings<T>(provider: provider, values: values, secrets: try secrets.map(transform))
     }
 
     /// Like `map`, with each secret's path.
+    /// - Throws: what `transform` throws.
     public func mapSecrets<T>(_ transform: (String, SecretValue) throws -> T) rethrows -> APISettings<T> {
         APISettings<T>(provider: provider, values: values,
                        secrets: try secrets.enumerated().map { i, s in try transform(secretPath(i), s) })

@@ -13,6 +13,7 @@ public struct Provider: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     /// A provider's own word (its scheme declares it).
     init(word: String) { rawValue = word }
 
+    /// - Throws: `DecodingError` for a word no registered provider has.
     public init(from decoder: Decoder) throws {
         let word = try decoder.singleValueContainer().decode(String.self)
         guard let provider = Provider(rawValue: word) else {
@@ -21,6 +22,7 @@ public struct Provider: RawRepresentable, Hashable, Sendable, Codable, CustomStr
         self = provider
     }
 
+    /// - Throws: `EncodingError` from the encoder.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rawValue)

@@ -64,6 +64,7 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
 
     /// Hands the value to code that must use it (encryption at rest, HMAC,
     /// the probe's AUTH). Keep the use inside `body`; never print it.
+    /// - Throws: what `body` throws.
     public func withRevealedBytes<R>(_ body: ([UInt8]) throws -> R) rethrows -> R { try body(bytes) }
 
     public var isEmpty: Bool { bytes.isEmpty }

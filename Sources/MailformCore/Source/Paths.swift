@@ -230,6 +230,7 @@ public enum Paths {
 
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
+    /// - Throws: `CocoaError` when the file cannot be read.
     public static func readBytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CocoaError(.fileReadNoSuchFile)

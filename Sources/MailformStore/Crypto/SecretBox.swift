@@ -39,10 +39,12 @@ public struct SecretBox: Sendable {
     }
 
     /// Seals one secret (many: a `Sealer`).
+    /// - Throws: ``Failure`` when OpenSSL cannot encrypt.
     public func seal(_ secret: Secret, context: String) throws -> SealedSecret {
         try Sealer(self).seal(secret, context: context)
     }
 
+    /// - Throws: ``Failure`` for a secret sealed with another key, or one that fails authentication (a tampered store).
     public func open(_ sealed: SealedSecret, context: String) throws -> Secret {
         guard sealed.keyID == key.id else {
             throw Failure(description: "the store key does not match the store (secrets were encrypted with key \(sealed.keyID), the key given is \(key.id)); set MAILFORM_STORE_KEY or the key file to the store's key")
@@ -56,6 +58,7 @@ public struct SecretBox: Sendable {
     }
 
     /// HMAC-SHA256 of the value under the fingerprint key, in hex.
+    /// - Throws: ``Failure`` when OpenSSL cannot compute the HMAC.
     public func fingerprint(_ secret: Secret) throws -> SecretFingerprint {
         let mac = try secret.withRevealedBytes { try SecretBox.hmac(key: fingerprintKey, $0) }
         return SecretFingerprint(hex: Hex.encode(mac))
@@ -140,6 +143,7 @@ public final class Sealer {
     private var nonces: [UInt8] = []
     private var used = 0
 
+    /// - Throws: ``SecretBox/Failure`` when OpenSSL cannot set up AES-256-GCM and HMAC-SHA256.
     public init(_ box: SecretBox) throws {
         guard let handle = mailform_sealer_new(box.key.bytes, box.fingerprintKey, Int32(box.fingerprintKey.count)) else {
             throw SecretBox.Failure(description: "cannot set up AES-256-GCM and HMAC-SHA256 in OpenSSL")
@@ -151,6 +155,7 @@ public final class Sealer {
     deinit { mailform_sealer_free(handle) }
 
     /// AES-256-GCM with a random 96-bit nonce; `context` is the associated data.
+    /// - Throws: ``SecretBox/Failure`` when no nonce can be drawn or encryption fails.
     public func seal(_ secret: Secret, context: String) throws -> SealedSecret {
         if used == nonces.count {
             nonces = [UInt8](repeating: 0, count: 12 * 256)
@@ -173,6 +178,7 @@ public final class Sealer {
     }
 
     /// The same as `SecretBox.fingerprint`.
+    /// - Throws: ``SecretBox/Failure`` when OpenSSL cannot compute the HMAC.
     public func fingerprint(_ secret: Secret) throws -> SecretFingerprint {
         var mac = [UInt8](repeating: 0, count: 32)
         let ok = secret.withRevealedBytes { mailform_sealer_mac(handle, $0, $0.count, &mac) }

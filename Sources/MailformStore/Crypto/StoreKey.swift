@@ -40,6 +40,7 @@ public struct StoreKey: Sendable {
     }
 
     /// Loads the key; creates the key file when `create` is true and no key exists.
+    /// - Throws: ``Failure`` when `MAILFORM_STORE_KEY` or the key file does not hold the base64 of 32 bytes.
     public static func load(storePath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                             create: Bool) throws -> (StoreKey, Source)? {
         if let text = environment["MAILFORM_STORE_KEY"] {

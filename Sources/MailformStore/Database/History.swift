@@ -29,6 +29,7 @@ public struct Revision: Sendable {
 
 extension Store {
     /// Revisions newest first, optionally only those that touched `company`.
+    /// - Throws: `DatabaseError` when the store cannot be read.
     public func history(company: String?, limit: Int?) throws -> [Revision] {
         try read { db in
             var sql = "SELECT * FROM revisions"

@@ -132,6 +132,7 @@ public final class Store: @unchecked Sendable {
 
     /// Every recorded reference with the company that holds it (the first
     /// by id when several do, as a store written with a wide fence may).
+    /// - Throws: `DatabaseError` when the store cannot be read.
     public func referenceOwners() throws -> [String: String] {
         try pool.read { db in
             var out: [String: String] = [:]
@@ -145,6 +146,7 @@ public final class Store: @unchecked Sendable {
     }
 
     /// The recorded reference of every secret of these companies (nil: none recorded), by company and path.
+    /// - Throws: `DatabaseError` when the store cannot be read.
     public func recordedReferences(of companies: Set<String>) throws -> [String: [String: String?]] {
         try read { db in
             var out: [String: [String: String?]] = [:]
@@ -165,6 +167,7 @@ public final class Store: @unchecked Sendable {
 
     /// Whether every secret row records its reference (store version 4 and
     /// an apply since): then plans compare references.
+    /// - Throws: `DatabaseError` when the store cannot be read.
     public func recordsEveryReference() throws -> Bool {
         try pool.read { db in try !(Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM secrets WHERE reference IS NULL)") ?? false) }
     }
@@ -210,11 +213,13 @@ public final class Store: @unchecked Sendable {
     }
 
     /// The store's identity, created with it; saved plans record it.
+    /// - Throws: `DatabaseError` when the store cannot be read.
     public func identity() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") ?? "" }
     }
 
     /// The key id the store's secrets are encrypted with, if it has any.
+    /// - Throws: `DatabaseError` when the store cannot be read.
     public func storedKeyIDs() throws -> Set<String> {
         try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT key_id FROM secrets")) }
     }

@@ -18,6 +18,7 @@ public struct CredentialGate: Sendable {
     public var sendsEverywhere = false
 
     /// The gate of the store's companies `ids` (the companies a probe reaches).
+    /// - Throws: ``Reconciler/Failure`` when a company changed while it was read (a stale plan), or `DatabaseError` when the store cannot be read.
     public init(store opened: OpenedStore, companies ids: some Collection<String>) throws {
         self.init(stored: try opened.companies(ids))
     }

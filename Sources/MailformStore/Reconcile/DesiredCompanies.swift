@@ -24,6 +24,7 @@ public struct DesiredCompanies: Sendable {
 
     /// The companies of these ids, in their order (nil for an id that is
     /// not `contains`).
+    /// - Throws: what the companies' `reload` throws (a company kept aside that fails its authentication).
     public func companies(_ ids: [String]) throws -> [Company<ResolvedSecret>?] {
         var out: [Company<ResolvedSecret>?] = []
         out.reserveCapacity(ids.count)

@@ -285,6 +285,7 @@ public enum Exporter {
     }
 
     /// Writes what ``prepare(opened:to:secretsOut:schemaPath:workspaceRoot:)`` computed, and the dotenv file.
+    /// - Throws: `SafeWrite.Refusal` for a path mailform never writes (a link, the store or its key), or the error of a folder or file that cannot be made or written.
     public static func writeFiles(_ prepared: Prepared, secretsOut: String?) throws -> Result {
         try SafeWrite.makeDirectory(prepared.companiesDirectory)
         for file in prepared.files {

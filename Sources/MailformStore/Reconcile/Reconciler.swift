@@ -55,6 +55,7 @@ public struct OpenedStore: Sendable {
     /// its summary has (an apply committed since the summaries were read)
     /// stops the run: a plan never shows one version's fields with
     /// another's revision.
+    /// - Throws: ``Reconciler/Failure`` for a company changed while it was read, `StoreShapeError` for a value mailform cannot read, or `DatabaseError` when the store cannot be read.
     public func companies(_ ids: some Collection<String>) throws -> [String: StoredCompany] {
         guard let store, snapshot == nil, !ids.isEmpty else { return [:] }
         let read = try store.read { db in try CompanyRows.read(ids: ids, db) }
@@ -65,6 +66,7 @@ public struct OpenedStore: Sendable {
     }
 
     /// Every company of the store, whole (export).
+    /// - Throws: `StoreShapeError` for a value mailform cannot read, or `DatabaseError` when the store cannot be read.
     public func allCompanies() throws -> [String: StoredCompany] {
         guard let store else { return [:] }
         return try store.read { db in try CompanyRows.readAll(db) }
@@ -161,6 +163,7 @@ public enum Reconciler {
     /// the store while its files load, and creates no file before they are
     /// known to be valid. The summaries stay (a store with no key holds no
     /// secrets, so no fingerprint of it depends on the key).
+    /// - Throws: ``StoreKey/Failure`` when the key file cannot be read or made.
     public static func lastingKey(_ opened: OpenedStore, environment: [String: String]) throws -> OpenedStore {
         guard opened.keySource == .ephemeral else { return opened }
         var lasting = opened
@@ -180,12 +183,14 @@ public enum Reconciler {
     }
 
     /// The plan of `desired` against the opened store.
+    /// - Throws: ``SecretBox/Failure`` when a secret cannot be fingerprinted, or what reading the store throws.
     public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, scope: [String], prune: Bool) throws -> Plan {
         let filter: ((String) -> Bool)? = scope.isEmpty ? nil : { id in scope.contains { Glob.matches(pattern: $0, id) } }
         return try plan(desired: desired, opened: opened, filter: filter, prune: prune)
     }
 
     /// The plan of `desired` against the opened store, limited to the ids `filter` accepts.
+    /// - Throws: ``SecretBox/Failure`` when a secret cannot be fingerprinted, or what reading the store throws.
     public static func plan(desired: [Company<ResolvedSecret>], opened: OpenedStore, filter: ((String) -> Bool)?, prune: Bool) throws -> Plan {
         var builder = Differ.Builder(current: opened.summaries, scope: filter)
         _ = try add(desired, to: &builder, opened: opened)
@@ -195,6 +200,7 @@ public enum Reconciler {
     /// Adds a batch of desired companies to a plan (`Differ.Builder.add`),
     /// their secrets fingerprinted with the store key; returns the indexes
     /// of those that change.
+    /// - Throws: ``SecretBox/Failure`` when a secret cannot be fingerprinted, or what reading the store throws.
     public static func add(_ batch: [Company<ResolvedSecret>], to builder: inout Differ.Builder, opened: OpenedStore) throws -> [Int] {
         // Fingerprinted as the parallel diff flattens each company; the
         // first failure of HMAC (fail closed) stops the plan afterwards.
@@ -226,6 +232,7 @@ public enum Reconciler {
 
     /// The digest of a company's fields as the plan compares them
     /// (`FieldsDigest`), its secrets fingerprinted with `box`.
+    /// - Throws: ``SecretBox/Failure`` when a secret cannot be fingerprinted.
     public static func digest(_ company: Company<ResolvedSecret>, box: SecretBox) throws -> FieldsDigest {
         let (fingerprint, failure) = fingerprinter(box)
         let digest = FieldsDigest(FieldFlattener.flatten(company, fingerprint: fingerprint))
@@ -266,6 +273,7 @@ public enum Reconciler {
     }
 
     /// The plan of the batches added to `builder`.
+    /// - Throws: what reading the changed companies from the store throws (``Reconciler/Failure``, `StoreShapeError`, `DatabaseError`).
     public static func finish(_ builder: Differ.Builder, opened: OpenedStore, prune: Bool) throws -> Plan {
         try builder.finish(prune: prune, fetch: opened.flattened)
     }

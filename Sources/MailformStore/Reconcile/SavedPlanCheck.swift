@@ -48,6 +48,7 @@ public enum SavedPlanCheck {
     ///   - workspaceOverride: `--workspace`; else the workspace the plan recorded, else one above the file.
     ///   - holdsAll: keep every desired company in memory (`companies`);
     ///     without, a plan of format 3 reads them again as they are written.
+    /// - Throws: ``Refusal`` when the file is not a plan, its MAC does not verify, or it does not fit the workspace or the store; nothing is written then.
     public static func prepare(file: String, label: String, workspaceOverride: String?, options: WorkspaceLoader.Options,
                                lockTimeout: TimeInterval, holdsAll: Bool = true) throws -> Prepared {
         let real = Paths.real(file)

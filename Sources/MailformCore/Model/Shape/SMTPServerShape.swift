@@ -90,6 +90,7 @@ public enum SMTPServerShape {
     /// The server at `node` of a schema-valid tree; `reference` reads a secret
     /// field. Missing fields take their defaults; a value that does not fit
     /// its field fails (never a dropped value).
+    /// - Throws: a decoding failure for a value that does not fit its field, or what `reference` throws.
     public static func decode<S>(_ node: JSONNode, reference: (String, JSONNode) throws -> S) throws -> SMTPServer<S> {
         var settings = SMTPSettings()
         var secrets: [String: S] = [:]

@@ -26,6 +26,7 @@ public struct MailgunSettings<SecretValue: Sendable>: Sendable {
         APISettings(provider: .mailgun, values: [domain, region.rawValue], secrets: [apiKey])
     }
 
+    /// - Throws: what `transform` throws.
     public func map<T>(_ transform: (SecretValue) throws -> T) rethrows -> MailgunSettings<T> {
         MailgunSettings<T>(domain: domain, apiKey: try transform(apiKey), region: region)
     }
