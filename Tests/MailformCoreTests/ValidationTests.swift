@@ -42,7 +42,8 @@ struct ValidationTests {
     }
 
     @Test func providerSMTPRequiresTheSection() throws {
-        let ws = try TemporaryWorkspace(["companies/a.yaml": "1️⃣company: a\nsender:\n  email: a@a.example.com\nprovider: smtp\n"])
+        // Shown at the provider that asks for it (a new user was sent to line 1).
+        let ws = try TemporaryWorkspace(["companies/a.yaml": "company: a\nsender:\n  email: a@a.example.com\nprovider: 1️⃣smtp\n"])
         let d = try single(ws.load())
         #expect(d.message == "missing required key 'smtp'")
         #expect(d.location == ws.location("companies/a.yaml", "1️⃣"))

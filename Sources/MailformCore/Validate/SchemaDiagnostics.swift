@@ -22,9 +22,20 @@ struct SchemaDiagnostics {
 
     func diagnostics(for violations: [Violation], companyID: String?) -> [Diagnostic] {
         violations.map { violation in
-            Diagnostic.error(message(for: violation), at: files.location(violation.mark), hint: hint(for: violation, companyID: companyID),
+            Diagnostic.error(message(for: violation), at: files.location(mark(of: violation)), hint: hint(for: violation, companyID: companyID),
                              rule: isLiteralSecret(violation) ? Self.literalSecretRule : nil)
         }
+    }
+
+    /// Where a violation is shown: a provider's section that is missing, at
+    /// the `provider:` line that asks for it (not at the file's first line).
+    func mark(of violation: Violation) -> Mark? {
+        if case .missingProperty(let name) = violation.kind, violation.path.isEmpty,
+           name == "smtp" || ProviderSchemes.apis.contains(where: { $0.word == name }),
+           let provider = instance?["provider"]?.mark {
+            return provider
+        }
+        return violation.mark
     }
 
     func isLiteralSecret(_ violation: Violation) -> Bool { isSecretField(violation) && !isUnknownKey(violation) }
