@@ -277,7 +277,8 @@ enum CompanyRows {
         let sealed = try company.mapSecrets(store)
         rows(sealed, revision: revision, at: time, replacing: replacing, into: &batch)
         let written = WrittenState(sealed)
-        batch.append(.writtenState, [.text(company.id), .storeRevision, .text(written.digest), .text(written.fields)])
+        batch.append(.writtenState, ["company_id": .text(company.id), "store_revision": .storeRevision, "digest": .text(written.digest),
+                                     "fields": .text(written.fields)])
     }
 
     private static func rows(_ company: Company<StoredSecret>, revision: Int, at time: String, replacing: Bool, into batch: inout RowBatch) {
@@ -286,33 +287,36 @@ enum CompanyRows {
         let id = RowBatch.Value.text(company.id)
         let scalars = company.scalars
         batch.beginRow(.companies)
-        batch.add(id)
-        batch.add(.integer(revision))
+        batch.add(id, "id")
+        batch.add(.integer(revision), "revision")
+        let logo: [RowBatch.Value]
         switch company.logo {
-        case .url(let url)?: [.text(url), .null, .null, .null, .null].forEach { batch.add($0) }
-        case .image(let image)?: [.null, .text(image.fileName), .text(image.mediaType), .blob(image.bytes), .text(image.sha256)].forEach { batch.add($0) }
-        case nil: for _ in 0..<5 { batch.add(.null) }
+        case .url(let url)?: logo = [.text(url), .null, .null, .null, .null]
+        case .image(let image)?: logo = [.null, .text(image.fileName), .text(image.mediaType), .blob(image.bytes), .text(image.sha256)]
+        case nil: logo = [.null, .null, .null, .null, .null]
         }
-        batch.add(.text(company.probeDisabledReason))
-        batch.add(.text(time))
-        batch.add(.storeRevision)
-        batch.add(.text(Waiver.stored(company.waivers)))
-        for (field, _) in CompanyShape.companyColumns { batch.add(.text(field.value(scalars))) }
+        for (value, column) in zip(logo, ["logo_url", "logo_file_name", "logo_media_type", "logo_data", "logo_sha256"]) { batch.add(value, column) }
+        batch.add(.text(company.probeDisabledReason), "probe_disabled_reason")
+        batch.add(.text(time), "updated_at")
+        batch.add(.storeRevision, "updated_by_revision")
+        batch.add(.text(Waiver.stored(company.waivers)), "waivers")
+        for (field, column) in CompanyShape.companyColumns { batch.add(.text(field.value(scalars)), column) }
         batch.endRow()
         if let smtp = company.smtp { try server(smtp, company: id, pool: nil, position: 0, into: &batch, store: store) }
         for pool in company.pools {
-            batch.append(.smtpPools, [id, .text(pool.name), .text(pool.useFor.map(\.rawValue).joined(separator: " ")),
-                                      .text(pool.strategy.rawValue)])
+            batch.append(.smtpPools, ["company_id": id, "name": .text(pool.name),
+                                      "use_for": .text(pool.useFor.map(\.rawValue).joined(separator: " ")), "strategy": .text(pool.strategy.rawValue)])
             for (i, s) in pool.servers.enumerated() { try server(s, company: id, pool: pool.name, position: i, into: &batch, store: store) }
         }
         // Each provider section: its secrets' rows, then its row (secret paths, then plain values).
         for settings in company.apis {
             let paths = settings.secrets.indices.map(settings.secretPath)
             for (path, value) in zip(paths, settings.secrets) { secret(try store(path, value), company: id, path: path, into: &batch) }
+            let scheme = settings.scheme
             batch.beginRow(.provider(settings.provider))
-            batch.add(id)
-            for path in paths { batch.add(.text(path)) }
-            for value in settings.values { batch.add(.text(value)) }
+            batch.add(id, "company_id")
+            for (path, field) in zip(paths, scheme.secretFields) { batch.add(.text(path), field.column) }
+            for (value, field) in zip(settings.values, scheme.plainFields) { batch.add(.text(value), field.column) }
             batch.endRow()
         }
     }
@@ -329,21 +333,21 @@ enum CompanyRows {
             secretPaths[field.key] = path
         }
         batch.beginRow(.smtpServers)
-        batch.add(company)
-        batch.add(.text(pool ?? ""))
-        batch.add(.integer(position))
+        batch.add(company, "company_id")
+        batch.add(.text(pool ?? ""), "pool_name")
+        batch.add(.integer(position), "position")
         for field in SMTPServerShape.fields {
             if field.isSecret {
-                batch.add(.text(secretPaths[field.key]))
+                batch.add(.text(secretPaths[field.key]), field.column)
                 continue
             }
             switch field.value(server.settings) {
-            case .text(let t)?: batch.add(.text(t))
-            case .integer(let i)?: batch.add(.integer(i))
-            case .boolean(let b)?: batch.add(.integer(b ? 1 : 0))
+            case .text(let t)?: batch.add(.text(t), field.column)
+            case .integer(let i)?: batch.add(.integer(i), field.column)
+            case .boolean(let b)?: batch.add(.integer(b ? 1 : 0), field.column)
             // Whitespace-separated, as Jakarta Mail reads ssl.trust and ssl.protocols.
-            case .list(let items)?: batch.add(.text(items.joined(separator: " ")))
-            case nil: batch.add(field.kind == .list ? .text("") : .null)
+            case .list(let items)?: batch.add(.text(items.joined(separator: " ")), field.column)
+            case nil: batch.add(field.kind == .list ? .text("") : .null, field.column)
             }
         }
         batch.endRow()
@@ -381,16 +385,9 @@ enum CompanyRows {
     }
 
     private static func secret(_ secret: StoredSecret, company: RowBatch.Value, path: String, into batch: inout RowBatch) {
-        batch.beginRow(.secrets)
-        batch.add(company)
-        batch.add(.text(path))
-        batch.add(.text(secret.sealed.keyID))
-        batch.add(.blob(secret.sealed.nonce))
-        batch.add(.blob(secret.sealed.ciphertext))
-        batch.add(.blob(secret.sealed.tag))
-        batch.add(.text(secret.fingerprint.hex))
-        batch.add(.text(secret.fingerprint.reference))
-        batch.endRow()
+        batch.append(.secrets, ["company_id": company, "path": .text(path), "key_id": .text(secret.sealed.keyID),
+                                "nonce": .blob(secret.sealed.nonce), "ciphertext": .blob(secret.sealed.ciphertext), "tag": .blob(secret.sealed.tag),
+                                "fingerprint": .text(secret.fingerprint.hex), "reference": .text(secret.fingerprint.reference)])
     }
 }
 

@@ -114,10 +114,23 @@ struct RowBatch: Sendable {
     private var open: (table: Table, start: Int)?
 
     /// Adds a row: one value per column of `table`, in its order.
-    mutating func append(_ table: Table, _ row: [Value]) {
+    /// Each value names its column; a name that is not the table's next
+    /// column stops a debug build (the tests), so rows are checked by name,
+    /// not only by count.
+    mutating func append(_ table: Table, _ row: KeyValuePairs<String, Value>) {
         beginRow(table)
-        for value in row { add(value) }
+        for (column, value) in row { add(value, column) }
         endRow()
+    }
+
+    /// Adds the value of `column`, the open row's next column.
+    mutating func add(_ value: Value, _ column: String) {
+        assert({
+            guard let (table, start) = open else { return false }
+            let index = cells[table.rawValue].count - start
+            return index < table.columns.count && table.columns[index] == column
+        }(), "a value for \(column) where \(open.map { $0.table.name } ?? "no table") has another column")
+        add(value)
     }
 
     /// Starts a row of `table`; `add` gives its values, `endRow` checks their count.
@@ -126,7 +139,7 @@ struct RowBatch: Sendable {
         open = (table, cells[table.rawValue].count)
     }
 
-    mutating func add(_ value: Value) {
+    private mutating func add(_ value: Value) {
         guard let table = open?.table.rawValue else { preconditionFailure("a value outside a row") }
         switch value {
         case .null: cells[table].append(.null)

@@ -95,8 +95,8 @@ public final class PreparedRows: @unchecked Sendable {
                     } else {
                         batch.delete(company: change.id)
                     }
-                    batch.append(.revisionChanges, [.storeRevision, .text(change.id), .text(change.action.rawValue),
-                                                    .text(change.paths.joined(separator: " "))])
+                    batch.append(.revisionChanges, ["revision_id": .storeRevision, "company_id": .text(change.id), "action": .text(change.action.rawValue),
+                                                    "fields": .text(change.paths.joined(separator: " "))])
                 }
                 return batch
             }
