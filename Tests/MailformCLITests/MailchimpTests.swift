@@ -18,19 +18,15 @@ struct MailchimpTests {
     }
 
     final class Lab: @unchecked Sendable {
+        let fake: ProviderFake
         let stub: Stub
-        let state: URL
-        let process: LabProcess
         static let shared = Result { try Lab() }
         private init() throws {
-            state = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-mailchimp-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-            process = try LabProcess(script: CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/mailchimp_stub.py"),
-                                     arguments: [state.path], missing: "python3")
-            stub = try JSONDecoder().decode(Stub.self, from: process.firstLine)
+            fake = try ProviderFake("mailchimp")
+            stub = try fake.info(Stub.self)
         }
-        var requests: [String] { ((try? String(contentsOf: state.appendingPathComponent("requests.log"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-        var leaks: String { (try? String(contentsOf: state.appendingPathComponent("leaks.log"), encoding: .utf8)) ?? "" }
+        var requests: [String] { fake.requests }
+        var leaks: String { fake.leaks }
     }
 
     static func company(_ id: String, domain: String) -> String {

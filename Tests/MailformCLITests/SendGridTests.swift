@@ -16,19 +16,15 @@ struct SendGridTests {
     }
 
     final class Lab: @unchecked Sendable {
+        let fake: ProviderFake
         let stub: Stub
-        let state: URL
-        let process: LabProcess
         static let shared = Result { try Lab() }
         private init() throws {
-            state = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-sendgrid-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-            process = try LabProcess(script: CommandRunner.packageRoot.appendingPathComponent("Tests/Servers/sendgrid_stub.py"),
-                                     arguments: [state.path], missing: "python3")
-            stub = try JSONDecoder().decode(Stub.self, from: process.firstLine)
+            fake = try ProviderFake("sendgrid")
+            stub = try fake.info(Stub.self)
         }
-        var requests: [String] { ((try? String(contentsOf: state.appendingPathComponent("requests.log"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-        var leaks: String { (try? String(contentsOf: state.appendingPathComponent("leaks.log"), encoding: .utf8)) ?? "" }
+        var requests: [String] { fake.requests }
+        var leaks: String { fake.leaks }
     }
 
     static func variable(_ id: String) -> String { "MAILFORM_\(id.uppercased().replacingOccurrences(of: "-", with: "_"))__SENDGRID_API_KEY" }

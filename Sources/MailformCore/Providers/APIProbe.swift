@@ -149,4 +149,26 @@ public struct APIVerdict: Sendable {
     public var records: [ProviderDNSRecord]?
 
     public init(failure: Failure? = nil) { self.failure = failure }
+
+    /// The first of `answers` that did not arrive whole, as the provider's
+    /// failure: cut at the probe's 1 MiB (`WORD-response`), or not reached
+    /// at all (the transport's kind); nil when every one arrived. One
+    /// wording for every provider.
+    /// - Parameters:
+    ///   - name: how people know the provider ("SendGrid").
+    ///   - word: its word, which starts the failure kind.
+    ///   - bases: the variables that move its API, for the hint.
+    public static func unreachable(_ answers: some Sequence<APIAnswer>, name: String, word: String, bases: String) -> APIVerdict? {
+        for answer in answers {
+            if answer.overflow {
+                return APIVerdict(failure: .init(kind: word + "-response", message: "the \(name) API answered with more than 1 MiB",
+                                                 hint: "check \(bases) or the network path to \(name)"))
+            }
+            if let transport = answer.transport {
+                return APIVerdict(failure: .init(kind: "transport", message: "the \(name) API could not be reached: \(answer.message)",
+                                                 hint: "check the network path to \(name), or raise probe.timeout", transport: transport))
+            }
+        }
+        return nil
+    }
 }

@@ -51,15 +51,8 @@ public struct MailchimpProbe: APIProbe {
         func failure(_ kind: String, _ message: String, _ hint: String, _ field: String? = nil) -> APIVerdict {
             APIVerdict(failure: .init(kind: kind, message: message, hint: hint, field: field))
         }
-        for answer in answers {
-            if answer.overflow {
-                return failure("mailchimp-response", "the Mailchimp Transactional API answered with more than 1 MiB",
-                               "check MAILFORM_MAILCHIMP_URL or the network path to mandrillapp.com")
-            }
-            if let transport = answer.transport {
-                return APIVerdict(failure: .init(kind: "transport", message: "the Mailchimp Transactional API could not be reached: \(answer.message)",
-                                                 hint: "check the network path to mandrillapp.com, or raise probe.timeout", transport: transport))
-            }
+        if let failure = APIVerdict.unreachable(answers, name: "Mailchimp Transactional", word: "mailchimp", bases: "MAILFORM_MAILCHIMP_URL") {
+            return failure
         }
         guard let ping = answers.first else {
             return failure("mailchimp-response", "the Mailchimp Transactional API was not asked", "run the probe again")

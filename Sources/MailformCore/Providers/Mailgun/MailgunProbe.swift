@@ -45,13 +45,8 @@ public struct MailgunProbe: APIProbe {
         guard let primary = answers.first else {
             return APIVerdict(failure: .init(kind: "mailgun-response", message: "the Mailgun API was not asked", hint: "run the probe again"))
         }
-        if primary.overflow {
-            return APIVerdict(failure: .init(kind: "mailgun-response", message: "the Mailgun API answered with more than 1 MiB",
-                                             hint: "check MAILFORM_MAILGUN_\(mine.uppercased())_URL or the network path to Mailgun"))
-        }
-        if let transport = primary.transport {
-            return APIVerdict(failure: .init(kind: "transport", message: "the Mailgun API could not be reached: \(primary.message)",
-                                             hint: "check the network path to Mailgun, or raise probe.timeout", transport: transport))
+        if let failure = APIVerdict.unreachable([primary], name: "Mailgun", word: "mailgun", bases: "MAILFORM_MAILGUN_\(mine.uppercased())_URL") {
+            return failure
         }
         switch primary.status {
         case 200:
