@@ -65,7 +65,7 @@ struct APIProber {
             }
             // Nothing the server wrote reaches the output with any form of the key in it.
             let verdict = Self.scrub(scheme.probe.verdict(target.view, answers: got),
-                                     key: target.settings.secrets.first?.secret.withRevealedBytes { $0 } ?? [])
+                                     key: target.settings.secrets.first?.secret.withRevealedBytes { $0 } ?? [], domain: target.settings.domain)
             result.domainState = verdict.domainState
             result.providerDNSRecords = verdict.records
             result.notes += verdict.notes
@@ -104,7 +104,19 @@ struct APIProber {
     /// characters of it in a row, in either case or reversed; its base64,
     /// and that of `api:KEY`, as basic auth sends it) replaced: a server that
     /// echoes the key in any shape gets none of it printed.
-    static func scrub(_ verdict: APIVerdict, key: [UInt8]) -> APIVerdict {
+    ///
+    /// A record the provider lists is kept only when it is the sending
+    /// domain's or under it, and holds no 6 letters or digits of the key in
+    /// a row once everything else is taken out (nor 6 of its bytes in hex):
+    /// a server can spell the key in pieces there, so the bar is lower.
+    static func scrub(_ verdict: APIVerdict, key: [UInt8], domain: String) -> APIVerdict {
+        let domain = domain.lowercased()
+        var verdict = verdict
+        verdict.records = verdict.records?.filter { record in
+            var name = record.name.lowercased()
+            if name.hasSuffix(".") { name.removeLast() }
+            return !domain.isEmpty && (name == domain || name.hasSuffix("." + domain)) && !holdsPieces(of: key, record.name + " " + record.value + " " + record.recordType)
+        }
         guard key.count >= 10 else { return verdict }
         let text = String(decoding: key, as: UTF8.self).lowercased()
         let reversed = String(text.reversed())
@@ -131,6 +143,20 @@ struct APIProber {
         out.domainState = out.domainState.map(clean)
         out.records = out.records?.filter { !holdsKey($0.name) && !holdsKey($0.value) && !holdsKey($0.recordType) }
         return out
+    }
+
+    /// Whether `text`, reduced to its letters and digits in lower case, holds
+    /// 6 of the key's letters and digits in a row (either way round), or 12
+    /// hex digits of its bytes in a row.
+    static func holdsPieces(of key: [UInt8], _ text: String) -> Bool {
+        func reduce(_ s: String) -> [Character] { s.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+        let haystack = String(reduce(text))
+        let alnum = reduce(String(decoding: key, as: UTF8.self))
+        let hex = Array(key.map { String(format: "%02x", $0) }.joined())
+        for (source, width) in [(alnum, 6), (Array(alnum.reversed()), 6), (hex, 12)] where source.count >= width {
+            for start in 0...(source.count - width) where haystack.contains(String(source[start..<(start + width)])) { return true }
+        }
+        return false
     }
 
     /// `--send-test`: one message in the provider's test mode per section

@@ -95,13 +95,32 @@ struct ProviderAnswerTests {
             verdict.warnings = ["w " + form]
             verdict.domainState = form
             verdict.records = [ProviderDNSRecord(recordType: "TXT", name: "a.example", value: form, valid: true)]
-            let clean = APIProber.scrub(verdict, key: Array(key.utf8))
+            let clean = APIProber.scrub(verdict, key: Array(key.utf8), domain: "a.example")
             let shown = [clean.failure!.message, clean.failure!.hint, clean.domainState ?? ""] + clean.notes + clean.warnings
             #expect(shown.allSatisfy { !$0.contains(form) }, "\(form): \(shown)")
             #expect(clean.records?.isEmpty == true)
         }
         let plain = APIVerdict(failure: .init(kind: "x", message: "SendGrid rejected the API key (HTTP 401)", hint: "check the key"))
-        #expect(APIProber.scrub(plain, key: Array(key.utf8)).failure?.message == plain.failure?.message)
+        #expect(APIProber.scrub(plain, key: Array(key.utf8), domain: "a.example").failure?.message == plain.failure?.message)
+    }
+
+    /// A server that spells the key in 9-character pieces across record
+    /// names (the second hostile review's attack), in hex, or in records of
+    /// another domain, gets none of them shown; the domain's own records stay.
+    @Test func aKeySpelledInPiecesAcrossRecordsIsNotShown() {
+        let key = "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"
+        let chars = Array(key.replacingOccurrences(of: ".", with: "_"))
+        var records = stride(from: 0, to: chars.count, by: 9).map { start in
+            ProviderDNSRecord(recordType: "TXT", name: String(chars[start..<min(start + 9, chars.count)]) + ".acme.test", value: "x", valid: false)
+        }
+        let hex = key.utf8.map { String(format: "%02x", $0) }.joined()
+        records.append(ProviderDNSRecord(recordType: "TXT", name: "h.acme.test", value: String(hex.prefix(40)), valid: false))
+        records.append(ProviderDNSRecord(recordType: "CNAME", name: "em1.elsewhere.test", value: "u1.wl.sendgrid.net", valid: false))
+        let own = ProviderDNSRecord(recordType: "CNAME", name: "s1._domainkey.acme.test", value: "s1.domainkey.u42.wl.sendgrid.net", valid: false)
+        records.append(own)
+        var verdict = APIVerdict()
+        verdict.records = records
+        #expect(APIProber.scrub(verdict, key: Array(key.utf8), domain: "acme.test").records == [own])
     }
 
     @Test func aMailgunAnswerMustDescribeTheDomain() {

@@ -58,15 +58,8 @@ public struct SendGridProbe: APIProbe {
         }
         // The other region's answer only says where the key belongs; its failure is not this endpoint's.
         let own = answers.first?.status == 401 ? Array(answers.prefix(1)) : answers
-        for answer in own {
-            if answer.overflow {
-                return failure("sendgrid-response", "the SendGrid API answered with more than 1 MiB",
-                               "check MAILFORM_SENDGRID_URL (MAILFORM_SENDGRID_EU_URL) or the network path to SendGrid")
-            }
-            if let transport = answer.transport {
-                return APIVerdict(failure: .init(kind: "transport", message: "the SendGrid API could not be reached: \(answer.message)",
-                                                 hint: "check the network path to SendGrid, or raise probe.timeout", transport: transport))
-            }
+        if let failure = APIVerdict.unreachable(own, name: "SendGrid", word: "sendgrid", bases: "MAILFORM_SENDGRID_URL (MAILFORM_SENDGRID_EU_URL)") {
+            return failure
         }
         guard let first = answers.first else { return failure("sendgrid-response", "the SendGrid API was not asked", "run the probe again") }
         if first.status == 302 || first.status == 301 || first.status == 307 || first.status == 308 {
@@ -131,9 +124,10 @@ public struct SendGridProbe: APIProbe {
         }
         verdict.domainState = valid != nil ? "authenticated" : "not valid"
         if valid == nil {
-            let broken = (verdict.records ?? []).filter { $0.valid == false }.map { "\($0.recordType) \($0.name)" }
+            // A count, never the server's names (a hostile server could spell the key in them).
+            let broken = (verdict.records ?? []).count { $0.valid == false }
             verdict.failure = .init(kind: "sendgrid-domain-invalid",
-                                    message: "SendGrid reports the domain authentication of '\(SafeText.escape(settings.domain))' as not valid" + (broken.isEmpty ? "" : " (\(broken.joined(separator: ", ")))"),
+                                    message: "SendGrid reports the domain authentication of '\(SafeText.escape(settings.domain))' as not valid" + (broken == 0 ? "" : " (\(broken) record\(broken == 1 ? "" : "s") not valid)"),
                                     hint: "publish the records Settings > Sender Authentication lists for \(SafeText.escape(settings.domain)) exactly, then verify them there",
                                     field: "domain")
         }
