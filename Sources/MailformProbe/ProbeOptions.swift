@@ -54,8 +54,10 @@ public struct ProbeOptions: Sendable {
     public var mailgunUSBase: String { bases(MailgunProbe())["us"] ?? "" }
     public var mailgunEUBase: String { bases(MailgunProbe())["eu"] ?? "" }
 
-    public struct InvalidBase: Error, CustomStringConvertible {
+    public struct InvalidBase: MailformError {
         public var description: String
+        public var code: ErrorCode { .endpointOverride }
+        public var message: String { description }
     }
 
     /// Reads each HTTP-API provider's base variables (`MAILFORM_MAILGUN_US_URL`,

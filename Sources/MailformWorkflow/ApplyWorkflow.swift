@@ -13,7 +13,7 @@ public enum ApplyWorkflow {
         if case .unavailable = request.approval {
             // Checked first, as before the files were read: nothing else can go on.
             _ = try Stages.load(request.input)
-            throw .stopped("apply needs --auto-approve when it is not run on a terminal",
+            throw .stopped(.approvalNeeded, "apply needs --auto-approve when it is not run on a terminal",
                            hint: "review with 'mailform plan --out plan.json', then 'mailform apply plan.json', or pass --auto-approve")
         }
         // The store is created only when there is something to write.
@@ -28,7 +28,7 @@ public enum ApplyWorkflow {
         func lasting() throws(WorkflowError) -> OpenedStore {
             let made: OpenedStore
             do { made = try Reconciler.lastingKey(opened, environment: request.input.environment) } catch {
-                throw .stopped("\(error); nothing was written")
+                throw .wrapping(error, "; nothing was written")
             }
             if made.keySource != opened.keySource, let notice = made.keyNotice { hooks.notice(notice) }
             return made
@@ -37,7 +37,7 @@ public enum ApplyWorkflow {
         // References renamed to others that hold the same values change no
         // setting; they are recorded with the apply (or alone).
         let references: [RecordedReference]
-        do { references = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .stopped("\(error); nothing was written") }
+        do { references = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .wrapping(error, "; nothing was written") }
         if let reviewed = request.reviewed,
            try !checkReviewed(plan, references: references, digest: reviewed, opened: opened, settings: loaded.result.workspace.settingsDigest) {
             hooks.notice("nothing to apply: the store already matches the files")
@@ -49,13 +49,13 @@ public enum ApplyWorkflow {
         let commit = plan.isEmpty ? nil : Background { GitInfo.head(of: root) }
         hooks.planned(plan)
         if !plan.adoptedDrift.isEmpty, let store = opened.store {
-            do { try Applier.acknowledgeAdopted(plan.adoptedDrift, expected: plan.baseRevisions, store: store) } catch { throw .stopped("\(error)") }
+            do { try Applier.acknowledgeAdopted(plan.adoptedDrift, expected: plan.baseRevisions, store: store) } catch { throw .wrapping(error) }
             hooks.notice("recorded as adopted (changed outside mailform, and the files say the same): \(plan.adoptedDrift.prefix(20).map(SafeText.escape).joined(separator: ", "))\(plan.adoptedDrift.count > 20 ? " and \(plan.adoptedDrift.count - 20) more" : "")")
         }
         guard !plan.isEmpty else {
             PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
             if !references.isEmpty, let store = opened.store {
-                do { try Applier.recordReferences(references, store: store) } catch { throw .stopped("\(error); nothing was written") }
+                do { try Applier.recordReferences(references, store: store) } catch { throw .wrapping(error, "; nothing was written") }
                 hooks.notice("recorded the references of \(references.count) secret\(references.count == 1 ? "" : "s") (their values did not change, so no setting did)")
             }
             return ApplyOutcome(plan: plan)
@@ -102,7 +102,7 @@ public enum ApplyWorkflow {
             hooks.plainText(piece)
         }
         try safety.get()
-        if case .ask(let confirm) = request.approval, !confirm(plan) { throw .stopped("apply cancelled; nothing was written") }
+        if case .ask(let confirm) = request.approval, !confirm(plan) { throw .stopped(.applyCancelled, "apply cancelled; nothing was written") }
         let gated = try probeBeforeWriting(plan, desired: loaded.desired, loaded: result, workspace: workspace, box: opened.box,
                                            request: request, hooks: hooks)
         let planDigest = "sha256:" + digest.finishHex()
@@ -130,11 +130,10 @@ public enum ApplyWorkflow {
                 var collector = DiagnosticCollector()
                 collector.report(contentsOf: diagnostics)
                 throw .invalid(collector, files: 1)
-            case .refused(let message, let hint): throw .stopped(message, hint: hint)
-            case .stale(let message): throw .stopped(message)
+            case .refused, .stale: throw .wrapping(refusal)
             }
         } catch {
-            throw .stopped("\(error)")
+            throw .wrapping(error)
         }
         if !prepared.warnings.isEmpty { hooks.warnings(prepared.warnings) }
         let plan = prepared.plan
@@ -163,7 +162,7 @@ public enum ApplyWorkflow {
     static func checkReviewed(_ plan: Plan, references: [RecordedReference], digest: String, opened: OpenedStore,
                               settings: String) throws(WorkflowError) -> Bool {
         guard opened.recordsEveryReference else {
-            throw .stopped("the store holds secrets written by an older version of mailform, without their references, so this change set cannot be compared with the reviewed one; nothing was written",
+            throw .stopped(.planRefused, "the store holds secrets written by an older version of mailform, without their references, so this change set cannot be compared with the reviewed one; nothing was written",
                            hint: "run one apply without --reviewed (it records the references), then snapshot the store again for pull requests")
         }
         let recording = references.map {
@@ -198,7 +197,7 @@ public enum ApplyWorkflow {
         }
         if view.count > 20 { lines.append("  … and \(view.count - 20) more compan\(view.count == 21 ? "y" : "ies")") }
         if view.isEmpty { lines.append("  (no change)") }
-        throw .stopped("""
+        throw .stopped(.reviewedDiffers, """
             the change set to apply is not the reviewed one; nothing was written
               reviewed: \(digest)
               now:      \(now) (store \(SafeText.escape(opened.changeSetStore)), workspace settings \(settings.prefix(19))…, \(view.count) compan\(view.count == 1 ? "y" : "ies") changed)
@@ -240,11 +239,11 @@ public enum ApplyWorkflow {
         let path = opened.path
         let folder = Paths.directory(of: path)
         guard Paths.isDirectory(folder) else {
-            throw .stopped("no store at \(SafeText.escape(Paths.display(path))): its folder \(SafeText.escape(Paths.display(folder))) does not exist; nothing was written",
+            throw .stopped(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path))): its folder \(SafeText.escape(Paths.display(folder))) does not exist; nothing was written",
                            hint: "check --store, MAILFORM_STORE or the workspace's store:")
         }
         let near = StoreLocation.nearby(path).map { SafeText.escape(Paths.display($0)) }
-        throw .stopped("no store at \(SafeText.escape(Paths.display(path)))\(near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"); nothing was written",
+        throw .stopped(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path)))\(near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"); nothing was written",
                        hint: "check --store, MAILFORM_STORE or the workspace's store:; to start a new store there, pass --create-store")
     }
 
@@ -261,7 +260,7 @@ public enum ApplyWorkflow {
                                           environment: request.input.environment, newStoreID: expectedStoreID)
             if let notice = opened.keyNotice { hooks.notice(notice) }
         }
-        guard let store = opened.store else { throw .stopped("the store is not open") }
+        guard let store = opened.store else { throw .stopped(.internalError, "the store is not open") }
         var applied = Applier.Request(plan: plan, desired: desired, expectedStoreID: expectedStoreID, actor: request.actor,
                                       leftOut: leftOut, details: details)
         applied.progress = hooks.phase
@@ -269,11 +268,11 @@ public enum ApplyWorkflow {
         do {
             return try Applier.apply(applied, store: store, box: opened.box, rows: rows)
         } catch let stale as Applier.StalePlan {
-            throw .stopped(stale.description)
+            throw .wrapping(stale)
         } catch let failure as Store.Failure {
-            throw .stopped("\(failure.description); nothing was written")
+            throw .wrapping(failure, "; nothing was written")
         } catch {
-            throw .stopped("apply failed: \(error); nothing was written")
+            throw .stopped(.storeWrite, "apply failed: \(error); nothing was written")
         }
     }
 }

@@ -96,7 +96,7 @@ public enum DeliverabilityStage {
             client = try DNSClient(configuration: DNSClientConfiguration(servers: servers, timeoutMilliseconds: timeoutMilliseconds,
                                                                           maxConcurrentQueries: max(1, concurrency)))
         } catch {
-            throw .stopped("the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers: an IP address, optionally with :port (53 by default)")
+            throw .stopped(.dnsServer, "the DNS resolver cannot be used: \(error)", hint: "check --dns-server and probe.dns.servers: an IP address, optionally with :port (53 by default)")
         }
         let resolver: any SPFResolver = deadline.map { DeadlineResolver(base: client, deadline: $0) } ?? client
         let checker = DeliverabilityChecker(resolver: resolver, policyFetcher: policyFetcher, certWarningDays: certWarningDays)

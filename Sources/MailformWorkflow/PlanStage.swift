@@ -70,7 +70,7 @@ extension Stages {
         if let failure = state.failure { throw failure }
         _ = state.store(prefetch)
         if prefetch.needsMigration {
-            if migrated { throw .stopped("the store still needs migrating after its migration") }
+            if migrated { throw .stopped(.storeOlder, "the store still needs migrating after its migration") }
             // The files are valid: migrate the store, then plan them again
             // (once per store made by an older version).
             _ = try Stages.openStore(path: StoreLocation.resolve(flag: input.storeFlag, workspace: result.workspace), create: false,
@@ -79,7 +79,7 @@ extension Stages {
                                  keepLimit: keepLimit, hooks: hooks,
                                  migrated: true, createsStore: createsStore, defersKey: defersKey)
         }
-        guard var opened = state.store(prefetch) else { throw state.failure ?? .stopped("the store could not be read") }
+        guard var opened = state.store(prefetch) else { throw state.failure ?? .stopped(.storeUnreadable, "the store could not be read") }
         if let notice = opened.keyNotice { hooks.notice(notice) }
         var diagnostics = result.diagnostics
         diagnostics.report(contentsOf: state.resolveDiagnostics.diagnostics)
@@ -90,12 +90,12 @@ extension Stages {
         do {
             plan = try Reconciler.finish(state.builder ?? Differ.Builder(current: opened.summaries, scope: filter), opened: opened, prune: prune)
         } catch {
-            throw .stopped("\(error)")
+            throw .wrapping(error)
         }
         // A saved plan is signed with the key; an apply needs it only when
         // it writes something (an empty plan creates no key file).
         if signs && !writes && opened.keySource == .ephemeral {
-            throw .stopped("plan --out signs the plan with the store key, and there is none yet (MAILFORM_STORE_KEY is not set and the store has no key file); nothing was written",
+            throw .stopped(.storeKey, "plan --out signs the plan with the store key, and there is none yet (MAILFORM_STORE_KEY is not set and the store has no key file); nothing was written",
                            hint: "set MAILFORM_STORE_KEY to the key apply will use (base64 of 32 bytes), or run apply once: only apply creates a key file")
         }
         // No key file is made for a store that will not be made.
@@ -106,12 +106,12 @@ extension Stages {
             do {
                 opened = try Reconciler.lastingKey(opened, environment: input.environment)
             } catch {
-                throw .stopped("\(error)")
+                throw .wrapping(error)
             }
             if let notice = opened.keyNotice { hooks.notice(notice) }
         }
         if !scope.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
-            throw .stopped("no company matches \(scope.map(SafeText.escape).joined(separator: ", "))\(writes ? "; nothing was written" : "")",
+            throw .stopped(.noCompanyMatches, "no company matches \(scope.map(SafeText.escape).joined(separator: ", "))\(writes ? "; nothing was written" : "")",
                            hint: "--company takes company ids, with '*' wildcards")
         }
         var kept = result
@@ -243,7 +243,7 @@ extension Stages {
                 }
                 try release()
             } catch {
-                failure = .stopped("\(error)")
+                failure = .wrapping(error)
             }
         }
     }

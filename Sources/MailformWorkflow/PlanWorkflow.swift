@@ -47,11 +47,11 @@ public enum PlanWorkflow {
     public static func run(_ request: PlanRequest, hooks: WorkflowHooks = WorkflowHooks()) throws(WorkflowError) -> PlanOutcome {
         if request.input.snapshot != nil {
             if request.out != nil {
-                throw .stopped("plan --snapshot cannot save a plan (--out): a saved plan is signed with the store key, which a plan against a snapshot never holds",
+                throw .stopped(.usage, "plan --snapshot cannot save a plan (--out): a saved plan is signed with the store key, which a plan against a snapshot never holds",
                              hint: "review the plan's change set, then apply it after merge with 'mailform apply --reviewed DIGEST PATHS'")
             }
             if request.sendCredentials {
-                throw .stopped("plan --snapshot sends no credential (--send-credentials): it holds none",
+                throw .stopped(.usage, "plan --snapshot sends no credential (--send-credentials): it holds none",
                              hint: "drop --send-credentials; the apply after merge probes with credentials")
             }
         }
@@ -72,7 +72,7 @@ public enum PlanWorkflow {
         if opened.snapshot != nil {
             gate = .nowhere
         } else if request.probe && !request.sendCredentials {
-            do { gate = try CredentialGate(store: opened, companies: plan.changes.map(\.id)) } catch { throw .stopped("\(error)") }
+            do { gate = try CredentialGate(store: opened, companies: plan.changes.map(\.id)) } catch { throw .wrapping(error) }
             if let why = CredentialGate.untrustedPath(workspace) { gate = .nowhere; hooks.notice(why) }
         }
         var closed = opened
@@ -80,7 +80,7 @@ public enum PlanWorkflow {
         // The change set as reviewers see it: a plan against the store also
         // names the references its apply would record (same values).
         let recorded: [RecordedReference]
-        do { recorded = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .stopped("\(error)") }
+        do { recorded = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .wrapping(error) }
         let changeSet = ReviewedChangeSet.digest(plan, recording: recorded.map {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
         }, revisions: opened.summaries.mapValues(\.revision), storeID: opened.changeSetStore, settings: workspace.settingsDigest)
@@ -130,7 +130,7 @@ public enum PlanWorkflow {
                             let change = chunk[k]
                             var desired: Company<PlannedSecret>?
                             if change.action != .delete {
-                                guard let company = held[change.id] else { throw Reconciler.Failure("company \(change.id) of the plan has no settings to save") }
+                                guard let company = held[change.id] else { throw Reconciler.Failure("company \(change.id) of the plan has no settings to save", code: .planSettings) }
                                 desired = try Reconciler.planned(company, box: box, storeID: storeID, salt: salt, workspaceRoot: root)
                             }
                             return try SavedPlanLines.encode(SavedPlanLines.change(change, desired: desired))
@@ -141,11 +141,11 @@ public enum PlanWorkflow {
                 try emit(SavedPlanLines.encode(SavedPlanLines.Trailer(digest: "sha256:" + digest.finishHex(), mac: "hmac-sha256:" + mac.finishHex())))
             }
         } catch let refusal as SafeWrite.Refusal {
-            throw .stopped(refusal.description)
+            throw .wrapping(refusal)
         } catch let failure as Store.Failure {
-            throw .stopped(failure.description + "; the plan file was not written")
+            throw .wrapping(failure, "; the plan file was not written")
         } catch {
-            throw .stopped("cannot write the plan file \(SafeText.escape(out)): \(error); it was not written")
+            throw .stopped(.writeRefused, "cannot write the plan file \(SafeText.escape(out)): \(error); it was not written")
         }
     }
 }
@@ -177,14 +177,14 @@ public enum ProbeWorkflow {
             request.companies.isEmpty || request.companies.contains { Glob.matches(pattern: $0, c.id) }
         }
         if selected.isEmpty && !request.companies.isEmpty {
-            throw .stopped("no company matches \(request.companies.map(SafeText.escape).joined(separator: ", "))")
+            throw .stopped(.noCompanyMatches, "no company matches \(request.companies.map(SafeText.escape).joined(separator: ", "))")
         }
         let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
         // Credentials go only where the store already holds them, unless the
         // operator passes --send-credentials (docs/security.md).
         var gate = CredentialGate.everywhere
         if !request.sendCredentials {
-            do { gate = try CredentialGate(store: opened, companies: selected.map(\.id)) } catch { throw .stopped("\(error)") }
+            do { gate = try CredentialGate(store: opened, companies: selected.map(\.id)) } catch { throw .wrapping(error) }
             if let why = CredentialGate.untrustedPath(workspace) { gate = .nowhere; hooks.notice(why) }
         }
         var outcome = ProbeOutcome()

@@ -40,7 +40,7 @@ public struct ProbeSettings: Sendable {
         do {
             try options.applyEndpointOverrides(environment)
         } catch {
-            throw .stopped("\(error)")
+            throw .wrapping(error)
         }
         return options
     }

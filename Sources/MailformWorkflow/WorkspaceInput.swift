@@ -80,9 +80,9 @@ public enum Stages {
                 } catch is Store.NeedsMigration {
                     self.needsMigration = true
                 } catch let failure as Reconciler.Failure {
-                    self.outcome = .failure(.stopped(failure.description))
+                    self.outcome = .failure(.wrapping(failure))
                 } catch {
-                    self.outcome = .failure(.stopped("\(error)"))
+                    self.outcome = .failure(.wrapping(error))
                 }
                 self.done.leave()
             }
@@ -131,16 +131,16 @@ public enum Stages {
         switch SafeFile.read(Paths.real(absolute), limit: StateSnapshot.maxFileSize) {
         case .success(let read): bytes = read
         case .failure(let problem):
-            throw .stopped("the snapshot \(SafeText.escape(label)) \(Paths.exists(absolute) ? problem.message : "does not exist"); nothing was planned",
+            throw .stopped(.snapshotRefused, "the snapshot \(SafeText.escape(label)) \(Paths.exists(absolute) ? problem.message : "does not exist"); nothing was planned",
                            hint: "write it on the trusted side with 'mailform snapshot --out FILE' and hand it to this job")
         }
         do {
             let snapshot = try StateSnapshot.read(bytes, label: label)
             return try Reconciler.open(snapshot: snapshot, path: absolute)
         } catch let refusal as StateSnapshot.Refusal {
-            throw .stopped(refusal.description + "; nothing was planned", hint: "write it again with 'mailform snapshot --out FILE'")
+            throw .stopped(.snapshotRefused, refusal.description + "; nothing was planned", hint: "write it again with 'mailform snapshot --out FILE'")
         } catch {
-            throw .stopped("\(error)")
+            throw .wrapping(error)
         }
     }
 
@@ -152,9 +152,9 @@ public enum Stages {
             return try Reconciler.openStore(path: path, createStore: create, createKey: createKey, lockTimeout: lockTimeout,
                                             environment: environment, readOnly: readOnly, newStoreID: newStoreID)
         } catch let failure as Reconciler.Failure {
-            throw .stopped(failure.description)
+            throw .wrapping(failure)
         } catch {
-            throw .stopped("\(error)")
+            throw .wrapping(error)
         }
     }
 

@@ -35,7 +35,7 @@ struct FleetTests {
         ws.startsStore = false
         let refused = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
         #expect(refused.exitCode == 1)
-        #expect(refused.stderr.contains("no store at mailform.db; nothing was written"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("no store at mailform.db; nothing was written [store-not-found]\n"), "\(refused.stderr)")
         #expect(refused.stderr.contains("--create-store"))
         // Nothing at all was written: no store, no key file.
         #expect(!FileManager.default.fileExists(atPath: ws.storePath))

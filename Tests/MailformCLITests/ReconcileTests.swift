@@ -78,7 +78,8 @@ struct ReconcileTests {
         let before = try ws.storeDump()
         let stale = try ws.run(["apply", "reviewed.json", "--no-probe"])
         #expect(stale.exitCode == 1)
-        #expect(stale.stderr.contains("stale plan: company acme changed since the plan (company revision 1 -> 2); run plan again"))
+        #expect(stale.stderr.contains("stale plan: company acme changed since the plan (company revision 1 -> 2); run plan again [plan-stale]\n"),
+                "\(stale.stderr)")
         #expect(try ws.storeDump() == before)
 
         // A fresh reviewed plan applies exactly what it says.
@@ -179,7 +180,7 @@ struct ReconcileTests {
         })
         let resigned = try ws.run(["apply", "forged.json", "--no-probe"])
         #expect(resigned.exitCode == 1)
-        #expect(resigned.stderr.contains("signature does not verify"), "\(resigned.stderr)")
+        #expect(resigned.stderr.contains("signature does not verify") && resigned.stderr.contains("[plan-signature]\n"), "\(resigned.stderr)")
         #expect(try ws.storeDump() == before)
 
         try ws.write("secrets/acme-smtp.txt", "FAKE-rotated-again\n")
@@ -198,7 +199,7 @@ struct ReconcileTests {
         let wrong = Data(repeating: 1, count: 32).base64EncodedString()
         let result = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"], environment: ["MAILFORM_STORE_KEY": wrong])
         #expect(result.exitCode == 1)
-        #expect(result.stderr.contains("wrong store key"))
+        #expect(result.stderr.contains("wrong store key") && result.stderr.contains("[store-key]"), "\(result.stderr)")
         #expect(try ws.storeDump() == before)
         try FileManager.default.removeItem(atPath: ws.storePath + ".key")
         let missing = try ws.run(["plan", "companies"])

@@ -149,7 +149,7 @@ struct BatchedPlanTests {
         // Read-only commands never migrate: with valid files, plan refuses
         // the older store and changes nothing.
         let refused = #expect(throws: WorkflowError.self) { try PlanWorkflow.run(PlanRequest(input: ws.input)) }
-        guard case .stopped(let message, _)? = refused else { Issue.record("\(String(describing: refused))"); return }
+        guard case .stopped(.storeOlder, let message, _)? = refused else { Issue.record("\(String(describing: refused))"); return }
         #expect(message.contains("was made by an older version of mailform; run apply to migrate it"))
         #expect(try schema() == before, "plan changed the store")
         // Apply migrates once the files are valid, and plans them.

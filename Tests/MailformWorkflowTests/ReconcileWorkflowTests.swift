@@ -78,17 +78,17 @@ struct ReconcileWorkflowTests {
         let ws = try Workspace()
         // Not on a terminal and not approved: refused before the store is made.
         var error = #expect(throws: WorkflowError.self) { try ws.apply { $0.approval = .unavailable } }
-        guard case .stopped(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .stopped(.approvalNeeded, let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(message.contains("--auto-approve"))
         #expect(!FileManager.default.fileExists(atPath: ws.store))
         // Declined at the prompt.
         error = #expect(throws: WorkflowError.self) { try ws.apply { $0.approval = .ask { _ in false } } }
-        guard case .stopped(let cancelled, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .stopped(.applyCancelled, let cancelled, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(cancelled == "apply cancelled; nothing was written")
         #expect(try ws.revisions().isEmpty)
         // A --company pattern that matches nothing is not "no changes".
         error = #expect(throws: WorkflowError.self) { try ws.apply { $0.companies = ["omega*"] } }
-        guard case .stopped(let none, let hint)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .stopped(.noCompanyMatches, let none, let hint)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(none.hasPrefix("no company matches omega*") && hint?.contains("wildcards") == true)
     }
 
@@ -145,7 +145,7 @@ struct ReconcileWorkflowTests {
         let outcome = try ApplyWorkflow.saved(file: file, label: "plan.json", apply)
         #expect(outcome.revision == 1 && outcome.plan.count(.add) == 4)
         let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.saved(file: file, label: "plan.json", apply) }
-        guard case .stopped(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .stopped(.planStale, let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(message.hasPrefix("stale plan: company alpha no longer needs the change"), "\(message)")
         #expect(try ws.revisions().values.allSatisfy { $0 == 1 })
     }
@@ -177,7 +177,7 @@ struct ReconcileWorkflowTests {
         _ = try PlanWorkflow.run(request)
         try ws.write("secrets/relay.txt", "FAKE-rotated-relay\n")
         let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.saved(file: file, label: "plan.json", apply) }
-        guard case .stopped(let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .stopped(.planStale, let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
         #expect(message.contains("stale plan: secret"), "\(message)")
         #expect(try ws.revisions()["alpha"] == 1)
     }

@@ -30,7 +30,12 @@ public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConver
 ///
 /// Messages start lowercase with no final period and quote values with '…';
 /// the hint is an imperative that names the YAML field to change.
-public struct Diagnostic: Error, Sendable, Equatable {
+///
+/// As an error, its code is `invalid-input`; its `rule` is the finer,
+/// stable id shown in brackets.
+public struct Diagnostic: MailformError, Sendable, Equatable {
+    public var code: ErrorCode { .invalidInput }
+    public var description: String { location.map { "\($0): \(message)" } ?? message }
     public var severity: Severity
     public var location: SourceLocation?
     public var message: String

@@ -8,9 +8,11 @@ import JSONSchema
 /// located error, never a dropped section (a mailgun block whose key did not
 /// parse once vanished silently, and `--prune` would then have acted on it).
 enum CompanyDecoder {
-    struct Failure: Error {
+    struct Failure: MailformError {
         var message: String
         var mark: Mark?
+        var code: ErrorCode { .settingUnreadable }
+        var description: String { message }
     }
 
     static func decode(_ root: JSONNode) throws -> Company<SecretReference> {

@@ -25,8 +25,10 @@ public enum PlannedCompanyCheck {
         /// a full or missing TMPDIR is no fault of the plan.
         public private(set) var failure: String?
 
-        public struct Failure: Error, CustomStringConvertible {
+        public struct Failure: MailformError {
             public var description: String
+            public var code: ErrorCode { .temporarySpace }
+            public var message: String { description }
         }
 
         /// - Throws: `Failure` when no temporary folder can be made.
@@ -79,8 +81,14 @@ public enum PlannedCompanyCheck {
     }
 
     /// The diagnostics that refuse a company.
-    public struct Problems: Error, Sendable {
+    public struct Problems: MailformError, Sendable {
         public var diagnostics: [Diagnostic]
+        public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+        public var code: ErrorCode { .invalidInput }
+        public var message: String {
+            diagnostics.first.map { d in d.location.map { "\($0): " }.map { $0 + d.message } ?? d.message } ?? "the company does not load"
+        }
+        public var description: String { message }
     }
 
     public struct Checked: Sendable {

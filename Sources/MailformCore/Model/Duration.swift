@@ -6,9 +6,11 @@
 public enum Duration {
     public static let maximumMilliseconds = 3_600_000
 
-    public struct Problem: Error, Sendable {
+    public struct Problem: MailformError, Sendable {
         public var message: String
-        public var hint: String
+        public var hint: String?
+        public var code: ErrorCode { .duration }
+        public var description: String { message }
     }
 
     public static func parse(_ text: String) -> Result<Int, Problem> {

@@ -32,13 +32,16 @@ public struct WorkspaceFence: Sendable {
         protectedFiles.contains(real) || FileIdentity(path: real).map(protectedIdentities.contains) == true
     }
 
-    public enum Refusal: Error, Sendable, Equatable {
+    public enum Refusal: MailformError, Sendable, Equatable {
         case outside
         case hidden
         case protectedFile
         case secretFolder
         case notYAML
         case pathTooLong
+
+        public var code: ErrorCode { .fileFenced }
+        public var description: String { message }
 
         public var message: String {
             switch self {
@@ -51,7 +54,7 @@ public struct WorkspaceFence: Sendable {
             }
         }
 
-        public var hint: String {
+        public var hint: String? {
             switch self {
             case .pathTooLong: "shorten the folder names"
             default: "company, profile and workspace files must be regular YAML files inside the workspace; replace the link with the file itself"

@@ -6,7 +6,11 @@
 ///
 /// Lengths and counts are LEB128; an optional is a 0/1 byte before its value.
 public enum CompanyBytes {
-    public struct Invalid: Error {}
+    public struct Invalid: MailformError {
+        public var code: ErrorCode { .planSettings }
+        public var message: String { "a company kept aside does not read back as a company" }
+        public var description: String { message }
+    }
 
     public static func encode(_ company: Company<ResolvedSecret>) -> [UInt8] {
         var out = Writer()

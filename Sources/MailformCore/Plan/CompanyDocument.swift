@@ -234,7 +234,11 @@ public struct CompanyDocument: Codable, Sendable {
         waivers = try c.decodeIfPresent([WaiverDoc].self, forKey: Key("waivers")) ?? []
     }
 
-    public struct Invalid: Error {}
+    public struct Invalid: MailformError {
+        public var code: ErrorCode { .planRefused }
+        public var message: String { "a company's settings in the plan do not read as a company" }
+        public var description: String { message }
+    }
 
     /// Back to the model; throws ``Invalid`` for values no plan could hold.
     /// - Throws: ``Invalid`` for a logo, pool or value no plan could hold.

@@ -141,8 +141,10 @@ public struct SavedPlan: Codable, Sendable {
             storeCompanyCount: store_company_count)
     }
 
-    public struct Refusal: Error, CustomStringConvertible {
+    public struct Refusal: MailformError {
         public var description: String
+        public var code: ErrorCode = .planRefused
+        public var message: String { description }
     }
 
     /// Reads a saved plan and checks its format version and MAC.
@@ -154,7 +156,8 @@ public struct SavedPlan: Codable, Sendable {
         let plan = try decode(data, path: path)
         let expected = "hmac-sha256:" + authenticate(plan.canonicalBytes())
         guard constantTimeEqual(Array(expected.utf8), Array(plan.mac.utf8)) else {
-            throw Refusal(description: "\(path) was modified after it was saved, or saved with another store key: its signature does not verify; nothing was written; run plan again")
+            throw Refusal(description: "\(path) was modified after it was saved, or saved with another store key: its signature does not verify; nothing was written; run plan again",
+                          code: .planSignature)
         }
         return plan
     }

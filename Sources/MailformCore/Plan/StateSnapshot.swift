@@ -53,9 +53,11 @@ public struct StateSnapshot: Sendable {
     private let index: [String: Int]
 
     /// A snapshot that cannot be used, with the reason.
-    public struct Refusal: Error, CustomStringConvertible, Sendable {
+    public struct Refusal: MailformError, Sendable {
         public var description: String
         public init(_ description: String) { self.description = description }
+        public var code: ErrorCode { .snapshotRefused }
+        public var message: String { description }
     }
 
     // MARK: Writing

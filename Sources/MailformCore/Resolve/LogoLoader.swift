@@ -4,8 +4,11 @@ import Foundation
 public enum LogoLoader {
     public static let maxSize = 1 << 20
 
-    public enum Problem: Error {
+    public enum Problem: MailformError {
         case outsideWorkspace, missing, tooLarge(Int), notAnImage(String)
+
+        public var code: ErrorCode { .logoUnusable }
+        public var description: String { message }
 
         public var message: String {
             switch self {

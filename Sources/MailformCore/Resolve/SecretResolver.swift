@@ -41,7 +41,7 @@ public struct SecretResolver: Sendable {
         self.protectedIdentities = Set(workspace.protectedFiles.compactMap(FileIdentity.init(path:)))
     }
 
-    public enum Problem: Error, Sendable {
+    public enum Problem: MailformError, Sendable {
         case envNotAllowed(String)
         case envProtected(String)
         case envNotSet(String)
@@ -55,6 +55,9 @@ public struct SecretResolver: Sendable {
         case profileNamedLikeCompany(String)
         case fileUnreadable(String, tried: String, reason: String)
         case empty(String)
+
+        public var code: ErrorCode { .secretUnresolved }
+        public var description: String { message }
 
         public var message: String {
             switch self {

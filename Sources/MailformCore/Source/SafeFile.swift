@@ -9,10 +9,13 @@ import Foundation
 /// costs nothing. Callers decide *which* paths may be read (``WorkspaceFence``);
 /// this type decides *how*.
 public enum SafeFile {
-    public enum Problem: Error, Sendable, Equatable {
+    public enum Problem: MailformError, Sendable, Equatable {
         case notRegularFile
         case tooLarge(size: Int, limit: Int)
         case unreadable(String)
+
+        public var code: ErrorCode { .fileUnreadable }
+        public var description: String { message }
 
         /// A short message without the file's content.
         public var message: String {

@@ -17,9 +17,12 @@ import Foundation
 /// inode (`StoreLocation.resolve` names them here): `plan --out mailform.db`
 /// once replaced the store with a plan.
 public enum SafeWrite {
-    public struct Refusal: Error, CustomStringConvertible, Sendable {
+    public struct Refusal: MailformError, Sendable {
         public var path: String
         public var reason: String
+        public var code: ErrorCode { .writeRefused }
+        public var message: String { description }
+        public var hint: String? { "mailform writes only regular files it can replace, never through a symbolic link" }
         public var description: String {
             "cannot write \(SafeText.escape(Paths.display(path))): \(reason); nothing was written there"
         }

@@ -16,13 +16,15 @@ public struct YAMLLoader {
     /// Deeper nesting than this is refused (a company file needs about 6).
     public static let maxDepth = 64
 
-    public struct Failure: Error, Sendable {
+    public struct Failure: MailformError, Sendable {
         public var message: String
         public var mark: Mark
         public var hint: String?
         public var related: (Mark, String)?
         /// A rule id, for problems a policy names (`literal-secret`).
         public var rule: String?
+        public var code: ErrorCode { .yamlSyntax }
+        public var description: String { message }
     }
 
     let source: Int

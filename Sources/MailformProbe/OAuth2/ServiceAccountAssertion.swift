@@ -8,8 +8,10 @@ import MailformCore
 /// for `sub` (domain-wide delegation). RFC 7523; Google's "Using OAuth 2.0
 /// for Server to Server Applications".
 enum ServiceAccountAssertion {
-    struct Failure: Error {
+    struct Failure: MailformError {
         var message: String
+        var code: ErrorCode { .credential }
+        var description: String { message }
     }
 
     /// The key file's fields mailform needs.

@@ -209,5 +209,9 @@ enum TokenFetch {
     }
 }
 
-/// So a token outcome can be a `Result`.
-extension ProbeFailure: Error {}
+/// So a token outcome can be a `Result`; its kind (`ProbeFailureKind`) says
+/// more than its code.
+extension ProbeFailure: MailformError {
+    public var code: ErrorCode { .probeFailed }
+    public var description: String { message }
+}

@@ -34,8 +34,10 @@ public struct SecretBox: Sendable {
     /// The associated data of a secret: its company and field path.
     public static func context(company: String, path: String) -> String { "mailform:\(company):\(path)" }
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct Failure: MailformError {
         public var description: String
+        public var code: ErrorCode { .secretSealing }
+        public var message: String { description }
     }
 
     /// Seals one secret (many: a `Sealer`).

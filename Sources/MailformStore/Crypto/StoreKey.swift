@@ -35,8 +35,10 @@ public struct StoreKey: Sendable {
         return StoreKey(bytes: bytes)
     }
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct Failure: MailformError {
         public var description: String
+        public var code: ErrorCode { .storeKey }
+        public var message: String { description }
     }
 
     /// Loads the key; creates the key file when `create` is true and no key exists.

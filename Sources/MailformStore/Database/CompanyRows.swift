@@ -31,10 +31,12 @@ struct WrittenRow: Sendable {
 }
 
 /// A row holds a value its column cannot mean.
-struct StoreShapeError: Error, CustomStringConvertible {
+struct StoreShapeError: MailformError {
     var column: String
     /// The company whose row it is, when known.
     var company: String? = nil
+    var code: ErrorCode { .storeValue }
+    var message: String { description }
     var description: String {
         "the store's \(column)\(company.map { " of company \(SafeText.escape($0))" } ?? "") holds a value mailform cannot read"
     }

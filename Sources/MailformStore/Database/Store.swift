@@ -11,14 +11,25 @@ public final class Store: @unchecked Sendable {
     public let path: String
     let pool: any DatabaseWriter
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct Failure: MailformError {
         public var description: String
-        public init(_ description: String) { self.description = description }
+        public var code: ErrorCode
+        public var hint: String?
+        public init(_ description: String, code: ErrorCode = .storeUnreadable, hint: String? = nil) {
+            self.description = description
+            self.code = code
+            self.hint = hint
+        }
+        public var message: String { description }
     }
 
     /// The store was made by an older version and `open(migrate: false)`
     /// may not change it.
-    public struct NeedsMigration: Error {}
+    public struct NeedsMigration: MailformError {
+        public var code: ErrorCode { .storeOlder }
+        public var message: String { "the store was made by an older version of mailform; run apply to migrate it" }
+        public var description: String { message }
+    }
 
     /// Opens (and migrates) the store. With `create: false`, a missing file
     /// yields `nil`, so a plan against a new store writes nothing.
@@ -74,7 +85,7 @@ public final class Store: @unchecked Sendable {
             }
             return store
         } catch let error as DatabaseError {
-            throw Failure(Store.describe(error, path: path))
+            throw Store.describe(error, path: path)
         }
     }
 
@@ -106,12 +117,12 @@ public final class Store: @unchecked Sendable {
             let state = try store.schemaState()
             switch state {
             case .current: return store
-            case .older: throw Failure("the store \(Paths.display(path)) was made by an older version of mailform; run apply to migrate it (plan, probe, snapshot and export never change the store)")
-            case .newer: throw Failure("the store \(Paths.display(path)) was made by a newer version of mailform; use that version")
+            case .older: throw Failure("the store \(Paths.display(path)) was made by an older version of mailform; run apply to migrate it (plan, probe, snapshot and export never change the store)", code: .storeOlder)
+            case .newer: throw Failure("the store \(Paths.display(path)) was made by a newer version of mailform; use that version", code: .storeNewer)
             case .notAStore: throw Failure("\(Paths.display(path)) is not a mailform store (it has no mailform tables)")
             }
         } catch let error as DatabaseError {
-            throw Failure(Store.describe(error, path: path))
+            throw Store.describe(error, path: path)
         }
     }
 
@@ -203,12 +214,14 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    static func describe(_ error: DatabaseError, path: String) -> String {
+    /// The database's error as the store's, with its code.
+    static func describe(_ error: DatabaseError, path: String) -> Failure {
         switch error.resultCode {
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "store is locked by another apply (\(Paths.display(path)))"
-        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return "\(Paths.display(path)) is not a mailform store (not an SQLite database, or damaged)"
-        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: return "cannot open the store \(Paths.display(path)) for writing: \(error.message ?? "permission denied")"
-        default: return "store error at \(Paths.display(path)): \(error.message ?? "\(error.resultCode)")"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: Failure("store is locked by another apply (\(Paths.display(path)))", code: .storeLocked)
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: Failure("\(Paths.display(path)) is not a mailform store (not an SQLite database, or damaged)")
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+            Failure("cannot open the store \(Paths.display(path)) for writing: \(error.message ?? "permission denied")")
+        default: Failure("store error at \(Paths.display(path)): \(error.message ?? "\(error.resultCode)")", code: .storeWrite)
         }
     }
 
@@ -225,12 +238,12 @@ public final class Store: @unchecked Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as DatabaseError { throw Failure(Store.describe(error, path: path)) }
+        do { return try pool.read(body) } catch let error as DatabaseError { throw Store.describe(error, path: path) }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         let result: T
-        do { result = try pool.write(body) } catch let error as DatabaseError { throw Failure(Store.describe(error, path: path)) }
+        do { result = try pool.write(body) } catch let error as DatabaseError { throw Store.describe(error, path: path) }
         // The committed write moved into the store file itself: a copy of
         // mailform.db alone (a backup, the platform's own copy) holds it,
         // whatever -wal file a connection still open leaves beside it.

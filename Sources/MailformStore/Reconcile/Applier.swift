@@ -42,7 +42,9 @@ public enum Applier {
         }
     }
 
-    public struct StalePlan: Error, CustomStringConvertible {
+    public struct StalePlan: MailformError {
+        public var code: ErrorCode { .planStale }
+        public var message: String { description }
         public var reasons: [String]
         /// At most ten reasons, then how many more: a bulk apply that lost
         /// a race would otherwise print one line of a megabyte.
@@ -60,7 +62,7 @@ public enum Applier {
     ///   when the store is locked or cannot be written. Nothing is written then.
     public static func apply(_ request: Request, store: Store, box: SecretBox, rows: PreparedRows? = nil) throws -> Int64 {
         for change in request.plan.changes where change.action != .delete && !request.desired.contains(change.id) {
-            throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written")
+            throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written", code: .planSettings)
         }
         let rows = rows.flatMap { $0.fit(request.plan, box) ? $0 : nil } ?? PreparedRows(request.plan, desired: request.desired, box: box)
         return try store.write { db -> Int64 in

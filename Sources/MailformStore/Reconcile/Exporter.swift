@@ -56,7 +56,7 @@ public enum Exporter {
         let loaded = CompanyLoader.load(paths: [directory], workspaceOverride: directory + "/mailform.yaml")
         let errors = loaded.diagnostics.sorted.filter { $0.severity == .error }
         if let first = errors.first {
-            throw Reconciler.Failure("the files in \(SafeText.escape(Paths.display(directory))) do not all load (\(errors.count) error\(errors.count == 1 ? "" : "s"); first: \(first.location.map { SafeText.escape($0.description) + ": " } ?? "")\(SafeText.escape(first.message))); export writes into a workspace only when it knows which file holds which company; nothing was exported")
+            throw Reconciler.Failure("the files in \(SafeText.escape(Paths.display(directory))) do not all load (\(errors.count) error\(errors.count == 1 ? "" : "s"); first: \(first.location.map { SafeText.escape($0.description) + ": " } ?? "")\(SafeText.escape(first.message))); export writes into a workspace only when it knows which file holds which company; nothing was exported", code: .exportRefused)
         }
         let resolver = Resolver(workspace: loaded.workspace, files: loaded.files, environment: [:], owners: loaded.owners,
                                 companyOwners: loaded.companyOwners, ownersIncludeCompanies: true)
@@ -65,7 +65,7 @@ public enum Exporter {
         // A company whose references do not pass would be missing here, and
         // export would write it a second file: refused like a file that does not load.
         if let first = diagnostics.sorted.first(where: { $0.severity == .error }) {
-            throw Reconciler.Failure("the files in \(SafeText.escape(Paths.display(directory))) do not all pass their secret fences (first: \(first.location.map { SafeText.escape($0.description) + ": " } ?? "")\(SafeText.escape(first.message))); export writes into a workspace only when it knows which file holds which company; nothing was exported")
+            throw Reconciler.Failure("the files in \(SafeText.escape(Paths.display(directory))) do not all pass their secret fences (first: \(first.location.map { SafeText.escape($0.description) + ": " } ?? "")\(SafeText.escape(first.message))); export writes into a workspace only when it knows which file holds which company; nothing was exported", code: .exportRefused)
         }
         let paths = Dictionary(loaded.companies.map { ($0.company.id, $0.path) }, uniquingKeysWith: { a, _ in a })
         var out: [String: ExistingFile] = [:]
@@ -169,7 +169,7 @@ public enum Exporter {
         var current = try opened.allCompanies()
         if let only { current = current.filter { only($0.key) } }
         if let bad = current.keys.sorted().first(where: { !isValidID($0) }) {
-            throw Reconciler.Failure("the store holds the company id '\(SafeText.escape(bad))', which is not a valid id (lowercase letters, digits and '-'); nothing was exported")
+            throw Reconciler.Failure("the store holds the company id '\(SafeText.escape(bad))', which is not a valid id (lowercase letters, digits and '-'); nothing was exported", code: .exportRefused)
         }
         // A company goes where its file already is (companies/<id>.yaml for a new one).
         func target(_ id: String) -> String { existing[id]?.path ?? companiesDir + "/\(id).yaml" }
@@ -185,7 +185,7 @@ public enum Exporter {
                 return 0
             }
         }
-        if let collision { throw Reconciler.Failure("export cannot name the secrets apart: \(collision); nothing was exported") }
+        if let collision { throw Reconciler.Failure("export cannot name the secrets apart: \(collision); nothing was exported", code: .exportRefused) }
         // One file per company: a company's file may not be another's (a
         // file that declares another id, or two companies sent to one path).
         var holders: [String: String] = [:]
@@ -193,7 +193,7 @@ public enum Exporter {
         for id in current.keys.sorted() {
             let path = target(id)
             if let holder = holders[path], holder != id {
-                throw Reconciler.Failure("\(SafeText.escape(Paths.display(path))) holds company \(SafeText.escape(holder)), so export cannot write company \(SafeText.escape(id)) there; nothing was exported")
+                throw Reconciler.Failure("\(SafeText.escape(Paths.display(path))) holds company \(SafeText.escape(holder)), so export cannot write company \(SafeText.escape(id)) there; nothing was exported", code: .exportRefused)
             }
             holders[path] = id
         }

@@ -72,7 +72,7 @@ public final class PreparedRows: @unchecked Sendable {
         var desired = [Company<ResolvedSecret>?](repeating: nil, count: list.count)
         for (i, company) in zip(writes, try source.companies(writes.map { list[$0].id })) {
             guard company != nil else {
-                throw Store.Failure("the plan has no settings for company \(SafeText.escape(list[i].id)); nothing was written")
+                throw Store.Failure("the plan has no settings for company \(SafeText.escape(list[i].id)); nothing was written", code: .planSettings)
             }
             desired[i] = company
         }

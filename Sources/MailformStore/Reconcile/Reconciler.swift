@@ -60,7 +60,7 @@ public struct OpenedStore: Sendable {
         guard let store, snapshot == nil, !ids.isEmpty else { return [:] }
         let read = try store.read { db in try CompanyRows.read(ids: ids, db) }
         for id in ids where read[id]?.revision != summaries[id]?.revision {
-            throw Reconciler.Failure("stale plan: company \(SafeText.escape(id)) changed in the store while this run read it; run it again")
+            throw Reconciler.Failure("stale plan: company \(SafeText.escape(id)) changed in the store while this run read it; run it again", code: .planStale)
         }
         return read
     }
@@ -88,9 +88,14 @@ public struct OpenedStore: Sendable {
 
 /// diff → plan: compares the resolved desired settings with the store.
 public enum Reconciler {
-    public struct Failure: Error, CustomStringConvertible {
+    public struct Failure: MailformError {
         public var description: String
-        public init(_ description: String) { self.description = description }
+        public var code: ErrorCode
+        public init(_ description: String, code: ErrorCode) {
+            self.description = description
+            self.code = code
+        }
+        public var message: String { description }
     }
 
     /// Opens the store (without creating it) and its key.
@@ -105,14 +110,14 @@ public enum Reconciler {
                                  migrate: Bool = true, readOnly: Bool = false, newStoreID: String? = nil) throws -> OpenedStore {
         let keyFile = StoreKey.keyFilePath(forStore: path)
         if let link = SafeWrite.linkBelowCurrentFolder(keyFile) {
-            throw Failure("the store key file \(SafeText.escape(Paths.display(keyFile))) is reached through the symbolic link \(SafeText.escape(Paths.display(link))) inside the current folder; mailform opens no store or key through a link a checkout holds")
+            throw Failure("the store key file \(SafeText.escape(Paths.display(keyFile))) is reached through the symbolic link \(SafeText.escape(Paths.display(link))) inside the current folder; mailform opens no store or key through a link a checkout holds", code: .storeKey)
         }
         let store: Store?
         do {
             store = try Store.open(path: path, create: createStore, lockTimeout: lockTimeout, migrate: migrate, readOnly: readOnly,
                                    newStoreID: newStoreID)
         } catch let failure as Store.Failure {
-            throw Failure(failure.description)
+            throw Failure(failure.description, code: failure.code)
         }
         let storedKeys = try store?.storedKeyIDs() ?? []
         let loaded: (StoreKey, StoreKey.Source)?
@@ -120,13 +125,13 @@ public enum Reconciler {
             loaded = try StoreKey.load(storePath: path, environment: environment, create: storedKeys.isEmpty && (createKey ?? createStore))
                 ?? (storedKeys.isEmpty ? (StoreKey.ephemeral(), .ephemeral) : nil)
         } catch let failure as StoreKey.Failure {
-            throw Failure(failure.description)
+            throw Failure(failure.description, code: failure.code)
         }
         guard let (key, source) = loaded else {
-            throw Failure("no store key: the store's secrets are encrypted, but MAILFORM_STORE_KEY is not set and \(Paths.display(StoreKey.keyFilePath(forStore: path))) does not exist; set the key the store was made with")
+            throw Failure("no store key: the store's secrets are encrypted, but MAILFORM_STORE_KEY is not set and \(Paths.display(StoreKey.keyFilePath(forStore: path))) does not exist; set the key the store was made with", code: .storeKey)
         }
         if let other = storedKeys.first(where: { $0 != key.id }) {
-            throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY or the key file to the store's key")
+            throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY or the key file to the store's key", code: .storeKey)
         }
         let notice = keyNotice(source)
         let recordsEveryReference = try store?.recordsEveryReference() ?? true
@@ -135,7 +140,7 @@ public enum Reconciler {
             (try CompanyRows.readSummaries(db), try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") ?? 0)
         } ?? ([:], 0)
         let box: SecretBox
-        do { box = try SecretBox(key: key) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
+        do { box = try SecretBox(key: key) } catch let failure as SecretBox.Failure { throw Failure(failure.description, code: failure.code) }
         return OpenedStore(store: store, path: path, box: box, summaries: summaries,
                            storeID: try store?.identity(), keyNotice: notice, keySource: source, recordsEveryReference: recordsEveryReference,
                            referenceOwners: try store?.referenceOwners() ?? [:], storeRevision: storeRevision)
@@ -147,7 +152,7 @@ public enum Reconciler {
     /// - Throws: ``Failure`` when OpenSSL's HMAC does not work.
     public static func open(snapshot: StateSnapshot, path: String) throws -> OpenedStore {
         let box: SecretBox
-        do { box = try SecretBox(key: StoreKey.ephemeral()) } catch let failure as SecretBox.Failure { throw Failure(failure.description) }
+        do { box = try SecretBox(key: StoreKey.ephemeral()) } catch let failure as SecretBox.Failure { throw Failure(failure.description, code: failure.code) }
         return OpenedStore(store: nil, path: path, box: box, summaries: snapshot.summaries(),
                            storeID: ReviewedChangeSet.namesNoStore(snapshot.storeID) ? nil : snapshot.storeID, keyNotice: nil,
                            keySource: .ephemeral, recordsEveryReference: true, snapshot: snapshot, referenceOwners: snapshot.referenceOwners)
@@ -169,15 +174,15 @@ public enum Reconciler {
         var lasting = opened
         do {
             guard let (key, source) = try StoreKey.load(storePath: opened.path, environment: environment, create: true) else {
-                throw Failure("no store key could be created beside \(SafeText.escape(Paths.display(opened.path)))")
+                throw Failure("no store key could be created beside \(SafeText.escape(Paths.display(opened.path)))", code: .storeKey)
             }
             lasting.box = try SecretBox(key: key)
             lasting.keySource = source
             lasting.keyNotice = keyNotice(source)
         } catch let failure as StoreKey.Failure {
-            throw Failure(failure.description)
+            throw Failure(failure.description, code: failure.code)
         } catch let failure as SecretBox.Failure {
-            throw Failure(failure.description)
+            throw Failure(failure.description, code: failure.code)
         }
         return lasting
     }

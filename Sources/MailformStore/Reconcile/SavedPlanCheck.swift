@@ -27,13 +27,35 @@ public enum SavedPlanCheck {
     }
 
     /// Why a saved plan is refused; nothing is written in any case.
-    public enum Refusal: Error, Sendable {
+    public enum Refusal: MailformError, Sendable {
         /// The desired settings fail validation, located in the plan file.
         case invalid([Diagnostic])
         /// The file is unreadable, tampered with, or does not match what it carries.
-        case refused(String, hint: String?)
+        case refused(String, hint: String?, code: ErrorCode = .planRefused)
         /// The store or a secret changed since the plan was made.
         case stale(String)
+
+        public var code: ErrorCode {
+            switch self {
+            case .invalid: .invalidInput
+            case .refused(_, _, let code): code
+            case .stale: .planStale
+            }
+        }
+
+        public var message: String {
+            switch self {
+            case .invalid(let diagnostics): PlannedCompanyCheck.Problems(diagnostics: diagnostics).message
+            case .refused(let message, _, _), .stale(let message): message
+            }
+        }
+
+        public var hint: String? {
+            if case .refused(_, let hint, _) = self { return hint }
+            return nil
+        }
+
+        public var description: String { message }
     }
 
     /// The largest plan file of format 2 (read whole).
@@ -64,14 +86,14 @@ public enum SavedPlanCheck {
         let data = Data(bytes)
         let unverified: SavedPlan
         do { unverified = try SavedPlan.decode(data, path: label) } catch let refusal as SavedPlan.Refusal {
-            throw Refusal.refused(refusal.description, hint: nil)
+            throw Refusal.refused(refusal.description, hint: nil, code: refusal.code)
         }
         let context = try Context.open(file: file, label: label, workspaceFile: unverified.workspace_file, storeID: unverified.store_id,
                                        createsStore: unverified.creates_store, workspaceOverride: workspaceOverride, options: options,
                                        lockTimeout: lockTimeout)
         let saved: SavedPlan
         do { saved = try SavedPlan.read(data, path: label, authenticate: context.opened.box.planMAC) } catch let refusal as SavedPlan.Refusal {
-            throw Refusal.refused(refusal.description, hint: macHint)
+            throw Refusal.refused(refusal.description, hint: refusal.code == .planSignature ? macHint : nil, code: refusal.code)
         }
         try context.checkStore(storeID: saved.store_id, createsStore: saved.creates_store)
         let checker = try Checker(context, label: label, salt: saved.fingerprint_salt ?? "", planStoreID: saved.store_id,
@@ -109,7 +131,7 @@ public enum SavedPlanCheck {
                                        lockTimeout: lockTimeout)
             reader = try SavedPlanReader(path: real, label: label, mac: context.opened.box.planMACStream())
         } catch let refusal as SavedPlanReader.Refusal {
-            throw Refusal.refused(refusal.description, hint: refusal.description.contains("signature") ? macHint : nil)
+            throw Refusal.refused(refusal.description, hint: refusal.code == .planSignature ? macHint : nil, code: refusal.code)
         }
         let header = reader.header
         try context.checkStore(storeID: header.store_id, createsStore: header.creates_store)
@@ -177,7 +199,7 @@ public enum SavedPlanCheck {
             let range = start..<min(start + chunk, reader.count)
             let changes: [SavedPlan.Change]
             do { changes = try reader.changes(range) } catch let refusal as SavedPlanReader.Refusal {
-                throw Refusal.refused(refusal.description, hint: nil)
+                throw Refusal.refused(refusal.description, hint: nil, code: refusal.code)
             }
             try body(range, changes)
         }
@@ -190,7 +212,7 @@ public enum SavedPlanCheck {
         do {
             plan = try Reconciler.plan(desired: desired, opened: opened, filter: { ids.contains($0) }, prune: true)
         } catch {
-            throw Refusal.refused("cannot compute the plan: \(error)", hint: nil)
+            throw Refusal.refused("cannot compute the plan: \(error)", hint: nil, code: ReportedError(error).code)
         }
         if let difference = difference(recorded: recorded, recomputed: plan) { throw difference }
         return plan
@@ -228,7 +250,7 @@ public enum SavedPlanCheck {
             do {
                 opened = try Reconciler.openStore(path: path, createStore: false, lockTimeout: lockTimeout, environment: options.environment)
             } catch let failure as Reconciler.Failure {
-                throw Refusal.refused(failure.description, hint: nil)
+                throw Refusal.refused(failure.description, hint: nil, code: failure.code)
             }
             return Context(workspace: workspace, files: files, opened: opened,
                            warnings: diagnostics.sorted.filter { $0.severity != .error }, label: label, environment: options.environment)

@@ -8,8 +8,10 @@ import MailformCore
 /// swapped between two reads is caught there).
 struct SavedPlanReader: Sendable {
     /// Refusals say what is wrong with the file; never the expected MAC.
-    struct Refusal: Error, CustomStringConvertible {
+    struct Refusal: MailformError {
         var description: String
+        var code: ErrorCode = .planRefused
+        var message: String { description }
     }
 
     /// The longest line a plan may hold (one company with a 64 KiB logo is about 100 KiB).
@@ -95,7 +97,8 @@ struct SavedPlanReader: Sendable {
         }
         let expected = "hmac-sha256:" + mac.finishHex()
         guard SavedPlan.constantTimeEqual(Array(expected.utf8), Array(trailer.mac.utf8)) else {
-            throw Refusal(description: "\(label) was modified after it was saved, or saved with another store key: its signature does not verify; nothing was written; run plan again")
+            throw Refusal(description: "\(label) was modified after it was saved, or saved with another store key: its signature does not verify; nothing was written; run plan again",
+                          code: .planSignature)
         }
         guard lines.count == header!.change_count else {
             throw Refusal(description: "\(label) holds \(lines.count) changes where its header says \(header!.change_count); run plan again")

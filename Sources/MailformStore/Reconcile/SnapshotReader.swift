@@ -15,7 +15,7 @@ public enum SnapshotReader {
         try store.read { db in
             let missing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM secrets WHERE reference IS NULL") ?? 0
             if missing > 0 {
-                throw Store.Failure("the store holds \(missing) secret\(missing == 1 ? "" : "s") written by an older version of mailform, without the reference each was read through, so a snapshot cannot show them; run apply once (it records them), then snapshot again")
+                throw Store.Failure("the store holds \(missing) secret\(missing == 1 ? "" : "s") written by an older version of mailform, without the reference each was read through, so a snapshot cannot show them; run apply once (it records them), then snapshot again", code: .planRefused)
             }
             let storeID = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") ?? ""
             let revision = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") ?? 0

@@ -19,8 +19,10 @@ public final class SpilledCompanies: @unchecked Sendable {
     private var end: Int64 = 0
     private var index: [String: (offset: Int64, length: Int)] = [:]
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct Failure: MailformError {
         public var description: String
+        public var code: ErrorCode { .temporarySpace }
+        public var message: String { description }
     }
 
     /// - Parameter folder: where the nameless file is made (the system's

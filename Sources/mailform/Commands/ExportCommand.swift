@@ -55,7 +55,7 @@ struct ExportCommand: ParsableCommand {
         let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
         if diagnostics.hasErrors { throw Pipeline.fail(diagnostics, files: 1, writes: true) }
         let storePath = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
-        guard Paths.exists(storePath) else { throw Pipeline.fatal("no store at \(Paths.display(storePath))", hint: "name the store with --store") }
+        guard Paths.exists(storePath) else { throw Pipeline.fatal(.storeNotFound, "no store at \(Paths.display(storePath))", hint: "name the store with --store") }
         let opened = try Pipeline.openStore(path: storePath, create: false, createKey: false, lockTimeout: storeOptions.lockTimeout,
                                             readOnly: true)
         let directory = Paths.absolute(out)
@@ -65,7 +65,7 @@ struct ExportCommand: ParsableCommand {
             // (its errors would quote the values, in this run and every later one).
             if let secretsPath, Paths.isInside(secretsPath, directory),
                [".yaml", ".yml"].contains(where: { secretsPath.lowercased().hasSuffix($0) }) {
-                throw Pipeline.fatal("--secrets-out \(SafeText.escape(Paths.display(secretsPath))) is a YAML file inside \(SafeText.escape(Paths.display(directory))), where mailform reads company files; nothing was written",
+                throw Pipeline.fatal(.usage, "--secrets-out \(SafeText.escape(Paths.display(secretsPath))) is a YAML file inside \(SafeText.escape(Paths.display(directory))), where mailform reads company files; nothing was written",
                                      hint: "write the secret values to a dotenv file outside the exported folder, e.g. --secrets-out tenants.env")
             }
             let only: ((String) -> Bool)? = companies.isEmpty ? nil : { id in companies.contains { Glob.matches(pattern: $0, id) } }
@@ -73,7 +73,7 @@ struct ExportCommand: ParsableCommand {
                                                 schemaPath: "https://mailform.dev/schemas/company.schema.json", workspaceRoot: ws.root, only: only,
                                                 existing: try Exporter.existingFiles(in: directory))
             if prepared.companies == 0 && !companies.isEmpty {
-                throw Pipeline.fatal("no company in the store matches \(companies.map(SafeText.escape).joined(separator: ", ")); nothing was written",
+                throw Pipeline.fatal(.noCompanyMatches, "no company in the store matches \(companies.map(SafeText.escape).joined(separator: ", ")); nothing was written",
                                      hint: "--company takes company ids, with '*' wildcards")
             }
             // Like init, export never overwrites edits without being told to.
@@ -81,7 +81,7 @@ struct ExportCommand: ParsableCommand {
             if !differing.isEmpty && !force {
                 let shown = differing.prefix(20).map { SafeText.escape(Paths.display($0)) }
                 let more = differing.count > shown.count ? "\n  … and \(differing.count - shown.count) more" : ""
-                throw Pipeline.fatal("\(differing.count) file\(differing.count == 1 ? "" : "s") in \(SafeText.escape(Paths.display(directory))) say\(differing.count == 1 ? "s" : "") other than the store (edits in the files, or changes made in the store since they were applied); nothing was written:\n  "
+                throw Pipeline.fatal(.exportDiffers, "\(differing.count) file\(differing.count == 1 ? "" : "s") in \(SafeText.escape(Paths.display(directory))) say\(differing.count == 1 ? "s" : "") other than the store (edits in the files, or changes made in the store since they were applied); nothing was written:\n  "
                                + shown.joined(separator: "\n  ") + more,
                                hint: "to write the store's settings over them, pass --force and review the diff (a company file is edited in place where it can be); or export to another folder")
             }
@@ -150,11 +150,11 @@ struct ExportCommand: ParsableCommand {
                 Console.err("mailform: note: \(SafeText.escape(Paths.display(file))) was written whole: a value the store changed could not be edited in place there (it comes from a profile or a default, is a list, a logo, a section or a secret reference, was removed, or would not read back the same); review its diff\n")
             }
         } catch let failure as Reconciler.Failure {
-            throw Pipeline.fatal(failure.description)
+            throw Pipeline.fatal(failure)
         } catch let refusal as SafeWrite.Refusal {
-            throw Pipeline.fatal(refusal.description, hint: "mailform writes only regular files it can replace, never through a symbolic link")
+            throw Pipeline.fatal(refusal)
         } catch let failure as SecretBox.Failure {
-            throw Pipeline.fatal(failure.description)
+            throw Pipeline.fatal(failure)
         }
     }
 }

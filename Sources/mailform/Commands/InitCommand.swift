@@ -43,7 +43,7 @@ struct InitCommand: ParsableCommand {
         ]
         let existing = files.map(\.0).filter { Paths.exists((root as NSString).appendingPathComponent($0)) }
         if !existing.isEmpty {
-            throw Pipeline.fatal("\(existing.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : "") in \(Paths.display(root)); nothing was written",
+            throw Pipeline.fatal(.fileExists, "\(existing.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : "") in \(Paths.display(root)); nothing was written",
                            hint: "init a new folder, or move those files away")
         }
         for (path, text, mode) in files {
@@ -52,7 +52,7 @@ struct InitCommand: ParsableCommand {
                 try SafeWrite.makeDirectory(Paths.directory(of: full))
                 try SafeWrite.write(Array(text.utf8), to: full, mode: mode_t(mode), exclusive: true)
             } catch let refusal as SafeWrite.Refusal {
-                throw Pipeline.fatal(refusal.description)
+                throw Pipeline.fatal(refusal)
             }
         }
         if format == .json {

@@ -83,7 +83,7 @@ enum Console {
                 }
                 // Another failure (a full disk): say so where it can be said, and stop.
                 let reason = String(cString: strerror(errno))
-                if fd != STDERR_FILENO { Console.err("mailform: error: cannot write the output: \(reason)\n") }
+                if fd != STDERR_FILENO { Console.err("mailform: error: cannot write the output: \(reason) [\(ErrorCode.outputWrite)]\n") }
                 exit(1)
             }
         }

@@ -34,14 +34,8 @@ enum Pipeline {
 
     /// Renders a workflow's error; the returned exit code is what to throw.
     static func render(_ error: WorkflowError, writes: Bool) -> ExitCode {
-        switch error {
-        case .invalid(let diagnostics, let files):
-            return fail(diagnostics, files: files, writes: writes)
-        case .stopped(let message, let hint), .probeFailed(let message, let hint):
-            return fatal(message, hint: hint, code: error.exitCode)
-        case .overSafetyLimit(let message, let hint):
-            return fatal(message, hint: hint, code: error.exitCode)
-        }
+        if case .invalid(let diagnostics, let files) = error { return fail(diagnostics, files: files, writes: writes) }
+        return fatal(error, exit: error.exitCode)
     }
 
     /// Prints located diagnostics and the summary line; exit 1.
@@ -52,12 +46,23 @@ enum Pipeline {
         return ExitCode(1)
     }
 
-    /// Prints `mailform: error: …` (and a hint); exit 1 or `code`.
-    static func fatal(_ message: String, hint: String? = nil, code: Int32 = 1) -> ExitCode {
+    /// Prints `mailform: error: MESSAGE [CODE]` (and a hint); exit 1 or `exit`.
+    /// The code goes at the end of the message's first line, as a
+    /// diagnostic's rule id does.
+    static func fatal(_ error: any MailformError, exit: Int32 = 1) -> ExitCode {
         let style = Style.forStream(2)
-        Console.err("mailform: \(style.red(style.bold("error"))): \(message)\n")
-        if let hint { Console.err("  \(style.dim("hint:")) \(hint)\n") }
-        return ExitCode(code)
+        var lines = error.message.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.isEmpty { lines = [""] }
+        // A first line that introduces a list keeps its colon last.
+        if lines.count > 1, lines[0].hasSuffix(":") { lines[0] = lines[0].dropLast() + " [\(error.code)]:" } else { lines[0] += " [\(error.code)]" }
+        Console.err("mailform: \(style.red(style.bold("error"))): \(lines.joined(separator: "\n"))\n")
+        if let hint = error.hint { Console.err("  \(style.dim("hint:")) \(hint)\n") }
+        return ExitCode(exit)
+    }
+
+    /// `fatal` of an error the CLI itself finds.
+    static func fatal(_ code: ErrorCode, _ message: String, hint: String? = nil) -> ExitCode {
+        fatal(ReportedError(code, message, hint: hint))
     }
 
     static func notice(_ message: String) {

@@ -88,7 +88,7 @@ struct PlanCommand: ParsableCommand {
             do {
                 try SafeWrite.write(Array((outcome.changeSet + "\n").utf8), to: changeSet)
             } catch let refusal as SafeWrite.Refusal {
-                throw Pipeline.fatal(refusal.description)
+                throw Pipeline.fatal(refusal)
             }
         }
         let probeResults = outcome.probe?.results ?? []

@@ -45,7 +45,7 @@ struct ProbeCommand: ParsableCommand {
         request.probeSettings = probeFlags.settings
         request.dns = dnsFlags.settings
         if let sendTest {
-            guard Formats.isEmail(sendTest) else { throw Pipeline.fatal("--send-test needs an e-mail address, not '\(SafeText.escape(sendTest))'") }
+            guard Formats.isEmail(sendTest) else { throw Pipeline.fatal(.usage, "--send-test needs an e-mail address, not '\(SafeText.escape(sendTest))'") }
             request.probeSettings.sendTestTo = sendTest
         }
         let (outcome, loaded) = try Pipeline.attempt(writes: false) { () throws(WorkflowError) in

@@ -21,10 +21,10 @@ struct ProbeFlags: ParsableArguments {
 
     func validate() throws {
         if let deadline, case .failure(let problem) = MailformCore.Duration.parse(deadline) {
-            throw ValidationError("--deadline \(problem.message): \(problem.hint)")
+            throw ValidationError("--deadline \(problem.message): \(problem.hint ?? "")")
         }
         if let timeout, case .failure(let problem) = MailformCore.Duration.parse(timeout) {
-            throw ValidationError("--timeout \(problem.message): \(problem.hint)")
+            throw ValidationError("--timeout \(problem.message): \(problem.hint ?? "")")
         }
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
     }

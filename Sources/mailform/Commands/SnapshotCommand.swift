@@ -61,12 +61,12 @@ struct SnapshotCommand: ParsableCommand {
                         try write(snapshot, shown: "no store")
                         return
                     }
-                    throw Pipeline.fatal("no store at \(SafeText.escape(Paths.display(path))); nothing was written",
+                    throw Pipeline.fatal(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path))); nothing was written",
                                          hint: "name the store with --store, or pass --empty for a first deployment (no store yet)")
                 }
                 snapshot = try SnapshotReader.snapshot(of: store)
             } catch let failure as Store.Failure {
-                throw Pipeline.fatal(failure.description + "; nothing was written")
+                throw Pipeline.fatal(ReportedError(failure.code, failure.message + "; nothing was written", hint: failure.hint))
             }
         }
         try write(snapshot, shown: storeShown)
@@ -76,7 +76,7 @@ struct SnapshotCommand: ParsableCommand {
         do {
             try SafeWrite.write(snapshot.encoded(), to: out, mode: 0o644)
         } catch let refusal as SafeWrite.Refusal {
-            throw Pipeline.fatal(refusal.description, hint: "mailform writes only regular files it can replace, never through a symbolic link")
+            throw Pipeline.fatal(refusal)
         }
         if format == .json {
             Console.out(JSONOutput.string([

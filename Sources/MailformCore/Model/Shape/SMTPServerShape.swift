@@ -82,9 +82,12 @@ public enum SMTPServerShape {
 
     // MARK: Decoding
 
-    public struct DecodeFailure: Error {
+    public struct DecodeFailure: MailformError {
         public var key: String
         public var node: JSONNode?
+        public var code: ErrorCode { .settingUnreadable }
+        public var message: String { "\(key) does not fit its field" }
+        public var description: String { message }
     }
 
     /// The server at `node` of a schema-valid tree; `reference` reads a secret
