@@ -23,6 +23,10 @@ struct DeliverabilityCLITests {
         ("dns-timeout", "dns-timeout", "error"),
         ("mailgun-records", "mailgun-dns-record-invalid", "error"),
         ("mailgun-records", "mailgun-not-aligned", "warning"),
+        ("mailchimp-records", "mailchimp-dns-record-invalid", "error"),
+        ("mailchimp-records", "mailchimp-not-aligned", "warning"),
+        ("sendgrid-records", "sendgrid-dns-record-invalid", "error"),
+        ("sendgrid-records", "sendgrid-not-aligned", "warning"),
         ("mta-sts-mismatch", "mta-sts-mx-mismatch", "error"),
         ("mta-sts-testing", "mta-sts-testing", "note"),
         ("mta-sts-testing", "tlsrpt-missing", "note"),
@@ -68,7 +72,11 @@ struct DeliverabilityCLITests {
         }
         try FileManager.default.createDirectory(atPath: ws.path(".lab"), withIntermediateDirectories: true)
         let sts = try MTASTSLab.get()
+        // The HTTP-API providers' fakes report the records of their domains.
+        let mailchimp = try ProviderFake("mailchimp"), sendgrid = try ProviderFake("sendgrid")
+        defer { mailchimp.process.stop(); sendgrid.process.stop() }
         var env = servers.environment.merging(sts.environment) { a, _ in a }
+        for fake in [mailchimp, sendgrid] { env.merge(try fake.environment) { a, _ in a } }
         env["MAILFORM_DNS"] = "on"
         let server = "127.0.0.1:\(dns.proxy_port)"
         let result = try ws.run(["probe", "--send-credentials", "companies", "--dns-server", server, "--ca-file", sts.info.ca_file,

@@ -18,6 +18,14 @@ final class ProviderFake: @unchecked Sendable {
     /// The line the fake printed: its URLs, keys and variables.
     func info<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(type, from: process.firstLine) }
 
+    /// The variables that point mailform at this fake (`MAILFORM_MAILCHIMP_URL`, …).
+    var environment: [String: String] {
+        get throws {
+            struct Printed: Decodable { var env: [String: String] }
+            return try info(Printed.self).env
+        }
+    }
+
     var requests: [String] { log("requests.log").split(separator: "\n").map(String.init) }
     var leaks: String { log("leaks.log") }
 
