@@ -64,7 +64,7 @@ public enum ProbeReport {
             // Nothing was probed: say so, not "0 endpoints: 0 ok, 0 failed".
             return skipped > 0
                 ? "Probe: nothing probed; \(skipped) compan\(skipped == 1 ? "y" : "ies") skipped."
-                : "Probe: nothing to probe (none of the companies checked sends through an SMTP server or a provider's API)."
+                : "Probe: nothing to probe (none of the companies checked sends through an SMTP server or a provider's API; a plan or apply checks only the companies whose sending settings it changes)."
         }
         let unchecked = results.count { $0.notChecked }
         let warned = results.count { $0.ok && !$0.notChecked && !$0.warnings.isEmpty }

@@ -171,11 +171,10 @@ public enum ProbeWorkflow {
         let path = StoreLocation.resolve(flag: request.input.storeFlag, workspace: workspace)
         let opened = try Stages.openStore(path: path, create: false, createKey: false, lockTimeout: request.input.lockTimeout,
                                           environment: request.input.environment, readOnly: true)
-        let loaded = try Stages.resolve(result, storeIDs: opened.summaries.keys, environment: request.input.environment)
+        let chosen: ((String) -> Bool)? = request.companies.isEmpty ? nil : { id in request.companies.contains { Glob.matches(pattern: $0, id) } }
+        let loaded = try Stages.resolve(result, storeIDs: opened.summaries.keys, environment: request.input.environment, only: chosen)
         if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
-        let selected = loaded.desired.filter { c in
-            request.companies.isEmpty || request.companies.contains { Glob.matches(pattern: $0, c.id) }
-        }
+        let selected = loaded.desired
         if selected.isEmpty && !request.companies.isEmpty {
             throw .stopped(.noCompanyMatches, "no company matches \(request.companies.map(SafeText.escape).joined(separator: ", "))")
         }

@@ -110,14 +110,17 @@ public enum Stages {
 
     /// resolve: reads the secrets. `storeIDs` are the company ids the store
     /// holds, so the env fence also keeps their variables from other companies.
+    /// `only`, when given, selects the companies whose secrets are read
+    /// (`--company`): no run fails on a secret of a company it does not use.
     /// - Throws: `WorkflowError.invalid` when a secret cannot be read or is fenced off.
     public static func resolve(_ result: LoadResult, storeIDs: some Sequence<String> = [],
-                               environment: [String: String]) throws(WorkflowError) -> Loaded {
+                               environment: [String: String], only: ((String) -> Bool)? = nil) throws(WorkflowError) -> Loaded {
         var diagnostics = result.diagnostics
         let companies = result.companyOwners.union(storeIDs.map(SecretOwner.envForm))
         let resolver = Resolver(workspace: result.workspace, files: result.files, environment: environment,
                                 owners: result.owners, companyOwners: companies)
-        let desired = resolver.resolve(result.companies, diagnostics: &diagnostics)
+        let chosen = only.map { keep in result.companies.filter { keep($0.company.id) } } ?? result.companies
+        let desired = resolver.resolve(chosen, diagnostics: &diagnostics)
         if diagnostics.hasErrors { throw .invalid(diagnostics, files: result.fileCount) }
         return Loaded(result: result, desired: desired, warnings: diagnostics.sorted.filter { $0.severity != .error })
     }

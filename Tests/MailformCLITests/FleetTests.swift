@@ -93,6 +93,18 @@ struct FleetTests {
         #expect(scoped.stdout.contains("Plan: 0 to add, 1 to change, 0 to delete; 0 unchanged; 7 other companies not planned (--company)."), "\(scoped.stdout)")
         let applied = try ws.run(["apply", "companies", "--company", "acme", "--auto-approve", "--no-probe"])
         #expect(applied.exitCode == 0, "\(applied.stderr)")
+        // probe --company too: another company's missing secret is not read.
+        // (Mailgun's API is pointed at a closed port on 127.0.0.1: refused, exit 3.)
+        let closed = ["MAILFORM_MAILGUN_US_URL": "http://127.0.0.1:9", "MAILFORM_MAILGUN_EU_URL": "http://127.0.0.1:9"]
+        let probed = try ws.run(["probe", "companies", "--company", "initech", "--no-dns"], environment: closed)
+        #expect(!(probed.stderr + probed.stdout).contains("globex-smtp.txt"), "\(probed.stderr)")
+        #expect(probed.exitCode == 3 && probed.stdout.contains("initech"), "\(probed.stdout)\n\(probed.stderr)")
+        // A section for another provider is ignored: its secret is never read, nor stored.
+        try ws.write("companies/acme.yaml", try ws.read("companies/acme.yaml")
+                     + "sendgrid:\n  api_key: ${env:MAILFORM_ACME__SENDGRID_API_KEY}\n  domain: acme.example.com\n")
+        let ignored = try ws.run(["plan", "companies", "--company", "acme"])
+        #expect(ignored.exitCode == 0, "\(ignored.stderr)")
+        #expect(ignored.stderr.contains("[unused-provider-settings]") && ignored.stdout.contains("No changes"), "\(ignored.stdout)\n\(ignored.stderr)")
         // Another company's invalid file still fails the run (it is validated).
         try ws.write("companies/globex.yaml", try ws.read("companies/globex.yaml") + "provider: smtq\n")
         #expect(try ws.run(["plan", "companies", "--company", "acme"]).exitCode == 1)

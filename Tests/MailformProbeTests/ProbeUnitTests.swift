@@ -6,7 +6,7 @@ import Testing
 struct ProbeUnitTests {
     /// A probe that probed nothing says so (a new user read "Probe: 0 endpoints: 0 ok, 0 failed").
     @Test func aProbeOfNothingSaysSo() {
-        #expect(ProbeReport.summary([], skipped: 0) == "Probe: nothing to probe (none of the companies checked sends through an SMTP server or a provider's API).")
+        #expect(ProbeReport.summary([], skipped: 0) == "Probe: nothing to probe (none of the companies checked sends through an SMTP server or a provider's API; a plan or apply checks only the companies whose sending settings it changes).")
         // A provider's API whose key was withheld checked nothing: never counted, or shown, as ok.
         var withheld = ProbeResult(company: "a", endpointPath: "sendgrid", endpoint: "sg.example.test (global)", location: nil)
         withheld.credentialsWithheld = true

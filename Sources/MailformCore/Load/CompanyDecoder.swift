@@ -70,6 +70,10 @@ enum CompanyDecoder {
             Waiver(rule: try required(node, "rule", "waivers[\(i)].rule"), reason: try required(node, "reason", "waivers[\(i)].reason"),
                    until: try required(node, "until", "waivers[\(i)].until"), mark: node["rule"]?.mark ?? node.mark)
         }.sorted { $0.rule < $1.rule }
+        // Another provider's section is ignored (`unused-provider-settings`):
+        // it is not part of the company, so its secrets are never read and it
+        // is never stored.
+        company.apis.removeAll { $0.provider != company.provider }
         return company
     }
 

@@ -9,9 +9,13 @@ struct APISenderDomainRule: PolicyRule {
         guard context.company.provider == provider, let settings = context.company.api(provider) else { return [] }
         let senderDomain = context.company.sender.domain
         let domain = settings.domain
-        if senderDomain == domain || domain.hasSuffix("." + senderDomain) { return [] }
-        return [warning("sender.email '\(context.company.sender.email)' is not on the \(displayName) domain '\(domain)' or its parent",
+        // A parent of one label (a top-level domain) is never a sender's domain.
+        if senderDomain == domain || (senderDomain.contains(".") && domain.hasSuffix("." + senderDomain)) { return [] }
+        // Without the public suffix list, a parent cannot be named safely
+        // (acme.co.uk's is co.uk): the hint names the domain, and the DNS
+        // stage checks DMARC alignment against the organisational domain.
+        return [warning("sender.email '\(context.company.sender.email)' is not on the \(displayName) domain '\(domain)' or a parent of it",
                         at: context.location("sender.email"),
-                        hint: "send from an address @\(domain) or @\(domain.split(separator: ".").dropFirst().joined(separator: ".")), or change \(provider.rawValue).domain")]
+                        hint: "send from an address @\(domain) (or @ a parent domain of it that you own), or change \(provider.rawValue).domain")]
     }
 }

@@ -103,8 +103,15 @@ struct PlanCommand: ParsableCommand {
         let recorded = outcome.recordedReferences.map { r in
             "\(SafeText.escape(r.company)) \(SafeText.escape(r.path)): reference \(SafeText.escape(r.from ?? "(none recorded)")) -> \(SafeText.escape(r.to))"
         }
-        let applyCommand = "mailform apply --reviewed \(outcome.changeSet)" + (input.paths.isEmpty ? "" : " " + input.paths.map(Self.shellWord).joined(separator: " "))
-            + companies.map { " --company " + Self.shellWord($0) }.joined() + (prune ? " --prune" : "")
+        var words = ["mailform", "apply", "--reviewed", outcome.changeSet] + input.paths.map(Self.shellWord)
+        words += companies.flatMap { ["--company", Self.shellWord($0)] }
+        if prune { words.append("--prune") }
+        // The same store and workspace as this plan; the digest is the approval.
+        if let store = storeOptions.store { words += ["--store", Self.shellWord(store)] }
+        if let workspace = input.workspace { words += ["--workspace", Self.shellWord(workspace)] }
+        if let trusted = input.trustedWorkspace { words += ["--trusted-workspace", Self.shellWord(trusted)] }
+        words.append("--auto-approve")
+        let applyCommand = words.joined(separator: " ")
         switch format {
         case .json:
             var object = PlanRenderer.jsonObject(plan)
