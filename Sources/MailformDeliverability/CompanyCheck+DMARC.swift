@@ -140,7 +140,9 @@ extension CompanyCheck {
             let (name, records) = (api.provider, api.records)
             let providerDomain = DomainNormalizer.normalize(api.domain)
             let dkimRecords = (records ?? []).filter(\.isDKIMKey)
-            let signingDomain = dkimRecords.first?.dkimDomain ?? providerDomain
+            // The provider signs for its configured domain; no name from its
+            // answer is looked up (a name can carry what the server was sent).
+            let signingDomain = providerDomain
             let aligned = mode == .strict ? signingDomain == senderDomain
                 : organizationalDomain(signingDomain) == organizationalDomain(senderDomain)
             if !aligned {

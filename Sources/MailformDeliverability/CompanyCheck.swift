@@ -112,12 +112,14 @@ struct CompanyCheck: Sendable {
     }
 
     /// The organisational domains alignment compares: the sender domain's,
-    /// and those of the provider's domain and the domain it signs as.
+    /// and the provider's configured domain's (it signs as that domain).
+    /// Only names from the files are looked up, never one from a provider's
+    /// answer: a server that got the API key could spell it in a name, and
+    /// the query would carry it to every resolver on the way.
     private func organizationalDomains() async -> [String: String] {
         var domains = [senderDomain]
         if case .api(let api) = sending {
             domains.append(DomainNormalizer.normalize(api.domain))
-            if let signing = (api.records ?? []).first(where: \.isDKIMKey)?.dkimDomain { domains.append(signing) }
         }
         return await withTaskGroup(of: (String, String).self) { group in
             for domain in Set(domains) { group.addTask { (domain, await lookups.organizationalDomain(domain)) } }

@@ -36,14 +36,6 @@ public struct ReportedDNSRecord: Sendable, Hashable {
         recordType.uppercased() == "TXT" && value.lowercased().hasPrefix("v=spf1")
     }
 
-    /// The DKIM signing domain (`d=`) of a `_domainkey` record: everything
-    /// after `._domainkey.`.
-    var dkimDomain: String? {
-        let lower = DomainNormalizer.normalize(name)
-        guard let range = lower.range(of: "._domainkey.") else { return nil }
-        return String(lower[range.upperBound...])
-    }
-
     /// The record as a zone-file line, to publish as is.
     var zoneLine: String {
         RecordText.line(name: DomainNormalizer.normalize(name), type: recordType.uppercased(), value: value)

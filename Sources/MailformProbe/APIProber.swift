@@ -24,7 +24,7 @@ struct APIProber {
         var answers: [Exchange: [APIAnswer]] = [:]
         var cut: Set<Exchange> = []
         var first: [Exchange: APITarget] = [:]
-        for target in targets where target.sendCredentials {
+        for target in targets where target.sendCredentials && target.settings.secrets.first.map({ Self.isSendable($0.secret) }) ?? true {
             let exchange = Exchange(provider: target.settings.provider.rawValue, values: target.settings.values, key: keyID(target),
                                     everywhere: target.sendsEverywhere)
             if first[exchange] == nil { first[exchange] = target; answers[exchange] = [] }
@@ -51,6 +51,14 @@ struct APIProber {
             let scheme = target.scheme
             let endpoint = scheme.probe.endpoint(target.view)
             var result = ProbeResult(company: target.company, endpointPath: scheme.word, endpoint: endpoint, location: target.location)
+            if target.sendCredentials, let key = target.settings.secrets.first?.secret, !Self.isSendable(key) {
+                result.failure = ProbeFailure(kind: ProbeFailureKind(rawValue: scheme.word + "-key-rejected"), stage: .api,
+                                              message: "the API key holds a space, a control character or a non-ASCII byte, which no \(scheme.displayName) key has; it was not sent",
+                                              hint: "check the secret behind \(scheme.word).api_key: the key alone, without quotes, spaces or line breaks",
+                                              field: scheme.word + ".api_key")
+                if let location = target.locations["api_key"] { result.location = location }
+                return result
+            }
             guard target.sendCredentials else {
                 result.notes.append("API key not sent: the store does not hold this key for this \(scheme.displayName) section and company (pass --send-credentials to trust it)")
                 result.credentialsWithheld = true
@@ -65,7 +73,8 @@ struct APIProber {
             }
             // Nothing the server wrote reaches the output with any form of the key in it.
             let verdict = Self.scrub(scheme.probe.verdict(target.view, answers: got),
-                                     key: target.settings.secrets.first?.secret.withRevealedBytes { $0 } ?? [], domain: target.settings.domain)
+                                     key: target.settings.secrets.first?.secret.withRevealedBytes { $0 } ?? [], domain: target.settings.domain,
+                                     provider: scheme.displayName, published: scheme.probe.publishedValues)
             result.domainState = verdict.domainState
             result.providerDNSRecords = verdict.records
             result.notes += verdict.notes
@@ -89,6 +98,13 @@ struct APIProber {
         }
     }
 
+    /// Whether a key may be sent at all: printable ASCII without spaces. A key
+    /// with a line break would end the Authorization header and start
+    /// headers of its own (a bearer key goes into the header as is).
+    static func isSendable(_ key: Secret) -> Bool {
+        key.withRevealedBytes { bytes in bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F } }
+    }
+
     /// The bases a section's key may go to: its own region's only, unless
     /// credentials go everywhere (`--send-credentials`, apply): the store's
     /// trust in a key is for the region it holds, so a 404 there never sends
@@ -109,14 +125,13 @@ struct APIProber {
     /// domain's or under it, and holds no 6 letters or digits of the key in
     /// a row once everything else is taken out (nor 6 of its bytes in hex):
     /// a server can spell the key in pieces there, so the bar is lower.
-    static func scrub(_ verdict: APIVerdict, key: [UInt8], domain: String) -> APIVerdict {
-        let domain = domain.lowercased()
+    static func scrub(_ verdict: APIVerdict, key: [UInt8], domain: String, provider: String = "the provider",
+                      published: Set<String> = []) -> APIVerdict {
         var verdict = verdict
-        verdict.records = verdict.records?.filter { record in
-            var name = record.name.lowercased()
-            if name.hasSuffix(".") { name.removeLast() }
-            return !domain.isEmpty && (name == domain || name.hasSuffix("." + domain)) && !holdsPieces(of: key, record.name + " " + record.value + " " + record.recordType)
-        }
+        // Records carry nothing of the answer but what mailform words itself
+        // (ProviderRecordView); the checks below remain for the verdict's texts.
+        verdict.records = verdict.records?.compactMap { ProviderRecordView.view($0, domain: domain, provider: provider, published: published) }
+            .filter { !holdsPieces(of: key, $0.name + " " + $0.value) }
         guard key.count >= 10 else { return verdict }
         let text = String(decoding: key, as: UTF8.self).lowercased()
         let reversed = String(text.reversed())
@@ -167,8 +182,11 @@ struct APIProber {
         var jobs: [MultiDriver.Job] = []
         for (i, target) in targets.enumerated() where results[i].ok && target.sendCredentials {
             guard let request = target.scheme.probe.testSend(target.view, bases: options.bases(target.scheme.probe), from: target.sender, to: recipient,
-                                                             company: target.company),
-                  let transfer = CurlTransfer() else { continue }
+                                                             company: target.company) else {
+                results[i].notes.append("no test message: \(target.scheme.displayName) has no test mode that accepts a message without delivering it, so --send-test sends nothing through it")
+                continue
+            }
+            guard let transfer = CurlTransfer() else { continue }
             configure(transfer, request, key: target.settings.secrets.first?.secret)
             let name = target.scheme.displayName
             jobs.append(MultiDriver.Job(transfer: transfer, group: target.settings.secrets.first?.secret.withRevealedBytes { Digest.sha256Hex($0) }) { t, code in

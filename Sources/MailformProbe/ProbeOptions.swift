@@ -68,7 +68,7 @@ public struct ProbeOptions: Sendable {
         func read(_ name: String) throws -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             guard Self.isAllowedBase(value) else {
-                throw InvalidBase(description: "\(name) must be an https URL (plain http is allowed only to 127.0.0.1), without a user or password")
+                throw InvalidBase(description: "\(name) must be an https URL (plain http is allowed only to the loopback address: 127.0.0.1, ::1 or localhost), without a user or password")
             }
             return value.hasSuffix("/") ? String(value.dropLast()) : value
         }

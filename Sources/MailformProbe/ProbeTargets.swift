@@ -41,7 +41,9 @@ public struct ProbeTargets: Sendable {
             if let api = ProviderSchemes.api(company.provider), let settings = company.api(company.provider),
                wanted?.contains(api.word) ?? true {
                 var locations: [String: SourceLocation] = [:]
-                locations[""] = location(company.id, api.word + "." + api.fields[0].name)
+                // A failure of the API as a whole (unreachable, a 5xx, the
+                // deadline) is about the provider, not one of its fields.
+                locations[""] = location(company.id, "provider") ?? location(company.id, api.word + "." + api.fields[0].name)
                 for field in api.fields { locations[field.name] = location(company.id, api.path(field)) }
                 var target = APITarget(company: company.id, settings: settings, locations: locations)
                 target.sender = company.sender.email

@@ -21,7 +21,7 @@ public struct ProbeSettings: Sendable {
     }
 
     /// The options for this workspace: flags win over `probe:` settings;
-    /// endpoint overrides come from the environment (http only to 127.0.0.1).
+    /// endpoint overrides come from the environment (http only to the loopback address).
     /// - Throws: `WorkflowError.stopped` for a base URL the environment sets wrongly (not https, or plain http off 127.0.0.1).
     public func options(for workspace: Workspace, environment: [String: String]) throws(WorkflowError) -> ProbeOptions {
         var options = ProbeOptions(

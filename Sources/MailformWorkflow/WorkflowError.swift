@@ -23,10 +23,12 @@ public enum WorkflowError: MailformError, Sendable {
         return .stopped(reported.code, reported.message + suffix, hint: reported.hint)
     }
 
-    /// 1 for input and state problems, 3 when a probe (or the DNS stage) failed.
+    /// 1 for input and state problems, 3 when a probe (or the DNS stage)
+    /// failed, 64 for a usage error (as the argument parser's own).
     public var exitCode: Int32 {
         switch self {
         case .probeFailed: 3
+        case .stopped(.usage, _, _): 64
         default: 1
         }
     }

@@ -17,8 +17,20 @@ struct MailformCommand: ParsableCommand {
 
     /// A run stopped by SIGINT, SIGTERM or SIGHUP removes its temporary
     /// folders first (`TemporaryPaths`).
+    /// A usage error (exit 64) is printed as every other error is,
+    /// `mailform: error: MESSAGE [usage]`, then the usage lines.
     static func main() {
         TemporaryPaths.removeOnTermination()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            var lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if lines.first?.hasPrefix("Error: ") == true { lines[0].removeFirst("Error: ".count) }
+            if !lines.isEmpty { lines[0] = "mailform: error: " + lines[0] + " [\(ErrorCode.usage)]" }
+            Console.err(lines.joined(separator: "\n") + (lines.last?.isEmpty == false ? "\n" : ""))
+            exit(withError: ExitCode.validationFailure)
+        }
     }
 }

@@ -69,6 +69,10 @@ struct MailchimpTests {
         Case(name: "unverified", domain: "mc-unverified.example.test", failure: "mailchimp-domain-unverified", fragment: "not verified", line: 7),
         Case(name: "bad-spf", domain: "mc-badspf.example.test", failure: "mailchimp-domain-dns", fragment: "SPF", line: 7),
         Case(name: "bad-dkim", domain: "mc-baddkim.example.test", failure: "mailchimp-domain-dns", fragment: "DKIM", line: 7),
+        Case(name: "no-signing", domain: "mc-nosign.example.test", failure: "mailchimp-domain-dns", fragment: "valid_signing is false", line: 7),
+        // A key with a line break is never sent (it could end a header and start others).
+        Case(name: "line-break-key", domain: "mc.example.test", key: "Zq7Xv2LmP9\r\nX-Injected: yes", failure: "mailchimp-key-rejected",
+             fragment: "it was not sent", line: 6),
         Case(name: "echoed-key", domain: "mc.example.test", key: "echo-Zq7Xv2LmP9sRt4Kw8Nb", failure: "mailchimp-key-rejected", fragment: "Invalid_Key", line: 6),
         Case(name: "huge-answer", domain: "mc.example.test", key: "huge-Zq7Xv2LmP9sRt4Kw8Nb", failure: "mailchimp-response", fragment: "more than 1 MiB"),
         Case(name: "redirect", domain: "mc.example.test", key: "redirect-Zq7Xv2LmP9sRt4Kw8Nb", failure: "mailchimp-response", fragment: "HTTP 302"),

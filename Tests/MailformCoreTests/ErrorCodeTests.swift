@@ -31,6 +31,37 @@ import Testing
         #expect(current == Self.table(), "docs/errors.md is not ErrorCode's list; run with RECORD_SNAPSHOTS=1")
     }
 
+    /// Every rule id in Sources (diagnostics and DNS-stage findings, in the
+    /// forms they are written in) is listed in docs/errors.md, and the list
+    /// holds no id the code does not have.
+    @Test func docsListEveryRuleID() throws {
+        let patterns = [#"rule: "([a-z0-9-]+)""#, #"let id = "([a-z0-9-]+)""#, #"finding\("([a-z0-9-]+)""#, #"\bid: "([a-z0-9]+-[a-z0-9-]+)""#,
+                        #"static let \w+ = "(dns-[a-z0-9-]+)""#, #""(dns-(?:timeout|servfail))""#,
+                        #"(?:case \.\w+[^:\n]*|default):? "(secret-[a-z-]+)""#]
+        var found: Set<String> = []
+        let files = FileManager.default.enumerator(at: Self.root.appendingPathComponent("Sources"), includingPropertiesForKeys: nil)!
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for pattern in patterns {
+                let regex = try NSRegularExpression(pattern: pattern)
+                for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    found.insert(String(text[Range(match.range(at: 1), in: text)!]))
+                }
+            }
+        }
+        #expect(found.count >= 55, "the scan found only \(found.count) ids")
+        let docs = try String(contentsOf: Self.root.appendingPathComponent("docs/errors.md"), encoding: .utf8)
+        let section = try #require(docs.components(separatedBy: "<!-- rules:").last?.components(separatedBy: "<!-- end of rules -->").first)
+        let listed = Set(try NSRegularExpression(pattern: #"^\| `([a-zA-Z0-9-]+)` \|"#, options: .anchorsMatchLines)
+            .matches(in: section, range: NSRange(section.startIndex..., in: section))
+            .map { String(section[Range($0.range(at: 1), in: section)!]) })
+        #expect(found.subtracting(listed).isEmpty, "rule ids not in docs/errors.md: \(found.subtracting(listed).sorted())")
+        let patternsListed = listed.filter { $0.hasPrefix("PROVIDER-") }
+        #expect(listed.subtracting(found).subtracting(patternsListed).isEmpty,
+                "ids in docs/errors.md that the code does not have: \(listed.subtracting(found).subtracting(patternsListed).sorted())")
+    }
+
     @Test func codesAreKebabCaseAndMeaningsAreOneLine() {
         for code in ErrorCode.allCases {
             #expect(code.rawValue.range(of: "^[a-z0-9]+(-[a-z0-9]+)*$", options: .regularExpression) != nil, "\(code.rawValue)")

@@ -129,6 +129,22 @@ struct CheckerTests {
         #expect(missing.contains { $0.id == "spf-missing" && ($0.record ?? "").contains("include:sendgrid.net") }, "\(missing)")
     }
 
+    /// A name from a provider's answer is never looked up: a server that got
+    /// the key could spell it in a DKIM record's name (the third hostile
+    /// review sent the whole key to the resolver in a _dmarc query).
+    @Test func noNameFromAProvidersAnswerIsLookedUp() async {
+        let dns = Self.zone()
+        let checker = DeliverabilityChecker(resolver: dns)
+        let carrier = "knds43kgoqzfc5zypbghenc2oa4uwyzxkzrdgtttfzueunlekqyxsv3"
+        let records = [ReportedDNSRecord(recordType: "CNAME", name: "s1._domainkey.\(carrier).acme.test", value: "x.sendgrid.net", valid: true)]
+        _ = await checker.check([DeliverabilityInput(company: "a", senderDomain: "acme.test", dsarDomain: nil,
+                                                     sending: .api(.init(provider: "sendgrid", domain: "acme.test", records: records,
+                                                                         spfInclude: "sendgrid.net")), dkimSelector: nil)])
+        let asked = dns.questions.keys.filter { $0.contains(carrier) }
+        #expect(asked.isEmpty, "\(asked)")
+        #expect(!dns.questions.isEmpty)
+    }
+
     @Test func strictAlignmentAndSubdomainPolicy() async {
         let dns = Self.zone()
         dns.txtRecords["_dmarc.acme.test"] = ["v=DMARC1; p=none; sp=quarantine; aspf=s; adkim=s"]

@@ -97,11 +97,53 @@ struct ProviderAnswerTests {
             verdict.records = [ProviderDNSRecord(recordType: "TXT", name: "a.example", value: form, valid: true)]
             let clean = APIProber.scrub(verdict, key: Array(key.utf8), domain: "a.example")
             let shown = [clean.failure!.message, clean.failure!.hint, clean.domainState ?? ""] + clean.notes + clean.warnings
+                + (clean.records ?? []).flatMap { [$0.name, $0.value] }
             #expect(shown.allSatisfy { !$0.contains(form) }, "\(form): \(shown)")
-            #expect(clean.records?.isEmpty == true)
+            // The record stays (its verdict counts), in mailform's words only.
+            #expect(clean.records == [ProviderDNSRecord(recordType: "TXT", name: "a.example", value: "(the text the provider lists)", valid: true,
+                                                        purpose: .other)], "\(clean.records ?? [])")
         }
         let plain = APIVerdict(failure: .init(kind: "x", message: "SendGrid rejected the API key (HTTP 401)", hint: "check the key"))
         #expect(APIProber.scrub(plain, key: Array(key.utf8), domain: "a.example").failure?.message == plain.failure?.message)
+    }
+
+    /// Nothing of a record but its type and verdict comes from the answer:
+    /// a key spelled in rot13 or base32 in a value or a name (the third
+    /// hostile review's attack, which no filter of encodings caught) is
+    /// never shown; known names and the provider's published values are.
+    @Test func aRecordIsShownInMailformsWordsOnly() {
+        let key = "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"
+        let rot13 = String(key.unicodeScalars.map { c -> Character in
+            switch c {
+            case "a"..."m", "A"..."M": Character(UnicodeScalar(c.value + 13)!)
+            case "n"..."z", "N"..."Z": Character(UnicodeScalar(c.value - 13)!)
+            default: Character(c)
+            }
+        })
+        let base32Label = "knds43kgoqzfc5zypbghenc2oa4uwyzxkzrdgtttfzueunlekqyxsv3"
+        var verdict = APIVerdict()
+        verdict.records = [
+            ProviderDNSRecord(recordType: "TXT", name: "rot13.sg.example.test", value: rot13, valid: false),
+            ProviderDNSRecord(recordType: "CNAME", name: "s1._domainkey.\(base32Label).sg.example.test", value: "x", valid: true),
+            ProviderDNSRecord(recordType: "TXT", name: "\(base32Label)._domainkey.sg.example.test", value: "k=rsa; p=" + rot13, valid: false),
+            ProviderDNSRecord(recordType: "MX", name: "SG.example.test.", value: "mx.sendgrid.net", valid: true),
+            ProviderDNSRecord(recordType: "TXT", name: "sg.example.test", value: "v=spf1 include:sendgrid.net ~all", valid: true),
+            ProviderDNSRecord(recordType: "TXT", name: "sg.example.test", value: "v=spf1 include:" + rot13 + " ~all", valid: false),
+            ProviderDNSRecord(recordType: "SRV", name: "sg.example.test", value: "0 0 1 x", valid: false),
+        ]
+        let clean = APIProber.scrub(verdict, key: Array(key.utf8), domain: "sg.example.test", provider: "SendGrid",
+                                    published: SendGridProbe().publishedValues).records ?? []
+        let text = clean.map { "\($0.recordType) \($0.name) \($0.value)" }
+        #expect(text == [
+            "TXT <name>.sg.example.test (the text SendGrid lists)",
+            "CNAME <name>.sg.example.test (the target SendGrid lists)",
+            "TXT <selector>._domainkey.sg.example.test (the DKIM key SendGrid lists)",
+            "MX sg.example.test mx.sendgrid.net",
+            "TXT sg.example.test v=spf1 include:sendgrid.net ~all",
+            "TXT sg.example.test v=spf1 … (the record SendGrid lists)",
+        ], "\(text)")
+        #expect(clean.map(\.valid) == [false, true, false, true, true, false])
+        #expect(!text.joined().contains(base32Label) && !text.joined().lowercased().contains("zsg2dj8k"))
     }
 
     /// A server that spells the key in 9-character pieces across record
@@ -120,7 +162,12 @@ struct ProviderAnswerTests {
         records.append(own)
         var verdict = APIVerdict()
         verdict.records = records
-        #expect(APIProber.scrub(verdict, key: Array(key.utf8), domain: "acme.test").records == [own])
+        let shown = APIProber.scrub(verdict, key: Array(key.utf8), domain: "acme.test").records ?? []
+        let text = shown.map { "\($0.name) \($0.value)" }.joined(separator: "\n")
+        #expect(stride(from: 0, to: chars.count - 9, by: 9).allSatisfy { !text.contains(String(chars[$0..<($0 + 9)])) }, "\(text)")
+        #expect(!text.contains(String(hex.prefix(12))) && !text.contains("elsewhere"))
+        #expect(shown.last == ProviderDNSRecord(recordType: "CNAME", name: "s1._domainkey.acme.test", value: "(the DKIM key the provider lists)",
+                                                valid: false, purpose: .dkim))
     }
 
     @Test func aMailgunAnswerMustDescribeTheDomain() {

@@ -125,6 +125,9 @@ def sender_domains():
                "2025-04-20 13:00:00", False, "Hd8f-N4cTq2wXe6RyUo1bA"),
         domain("mc-baddkim.example.test", check(True), check(False, DKIM_ERROR), check(False, DKIM2_ERROR),
                "2025-04-20 13:00:00", False, "Lm5g-B9vWs3kJh7PaDf0eQ"),
+        # Verified, SPF and one DKIM key valid, yet Mandrill will not sign.
+        domain("mc-nosign.example.test", check(True), check(True), check(False, DKIM2_ERROR),
+               "2025-04-20 13:00:00", False, "Qw2e-R4tYu6iOp8AsDf0gH"),
     ]
 
 

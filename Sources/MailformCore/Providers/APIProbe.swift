@@ -22,6 +22,10 @@ public protocol APIProbe: Sendable {
     func testSend(_ settings: APISettings<Void>, bases: [String: String], from sender: String, to recipient: String, company: String) -> APIRequest?
     /// Every failure kind it reports (`mailgun-key-rejected`), for the docs and the probe lab.
     var failureKinds: [String] { get }
+    /// Record values the provider publishes for every customer (`include:mailgun.org`
+    /// forms, `dkim1.mandrillapp.com`), in lower case: only these are shown as
+    /// the provider's answer gives them (``ProviderRecordView``).
+    var publishedValues: Set<String> { get }
 }
 
 extension APIProbe {

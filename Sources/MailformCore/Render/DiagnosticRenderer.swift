@@ -15,7 +15,9 @@ public enum DiagnosticRenderer {
             // File names and messages (which quote values) are escaped:
             // nothing from a file can move the cursor or start a new log line.
             let place = d.location.map { style.bold(SafeText.escape($0.description)) + ": " } ?? "mailform: "
-            let rule = d.rule.map { " [\(SafeText.escape($0))]" } ?? ""
+            // Every `mailform: error:` line ends with a code: a problem with no
+            // place and no rule of its own has the code of its family.
+            let rule = d.rule.map { " [\(SafeText.escape($0))]" } ?? (d.location == nil ? " [\(ErrorCode.invalidInput)]" : "")
             out += "\(place)\(severity): \(SafeText.escape(d.message))\(rule)\n"
             if let hint = d.hint { out += "  \(style.dim("hint:")) \(SafeText.escape(hint))\n" }
             for related in d.related {

@@ -57,7 +57,7 @@ public final class Store: @unchecked Sendable {
         }
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(lockTimeout)
+        config.busyMode = .timeout(Self.bounded(lockTimeout))
         config.label = "mailform-store"
         // A statement of many rows keeps what it changed in a statement
         // journal, spilled past 64 KiB to a file in /var/tmp: an apply of
@@ -106,7 +106,7 @@ public final class Store: @unchecked Sendable {
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }
         }
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(lockTimeout)
+        config.busyMode = .timeout(Self.bounded(lockTimeout))
         config.label = "mailform-store-read"
         do {
             let previous = umask(0o077)
@@ -124,6 +124,12 @@ public final class Store: @unchecked Sendable {
         } catch let error as DatabaseError {
             throw Store.describe(error, path: path)
         }
+    }
+
+    /// A lock wait SQLite can take (it counts in Int32 milliseconds): NaN and
+    /// infinities are 10 s, anything else is kept within 0 to 3,600 s.
+    static func bounded(_ seconds: TimeInterval) -> TimeInterval {
+        seconds.isFinite ? min(max(seconds, 0), 3600) : 10
     }
 
     enum SchemaState { case current, older, newer, notAStore }

@@ -230,8 +230,15 @@ public enum SavedPlanCheck {
         static func open(file: String, label: String, workspaceFile recordedName: String?, storeID: String?, createsStore: Bool?,
                          workspaceOverride: String?, options: WorkspaceLoader.Options, lockTimeout: TimeInterval) throws -> Context {
             // The workspace: --workspace, else the one the plan was made with
-            // (relative to the current folder, as plan ran), else one above the file.
-            let recorded = recordedName.map { Paths.absolute($0) }.flatMap { Paths.exists($0) ? $0 : nil }
+            // (relative to the current folder, as plan ran), else one above
+            // the file. The plan's header is not verified yet (its MAC needs
+            // the key of the store the workspace names), so the name it
+            // records is read only when it is a workspace file's name
+            // (mailform.yaml), and what that file says is not shown before the
+            // plan verifies: a forged header cannot make apply read, or
+            // print, another file.
+            let recorded = recordedName.map { Paths.absolute($0) }
+                .flatMap { WorkspaceLoader.fileNames.contains(($0 as NSString).lastPathComponent) && Paths.exists($0) ? $0 : nil }
             let workspaceFile = workspaceOverride.map { WorkspaceLoader.find(paths: [], override: $0) }
                 ?? recorded ?? WorkspaceLoader.find(paths: [Paths.directory(of: file)], override: nil)
             if let recordedName, workspaceFile == nil {
@@ -241,7 +248,12 @@ public enum SavedPlanCheck {
             let files = SourceFiles()
             var diagnostics = DiagnosticCollector()
             let workspace = WorkspaceLoader.load(file: workspaceFile, files: files, diagnostics: &diagnostics, options: options)
-            if diagnostics.hasErrors { throw Refusal.invalid(diagnostics.sorted) }
+            if diagnostics.hasErrors {
+                // Chosen by --workspace: the operator's own file, shown whole.
+                if workspaceOverride != nil { throw Refusal.invalid(diagnostics.sorted) }
+                throw Refusal.refused("the workspace file \(SafeText.escape(Paths.display(workspaceFile ?? ""))) does not load (\(diagnostics.errorCount) error\(diagnostics.errorCount == 1 ? "" : "s")); nothing was written",
+                                      hint: "run 'mailform validate' in the workspace to see why, or name the workspace with --workspace")
+            }
             let path = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
             if storeID != nil && createsStore != true && !Paths.exists(path) {
                 throw Refusal.stale("stale plan: the plan was made against a store that is not at \(Paths.display(path)); run plan again")

@@ -62,7 +62,7 @@ enum Pipeline {
 
     /// `fatal` of an error the CLI itself finds.
     static func fatal(_ code: ErrorCode, _ message: String, hint: String? = nil) -> ExitCode {
-        fatal(ReportedError(code, message, hint: hint))
+        fatal(ReportedError(code, message, hint: hint), exit: code == .usage ? ExitCode.validationFailure.rawValue : 1)
     }
 
     static func notice(_ message: String) {
@@ -89,8 +89,16 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The SQLite store (default: MAILFORM_STORE, the workspace's store:, or mailform.db beside mailform.yaml).")
     var store: String?
 
-    @Option(help: "Seconds to wait for another apply to finish before giving up.")
+    @Option(help: "Seconds to wait for another apply to finish before giving up (0 to 3600).")
     var lockTimeout: Double = 10
+
+    /// A wait SQLite can take: finite, 0 to an hour (`nan`, `inf` or 1e300
+    /// once stopped the process converting it to milliseconds).
+    func validate() throws {
+        guard lockTimeout.isFinite, lockTimeout >= 0, lockTimeout <= 3600 else {
+            throw ValidationError("--lock-timeout must be a number of seconds from 0 to 3600, not '\(lockTimeout)'")
+        }
+    }
 }
 
 /// The process is about to exit: freeing a plan of 100,000 companies object

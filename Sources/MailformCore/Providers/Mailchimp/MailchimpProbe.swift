@@ -19,6 +19,10 @@ public struct MailchimpProbe: APIProbe {
         ["mailchimp-key-rejected", "mailchimp-domain-unknown", "mailchimp-domain-unverified", "mailchimp-domain-dns", "mailchimp-response"]
     }
 
+    public var publishedValues: Set<String> {
+        ["v=spf1 include:spf.mandrillapp.com ?all", "dkim1.mandrillapp.com", "dkim2.mandrillapp.com"]
+    }
+
     public func base(_ settings: APISettings<Void>) -> String { "default" }
 
     public func endpoint(_ settings: APISettings<Void>) -> String { settings.domain }
@@ -110,6 +114,9 @@ public struct MailchimpProbe: APIProbe {
         // Valid only when Mandrill says so: a check it does not report is not a pass.
         if spf.valid != true { broken.append("SPF") }
         if dkim.valid != true && dkim2.valid != true { broken.append("DKIM") }
+        // Mandrill's own summary: false means it will not sign for the domain
+        // (a record or the ownership check is missing), whatever else it says.
+        if broken.isEmpty, case .bool(false)? = entry["valid_signing"]?.value { broken.append("signing (valid_signing is false)") }
         if !broken.isEmpty {
             verdict.failure = .init(kind: "mailchimp-domain-dns", message: "Mailchimp Transactional reports \(broken.joined(separator: " and ")) of '\(SafeText.escape(settings.domain))' as not valid",
                                     hint: "publish the records Settings > Domains lists for \(SafeText.escape(settings.domain)) (SPF include:spf.mandrillapp.com; DKIM CNAMEs mte1/mte2._domainkey), then test them there",

@@ -15,6 +15,11 @@ public struct MailgunProbe: APIProbe {
 
     public var failureKinds: [String] { ["mailgun-key-rejected", "mailgun-domain-unknown", "mailgun-other-region", "mailgun-response"] }
 
+    public var publishedValues: Set<String> {
+        ["v=spf1 include:mailgun.org ~all", "mailgun.org", "eu.mailgun.org", "mxa.mailgun.org", "mxb.mailgun.org",
+         "mxa.eu.mailgun.org", "mxb.eu.mailgun.org"]
+    }
+
     private func region(_ settings: APISettings<Void>) -> String { settings.value("region") == "eu" ? "eu" : "us" }
 
     public func base(_ settings: APISettings<Void>) -> String { region(settings) }

@@ -19,6 +19,8 @@ public struct SendGridProbe: APIProbe {
         ["sendgrid-key-rejected", "sendgrid-other-region", "sendgrid-key-scope", "sendgrid-domain-unknown", "sendgrid-domain-invalid", "sendgrid-response"]
     }
 
+    public var publishedValues: Set<String> { ["mx.sendgrid.net", "mx.sendgrid.net.", "v=spf1 include:sendgrid.net ~all"] }
+
     private func region(_ settings: APISettings<Void>) -> String { settings.value("region") == "eu" ? "eu" : "global" }
 
     public func base(_ settings: APISettings<Void>) -> String { region(settings) }
@@ -75,8 +77,13 @@ public struct SendGridProbe: APIProbe {
                 return failure("sendgrid-other-region", "the API key belongs to SendGrid's \(other == "eu" ? "EU" : "global") API, not the \(region == "eu" ? "EU" : "global") one",
                                "set sendgrid.region: \(other)", "region")
             }
+            // Say "neither" only when the other region was asked too (it is
+            // asked only when the key may go everywhere, --send-credentials).
+            let askedOther = first.status == 401 && answers.count > 1
             return failure("sendgrid-key-rejected", "SendGrid rejected the API key (HTTP \(first.status))",
-                           "check the secret behind sendgrid.api_key: a SendGrid API key (SG.…) from Settings > API Keys; neither the global nor the EU API accepts this one",
+                           "check the secret behind sendgrid.api_key: a SendGrid API key (SG.…) from Settings > API Keys; "
+                               + (askedOther ? "neither the global nor the EU API accepts this one"
+                                             : "the \(region == "eu" ? "EU" : "global") API does not accept it (if it is a key of the \(other == "eu" ? "EU" : "global") API, set sendgrid.region: \(other))"),
                            "api_key")
         case 429:
             return failure("sendgrid-response", "SendGrid rate-limited the probe (HTTP 429)", "probe fewer companies at once (--company) or try again in a minute")
