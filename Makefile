@@ -9,7 +9,7 @@ RELEASE_FLAGS := -c release -Xcc -DMAILFORM_COMMIT='"$(COMMIT)"'
 
 DEMO_DIR := $(shell mktemp -d -u /tmp/mailform-demo.XXXXXX)
 
-.PHONY: demo test build release install bench trials fuzz deps clean
+.PHONY: demo demo-postgres test build release install bench trials fuzz deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -47,6 +47,12 @@ demo:
 	@scripts/install-deps.sh --demo
 	$(SWIFT) build
 	@scripts/demo.sh
+
+# The same loop on a local PostgreSQL (started and stopped by the script).
+demo-postgres:
+	@scripts/install-deps.sh --test
+	$(SWIFT) build
+	@scripts/demo-postgres.sh
 
 test:
 	@scripts/install-deps.sh --test

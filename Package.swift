@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
+        // libpq for PostgreSQL stores (docs/store.md says why libpq, not postgres-nio).
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "JSONSchema"),
         // RFC 7208 check_host(), behind a small resolver protocol (the c-ares
         // resolver and the deliverability checks come with issue 13).
@@ -42,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "MailformStore",
-            dependencies: ["MailformCore", "COpenSSL", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["MailformCore", "COpenSSL", "CPostgres", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(name: "MailformProbe", dependencies: ["MailformCore", "JSONSchema", "CCurl", "COpenSSL"]),

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mailform needs, only those that are missing.
-#   scripts/install-deps.sh          build and run (libyaml, libcurl, OpenSSL, SQLite)
+#   scripts/install-deps.sh          build and run (libyaml, libcurl, OpenSSL, SQLite, libpq)
 #   scripts/install-deps.sh --test   also the test servers (aiosmtpd)
 set -euo pipefail
 
-packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libc-ares-dev pkg-config)
+packages=(libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libc-ares-dev libpq-dev pkg-config)
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--demo" ]; then
   packages+=(python3-aiosmtpd python3-cryptography python3-yaml knot python3-dnslib)
 fi
@@ -15,6 +15,8 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(knot python3-dnslib dnsutils)
   # The platform's own client as a judge: Jakarta Mail 2.0 and JavaMail 1.6 on Java 17.
   packages+=(openjdk-17-jdk-headless libjakarta-mail-java libmail-java)
+  # A real PostgreSQL server for the PostgreSQL store's tests (Tests/Servers/postgres), and bc for its start script.
+  packages+=(postgresql bc)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-yaml swaks)

@@ -130,8 +130,10 @@ struct APIProber {
         var verdict = verdict
         // Records carry nothing of the answer but what mailform words itself
         // (ProviderRecordView); the checks below remain for the verdict's texts.
-        verdict.records = verdict.records?.compactMap { ProviderRecordView.view($0, domain: domain, provider: provider, published: published) }
-            .filter { !holdsPieces(of: key, $0.name + " " + $0.value) }
+        verdict.records = verdict.records.map { records in
+            ProviderRecordView.byPurpose(records.compactMap { ProviderRecordView.view($0, domain: domain, provider: provider, published: published) },
+                                         domain: domain, provider: provider)
+        }
         guard key.count >= 10 else { return verdict }
         let text = String(decoding: key, as: UTF8.self).lowercased()
         let reversed = String(text.reversed())
@@ -277,7 +279,10 @@ struct APIProber {
         let transport: APIAnswer.Transport? = code == CURLE_OK ? nil
             : code == CURLE_OPERATION_TIMEDOUT ? .timeout : code == CURLE_COULDNT_RESOLVE_HOST ? .dns
             : code == CURLE_COULDNT_CONNECT ? .refused : .other
-        let message = t.errorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : t.redact(t.errorMessage)
+        // libcurl's fixed text for the code, never its error buffer: that
+        // quotes the server (a certificate's name, which a server that got
+        // the key could make the key's rot13).
+        let message = String(cString: curl_easy_strerror(code))
         // The key never reaches the verdict, even when the server echoes it.
         let body = t.body.isEmpty ? [] : Array(t.redact(String(decoding: t.body, as: UTF8.self)).utf8)
         return APIAnswer(transport: transport, message: message, status: t.long(CURLINFO_RESPONSE_CODE), body: body,

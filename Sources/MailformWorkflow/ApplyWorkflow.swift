@@ -237,6 +237,10 @@ public enum ApplyWorkflow {
     static func requireStore(_ opened: OpenedStore, createStore: Bool) throws(WorkflowError) {
         guard opened.store == nil, opened.snapshot == nil, !createStore else { return }
         let path = opened.path
+        if StoreLocation.isURL(path) {
+            throw .stopped(.storeNotFound, "no store at \(Paths.display(path)): its database holds no mailform store yet; nothing was written",
+                           hint: "check --store, MAILFORM_STORE or the workspace's store:; to start a new store in that database, pass --create-store")
+        }
         let folder = Paths.directory(of: path)
         guard Paths.isDirectory(folder) else {
             throw .stopped(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path))): its folder \(SafeText.escape(Paths.display(folder))) does not exist; nothing was written",

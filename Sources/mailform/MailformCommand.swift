@@ -25,7 +25,8 @@ struct MailformCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            // An ExitCode was thrown after its message was printed (Pipeline.fatal).
+            guard !(error is ExitCode), exitCode(for: error) == .validationFailure else { exit(withError: error) }
             var lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.first?.hasPrefix("Error: ") == true { lines[0].removeFirst("Error: ".count) }
             if !lines.isEmpty { lines[0] = "mailform: error: " + lines[0] + " [\(ErrorCode.usage)]" }

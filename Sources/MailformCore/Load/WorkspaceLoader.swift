@@ -202,7 +202,9 @@ public enum WorkspaceLoader {
     static func apply(_ tree: JSONNode, to workspace: inout Workspace, files: SourceFiles, diagnostics: inout DiagnosticCollector) {
         let root = workspace.root
         if let mode = tree["mode"]?.value.stringValue.flatMap(Mode.init(rawValue:)) { workspace.mode = mode }
-        if let store = tree["store"]?.value.stringValue { workspace.storePath = Paths.absolute(store, relativeTo: root) }
+        if let store = tree["store"]?.value.stringValue {
+            workspace.storePath = StoreLocation.isURL(store) ? store : Paths.absolute(store, relativeTo: root)
+        }
         if let profiles = tree["profiles"]?.value.stringValue { workspace.profilesDirectory = Paths.absolute(profiles, relativeTo: root) }
         if let probe = tree["probe"] {
             if let node = probe["timeout"], let timeout = node.value.stringValue {

@@ -13,8 +13,8 @@ public enum StoreLocation {
     public static func resolve(flag: String?, workspace: Workspace,
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let path: String
-        if let flag { path = Paths.absolute(flag) }
-        else if let env = environment["MAILFORM_STORE"], !env.isEmpty { path = Paths.absolute(env) }
+        if let flag { path = isURL(flag) ? flag : Paths.absolute(flag) }
+        else if let env = environment["MAILFORM_STORE"], !env.isEmpty { path = isURL(env) ? env : Paths.absolute(env) }
         else if let stored = workspace.storePath { path = stored }
         else { path = Paths.absolute("mailform.db", relativeTo: workspace.root) }
         SafeWrite.neverWrite(protectedFiles(forStore: path))
@@ -24,9 +24,61 @@ public enum StoreLocation {
     /// `<store>.key`, the key file beside the store.
     public static func keyFile(forStore store: String) -> String { store + ".key" }
 
-    /// The store, its SQLite side files and its key file.
+    /// The store, its SQLite side files and its key file (none for a PostgreSQL store).
     public static func protectedFiles(forStore store: String) -> [String] {
-        [store, store + "-wal", store + "-shm", store + "-journal", keyFile(forStore: store)]
+        isURL(store) ? [] : [store, store + "-wal", store + "-shm", store + "-journal", keyFile(forStore: store)]
+    }
+
+    // MARK: PostgreSQL stores
+
+    /// Whether the store is a PostgreSQL URL (`postgresql://…`, `postgres://…`)
+    /// rather than an SQLite file.
+    public static func isURL(_ store: String) -> Bool {
+        let lower = store.prefix(13).lowercased()
+        return lower.hasPrefix("postgresql://") || lower.hasPrefix("postgres://")
+    }
+
+    /// The store as shown: a path as `Paths.display` shows it; a URL without
+    /// any password (`user:secret@` becomes `user@`, `password=` is dropped),
+    /// escaped.
+    public static func display(_ store: String) -> String {
+        guard isURL(store) else { return Paths.display(store) }
+        return SafeText.escape(redacted(store))
+    }
+
+    /// The URL without its password.
+    static func redacted(_ store: String) -> String {
+        var text = store
+        if let scheme = text.range(of: "://") {
+            let rest = text[scheme.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                text.replaceSubrange(colon..<at, with: "")
+            }
+        }
+        if let query = text.firstIndex(of: "?") {
+            let kept = text[text.index(after: query)...].split(separator: "&")
+                .filter { !$0.lowercased().hasPrefix("password=") }
+            text = String(text[..<query]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
+        }
+        return text
+    }
+
+    /// Why a store URL is refused, or nil: it may hold no password (it is
+    /// printed and may sit in a file in Git), and it names a host and a
+    /// database.
+    public static func urlProblem(_ url: String) -> String? {
+        guard let scheme = url.range(of: "://") else { return "is not a URL" }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") { return "holds a password" }
+        if url.lowercased().contains("password=") { return "holds a password" }
+        if url.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) { return "holds a space or a control character" }
+        let path = rest[authorityEnd...].prefix { $0 != "?" }
+        if path.count <= 1 { return "names no database (postgresql://user@host:port/DATABASE)" }
+        return nil
     }
 
     /// Environment variables no reference may read, whatever the fences say.

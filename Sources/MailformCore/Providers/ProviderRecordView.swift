@@ -57,6 +57,35 @@ public enum ProviderRecordView {
         return ProviderDNSRecord(recordType: type, name: shownName, value: shownValue, valid: record.valid, purpose: purpose)
     }
 
+    /// The records as findings see them: one per purpose (SPF, DKIM, other),
+    /// valid only when all of its records are, not valid when any is not;
+    /// its name and value are mailform's own. Which records a server lists,
+    /// and how many, is a choice it could spell the key in (64 records out of
+    /// 656 shapes carried a whole key): only these three verdicts, and each
+    /// group's record type, get through.
+    public static func byPurpose(_ records: [ProviderDNSRecord], domain: String, provider: String) -> [ProviderDNSRecord] {
+        let domain = lowercasedName(domain)
+        var out: [ProviderDNSRecord] = []
+        for purpose in [ProviderDNSRecord.Purpose.spf, .dkim, .other] {
+            let group = records.filter { $0.purpose == purpose }
+            guard !group.isEmpty else { continue }
+            let valid: Bool? = group.contains { $0.valid == false } ? false : group.allSatisfy { $0.valid == true } ? true : nil
+            let types = Set(group.map(\.recordType))
+            let type = types.count == 1 ? types.first! : (purpose == .dkim ? "TXT" : "CNAME")
+            switch purpose {
+            case .spf:
+                out.append(ProviderDNSRecord(recordType: "TXT", name: domain, value: "v=spf1 … (the record \(provider) lists)", valid: valid, purpose: .spf))
+            case .dkim:
+                out.append(ProviderDNSRecord(recordType: type, name: "<selector>._domainkey.\(domain)", value: "(the DKIM records \(provider) lists)",
+                                             valid: valid, purpose: .dkim))
+            case .other:
+                out.append(ProviderDNSRecord(recordType: type, name: "<name>.\(domain)", value: "(the other records \(provider) lists: return path, tracking, MX)",
+                                             valid: valid, purpose: .other))
+            }
+        }
+        return out
+    }
+
     static func lowercasedName(_ name: String) -> String {
         var lower = name.lowercased()
         if lower.hasSuffix(".") { lower.removeLast() }

@@ -49,6 +49,9 @@ public enum Paths {
 
     /// The path relative to the current folder when it lies below it, else absolute.
     public static func display(_ absolutePath: String) -> String {
+        // A PostgreSQL store's URL: shown without any password, wherever a
+        // store is named.
+        if StoreLocation.isURL(absolutePath) { return StoreLocation.display(absolutePath) }
         let cwd = currentDirectory
         if absolutePath == cwd { return "." }
         let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"

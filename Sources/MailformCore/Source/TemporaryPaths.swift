@@ -13,10 +13,18 @@ public enum TemporaryPaths {
 
     public static func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
 
+    /// Removes every folder still registered (the run is ending normally:
+    /// objects kept to the end, as a PostgreSQL store's copy, are never freed).
+    public static func removeAll() {
+        for path in lock.withLock({ paths }) { try? FileManager.default.removeItem(atPath: path) }
+        lock.withLock { paths.removeAll() }
+    }
+
     /// Installs the handlers; once, by the command line tool.
     public static func removeOnTermination() {
         lock.withLock {
             guard sources.isEmpty else { return }
+            atexit { TemporaryPaths.removeAll() }
             for number in [SIGINT, SIGTERM, SIGHUP] {
                 // The signal now reaches the handler, not the default action.
                 signal(number, SIG_IGN)

@@ -129,7 +129,8 @@ enum TokenFetch {
                                          hint: endpointHint, field: client.provider == .generic ? "\(f).oauth2.token_url" : nil))
         }
         guard code == CURLE_OK else {
-            let detail = t.redact(t.errorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : t.errorMessage)
+            // libcurl's fixed text, never its error buffer (which quotes the server).
+            let detail = String(cString: curl_easy_strerror(code))
             return .failure(ProbeFailure(kind: .oauth2TokenEndpoint, stage: .token,
                                          message: "the token endpoint of \(where_) (\(SafeText.escape(host))) could not be reached: \(detail)",
                                          hint: endpointHint, field: client.provider == .generic ? "\(f).oauth2.token_url" : nil))

@@ -51,6 +51,12 @@ public struct StoreKey: Sendable {
             }
             return (StoreKey(bytes: [UInt8](data)), .environment)
         }
+        // A PostgreSQL store has no folder to keep a key file in: its key
+        // comes from MAILFORM_STORE_KEY only.
+        if StoreLocation.isURL(storePath) {
+            guard create else { return nil }
+            throw Failure(description: "a PostgreSQL store takes its key from MAILFORM_STORE_KEY, which is not set; generate one with 'openssl rand -base64 32' and keep it with the platform's secrets")
+        }
         let path = keyFilePath(forStore: storePath)
         if FileManager.default.fileExists(atPath: path) {
             guard let raw = FileManager.default.contents(atPath: path),

@@ -10,6 +10,9 @@ import MailformCore
 public final class Store: @unchecked Sendable {
     public let path: String
     let pool: any DatabaseWriter
+    /// For a PostgreSQL store: the server the copy is carried back to after
+    /// each write (``PostgresBacking``); nil for an SQLite store.
+    private(set) var backing: PostgresBacking?
 
     public struct Failure: MailformError {
         public var description: String
@@ -46,6 +49,17 @@ public final class Store: @unchecked Sendable {
     ///     made before the store existed names the store it may create).
     public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10, migrate: Bool = true,
                             readOnly: Bool = false, newStoreID: String? = nil) throws -> Store? {
+        if StoreLocation.isURL(path) {
+            guard let backing = try PostgresBacking.open(url: path, create: create, lockTimeout: lockTimeout, newStoreID: newStoreID) else {
+                return nil
+            }
+            guard let store = try open(path: backing.copyPath, create: false, lockTimeout: lockTimeout, readOnly: readOnly) else {
+                throw Failure("the copy of the store \(backing.display) is missing", code: .temporarySpace)
+            }
+            let shown = Store(path: path, pool: store.pool)
+            if !readOnly { shown.backing = backing } else { shown.keptCopy = backing }
+            return shown
+        }
         if let link = SafeWrite.linkBelowCurrentFolder(path) {
             throw Failure("the store \(SafeText.escape(Paths.display(path))) is reached through the symbolic link \(SafeText.escape(Paths.display(link))) inside the current folder; mailform opens no store or key through a link a checkout holds")
         }
@@ -194,6 +208,9 @@ public final class Store: @unchecked Sendable {
         self.pool = pool
     }
 
+    /// A read-only PostgreSQL store keeps its copy (and its folder) alive.
+    private var keptCopy: PostgresBacking?
+
     private func needsMigration() throws -> Bool {
         try pool.read { db in try !Migrations.migrator.hasCompletedMigrations(db) }
     }
@@ -250,6 +267,9 @@ public final class Store: @unchecked Sendable {
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         let result: T
         do { result = try pool.write(body) } catch let error as DatabaseError { throw Store.describe(error, path: path) }
+        // A PostgreSQL store: the write is carried back in one transaction
+        // (or the run stops with nothing written there).
+        if let backing { try backing.push(pool) }
         // The committed write moved into the store file itself: a copy of
         // mailform.db alone (a backup, the platform's own copy) holds it,
         // whatever -wal file a connection still open leaves beside it.

@@ -237,8 +237,15 @@ public enum SavedPlanCheck {
             // (mailform.yaml), and what that file says is not shown before the
             // plan verifies: a forged header cannot make apply read, or
             // print, another file.
-            let recorded = recordedName.map { Paths.absolute($0) }
-                .flatMap { WorkspaceLoader.fileNames.contains(($0 as NSString).lastPathComponent) && Paths.exists($0) ? $0 : nil }
+            // …and only below the current folder: a forged header naming an
+            // absolute path (another workspace, its store and its key) is
+            // not followed; --workspace names one anywhere.
+            let recorded = recordedName.flatMap { name -> String? in
+                guard !name.hasPrefix("/"), !name.split(separator: "/").contains(".."),
+                      WorkspaceLoader.fileNames.contains((name as NSString).lastPathComponent) else { return nil }
+                let absolute = Paths.absolute(name)
+                return Paths.exists(absolute) && Paths.isInside(Paths.real(absolute), Paths.real(Paths.currentDirectory)) ? absolute : nil
+            }
             let workspaceFile = workspaceOverride.map { WorkspaceLoader.find(paths: [], override: $0) }
                 ?? recorded ?? WorkspaceLoader.find(paths: [Paths.directory(of: file)], override: nil)
             if let recordedName, workspaceFile == nil {
@@ -255,7 +262,7 @@ public enum SavedPlanCheck {
                                       hint: "run 'mailform validate' in the workspace to see why, or name the workspace with --workspace")
             }
             let path = StoreLocation.resolve(flag: options.storeFlag, workspace: workspace, environment: options.environment)
-            if storeID != nil && createsStore != true && !Paths.exists(path) {
+            if storeID != nil && createsStore != true && !StoreLocation.isURL(path) && !Paths.exists(path) {
                 throw Refusal.stale("stale plan: the plan was made against a store that is not at \(Paths.display(path)); run plan again")
             }
             let opened: OpenedStore

@@ -55,9 +55,12 @@ struct ExportCommand: ParsableCommand {
         let ws = WorkspaceLoader.load(file: WorkspaceLoader.find(paths: ["."], override: workspace), files: SourceFiles(), diagnostics: &diagnostics)
         if diagnostics.hasErrors { throw Pipeline.fail(diagnostics, files: 1, writes: true) }
         let storePath = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
-        guard Paths.exists(storePath) else { throw Pipeline.fatal(.storeNotFound, "no store at \(Paths.display(storePath))", hint: "name the store with --store") }
+        // (fatal prints as it is made: only when the store is missing.)
+        let missing = { Pipeline.fatal(.storeNotFound, "no store at \(StoreLocation.display(storePath))", hint: "name the store with --store") }
+        guard StoreLocation.isURL(storePath) || Paths.exists(storePath) else { throw missing() }
         let opened = try Pipeline.openStore(path: storePath, create: false, createKey: false, lockTimeout: storeOptions.lockTimeout,
                                             readOnly: true)
+        guard opened.store != nil else { throw missing() }
         let directory = Paths.absolute(out)
         do {
             let secretsPath = secretsOut.map { Paths.absolute($0) }

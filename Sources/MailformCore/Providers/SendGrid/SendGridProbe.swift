@@ -131,10 +131,10 @@ public struct SendGridProbe: APIProbe {
         }
         verdict.domainState = valid != nil ? "authenticated" : "not valid"
         if valid == nil {
-            // A count, never the server's names (a hostile server could spell the key in them).
-            let broken = (verdict.records ?? []).count { $0.valid == false }
+            // Neither the server's names nor how many: a hostile server could
+            // spell the key in either (the records say which kinds failed).
             verdict.failure = .init(kind: "sendgrid-domain-invalid",
-                                    message: "SendGrid reports the domain authentication of '\(SafeText.escape(settings.domain))' as not valid" + (broken == 0 ? "" : " (\(broken) record\(broken == 1 ? "" : "s") not valid)"),
+                                    message: "SendGrid reports the domain authentication of '\(SafeText.escape(settings.domain))' as not valid",
                                     hint: "publish the records Settings > Sender Authentication lists for \(SafeText.escape(settings.domain)) exactly, then verify them there",
                                     field: "domain")
         }

@@ -1,0 +1,4 @@
+#ifndef MAILFORM_CPOSTGRES_SHIM_H
+#define MAILFORM_CPOSTGRES_SHIM_H
+#include <libpq-fe.h>
+#endif

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import MailformCore
+
+/// The store's tables in PostgreSQL: the SQLite migrations' schema, mapped
+/// once. A fresh SQLite database is migrated (`Migrations`, the one
+/// description of the schema) and each table's `CREATE` statement is
+/// translated: `INTEGER` is `BIGINT`, `BLOB` is `BYTEA`, an
+/// `AUTOINCREMENT` key a plain `BIGINT` key (revision ids are given by the
+/// copy, under the store's lock); the rest (`TEXT`, `NOT NULL`, `CHECK`,
+/// `REFERENCES … ON DELETE CASCADE`, indexes) is the same SQL.
+/// `mailform_migrations` lists the migrations the tables correspond to, as
+/// SQLite's `grdb_migrations` does. `PostgresSchemaTests` compares the two
+/// stores' columns on a real server.
+enum PostgresSchema {
+    enum State { case empty, current, older, newer, notAStore }
+
+    /// Which store, if any, the database holds.
+    static func state(_ connection: PostgresConnection) throws -> State {
+        let row = try connection.execute("SELECT to_regclass('mailform_migrations') IS NOT NULL, to_regclass('companies') IS NOT NULL").first ?? []
+        let hasMigrations = (row.first ?? nil) == "t", hasCompanies = (row.dropFirst().first ?? nil) == "t"
+        guard hasMigrations else { return hasCompanies ? .notAStore : .empty }
+        let applied = Set(try connection.execute("SELECT identifier FROM mailform_migrations").compactMap { $0.first ?? nil })
+        let known = Set(Migrations.migrator.migrations)
+        if !applied.subtracting(known).isEmpty { return .newer }
+        return applied == known ? .current : .older
+    }
+
+    /// The `CREATE` statements of the current schema, for PostgreSQL.
+    static func statements() throws -> [String] {
+        let queue = try DatabaseQueue()
+        try Migrations.migrator.migrate(queue)
+        return try queue.read { db in
+            let tables = try PostgresBacking.tables(db).map(\.name)
+            var out: [String] = []
+            for table in tables {
+                guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]) else { continue }
+                out.append(translate(sql))
+            }
+            out += try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            return out
+        }
+    }
+
+    /// One SQLite `CREATE TABLE` as PostgreSQL's.
+    static func translate(_ sql: String) -> String {
+        var out = sql.replacingOccurrences(of: "INTEGER PRIMARY KEY AUTOINCREMENT", with: "BIGINT PRIMARY KEY")
+        out = out.replacingOccurrences(of: #"\bINTEGER\b"#, with: "BIGINT", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"\bBLOB\b"#, with: "BYTEA", options: .regularExpression)
+        return out
+    }
+
+    /// Makes the store's tables and identity in one transaction, under a
+    /// lock keyed on the database (two first applies race here).
+    static func create(_ connection: PostgresConnection, storeID: String, lockTimeout: TimeInterval) throws {
+        try connection.execute("BEGIN")
+        do {
+            try connection.execute("SET LOCAL lock_timeout = '\(Int((Store.bounded(lockTimeout) * 1000).rounded()))ms'")
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('mailform-create:' || current_database(), 0))")
+            // Another run made it meanwhile: use that one.
+            if try state(connection) != .empty {
+                try connection.execute("COMMIT")
+                return
+            }
+            for statement in try statements() { try connection.execute(statement) }
+            try connection.execute("CREATE TABLE mailform_migrations (identifier TEXT PRIMARY KEY NOT NULL)")
+            for identifier in Migrations.migrator.migrations {
+                try connection.execute("INSERT INTO mailform_migrations (identifier) VALUES ($1)", [identifier])
+            }
+            try connection.execute("INSERT INTO store_meta (key, value) VALUES ('store_id', $1)", [storeID])
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
