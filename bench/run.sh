@@ -3,7 +3,10 @@
 # in the same run, and the ratios the issues set as targets. Every measured
 # command, mailform's and the peers', runs BENCH_RUNS times (default 3) and the
 # median is reported; a measured command that fails stops the bench (bench/lib.sh).
-#   bench/run.sh [N] [validate|reconcile|fleet|probe|dns|differential|all]     (default: 10000 all)
+#   bench/run.sh [N] [validate|reconcile|fleet|postgres|probe|dns|differential|all]     (default: 10000 all)
+# postgres: 10 x N new companies applied to SQLite and to a PostgreSQL server
+# on 127.0.0.1 (Tests/Servers/postgres, started and stopped by PID), then a
+# plan of 1% changed against each; one run each, issue 24's 2x target.
 # fleet: 10 x N companies with secret files and logos of their own (as users
 # have them): plan, plan --out, apply FILE and apply, of new and of changed
 # companies, one run each, peak memory beside issue 21's 400 MB target. plan
@@ -98,6 +101,43 @@ if [ "${SCALE:-1}" = 1 ]; then
   echo "  peak memory at $BIG: plan $(echo "$PLBKB / 1024" | bc) MB, apply $(echo "$ABKB / 1024" | bc) MB   (issue 14 target <= 400 MB)"
   rm -rf "$WB" "$WBC" "$SB" "$SB-wal" "$SB-shm"
 fi
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = postgres ]; then
+  BIGP=$((N * 10))
+  echo
+  echo "== postgres: apply $BIGP new companies to SQLite and to PostgreSQL, then plan 1% changed against each (one run each)"
+  WP="$OUT/p$BIGP"; WPC="$OUT/p$BIGP-changed"; SP="$OUT/pg-$BIGP.db"
+  rm -rf "$WP" "$WPC"; rm -f "$SP" "$SP-wal" "$SP-shm"
+  /usr/bin/python3 bench/generate.py "$BIGP" "$WP"
+  /usr/bin/python3 bench/generate.py "$BIGP" "$WPC" --changed 1 --seed 7
+  PGROOT=$(mktemp -d /tmp/mailform-bench-pg.XXXXXX); chmod 755 "$PGROOT"
+  PGPORT=$((20000 + RANDOM % 30000))
+  PGINFO=$(bash Tests/Servers/postgres/start.sh "$PGROOT/server" "$PGPORT")
+  trap 'bash Tests/Servers/postgres/stop.sh "$PGROOT/server" >/dev/null 2>&1; rm -rf "$PGROOT"' EXIT
+  export PGPASSWORD
+  PGPASSWORD=$(echo "$PGINFO" | sed 's/.*"password":"\([^"]*\)".*/\1/')
+  PGBIN=$(echo "$PGINFO" | sed 's/.*"bin":"\([^"]*\)".*/\1/')
+  AS_PG=(); [ "$(id -u)" -eq 0 ] && AS_PG=(runuser -u postgres --)
+  "${AS_PG[@]}" "$PGBIN/psql" -h "$PGROOT/server/run" -p "$PGPORT" -U postgres -qc "CREATE DATABASE bench OWNER mailform"
+  PGURL="postgresql://mailform@127.0.0.1:$PGPORT/bench"
+  export MAILFORM_STORE_KEY
+  MAILFORM_STORE_KEY=${MAILFORM_STORE_KEY:-$(head -c 32 /dev/urandom | base64)}
+  one() { BENCH_RUNS=1 measure "$@"; }
+  one "apply ($BIGP new) to SQLite" "$MAILFORM" apply "$WP/companies" --store "$SP" --create-store --auto-approve --no-probe -q
+  SA=$LAST_SECONDS; SAKB=$LAST_KB
+  one "apply ($BIGP new) to PostgreSQL" "$MAILFORM" apply "$WP/companies" --store "$PGURL" --create-store --auto-approve --no-probe -q
+  GA=$LAST_SECONDS; GAKB=$LAST_KB
+  one "plan ($BIGP files, 1% changed) against SQLite" "$MAILFORM" plan "$WPC/companies" --store "$SP"
+  SPL=$LAST_SECONDS; SPLKB=$LAST_KB
+  one "plan ($BIGP files, 1% changed) against PostgreSQL" "$MAILFORM" plan "$WPC/companies" --store "$PGURL"
+  GPL=$LAST_SECONDS; GPLKB=$LAST_KB
+  mb() { echo "$1 / 1024" | bc; }
+  echo "  apply PostgreSQL / SQLite = $(ratio "$GA" "$SA")x   (issue 24 target <= 2x)"
+  echo "  plan  PostgreSQL / SQLite = $(ratio "$GPL" "$SPL")x"
+  echo "  peak memory: apply $(mb $SAKB) MB (SQLite), $(mb $GAKB) MB (PostgreSQL); plan $(mb $SPLKB) MB (SQLite), $(mb $GPLKB) MB (PostgreSQL)"
+  bash Tests/Servers/postgres/stop.sh "$PGROOT/server" >/dev/null 2>&1; rm -rf "$PGROOT"; trap - EXIT
+  rm -rf "$WP" "$WPC" "$SP" "$SP-wal" "$SP-shm"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = fleet ]; then

@@ -198,6 +198,36 @@ struct PostgresStoreTests {
         #expect(again.exitCode == 0, "\(again.stdout)\(again.stderr)")
     }
 
+    /// The connection lost in the middle of an apply (the server ends the
+    /// session, again and again): the apply stops with a clear error,
+    /// nothing is committed, and the next run is fine.
+    @Test func aLostConnectionCommitsNothing() throws {
+        let pg = try TestPostgres.get()
+        let url = try pg.database()
+        let name = TestPostgres.name(url)
+        let ws = try ExampleWorkspace(generated: 1_500)
+        let env = Self.env(pg)
+        #expect(try ws.run(["apply", ".", "--store", url, "--create-store", "--auto-approve", "--no-probe"], environment: env).exitCode == 0)
+        let changed = try ExampleWorkspace(generated: 1_500, changedPercent: 100, seed: 3)
+        let stop = LockedFlag()
+        let killer = Thread {
+            while !stop.isSet {
+                _ = try? pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND application_name = 'mailform'")
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        killer.start()
+        let cut = try changed.run(["apply", ".", "--store", url, "--auto-approve", "--no-probe"], environment: env)
+        stop.set()
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(cut.exitCode == 1 && cut.stderr.contains("[store-"), "\(cut.stdout.suffix(300)) \(cut.stderr)")
+        #expect(!cut.stderr.contains(pg.info.password))
+        #expect(try Self.counts(pg, url)["revisions"] == 1, "a lost connection committed part of the apply")
+        let again = try changed.run(["apply", ".", "--store", url, "--auto-approve", "--no-probe"], environment: env)
+        #expect(again.exitCode == 0, "\(again.stderr)")
+        #expect(try Self.counts(pg, url)["revisions"] == 2)
+    }
+
     /// The lock is the store's own (its id), taken inside the transaction:
     /// held by another session, the apply waits --lock-timeout, then names
     /// the holder's pid; a store with another id does not wait.
@@ -250,6 +280,13 @@ struct PostgresStoreTests {
         let foreign = try ws.run(["apply", "companies", "--store", url, "--create-store", "--auto-approve", "--no-probe"], environment: Self.env(pg))
         #expect(foreign.exitCode == 1 && foreign.stderr.contains("is not a mailform store"), "\(foreign.stderr)")
         #expect(try pg.psql("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'", database: TestPostgres.name(url)).hasPrefix("1"))
+        // A store a newer mailform made: refused, not changed.
+        let newer = try pg.database()
+        #expect(try ws.run(["apply", "companies", "--store", newer, "--create-store", "--auto-approve", "--no-probe"], environment: Self.env(pg)).exitCode == 0)
+        try pg.psql("INSERT INTO mailform_migrations VALUES ('v99-from-the-future')", database: TestPostgres.name(newer))
+        let refusedNewer = try ws.run(["plan", "companies", "--store", newer], environment: Self.env(pg))
+        #expect(refusedNewer.exitCode == 1 && refusedNewer.stderr.contains("made by a newer version") && refusedNewer.stderr.contains("[store-newer]"),
+                "\(refusedNewer.stderr)")
         let fresh = try pg.database()
         let keyless = try ws.run(["apply", "companies", "--store", fresh, "--create-store", "--auto-approve", "--no-probe"], environment: pg.environment)
         #expect(keyless.exitCode == 1 && keyless.stderr.contains("MAILFORM_STORE_KEY") && keyless.stderr.contains("[store-key]"), "\(keyless.stderr)")
@@ -261,4 +298,11 @@ final class IndexedResults: @unchecked Sendable {
     private let lock = NSLock()
     func append(_ i: Int, _ r: CommandResult?) { lock.withLock { items.append((i, r)) } }
     var all: [(Int, CommandResult?)] { lock.withLock { items } }
+}
+
+final class LockedFlag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
