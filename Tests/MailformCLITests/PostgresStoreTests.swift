@@ -103,6 +103,27 @@ struct PostgresStoreTests {
         #expect(twice.exitCode == 1 && twice.stderr.contains("[plan-stale]"), "\(twice.stderr)")
     }
 
+    /// Probe gating reads the PostgreSQL store: a key it holds for the
+    /// company is sent (to a closed port on 127.0.0.1 here: refused), a key
+    /// it does not hold is not ("not checked").
+    @Test func probeGatingReadsThePostgreSQLStore() throws {
+        let pg = try TestPostgres.get()
+        let url = try pg.database()
+        let ws = try ExampleWorkspace()
+        let closed = ["MAILFORM_MAILGUN_US_URL": "http://127.0.0.1:9", "MAILFORM_MAILGUN_EU_URL": "http://127.0.0.1:9"]
+        let env = Self.env(pg, closed)
+        #expect(try ws.run(["apply", "companies", "--store", url, "--create-store", "--auto-approve", "--no-probe"], environment: env).exitCode == 0)
+        try ws.write("secrets/umbrella-mailgun.txt", "key-rotated-not-in-the-store\n")
+        let probed = try ws.run(["probe", "companies", "--company", "initech", "--company", "umbrella", "--no-dns", "--store", url,
+                                 "--format", "json"], environment: env)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(probed.stdout.utf8)) as? [String: Any], "\(probed.stderr)")
+        let results = try #require(object["results"] as? [[String: Any]])
+        let initech = results.first { $0["company"] as? String == "initech" }
+        let umbrella = results.first { $0["company"] as? String == "umbrella" }
+        #expect((initech?["failure"] as? [String: Any])?["kind"] as? String == "refused", "\(initech ?? [:])")
+        #expect(umbrella?["checked"] as? Bool == false, "\(umbrella ?? [:])")
+    }
+
     /// Concurrent applies of different changes to one company: each either
     /// lands whole or stops ("stale plan" or "locked"); none is lost or
     /// half-written, and the store's revisions count the ones that landed.
