@@ -124,6 +124,46 @@ struct PostgresStoreTests {
         #expect(umbrella?["checked"] as? Bool == false, "\(umbrella ?? [:])")
     }
 
+    /// Applies to different companies at the same time, as several
+    /// application servers run them: all land (each takes the next store
+    /// revision when it writes), as on SQLite.
+    @Test func concurrentAppliesToOtherCompaniesAllLand() throws {
+        let pg = try TestPostgres.get()
+        let url = try pg.database()
+        let base = try ExampleWorkspace()
+        let env = Self.env(pg)
+        #expect(try base.run(["apply", "companies", "--store", url, "--create-store", "--auto-approve", "--no-probe"], environment: env).exitCode == 0)
+        let companies = ["acme", "globex", "initech", "stark"]
+        let workspaces = try companies.map { company -> ExampleWorkspace in
+            let ws = try ExampleWorkspace()
+            let file = ws.path("companies/\(company).yaml")
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("name: ") }, "\(company) has no name line")
+            try ws.edit("companies/\(company).yaml", "\n" + line + "\n", "\nname: Renamed \(company)\n")
+            return ws
+        }
+        let results = IndexedResults()
+        DispatchQueue.concurrentPerform(iterations: workspaces.count) { i in
+            results.append(i, try? workspaces[i].run(["apply", "companies", "--company", companies[i], "--store", url, "--auto-approve", "--no-probe",
+                                                      "--lock-timeout", "30"], environment: env))
+        }
+        for (i, result) in results.all {
+            #expect(result?.exitCode == 0, "\(companies[i]): \(result?.stderr ?? "")")
+        }
+        let names = try pg.psql("SELECT id || '=' || name FROM companies ORDER BY id", database: TestPostgres.name(url))
+        for company in companies { #expect(names.contains("\(company)=Renamed \(company)"), "\(names)") }
+        #expect(try pg.psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM revisions", database: TestPostgres.name(url))
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == "1,2,3,4,5")
+        #expect(try pg.psql("SELECT COUNT(DISTINCT revision_id) FROM revision_changes", database: TestPostgres.name(url)).hasPrefix("5"))
+        // Each company names the revision that changed it, and plans say no change.
+        #expect(try pg.psql("SELECT COUNT(DISTINCT updated_by_revision) FROM companies WHERE id IN ('acme','globex','initech','stark')",
+                            database: TestPostgres.name(url)).hasPrefix("4"))
+        for (i, ws) in workspaces.enumerated() {
+            let again = try ws.run(["plan", "companies", "--company", companies[i], "--store", url, "--detailed-exitcode"], environment: env)
+            #expect(again.exitCode == 0, "\(companies[i]): \(again.stdout)\(again.stderr)")
+        }
+    }
+
     /// Concurrent applies of different changes to one company: each either
     /// lands whole or stops ("stale plan" or "locked"); none is lost or
     /// half-written, and the store's revisions count the ones that landed.
@@ -297,6 +337,34 @@ struct PostgresStoreTests {
                 "\(wrong.stderr)")
         let inURL = try ws.run(["plan", "companies", "--store", "postgresql://mailform:\(pg.info.password)@127.0.0.1:\(pg.info.port)/x"], environment: [:])
         #expect(inURL.exitCode == 1 && inURL.stderr.contains("holds a password") && !inURL.stderr.contains(pg.info.password), "\(inURL.stderr)")
+        // libpq decodes %XX in parameter names, and parameters can move the
+        // connection elsewhere: a URL may hold neither (the fourth review
+        // logged in with '?%70assword=' and printed it).
+        for bad in ["?%70assword=\(pg.info.password)", "?host=127.0.0.2", "?port=1", "?passfile=/etc/shadow", "?service=x"] {
+            let refused = try ws.run(["plan", "companies", "--store", url + bad], environment: Self.env(pg))
+            #expect(refused.exitCode == 1 && refused.stderr.contains("[store-unreadable]") && !refused.stderr.contains(pg.info.password)
+                    && !refused.stdout.contains(pg.info.password), "\(bad): \(refused.stderr)")
+        }
+        let upper = try ws.run(["plan", "companies", "--store", url.replacingOccurrences(of: "postgresql://", with: "POSTGRESQL://")], environment: Self.env(pg))
+        #expect(upper.exitCode == 1 && upper.stderr.contains("in lower case"), "\(upper.stderr)")
+        let tls = try ws.run(["plan", "companies", "--store", url + "?sslmode=disable&connect_timeout=5"], environment: Self.env(pg))
+        #expect(tls.exitCode == 0, "\(tls.stderr)")
+        // A client encoding from the environment does not garble text.
+        try ws.edit("companies/acme.yaml", "\nname: ACME Ltda\n", "\nname: Müller GmbH 😀\n")
+        let latin = try ws.run(["apply", "companies", "--store", url, "--create-store", "--auto-approve", "--no-probe"],
+                               environment: Self.env(pg, ["PGCLIENTENCODING": "LATIN1", "PGOPTIONS": "-c bytea_output=escape"]))
+        #expect(latin.exitCode == 0, "\(latin.stderr)")
+        #expect(try pg.psql("SELECT name FROM companies WHERE id = 'acme'", database: TestPostgres.name(url)).contains("Müller GmbH 😀"))
+        #expect(try ws.run(["plan", "companies", "--store", url, "--detailed-exitcode"],
+                           environment: Self.env(pg, ["PGCLIENTENCODING": "LATIN1", "PGOPTIONS": "-c bytea_output=escape"])).exitCode == 0)
+        // Another application's database: mailform adds no table to it.
+        let foreignDB = try pg.database()
+        try pg.psql("CREATE TABLE app_users (id TEXT)", database: TestPostgres.name(foreignDB))
+        let other = try ws.run(["apply", "companies", "--store", foreignDB, "--create-store", "--auto-approve", "--no-probe"], environment: Self.env(pg))
+        #expect(other.exitCode == 1 && other.stderr.contains("is not a mailform store"), "\(other.stderr)")
+        #expect(try pg.psql("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'", database: TestPostgres.name(foreignDB)).hasPrefix("1"))
+        try pg.psql("DROP DATABASE \(TestPostgres.name(url)) WITH (FORCE)")
+        try pg.psql("CREATE DATABASE \(TestPostgres.name(url)) OWNER mailform")
         try pg.psql("CREATE TABLE companies (id TEXT)", database: TestPostgres.name(url))
         let foreign = try ws.run(["apply", "companies", "--store", url, "--create-store", "--auto-approve", "--no-probe"], environment: Self.env(pg))
         #expect(foreign.exitCode == 1 && foreign.stderr.contains("is not a mailform store"), "\(foreign.stderr)")

@@ -46,30 +46,51 @@ public enum StoreLocation {
         return SafeText.escape(redacted(store))
     }
 
-    /// The URL without its password.
+    /// The URL as it may be shown: the scheme, the user (unless it holds a
+    /// `:` or a `%`), the host, port and database, and of the query only the
+    /// parameters a store URL may set (``allowedParameters``) with their
+    /// values; anything else is shown as `…`. A URL is printed in plans, PR
+    /// comments and errors, and libpq decodes `%XX` everywhere, so nothing
+    /// that could be (or decode to) a password is echoed, even in the error
+    /// that refuses it.
     static func redacted(_ store: String) -> String {
-        var text = store
-        if let scheme = text.range(of: "://") {
-            let rest = text[scheme.upperBound...]
-            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-            let authority = rest[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                text.replaceSubrange(colon..<at, with: "")
+        guard let scheme = store.range(of: "://") else { return "…" }
+        var out = String(store[..<scheme.upperBound])
+        let rest = store[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        var host = authority
+        if let at = authority.lastIndex(of: "@") {
+            let user = authority[..<at]
+            out += (user.contains(":") || user.contains("%") ? "…" : String(user)) + "@"
+            host = authority[authority.index(after: at)...]
+        }
+        out += host.contains("%") ? "…" : String(host)
+        let pathAndQuery = rest[authorityEnd...]
+        let path = pathAndQuery.prefix { $0 != "?" }
+        out += path.contains("%") ? "/…" : String(path)
+        if let query = pathAndQuery.firstIndex(of: "?") {
+            let pairs = pathAndQuery[pathAndQuery.index(after: query)...].split(separator: "&").map { pair -> String in
+                let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                return allowedParameters.contains(name) && !pair.contains("%") ? String(pair) : "…"
             }
+            out += "?" + pairs.joined(separator: "&")
         }
-        if let query = text.firstIndex(of: "?") {
-            let kept = text[text.index(after: query)...].split(separator: "&")
-                .filter { !$0.lowercased().hasPrefix("password=") }
-            text = String(text[..<query]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
-        }
-        return text
+        return out
     }
 
     /// Why a store URL is refused, or nil: it may hold no password (it is
     /// printed and may sit in a file in Git), and it names a host and a
     /// database.
     public static func urlProblem(_ url: String) -> String? {
-        guard let scheme = url.range(of: "://") else { return "is not a URL" }
+        // libpq reads only these spellings as a URL (others: as a database name).
+        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://"), let scheme = url.range(of: "://") else {
+            return "does not start with postgresql:// (in lower case)"
+        }
+        // libpq decodes %XX in every part, names of parameters too
+        // (`?%70assword=` is `password=`): a URL that needs none is the only
+        // one whose meaning can be read here as libpq reads it.
+        if url.contains("%") { return "holds a percent-encoded character (libpq would decode it; write the URL without any)" }
         let rest = url[scheme.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
@@ -78,8 +99,22 @@ public enum StoreLocation {
         if url.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) { return "holds a space or a control character" }
         let path = rest[authorityEnd...].prefix { $0 != "?" }
         if path.count <= 1 { return "names no database (postgresql://user@host:port/DATABASE)" }
+        // Parameters: TLS and timeouts only; none that changes where the
+        // connection goes, who logs in, or where a password comes from.
+        if let query = url.firstIndex(of: "?") {
+            for pair in url[url.index(after: query)...].split(separator: "&") {
+                let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                guard allowedParameters.contains(name) else {
+                    return "sets the parameter '\(SafeText.escape(name))', which a store URL may not (allowed: \(allowedParameters.sorted().joined(separator: ", ")))"
+                }
+            }
+        }
         return nil
     }
+
+    /// The query parameters a store URL may set.
+    public static let allowedParameters: Set<String> = ["sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcompression", "sslsni",
+                                                        "channel_binding", "connect_timeout", "target_session_attrs", "gssencmode"]
 
     /// Environment variables no reference may read, whatever the fences say.
     public static let protectedVariables: Set<String> = ["MAILFORM_STORE_KEY", "MAILFORM_STORE"]

@@ -208,6 +208,9 @@ public final class Store: @unchecked Sendable {
         self.pool = pool
     }
 
+    /// Whether writes are carried back to a PostgreSQL store.
+    var isBacked: Bool { backing != nil }
+
     /// A read-only PostgreSQL store keeps its copy (and its folder) alive.
     private var keptCopy: PostgresBacking?
 

@@ -9,18 +9,20 @@ import MailformCore
 /// when the run ends) in one REPEATABLE READ snapshot; plan, export, history
 /// and apply run on that copy unchanged. A write is then carried back in one
 /// PostgreSQL transaction (`push`):
-/// - SERIALIZABLE, under `pg_advisory_xact_lock` on a key derived from the
-///   store id (never a global key: two stores never wait for each other),
-///   taken inside the transaction and released when it ends;
+/// - READ COMMITTED, under `pg_advisory_xact_lock` on a key derived from
+///   the store id (never a global key: two stores never wait for each
+///   other), taken inside the transaction and released when it ends; each
+///   statement after it sees every apply committed before;
 /// - the companies the write touched (triggers on the copy record them) are
-///   checked first: their rows in PostgreSQL must still be the rows copied
-///   (a digest per company), and no revision may have been added since, or
-///   the push stops with "stale plan" and writes nothing; a concurrent
-///   writer (another apply, the platform's settings page) is never
-///   overwritten;
+///   checked first, their rows read `FOR UPDATE`: they must still be the
+///   rows copied (a digest per company), or the push stops with "stale
+///   plan" and writes nothing; a concurrent writer (another apply, the
+///   platform's settings page) is never overwritten, and none can change
+///   those rows until the commit;
 /// - then those companies' rows are replaced (`COPY`), the new revisions
-///   added, and the transaction commits: all of it or nothing (a kill or a
-///   lost connection rolls it back).
+///   added (after those of applies to other companies that committed since
+///   the copy: the ids move up), and the transaction commits: all of it or
+///   nothing (a kill or a lost connection rolls it back).
 ///
 /// Tables and columns are the SQLite store's, made by the same migrations
 /// and mapped once (``PostgresSchema``); values are integers, text or bytes
@@ -62,7 +64,7 @@ final class PostgresBacking: @unchecked Sendable {
             throw Store.Failure("the store URL \(StoreLocation.display(url)) \(problem)",
                                 hint: "write postgresql://USER@HOST:PORT/DATABASE; the password comes from PGPASSWORD, ~/.pgpass or PGSERVICE")
         }
-        let connection = try PostgresConnection(url: url)
+        let connection = try PostgresConnection(url: url, lockTimeout: lockTimeout)
         let display = connection.display
         do {
             switch try PostgresSchema.state(connection) {
@@ -76,7 +78,8 @@ final class PostgresBacking: @unchecked Sendable {
             case .newer:
                 throw Store.Failure("the store \(display) was made by a newer version of mailform; use that version", code: .storeNewer)
             case .notAStore:
-                throw Store.Failure("\(display) is not a mailform store (its database has tables, but no mailform_migrations)")
+                throw Store.Failure("\(display) is not a mailform store: its database holds other tables, and no mailform_migrations",
+                                    hint: "give mailform a database of its own (CREATE DATABASE … OWNER …)")
             }
             let folder = try makeFolder()
             do {
@@ -92,13 +95,29 @@ final class PostgresBacking: @unchecked Sendable {
     }
 
     private static func makeFolder() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/mailform-pg-XXXXXX").utf8CString)
+        sweepCopies()
+        var template = Array((NSTemporaryDirectory() + "/mailform-pg-\(getpid())-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw Store.Failure("cannot create a temporary folder for the store's copy: \(String(cString: strerror(errno)))", code: .temporarySpace)
         }
         let folder = String(cString: made)
         TemporaryPaths.add(folder)
         return folder
+    }
+
+    /// Removes the copies of runs that were killed (SIGKILL leaves them):
+    /// this user's `mailform-pg-PID-…` folders whose process is gone.
+    static func sweepCopies() {
+        let folder = NSTemporaryDirectory()
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names.prefix(10_000) where name.hasPrefix("mailform-pg-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, let pid = Int32(parts[2]), pid != getpid() else { continue }
+            let path = (folder as NSString).appendingPathComponent(name)
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_uid == getuid(), (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: path) }
+        }
     }
 
     // MARK: Copy
@@ -270,6 +289,7 @@ final class PostgresBacking: @unchecked Sendable {
     ///   the holder's pid and how long it has held the lock), stale, or the
     ///   server's error; PostgreSQL is then unchanged.
     func push(_ pool: any DatabaseWriter) throws {
+        var offset: Int64 = 0
         let (tables, touched, copied) = try pool.read { db -> ([Table], [String], [String: Data]) in
             let tables = try Self.tables(db)
             let touched = try String.fetchAll(db, sql: "SELECT company_id FROM _mf_touched ORDER BY company_id")
@@ -281,22 +301,31 @@ final class PostgresBacking: @unchecked Sendable {
             }
             return (tables, touched, copied)
         }
-        let connection = try PostgresConnection(url: url)
+        let connection = try PostgresConnection(url: url, lockTimeout: lockTimeout)
         do {
-            try connection.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
-            try connection.execute("SET LOCAL lock_timeout = '\(Int((Store.bounded(lockTimeout) * 1000).rounded()))ms'")
+            // READ COMMITTED: each statement sees what was committed before
+            // it, so the checks after the lock see every apply that held it
+            // before (a SERIALIZABLE snapshot would be taken by the lock's
+            // own statement, before the wait). Writers that do not take the
+            // lock (the settings page) are kept out of the touched companies'
+            // rows by FOR UPDATE below, until the commit.
+            try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             let key = Self.lockKey(storeID)
             do {
                 try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [String(key)])
             } catch let error as PostgresConnection.ServerError where error.sqlState == "55P03" {
                 throw lockedFailure(connection, key: key)
             }
-            // No apply committed since the copy.
+            // Applies that committed since the copy (to other companies: the
+            // touched ones are checked next): this write's revisions follow
+            // theirs. Its revision ids, and the columns that name them, move
+            // up by as many.
             let latest = try connection.execute("SELECT COALESCE(MAX(id), 0) FROM revisions")
             let now = Int64((latest.first?.first ?? nil) ?? "0") ?? 0
-            guard now == revisionBase else {
-                throw Store.Failure("stale plan: the store \(display) took revision \(now) while this run worked on revision \(revisionBase); run it again", code: .planStale)
+            guard now >= revisionBase else {
+                throw Store.Failure("stale plan: the store \(display) has fewer revisions (\(now)) than this run read (\(revisionBase)); run it again", code: .planStale)
             }
+            offset = now - revisionBase
             // The touched companies are as they were copied.
             let companyTables = tables.filter { $0.companyColumn != nil }
             var current: [String: [UInt8]] = [:]
@@ -305,7 +334,7 @@ final class PostgresBacking: @unchecked Sendable {
                 for table in companyTables {
                     let column = table.companyColumn!
                     let index = table.columns.firstIndex { $0.name == column }!
-                    try connection.query(Self.select(table, where: " WHERE \"\(column)\" = ANY($1::text[])"), [list]) { texts in
+                    try connection.query(Self.select(table, where: " WHERE \"\(column)\" = ANY($1::text[])") + " FOR UPDATE", [list]) { texts in
                         var row: [DatabaseValue] = []
                         for (i, text) in texts.enumerated() { row.append(try Self.value(text, type: table.columns[i].type)) }
                         if case .string(let company) = row[index].storage { current[company] = Self.chain(current[company], table: table.name, row: row) }
@@ -331,10 +360,12 @@ final class PostgresBacking: @unchecked Sendable {
                     } else if table.name == "revision_changes" {
                         condition = " WHERE revision_id > \(revisionBase)"
                     } else {
-                        try connection.execute("DELETE FROM \(table.name)")
-                        condition = ""
+                        // store_meta: the copy's rows, upserted; a row another
+                        // writer added is kept.
+                        try upsert(table, from: db, to: connection)
+                        continue
                     }
-                    try copyIn(table, condition: condition, from: db, to: connection)
+                    try copyIn(table, condition: condition, from: db, to: connection, offset: offset)
                 }
             }
             try connection.execute("COMMIT")
@@ -344,8 +375,17 @@ final class PostgresBacking: @unchecked Sendable {
             }
             throw Store.Failure("store error at \(display): \(error.message); nothing was written", code: .storeWrite)
         }
-        // The copy now matches PostgreSQL again.
+        // The copy now matches PostgreSQL again: its new revisions take the
+        // ids PostgreSQL gave them.
         try pool.write { db in
+            if offset > 0 {
+                try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+                for (table, column) in Self.revisionColumns {
+                    // Through negative values: a moved id never meets one not moved yet.
+                    try db.execute(sql: "UPDATE \(table) SET \(column) = -(\(column) + ?) WHERE \(column) > ?", arguments: [offset, revisionBase])
+                    try db.execute(sql: "UPDATE \(table) SET \(column) = -\(column) WHERE \(column) < 0")
+                }
+            }
             let touchedNow = try String.fetchAll(db, sql: "SELECT company_id FROM _mf_touched")
             var digests: [String: [UInt8]] = [:]
             for table in tables where table.companyColumn != nil {
@@ -364,6 +404,34 @@ final class PostgresBacking: @unchecked Sendable {
         revisionBase = try pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") } ?? revisionBase
     }
 
+    /// Every row of a small store-wide table (`store_meta`), inserted or updated by its key.
+    private func upsert(_ table: Table, from db: Database, to connection: PostgresConnection) throws {
+        let columns = table.columns.map { column -> String in "\"\(column.name)\"" }
+        let keys = table.primaryKey.map { key -> String in "\"\(key)\"" }
+        let others = table.columns.map(\.name).filter { !table.primaryKey.contains($0) }
+        let placeholders = (1...columns.count).map { "$\($0)" }.joined(separator: ", ")
+        let update = others.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + others.map { "\"\($0)\" = EXCLUDED.\"\($0)\"" }.joined(separator: ", ")
+        let sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT (\(keys.joined(separator: ", "))) \(update)"
+        for row in try Row.fetchAll(db, sql: Self.selectCopy(table, where: "")) {
+            let values: [String?] = (0..<table.columns.count).map { i in
+                switch (row[i] as DatabaseValue).storage {
+                case .null: nil
+                case .int64(let n): String(n)
+                case .double(let d): String(d)
+                case .string(let s): s
+                case .blob(let b): "\\x" + b.map { String(format: "%02x", $0) }.joined()
+                }
+            }
+            try connection.execute(sql, values)
+        }
+    }
+
+    /// The columns that hold a store revision id (moved by a push that
+    /// follows applies committed since the copy).
+    static let revisionColumns: [(table: String, column: String)] = [
+        ("revision_changes", "revision_id"), ("companies", "updated_by_revision"), ("written_state", "store_revision"), ("revisions", "id"),
+    ]
+
     /// The copy's `SELECT`, in SQLite's byte order.
     static func selectCopy(_ table: Table, where condition: String) -> String {
         let columns = table.columns.map { column -> String in "\"\(column.name)\"" }.joined(separator: ", ")
@@ -372,15 +440,19 @@ final class PostgresBacking: @unchecked Sendable {
     }
 
     /// Rows of the copy into PostgreSQL with `COPY … FROM STDIN` (text format).
-    private func copyIn(_ table: Table, condition: String, from db: Database, to connection: PostgresConnection) throws {
+    private func copyIn(_ table: Table, condition: String, from db: Database, to connection: PostgresConnection, offset: Int64) throws {
         let rows = try Row.fetchCursor(db, sql: Self.selectCopy(table, where: condition))
+        let moved = Set(Self.revisionColumns.filter { $0.table == table.name }.compactMap { column in table.columns.firstIndex { $0.name == column.column } })
+        let base = revisionBase
         let columns = table.columns.map { column -> String in "\"\(column.name)\"" }.joined(separator: ", ")
         try connection.copyIn("COPY \(table.name) (\(columns)) FROM STDIN") { buffer in
             var produced = 0
             while produced < 2_000, let row = try rows.next() {
                 for i in 0..<table.columns.count {
                     if i > 0 { buffer.append(0x09) }
-                    Self.copyText(row[i] as DatabaseValue, into: &buffer)
+                    var value = row[i] as DatabaseValue
+                    if offset > 0, moved.contains(i), case .int64(let n) = value.storage, n > base { value = (n + offset).databaseValue }
+                    Self.copyText(value, into: &buffer)
                 }
                 buffer.append(0x0A)
                 produced += 1
@@ -420,7 +492,8 @@ final class PostgresBacking: @unchecked Sendable {
         let classid = String(Int32(truncatingIfNeeded: key >> 32)), objid = String(UInt32(truncatingIfNeeded: key))
         let holder = try? connection.execute("""
             SELECT a.pid, EXTRACT(EPOCH FROM (now() - a.xact_start))::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ($1::int::bigint & 4294967295) AND l.objid::bigint = $2::bigint LIMIT 1
+            WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.classid::bigint = ($1::int::bigint & 4294967295) AND l.objid::bigint = $2::bigint LIMIT 1
             """, [classid, objid])
         let pid = holder?.first?.first ?? nil, held = holder?.first?.dropFirst().first ?? nil
         let who = pid.map { " by the session with pid \($0)\(held.map { ", for \($0 ?? "?") s" } ?? "")" } ?? ""

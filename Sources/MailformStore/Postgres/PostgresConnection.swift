@@ -21,7 +21,7 @@ final class PostgresConnection {
 
     /// - Throws: `Store.Failure` (`store-unreadable`) when the server is down
     ///   or refuses the login; the message is libpq's, after the URL.
-    init(url: String, connectTimeout: Int = 10) throws {
+    init(url: String, connectTimeout: Int = 10, lockTimeout: TimeInterval = 10) throws {
         display = StoreLocation.display(url)
         let keys = ["dbname", "connect_timeout", "application_name"]
         let values = [url, String(connectTimeout), "mailform"]
@@ -34,7 +34,23 @@ final class PostgresConnection {
                                 hint: "check that the server runs and the user may log in; the password comes from PGPASSWORD, ~/.pgpass or PGSERVICE, never from the URL")
         }
         conn = made
-        _ = try execute("SET client_min_messages = warning")
+        // The session's settings are mailform's, whatever PGOPTIONS, the
+        // database or the role say: text is UTF-8 (a LATIN1 client encoding
+        // once stored 'MÃ¼ller'), bytes come as hex, and no lock (a table's,
+        // the store's) is waited for longer than --lock-timeout (at least 1 ms:
+        // 0 would mean "no limit").
+        guard PQsetClientEncoding(conn, "UTF8") == 0 else {
+            throw Store.Failure("cannot open the store \(display): the server cannot speak UTF-8")
+        }
+        let lockMilliseconds = max(1, Int((Store.bounded(lockTimeout) * 1000).rounded()))
+        do {
+            for setting in ["client_min_messages = warning", "bytea_output = 'hex'", "standard_conforming_strings = on",
+                            "lock_timeout = '\(lockMilliseconds)ms'", "default_transaction_read_only = off"] {
+                try execute("SET " + setting)
+            }
+        } catch let error as ServerError {
+            throw Store.Failure("cannot open the store \(display): \(error.message)")
+        }
     }
 
     deinit { PQfinish(conn) }

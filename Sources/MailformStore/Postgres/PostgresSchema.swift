@@ -17,9 +17,14 @@ enum PostgresSchema {
 
     /// Which store, if any, the database holds.
     static func state(_ connection: PostgresConnection) throws -> State {
-        let row = try connection.execute("SELECT to_regclass('mailform_migrations') IS NOT NULL, to_regclass('companies') IS NOT NULL").first ?? []
-        let hasMigrations = (row.first ?? nil) == "t", hasCompanies = (row.dropFirst().first ?? nil) == "t"
-        guard hasMigrations else { return hasCompanies ? .notAStore : .empty }
+        // Any table in the schema without mailform_migrations: another
+        // application's database, which mailform never adds tables to.
+        let row = try connection.execute("""
+            SELECT to_regclass('mailform_migrations') IS NOT NULL,
+                   EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema())
+            """).first ?? []
+        let hasMigrations = (row.first ?? nil) == "t", hasTables = (row.dropFirst().first ?? nil) == "t"
+        guard hasMigrations else { return hasTables ? .notAStore : .empty }
         let applied = Set(try connection.execute("SELECT identifier FROM mailform_migrations").compactMap { $0.first ?? nil })
         let known = Set(Migrations.migrator.migrations)
         if !applied.subtracting(known).isEmpty { return .newer }

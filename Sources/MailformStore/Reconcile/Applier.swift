@@ -65,7 +65,7 @@ public enum Applier {
             throw Store.Failure("the plan has no settings for company \(SafeText.escape(change.id)); nothing was written", code: .planSettings)
         }
         let rows = rows.flatMap { $0.fit(request.plan, box) ? $0 : nil } ?? PreparedRows(request.plan, desired: request.desired, box: box)
-        return try store.write { db -> Int64 in
+        let written = try store.write { db -> Int64 in
             try checkFresh(request, db)
             request.progress?("transaction-begin")
             // The revision first (every row names it); its digest and commit last.
@@ -83,6 +83,10 @@ public enum Applier {
             request.progress?("transaction-end")
             return revision
         }
+        // A PostgreSQL store numbers the revision when it takes the write
+        // (after applies that committed meanwhile); the copy follows it.
+        guard store.isBacked else { return written }
+        return try store.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") } ?? written
     }
 
     /// Records references in one transaction of their own, when the plan

@@ -128,7 +128,9 @@ public enum Reconciler {
             throw Failure(failure.description, code: failure.code)
         }
         guard let (key, source) = loaded else {
-            throw Failure("no store key: the store's secrets are encrypted, but MAILFORM_STORE_KEY is not set and \(Paths.display(StoreKey.keyFilePath(forStore: path))) does not exist; set the key the store was made with", code: .storeKey)
+            throw Failure(StoreLocation.isURL(path)
+                ? "no store key: the store's secrets are encrypted, and MAILFORM_STORE_KEY (where a PostgreSQL store's key comes from) is not set; set the key the store was made with"
+                : "no store key: the store's secrets are encrypted, but MAILFORM_STORE_KEY is not set and \(Paths.display(StoreKey.keyFilePath(forStore: path))) does not exist; set the key the store was made with", code: .storeKey)
         }
         if let other = storedKeys.first(where: { $0 != key.id }) {
             throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY or the key file to the store's key", code: .storeKey)

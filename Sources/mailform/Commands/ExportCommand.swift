@@ -36,6 +36,8 @@ struct ExportCommand: ParsableCommand {
     /// The store as the exported mailform.yaml names it: relative to that
     /// file's folder (the workspace moves with its files).
     static func relativeStore(_ store: String, from directory: String) -> String {
+        // A PostgreSQL URL (it holds no password) is named as it is.
+        if StoreLocation.isURL(store) { return store }
         let relative = Paths.relative(store, from: directory)
         return relative.hasPrefix("/") || relative.hasPrefix(".") ? relative : "./" + relative
     }

@@ -86,7 +86,7 @@ enum Pipeline {
 
 /// Options of commands that read or write the store.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SQLite store (default: MAILFORM_STORE, the workspace's store:, or mailform.db beside mailform.yaml).")
+    @Option(help: "The store: an SQLite file, or postgresql://USER@HOST:PORT/DATABASE (default: MAILFORM_STORE, the workspace's store:, or mailform.db beside mailform.yaml).")
     var store: String?
 
     @Option(help: "Seconds to wait for another apply to finish before giving up (0 to 3600).")
