@@ -98,6 +98,16 @@ struct APIProber {
         }
     }
 
+    /// The HTTP statuses the providers use, as they are; any other is its
+    /// class (963 is 900, then out of range: 0). A server that got the key
+    /// could otherwise spell ten bits of it per run in a status it makes up.
+    static let knownStatuses: Set<Int> = [200, 201, 202, 204, 301, 302, 303, 304, 307, 308, 400, 401, 402, 403, 404, 405, 406, 409, 410, 413,
+                                          415, 422, 429, 500, 501, 502, 503, 504]
+    static func shownStatus(_ status: Int) -> Int {
+        if knownStatuses.contains(status) { return status }
+        return (100...599).contains(status) ? status / 100 * 100 : 0
+    }
+
     /// Whether a key may be sent at all: printable ASCII without spaces. A key
     /// with a line break would end the Authorization header and start
     /// headers of its own (a bearer key goes into the header as is).
@@ -285,7 +295,7 @@ struct APIProber {
         let message = String(cString: curl_easy_strerror(code))
         // The key never reaches the verdict, even when the server echoes it.
         let body = t.body.isEmpty ? [] : Array(t.redact(String(decoding: t.body, as: UTF8.self)).utf8)
-        return APIAnswer(transport: transport, message: message, status: t.long(CURLINFO_RESPONSE_CODE), body: body,
+        return APIAnswer(transport: transport, message: message, status: Self.shownStatus(t.long(CURLINFO_RESPONSE_CODE)), body: body,
                          overflow: t.bodyOverflow, elapsedMilliseconds: t.elapsedMilliseconds)
     }
 }

@@ -146,6 +146,14 @@ struct ProviderAnswerTests {
         #expect(!text.joined().contains(base32Label) && !text.joined().lowercased().contains("zsg2dj8k"))
     }
 
+    /// A made-up HTTP status carries no bits of the key: only the statuses
+    /// the providers use are shown as they are, any other as its class.
+    @Test func aMadeUpStatusIsShownAsItsClass() {
+        #expect(APIProber.shownStatus(401) == 401 && APIProber.shownStatus(429) == 429 && APIProber.shownStatus(503) == 503)
+        #expect(APIProber.shownStatus(418) == 400 && APIProber.shownStatus(599) == 500 && APIProber.shownStatus(263) == 200)
+        #expect(APIProber.shownStatus(963) == 0 && APIProber.shownStatus(99) == 0 && APIProber.shownStatus(0) == 0)
+    }
+
     /// A server that spells the key in 9-character pieces across record
     /// names (the second hostile review's attack), in hex, or in records of
     /// another domain, gets none of them shown; the domain's own records stay.
