@@ -217,10 +217,14 @@ struct PostgresStoreTests {
         }
         let row = try pg.psql("SELECT name || '|' || sender_name FROM companies WHERE id = 'acme'", database: TestPostgres.name(url))
         #expect(row.contains("ACME Ltda|Set on the settings page"), "\(row)")
-        // Another company, untouched outside: its write lands.
+        // Another company, untouched outside: its write lands, and a store
+        // setting another writer changed after the copy is not set back.
+        try pg.psql("INSERT INTO store_meta VALUES ('platform_note', 'before')", database: TestPostgres.name(url))
         let other = try #require(try Store.open(path: url, create: false))
+        try pg.psql("UPDATE store_meta SET value = 'set by the platform' WHERE key = 'platform_note'", database: TestPostgres.name(url))
         try other.write { db in try db.execute(sql: "UPDATE companies SET name = 'Globex Renamed' WHERE id = 'globex'") }
         #expect(try pg.psql("SELECT name FROM companies WHERE id = 'globex'", database: TestPostgres.name(url)).contains("Globex Renamed"))
+        #expect(try pg.psql("SELECT value FROM store_meta WHERE key = 'platform_note'", database: TestPostgres.name(url)).contains("set by the platform"))
     }
 
     /// kill -9 during an apply: PostgreSQL holds the store as before or as
@@ -357,6 +361,14 @@ struct PostgresStoreTests {
         #expect(try pg.psql("SELECT name FROM companies WHERE id = 'acme'", database: TestPostgres.name(url)).contains("Müller GmbH 😀"))
         #expect(try ws.run(["plan", "companies", "--store", url, "--detailed-exitcode"],
                            environment: Self.env(pg, ["PGCLIENTENCODING": "LATIN1", "PGOPTIONS": "-c bytea_output=escape"])).exitCode == 0)
+        // Another application's database (its tables in a schema of their
+        // own, or only a view): mailform adds no table to it.
+        for setup in ["CREATE SCHEMA app; CREATE TABLE app.users (id int)", "CREATE VIEW v AS SELECT 1 AS one"] {
+            let db = try pg.database()
+            try pg.psql(setup, database: TestPostgres.name(db))
+            let refusedDB = try ws.run(["apply", "companies", "--store", db, "--create-store", "--auto-approve", "--no-probe"], environment: Self.env(pg))
+            #expect(refusedDB.exitCode == 1 && refusedDB.stderr.contains("is not a mailform store"), "\(setup): \(refusedDB.stderr)")
+        }
         // Another application's database: mailform adds no table to it.
         let foreignDB = try pg.database()
         try pg.psql("CREATE TABLE app_users (id TEXT)", database: TestPostgres.name(foreignDB))

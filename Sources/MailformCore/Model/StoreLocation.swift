@@ -105,7 +105,7 @@ public enum StoreLocation {
             for pair in url[url.index(after: query)...].split(separator: "&") {
                 let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
                 guard allowedParameters.contains(name) else {
-                    return "sets the parameter '\(SafeText.escape(name))', which a store URL may not (allowed: \(allowedParameters.sorted().joined(separator: ", ")))"
+                    return "sets a parameter a store URL may not set (allowed: \(allowedParameters.sorted().joined(separator: ", ")))"
                 }
             }
         }

@@ -89,6 +89,8 @@ final class PostgresBacking: @unchecked Sendable {
                 removeFolder(folder)
                 throw error
             }
+        } catch let error as PostgresConnection.ServerError where error.sqlState == "55P03" {
+            throw Store.Failure("store is locked by another apply that is creating it (\(display)); gave up after --lock-timeout", code: .storeLocked)
         } catch let error as PostgresConnection.ServerError {
             throw Store.Failure("store error at \(display): \(error.message)", code: .storeWrite)
         }
@@ -251,6 +253,7 @@ final class PostgresBacking: @unchecked Sendable {
             try db.execute(sql: """
                 CREATE TABLE _mf_copied (company_id TEXT PRIMARY KEY NOT NULL, digest BLOB NOT NULL);
                 CREATE TABLE _mf_touched (company_id TEXT PRIMARY KEY NOT NULL);
+                CREATE TABLE _mf_meta_copied AS SELECT * FROM store_meta;
                 """)
             let record = try db.makeStatement(sql: "INSERT INTO _mf_copied (company_id, digest) VALUES (?, ?)")
             for (company, digest) in digests { try record.execute(arguments: [company, Data(digest)]) }
@@ -345,9 +348,16 @@ final class PostgresBacking: @unchecked Sendable {
                     throw Store.Failure("stale plan: company \(SafeText.escape(changed)) changed in the store \(display) while this run worked on it (another apply, or the settings page); run it again",
                                         code: .planStale)
                 }
-                // Replace them: delete (children go with their company), then copy in.
+                // Replace them: delete (children go with their company), then
+                // copy in. A company new to this run must still be absent:
+                // one another writer created after the check above is found
+                // here, and stops the push.
                 for table in companyTables.reversed() {
-                    try connection.execute("DELETE FROM \(table.name) WHERE \"\(table.companyColumn!)\" = ANY($1::text[])", [list])
+                    let deleted = try connection.execute("DELETE FROM \(table.name) WHERE \"\(table.companyColumn!)\" = ANY($1::text[]) RETURNING \"\(table.companyColumn!)\"", [list])
+                    if let created = deleted.compactMap({ $0.first ?? nil }).first(where: { copied[$0] == nil }) {
+                        throw Store.Failure("stale plan: company \(SafeText.escape(created)) was created in the store \(display) while this run worked on it (another apply, or the settings page); run it again",
+                                            code: .planStale)
+                    }
                 }
             }
             try pool.read { db in
@@ -370,10 +380,14 @@ final class PostgresBacking: @unchecked Sendable {
             }
             try connection.execute("COMMIT")
         } catch let error as PostgresConnection.ServerError {
-            if error.sqlState == "40001" || error.sqlState == "40P01" {
-                throw Store.Failure("stale plan: another writer changed the store \(display) at the same time; nothing was written; run it again", code: .planStale)
+            if error.sqlState == "40001" || error.sqlState == "40P01" || error.sqlState == "23505" {
+                throw Store.Failure("stale plan: another writer changed the store \(display) at the same time; run it again", code: .planStale)
             }
-            throw Store.Failure("store error at \(display): \(error.message); nothing was written", code: .storeWrite)
+            if error.sqlState == "55P03" {
+                throw Store.Failure("a company's rows in the store \(display) are locked by another writer (the settings page?); gave up after --lock-timeout",
+                                    code: .storeLocked)
+            }
+            throw Store.Failure("store error at \(display): \(error.message)", code: .storeWrite)
         }
         // The copy now matches PostgreSQL again: its new revisions take the
         // ids PostgreSQL gave them.
@@ -400,6 +414,7 @@ final class PostgresBacking: @unchecked Sendable {
             let record = try db.makeStatement(sql: "INSERT INTO _mf_copied (company_id, digest) VALUES (?, ?)")
             for company in touchedNow { if let digest = digests[company] { try record.execute(arguments: [company, Data(digest)]) } }
             try db.execute(sql: "DELETE FROM _mf_touched")
+            try db.execute(sql: "DELETE FROM _mf_meta_copied; INSERT INTO _mf_meta_copied SELECT * FROM store_meta")
         }
         revisionBase = try pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") } ?? revisionBase
     }
@@ -412,7 +427,10 @@ final class PostgresBacking: @unchecked Sendable {
         let placeholders = (1...columns.count).map { "$\($0)" }.joined(separator: ", ")
         let update = others.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + others.map { "\"\($0)\" = EXCLUDED.\"\($0)\"" }.joined(separator: ", ")
         let sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT (\(keys.joined(separator: ", "))) \(update)"
-        for row in try Row.fetchAll(db, sql: Self.selectCopy(table, where: "")) {
+        // Only the rows this run changed: a value another writer set since
+        // the copy is never set back.
+        let changed = "SELECT \(columns.joined(separator: ", ")) FROM \(table.name) EXCEPT SELECT \(columns.joined(separator: ", ")) FROM _mf_meta_copied"
+        for row in try Row.fetchAll(db, sql: changed) {
             let values: [String?] = (0..<table.columns.count).map { i in
                 switch (row[i] as DatabaseValue).storage {
                 case .null: nil
@@ -497,6 +515,7 @@ final class PostgresBacking: @unchecked Sendable {
             """, [classid, objid])
         let pid = holder?.first?.first ?? nil, held = holder?.first?.dropFirst().first ?? nil
         let who = pid.map { " by the session with pid \($0)\(held.map { ", for \($0 ?? "?") s" } ?? "")" } ?? ""
-        return Store.Failure("store is locked by another apply\(who) (\(display)); gave up after \(lockTimeout) s (--lock-timeout)", code: .storeLocked)
+        return Store.Failure("store is locked by another apply\(who) (\(display)); gave up after \(String(format: "%g", Store.bounded(lockTimeout))) s (--lock-timeout)",
+                             code: .storeLocked)
     }
 }

@@ -23,8 +23,9 @@ final class PostgresConnection {
     ///   or refuses the login; the message is libpq's, after the URL.
     init(url: String, connectTimeout: Int = 10, lockTimeout: TimeInterval = 10) throws {
         display = StoreLocation.display(url)
-        let keys = ["dbname", "connect_timeout", "application_name"]
-        let values = [url, String(connectTimeout), "mailform"]
+        // Defaults first: the URL's own connect_timeout, later, wins.
+        let keys = ["connect_timeout", "application_name", "dbname"]
+        let values = [String(connectTimeout), "mailform", url]
         let made: OpaquePointer? = keys.withCStrings { k in values.withCStrings { v in PQconnectdbParams(k, v, 1) } }
         guard let made else { throw Store.Failure("cannot reach the store \(display): out of memory") }
         guard PQstatus(made) == CONNECTION_OK else {

@@ -21,7 +21,9 @@ enum PostgresSchema {
         // application's database, which mailform never adds tables to.
         let row = try connection.execute("""
             SELECT to_regclass('mailform_migrations') IS NOT NULL,
-                   EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema())
+                   EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+                             AND n.nspname NOT LIKE 'pg_temp%' AND c.relkind IN ('r', 'v', 'm', 'S', 'p', 'f'))
             """).first ?? []
         let hasMigrations = (row.first ?? nil) == "t", hasTables = (row.dropFirst().first ?? nil) == "t"
         guard hasMigrations else { return hasTables ? .notAStore : .empty }
@@ -60,7 +62,6 @@ enum PostgresSchema {
     static func create(_ connection: PostgresConnection, storeID: String, lockTimeout: TimeInterval) throws {
         try connection.execute("BEGIN")
         do {
-            try connection.execute("SET LOCAL lock_timeout = '\(Int((Store.bounded(lockTimeout) * 1000).rounded()))ms'")
             try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('mailform-create:' || current_database(), 0))")
             // Another run made it meanwhile: use that one.
             if try state(connection) != .empty {
