@@ -164,6 +164,29 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A store an older mailform made (here: before SendGrid had a table)
+    /// is refused by plan, and migrated by apply once the files are valid:
+    /// the missing table is added, and nothing else changes.
+    @Test func anOlderStoreIsMigratedByApply() throws {
+        let pg = try TestPostgres.get()
+        let url = try pg.database()
+        let name = TestPostgres.name(url)
+        let ws = try ExampleWorkspace()
+        let env = Self.env(pg)
+        #expect(try ws.run(["apply", "companies", "--store", url, "--create-store", "--auto-approve", "--no-probe"], environment: env).exitCode == 0)
+        try pg.psql("DROP TABLE sendgrid_settings; DELETE FROM mailform_migrations WHERE identifier = 'provider-sendgrid-v1'", database: name)
+        let before = try Self.counts(pg, url)
+        let plan = try ws.run(["plan", "companies", "--store", url], environment: env)
+        #expect(plan.exitCode == 1 && plan.stderr.contains("run apply to migrate it") && plan.stderr.contains("[store-older]"), "\(plan.stderr)")
+        #expect(try pg.psql("SELECT to_regclass('sendgrid_settings') IS NULL", database: name).hasPrefix("t"))
+        let applied = try ws.run(["apply", "companies", "--store", url, "--auto-approve", "--no-probe"], environment: env)
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        #expect(try pg.psql("SELECT to_regclass('sendgrid_settings') IS NOT NULL", database: name).hasPrefix("t"))
+        #expect(try pg.psql("SELECT COUNT(*) FROM mailform_migrations WHERE identifier = 'provider-sendgrid-v1'", database: name).hasPrefix("1"))
+        #expect(try Self.counts(pg, url) == before)
+        #expect(try ws.run(["plan", "companies", "--store", url, "--detailed-exitcode"], environment: env).exitCode == 0)
+    }
+
     /// Concurrent applies of different changes to one company: each either
     /// lands whole or stops ("stale plan" or "locked"); none is lost or
     /// half-written, and the store's revisions count the ones that landed.

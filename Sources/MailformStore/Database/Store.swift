@@ -50,7 +50,8 @@ public final class Store: @unchecked Sendable {
     public static func open(path: String, create: Bool, lockTimeout: TimeInterval = 10, migrate: Bool = true,
                             readOnly: Bool = false, newStoreID: String? = nil) throws -> Store? {
         if StoreLocation.isURL(path) {
-            guard let backing = try PostgresBacking.open(url: path, create: create, lockTimeout: lockTimeout, newStoreID: newStoreID) else {
+            guard let backing = try PostgresBacking.open(url: path, create: create, lockTimeout: lockTimeout, newStoreID: newStoreID,
+                                                         migrate: migrate && !readOnly, readOnly: readOnly) else {
                 return nil
             }
             guard let store = try open(path: backing.copyPath, create: false, lockTimeout: lockTimeout, readOnly: readOnly) else {

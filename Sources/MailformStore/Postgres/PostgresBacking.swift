@@ -59,7 +59,8 @@ final class PostgresBacking: @unchecked Sendable {
     /// - Returns: nil when the database holds no store and `create` is false.
     /// - Throws: `Store.Failure`: the server is down, the login is refused,
     ///   the database is not a mailform store or was made by another version.
-    static func open(url: String, create: Bool, lockTimeout: TimeInterval, newStoreID: String?) throws -> PostgresBacking? {
+    static func open(url: String, create: Bool, lockTimeout: TimeInterval, newStoreID: String?, migrate: Bool = true,
+                     readOnly: Bool = false) throws -> PostgresBacking? {
         if let problem = StoreLocation.urlProblem(url) {
             throw Store.Failure("the store URL \(StoreLocation.display(url)) \(problem)",
                                 hint: "write postgresql://USER@HOST:PORT/DATABASE; the password comes from PGPASSWORD, ~/.pgpass or PGSERVICE")
@@ -73,8 +74,14 @@ final class PostgresBacking: @unchecked Sendable {
                 guard create else { return nil }
                 try PostgresSchema.create(connection, storeID: newStoreID ?? UUID().uuidString.lowercased(), lockTimeout: lockTimeout)
             case .older:
-                throw Store.Failure("the store \(display) was made by an older version of mailform, and this version cannot migrate a PostgreSQL store",
-                                    code: .storeOlder, hint: "use the version that made it")
+                // As for a file: only apply migrates (once the files are known valid).
+                guard migrate else {
+                    // A run that may write migrates once its files are valid.
+                    if !readOnly { throw Store.NeedsMigration() }
+                    throw Store.Failure("the store \(display) was made by an older version of mailform; run apply to migrate it (plan, probe, snapshot and export never change the store)",
+                                        code: .storeOlder)
+                }
+                try PostgresSchema.migrate(connection)
             case .newer:
                 throw Store.Failure("the store \(display) was made by a newer version of mailform; use that version", code: .storeNewer)
             case .notAStore:

@@ -57,6 +57,64 @@ enum PostgresSchema {
         return out
     }
 
+    /// Brings a store an older mailform made up to this version's schema, in
+    /// one transaction under the creation lock: the tables and columns it
+    /// lacks are added (mapped as at creation), then the indexes, then the
+    /// migrations recorded. That is every migration since v6 (a new
+    /// provider's table, a new column); one that changes a column in place
+    /// would need a step of its own, and stops here ("cannot be migrated").
+    /// - Throws: `Store.Failure` when the difference is not additive.
+    static func migrate(_ connection: PostgresConnection) throws {
+        try connection.execute("BEGIN")
+        do {
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('mailform-create:' || current_database(), 0))")
+            guard try state(connection) == .older else {
+                try connection.execute("COMMIT")
+                return
+            }
+            let queue = try DatabaseQueue()
+            try Migrations.migrator.migrate(queue)
+            let (tables, indexes) = try queue.read { db -> ([(name: String, create: String, columns: [(String, String)])], [String]) in
+                var tables: [(String, String, [(String, String)])] = []
+                for table in try PostgresBacking.tables(db) {
+                    let create = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table.name]) ?? ""
+                    let columns = try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", dflt_value FROM pragma_table_info(?) ORDER BY cid",
+                                                   arguments: [table.name]).map { row -> (String, String) in
+                        let name: String = row["name"]
+                        let notNull: Int = row["notnull"]
+                        let fallback: String? = row["dflt_value"]
+                        return (name, translate("\"\(name)\" \(row["type"] as String)" + (notNull == 1 ? " NOT NULL" : "") + (fallback.map { " DEFAULT \($0)" } ?? "")))
+                    }
+                    tables.append((table.name, translate(create), columns))
+                }
+                let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+                return (tables, indexes)
+            }
+            for table in tables {
+                let present = Set(try connection.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+                                                         [table.name]).compactMap { $0.first ?? nil })
+                if present.isEmpty {
+                    try connection.execute(table.create)
+                    continue
+                }
+                for (name, definition) in table.columns where !present.contains(name) {
+                    try connection.execute("ALTER TABLE \(table.name) ADD COLUMN \(definition)")
+                }
+            }
+            for index in indexes { try connection.execute(index.replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS ")) }
+            for identifier in Migrations.migrator.migrations {
+                try connection.execute("INSERT INTO mailform_migrations (identifier) VALUES ($1) ON CONFLICT DO NOTHING", [identifier])
+            }
+            try connection.execute("COMMIT")
+        } catch let error as PostgresConnection.ServerError {
+            _ = try? connection.execute("ROLLBACK")
+            throw Store.Failure("the store \(connection.display) was made by an older version of mailform, and cannot be migrated: \(error.message)", code: .storeOlder)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Makes the store's tables and identity in one transaction, under a
     /// lock keyed on the database (two first applies race here).
     static func create(_ connection: PostgresConnection, storeID: String, lockTimeout: TimeInterval) throws {
