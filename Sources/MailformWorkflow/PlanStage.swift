@@ -95,8 +95,10 @@ extension Stages {
         // A saved plan is signed with the key; an apply needs it only when
         // it writes something (an empty plan creates no key file).
         if signs && !writes && opened.keySource == .ephemeral {
-            throw .stopped(.storeKey, "plan --out signs the plan with the store key, and there is none yet (MAILFORM_STORE_KEY is not set and the store has no key file); nothing was written",
-                           hint: "set MAILFORM_STORE_KEY to the key apply will use (base64 of 32 bytes), or run apply once: only apply creates a key file")
+            let postgres = StoreLocation.isURL(opened.path)
+            throw .stopped(.storeKey, "plan --out signs the plan with the store key, and there is none yet (MAILFORM_STORE_KEY is not set\(postgres ? "; a PostgreSQL store's key comes only from it" : " and the store has no key file")); nothing was written",
+                           hint: postgres ? "set MAILFORM_STORE_KEY to the store's key (base64 of 32 bytes)"
+                                          : "set MAILFORM_STORE_KEY to the key apply will use (base64 of 32 bytes), or run apply once: only apply creates a key file")
         }
         // No key file is made for a store that will not be made.
         if writes && !plan.isEmpty && !createsStore { try ApplyWorkflow.requireStore(opened, createStore: false) }

@@ -77,6 +77,43 @@ struct PostgresStoreTests {
         #expect(left.isEmpty, "\(left)")
     }
 
+    /// The tables are the SQLite store's, mapped: the same tables, the same
+    /// columns in the same order, INTEGER as bigint, TEXT as text, BLOB as
+    /// bytea, NOT NULL kept; and no other table but mailform_migrations.
+    @Test func theTablesAreTheSQLiteStoresMapped() throws {
+        let pg = try TestPostgres.get()
+        let url = try pg.database()
+        let ws = try ExampleWorkspace()
+        #expect(try ws.run(["apply", "companies", "--store", url, "--create-store", "--auto-approve", "--no-probe"], environment: Self.env(pg)).exitCode == 0)
+        #expect(try ws.run(["apply", "companies", "--create-store", "--auto-approve", "--no-probe"], environment: ["MAILFORM_STORE_KEY": Self.key]).exitCode == 0)
+        let sqlite = try ws.database().read { db -> [String: [String]] in
+            var out: [String: [String]] = [:]
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'") {
+                out[table] = try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid", arguments: [table]).map { row in
+                    let type: String = row["type"], notNull: Int = row["notnull"]
+                    let mapped = ["INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea"][type.uppercased()] ?? type
+                    return "\(row["name"] as String) \(mapped)\(notNull == 1 ? " not null" : "")"
+                }
+            }
+            return out
+        }
+        let rows = try pg.psql("""
+            SELECT table_name || '|' || column_name || ' ' || data_type || CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END
+            FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position
+            """, database: TestPostgres.name(url))
+        var postgres: [String: [String]] = [:]
+        for line in rows.split(separator: "\n") {
+            let parts = line.split(separator: "|", maxSplits: 1).map(String.init)
+            if parts.count == 2 { postgres[parts[0], default: []].append(parts[1]) }
+        }
+        #expect(Set(postgres.keys) == Set(sqlite.keys).union(["mailform_migrations"]), "\(postgres.keys.sorted()) vs \(sqlite.keys.sorted())")
+        for (table, columns) in sqlite {
+            // (An INTEGER PRIMARY KEY is NOT NULL in PostgreSQL whatever SQLite's pragma says.)
+            let expected = columns.map { table == "revisions" && $0 == "id bigint" ? "id bigint not null" : $0 }
+            #expect(postgres[table] == expected, "\(table): \(postgres[table] ?? []) vs \(expected)")
+        }
+    }
+
     /// A saved plan names its store: one made against PostgreSQL applies
     /// there; one made against SQLite never applies to PostgreSQL.
     @Test func savedPlansApplyOnlyToTheirStore() throws {

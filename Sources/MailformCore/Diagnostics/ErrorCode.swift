@@ -75,7 +75,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .dnsServer: "--dns-server or probe.dns.servers is not an IP address with an optional port"
         case .spfSyntax: "an SPF record does not follow RFC 7208's grammar"
         case .storeNotFound: "no store at the path given, and no --create-store"
-        case .storeUnreadable: "the store cannot be opened, is reached through a link, or is not a mailform store"
+        case .storeUnreadable: "the store cannot be opened (a file reached through a link; a PostgreSQL server down, a login refused, a URL refused), or is not a mailform store"
         case .storeOlder: "the store was made by an older version: run apply to migrate it"
         case .storeNewer: "the store was made by a newer version of mailform: use that version"
         case .storeLocked: "another apply held the store's lock for longer than --lock-timeout"

@@ -10,7 +10,7 @@ import MailformCore
 /// copy, under the store's lock); the rest (`TEXT`, `NOT NULL`, `CHECK`,
 /// `REFERENCES … ON DELETE CASCADE`, indexes) is the same SQL.
 /// `mailform_migrations` lists the migrations the tables correspond to, as
-/// SQLite's `grdb_migrations` does. `PostgresSchemaTests` compares the two
+/// SQLite's `grdb_migrations` does. `PostgresStoreTests.theTablesAreTheSQLiteStoresMapped` compares the two
 /// stores' columns on a real server.
 enum PostgresSchema {
     enum State { case empty, current, older, newer, notAStore }

@@ -91,9 +91,11 @@ public enum Reconciler {
     public struct Failure: MailformError {
         public var description: String
         public var code: ErrorCode
-        public init(_ description: String, code: ErrorCode) {
+        public var hint: String?
+        public init(_ description: String, code: ErrorCode, hint: String? = nil) {
             self.description = description
             self.code = code
+            self.hint = hint
         }
         public var message: String { description }
     }
@@ -117,7 +119,7 @@ public enum Reconciler {
             store = try Store.open(path: path, create: createStore, lockTimeout: lockTimeout, migrate: migrate, readOnly: readOnly,
                                    newStoreID: newStoreID)
         } catch let failure as Store.Failure {
-            throw Failure(failure.description, code: failure.code)
+            throw Failure(failure.description, code: failure.code, hint: failure.hint)
         }
         let storedKeys = try store?.storedKeyIDs() ?? []
         let loaded: (StoreKey, StoreKey.Source)?
@@ -133,7 +135,7 @@ public enum Reconciler {
                 : "no store key: the store's secrets are encrypted, but MAILFORM_STORE_KEY is not set and \(Paths.display(StoreKey.keyFilePath(forStore: path))) does not exist; set the key the store was made with", code: .storeKey)
         }
         if let other = storedKeys.first(where: { $0 != key.id }) {
-            throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY or the key file to the store's key", code: .storeKey)
+            throw Failure("wrong store key: the store's secrets were encrypted with key \(other), the key given is \(key.id); set MAILFORM_STORE_KEY\(StoreLocation.isURL(path) ? "" : " or the key file") to the store's key", code: .storeKey)
         }
         let notice = keyNotice(source)
         let recordsEveryReference = try store?.recordsEveryReference() ?? true
