@@ -9,6 +9,13 @@ struct APISenderDomainRule: PolicyRule {
         guard context.company.provider == provider, let settings = context.company.api(provider) else { return [] }
         let senderDomain = context.company.sender.domain
         let domain = settings.domain
+        // A final dot is DNS's absolute form; the providers list domains
+        // without it, so the probe would find none ('mc.example.test.').
+        if domain.hasSuffix(".") {
+            return [error("\(provider.rawValue).domain '\(domain)' ends with a dot; \(displayName) lists its domains without one",
+                          at: context.location("\(provider.rawValue).domain"),
+                          hint: "write \(provider.rawValue).domain: \(domain.dropLast())")]
+        }
         // A parent of one label (a top-level domain) is never a sender's domain.
         if senderDomain == domain || (senderDomain.contains(".") && domain.hasSuffix("." + senderDomain)) { return [] }
         // Without the public suffix list, a parent cannot be named safely
