@@ -46,6 +46,35 @@ public enum StoreLocation {
         return SafeText.escape(redacted(store))
     }
 
+    /// A store URL cut into its parts as libpq reads them:
+    /// `scheme://[user@]host/path?name=value&…`.
+    struct URLParts {
+        var scheme: Substring
+        var user: Substring?
+        var host: Substring
+        var path: Substring
+        /// Each `name=value` pair, and its name.
+        var parameters: [(pair: Substring, name: String)]
+
+        init?(_ url: String) {
+            guard let mark = url.range(of: "://") else { return nil }
+            scheme = url[..<mark.upperBound]
+            let rest = url[mark.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@") {
+                user = authority[..<at]
+                host = authority[authority.index(after: at)...]
+            } else {
+                host = authority
+            }
+            let pathAndQuery = rest[authorityEnd...]
+            path = pathAndQuery.prefix { $0 != "?" }
+            let query = pathAndQuery.dropFirst(path.count).dropFirst()
+            parameters = query.split(separator: "&").map { ($0, $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? "") }
+        }
+    }
+
     /// The URL as it may be shown: the scheme, the user (unless it holds a
     /// `:` or a `%`), the host, port and database, and of the query only the
     /// parameters a store URL may set (``allowedParameters``) with their
@@ -54,27 +83,14 @@ public enum StoreLocation {
     /// that could be (or decode to) a password is echoed, even in the error
     /// that refuses it.
     static func redacted(_ store: String) -> String {
-        guard let scheme = store.range(of: "://") else { return "…" }
-        var out = String(store[..<scheme.upperBound])
-        let rest = store[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        var host = authority
-        if let at = authority.lastIndex(of: "@") {
-            let user = authority[..<at]
-            out += (user.contains(":") || user.contains("%") ? "…" : String(user)) + "@"
-            host = authority[authority.index(after: at)...]
-        }
-        out += host.contains("%") ? "…" : String(host)
-        let pathAndQuery = rest[authorityEnd...]
-        let path = pathAndQuery.prefix { $0 != "?" }
-        out += path.contains("%") ? "/…" : String(path)
-        if let query = pathAndQuery.firstIndex(of: "?") {
-            let pairs = pathAndQuery[pathAndQuery.index(after: query)...].split(separator: "&").map { pair -> String in
-                let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-                return allowedParameters.contains(name) && !pair.contains("%") ? String(pair) : "…"
-            }
-            out += "?" + pairs.joined(separator: "&")
+        guard let url = URLParts(store) else { return "…" }
+        var out = String(url.scheme)
+        if let user = url.user { out += (user.contains(":") || user.contains("%") ? "…" : String(user)) + "@" }
+        out += url.host.contains("%") ? "…" : String(url.host)
+        out += url.path.contains("%") ? "/…" : String(url.path)
+        if store.contains("?") {
+            out += "?" + url.parameters.map { allowedParameters.contains($0.name) && !$0.pair.contains("%") ? String($0.pair) : "…" }
+                .joined(separator: "&")
         }
         return out
     }
@@ -82,32 +98,22 @@ public enum StoreLocation {
     /// Why a store URL is refused, or nil: it may hold no password (it is
     /// printed and may sit in a file in Git), and it names a host and a
     /// database.
-    public static func urlProblem(_ url: String) -> String? {
+    public static func urlProblem(_ store: String) -> String? {
         // libpq reads only these spellings as a URL (others: as a database name).
-        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://"), let scheme = url.range(of: "://") else {
+        guard store.hasPrefix("postgresql://") || store.hasPrefix("postgres://"), let url = URLParts(store) else {
             return "does not start with postgresql:// (in lower case)"
         }
         // libpq decodes %XX in every part, names of parameters too
         // (`?%70assword=` is `password=`): a URL that needs none is the only
         // one whose meaning can be read here as libpq reads it.
-        if url.contains("%") { return "holds a percent-encoded character (libpq would decode it; write the URL without any)" }
-        let rest = url[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") { return "holds a password" }
-        if url.lowercased().contains("password=") { return "holds a password" }
-        if url.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) { return "holds a space or a control character" }
-        let path = rest[authorityEnd...].prefix { $0 != "?" }
-        if path.count <= 1 { return "names no database (postgresql://user@host:port/DATABASE)" }
+        if store.contains("%") { return "holds a percent-encoded character (libpq would decode it; write the URL without any)" }
+        if url.user?.contains(":") == true || store.lowercased().contains("password=") { return "holds a password" }
+        if store.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) { return "holds a space or a control character" }
+        if url.path.count <= 1 { return "names no database (postgresql://user@host:port/DATABASE)" }
         // Parameters: TLS and timeouts only; none that changes where the
         // connection goes, who logs in, or where a password comes from.
-        if let query = url.firstIndex(of: "?") {
-            for pair in url[url.index(after: query)...].split(separator: "&") {
-                let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-                guard allowedParameters.contains(name) else {
-                    return "sets a parameter a store URL may not set (allowed: \(allowedParameters.sorted().joined(separator: ", ")))"
-                }
-            }
+        if url.parameters.contains(where: { !allowedParameters.contains($0.name) }) {
+            return "sets a parameter a store URL may not set (allowed: \(allowedParameters.sorted().joined(separator: ", ")))"
         }
         return nil
     }

@@ -18,14 +18,19 @@ public enum Digest {
     }
 
     static func sha256Hex(buffer: UnsafeRawBufferPointer) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
-        for b in digest(buffer) {
+        appendHex(digest(buffer), to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `bytes` as lower-case hex digits, appended to `out`.
+    public static func appendHex(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        let digits = Array("0123456789abcdef".utf8)
+        for b in bytes {
             out.append(digits[Int(b >> 4)])
             out.append(digits[Int(b & 0x0F)])
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// OpenSSL's SHA-256 (its low-level interface: `EVP_Digest` fetches the

@@ -161,11 +161,12 @@ final class PostgresBacking: @unchecked Sendable {
 
     /// `SELECT` of a table's columns in primary-key order (text keys in
     /// byte order, as SQLite sorts them).
-    static func select(_ table: Table, where condition: String = "") -> String {
+    /// - Parameter postgres: false for the copy (SQLite sorts text by its bytes already).
+    static func select(_ table: Table, where condition: String = "", postgres: Bool = true) -> String {
         let columns = table.columns.map { column -> String in "\"\(column.name)\"" }.joined(separator: ", ")
         let order = table.primaryKey.map { key -> String in
             let type = table.columns.first { $0.name == key }?.type ?? "TEXT"
-            return "\"\(key)\"" + (type == "TEXT" ? " COLLATE \"C\"" : "")
+            return "\"\(key)\"" + (postgres && type == "TEXT" ? " COLLATE \"C\"" : "")
         }.joined(separator: ", ")
         return "SELECT \(columns) FROM \(table.name)\(condition)" + (order.isEmpty ? "" : " ORDER BY \(order)")
     }
@@ -444,7 +445,7 @@ final class PostgresBacking: @unchecked Sendable {
                 case .int64(let n): String(n)
                 case .double(let d): String(d)
                 case .string(let s): s
-                case .blob(let b): "\\x" + b.map { String(format: "%02x", $0) }.joined()
+                case .blob(let b): { var hex = Array("\\x".utf8); Digest.appendHex(b, to: &hex); return String(decoding: hex, as: UTF8.self) }()
                 }
             }
             try connection.execute(sql, values)
@@ -458,11 +459,7 @@ final class PostgresBacking: @unchecked Sendable {
     ]
 
     /// The copy's `SELECT`, in SQLite's byte order.
-    static func selectCopy(_ table: Table, where condition: String) -> String {
-        let columns = table.columns.map { column -> String in "\"\(column.name)\"" }.joined(separator: ", ")
-        let order = table.primaryKey.map { key -> String in "\"\(key)\"" }.joined(separator: ", ")
-        return "SELECT \(columns) FROM \(table.name)\(condition)" + (order.isEmpty ? "" : " ORDER BY \(order)")
-    }
+    static func selectCopy(_ table: Table, where condition: String) -> String { select(table, where: condition, postgres: false) }
 
     /// Rows of the copy into PostgreSQL with `COPY … FROM STDIN` (text format).
     private func copyIn(_ table: Table, condition: String, from db: Database, to connection: PostgresConnection, offset: Int64) throws {
@@ -506,8 +503,7 @@ final class PostgresBacking: @unchecked Sendable {
             }
         case .blob(let data):
             out += [0x5C, 0x5C, 0x78]
-            let digits = Array("0123456789abcdef".utf8)
-            for byte in data { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0x0F)]) }
+            Digest.appendHex(data, to: &out)
         }
     }
 
