@@ -18,7 +18,8 @@
 #                                PAIR_A_SECONDS, PAIR_A_KB, PAIR_B_SECONDS, PAIR_B_KB and PAIR_RATIO
 #                                (the median of each round's A/B: a slow spell of a shared
 #                                machine falls on both commands of a round, not on one command's
-#                                three runs); BENCH_BEFORE_A=FUNC runs before each A
+#                                three runs); BENCH_BEFORE_A=FUNC runs before each A,
+#                                BENCH_BEFORE_B=FUNC before each B
 #
 # BENCH_BEFORE_EACH=FUNC before measure/median_of/sample runs FUNC (unmeasured,
 # checked) before every run, for commands that change state (e.g. a fresh store
@@ -138,6 +139,9 @@ paired() {
     BENCH_RUN_LABEL="round $((i + 1)) of $BENCH_RUNS" bench_run_once "${a[@]}"
     sa+=("$RUN_SECONDS"); ka+=("$RUN_KB")
     local first=$RUN_SECONDS
+    if [ -n "${BENCH_BEFORE_B:-}" ]; then
+      "$BENCH_BEFORE_B" || { echo "bench: FAILED: preparation '$BENCH_BEFORE_B' before $(bench_show_command "${b[@]}")" >&2; exit 1; }
+    fi
     BENCH_RUN_LABEL="round $((i + 1)) of $BENCH_RUNS" bench_run_once "${b[@]}"
     sb+=("$RUN_SECONDS"); kb+=("$RUN_KB")
     ratios+=("$(awk -v x="$first" -v y="$RUN_SECONDS" 'BEGIN { printf "%.6f", x / y }')")

@@ -138,6 +138,9 @@ struct PolicyTests {
         var corrupt = Self.onePixelPNG
         corrupt[20] = 2  // the width changes, the CRC does not
         #expect(ImageCheck.check(corrupt) == .refused("a PNG chunk's checksum does not match (a damaged or disguised file)"))
+        // The check value of CRC-32 (ISO 3309): "123456789" gives 0xCBF43926.
+        #expect(ImageCheck.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(ImageCheck.crc32([]) == 0)
         // A minimal baseline JPEG header: SOI, APP0, SOF0 of 16×8.
         let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x08, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00,
                              0xFF, 0xD9]

@@ -238,7 +238,11 @@ public enum CompanyLoader {
         /// not known yet, unless asked to wait (`true`).
         public var extraOwners: (_ wait: Bool) -> Set<String>?
         /// Batches that may wait for the extra owners, loaded meanwhile.
-        public var maxWaiting = 16
+        /// Each waiting batch is held whole (2,048 companies with their
+        /// logos): 16 put 80 MB more on the peak of a plan of 100,000
+        /// companies, and malloc kept it for the rest of the run; 4 cost
+        /// no time there (the store's read of 100,000 summaries ends first).
+        public var maxWaiting = 4
         /// Each batch's companies that passed loading, the schema, the policy
         /// and the fence, in id order, with the owners known so far;
         /// `LoadResult.companies` stays empty. Not
@@ -397,14 +401,19 @@ public enum CompanyLoader {
             outcome.diagnostics.append(.error("cannot read the settings: \(error)", at: files.location(tree.mark), hint: "correct the file"))
             return outcome
         }
-        let context = PolicyContext(company: company, tree: tree, workspace: workspace, filePath: path, files: files)
+        // The logo is read once: the logo rule checks what the company keeps.
+        var logo: Result<LogoImage, LogoLoader.Problem>?
+        if case .image(let image)? = company.logo {
+            logo = LogoLoader.load(image.fileName, from: files.absolutePath(of: tree["sender"]?["logo"]?.mark) ?? path, fence: workspace.fence)
+        }
+        var context = PolicyContext(company: company, tree: tree, workspace: workspace, filePath: path, files: files)
+        context.logo = logo
         // Waivers turn the findings of the rules they name into notes.
         outcome.diagnostics += Waivers.apply(company.waivers, to: Policy.check(context), waivable: workspace.waivableRules,
                                              today: Waiver.today(), location: { files.location($0) })
-        if case .image(let image)? = company.logo {
+        if let logo {
             // The logo rule reported a failure already; a company never goes on without its logo.
-            guard case .success(let loaded) = LogoLoader.load(image.fileName, from: files.absolutePath(of: tree["sender"]?["logo"]?.mark) ?? path,
-                                                              fence: workspace.fence) else {
+            guard case .success(let loaded) = logo else {
                 if !outcome.diagnostics.contains(where: { $0.severity == .error }) {
                     outcome.diagnostics.append(.error("logo file cannot be read", at: files.location(tree["sender"]?["logo"]?.mark),
                                                       hint: "set sender.logo to an https URL or to an image beside the file", rule: "logo-file"))

@@ -237,14 +237,20 @@ public enum ImageCheck {
         return nil
     }
 
-    /// CRC-32 (ISO 3309, as PNG uses it).
+    /// CRC-32 (ISO 3309, as PNG uses it), a byte at a time from a table.
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
+        crcTable.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = (crc >> 8) ^ table[Int((crc ^ UInt32(byte)) & 0xFF)] }
         }
         return ~crc
+    }
+
+    /// The CRC of each byte value (the reflected polynomial 0xEDB88320).
+    private static let crcTable: [UInt32] = (0..<256).map { (n: Int) -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = (c >> 1) ^ (0xEDB8_8320 & (0 &- (c & 1))) }
+        return c
     }
 }
 

@@ -9,6 +9,9 @@ public struct PolicyContext {
     /// The absolute path of the company file (logo paths are relative to it).
     public var filePath: String
     let files: SourceFiles
+    /// The logo as the loader read it, when it was read before the rules
+    /// ran (each file and image is then read once, not once per use).
+    var logo: Result<LogoImage, LogoLoader.Problem>?
 
     /// The position of the value at a dotted path, or of the nearest parent
     /// written in the file (for values that took a default).
