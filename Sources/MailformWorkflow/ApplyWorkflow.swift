@@ -46,7 +46,7 @@ public enum ApplyWorkflow {
         let workspace = result.workspace
         // The workspace's commit, asked of git while the plan is shown.
         let root = workspace.root
-        let commit = plan.isEmpty ? nil : Background { GitInfo.head(of: root) }
+        let commit = plan.isEmpty ? nil : Background(ownThread: true) { GitInfo.head(of: root) }
         hooks.planned(plan)
         if !plan.adoptedDrift.isEmpty, let store = opened.store {
             do { try Applier.acknowledgeAdopted(plan.adoptedDrift, expected: plan.baseRevisions, store: store) } catch { throw .wrapping(error) }
@@ -74,7 +74,7 @@ public enum ApplyWorkflow {
             let notices = Notices()
             var writingHooks = hooks
             writingHooks.notice = notices.add
-            let writing = Background { [writingHooks] () -> Result<Int64, WorkflowError> in
+            let writing = Background(ownThread: true) { [writingHooks] () -> Result<Int64, WorkflowError> in
                 // The rows are made while the store is opened (or created).
                 let rows = PreparedRows(plan, desired: planned.desired, box: opened.box)
                 return Result { () throws(WorkflowError) in

@@ -21,25 +21,65 @@ public enum GitInfo {
     /// would run), stopped after `limit` seconds: history waits for the
     /// commit inside the apply's transaction, so a slow or hanging git must
     /// not hold the store's lock (the commit is then not recorded).
+    /// Spawned and waited for on the calling thread: Foundation's `Process`
+    /// learns of the exit on the shared dispatch pool, which a bulk apply
+    /// keeps busy (git's answer then came 1.6 s late).
     private static func git(_ arguments: [String], limit: TimeInterval = 5) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "core.fsmonitor=false"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        let ended = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in ended.signal() }
-        guard (try? process.run()) != nil else { return nil }
-        // Read on another thread: a full pipe must not keep git from ending.
-        let output = Background { pipe.fileHandleForReading.readDataToEndOfFile() }
-        guard ended.wait(timeout: .now() + limit) == .success else {
-            process.terminate()
-            kill(process.processIdentifier, SIGKILL)
-            return nil
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return nil }
+        // Neither end is inherited by processes spawned meanwhile (dup2 gives git its own stdout).
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ["git", "-c", "core.fsmonitor=false"] + arguments
+        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "git", &actions, nil, &cArguments, environ)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { return nil }
+        let deadline = Date().addingTimeInterval(limit)
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var ended = false
+        while !ended {
+            let left = deadline.timeIntervalSinceNow
+            var ready = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let polled = left > 0 ? poll(&ready, 1, Int32(min(left * 1000, 1000)) + 1) : 0
+            if polled < 0 && errno == EINTR { continue }
+            guard polled > 0 else {
+                if left > 0 { continue }
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return nil
+            }
+            let n = read(fds[0], &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { ended = true; continue }
+            // Only whether there is output counts beyond the commit: kept short.
+            if output.count < 65_536 { output += buffer[..<n] }
         }
-        let data = output.value
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Its output is closed: git is ending; waited for until the deadline.
+        var status: Int32 = 0
+        while true {
+            let waited = waitpid(pid, &status, WNOHANG)
+            if waited == pid { break }
+            if waited < 0 && errno != EINTR { return nil }
+            if Date() >= deadline {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return nil
+            }
+            usleep(1_000)
+        }
+        // Exited (not signalled) with status 0.
+        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else { return nil }
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
