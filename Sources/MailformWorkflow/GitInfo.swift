@@ -13,14 +13,22 @@ public enum GitInfo {
         // Tracked files of the workspace changed or staged (untracked ones are
         // left out: the store and its key file usually lie untracked beside
         // mailform.yaml).
-        guard let status = git(["-C", directory, "status", "--porcelain", "--untracked-files=no", "--", "."]) else { return head }
+        // A status that cannot be had records no commit: never a clean one.
+        guard let status = git(["-C", directory, "status", "--porcelain", "--untracked-files=no", "--", "."]) else { return nil }
         return status.isEmpty ? head : head + "-dirty"
     }
 
-    /// git with its file-system monitor off (a hook named in .git/config
-    /// would run), stopped after `limit` seconds: history waits for the
-    /// commit inside the apply's transaction, so a slow or hanging git must
-    /// not hold the store's lock (the commit is then not recorded).
+    /// git as the runner has it, never as the checkout would set it up:
+    /// - a repository found by walking up from a folder the pull request
+    ///   controls may be one it planted (HEAD, objects/, refs/ and a config
+    ///   whose filters run its code): only a real `.git` is used
+    ///   (`safe.bareRepository=explicit`), and the file-system monitor is off;
+    /// - it gets no variable of the run but PATH and HOME, so nothing it
+    ///   starts holds the store key or a secret;
+    /// - it runs in a process group of its own, stopped whole after `limit`
+    ///   seconds: history waits for the commit inside the apply's
+    ///   transaction, so a slow or hanging git must not hold the store's
+    ///   lock (the commit is then not recorded).
     /// Spawned and waited for on the calling thread: Foundation's `Process`
     /// learns of the exit on the shared dispatch pool, which a bulk apply
     /// keeps busy (git's answer then came 1.6 s late).
@@ -35,11 +43,21 @@ public enum GitInfo {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ["git", "-c", "core.fsmonitor=false"] + arguments
+        let argv = ["git", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"] + arguments
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
+        let runner = ProcessInfo.processInfo.environment
+        let kept = ["PATH", "HOME"].compactMap { name in runner[name].map { "\(name)=\($0)" } } + ["LC_ALL=C"]
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = kept.map { strdup($0) } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, "git", &actions, nil, &cArguments, environ)
+        // posix_spawnp looks git up in the run's own PATH (the runner's).
+        let spawned = posix_spawnp(&pid, "git", &actions, &attributes, &cArguments, &cEnvironment)
         close(fds[1])
         defer { close(fds[0]) }
         guard spawned == 0 else { return nil }
@@ -54,7 +72,7 @@ public enum GitInfo {
             if polled < 0 && errno == EINTR { continue }
             guard polled > 0 else {
                 if left > 0 { continue }
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 return nil
@@ -72,12 +90,14 @@ public enum GitInfo {
             if waited == pid { break }
             if waited < 0 && errno != EINTR { return nil }
             if Date() >= deadline {
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 return nil
             }
             usleep(1_000)
         }
+        // Whatever git started and left behind goes with it.
+        kill(-pid, SIGKILL)
         // Exited (not signalled) with status 0.
         guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else { return nil }
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

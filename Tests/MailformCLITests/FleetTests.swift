@@ -419,6 +419,43 @@ struct FleetTests {
         #expect(lines.filter { $0.contains("(with uncommitted changes)") }.count == 1, "\(history)")
     }
 
+    /// From the hostile review: a pull request that makes the workspace
+    /// folder look like a git repository of its own (HEAD, objects/, refs/,
+    /// a config whose filters would run its code with the run's secrets)
+    /// is never asked: history records no commit it made up.
+    @Test func aRepositoryPlantedInTheWorkspaceIsNotAsked() throws {
+        let ws = try ExampleWorkspace()
+        // A real commit (of an empty tree) in a bare repository elsewhere,
+        // its objects then copied into the workspace folder beside a HEAD.
+        let bare = ws.path("../\(ws.root.lastPathComponent)-bare")
+        defer { try? FileManager.default.removeItem(atPath: bare) }
+        func git(_ arguments: [String], stdin: String = "") throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test"] + arguments
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0, "git \(arguments)")
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        _ = try git(["init", "-q", "--bare", bare])
+        let tree = try git(["--git-dir", bare, "mktree"])
+        let commit = try git(["--git-dir", bare, "commit-tree", tree, "-m", "made up"])
+        try FileManager.default.copyItem(atPath: bare + "/objects", toPath: ws.path("objects"))
+        try ws.write("refs/keep", "")
+        try ws.write("HEAD", commit + "\n")
+        try ws.write("config", "[core]\n\tbare = false\n\tworktree = .\n")
+        // What the checkout's own git would say: the made-up commit, clean.
+        #expect(try git(["-C", ws.root.path, "rev-parse", "HEAD"]) == commit)
+        #expect(try ws.run(["apply", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let history = try ws.run(["history"]).stdout
+        #expect(history.contains("Apply complete") || history.contains("revision 1") || !history.isEmpty, "\(history)")
+        #expect(!history.contains(String(commit.prefix(12))), "a commit the checkout made up was recorded: \(history)")
+    }
+
     /// From the hostile review: a comment cut to fit still names every
     /// changed field and each existing company whose endpoint or
     /// credential changes (a redirect hid among 600 renamed senders).

@@ -125,6 +125,12 @@ struct PolicyTests {
         ("<svg><a href=\"#a\"><set data-x=\"attributename\" attributeName=\"href\" to=\"https://evil.example/x\"/></a></svg>", "animates a link"),
         ("<svg><rect><set attributeName = \"onclick\" to=\"alert(1)\"/></rect></svg>", "animates a link or an event handler"),
         ("<svg><style>rect{background-image:image-set(\"https://e.x/a\" 1x)}</style></svg>", "image-set()"),
+        // From the hostile review: a prefixed root is an SVG root too, and CSS escapes spell anything.
+        ("<s:svg xmlns:s=\"http://www.w3.org/2000/svg\"><s:style>@import \"http://127.0.0.1:9/x.css\";</s:style><s:rect/></s:svg>", "an @import"),
+        ("<s:svg xmlns:s=\"http://www.w3.org/2000/svg\"><s:rect style=\"fill:image-set('http://e.x/a' 1x)\"/></s:svg>", "image-set()"),
+        ("<svg><rect style=\"fill:u\\72l(http://127.0.0.1:9/a)\"/></svg>", "a backslash"),
+        ("<svg><rect fill=\"\\75 rl(http://127.0.0.1:9/a)\"/></svg>", "a backslash"),
+        ("<svg><style>@\\69mport \"http://127.0.0.1:9/x.css\";</style></svg>", "a backslash"),
     ])
     func logosWithScriptsOrOutsideReferencesAreRefused(_ svg: String, _ why: String) {
         guard case .refused(let message) = ImageCheck.check(Array(svg.utf8)) else { Issue.record("accepted: \(svg)"); return }

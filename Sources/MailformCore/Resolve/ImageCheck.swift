@@ -98,15 +98,20 @@ public enum ImageCheck {
         }
         let lower = text.lowercased()
         let bytes = Array(lower.utf8)
-        if lower.contains("<svg") {
-            // Whitespace and control characters inside a scheme still make it one ("java\tscript:").
-            let squeezed = String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)
-            for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
-                                  ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import"),
-                                  ("image-set(", "a CSS image-set() (it loads images by URL)"), ("src(", "a CSS src() (it loads by URL)")]
-                where lower.contains(needle) || squeezed.contains(needle) {
-                return .refused("the SVG holds \(why), which no logo may")
-            }
+        // Every text that could be an SVG is checked (a root written
+        // `<s:svg>` is one too). A backslash is refused outright: in CSS it
+        // escapes any letter, so `u\72l(` is `url(` and `@\69mport` is
+        // `@import`, past any list of words.
+        if bytes.contains(UInt8(ascii: "\\")) {
+            return .refused("the SVG holds a backslash (a CSS escape can spell url( or @import), which no logo may")
+        }
+        // Whitespace and control characters inside a scheme still make it one ("java\tscript:").
+        let squeezed = String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)
+        for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
+                              ("javascript:", "a javascript: link"), ("vbscript:", "a vbscript: link"), ("@import", "an @import"),
+                              ("image-set(", "a CSS image-set() (it loads images by URL)"), ("src(", "a CSS src() (it loads by URL)")]
+            where lower.contains(needle) || squeezed.contains(needle) {
+            return .refused("the SVG holds \(why), which no logo may")
         }
         func starts(_ at: Int, _ prefix: String) -> Bool {
             let p = Array(prefix.utf8)
