@@ -117,7 +117,7 @@ struct PolicyTests {
         ("<svg><style><![CDATA[ @import url(x) ]]></style></svg>", "CDATA"),
         // A quote inside a comment or a processing instruction once hid the tags after it.
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><!-- \" --><script>alert(1)</script><!-- \" --></svg>", "<script> element"),
-        ("<svg><?pi \" ?><rect onmouseover=\"alert(1)\"/><?pi \" ?></svg>", "event handler attribute"),
+        ("<svg><?pi \" ?><rect onmouseover=\"alert(1)\"/><?pi \" ?></svg>", "processing instruction"),
         ("<svg><a><set attributeName=\"href\" to=\"https://evil.example/\"/></a></svg>", "animates a link"),
         ("<svg><set attributeName=\"href\" to=\"java\tscript:alert(1)\"/></svg>", "javascript: link"),
         // From the fourth review: whitespace around `=`, a decoy attribute, a spaced handler, image-set().
@@ -131,6 +131,15 @@ struct PolicyTests {
         ("<svg><rect style=\"fill:u\\72l(http://127.0.0.1:9/a)\"/></svg>", "a backslash"),
         ("<svg><rect fill=\"\\75 rl(http://127.0.0.1:9/a)\"/></svg>", "a backslash"),
         ("<svg><style>@\\69mport \"http://127.0.0.1:9/x.css\";</style></svg>", "a backslash"),
+        // From the second hostile review: a prepended character (U+0600) made one character of itself and
+        // a quote, hiding the attributes after it; a style sheet by processing instruction; markup an HTML
+        // parser reads out of a comment or a processing instruction; XHTML elements that fetch.
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\" a=\"\u{0600}\" onload=\"alert(document.domain)\" b=\"\"></svg>", "outside printable ASCII"),
+        ("<?xml-stylesheet type=\"text/css\" href=\"http://127.0.0.1:9/x\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>", "processing instruction"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><?x ><image href=\"http://127.0.0.1:9/x\"/>?></svg>", "processing instruction"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><!--><image href=\"http://127.0.0.1:9/x\"/> --></svg>", "comment holds < or >"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><h:img xmlns:h=\"http://www.w3.org/1999/xhtml\" srcset=\"http://127.0.0.1:9/x 1x\"/></svg>", "<img> element"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><h:meta xmlns:h=\"http://www.w3.org/1999/xhtml\" http-equiv=\"refresh\" content=\"0;url=http://127.0.0.1:9/\"/></svg>", "<meta> element"),
     ])
     func logosWithScriptsOrOutsideReferencesAreRefused(_ svg: String, _ why: String) {
         guard case .refused(let message) = ImageCheck.check(Array(svg.utf8)) else { Issue.record("accepted: \(svg)"); return }

@@ -105,6 +105,12 @@ public enum ImageCheck {
         if bytes.contains(UInt8(ascii: "\\")) {
             return .refused("the SVG holds a backslash (a CSS escape can spell url( or @import), which no logo may")
         }
+        // Printable ASCII only: a combining or prepended character (U+0600)
+        // joins a quote into one character, so a check that walks
+        // characters ends an attribute where XML does not.
+        if let byte = b.first(where: { !($0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0)) }) {
+            return .refused("the SVG holds a character outside printable ASCII (byte \(String(byte, radix: 16, uppercase: true))), which no logo may; write text as paths")
+        }
         // Whitespace and control characters inside a scheme still make it one ("java\tscript:").
         let squeezed = String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)
         for (needle, why) in [("<!doctype", "a DOCTYPE"), ("<!entity", "an entity declaration"), ("<![cdata[", "a CDATA section"),
@@ -135,11 +141,23 @@ public enum ImageCheck {
             guard bytes[i] == UInt8(ascii: "<") else { i += 1; continue }
             if starts(i, "<!--") {
                 guard let close = find("-->", from: i + 4) else { return .refused("an SVG comment is not closed") }
+                // An HTML parser ends `<!-->` at once and reads what follows as markup.
+                if bytes[(i + 4)..<close].contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
+                    return .refused("an SVG comment holds < or >, which no logo may (an HTML page reads such a comment otherwise)")
+                }
                 i = close + 3
                 continue
             }
             if starts(i, "<?") {
+                // Only the XML declaration, at the very start: `<?xml-stylesheet?>`
+                // loads a style sheet, and HTML ends `<?x >` at its first `>`.
+                guard i == 0, starts(i, "<?xml"), i + 5 < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i + 5]) else {
+                    return .refused("the SVG holds a processing instruction (<?…?>), which no logo may (only the <?xml …?> declaration at its start)")
+                }
                 guard let close = find("?>", from: i + 2) else { return .refused("an SVG processing instruction is not closed") }
+                if bytes[(i + 2)..<close].contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
+                    return .refused("the SVG's <?xml …?> declaration holds < or >, which no logo may")
+                }
                 i = close + 2
                 continue
             }
@@ -175,6 +193,12 @@ public enum ImageCheck {
                 }
             }
             if let problem = attributeProblem(tag.dropFirst(name.count)) { return .refused(problem) }
+            // Drawing elements only: anything else (an XHTML <img srcset>, a
+            // <meta http-equiv>, <image>, <feImage>) is refused by name, not
+            // by knowing what it can load.
+            guard Self.svgElements.contains(local) else {
+                return .refused("the SVG holds a <\(local)> element, which no logo may (only drawing elements: \(Self.svgElements.sorted().joined(separator: ", "))); export a plain SVG, or use PNG")
+            }
         }
         guard sawRoot else { return .refused("the file is not a PNG, a JPEG or an SVG (its root element must be <svg>)") }
         // Character references other than the predefined five could spell anything.
@@ -227,6 +251,13 @@ public enum ImageCheck {
             out.append((String(name), value))
         }
     }
+
+    /// The elements a logo may use (local names, lowercased).
+    static let svgElements: Set<String> = [
+        "svg", "g", "defs", "title", "desc", "symbol", "use", "a", "path", "rect", "circle", "ellipse", "line", "polyline",
+        "polygon", "text", "tspan", "textpath", "lineargradient", "radialgradient", "stop", "clippath", "mask", "pattern",
+        "marker", "style", "set", "animate", "animatetransform", "animatemotion", "mpath",
+    ]
 
     /// The first refused attribute of a tag: an event handler, or a link
     /// (`href`, `xlink:href`, `src`) to anything but a local `#fragment`.
