@@ -83,21 +83,21 @@ public enum GitInfo {
             // Only whether there is output counts beyond the commit: kept short.
             if output.count < 65_536 { output += buffer[..<n] }
         }
-        // Its output is closed: git is ending; waited for until the deadline.
+        // Its output is closed: git is ending; waited for until the deadline,
+        // without reaping it (WNOWAIT): its group's id cannot be another's
+        // while it is not reaped, so what it started and left behind is
+        // stopped with it, and never another process.
         var status: Int32 = 0
         while true {
-            let waited = waitpid(pid, &status, WNOHANG)
-            if waited == pid { break }
+            var info = siginfo_t()
+            let waited = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            if waited == 0 && info.si_signo == SIGCHLD { break }
             if waited < 0 && errno != EINTR { return nil }
-            if Date() >= deadline {
-                kill(-pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                return nil
-            }
+            if Date() >= deadline { break }
             usleep(1_000)
         }
-        // Whatever git started and left behind goes with it.
         kill(-pid, SIGKILL)
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         // Exited (not signalled) with status 0.
         guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else { return nil }
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
