@@ -8,6 +8,20 @@ import Testing
 /// platform's settings page, and grouped review.
 @Suite(.serialized)
 struct FleetTests {
+    /// git with a committer set; its output, trimmed. Fails the test when git does.
+    static func git(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "git \(arguments)")
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// A writable connection to the store, as the platform's settings page has one.
     static func settingsPage(_ ws: ExampleWorkspace, _ sql: String) throws {
         let queue = try DatabaseQueue(path: ws.storePath)
@@ -392,15 +406,7 @@ struct FleetTests {
     /// when the workspace's tracked files differed from it.
     @Test func historySaysWhenTheCommitWasNotWhatWasApplied() throws {
         let ws = try ExampleWorkspace()
-        func git(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["git", "-C", ws.root.path, "-c", "user.name=t", "-c", "user.email=t@example.test"] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            try #require(process.terminationStatus == 0, "git \(arguments)")
-        }
+        func git(_ arguments: [String]) throws { _ = try Self.git(["-C", ws.root.path] + arguments) }
         try git(["init", "-q"])
         try git(["add", "companies", "profiles", "secrets", "logos", "mailform.yaml"])
         try git(["commit", "-qm", "tenants"])
@@ -429,18 +435,7 @@ struct FleetTests {
         // its objects then copied into the workspace folder beside a HEAD.
         let bare = ws.path("../\(ws.root.lastPathComponent)-bare")
         defer { try? FileManager.default.removeItem(atPath: bare) }
-        func git(_ arguments: [String], stdin: String = "") throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test"] + arguments
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            try #require(process.terminationStatus == 0, "git \(arguments)")
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let git = Self.git
         _ = try git(["init", "-q", "--bare", bare])
         let tree = try git(["--git-dir", bare, "mktree"])
         let commit = try git(["--git-dir", bare, "commit-tree", tree, "-m", "made up"])

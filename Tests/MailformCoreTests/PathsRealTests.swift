@@ -12,9 +12,7 @@ struct PathsRealTests {
     }
 
     @Test func realPathsThroughLinksStayReal() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-real-\(UUID().uuidString)").path
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: root + "/target/sub", withIntermediateDirectories: true)
+        let (root, fm) = try Self.scratch("target/sub")
         fm.createFile(atPath: root + "/target/sub/file.yaml", contents: Data("x".utf8))
         fm.createFile(atPath: root + "/target/other.yaml", contents: Data("y".utf8))
         try fm.createSymbolicLink(atPath: root + "/link", withDestinationPath: root + "/target")
@@ -27,13 +25,18 @@ struct PathsRealTests {
         #expect(Paths.real(root + "/link/sub/missing.yaml") == real + "/target/sub/missing.yaml")
     }
 
+    /// A new folder under the temporary folder, with `sub` made inside it.
+    static func scratch(_ sub: String) throws -> (root: String, fm: FileManager) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-real-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
+        return (root, FileManager.default)
+    }
+
     /// Only folders are remembered: a file's real path is looked at each
     /// time (a memo of every file held 80 MB at 100,000 companies), so a
     /// file turned into a link later in the run is seen as the link.
     @Test func aFilesRealPathIsNotRemembered() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-real-\(UUID().uuidString)").path
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: root + "/a", withIntermediateDirectories: true)
+        let (root, fm) = try Self.scratch("a")
         defer { try? fm.removeItem(atPath: root) }
         _ = fm.createFile(atPath: root + "/a/file.txt", contents: Data("x".utf8))
         _ = fm.createFile(atPath: root + "/other.txt", contents: Data("y".utf8))
@@ -47,9 +50,7 @@ struct PathsRealTests {
     /// A folder whose walk met no link is remembered as such; the last
     /// component is still looked at, so a link beside a checked file is found.
     @Test func aLinkBesideACheckedFileIsFound() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mailform-inside-\(UUID().uuidString)").path
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: root + "/secrets/batch", withIntermediateDirectories: true)
+        let (root, fm) = try Self.scratch("secrets/batch")
         defer { try? fm.removeItem(atPath: root) }
         _ = fm.createFile(atPath: root + "/secrets/batch/a.txt", contents: Data("a".utf8))
         _ = fm.createFile(atPath: root + "/secrets/batch/b.txt", contents: Data("b".utf8))
