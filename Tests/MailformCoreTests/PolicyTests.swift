@@ -140,6 +140,10 @@ struct PolicyTests {
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><!--><image href=\"http://127.0.0.1:9/x\"/> --></svg>", "comment holds < or >"),
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><h:img xmlns:h=\"http://www.w3.org/1999/xhtml\" srcset=\"http://127.0.0.1:9/x 1x\"/></svg>", "<img> element"),
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><h:meta xmlns:h=\"http://www.w3.org/1999/xhtml\" http-equiv=\"refresh\" content=\"0;url=http://127.0.0.1:9/\"/></svg>", "<meta> element"),
+        // From the third hostile review: what an HTML page reads out of looser tags.
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><g ' a=x><image/href=https://127.0.0.1:9/x.png><g b='></svg>", "not written as XML writes it"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><title><style><a title=\"</style><img src=https://127.0.0.1:9/x.png>\"></a></style></title></svg>", "not written as XML writes it"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=10/></svg>", "not written as XML writes it"),
     ])
     func logosWithScriptsOrOutsideReferencesAreRefused(_ svg: String, _ why: String) {
         guard case .refused(let message) = ImageCheck.check(Array(svg.utf8)) else { Issue.record("accepted: \(svg)"); return }

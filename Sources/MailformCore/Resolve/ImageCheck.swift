@@ -173,6 +173,13 @@ public enum ImageCheck {
             guard j < bytes.count else { return .refused("an SVG tag is not closed") }
             let tag = Substring(String(decoding: bytes[(i + 1)..<j], as: UTF8.self))
             i = j + 1
+            // Attributes as XML writes them and nothing looser: a quote only
+            // after `=`, every value quoted, no `<` or `>` in one. An HTML
+            // page that inlines the logo reads looser text otherwise (a stray
+            // quote, or `</style>` in a value, ended where this check did not).
+            if !Self.isStrictTag(Array(tag.utf8)) {
+                return .refused("an SVG tag is not written as XML writes it (every attribute name=\"value\", no < or > in a value), which no logo may: <\(SafeText.escape(String(tag.prefix(60))))>")
+            }
             if tag.hasPrefix("/") { continue }
             let name = tag.prefix { !$0.isWhitespace && $0 != "/" && $0 != ">" }
             let local = name.split(separator: ":").last.map(String.init) ?? String(name)
@@ -249,6 +256,49 @@ public enum ImageCheck {
                 }
             }
             out.append((String(name), value))
+        }
+    }
+
+    /// `name (space+ attr="value" | attr='value')* space* /?`, or `/name space*`:
+    /// names of letters, digits and `-_.:`, `=` with optional spaces around.
+    static func isStrictTag(_ t: [UInt8]) -> Bool {
+        func isName(_ c: UInt8) -> Bool {
+            (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F || c == 0x2E || c == 0x3A
+        }
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+        var k = 0
+        let closing = t.first == UInt8(ascii: "/")
+        if closing { k = 1 }
+        let start = k
+        while k < t.count, isName(t[k]) { k += 1 }
+        guard k > start else { return false }
+        if closing {
+            while k < t.count, isSpace(t[k]) { k += 1 }
+            return k == t.count
+        }
+        while true {
+            let before = k
+            while k < t.count, isSpace(t[k]) { k += 1 }
+            if k == t.count { return true }
+            if t[k] == UInt8(ascii: "/") { return k + 1 == t.count }
+            // An attribute needs space before it.
+            guard k > before else { return false }
+            let nameStart = k
+            while k < t.count, isName(t[k]) { k += 1 }
+            guard k > nameStart else { return false }
+            while k < t.count, isSpace(t[k]) { k += 1 }
+            guard k < t.count, t[k] == UInt8(ascii: "=") else { return false }
+            k += 1
+            while k < t.count, isSpace(t[k]) { k += 1 }
+            guard k < t.count, t[k] == UInt8(ascii: "\"") || t[k] == UInt8(ascii: "'") else { return false }
+            let quote = t[k]
+            k += 1
+            while k < t.count, t[k] != quote {
+                if t[k] == UInt8(ascii: "<") || t[k] == UInt8(ascii: ">") { return false }
+                k += 1
+            }
+            guard k < t.count else { return false }
+            k += 1
         }
     }
 
