@@ -4,7 +4,8 @@ import MailformCore
 
 /// The platform's SQLite store of company mail settings.
 ///
-/// WAL journal, foreign keys on, and a bounded busy timeout: a second apply
+/// WAL journal (a new store's first write: a rollback journal, see `open`),
+/// foreign keys on, and a bounded busy timeout: a second apply
 /// waits for the first, then fails with "store is locked by another apply".
 /// Every write happens in one `BEGIN IMMEDIATE` transaction.
 public final class Store: @unchecked Sendable {
@@ -85,9 +86,18 @@ public final class Store: @unchecked Sendable {
             let previous = umask(0o077)
             defer { umask(previous) }
             let existed = FileManager.default.fileExists(atPath: path)
-            let pool = try DatabasePool(path: path, configuration: config)
+            // A store made now takes its first write in a rollback journal:
+            // every page of a new store is new, so it is written once, to the
+            // file. In the write-ahead log each page was written twice (to
+            // the log, then by the checkpoint to the file): an apply of
+            // 100,000 new companies wrote 470 MB for a 236 MB store. The
+            // store turns to the log after that write (`write`); a store
+            // another run opens first is turned by that run (GRDB's pool).
+            let pool: any DatabaseWriter = existed ? try DatabasePool(path: path, configuration: config)
+                : try DatabaseQueue(path: path, configuration: config)
             if !existed { chmod(path, 0o600) }
             let store = Store(path: path, pool: pool)
+            store.turnsToLog = !existed
             if !migrate {
                 guard try !store.needsMigration() else { throw NeedsMigration() }
                 return store
@@ -209,6 +219,10 @@ public final class Store: @unchecked Sendable {
         self.pool = pool
     }
 
+    /// A store created by this run, still in the rollback journal it was
+    /// made in; it turns to the write-ahead log after its first write.
+    private var turnsToLog = false
+
     /// Whether writes are carried back to a PostgreSQL store.
     var isBacked: Bool { backing != nil }
 
@@ -274,6 +288,14 @@ public final class Store: @unchecked Sendable {
         // A PostgreSQL store: the write is carried back in one transaction
         // (or the run stops with nothing written there).
         if let backing { try backing.push(pool) }
+        if turnsToLog {
+            // A new store's first write is in its file (a rollback journal
+            // commits there): from now on, the write-ahead log. When another
+            // run holds the store open, its pool turned it already, or will.
+            turnsToLog = false
+            try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            return result
+        }
         // The committed write moved into the store file itself: a copy of
         // mailform.db alone (a backup, the platform's own copy) holds it,
         // whatever -wal file a connection still open leaves beside it.
