@@ -74,7 +74,9 @@ public enum Applier {
                 """, arguments: [rows.time, request.actor,
                                  request.plan.summary + (request.leftOut.isEmpty ? "" : " Left out after a failed probe: \(request.leftOut.joined(separator: ", ")).")])
             let revision = db.lastInsertedRowID
-            while let batch = try rows.next() { try batch.write(db, storeRevision: revision) }
+            let statements = RowBatch.Statements()
+            defer { statements.finalize() }
+            while let batch = try rows.next() { try batch.write(db, storeRevision: revision, statements: statements) }
             try record(request.references, db)
             request.progress?("rows-written")
             let details = request.details()
