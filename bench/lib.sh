@@ -15,7 +15,7 @@
 #   checked CMD...               one unmeasured run that must succeed (its stdout passes through)
 #   paired NAME_A NAME_B CMD_A... -- CMD_B...
 #                                BENCH_RUNS rounds of A then B; prints both medians; sets
-#                                PAIR_A_SECONDS, PAIR_A_KB, PAIR_B_SECONDS, PAIR_B_KB and PAIR_RATIO
+#                                PAIR_A_SECONDS, PAIR_A_KB, PAIR_B_SECONDS, PAIR_B_KB, PAIR_RATIO and PAIR_RATIOS (each round's)
 #                                (the median of each round's A/B: a slow spell of a shared
 #                                machine falls on both commands of a round, not on one command's
 #                                three runs); BENCH_BEFORE_A=FUNC runs before each A,
@@ -149,6 +149,7 @@ paired() {
   PAIR_A_SECONDS=$(bench_median %.3f "${sa[@]}"); PAIR_A_KB=$(bench_median %.0f "${ka[@]}")
   PAIR_B_SECONDS=$(bench_median %.3f "${sb[@]}"); PAIR_B_KB=$(bench_median %.0f "${kb[@]}")
   PAIR_RATIO=$(bench_median %.2f "${ratios[@]}")
+  PAIR_RATIOS=$(printf "%.2f " "${ratios[@]}"); PAIR_RATIOS=${PAIR_RATIOS% }
   printf "  %-44s %8.2f s  %8.1f MB   (median of %d, paired)\n" "$name_a" "$PAIR_A_SECONDS" "$(echo "$PAIR_A_KB / 1024" | bc -l)" "$BENCH_RUNS"
   printf "  %-44s %8.2f s  %8.1f MB   (median of %d, paired)\n" "$name_b" "$PAIR_B_SECONDS" "$(echo "$PAIR_B_KB / 1024" | bc -l)" "$BENCH_RUNS"
 }
