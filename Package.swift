@@ -60,8 +60,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
-        .testTarget(name: "SPFTests", dependencies: ["SPF"]),
+        // Where the official suites in ../shared/testdata are, for the targets that run them.
+        .target(name: "SuiteSupport", path: "Tests/SuiteSupport"),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "SuiteSupport"]),
+        .testTarget(name: "SPFTests", dependencies: ["SPF", "SuiteSupport"]),
         // Starting and stopping the test servers (Knot, Postfix) for the test targets.
         .target(name: "TestServerSupport", dependencies: ["MailformDNS"], path: "Tests/TestServerSupport"),
         .testTarget(name: "MailformDNSTests", dependencies: ["MailformDNS", "SPF", "CAres", "TestServerSupport"]),

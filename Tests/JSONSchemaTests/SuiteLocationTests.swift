@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SuiteSupport
 
 /// The skip-locally / fail-on-CI rule of `SuiteLocation`.
 struct SuiteLocationTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JSONSchema
+import SuiteSupport
 
 /// Runs the official JSON Schema Test Suite (draft 2020-12) for every keyword
 /// the validator supports.

@@ -1,6 +1,7 @@
 import Foundation
 import SPF
 import Testing
+import SuiteSupport
 
 /// Runs the openspf RFC 7208 test suite (release 2014.04) against
 /// `SPFEvaluator`: every case must give one of its accepted results and,

@@ -20,26 +20,27 @@ import Testing
 ///     @Test(.enabled(if: suite.shouldRun, suite.skipComment))
 ///     func conformance() throws { let dir = try Self.suite.require() ... }
 ///
-/// Self-contained on purpose: test targets cannot share files, so another
-/// target (the SPF suite) copies this file unchanged.
-struct SuiteLocation: Sendable {
-    struct Missing: Error, CustomStringConvertible {
-        var description: String
+/// One library target (`SuiteSupport`) that every suite's test target
+/// depends on (the JSON Schema Test Suite, the RFC 7208 SPF suite).
+public struct SuiteLocation: Sendable {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// For messages: "JSON Schema Test Suite".
-    let name: String
-    let environmentVariable: String
+    public let name: String
+    public let environmentVariable: String
     /// The directory found, or nil.
-    let directory: URL?
+    public let directory: URL?
     /// The suite folders looked at, in order.
-    let searched: [String]
-    let layouts: [String]
+    public let searched: [String]
+    public let layouts: [String]
 
     /// - Parameters:
     ///   - folder: the suite's folder below `shared/testdata/`.
     ///   - layouts: sub-folders of the suite to accept, first match wins ("" = the folder itself).
-    init(name: String, folder: String, layouts: [String] = [""], environmentVariable: String,
+    ///   - filePath: where the search for `shared/testdata` starts (the caller's file).
+    public init(name: String, folder: String, layouts: [String] = [""], environmentVariable: String,
          environment: [String: String] = ProcessInfo.processInfo.environment, filePath: String = #filePath) {
         self.name = name
         self.environmentVariable = environmentVariable
@@ -76,24 +77,25 @@ struct SuiteLocation: Sendable {
     }
 
     /// True when `CI` is set to anything but "", "false" or "0".
-    static func isCI(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    public static func isCI(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         guard let value = environment["CI"]?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
         return !value.isEmpty && value != "false" && value != "0"
     }
 
     /// For `.enabled(if:)`: run when the suite is there, and on CI (where `require()` then fails).
-    var shouldRun: Bool { directory != nil || Self.isCI() }
+    public var shouldRun: Bool { directory != nil || Self.isCI() }
 
-    var notFoundMessage: String {
+    public var notFoundMessage: String {
         let below = layouts == [""] ? "" : " (with " + layouts.joined(separator: " or ") + " inside)"
         return "\(name) not found at \(searched.joined(separator: ", "))\(below); set \(environmentVariable) to its folder"
     }
 
     /// Swift Testing prints it as `Test x skipped: "<name> not found at <path>..."`.
-    var skipComment: Comment { Comment(rawValue: notFoundMessage) }
+    public var skipComment: Comment { Comment(rawValue: notFoundMessage) }
 
     /// The suite's directory; throws (failing the test) when it is missing.
-    func require() throws -> URL {
+    /// - Throws: ``Missing`` when the suite is not there.
+    public func require() throws -> URL {
         if let directory { return directory }
         throw Missing(description: notFoundMessage + (Self.isCI() ? "; CI is set, so the suite is required" : ""))
     }
