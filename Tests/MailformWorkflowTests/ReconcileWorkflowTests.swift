@@ -44,6 +44,33 @@ struct ReconcileWorkflowTests {
         }
     }
 
+    /// An apply planned where there was no store does not write into one
+    /// another apply created meanwhile (the plan did not see its
+    /// companies): two first applies of other companies to one new path
+    /// merged into one store, both "complete".
+    @Test func aPlanMadeWithoutAStoreDoesNotWriteIntoOneMadeMeanwhile() throws {
+        let ws = try Workspace(), other = try Workspace()
+        try FileManager.default.removeItem(at: other.root.appendingPathComponent("companies"))
+        try FileManager.default.createDirectory(at: other.root.appendingPathComponent("companies"), withIntermediateDirectories: true)
+        try other.write("companies/zeta.yaml", "company: zeta\nsender:\n  email: no-reply@zeta.example.test\nprovider: platform\n")
+        var request = ApplyRequest(input: ws.input, actor: "test")
+        request.createStore = true
+        request.noProbe = true
+        var hooks = WorkflowHooks()
+        hooks.planned = { _ in
+            // After the plan (against no store), before the write.
+            var first = ApplyRequest(input: other.input, actor: "other")
+            first.input.storeFlag = ws.store
+            first.createStore = true
+            first.noProbe = true
+            _ = try? ApplyWorkflow.fresh(first)
+        }
+        let error = #expect(throws: WorkflowError.self) { try ApplyWorkflow.fresh(request, hooks: hooks) }
+        guard case .stopped(.planStale, let message, _)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("another apply created it meanwhile"), "\(message)")
+        #expect(try ws.revisions() == ["zeta": 1])
+    }
+
     @Test func planApplyPlanAgainIsEmpty() throws {
         let ws = try Workspace()
         let first = try PlanWorkflow.run(PlanRequest(input: ws.input))

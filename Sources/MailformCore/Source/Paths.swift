@@ -249,6 +249,13 @@ public enum Paths {
 
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
+    /// Whether anything is at `path` itself: a symbolic link counts, even one
+    /// that leads nowhere (`exists` follows it).
+    public static func existsNoFollow(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
     /// - Throws: `CocoaError` when the file cannot be read.
     public static func readBytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {

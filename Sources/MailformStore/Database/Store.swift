@@ -86,6 +86,13 @@ public final class Store: @unchecked Sendable {
             let previous = umask(0o077)
             defer { umask(previous) }
             let existed = FileManager.default.fileExists(atPath: path)
+            // A store made now has no side files yet: one there already (a
+            // checkout's, or left from a store removed without them) would
+            // be taken as this store's, or make it one no later run opens.
+            if !existed, let side = ["-wal", "-shm", "-journal"].map({ path + $0 }).first(where: Paths.existsNoFollow) {
+                throw Failure("\(Paths.display(side)) is there, but the store \(Paths.display(path)) it belongs to is not; remove it (or choose another store path); nothing was written",
+                              code: .storeWrite)
+            }
             // A store made now takes its first write in a rollback journal:
             // every page of a new store is new, so it is written once, to the
             // file. In the write-ahead log each page was written twice (to
@@ -93,7 +100,7 @@ public final class Store: @unchecked Sendable {
             // 100,000 new companies wrote 470 MB for a 236 MB store. The
             // store turns to the log after that write (`write`); a store
             // another run opens first is turned by that run (GRDB's pool).
-            let pool: any DatabaseWriter = existed ? try DatabasePool(path: path, configuration: config)
+            let pool: any DatabaseWriter = existed ? try openPool(path: path, configuration: config, lockTimeout: lockTimeout)
                 : try DatabaseQueue(path: path, configuration: config)
             if !existed { chmod(path, 0o600) }
             let store = Store(path: path, pool: pool)
@@ -114,6 +121,21 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// A pool on an existing store. Opening one turns a store still in its
+    /// rollback journal (another run is making it) to the log, which takes
+    /// the write lock without waiting for it (SQLite does not wait where it
+    /// holds a read lock already): tried again until the lock timeout.
+    private static func openPool(path: String, configuration: Configuration, lockTimeout: TimeInterval) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(bounded(lockTimeout))
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(50_000)
+            }
+        }
+    }
+
     /// A store opened read-only: its file, -wal and -shm are never written
     /// by this run (SQLite may create an -shm it needs to read a WAL store).
     private static func openReadOnly(path: String, lockTimeout: TimeInterval) throws -> Store {
@@ -125,7 +147,12 @@ public final class Store: @unchecked Sendable {
         // connection could not: a plan would leave two files behind); every
         // statement is query-only, and with nothing in the log, closing
         // writes nothing either.
-        if FileManager.default.fileExists(atPath: path + "-wal") {
+        // A store beside a rollback journal (the first write of a store an
+        // apply is creating, or left by one that was stopped) is opened
+        // read-only too: a connection that may write would roll the journal
+        // back. A live write is waited for (up to the lock timeout); a
+        // journal left behind is refused ("run apply").
+        if FileManager.default.fileExists(atPath: path + "-wal") || Paths.existsNoFollow(path + "-journal") {
             config.readonly = true
         } else {
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }
@@ -136,7 +163,8 @@ public final class Store: @unchecked Sendable {
         do {
             let previous = umask(0o077)
             defer { umask(previous) }
-            let pool: any DatabaseWriter = config.readonly ? try DatabasePool(path: path, configuration: config)
+            let inLog = FileManager.default.fileExists(atPath: path + "-wal")
+            let pool: any DatabaseWriter = config.readonly && inLog ? try DatabasePool(path: path, configuration: config)
                 : try DatabaseQueue(path: path, configuration: config)
             let store = Store(path: path, pool: pool)
             let state = try store.schemaState()
@@ -248,6 +276,9 @@ public final class Store: @unchecked Sendable {
                 try migrator.migrate(pool)
                 return
             } catch {
+                // A store locked by another run was waited for already (the
+                // lock timeout): a second wait would only double it.
+                if let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED { throw error }
                 if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
                 tries += 1
                 if tries >= 5 { throw error }
@@ -260,6 +291,8 @@ public final class Store: @unchecked Sendable {
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED: Failure("store is locked by another apply (\(Paths.display(path)))", code: .storeLocked)
         case .SQLITE_NOTADB, .SQLITE_CORRUPT: Failure("\(Paths.display(path)) is not a mailform store (not an SQLite database, or damaged)")
+        case .SQLITE_READONLY where error.extendedResultCode == .SQLITE_READONLY_ROLLBACK:
+            Failure("the store \(Paths.display(path)) has the rollback journal of an apply that was stopped while it created the store; run apply, which rolls it back (plan, probe, snapshot, export and history never change the store)")
         case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
             Failure("cannot open the store \(Paths.display(path)) for writing: \(error.message ?? "permission denied")")
         default: Failure("store error at \(Paths.display(path)): \(error.message ?? "\(error.resultCode)")", code: .storeWrite)

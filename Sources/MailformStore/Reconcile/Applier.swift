@@ -137,6 +137,12 @@ public enum Applier {
         if let expected = request.expectedStoreID, expected != storeID {
             throw StalePlan(reasons: ["the plan was made against another store (\(expected)), this store is \(storeID ?? "new")"])
         }
+        // A plan made where there was no store writes only to a store that
+        // holds nothing yet: another apply may have created it meanwhile,
+        // with companies this plan did not see.
+        if request.expectedStoreID == nil, let latest = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM revisions") {
+            throw StalePlan(reasons: ["the plan was made where there was no store, and another apply created it meanwhile (store revision \(latest))"])
+        }
         var revisions: [String: Int] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT id, revision FROM companies")
         while let row = try rows.next() { revisions[row["id"]] = row["revision"] }
