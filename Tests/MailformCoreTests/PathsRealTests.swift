@@ -13,8 +13,8 @@ struct PathsRealTests {
 
     @Test func realPathsThroughLinksStayReal() throws {
         let (root, fm) = try Self.scratch("target/sub")
-        fm.createFile(atPath: root + "/target/sub/file.yaml", contents: Data("x".utf8))
-        fm.createFile(atPath: root + "/target/other.yaml", contents: Data("y".utf8))
+        _ = fm.createFile(atPath: root + "/target/sub/file.yaml", contents: Data("x".utf8))
+        _ = fm.createFile(atPath: root + "/target/other.yaml", contents: Data("y".utf8))
         try fm.createSymbolicLink(atPath: root + "/link", withDestinationPath: root + "/target")
         try fm.createSymbolicLink(atPath: root + "/target/sub/alias.yaml", withDestinationPath: "../other.yaml")
         defer { try? fm.removeItem(atPath: root) }

@@ -16,9 +16,10 @@ import base64
 import json
 import os
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import stub_http
 
 KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
 STATE = sys.argv[1]
@@ -92,15 +93,8 @@ def handler_for(region):
 
 def main():
     os.makedirs(STATE, exist_ok=True)
-    urls = {}
-    base = int(sys.argv[2]) if len(sys.argv) > 2 else None
-    for i, region in enumerate(("us", "eu")):
-        server = ThreadingHTTPServer(("127.0.0.1", base + i if base else 0), handler_for(region))
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        urls[region] = f"http://127.0.0.1:{server.server_address[1]}"
-    print(json.dumps({**urls, "key": KEY, "env": {"MAILFORM_MAILGUN_US_URL": urls["us"], "MAILFORM_MAILGUN_EU_URL": urls["eu"]}}), flush=True)
-    sys.stdin.read()
+    urls, _ = stub_http.serve(("us", "eu"), handler_for)
+    stub_http.run_until_stdin_closes({**urls, "key": KEY, "env": {"MAILFORM_MAILGUN_US_URL": urls["us"], "MAILFORM_MAILGUN_EU_URL": urls["eu"]}})
 
 
 if __name__ == "__main__":

@@ -53,18 +53,17 @@ itself is never written). Runs until stdin closes.
 The printed line's "env" holds the variables that point mailform at it
 (scripts/probe-lab.sh exports them).
 """
-import json
 import os
 import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import stub_http
+from stub_http import loggable_path
 
 STATE = sys.argv[1]
 SLOW_SECONDS = 30
 HUGE_BYTES = 5 << 20
-SECRET_PARAMS = {"key", "api_key", "apikey", "token"}
 
 # SendGrid keys are 69 characters: "SG." + 22 + "." + 43.
 KEYS = {
@@ -84,25 +83,11 @@ SCOPES = {
 }
 REGION_KEYS = {"global": ("full", "send_only", "no_send"), "eu": ("eu",)}
 
-_log_lock = threading.Lock()
 _other_port = [0]
 
 
 def log(name, line):
-    with _log_lock:
-        with open(os.path.join(STATE, name), "a") as f:
-            f.write(line + "\n")
-
-
-def loggable_path(path):
-    """The path with the value of any secret-looking query parameter redacted."""
-    parts = urllib.parse.urlsplit(path)
-    if not parts.query:
-        return path
-    query = "&".join(
-        (p.split("=", 1)[0] + "=[redacted]") if p.split("=", 1)[0].lower() in SECRET_PARAMS else p
-        for p in parts.query.split("&"))
-    return urllib.parse.urlunsplit(("", "", parts.path, query, parts.fragment))
+    stub_http.log(STATE, name, line)
 
 
 def errors(message, field=None):
@@ -158,27 +143,7 @@ DOMAINS = {
 
 
 def handler_for(region):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "nginx"
-        sys_version = ""
-
-        def log_message(self, *args):
-            pass
-
-        def send(self, status, body, extra_headers=()):
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in extra_headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                for i in range(0, len(data), 1 << 16):
-                    self.wfile.write(data[i:i + (1 << 16)])
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True
+    class Handler(stub_http.JSONHandler):
 
         def bearer(self):
             auth = self.headers.get("Authorization", "")
@@ -259,17 +224,9 @@ def handler_for(region):
 
 def main():
     os.makedirs(STATE, exist_ok=True)
-    base = int(sys.argv[2]) if len(sys.argv) > 2 else None
-    urls = {}
-    for i, region in enumerate(("global", "eu", "other")):
-        server = ThreadingHTTPServer(("127.0.0.1", base + i if base else 0), handler_for(region))
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        urls[region] = f"http://127.0.0.1:{server.server_address[1]}"
-        if region == "other":
-            _other_port[0] = server.server_address[1]
-    print(json.dumps({**urls, "keys": KEYS, "env": {"MAILFORM_SENDGRID_URL": urls["global"], "MAILFORM_SENDGRID_EU_URL": urls["eu"]}}), flush=True)
-    sys.stdin.read()
+    urls, ports = stub_http.serve(("global", "eu", "other"), handler_for)
+    _other_port[0] = ports["other"]
+    stub_http.run_until_stdin_closes({**urls, "keys": KEYS, "env": {"MAILFORM_SENDGRID_URL": urls["global"], "MAILFORM_SENDGRID_EU_URL": urls["eu"]}})
 
 
 if __name__ == "__main__":

@@ -517,7 +517,7 @@ final class PostgresBacking: @unchecked Sendable {
               AND l.classid::bigint = ($1::int::bigint & 4294967295) AND l.objid::bigint = $2::bigint LIMIT 1
             """, [classid, objid])
         let pid = holder?.first?.first ?? nil, held = holder?.first?.dropFirst().first ?? nil
-        let who = pid.map { " by the session with pid \($0)\(held.map { ", for \($0 ?? "?") s" } ?? "")" } ?? ""
+        let who = pid.map { " by the session with pid \($0)\(held.map { ", for \($0) s" } ?? "")" } ?? ""
         return Store.Failure("store is locked by another apply\(who) (\(display)); gave up after \(String(format: "%g", Store.bounded(lockTimeout))) s (--lock-timeout)",
                              code: .storeLocked)
     }
