@@ -292,7 +292,7 @@ public final class Store: @unchecked Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED: Failure("store is locked by another apply (\(Paths.display(path)))", code: .storeLocked)
         case .SQLITE_NOTADB, .SQLITE_CORRUPT: Failure("\(Paths.display(path)) is not a mailform store (not an SQLite database, or damaged)")
         case .SQLITE_READONLY where error.extendedResultCode == .SQLITE_READONLY_ROLLBACK:
-            Failure("the store \(Paths.display(path)) has the rollback journal of an apply that was stopped while it created the store; run apply, which rolls it back (plan, probe, snapshot, export and history never change the store)")
+            Failure("the store \(Paths.display(path)) has a rollback journal beside it (\(Paths.display(path))-journal: an apply stopped while it created the store leaves one); run apply, which rolls it back (plan, probe, snapshot, export and history never change the store)")
         case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
             Failure("cannot open the store \(Paths.display(path)) for writing: \(error.message ?? "permission denied")")
         default: Failure("store error at \(Paths.display(path)): \(error.message ?? "\(error.resultCode)")", code: .storeWrite)
