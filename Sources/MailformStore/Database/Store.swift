@@ -89,9 +89,8 @@ public final class Store: @unchecked Sendable {
             // A store made now has no side files yet: one there already (a
             // checkout's, or left from a store removed without them) would
             // be taken as this store's, or make it one no later run opens.
-            if !existed, let side = ["-wal", "-shm", "-journal"].map({ path + $0 }).first(where: Paths.existsNoFollow) {
-                throw Failure("\(Paths.display(side)) is there, but the store \(Paths.display(path)) it belongs to is not; remove it (or choose another store path); nothing was written",
-                              code: .storeWrite)
+            if !existed {
+                do { try checkCreatable(path) } catch let failure as Failure { throw Failure(failure.description + "; nothing was written", code: failure.code) }
             }
             // A store made now takes its first write in a rollback journal:
             // every page of a new store is new, so it is written once, to the
@@ -121,6 +120,17 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// A store can be made at `path` (a file): none of its side files is
+    /// there already.
+    /// - Throws: ``Failure`` naming the side file.
+    static func checkCreatable(_ path: String) throws {
+        guard !StoreLocation.isURL(path), !FileManager.default.fileExists(atPath: path) else { return }
+        if let side = ["-wal", "-shm", "-journal"].map({ path + $0 }).first(where: Paths.existsNoFollow) {
+            throw Failure("\(Paths.display(side)) is there, but the store \(Paths.display(path)) it belongs to is not; remove it (or choose another store path)",
+                          code: .storeWrite)
+        }
+    }
+
     /// A pool on an existing store. Opening one turns a store still in its
     /// rollback journal (another run is making it) to the log, which takes
     /// the write lock without waiting for it (SQLite does not wait where it
@@ -147,12 +157,17 @@ public final class Store: @unchecked Sendable {
         // connection could not: a plan would leave two files behind); every
         // statement is query-only, and with nothing in the log, closing
         // writes nothing either.
-        // A store beside a rollback journal (the first write of a store an
-        // apply is creating, or left by one that was stopped) is opened
-        // read-only too: a connection that may write would roll the journal
-        // back. A live write is waited for (up to the lock timeout); a
-        // journal left behind is refused ("run apply").
-        if FileManager.default.fileExists(atPath: path + "-wal") || Paths.existsNoFollow(path + "-journal") {
+        // A store not (yet) in the log, or beside a rollback journal (a store
+        // an apply is making, or one it left when it was stopped), is opened
+        // read-only too: a connection that may write would roll a journal
+        // back, one there now or one a write that starts after this check
+        // leaves. A live write is waited for (up to the lock timeout); a
+        // journal left behind is refused ("run apply"). Its header is read
+        // first: a store whose header says WAL makes no rollback journal but
+        // in the one transaction that turned it, seen by the check after.
+        let inLog = FileManager.default.fileExists(atPath: path + "-wal")
+        let saysWAL = Self.headerSaysWAL(path)
+        if inLog || !saysWAL || Paths.existsNoFollow(path + "-journal") {
             config.readonly = true
         } else {
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }
@@ -163,7 +178,6 @@ public final class Store: @unchecked Sendable {
         do {
             let previous = umask(0o077)
             defer { umask(previous) }
-            let inLog = FileManager.default.fileExists(atPath: path + "-wal")
             let pool: any DatabaseWriter = config.readonly && inLog ? try DatabasePool(path: path, configuration: config)
                 : try DatabaseQueue(path: path, configuration: config)
             let store = Store(path: path, pool: pool)
@@ -177,6 +191,15 @@ public final class Store: @unchecked Sendable {
         } catch let error as DatabaseError {
             throw Store.describe(error, path: path)
         }
+    }
+
+    /// Whether the database header says WAL (its file format version bytes,
+    /// 18 and 19, are 2); false when it cannot be read.
+    static func headerSaysWAL(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 20), header.count == 20 else { return false }
+        return header[18] == 2 && header[19] == 2
     }
 
     /// A lock wait SQLite can take (it counts in Int32 milliseconds): NaN and

@@ -175,6 +175,10 @@ public enum Reconciler {
     /// - Throws: ``StoreKey/Failure`` when the key file cannot be read or made.
     public static func lastingKey(_ opened: OpenedStore, environment: [String: String]) throws -> OpenedStore {
         guard opened.keySource == .ephemeral else { return opened }
+        // No key file beside a store that will not be made (its side files are there).
+        if opened.store == nil {
+            do { try Store.checkCreatable(opened.path) } catch let failure as Store.Failure { throw Failure(failure.description, code: failure.code) }
+        }
         var lasting = opened
         do {
             guard let (key, source) = try StoreKey.load(storePath: opened.path, environment: environment, create: true) else {
