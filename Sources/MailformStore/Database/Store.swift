@@ -109,11 +109,7 @@ public final class Store: @unchecked Sendable {
                 return store
             }
             try store.migrate()
-            if !existed, let newStoreID {
-                try pool.write { db in
-                    try db.execute(sql: "UPDATE store_meta SET value = ? WHERE key = 'store_id'", arguments: [newStoreID])
-                }
-            }
+            if !existed, let newStoreID { try store.takeIdentity(newStoreID) }
             return store
         } catch let error as DatabaseError {
             throw Store.describe(error, path: path)
@@ -128,6 +124,17 @@ public final class Store: @unchecked Sendable {
         if let side = ["-wal", "-shm", "-journal"].map({ path + $0 }).first(where: Paths.existsNoFollow) {
             throw Failure("\(Paths.display(side)) is there, but the store \(Paths.display(path)) it belongs to is not; remove it (or choose another store path)",
                           code: .storeWrite)
+        }
+    }
+
+    /// Gives a store made by this run the id its saved plan named, only
+    /// while the store holds nothing: another run that found no store
+    /// either may have made it meanwhile and written to it under its own id
+    /// (its saved plan's); that id stays, and this run's plan is stale.
+    /// - Throws: `DatabaseError` when the store cannot be written.
+    func takeIdentity(_ id: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE store_meta SET value = ? WHERE key = 'store_id' AND NOT EXISTS (SELECT 1 FROM revisions)", arguments: [id])
         }
     }
 
@@ -149,6 +156,11 @@ public final class Store: @unchecked Sendable {
     /// A store opened read-only: its file, -wal and -shm are never written
     /// by this run (SQLite may create an -shm it needs to read a WAL store).
     private static func openReadOnly(path: String, lockTimeout: TimeInterval) throws -> Store {
+        // Only a regular file: a read-only open of a FIFO waits for a writer forever.
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw Failure("\(Paths.display(path)) is not a mailform store (not a regular file)")
+        }
         var config = Configuration()
         // A store with a write-ahead log is opened read-only: nothing can
         // change it, and its -wal and -shm exist already. A store closed
@@ -195,10 +207,16 @@ public final class Store: @unchecked Sendable {
 
     /// Whether the database header says WAL (its file format version bytes,
     /// 18 and 19, are 2); false when it cannot be read.
+    /// Opened without blocking, and read only when it is a regular file (a
+    /// FIFO at the store's path would hold the run forever).
     static func headerSaysWAL(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let header = try? handle.read(upToCount: 20), header.count == 20 else { return false }
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        var header = [UInt8](repeating: 0, count: 20)
+        guard pread(fd, &header, 20, 0) == 20 else { return false }
         return header[18] == 2 && header[19] == 2
     }
 
