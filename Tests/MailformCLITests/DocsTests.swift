@@ -48,12 +48,15 @@ struct DocsTests {
         process.waitUntilExit()
         try handle.close()
         let output = try String(contentsOf: log, encoding: .utf8)
-        #expect(process.terminationStatus == 0, Comment(rawValue: output))
-        #expect(output.contains("Plan: 0 to add, 500 to change, 0 to delete; 500 unchanged."), Comment(rawValue: output))
+        // The last lines say where it stopped (the whole output runs to thousands).
+        let ending = Comment(rawValue: "the walkthrough's last lines:\n" + output.split(separator: "\n", omittingEmptySubsequences: false).suffix(40)
+            .map { $0.count > 300 ? $0.prefix(300) + "…" : $0 }.joined(separator: "\n"))
+        #expect(process.terminationStatus == 0, ending)
+        #expect(output.contains("Plan: 0 to add, 500 to change, 0 to delete; 500 unchanged."))
         #expect(output.contains("over safety.max_changed_percent 30%"))
-        #expect(output.contains("refused"))
+        #expect(output.contains("127.0.0.1:19826  FAILED  connection to 127.0.0.1:19826 refused"))
         #expect(output.contains("Apply complete: 0 added, 50 changed, 0 deleted (store revision 2)."))
-        #expect(output.contains("store revision 11 "), Comment(rawValue: output))
+        #expect(output.contains("store revision 11 "))
     }
 
     /// Every property of the published schemas has a description, and the
