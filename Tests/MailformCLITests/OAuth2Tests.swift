@@ -225,7 +225,7 @@ struct OAuth2Tests {
     /// form body as the error code, the client secret in the description
     /// (also just past where a message is cut), the token in a 334
     /// challenge. None of it may reach the output (review of issue 12).
-    @Test(arguments: ["echo-error", "echo-desc", "straddle", "smtp-echo"])
+    @Test(arguments: ["echo-error", "echo-desc", "echo-reversed", "echo-hex", "echo-spaced", "echo-word", "straddle", "smtp-echo"])
     func hostileServersCannotGetSecretsPrinted(_ mode: String) throws {
         let lab = try OAuthLab.get()
         let tokenURL = mode == "smtp-echo" ? lab.info.generic_token_url
@@ -240,6 +240,15 @@ struct OAuth2Tests {
             // Not even the start of the secret.
             #expect(!out.contains(String(lab.info.generic.client_secret.prefix(6))), "\(out)")
             #expect(!out.contains("Bearer"), "\(out)")
+            // Nor re-encoded: reversed, hex (either case), spaced out.
+            let secret = lab.info.generic.client_secret
+            let hex = secret.utf8.map { String(format: "%02x", $0) }.joined()
+            for form in [String(secret.reversed()), hex, hex.uppercased(), secret.map(String.init).joined(separator: " ")] {
+                #expect(!out.contains(String(form.prefix(8))), "\(mode): \(out)")
+            }
+            if mode != "smtp-echo" {
+                #expect(out.contains("the server's own text is not shown"), "\(out)")
+            }
         }
     }
 

@@ -312,6 +312,15 @@ def token_handler(google_key, google_key_id, google_token_uri):
                 return self.send_json(400, {"error": body})
             if mode == "echo-desc":
                 return self.send_json(400, {"error": "invalid_client", "error_description": "bad secret " + secret})
+            # Re-encoded, past any redaction of the secret's own bytes.
+            if mode == "echo-reversed":
+                return self.send_json(400, {"error": "invalid_client", "error_description": "bad secret " + secret[::-1]})
+            if mode == "echo-hex":
+                return self.send_json(400, {"error": "invalid_client", "error_description": "bad secret " + secret.encode().hex()})
+            if mode == "echo-spaced":
+                return self.send_json(400, {"error": "invalid_client", "error_description": " ".join(secret)})
+            if mode == "echo-word":  # a word of the allowed characters, in the error code itself
+                return self.send_json(400, {"error": secret.encode().hex()[:64], "error_codes": [int(secret.encode().hex()[:7], 16)]})
             return self.send_json(400, {"error": "invalid_client", "error_description": "x" * 230 + secret})
 
         # Microsoft Entra ID ------------------------------------------------

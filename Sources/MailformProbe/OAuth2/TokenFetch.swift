@@ -7,7 +7,8 @@ import MailformCore
 /// platform will before each connection, and classifies what the identity
 /// provider says (Entra ID's AADSTS codes, Google's OAuth errors) into a hint
 /// that names the field to change. Tokens, assertions and client secrets
-/// never enter a message: error texts are redacted and escaped.
+/// never enter a message: of the provider's answer only its error codes
+/// are shown, never its text.
 enum TokenFetch {
     /// One token, shared by every server with the same client: Microsoft
     /// client-credential tokens act for the application (any mailbox it may
@@ -144,41 +145,45 @@ enum TokenFetch {
         if status == 200, let token = node["access_token"]?.value.stringValue, !token.isEmpty {
             return .success(Secret(token))
         }
-        // The error code is a word (RFC 6749 §5.2); anything else is not shown.
+        // Only codes are shown, never the server's own text: it answers the
+        // request that carried the secret, and could give it back in any
+        // encoding (reversed, hex, spelled out), which no redaction finds.
+        // The error word only when it is one the OAuth2 registries know
+        // (RFC 6749 §5.2 and its extensions); Microsoft's AADSTS number only
+        // from Microsoft Entra ID (its URL is no company file's to choose).
         let rawError = node["error"]?.value.stringValue ?? ""
-        let error = rawError.utf8.count <= 64 && !rawError.isEmpty
-            && rawError.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2E || $0 == 0x2D })
-            ? rawError : "unreadable error code"
-        // The provider's own words: redacted whole (so a cut cannot keep part
-        // of a secret), then its first line, shortened and escaped.
-        var said = t.redact(node["error_description"]?.value.stringValue ?? error)
-        if let cut = said.range(of: "\r\n") ?? said.range(of: "\n") { said = String(said[..<cut.lowerBound]) }
-        said = SafeText.escape(String(said.prefix(240)))
-        let codes = (node["error_codes"]?.value.elements ?? []).compactMap { n -> Int? in
-            if case .integer(let i) = n.value { return i } else { return nil }
+        let error = Self.registeredErrors.contains(rawError) ? rawError : "an error code mailform does not know"
+        var codes = (node["error_codes"]?.value.elements ?? []).compactMap { n -> Int? in
+            if case .integer(let i) = n.value, (1...99_999_999).contains(i) { return i } else { return nil }
         }
+        if codes.isEmpty, let text = node["error_description"]?.value.stringValue, text.hasPrefix("AADSTS") {
+            let digits = text.dropFirst(6).prefix(while: { $0.isASCII && $0.isNumber })
+            if (1...8).contains(digits.count), let code = Int(digits) { codes = [code] }
+        }
+        let said = (client.provider == .microsoft ? codes.first.map { "AADSTS\($0) " } ?? "" : "")
+            + error + "; the server's own text is not shown"
         func refused(_ message: String, _ hint: String, _ field: String) -> Result<Secret, ProbeFailure> {
             .failure(ProbeFailure(kind: .oauth2TokenRefused, stage: .token, message: message + " (\(said))", hint: hint, field: field))
         }
         switch client.provider {
         case .microsoft:
-            if codes.contains(90002) || said.hasPrefix("AADSTS90002") {
+            if codes.contains(90002) {
                 return refused("Microsoft Entra ID knows no tenant '\(SafeText.escape(f.isEmpty ? "" : tenant(client.url)))'",
                                "set \(f).oauth2.tenant to the Directory (tenant) ID of the Microsoft 365 organization (Entra admin center → Overview)", "\(f).oauth2.tenant")
             }
-            if codes.contains(700016) || said.hasPrefix("AADSTS700016") {
+            if codes.contains(700016) {
                 return refused("the tenant has no application '\(SafeText.escape(client.clientID))'",
                                "set \(f).oauth2.client_id to the Application (client) ID of the app registration in this tenant", "\(f).oauth2.client_id")
             }
-            if codes.contains(7000222) || said.hasPrefix("AADSTS7000222") {
+            if codes.contains(7000222) {
                 return refused("the application's client secret has expired",
                                "create a new client secret (Entra admin center → App registrations → Certificates & secrets) and update the secret behind \(f).oauth2.client_secret", "\(f).oauth2.client_secret")
             }
-            if codes.contains(7000215) || said.hasPrefix("AADSTS7000215") {
+            if codes.contains(7000215) {
                 return refused("Microsoft Entra ID rejected the client secret",
                                "the secret behind \(f).oauth2.client_secret must be the secret's Value (not its Secret ID) of this application", "\(f).oauth2.client_secret")
             }
-            return refused("Microsoft Entra ID refused the token request (HTTP \(status), \(SafeText.escape(error)))",
+            return refused("Microsoft Entra ID refused the token request with HTTP \(status)",
                            "check \(f).oauth2.tenant, client_id and client_secret", "\(f).oauth2")
         case .google:
             if error == "unauthorized_client" {
@@ -189,7 +194,7 @@ enum TokenFetch {
                 return refused("Google refused the signed assertion",
                                "the key behind \(f).oauth2.service_account_key is not (or no longer) a key of this service account: create a new JSON key and point the reference at it", "\(f).oauth2.service_account_key")
             }
-            return refused("Google refused the token request (HTTP \(status), \(SafeText.escape(error)))",
+            return refused("Google refused the token request with HTTP \(status)",
                            "check \(f).oauth2.service_account_key and \(f).username", "\(f).oauth2")
         case .generic:
             if error == "invalid_client" || status == 401 {
@@ -198,10 +203,20 @@ enum TokenFetch {
             if error == "invalid_scope" {
                 return refused("the token endpoint does not grant the scope", "check \(f).oauth2.scope", "\(f).oauth2.scope")
             }
-            return refused("the token endpoint refused the token request (HTTP \(status), \(SafeText.escape(error)))",
+            return refused("the token endpoint refused the token request with HTTP \(status)",
                            "check \(f).oauth2", "\(f).oauth2")
         }
     }
+
+    /// The error codes of RFC 6749 §5.2 and the IANA "OAuth Extensions Error
+    /// Registry": the only error words a token endpoint's answer shows.
+    static let registeredErrors: Set<String> = [
+        "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+        "invalid_scope", "access_denied", "server_error", "temporarily_unavailable", "invalid_target",
+        "invalid_token", "insufficient_scope", "invalid_dpop_proof", "use_dpop_nonce", "invalid_authorization_details",
+        "interaction_required", "login_required", "consent_required", "unsupported_token_type", "expired_token",
+        "authorization_pending", "slow_down", "invalid_resource", "invalid_client_metadata",
+    ]
 
     /// The tenant part of a Microsoft token URL.
     static func tenant(_ url: String) -> String {
