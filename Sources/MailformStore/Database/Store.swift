@@ -66,6 +66,8 @@ public final class Store: @unchecked Sendable {
             throw Failure("the store \(SafeText.escape(Paths.display(path))) is reached through the symbolic link \(SafeText.escape(Paths.display(link))) inside the current folder; mailform opens no store or key through a link a checkout holds")
         }
         if !create && !FileManager.default.fileExists(atPath: path) { return nil }
+        // (A store not there yet: `checkCreatable` refuses any side file.)
+        if FileManager.default.fileExists(atPath: path) { try checkSideFiles(path) }
         if readOnly { return try openReadOnly(path: path, lockTimeout: lockTimeout) }
         let directory = Paths.directory(of: path)
         if !Paths.isDirectory(directory) {
@@ -121,8 +123,29 @@ public final class Store: @unchecked Sendable {
     /// - Throws: ``Failure`` naming the side file.
     static func checkCreatable(_ path: String) throws {
         guard !StoreLocation.isURL(path), !FileManager.default.fileExists(atPath: path) else { return }
-        if let side = ["-wal", "-shm", "-journal"].map({ path + $0 }).first(where: Paths.existsNoFollow) {
+        let real = Paths.resolvingLinks(path)
+        if let side = ["-wal", "-shm", "-journal"].flatMap({ Set([path + $0, real + $0]) }).first(where: Paths.existsNoFollow) {
             throw Failure("\(Paths.display(side)) is there, but the store \(Paths.display(path)) it belongs to is not; remove it (or choose another store path)",
+                          code: .storeWrite)
+        }
+    }
+
+    /// Every side file of the store (-wal, -shm, -journal) that is there is
+    /// a regular file of one link: SQLite opens them by name beside the
+    /// store's real path (links resolved) and would wait forever on a FIFO,
+    /// write through a symbolic or hard link into another file, or fail on a
+    /// folder, wherever in its work it first needs them.
+    /// - Throws: ``Failure`` naming the side file and what it is.
+    static func checkSideFiles(_ path: String) throws {
+        let real = Paths.resolvingLinks(path)
+        for side in ["-wal", "-shm", "-journal"].flatMap({ Set([path + $0, real + $0]) }) {
+            var info = stat()
+            guard lstat(side, &info) == 0 else { continue }
+            let kind = info.st_mode & S_IFMT
+            if kind == S_IFREG && info.st_nlink == 1 { continue }
+            let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFIFO ? "a FIFO" : kind == S_IFDIR ? "a folder"
+                : kind == S_IFREG ? "a file with \(info.st_nlink) hard links" : "not a regular file"
+            throw Failure("\(SafeText.escape(Paths.display(side))), where SQLite keeps the store's \(side.hasSuffix("-journal") ? "rollback journal" : side.hasSuffix("-wal") ? "write-ahead log" : "shared memory index"), is \(what); mailform opens no store beside one: remove it; nothing was written",
                           code: .storeWrite)
         }
     }
