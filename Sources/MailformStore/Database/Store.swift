@@ -87,12 +87,17 @@ public final class Store: @unchecked Sendable {
             // are created under this umask (chmod afterwards left a window).
             let previous = umask(0o077)
             defer { umask(previous) }
-            let existed = FileManager.default.fileExists(atPath: path)
+            var existed = FileManager.default.fileExists(atPath: path)
             // A store made now has no side files yet: one there already (a
             // checkout's, or left from a store removed without them) would
             // be taken as this store's, or make it one no later run opens.
             if !existed {
                 do { try checkCreatable(path) } catch let failure as Failure { throw Failure(failure.description + "; nothing was written", code: failure.code) }
+                // Made whole beside it, then linked into place: no run ever
+                // sees a store half made (two applies that each made it raced
+                // to "no such table: grdb_migrations"; a kill left an empty file).
+                existed = try !makeWhole(path: path, configuration: config, newStoreID: newStoreID)
+                if existed { try checkSideFiles(path) }
             }
             // A store made now takes its first write in a rollback journal:
             // every page of a new store is new, so it is written once, to the
@@ -103,7 +108,6 @@ public final class Store: @unchecked Sendable {
             // another run opens first is turned by that run (GRDB's pool).
             let pool: any DatabaseWriter = existed ? try openPool(path: path, configuration: config, lockTimeout: lockTimeout)
                 : try DatabaseQueue(path: path, configuration: config)
-            if !existed { chmod(path, 0o600) }
             let store = Store(path: path, pool: pool)
             store.turnsToLog = !existed
             if !migrate {
@@ -111,7 +115,6 @@ public final class Store: @unchecked Sendable {
                 return store
             }
             try store.migrate()
-            if !existed, let newStoreID { try store.takeIdentity(newStoreID) }
             return store
         } catch let error as DatabaseError {
             throw Store.describe(error, path: path)
@@ -123,6 +126,9 @@ public final class Store: @unchecked Sendable {
     /// - Throws: ``Failure`` naming the side file.
     static func checkCreatable(_ path: String) throws {
         guard !StoreLocation.isURL(path), !FileManager.default.fileExists(atPath: path) else { return }
+        if Paths.existsNoFollow(path) {
+            throw Failure("the store path \(Paths.display(path)) is a symbolic link that leads nowhere; mailform makes no store through a link", code: .storeWrite)
+        }
         let real = Paths.resolvingLinks(path)
         if let side = ["-wal", "-shm", "-journal"].flatMap({ Set([path + $0, real + $0]) }).first(where: Paths.existsNoFollow) {
             throw Failure("\(Paths.display(side)) is there, but the store \(Paths.display(path)) it belongs to is not; remove it (or choose another store path)",
@@ -148,6 +154,46 @@ public final class Store: @unchecked Sendable {
             throw Failure("\(SafeText.escape(Paths.display(side))), where SQLite keeps the store's \(side.hasSuffix("-journal") ? "rollback journal" : side.hasSuffix("-wal") ? "write-ahead log" : "shared memory index"), is \(what); mailform opens no store beside one: remove it; nothing was written",
                           code: .storeWrite)
         }
+    }
+
+    /// Makes a store at `path`, migrated and with its identity, in a file of
+    /// its own beside it (created exclusively, never through a link), then
+    /// links it into place: `link` makes no file where anything is, a link
+    /// that leads nowhere included.
+    /// - Returns: false when another run made the store meanwhile (its store
+    ///   is kept, and opened as any existing store).
+    /// - Throws: ``Failure`` when the folder cannot take the file, or the
+    ///   store path is a link that leads nowhere; `DatabaseError`.
+    private static func makeWhole(path: String, configuration: Configuration, newStoreID: String?) throws -> Bool {
+        let folder = Paths.directory(of: path)
+        let base = (path as NSString).lastPathComponent
+        var made: String?
+        for _ in 0..<8 {
+            let candidate = folder + "/." + base + ".new-" + UUID().uuidString.prefix(8).lowercased()
+            let fd = Glibc.open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd); made = candidate; break }
+            if errno != EEXIST { break }
+        }
+        guard let temporary = made else {
+            throw Failure("cannot make the store \(Paths.display(path)): \(String(cString: strerror(errno))); nothing was written", code: .storeWrite)
+        }
+        defer { for suffix in ["", "-journal", "-wal", "-shm"] { unlink(temporary + suffix) } }
+        do {
+            let queue = try DatabaseQueue(path: temporary, configuration: configuration)
+            let store = Store(path: temporary, pool: queue)
+            try store.migrate()
+            if let newStoreID { try store.takeIdentity(newStoreID) }
+            try queue.close()
+        }
+        if link(temporary, path) == 0 { return true }
+        let failure = errno
+        if failure == EEXIST {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw Failure("the store path \(Paths.display(path)) is a symbolic link that leads nowhere; mailform makes no store through a link; nothing was written", code: .storeWrite)
+            }
+            return false
+        }
+        throw Failure("cannot make the store \(Paths.display(path)): \(String(cString: strerror(failure))); nothing was written", code: .storeWrite)
     }
 
     /// Gives a store made by this run the id its saved plan named, only
