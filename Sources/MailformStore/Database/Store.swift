@@ -105,8 +105,8 @@ public final class Store: @unchecked Sendable {
             // the log, then by the checkpoint to the file): an apply of
             // 100,000 new companies wrote 470 MB for a 236 MB store. The
             // store turns to the log after that write (`write`); a store
-            // another run opens first is turned by that run (GRDB's pool).
-            let pool: any DatabaseWriter = existed ? try openPool(path: path, configuration: config, lockTimeout: lockTimeout)
+            // another run opens first is turned by that run (`openWriter`).
+            let pool: any DatabaseWriter = existed ? try openWriter(path: path, configuration: config, lockTimeout: lockTimeout)
                 : try DatabaseQueue(path: path, configuration: config)
             let store = Store(path: path, pool: pool)
             store.turnsToLog = !existed
@@ -207,15 +207,31 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// A pool on an existing store. Opening one turns a store still in its
-    /// rollback journal (another run is making it) to the log, which takes
-    /// the write lock without waiting for it (SQLite does not wait where it
-    /// holds a read lock already): tried again until the lock timeout.
-    private static func openPool(path: String, configuration: Configuration, lockTimeout: TimeInterval) throws -> DatabasePool {
+    /// One connection to an existing store, for a run that may write. The
+    /// open itself writes nothing to a store in the log: GRDB's pool made
+    /// and dropped a table at every open (to have a -wal at once), so a
+    /// refused or unchanged apply changed the store file's header. Only a
+    /// store still in its rollback journal (one another run is making, or
+    /// one a kill left before its turn) is turned to the log here, which
+    /// takes the write lock without waiting for it (SQLite does not wait
+    /// where it holds a read lock already): tried again until the lock
+    /// timeout.
+    private static func openWriter(path: String, configuration: Configuration, lockTimeout: TimeInterval) throws -> DatabaseQueue {
+        var configuration = configuration
+        // As GRDB's pool had it: in the log, a commit is durable once the
+        // log is synced at the checkpoint.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
         let deadline = Date().addingTimeInterval(bounded(lockTimeout))
         while true {
             do {
-                return try DatabasePool(path: path, configuration: configuration)
+                try queue.writeWithoutTransaction { db in
+                    guard try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" else { return }
+                    guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                        throw Failure("cannot turn the store \(Paths.display(path)) to its write-ahead log", code: .storeWrite)
+                    }
+                }
+                return queue
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
                 usleep(50_000)
             }
