@@ -208,7 +208,7 @@ struct APIProber {
                     results[i].notes.append("test message accepted in \(name)'s test mode (not delivered)")
                 } else {
                     results[i].failure = ProbeFailure(kind: ProbeFailureKind(rawValue: target.scheme.word + "-response"), stage: .send,
-                                                      message: "\(name) refused the test message (HTTP \(status))",
+                                                      message: "\(name) refused the test message (HTTP \(Self.shownStatus(Int(status))))",
                                                       hint: "check \(target.scheme.word).domain and that sender.email is on it")
                 }
             })

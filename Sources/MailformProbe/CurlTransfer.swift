@@ -161,8 +161,18 @@ final class CurlTransfer {
             return "(server text after the credentials not shown)"
         }
         var kept = String(first.prefix(4).filter { $0.isNumber || $0 == "-" })
-        if words.count > 1, words[1].split(separator: ".").count == 3, words[1].allSatisfy({ $0.isNumber || $0 == "." }) { kept += " " + words[1] }
+        if words.count > 1, isEnhancedCode(words[1]) { kept += " " + words[1] }
         return kept + " (server text after the credentials not shown)"
+    }
+
+    /// An enhanced status code as RFC 3463 §2 writes it: class 2, 4 or 5, a
+    /// subject and a detail of 1 to 3 digits each. Nothing longer: a server
+    /// that has the credentials wrote the password as one 26-digit number
+    /// in the "code" `5.<digits>.0`.
+    static func isEnhancedCode(_ word: Substring) -> Bool {
+        let parts = word.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, ["2", "4", "5"].contains(parts[0]) else { return false }
+        return parts.dropFirst().allSatisfy { (1...3).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 
     /// A server that answers EHLO with megabytes must not make the probe keep

@@ -19,6 +19,20 @@ struct ProbeUnitTests {
         #expect(ProbeReport.summary([], skipped: 2) == "Probe: nothing probed; 2 companies skipped.")
     }
 
+    /// After the credentials, a reply shows its reply code and an enhanced
+    /// status code of RFC 3463's shape only: a server that had the password
+    /// answered `535 5.<the password as one number>.0`, and it was printed.
+    @Test func aReplyAfterTheCredentialsKeepsOnlyCodesOfTheirShape() {
+        let note = "(server text after the credentials not shown)"
+        #expect(CurlTransfer.codesOnly("535 5.7.139 Authentication unsuccessful") == "535 5.7.139 " + note)
+        #expect(CurlTransfer.codesOnly("250-2.0.0 ok") == "250- " + note)
+        #expect(CurlTransfer.codesOnly("250 2.0.0 ok") == "250 2.0.0 " + note)
+        for forged in ["535 5.97173116627294504091918712.0 no", "535 5.7.1390 x", "535 9.7.1 x", "535 5..1 x", "535 5.7 x",
+                       "535 5.7.1.2 x", "535 ５.７.１ x", "535 5.7.٣ x"] {
+            #expect(CurlTransfer.codesOnly(Substring(forged)) == "535 " + note, "\(forged)")
+        }
+    }
+
     @Test func changedEndpointsFollowTheChangedFields() {
         func change(_ paths: [String]) -> CompanyChange {
             CompanyChange(id: "a", name: nil, action: .change,

@@ -319,6 +319,8 @@ def token_handler(google_key, google_key_id, google_token_uri):
                 return self.send_json(400, {"error": "invalid_client", "error_description": "bad secret " + secret.encode().hex()})
             if mode == "echo-spaced":
                 return self.send_json(400, {"error": "invalid_client", "error_description": " ".join(secret)})
+            if mode == "odd-status":  # a status no token endpoint uses, from the secret's first byte
+                return self.send_json(520 + ord(secret[0]) % 70, {"error": "temporarily_unavailable"})
             if mode == "echo-word":  # a word of the allowed characters, in the error code itself
                 return self.send_json(400, {"error": secret.encode().hex()[:64], "error_codes": [int(secret.encode().hex()[:7], 16)]})
             return self.send_json(400, {"error": "invalid_client", "error_description": "x" * 230 + secret})

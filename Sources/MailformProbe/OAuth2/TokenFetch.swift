@@ -136,7 +136,9 @@ enum TokenFetch {
                                          message: "the token endpoint of \(where_) (\(SafeText.escape(host))) could not be reached: \(detail)",
                                          hint: endpointHint, field: client.provider == .generic ? "\(f).oauth2.token_url" : nil))
         }
-        let status = t.long(CURLINFO_RESPONSE_CODE)
+        // A status the token endpoints do not use is shown as its class: the
+        // server received the secret, and could spell ten bits of it per run.
+        let status = APIProber.shownStatus(Int(t.long(CURLINFO_RESPONSE_CODE)))
         guard !t.bodyOverflow, let node = try? JSONParser.parse(bytes: t.body), case .object = node.value else {
             return .failure(ProbeFailure(kind: .oauth2TokenEndpoint, stage: .token,
                                          message: "the token endpoint of \(where_) (\(SafeText.escape(host))) answered HTTP \(status) without a JSON body",
