@@ -65,6 +65,12 @@ public final class Store: @unchecked Sendable {
         if let link = SafeWrite.linkBelowCurrentFolder(path) {
             throw Failure("the store \(SafeText.escape(Paths.display(path))) is reached through the symbolic link \(SafeText.escape(Paths.display(link))) inside the current folder; mailform opens no store or key through a link a checkout holds")
         }
+        // A path the kernel gives up on (over 40 links) is no missing store:
+        // SQLite follows up to 100 links itself, to the store that is there.
+        var reached = stat()
+        if stat(path, &reached) != 0, errno == ELOOP {
+            throw Failure("the store path \(SafeText.escape(Paths.display(path))) passes through too many symbolic links; name the store file itself; nothing was written", code: .storeWrite)
+        }
         if !create && !FileManager.default.fileExists(atPath: path) { return nil }
         // (A store not there yet: `checkCreatable` refuses any side file.)
         if FileManager.default.fileExists(atPath: path) { try checkSideFiles(path) }
@@ -153,6 +159,21 @@ public final class Store: @unchecked Sendable {
                 : kind == S_IFREG ? "a file with \(info.st_nlink) hard links" : "not a regular file"
             throw Failure("\(SafeText.escape(Paths.display(side))), where SQLite keeps the store's \(side.hasSuffix("-journal") ? "rollback journal" : side.hasSuffix("-wal") ? "write-ahead log" : "shared memory index"), is \(what); mailform opens no store beside one: remove it; nothing was written",
                           code: .storeWrite)
+        }
+        // A store in its write-ahead log keeps no rollback journal: a journal
+        // beside one that holds anything was put there, and SQLite would
+        // play it back into the store (a checkout's journal replaced every
+        // company). (Its one legitimate case, a kill in the transaction that
+        // turned the store to the log, changed only the header: removing
+        // the journal keeps that turn.)
+        if headerSaysWAL(real) {
+            for journal in Set([path + "-journal", real + "-journal"]) {
+                var info = stat()
+                if lstat(journal, &info) == 0, info.st_size > 0 {
+                    throw Failure("\(SafeText.escape(Paths.display(journal))) is a rollback journal beside a store in its write-ahead log, which keeps none: SQLite would play it back into the store; remove it (look at where it came from); nothing was written",
+                                  code: .storeWrite)
+                }
+            }
         }
     }
 
