@@ -48,11 +48,16 @@ public enum ApplyWorkflow {
         let root = workspace.root
         let commit = plan.isEmpty ? nil : Background(ownThread: true) { GitInfo.head(of: root) }
         hooks.planned(plan)
-        if !plan.adoptedDrift.isEmpty, let store = opened.store {
-            do { try Applier.acknowledgeAdopted(plan.adoptedDrift, expected: plan.baseRevisions, store: store) } catch { throw .wrapping(error) }
-            hooks.notice("recorded as adopted (changed outside mailform, and the files say the same): \(plan.adoptedDrift.prefix(20).map(SafeText.escape).joined(separator: ", "))\(plan.adoptedDrift.count > 20 ? " and \(plan.adoptedDrift.count - 20) more" : "")")
-        }
+        // Adoptions are recorded with the apply's own write (`Applier`), or
+        // alone when there is nothing else to write: never by an apply that
+        // stops before writing.
+        let adopted = plan.adoptedDrift.isEmpty ? nil
+            : "recorded as adopted (changed outside mailform, and the files say the same): \(plan.adoptedDrift.prefix(20).map(SafeText.escape).joined(separator: ", "))\(plan.adoptedDrift.count > 20 ? " and \(plan.adoptedDrift.count - 20) more" : "")"
         guard !plan.isEmpty else {
+            if let adopted, let store = opened.store {
+                do { try Applier.acknowledgeAdopted(plan.adoptedDrift, expected: plan.baseRevisions, store: store) } catch { throw .wrapping(error) }
+                hooks.notice(adopted)
+            }
             PlanRenderer.text(plan, style: .plain, emit: hooks.plainText)
             if !references.isEmpty, let store = opened.store {
                 do { try Applier.recordReferences(references, store: store) } catch { throw .wrapping(error, "; nothing was written") }
@@ -94,7 +99,9 @@ public enum ApplyWorkflow {
             hooks.info("connectivity was not checked (--no-probe)")
             let written = writing.value
             notices.lines.forEach(hooks.notice)
-            return ApplyOutcome(plan: plan, revision: try written.get(), read: planned)
+            let revision = try written.get()
+            if let adopted { hooks.notice(adopted) }
+            return ApplyOutcome(plan: plan, revision: revision, read: planned)
         }
         let digest = Digest.Stream()
         PlanRenderer.text(plan, style: .plain) { piece in
@@ -110,6 +117,7 @@ public enum ApplyWorkflow {
         let revision = try write(gated.plan, desired: planned.desired, expectedStoreID: opened.storeID,
                                  details: { (planDigest, commit?.value) }, opened: writer, references: references,
                                  leftOut: gated.leftOut, request: request, hooks: hooks)
+        if let adopted { hooks.notice(adopted) }
         return ApplyOutcome(plan: gated.plan, probe: gated.probe, revision: revision, leftOut: gated.leftOut, read: planned)
     }
 

@@ -218,8 +218,22 @@ struct FleetTests {
         let comment = try ws.run(["plan", "companies", "--format", "markdown"])
         #expect(comment.stdout.contains("#### Changed outside mailform (2 companies)"))
         #expect(comment.stdout.contains("| `acme` | 1 | `sender.name` |"), "\(comment.stdout)")
+        // An apply that stops before writing (here a safety limit) records no
+        // adoption either: it said "nothing was written", and did write it.
+        let digestOfStark = { try ws.database().read { db in try Data.fetchOne(db, sql: "SELECT digest FROM written_state WHERE company_id = 'stark'") } }
+        let before = try digestOfStark()
+        try ws.edit("mailform.yaml", "  max_changed_percent: 30\n", "  max_changed_percent: 10\n  min_existing: 1\n")
+        let refused = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
+        #expect(refused.exitCode == 1 && refused.stderr.contains("over safety.max_changed_percent"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("recorded as adopted"), "\(refused.stderr)")
+        #expect(try digestOfStark() == before)
+        #expect(try ws.run(["plan", "companies"]).stdout.contains("the files already say the same (nothing to revert): stark"))
+        try ws.edit("mailform.yaml", "  max_changed_percent: 10\n  min_existing: 1\n", "  max_changed_percent: 30\n")
         // apply reverts the page's changes and records the adopted one.
-        #expect(try ws.run(["apply", "companies", "--auto-approve", "--no-probe"]).exitCode == 0)
+        let applied = try ws.run(["apply", "companies", "--auto-approve", "--no-probe"])
+        #expect(applied.exitCode == 0)
+        #expect(applied.stderr.contains("recorded as adopted (changed outside mailform, and the files say the same): stark"), "\(applied.stderr)")
+        #expect(try digestOfStark() != before)
         let after = try ws.run(["plan", "companies", "--detailed-exitcode"])
         #expect(after.exitCode == 0, "\(after.stdout)")
         #expect(!after.stdout.contains("outside mailform"))

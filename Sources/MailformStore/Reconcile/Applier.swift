@@ -78,6 +78,7 @@ public enum Applier {
             defer { statements.finalize() }
             while let batch = try rows.next() { try batch.write(db, storeRevision: revision, statements: statements) }
             try record(request.references, db)
+            try adopt(request.plan.adoptedDrift, expected: request.plan.baseRevisions, revision: Int(revision), db)
             request.progress?("rows-written")
             let details = request.details()
             try db.execute(sql: "UPDATE revisions SET plan_digest = ?, source_commit = ? WHERE id = ?",
@@ -110,14 +111,22 @@ public enum Applier {
         guard !ids.isEmpty else { return }
         try store.write { db in
             let revision = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM revisions") ?? 0
-            let companies = try CompanyRows.read(ids: ids, db)
-            let statement = try db.makeStatement(sql: "UPDATE written_state SET store_revision = ?, digest = ?, fields = ? WHERE company_id = ?")
-            for id in ids {
-                // A company changed since the plan read it is left as it is.
-                guard let stored = companies[id], stored.revision == expected[id] else { continue }
-                let written = WrittenState(stored.company)
-                try statement.execute(arguments: [revision, written.digest, written.fields, id])
-            }
+            try adopt(ids, expected: expected, revision: revision, db)
+        }
+    }
+
+    /// `acknowledgeAdopted` inside a write transaction: an apply's own, so
+    /// that an apply stopped before it writes (a failed probe, a safety
+    /// limit) records no adoption either.
+    static func adopt(_ ids: [String], expected: [String: Int], revision: Int, _ db: Database) throws {
+        guard !ids.isEmpty else { return }
+        let companies = try CompanyRows.read(ids: ids, db)
+        let statement = try db.makeStatement(sql: "UPDATE written_state SET store_revision = ?, digest = ?, fields = ? WHERE company_id = ?")
+        for id in ids {
+            // A company changed since the plan read it is left as it is.
+            guard let stored = companies[id], stored.revision == expected[id] else { continue }
+            let written = WrittenState(stored.company)
+            try statement.execute(arguments: [revision, written.digest, written.fields, id])
         }
     }
 
