@@ -404,6 +404,10 @@ struct LeastPrivilegeTests {
             let result = try ws.run(arguments)
             #expect(result.exitCode == 1, "\(arguments)")
             #expect(result.stderr.contains("mailform opens no store or key through a link a checkout holds"), "\(arguments): \(result.stderr)")
+            // Also when the path enters the checkout through a link outside it.
+            let entered = try ws.run(arguments + ["--store", "/proc/self/cwd/mailform.db"])
+            #expect(entered.exitCode == 1, "\(arguments)")
+            #expect(entered.stderr.contains("mailform opens no store or key through a link a checkout holds"), "\(arguments): \(entered.stderr)")
         }
         #expect(try Self.sha256(victim.storePath) == before)
         try FileManager.default.removeItem(atPath: ws.storePath)

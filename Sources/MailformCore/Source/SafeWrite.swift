@@ -212,19 +212,9 @@ public enum SafeWrite {
     /// symbolic link, if any: the store and its key are never opened
     /// through a link a checkout holds (a pull request could commit one).
     public static func linkBelowCurrentFolder(_ path: String) -> String? {
-        var current = ""
-        for component in Paths.absolute(path).split(separator: "/") {
-            current += "/" + component
-            var info = stat()
-            guard lstat(current, &info) == 0 else { return nil }
-            if (info.st_mode & S_IFMT) == S_IFLNK, isBelowCurrentFolder(current) { return current }
-        }
-        return nil
-    }
-
-    static func isBelowCurrentFolder(_ path: String) -> Bool {
-        let cwd = Paths.currentDirectory
-        return path != cwd && Paths.isInside(path, cwd)
+        // The kernel's walk, not the path as written: `/proc/self/cwd/x`
+        // reaches the current folder through a link that lies outside it.
+        Paths.linkInside(path, folder: Paths.currentDirectory)
     }
 }
 
