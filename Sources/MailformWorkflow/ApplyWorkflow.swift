@@ -254,8 +254,7 @@ public enum ApplyWorkflow {
             throw .stopped(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path))): its folder \(SafeText.escape(Paths.display(folder))) does not exist; nothing was written",
                            hint: "check --store, MAILFORM_STORE or the workspace's store:")
         }
-        let near = StoreLocation.nearby(path).map { SafeText.escape(Paths.display($0)) }
-        throw .stopped(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path)))\(near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"); nothing was written",
+        throw .stopped(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path)))\(StoreLocation.didYouMean(path)); nothing was written",
                        hint: "check --store, MAILFORM_STORE or the workspace's store:; to start a new store there, pass --create-store")
     }
 

@@ -62,6 +62,11 @@ struct FleetTests {
         #expect(typo.exitCode == 1)
         #expect(typo.stderr.contains("no store at mailfrom.db (did you mean mailform.db?); nothing was written"), "\(typo.stderr)")
         #expect(!FileManager.default.fileExists(atPath: ws.path("mailfrom.db")))
+        // So do the commands that read a store.
+        for arguments in [["history"], ["export", "--out", "exported"], ["snapshot", "--out", "s.json"]] {
+            let read = try ws.run(arguments + ["--store", "mailfrom.db"])
+            #expect(read.exitCode == 1 && read.stderr.contains("no store at mailfrom.db (did you mean mailform.db?)"), "\(arguments): \(read.stderr)")
+        }
         let missingFolder = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--store", "nowhere/x.db"])
         #expect(missingFolder.exitCode == 1 && missingFolder.stderr.contains("its folder nowhere does not exist"), "\(missingFolder.stderr)")
         // plan names the store it compared against: path, id, revision, count.

@@ -125,6 +125,13 @@ public enum StoreLocation {
     /// Environment variables no reference may read, whatever the fences say.
     public static let protectedVariables: Set<String> = ["MAILFORM_STORE_KEY", "MAILFORM_STORE"]
 
+    /// " (did you mean A or B?)" for a store path that has no store, or "".
+    public static func didYouMean(_ path: String) -> String {
+        guard !isURL(path) else { return "" }
+        let near = nearby(path).map { SafeText.escape(Paths.display($0)) }
+        return near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"
+    }
+
     /// Stores near a path that has none, for "did you mean …?": files in its
     /// folder named like a store (`.db`, `.sqlite`, `.sqlite3`) or within two
     /// edits of its name. The folder is read for at most 4,096 entries, and

@@ -58,7 +58,7 @@ struct ExportCommand: ParsableCommand {
         if diagnostics.hasErrors { throw Pipeline.fail(diagnostics, files: 1, writes: true) }
         let storePath = StoreLocation.resolve(flag: storeOptions.store, workspace: ws)
         // (fatal prints as it is made: only when the store is missing.)
-        let missing = { Pipeline.fatal(.storeNotFound, "no store at \(StoreLocation.display(storePath))", hint: "name the store with --store") }
+        let missing = { Pipeline.fatal(.storeNotFound, "no store at \(StoreLocation.display(storePath))\(StoreLocation.didYouMean(storePath))", hint: "name the store with --store") }
         guard StoreLocation.isURL(storePath) || Paths.exists(storePath) else { throw missing() }
         let opened = try Pipeline.openStore(path: storePath, create: false, createKey: false, lockTimeout: storeOptions.lockTimeout,
                                             readOnly: true)

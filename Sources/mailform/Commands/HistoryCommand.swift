@@ -35,7 +35,7 @@ struct HistoryCommand: ParsableCommand {
         let revisions: [Revision]
         do {
             guard let store = try Store.open(path: path, create: false, lockTimeout: storeOptions.lockTimeout, readOnly: true) else {
-                throw Pipeline.fatal(.storeNotFound, "no store at \(Paths.display(path))", hint: "apply first, or name the store with --store")
+                throw Pipeline.fatal(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path)))\(StoreLocation.didYouMean(path))", hint: "apply first, or name the store with --store")
             }
             revisions = try store.history(company: company, limit: limit)
         } catch let failure as Store.Failure {

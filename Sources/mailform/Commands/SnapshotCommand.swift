@@ -61,7 +61,7 @@ struct SnapshotCommand: ParsableCommand {
                         try write(snapshot, shown: "no store")
                         return
                     }
-                    throw Pipeline.fatal(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path))); nothing was written",
+                    throw Pipeline.fatal(.storeNotFound, "no store at \(SafeText.escape(Paths.display(path)))\(StoreLocation.didYouMean(path)); nothing was written",
                                          hint: "name the store with --store, or pass --empty for a first deployment (no store yet)")
                 }
                 snapshot = try SnapshotReader.snapshot(of: store)
