@@ -57,6 +57,9 @@ struct DocsTests {
         #expect(output.contains("127.0.0.1:19826  FAILED  connection to 127.0.0.1:19826 refused"))
         #expect(output.contains("Apply complete: 0 added, 50 changed, 0 deleted (store revision 2)."))
         #expect(output.contains("store revision 11 "))
+        // The export's renamed references (about 1,600) are listed 50 at a time.
+        #expect(output.contains(" more (--format json lists them all)"))
+        #expect(output.components(separatedBy: ": reference ${file:").count - 1 <= 50 * 3, "the references after the export were listed whole")
     }
 
     /// Every property of the published schemas has a description, and the

@@ -139,7 +139,7 @@ struct PlanCommand: ParsableCommand {
                                                    text: DiagnosticRenderer.text(waived, style: .plain)))
             }
             if !recorded.isEmpty {
-                comment.sections.append(.codeBlock(title: "References apply records (the values stay the same)", text: recorded.joined(separator: "\n")))
+                comment.sections.append(.codeBlock(title: "References apply records (the values stay the same)", text: Self.shortList(recorded).joined(separator: "\n")))
             }
             if probe {
                 comment.sections.append(.codeBlock(title: "Probe of the changed endpoints" + (snapshot != nil ? " (no credentials: connect, TLS, EHLO, QUIT)" : ""),
@@ -172,7 +172,7 @@ struct PlanCommand: ParsableCommand {
             PlanRenderer.text(plan, style: Style.forStream(1), emit: Console.buffered())
             Console.flush()
             if !recorded.isEmpty {
-                Console.out("References apply records (the values stay the same):\n" + recorded.map { "  " + $0 + "\n" }.joined())
+                Console.out("References apply records (the values stay the same):\n" + Self.shortList(recorded).map { "  " + $0 + "\n" }.joined())
             }
             Console.out("Planned against \(SafeText.escape(against)).\n")
             if !plan.isEmpty || !recorded.isEmpty {
@@ -206,5 +206,13 @@ struct PlanCommand: ParsableCommand {
             c.isASCII && (CharacterSet.alphanumerics.contains(c) || "/._-+,:@%=".unicodeScalars.contains(c))
         }
         return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// At most 50 lines of a list that grows with the fleet (an export's
+    /// renamed references listed 2,000 lines after "No changes"), then how
+    /// many more; `--format json` lists them all.
+    static func shortList(_ lines: [String], limit: Int = 50) -> [String] {
+        guard lines.count > limit else { return lines }
+        return Array(lines.prefix(limit)) + ["… and \(ChangeGroups.number(lines.count - limit)) more (--format json lists them all)"]
     }
 }
