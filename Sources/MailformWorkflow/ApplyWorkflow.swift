@@ -37,7 +37,7 @@ public enum ApplyWorkflow {
         // References renamed to others that hold the same values change no
         // setting; they are recorded with the apply (or alone).
         let references: [RecordedReference]
-        do { references = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .wrapping(error, "; nothing was written") }
+        do { references = try Reconciler.unrecorded(planned.references, opened: opened, plan: plan) } catch { throw .wrapping(error, "; nothing was written") }
         if let reviewed = request.reviewed,
            try !checkReviewed(plan, references: references, digest: reviewed, opened: opened, settings: loaded.result.workspace.settingsDigest) {
             hooks.notice("nothing to apply: the store already matches the files")

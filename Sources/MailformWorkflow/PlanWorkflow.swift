@@ -80,7 +80,7 @@ public enum PlanWorkflow {
         // The change set as reviewers see it: a plan against the store also
         // names the references its apply would record (same values).
         let recorded: [RecordedReference]
-        do { recorded = try Reconciler.unrecorded(planned.references, opened: opened) } catch { throw .wrapping(error) }
+        do { recorded = try Reconciler.unrecorded(planned.references, opened: opened, plan: plan) } catch { throw .wrapping(error) }
         let changeSet = ReviewedChangeSet.digest(plan, recording: recorded.map {
             ReviewedChangeSet.Recorded(company: $0.company, path: $0.path, from: $0.previous, to: $0.reference)
         }, revisions: opened.summaries.mapValues(\.revision), storeID: opened.changeSetStore, settings: workspace.settingsDigest)

@@ -708,6 +708,23 @@ struct LeastPrivilegeTests {
         #expect(row?["revision"] as Int? == 1)
         #expect(try ws.run(["snapshot", "--out", "snapshot.json"]).exitCode == 0)
         #expect(try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--detailed-exitcode"]).exitCode == 0)
+        // A secret whose value changes with its reference is one change,
+        // listed once (not also as a reference recorded "with the same
+        // value"), and the change set the pull request reviewed still applies.
+        try ws.write("secrets/stark-smtp-3.txt", "another-password-3")
+        try ws.edit("companies/stark.yaml", "stark-smtp-2.txt", "stark-smtp-3.txt")
+        let pr2 = try ws.run(["plan", "companies", "--snapshot", "snapshot.json", "--change-set", "cs2.txt"])
+        #expect(pr2.exitCode == 0, "\(pr2.stderr)")
+        let digest2 = try ws.read("cs2.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let live2 = try ws.run(["plan", "companies"])
+        #expect(live2.stdout.contains("~ smtp.password: (sensitive; reference ${file:secrets/stark-smtp-2.txt} -> ${file:secrets/stark-smtp-3.txt})"), "\(live2.stdout)")
+        #expect(!live2.stdout.contains("References apply records"), "\(live2.stdout)")
+        #expect(live2.stdout.contains("Change set: \(digest2)"), "\(live2.stdout)")
+        let applied2 = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--reviewed", digest2])
+        #expect(applied2.exitCode == 0, "\(applied2.stderr)")
+        #expect(try ws.database().read { db in
+            try String.fetchOne(db, sql: "SELECT reference FROM secrets WHERE company_id = 'stark' AND path = 'smtp.password'")
+        } == "${file:secrets/stark-smtp-3.txt}")
     }
 }
 

@@ -271,12 +271,17 @@ public enum Reconciler {
     }
 
     /// The references of `references` the store does not record as they
-    /// are (another, or none), for the secrets the store holds.
+    /// are (another, or none), for the secrets the store holds, and whose
+    /// field `plan` does not change (a changed secret is written with its
+    /// reference: listed once, as the change).
     /// - Throws: ``Store/Failure`` when the store cannot be read.
-    public static func unrecorded(_ references: [RecordedReference], opened: OpenedStore) throws -> [RecordedReference] {
+    public static func unrecorded(_ references: [RecordedReference], opened: OpenedStore, plan: Plan) throws -> [RecordedReference] {
         guard let store = opened.store, !references.isEmpty else { return [] }
+        var changing = Set<String>()
+        for change in plan.changes { for field in change.fields { changing.insert(change.id + "\u{0}" + field.path) } }
         let recorded = try store.recordedReferences(of: Set(references.map(\.company)))
         return references.compactMap { reference in
+            guard !changing.contains(reference.company + "\u{0}" + reference.path) else { return nil }
             // Not stored: written with its row.
             guard let stored = recorded[reference.company]?[reference.path], stored != reference.reference else { return nil }
             var differing = reference
