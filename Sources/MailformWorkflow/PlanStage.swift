@@ -113,7 +113,7 @@ extension Stages {
             if let notice = opened.keyNotice { hooks.notice(notice) }
         }
         if !scope.isEmpty && plan.isEmpty && plan.unchangedCount == 0 && plan.unmanaged.isEmpty {
-            throw .stopped(.noCompanyMatches, "no company matches \(scope.map(SafeText.escape).joined(separator: ", "))\(writes ? "; nothing was written" : "")",
+            throw .stopped(.noCompanyMatches, "no company matches \(scope.map(SafeText.escape).joined(separator: ", "))\(CompanySuggestion.note(for: scope, among: opened.summaries.keys))\(writes ? "; nothing was written" : "")",
                            hint: "--company takes company ids, with '*' wildcards")
         }
         var kept = result

@@ -176,7 +176,7 @@ public enum ProbeWorkflow {
         if !loaded.warnings.isEmpty { hooks.warnings(loaded.warnings) }
         let selected = loaded.desired
         if selected.isEmpty && !request.companies.isEmpty {
-            throw .stopped(.noCompanyMatches, "no company matches \(request.companies.map(SafeText.escape).joined(separator: ", "))")
+            throw .stopped(.noCompanyMatches, "no company matches \(request.companies.map(SafeText.escape).joined(separator: ", "))\(CompanySuggestion.note(for: request.companies, among: opened.summaries.keys))")
         }
         let options = try request.probeSettings.options(for: workspace, environment: request.input.environment)
         // Credentials go only where the store already holds them, unless the
