@@ -160,21 +160,57 @@ public final class Store: @unchecked Sendable {
             throw Failure("\(SafeText.escape(Paths.display(side))), where SQLite keeps the store's \(side.hasSuffix("-journal") ? "rollback journal" : side.hasSuffix("-wal") ? "write-ahead log" : "shared memory index"), is \(what); mailform opens no store beside one: remove it; nothing was written",
                           code: .storeWrite)
         }
+        // A side file a checkout holds (one Git tracks) is a pull request's,
+        // never SQLite's: its log or journal would be played into the store,
+        // replacing every company (SQLite checks a log only against itself).
+        let present = ["-wal", "-shm", "-journal"].flatMap({ Set([path + $0, real + $0]) }).filter { Self.size($0) >= 0 }
+        if let tracked = present.first(where: Self.trackedByGit) {
+            throw Failure("\(SafeText.escape(Paths.display(tracked))) beside the store is a file Git tracks: SQLite would play it into the store, and no store's side file is ever committed; remove it from the repository and the folder; nothing was written",
+                          code: .storeWrite)
+        }
         // A store in its write-ahead log keeps no rollback journal: a journal
         // beside one that holds anything was put there, and SQLite would
         // play it back into the store (a checkout's journal replaced every
         // company). (Its one legitimate case, a kill in the transaction that
         // turned the store to the log, changed only the header: removing
         // the journal keeps that turn.)
-        if headerSaysWAL(real) {
-            for journal in Set([path + "-journal", real + "-journal"]) {
-                var info = stat()
-                if lstat(journal, &info) == 0, info.st_size > 0 {
+        // The turn to the log is itself a journalled transaction: for a
+        // moment the header says WAL while its journal is still there. A
+        // journal is refused only when it stays.
+        for journal in Set([path + "-journal", real + "-journal"]) {
+            var tries = 0
+            while headerSaysWAL(real), Self.size(journal) > 0 {
+                tries += 1
+                if tries > 40 {
                     throw Failure("\(SafeText.escape(Paths.display(journal))) is a rollback journal beside a store in its write-ahead log, which keeps none: SQLite would play it back into the store; remove it (look at where it came from); nothing was written",
                                   code: .storeWrite)
                 }
+                usleep(50_000)
             }
         }
+    }
+
+    /// The size of the file at `path` itself (a link is not followed), or -1.
+    static func size(_ path: String) -> Int64 {
+        var info = stat()
+        return lstat(path, &info) == 0 ? Int64(info.st_size) : -1
+    }
+
+    /// Whether Git tracks the file at `path` (`git ls-files --error-unmatch`
+    /// in its folder); false where there is no Git, or no repository.
+    static func trackedByGit(_ path: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // safe.directory: a checkout owned by another user (a CI container's)
+        // is still asked, not passed over.
+        process.arguments = ["git", "-c", "safe.directory=*", "-C", Paths.directory(of: path), "ls-files", "--error-unmatch", "--",
+                             (path as NSString).lastPathComponent]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     /// Makes a store at `path`, migrated and with its identity, in a file of
