@@ -69,6 +69,10 @@ struct FleetTests {
         }
         let missingFolder = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--store", "nowhere/x.db"])
         #expect(missingFolder.exitCode == 1 && missingFolder.stderr.contains("its folder nowhere does not exist"), "\(missingFolder.stderr)")
+        // With --create-store too: the folder is named, not the key file it could not make.
+        let missingCreated = try ws.run(["apply", "companies", "--auto-approve", "--no-probe", "--store", "nowhere/x.db", "--create-store"])
+        #expect(missingCreated.exitCode == 1 && missingCreated.stderr.contains("the store's folder nowhere does not exist"), "\(missingCreated.stderr)")
+        #expect(!missingCreated.stderr.contains("key file"), "\(missingCreated.stderr)")
         // plan names the store it compared against: path, id, revision, count.
         let plan = try ws.run(["plan", "companies"])
         let storeID = try ws.database().read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'store_id'") } ?? "?"

@@ -132,6 +132,10 @@ public final class Store: @unchecked Sendable {
     /// - Throws: ``Failure`` naming the side file.
     static func checkCreatable(_ path: String) throws {
         guard !StoreLocation.isURL(path), !FileManager.default.fileExists(atPath: path) else { return }
+        let folder = Paths.directory(of: path)
+        if !Paths.isDirectory(folder) {
+            throw Failure("the store's folder \(SafeText.escape(Paths.display(folder))) does not exist", code: .storeWrite)
+        }
         if Paths.existsNoFollow(path) {
             throw Failure("the store path \(Paths.display(path)) is a symbolic link that leads nowhere; mailform makes no store through a link", code: .storeWrite)
         }
