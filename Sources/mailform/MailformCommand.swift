@@ -20,6 +20,7 @@ struct MailformCommand: ParsableCommand {
     /// A usage error (exit 64) is printed as every other error is,
     /// `mailform: error: MESSAGE [usage]`, then the usage lines.
     static func main() {
+        CryptoLibrary.startWithoutExitHandler()
         TemporaryPaths.removeOnTermination()
         do {
             var command = try parseAsRoot()
