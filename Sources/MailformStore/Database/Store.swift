@@ -169,7 +169,7 @@ public final class Store: @unchecked Sendable {
         // replacing every company (SQLite checks a log only against itself).
         let present = ["-wal", "-shm", "-journal"].flatMap({ Set([path + $0, real + $0]) }).filter { Self.size($0) >= 0 }
         if let tracked = present.first(where: Self.trackedByGit) {
-            throw Failure("\(SafeText.escape(Paths.display(tracked))) beside the store is a file Git tracks: SQLite would play it into the store, and no store's side file is ever committed; remove it from the repository and the folder; nothing was written",
+            throw Failure("\(SafeText.escape(Paths.display(tracked))) beside the store is a file Git tracks (or the checkout's Git could not tell): SQLite would play it into the store, and no store's side file is ever committed; remove it from the repository and the folder; nothing was written",
                           code: .storeWrite)
         }
         // A store in its write-ahead log keeps no rollback journal: a journal
@@ -200,21 +200,38 @@ public final class Store: @unchecked Sendable {
         return lstat(path, &info) == 0 ? Int64(info.st_size) : -1
     }
 
-    /// Whether Git tracks the file at `path` (`git ls-files --error-unmatch`
-    /// in its folder); false where there is no Git, or no repository.
+    /// Whether Git tracks the file at `path`: asked of the checkout the file
+    /// lies in, found by walking up to the first folder with a `.git`, and
+    /// named explicitly (`--git-dir`, `--work-tree`), so that no folder a
+    /// pull request commits (an embedded bare repository) is taken for the
+    /// repository; the name is a literal path, never a pathspec; `GIT_*`
+    /// variables are not passed on. False outside any checkout; true
+    /// (refused) when the checkout's Git cannot answer.
     static func trackedByGit(_ path: String) -> Bool {
+        let real = Paths.resolvingLinks(path)
+        var root = Paths.directory(of: real)
+        while !Paths.existsNoFollow(root + "/.git") {
+            let up = Paths.directory(of: root)
+            if up == root { return false }
+            root = up
+        }
+        let relative = String(real.dropFirst(root == "/" ? 1 : root.count + 1))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // safe.directory: a checkout owned by another user (a CI container's)
-        // is still asked, not passed over.
-        process.arguments = ["git", "-c", "safe.directory=*", "-C", Paths.directory(of: path), "ls-files", "--error-unmatch", "--",
-                             (path as NSString).lastPathComponent]
+        // Nothing of the repository's own configuration runs: no file-system
+        // monitor, no hooks (ls-files runs none, but the setting is cheap).
+        process.arguments = ["git", "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
+                             "--literal-pathspecs", "--git-dir=" + root + "/.git", "--work-tree=" + root,
+                             "ls-files", "--error-unmatch", "--", relative]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return false }
+        do { try process.run() } catch { return true }
         process.waitUntilExit()
-        return process.terminationStatus == 0
+        // 1: not tracked. 0, or Git failing (128): refused.
+        return process.terminationStatus != 1
     }
 
     /// Makes a store at `path`, migrated and with its identity, in a file of
